@@ -1,0 +1,482 @@
+/*
+ * config/config.h: the one typed configuration model of tunsh, its
+ * validation, its file form, the diff of two models into an apply plan,
+ * and the commit engine with its history.
+ *
+ * A struct config is a whole configuration: system settings, WAN
+ * interfaces, VLANs, the client-VPN pool and IPsec tunnels.  Tunnels are
+ * shared between copies (copy on write), so a session's candidate costs a
+ * pointer per tunnel and a commit touches only what changed.
+ */
+#ifndef TUNSH_CONFIG_H
+#define TUNSH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/lib.h"
+
+#define CONFIG_TUNNEL_NAME_MAX 32
+#define CONFIG_HOSTNAME_MAX 63
+#define CONFIG_IFNAME_MAX 15
+#define CONFIG_VLAN_NAME_MAX 32
+#define CONFIG_HOST_MAX 253 /* an FQDN */
+#define CONFIG_ID_MAX 253
+#define CONFIG_DESCRIPTION_MAX 255
+#define CONFIG_PSK_MIN 8
+#define CONFIG_PSK_MAX 128
+#define CONFIG_NETS_MAX 32	    /* remote or local networks per tunnel */
+#define CONFIG_PROPOSALS_MAX 8	    /* proposals per list */
+#define CONFIG_PROPOSAL_LEN 128	    /* one proposal, with its NUL */
+#define CONFIG_VLAN_MIN 1
+#define CONFIG_VLAN_MAX 4094
+
+enum config_partner {
+	CONFIG_PARTNER_NONE,
+	CONFIG_PARTNER_AWS,
+	CONFIG_PARTNER_AZURE,
+};
+
+enum config_dpd_action {
+	CONFIG_DPD_CLEAR,
+	CONFIG_DPD_HOLD,
+	CONFIG_DPD_RESTART,
+};
+
+enum config_tunnel_type {
+	CONFIG_TUNNEL_POLICY,
+	CONFIG_TUNNEL_ROUTE,
+};
+
+/*
+ * What a change of a setting costs a live tunnel, in increasing order: the
+ * plan of a tunnel is the largest class among its changed settings.
+ */
+enum config_change {
+	CONFIG_CHANGE_NONE,
+	CONFIG_CHANGE_IN_PLACE,	   /* no new keys: DPD timers, flags, text */
+	CONFIG_CHANGE_RENEGOTIATE, /* at the next negotiation: PSK, proposals */
+	CONFIG_CHANGE_REPLACE,	   /* the SAs must go: addresses, networks */
+};
+
+/* The settings of an ipsec tunnel, in the order they are shown. */
+enum config_field {
+	CF_ENABLE,
+	CF_DESCRIPTION,
+	CF_PARTNER_TYPE,
+	CF_TUNNEL_TYPE,
+	CF_WAN_PORT,
+	CF_LOCAL_ADDRESS,
+	CF_REMOTE_ADDRESS,
+	CF_LOCAL_ID,
+	CF_REMOTE_ID,
+	CF_INITIATOR,
+	CF_PSK,
+	CF_LOCAL_NETWORK,
+	CF_REMOTE_NETWORK,
+	CF_CLIENT_VPN_BOUND,
+	CF_INSIDE_ADDRESS,
+	CF_IKE_PROPOSAL,
+	CF_ESP_PROPOSAL,
+	CF_IKE_LIFETIME,
+	CF_CHILD_LIFETIME,
+	CF_REKEY,
+	CF_REAUTH,
+	CF_DPD_ACTION,
+	CF_DPD_TIMEOUT,
+	CF_DPD_DELAY,
+	CF__COUNT
+};
+
+enum config_field_kind {
+	CFK_FLAG,      /* "enable" / "no enable" */
+	CFK_YESNO,     /* "rekey yes|no" */
+	CFK_TEXT,      /* free text (description) */
+	CFK_HOST,      /* IPv4 address or FQDN */
+	CFK_ID,	       /* IKE identity: IPv4 address or FQDN */
+	CFK_IFNAME,    /* a WAN interface name */
+	CFK_PSK,       /* secret: 8-128 printable characters */
+	CFK_ENUM,      /* one word of a fixed set */
+	CFK_SECONDS,   /* a duration: 28800, 480m, 8h */
+	CFK_PREFIXES,  /* list of A.B.C.D/N */
+	CFK_LOCALNETS, /* list of "vlan ID" or A.B.C.D/N */
+	CFK_PROPOSALS, /* list of strongSwan-style proposals */
+	CFK_IFADDR,    /* A.B.C.D/N with host bits (inside-address) */
+};
+
+struct config_field_info {
+	enum config_field id;
+	const char *cli;   /* words in the CLI: "dpd timeout" */
+	const char *key;   /* key in the file: "dpd-timeout" */
+	enum config_field_kind kind;
+	enum config_change change;
+	uint32_t min, max; /* bounds of numbers; lengths of text */
+	const char *const *words; /* CFK_ENUM: the words, by enum value */
+	const char *help;
+};
+
+const struct config_field_info *config_field_info(enum config_field f);
+/* By CLI words ("dpd timeout") or file key ("dpd-timeout"); NULL if none. */
+const struct config_field_info *config_field_lookup(const char *name);
+
+/* A local network: a VLAN reference (vlan != 0) or a prefix. */
+struct config_local_net {
+	uint16_t vlan;
+	struct prefix4 prefix;
+};
+
+struct config_tunnel {
+	unsigned refs;	   /* shared between copies of a config */
+	uint32_t set;	   /* bit (1 << enum config_field): explicitly set */
+	char name[CONFIG_TUNNEL_NAME_MAX + 1];
+	char description[CONFIG_DESCRIPTION_MAX + 1];
+	bool enable;
+	enum config_partner partner;
+	enum config_tunnel_type type;
+	char wan_port[CONFIG_IFNAME_MAX + 1];
+	char local_address[CONFIG_HOST_MAX + 1];  /* "" = the WAN port's */
+	char remote_address[CONFIG_HOST_MAX + 1];
+	char local_id[CONFIG_ID_MAX + 1];	  /* "" = local address */
+	char remote_id[CONFIG_ID_MAX + 1];	  /* "" = remote address */
+	bool initiator;
+	struct secbuf *psk; /* NULL = not set */
+	struct config_local_net local_nets[CONFIG_NETS_MAX];
+	size_t n_local;
+	struct prefix4 remote_nets[CONFIG_NETS_MAX];
+	size_t n_remote;
+	bool client_vpn_bound;
+	uint32_t inside_addr; /* 0 = none */
+	uint8_t inside_len;
+	char ike_proposals[CONFIG_PROPOSALS_MAX][CONFIG_PROPOSAL_LEN];
+	size_t n_ike_proposals;
+	char esp_proposals[CONFIG_PROPOSALS_MAX][CONFIG_PROPOSAL_LEN];
+	size_t n_esp_proposals;
+	uint32_t ike_lifetime;	 /* seconds */
+	uint32_t child_lifetime; /* seconds */
+	bool rekey;
+	bool reauth;
+	enum config_dpd_action dpd_action;
+	uint32_t dpd_timeout; /* seconds between checks while silent; 0 = off */
+	uint32_t dpd_delay;   /* seconds to wait for an answer */
+};
+
+struct config_interface {
+	char name[CONFIG_IFNAME_MAX + 1];
+	uint32_t addr; /* 0 = no address */
+	uint8_t len;
+	uint32_t gateway; /* 0 = none */
+};
+
+struct config_vlan {
+	uint16_t id;
+	char name[CONFIG_VLAN_NAME_MAX + 1];
+	struct prefix4 subnet;
+	bool has_subnet;
+};
+
+struct config {
+	uint64_t version; /* of running; for a candidate, the one it came from */
+	char hostname[CONFIG_HOSTNAME_MAX + 1];
+	struct config_interface *ifaces; /* sorted by name */
+	size_t n_ifaces;
+	struct config_vlan *vlans; /* sorted by id */
+	size_t n_vlans;
+	struct prefix4 pool;
+	bool has_pool;
+	struct config_tunnel **tunnels; /* sorted by name */
+	size_t n_tunnels, cap_tunnels;
+
+	/*
+	 * Change tracking of a candidate: the names of the tunnels edited,
+	 * added or removed since the copy, and whether anything outside the
+	 * tunnels changed.  Lets a commit cost O(change).
+	 */
+	char (*touched)[CONFIG_TUNNEL_NAME_MAX + 1];
+	size_t n_touched, cap_touched;
+	bool system_changed;
+};
+
+/* model.c */
+struct config *config_new(void); /* defaults: hostname tunsh, nothing else */
+void config_free(struct config *c);
+/* A copy sharing the tunnels (copy on write); touched list empty. */
+struct config *config_copy(const struct config *c);
+int config_set_hostname(struct config *c, const char *name, struct diag *d);
+
+const struct config_interface *config_interface_find(const struct config *c,
+    const char *name);
+/* Returns the interface, created if absent; NULL on a bad name (in d). */
+struct config_interface *config_interface_edit(struct config *c,
+    const char *name, struct diag *d);
+int config_interface_remove(struct config *c, const char *name);
+int config_interface_set_address(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d); /* NULL removes */
+int config_interface_set_gateway(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d); /* NULL removes */
+
+const struct config_vlan *config_vlan_find(const struct config *c,
+    uint16_t id);
+struct config_vlan *config_vlan_edit(struct config *c, unsigned id,
+    struct diag *d);
+int config_vlan_remove(struct config *c, unsigned id);
+int config_vlan_set_name(struct config *c, struct config_vlan *v,
+    const char *name, struct diag *d); /* NULL removes */
+int config_vlan_set_subnet(struct config *c, struct config_vlan *v,
+    const char *value, struct diag *d); /* NULL removes */
+int config_set_pool(struct config *c, const char *value, struct diag *d);
+
+const struct config_tunnel *config_tunnel_find(const struct config *c,
+    const char *name);
+/*
+ * A writable tunnel of this config, created with defaults if absent (when
+ * create is set), cloned first if shared.  NULL with a message in d on a
+ * bad name, when absent and !create, or on OOM.
+ */
+struct config_tunnel *config_tunnel_edit(struct config *c, const char *name,
+    bool create, struct diag *d);
+int config_tunnel_remove(struct config *c, const char *name);
+bool config_tunnel_name_valid(const char *name);
+/*
+ * Sets one setting from its text form ("8h", "vlan 20", "aes256-sha256-
+ * modp2048"): a list setting gets one more element.  A flag or yes/no takes
+ * NULL as "on".  Errors name the tunnel, the setting and the fix.
+ */
+int config_tunnel_set(struct config_tunnel *t, enum config_field f,
+    const char *value, struct diag *d);
+/* Back to its default (value NULL) or, for a list, removes one element. */
+int config_tunnel_unset(struct config_tunnel *t, enum config_field f,
+    const char *value, struct diag *d);
+bool config_tunnel_is_set(const struct config_tunnel *t, enum config_field f);
+/*
+ * The text of a setting's i-th value (i = 0 for a single value), as it is
+ * typed in the CLI; the PSK is masked unless show_secrets.  Returns the
+ * number of values of the setting.
+ */
+size_t config_tunnel_format(const struct config_tunnel *t, enum config_field f,
+    size_t i, bool show_secrets, char *buf, size_t len);
+/* Effective local address: local-address, else the WAN port's address. */
+int config_tunnel_local_addr(const struct config *c,
+    const struct config_tunnel *t, char *buf, size_t len);
+/* Effective local networks: VLAN subnets, prefixes and (if bound) the
+ * pool.  Returns the count written (at most max); skips unknown VLANs. */
+size_t config_tunnel_local_prefixes(const struct config *c,
+    const struct config_tunnel *t, struct prefix4 *out, size_t max);
+
+const char *config_partner_name(enum config_partner p);
+const char *config_dpd_action_name(enum config_dpd_action a);
+const char *config_tunnel_type_name(enum config_tunnel_type t);
+/* "8h", "480m", "28800", "28800s" -> seconds; -EINVAL or -ERANGE */
+int config_parse_seconds(const char *s, uint32_t *out);
+
+/* proposal.c: strongSwan proposal notation */
+enum config_transform_type {
+	CONFIG_TRANSFORM_ENCR = 1, /* RFC 7296 3.3.2 transform types */
+	CONFIG_TRANSFORM_PRF = 2,
+	CONFIG_TRANSFORM_INTEG = 3,
+	CONFIG_TRANSFORM_DH = 4,
+};
+
+struct config_transform {
+	const char *name; /* "aes256gcm16" */
+	enum config_transform_type type;
+	uint16_t id;	  /* IANA transform id */
+	uint16_t keylen;  /* bits, for ENCR; 0 otherwise */
+	bool aead;
+	const char *alias_of; /* for "aes256gcm": the canonical name */
+};
+
+#define CONFIG_PROPOSAL_ALGS 8
+struct config_proposal {
+	size_t n_encr, n_prf, n_integ, n_dh;
+	const struct config_transform *encr[CONFIG_PROPOSAL_ALGS];
+	const struct config_transform *prf[CONFIG_PROPOSAL_ALGS];
+	const struct config_transform *integ[CONFIG_PROPOSAL_ALGS];
+	const struct config_transform *dh[CONFIG_PROPOSAL_ALGS];
+};
+
+/* The table of every algorithm tunsh accepts, NULL-name terminated. */
+const struct config_transform *config_transforms(void);
+/*
+ * Parses one proposal; ike selects the IKE rules (DH required, PRF derived
+ * from the integrity algorithm or required with AEAD) against ESP's (no PRF,
+ * DH optional).  Errors in d name the bad word and list the valid ones.
+ */
+int config_proposal_parse(const char *s, bool ike, struct config_proposal *out,
+    struct diag *d);
+
+/* validate.c */
+struct config_index;
+/*
+ * Validates the whole configuration: every error and warning goes to d.
+ * Returns 0 when there is no error, -EINVAL otherwise.
+ */
+int config_validate(const struct config *c, struct diag *d);
+/*
+ * Validates a candidate against the running configuration it was copied
+ * from, looking only at what changed (the candidate's touched list) when
+ * nothing outside the tunnels changed; otherwise as config_validate().
+ * idx is running's index (see config_index_build), or NULL.
+ */
+int config_validate_change(const struct config *running,
+    const struct config_index *idx, const struct config *cand,
+    struct diag *d);
+struct config_index *config_index_build(const struct config *c);
+/* Brings idx from old to new: O(changed tunnels) unless system changed. */
+int config_index_update(struct config_index *idx, const struct config *old,
+    const struct config *new_cfg);
+void config_index_free(struct config_index *idx);
+
+/* file.c: libconfig form, atomic save */
+/*
+ * Loads a configuration.  Errors are "file:line: message"; unknown keys
+ * and wrong types are errors.  Returns NULL on any error.  The result is
+ * not validated (see config_validate()).
+ */
+struct config *config_load_file(const char *path, struct diag *d);
+struct config *config_load_string(const char *text, const char *name,
+    struct diag *d);
+/* The file form, into a caller's stream. */
+int config_file_write(const struct config *c, FILE *f);
+/*
+ * Saves atomically with mode 0600: a temporary file in the same directory,
+ * fsync, rename over path, fsync of the directory.  before_rename, if set,
+ * runs between the fsync and the rename (a seam for crash tests).
+ */
+int config_save_file(const struct config *c, const char *path,
+    void (*before_rename)(void *), void *arg, struct diag *d);
+
+/* render.c: the configuration as CLI command lines */
+struct config_render_opts {
+	bool show_secrets;
+	const char *only_tunnel; /* NULL: everything */
+};
+typedef int (*config_line_fn)(void *arg, const char *line);
+int config_render(const struct config *c, const struct config_render_opts *o,
+    config_line_fn fn, void *arg);
+/*
+ * Junos-style differences from a to b: "[edit ipsec tunnel X]" headers
+ * with "+ line" and "- line" beneath.  Secrets masked unless show_secrets.
+ */
+int config_render_diff(const struct config *a, const struct config *b,
+    bool show_secrets, config_line_fn fn, void *arg);
+
+/* plan.c: what a commit does */
+enum config_step_kind {
+	CONFIG_STEP_SYSTEM,	/* hostname, interfaces, VLANs or pool */
+	CONFIG_STEP_TUNNEL_ADD,
+	CONFIG_STEP_TUNNEL_REMOVE,
+	CONFIG_STEP_TUNNEL_CHANGE,
+};
+
+struct config_plan_step {
+	enum config_step_kind kind;
+	enum config_change change;   /* for CHANGE */
+	uint32_t fields;	     /* for CHANGE: bits of what differs */
+	const struct config_tunnel *old_tunnel; /* NULL for ADD and SYSTEM */
+	const struct config_tunnel *new_tunnel; /* NULL for REMOVE, SYSTEM */
+};
+
+struct config_plan {
+	const struct config *old_cfg, *new_cfg;
+	struct config_plan_step *steps; /* removes, system, changes, adds */
+	size_t n_steps;
+};
+
+/*
+ * Diffs old against new: O(touched tunnels) when new is a candidate of
+ * old with nothing outside the tunnels changed.  A tunnel whose effective
+ * local networks or address moved with a VLAN or WAN port is a change too.
+ */
+int config_plan_build(const struct config *old_cfg,
+    const struct config *new_cfg, struct config_plan *plan);
+void config_plan_free(struct config_plan *plan);
+/* The step that undoes s (ADD <-> REMOVE, CHANGE old <-> new). */
+struct config_plan_step config_plan_step_inverse(const struct config_plan_step *s);
+/* "add ipsec tunnel X", "change ipsec tunnel X (renegotiate: ...)" */
+void config_plan_step_describe(const struct config_plan_step *s, char *buf,
+    size_t len);
+const char *config_change_name(enum config_change c);
+
+/*
+ * The apply interface, implemented by the IKE and kernel layers (and by
+ * test doubles): synchronous; returns 0 or a negative errno with the reason
+ * in d.  cfg is the configuration the step leads to (for an undo, the old
+ * one), for resolving VLANs and WAN ports.
+ */
+struct config_apply_ops {
+	int (*apply)(void *arg, const struct config_plan_step *step,
+	    const struct config *cfg, struct diag *d);
+};
+
+/* store.c: running configuration, commits, history */
+struct config_clock {
+	int64_t (*now)(void *arg); /* seconds since the epoch */
+	void *arg;
+};
+
+struct config_store_params {
+	const char *path;	     /* the configuration file */
+	const char *history_dir;     /* NULL: no history kept */
+	unsigned history_max;	     /* 0: 50 */
+	const struct config_apply_ops *apply; /* NULL: nothing to apply */
+	void *apply_arg;
+	const struct config_clock *clock; /* NULL: the real clock */
+};
+
+struct config_commit_info {
+	uint64_t version;
+	int64_t time;
+	char user[33];
+	char source[128];
+	char comment[256];
+	char summary[256]; /* what changed: "ipsec tunnel a, vlan 20" */
+};
+
+struct config_commit_opts {
+	const char *user;
+	const char *source;
+	const char *comment;
+	unsigned confirm_minutes; /* commit confirmed; 0 = a plain commit */
+	bool check_only;	  /* commit check */
+};
+
+struct config_store;
+
+/*
+ * Opens the store: loads and validates path (a missing file means the
+ * defaults), then applies the whole configuration.  NULL with the reasons
+ * in d if the file does not load or validate or the apply fails.
+ */
+struct config_store *config_store_open(const struct config_store_params *p,
+    struct diag *d);
+void config_store_free(struct config_store *s);
+const struct config *config_store_running(const struct config_store *s);
+/* A new candidate: a copy of running, remembering its version. */
+struct config *config_store_candidate(const struct config_store *s);
+/*
+ * Commits cand: refuses a stale base, validates (every error to d), plans,
+ * saves, applies; undoes the applied steps and restores the file on any
+ * failure.  On success cand is rebased on the new running version (its
+ * touched list cleared) so the session can go on editing it.
+ */
+int config_store_commit(struct config_store *s, struct config *cand,
+    const struct config_commit_opts *o, struct diag *d);
+/* Pending commit confirmed: its deadline (seconds), or 0 when none. */
+int64_t config_store_confirm_deadline(const struct config_store *s);
+/*
+ * Call when the deadline passes (and at any time: does nothing early):
+ * reverts to the configuration before the unconfirmed commit and records
+ * why.  Returns 1 when it reverted, 0 when nothing was due, or -errno.
+ */
+int config_store_poll(struct config_store *s, struct diag *d);
+/* History, newest first: 0 is the running configuration's commit. */
+size_t config_store_history_count(const struct config_store *s);
+const struct config_commit_info *config_store_history(
+    const struct config_store *s, size_t n);
+/* The configuration of history entry n, as a candidate of running. */
+struct config *config_store_rollback(const struct config_store *s, size_t n,
+    struct diag *d);
+
+#endif /* TUNSH_CONFIG_H */

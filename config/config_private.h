@@ -1,0 +1,36 @@
+/*
+ * config/config_private.h: helpers shared inside config/ only.
+ */
+#ifndef TUNSH_CONFIG_PRIVATE_H
+#define TUNSH_CONFIG_PRIVATE_H
+
+#include "config/config.h"
+
+void tunnel_apply_defaults(struct config_tunnel *t);
+bool config_ifname_valid(const char *s);
+struct config_tunnel *tunnel_new(const char *name);
+struct config_tunnel *tunnel_clone(const struct config_tunnel *t);
+void tunnel_unref(struct config_tunnel *t);
+/* Index of name in c->tunnels, or -(insertion point) - 1. */
+ssize_t tunnel_search(const struct config *c, const char *name);
+/* Records that tunnel name changed in a candidate. */
+int config_touch(struct config *c, const char *name);
+/* Bit mask of the settings whose effective values differ. */
+uint32_t tunnel_diff_fields(const struct config *ca,
+    const struct config_tunnel *a, const struct config *cb,
+    const struct config_tunnel *b);
+/* Loads a history file: the configuration and its commit record. */
+struct config *config_load_history(const char *path,
+    struct config_commit_info *info, struct diag *d);
+struct config *config_load_string_info(const char *text, const char *name,
+    struct config_commit_info *info, struct diag *d);
+int config_write_history(const struct config *c,
+    const struct config_commit_info *info, FILE *f);
+
+/* Writes through write_fn into a temporary file, fsync, rename, fsync of
+ * the directory; mode 0600. */
+int save_atomic(const char *path, int (*write_fn)(FILE *, const void *),
+    const void *arg, void (*before_rename)(void *), void *hook_arg,
+    struct diag *d);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * config/index.c: the indexes that keep cross-tunnel checks cheap: remote
+ * networks of enabled policy-based tunnels sorted by address, and the
+ * (local, remote) gateway pairs of enabled tunnels sorted by hash.  Built
+ * once for a whole configuration in O(n log n); the running configuration's
+ * index is then updated per commit in O(changed tunnels) lookups.
+ *
+ * CIDR prefixes either nest or are disjoint, so the prefixes overlapping P
+ * are P's supernets (at most 32 exact lookups) and those that start inside
+ * P (one range scan): no interval tree needed, and no quadratic pass.
+ *
+ * Entries point at tunnels: after an update from old to new they point into
+ * new's tunnels, which the owner of the index keeps alive.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_private.h"
+#include "config/index.h"
+
+static int
+net_cmp(const struct index_net *a, uint32_t start, uint8_t len)
+{
+	if (a->prefix.addr != start)
+		return a->prefix.addr < start ? -1 : 1;
+	if (a->prefix.len != len)
+		return a->prefix.len < len ? -1 : 1;
+	return 0;
+}
+
+static int
+net_qsort_cmp(const void *pa, const void *pb)
+{
+	const struct index_net *a = pa, *b = pb;
+	int r = net_cmp(a, b->prefix.addr, b->prefix.len);
+
+	if (r != 0)
+		return r;
+	return strcmp(a->t->name, b->t->name);
+}
+
+/* First entry not less than (start, len). */
+static size_t
+net_lower(const struct config_index *x, uint32_t start, uint8_t len)
+{
+	size_t lo = 0, hi = x->n_nets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (net_cmp(&x->nets[mid], start, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+pair_qsort_cmp(const void *pa, const void *pb)
+{
+	const struct index_pair *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return strcmp(a->t->name, b->t->name);
+}
+
+static size_t
+pair_lower(const struct config_index *x, uint64_t key)
+{
+	size_t lo = 0, hi = x->n_pairs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (x->pairs[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* FNV-1a over "local\0remote". */
+uint64_t
+index_pair_key(const char *local, const char *remote)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *s = local;; s++) {
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+		if (*s == '\0')
+			break;
+	}
+	for (const char *s = remote; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+bool
+index_tunnel_has_nets(const struct config_tunnel *t)
+{
+	return t->enable && t->type == CONFIG_TUNNEL_POLICY;
+}
+
+bool
+index_tunnel_pair(const struct config *c, const struct config_tunnel *t,
+    char *local, size_t len, uint64_t *key)
+{
+	if (!t->enable || t->remote_address[0] == '\0' ||
+	    config_tunnel_local_addr(c, t, local, len) < 0)
+		return false;
+	*key = index_pair_key(local, t->remote_address);
+	return true;
+}
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t cap2;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	cap2 = *cap ? *cap : 64;
+	while (cap2 < need)
+		cap2 *= 2;
+	if ((q = realloc(*p, cap2 * size)) == NULL)
+		return -ENOMEM;
+	*p = q;
+	*cap = cap2;
+	return 0;
+}
+
+/* Appends t's entries unsorted; index_sort() restores the order. */
+static int
+append_tunnel(struct config_index *x, const struct config *c,
+    const struct config_tunnel *t)
+{
+	char local[CONFIG_HOST_MAX + 1];
+	uint64_t key;
+
+	if (index_tunnel_has_nets(t)) {
+		if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + t->n_remote,
+			sizeof(*x->nets)) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < t->n_remote; i++)
+			x->nets[x->n_nets++] = (struct index_net){
+			    t->remote_nets[i], t};
+	}
+	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
+		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,
+			sizeof(*x->pairs)) < 0)
+			return -ENOMEM;
+		x->pairs[x->n_pairs++] = (struct index_pair){key, t};
+	}
+	return 0;
+}
+
+static void
+index_sort(struct config_index *x)
+{
+	qsort(x->nets, x->n_nets, sizeof(*x->nets), net_qsort_cmp);
+	qsort(x->pairs, x->n_pairs, sizeof(*x->pairs), pair_qsort_cmp);
+}
+
+struct config_index *
+index_build_tunnels(const struct config *c,
+    const struct config_tunnel *const *list, size_t n)
+{
+	struct config_index *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (append_tunnel(x, c, list[i]) < 0) {
+			config_index_free(x);
+			return NULL;
+		}
+	index_sort(x);
+	return x;
+}
+
+struct config_index *
+config_index_build(const struct config *c)
+{
+	return index_build_tunnels(c,
+	    (const struct config_tunnel *const *)c->tunnels, c->n_tunnels);
+}
+
+void
+config_index_free(struct config_index *x)
+{
+	if (x == NULL)
+		return;
+	free(x->nets);
+	free(x->pairs);
+	free(x);
+}
+
+size_t
+index_query_nets(const struct config_index *x, const struct prefix4 *p,
+    index_net_fn fn, void *arg)
+{
+	uint32_t last = prefix4_last(p);
+	size_t hits = 0, i;
+
+	/* Supernets of p, p itself excluded: exact lookups. */
+	for (uint8_t l = 0; l < p->len; l++) {
+		uint32_t start = p->addr & prefix4_mask(l);
+
+		for (i = net_lower(x, start, l);
+		     i < x->n_nets && net_cmp(&x->nets[i], start, l) == 0; i++)
+			hits += fn(arg, &x->nets[i]) == 0;
+	}
+	/* p and everything inside it: they start within p. */
+	for (i = net_lower(x, p->addr, p->len);
+	     i < x->n_nets && x->nets[i].prefix.addr <= last; i++)
+		if (x->nets[i].prefix.len >= p->len)
+			hits += fn(arg, &x->nets[i]) == 0;
+	return hits;
+}
+
+size_t
+index_query_pair(const struct config_index *x, uint64_t key,
+    index_pair_fn fn, void *arg)
+{
+	size_t hits = 0;
+
+	for (size_t i = pair_lower(x, key);
+	     i < x->n_pairs && x->pairs[i].key == key; i++)
+		hits += fn(arg, &x->pairs[i]) == 0;
+	return hits;
+}
+
+static void
+remove_tunnel(struct config_index *x, const struct config *c,
+    const struct config_tunnel *t)
+{
+	char local[CONFIG_HOST_MAX + 1];
+	uint64_t key;
+	size_t i;
+
+	if (index_tunnel_has_nets(t))
+		for (size_t k = 0; k < t->n_remote; k++) {
+			const struct prefix4 *p = &t->remote_nets[k];
+
+			for (i = net_lower(x, p->addr, p->len); i < x->n_nets &&
+			     net_cmp(&x->nets[i], p->addr, p->len) == 0; i++)
+				if (x->nets[i].t == t) {
+					memmove(&x->nets[i], &x->nets[i + 1],
+					    (x->n_nets - i - 1) *
+						sizeof(*x->nets));
+					x->n_nets--;
+					break;
+				}
+		}
+	if (index_tunnel_pair(c, t, local, sizeof(local), &key))
+		for (i = pair_lower(x, key);
+		     i < x->n_pairs && x->pairs[i].key == key; i++)
+			if (x->pairs[i].t == t) {
+				memmove(&x->pairs[i], &x->pairs[i + 1],
+				    (x->n_pairs - i - 1) * sizeof(*x->pairs));
+				x->n_pairs--;
+				break;
+			}
+}
+
+/* Inserts t's entries at their sorted places: memmove, no re-sort. */
+static int
+insert_tunnel(struct config_index *x, const struct config *c,
+    const struct config_tunnel *t)
+{
+	char local[CONFIG_HOST_MAX + 1];
+	uint64_t key;
+	size_t i;
+
+	if (index_tunnel_has_nets(t)) {
+		if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + t->n_remote,
+			sizeof(*x->nets)) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < t->n_remote; k++) {
+			const struct prefix4 *p = &t->remote_nets[k];
+
+			i = net_lower(x, p->addr, p->len);
+			memmove(&x->nets[i + 1], &x->nets[i],
+			    (x->n_nets - i) * sizeof(*x->nets));
+			x->nets[i] = (struct index_net){*p, t};
+			x->n_nets++;
+		}
+	}
+	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
+		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,
+			sizeof(*x->pairs)) < 0)
+			return -ENOMEM;
+		i = pair_lower(x, key);
+		memmove(&x->pairs[i + 1], &x->pairs[i],
+		    (x->n_pairs - i) * sizeof(*x->pairs));
+		x->pairs[i] = (struct index_pair){key, t};
+		x->n_pairs++;
+	}
+	return 0;
+}
+
+int
+config_index_update(struct config_index *x, const struct config *old,
+    const struct config *new_cfg)
+{
+	struct config_index *fresh;
+
+	if (new_cfg->system_changed) {
+		/* WAN addresses may have moved every pair: rebuild. */
+		if ((fresh = config_index_build(new_cfg)) == NULL)
+			return -ENOMEM;
+		free(x->nets);
+		free(x->pairs);
+		*x = *fresh;
+		free(fresh);
+		return 0;
+	}
+	for (size_t i = 0; i < new_cfg->n_touched; i++) {
+		const char *name = new_cfg->touched[i];
+		const struct config_tunnel *o = config_tunnel_find(old, name);
+		const struct config_tunnel *n = config_tunnel_find(new_cfg, name);
+
+		if (o == n)
+			continue;
+		if (o != NULL)
+			remove_tunnel(x, old, o);
+		if (n != NULL && insert_tunnel(x, new_cfg, n) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}

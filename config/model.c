@@ -1,0 +1,572 @@
+/*
+ * config/model.c: the configuration objects themselves: creation, copy on
+ * write of tunnels between a running configuration and its candidates,
+ * lookup, and the system objects (hostname, WAN interfaces, VLANs, pool).
+ * No validation across objects (validate.c) and no I/O (file.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "config/config_private.h"
+
+struct config_tunnel *
+tunnel_new(const char *name)
+{
+	struct config_tunnel *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->refs = 1;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	tunnel_apply_defaults(t);
+	return t;
+}
+
+struct config_tunnel *
+tunnel_clone(const struct config_tunnel *t)
+{
+	struct config_tunnel *n = malloc(sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	memcpy(n, t, sizeof(*n));
+	n->refs = 1;
+	if (t->psk != NULL && (n->psk = secbuf_dup(t->psk)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void
+tunnel_unref(struct config_tunnel *t)
+{
+	if (t == NULL || --t->refs > 0)
+		return;
+	secbuf_free(t->psk);
+	free(t);
+}
+
+struct config *
+config_new(void)
+{
+	struct config *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	snprintf(c->hostname, sizeof(c->hostname), "tunsh");
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		tunnel_unref(c->tunnels[i]);
+	free(c->tunnels);
+	free(c->ifaces);
+	free(c->vlans);
+	free(c->touched);
+	free(c);
+}
+
+static void *
+memdup(const void *p, size_t n)
+{
+	void *q;
+
+	if (n == 0)
+		return NULL;
+	if ((q = malloc(n)) != NULL)
+		memcpy(q, p, n);
+	return q;
+}
+
+struct config *
+config_copy(const struct config *c)
+{
+	struct config *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	n->version = c->version;
+	memcpy(n->hostname, c->hostname, sizeof(n->hostname));
+	n->pool = c->pool;
+	n->has_pool = c->has_pool;
+	n->n_ifaces = c->n_ifaces;
+	n->n_vlans = c->n_vlans;
+	n->ifaces = memdup(c->ifaces, c->n_ifaces * sizeof(*c->ifaces));
+	n->vlans = memdup(c->vlans, c->n_vlans * sizeof(*c->vlans));
+	n->tunnels = memdup(c->tunnels, c->n_tunnels * sizeof(*c->tunnels));
+	if ((c->n_ifaces && n->ifaces == NULL) ||
+	    (c->n_vlans && n->vlans == NULL) ||
+	    (c->n_tunnels && n->tunnels == NULL)) {
+		free(n->ifaces);
+		free(n->vlans);
+		free(n->tunnels);
+		free(n);
+		return NULL;
+	}
+	n->n_tunnels = n->cap_tunnels = c->n_tunnels;
+	for (size_t i = 0; i < n->n_tunnels; i++)
+		n->tunnels[i]->refs++;
+	return n;
+}
+
+int
+config_touch(struct config *c, const char *name)
+{
+	void *p;
+
+	for (size_t i = 0; i < c->n_touched; i++)
+		if (strcmp(c->touched[i], name) == 0)
+			return 0;
+	if (c->n_touched == c->cap_touched) {
+		size_t cap = c->cap_touched ? 2 * c->cap_touched : 8;
+
+		if ((p = realloc(c->touched, cap * sizeof(*c->touched))) == NULL)
+			return -ENOMEM;
+		c->touched = p;
+		c->cap_touched = cap;
+	}
+	snprintf(c->touched[c->n_touched++], sizeof(c->touched[0]), "%s",
+	    name);
+	return 0;
+}
+
+int
+config_set_hostname(struct config *c, const char *name, struct diag *d)
+{
+	if (name == NULL)
+		name = "tunsh";
+	if (!hostname_label_valid(name)) {
+		diag_error(d, "hostname \"%s\" is not a valid host name: use 1-63 "
+		    "letters, digits and hyphens, not starting or ending with a "
+		    "hyphen", name);
+		return -EINVAL;
+	}
+	snprintf(c->hostname, sizeof(c->hostname), "%s", name);
+	c->system_changed = true;
+	return 0;
+}
+
+/* Tunnels */
+
+bool
+config_tunnel_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > CONFIG_TUNNEL_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			(ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+			ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+ssize_t
+tunnel_search(const struct config *c, const char *name)
+{
+	size_t lo = 0, hi = c->n_tunnels;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(c->tunnels[mid]->name, name);
+
+		if (r == 0)
+			return (ssize_t)mid;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -(ssize_t)lo - 1;
+}
+
+const struct config_tunnel *
+config_tunnel_find(const struct config *c, const char *name)
+{
+	ssize_t i = tunnel_search(c, name);
+
+	return i >= 0 ? c->tunnels[i] : NULL;
+}
+
+static int
+tunnel_insert(struct config *c, size_t at, struct config_tunnel *t)
+{
+	if (c->n_tunnels == c->cap_tunnels) {
+		size_t cap = c->cap_tunnels ? 2 * c->cap_tunnels : 16;
+		void *p = realloc(c->tunnels, cap * sizeof(*c->tunnels));
+
+		if (p == NULL)
+			return -ENOMEM;
+		c->tunnels = p;
+		c->cap_tunnels = cap;
+	}
+	memmove(&c->tunnels[at + 1], &c->tunnels[at],
+	    (c->n_tunnels - at) * sizeof(*c->tunnels));
+	c->tunnels[at] = t;
+	c->n_tunnels++;
+	return 0;
+}
+
+struct config_tunnel *
+config_tunnel_edit(struct config *c, const char *name, bool create,
+    struct diag *d)
+{
+	struct config_tunnel *t;
+	ssize_t i;
+
+	if (!config_tunnel_name_valid(name)) {
+		diag_error(d, "ipsec tunnel \"%s\": a tunnel name is 1-%d of "
+		    "A-Z a-z 0-9 . _ -", name, CONFIG_TUNNEL_NAME_MAX);
+		return NULL;
+	}
+	if (config_touch(c, name) < 0)
+		goto oom;
+	i = tunnel_search(c, name);
+	if (i >= 0) {
+		t = c->tunnels[i];
+		if (t->refs == 1)
+			return t;
+		/* Shared with running or another copy: clone before writing. */
+		if ((t = tunnel_clone(t)) == NULL)
+			goto oom;
+		tunnel_unref(c->tunnels[i]);
+		c->tunnels[i] = t;
+		return t;
+	}
+	if (!create) {
+		diag_error(d, "ipsec tunnel %s does not exist", name);
+		return NULL;
+	}
+	if ((t = tunnel_new(name)) == NULL)
+		goto oom;
+	if (tunnel_insert(c, (size_t)(-i - 1), t) < 0) {
+		tunnel_unref(t);
+		goto oom;
+	}
+	return t;
+oom:
+	diag_error(d, "ipsec tunnel %s: out of memory", name);
+	return NULL;
+}
+
+int
+config_tunnel_remove(struct config *c, const char *name)
+{
+	ssize_t i = tunnel_search(c, name);
+
+	if (i < 0)
+		return -ENOENT;
+	if (config_touch(c, name) < 0)
+		return -ENOMEM;
+	tunnel_unref(c->tunnels[i]);
+	memmove(&c->tunnels[i], &c->tunnels[i + 1],
+	    (c->n_tunnels - (size_t)i - 1) * sizeof(*c->tunnels));
+	c->n_tunnels--;
+	return 0;
+}
+
+int
+config_tunnel_local_addr(const struct config *c, const struct config_tunnel *t,
+    char *buf, size_t len)
+{
+	const struct config_interface *i;
+
+	if (t->local_address[0] != '\0') {
+		snprintf(buf, len, "%s", t->local_address);
+		return 0;
+	}
+	if (t->wan_port[0] != '\0' &&
+	    (i = config_interface_find(c, t->wan_port)) != NULL &&
+	    i->addr != 0) {
+		addr4_format(i->addr, buf, len);
+		return 0;
+	}
+	if (len > 0)
+		buf[0] = '\0';
+	return -ENOENT;
+}
+
+size_t
+config_tunnel_local_prefixes(const struct config *c,
+    const struct config_tunnel *t, struct prefix4 *out, size_t max)
+{
+	const struct config_vlan *v;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n_local && n < max; i++) {
+		if (t->local_nets[i].vlan == 0)
+			out[n++] = t->local_nets[i].prefix;
+		else if ((v = config_vlan_find(c, t->local_nets[i].vlan)) !=
+			NULL &&
+		    v->has_subnet)
+			out[n++] = v->subnet;
+	}
+	if (t->client_vpn_bound && c->has_pool && n < max)
+		out[n++] = c->pool;
+	return n;
+}
+
+/* WAN interfaces: a handful, kept sorted by name. */
+
+const struct config_interface *
+config_interface_find(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		if (strcmp(c->ifaces[i].name, name) == 0)
+			return &c->ifaces[i];
+	return NULL;
+}
+
+struct config_interface *
+config_interface_edit(struct config *c, const char *name, struct diag *d)
+{
+	struct config_interface *p;
+	size_t at = 0;
+
+	if (!config_ifname_valid(name)) {
+		diag_error(d, "interface \"%s\": an interface name is 1-15 of "
+		    "A-Z a-z 0-9 . _ -, starting with a letter", name);
+		return NULL;
+	}
+	c->system_changed = true;
+	for (; at < c->n_ifaces; at++) {
+		int r = strcmp(c->ifaces[at].name, name);
+
+		if (r == 0)
+			return &c->ifaces[at];
+		if (r > 0)
+			break;
+	}
+	p = realloc(c->ifaces, (c->n_ifaces + 1) * sizeof(*p));
+	if (p == NULL) {
+		diag_error(d, "interface %s: out of memory", name);
+		return NULL;
+	}
+	c->ifaces = p;
+	memmove(&p[at + 1], &p[at], (c->n_ifaces - at) * sizeof(*p));
+	memset(&p[at], 0, sizeof(*p));
+	snprintf(p[at].name, sizeof(p[at].name), "%s", name);
+	c->n_ifaces++;
+	return &p[at];
+}
+
+int
+config_interface_remove(struct config *c, const char *name)
+{
+	const struct config_interface *i = config_interface_find(c, name);
+	size_t at;
+
+	if (i == NULL)
+		return -ENOENT;
+	at = (size_t)(i - c->ifaces);
+	memmove(&c->ifaces[at], &c->ifaces[at + 1],
+	    (c->n_ifaces - at - 1) * sizeof(*c->ifaces));
+	c->n_ifaces--;
+	c->system_changed = true;
+	return 0;
+}
+
+int
+config_interface_set_address(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d)
+{
+	uint32_t a;
+	uint8_t len;
+
+	c->system_changed = true;
+	if (value == NULL) {
+		i->addr = 0;
+		i->len = 0;
+		return 0;
+	}
+	if (ifaddr4_parse(value, &a, &len) < 0 || a == 0 || len == 0) {
+		diag_error(d, "interface %s: address \"%s\" is not an IPv4 "
+		    "address with its prefix length, like 203.0.113.2/24",
+		    i->name, value);
+		return -EINVAL;
+	}
+	i->addr = a;
+	i->len = len;
+	return 0;
+}
+
+int
+config_interface_set_gateway(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d)
+{
+	uint32_t a;
+
+	c->system_changed = true;
+	if (value == NULL) {
+		i->gateway = 0;
+		return 0;
+	}
+	if (addr4_parse(value, &a) < 0 || a == 0) {
+		diag_error(d, "interface %s: gateway \"%s\" is not an IPv4 "
+		    "address", i->name, value);
+		return -EINVAL;
+	}
+	i->gateway = a;
+	return 0;
+}
+
+/* VLANs: up to 4094, kept sorted by id for binary search. */
+
+static ssize_t
+vlan_search(const struct config *c, unsigned id)
+{
+	size_t lo = 0, hi = c->n_vlans;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->vlans[mid].id == id)
+			return (ssize_t)mid;
+		if (c->vlans[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -(ssize_t)lo - 1;
+}
+
+const struct config_vlan *
+config_vlan_find(const struct config *c, uint16_t id)
+{
+	ssize_t i = vlan_search(c, id);
+
+	return i >= 0 ? &c->vlans[i] : NULL;
+}
+
+struct config_vlan *
+config_vlan_edit(struct config *c, unsigned id, struct diag *d)
+{
+	struct config_vlan *p;
+	ssize_t i;
+	size_t at;
+
+	if (id < CONFIG_VLAN_MIN || id > CONFIG_VLAN_MAX) {
+		diag_error(d, "vlan %u: a VLAN ID is 1-4094", id);
+		return NULL;
+	}
+	c->system_changed = true;
+	if ((i = vlan_search(c, id)) >= 0)
+		return &c->vlans[i];
+	at = (size_t)(-i - 1);
+	p = realloc(c->vlans, (c->n_vlans + 1) * sizeof(*p));
+	if (p == NULL) {
+		diag_error(d, "vlan %u: out of memory", id);
+		return NULL;
+	}
+	c->vlans = p;
+	memmove(&p[at + 1], &p[at], (c->n_vlans - at) * sizeof(*p));
+	memset(&p[at], 0, sizeof(*p));
+	p[at].id = (uint16_t)id;
+	c->n_vlans++;
+	return &p[at];
+}
+
+int
+config_vlan_remove(struct config *c, unsigned id)
+{
+	ssize_t i = vlan_search(c, id);
+
+	if (i < 0)
+		return -ENOENT;
+	memmove(&c->vlans[i], &c->vlans[i + 1],
+	    (c->n_vlans - (size_t)i - 1) * sizeof(*c->vlans));
+	c->n_vlans--;
+	c->system_changed = true;
+	return 0;
+}
+
+int
+config_vlan_set_name(struct config *c, struct config_vlan *v, const char *name,
+    struct diag *d)
+{
+	c->system_changed = true;
+	if (name == NULL) {
+		v->name[0] = '\0';
+		return 0;
+	}
+	if (name[0] == '\0' || strlen(name) > CONFIG_VLAN_NAME_MAX) {
+		diag_error(d, "vlan %u: name must be 1-%d characters", v->id,
+		    CONFIG_VLAN_NAME_MAX);
+		return -EINVAL;
+	}
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	return 0;
+}
+
+static int
+parse_subnet(const char *who, const char *value, struct prefix4 *out,
+    struct diag *d)
+{
+	uint32_t a;
+	uint8_t len;
+	struct prefix4 p;
+	char buf[PREFIX4_STRLEN];
+
+	if (prefix4_parse(value, &p) == 0) {
+		*out = p;
+		return 0;
+	}
+	if (ifaddr4_parse(value, &a, &len) == 0) {
+		p.addr = a & prefix4_mask(len);
+		p.len = len;
+		prefix4_format(&p, buf, sizeof(buf));
+		diag_error(d, "%s %s has host bits set; did you mean %s?", who,
+		    value, buf);
+	} else {
+		diag_error(d, "%s \"%s\" is not a prefix: write A.B.C.D/N", who,
+		    value);
+	}
+	return -EINVAL;
+}
+
+int
+config_vlan_set_subnet(struct config *c, struct config_vlan *v,
+    const char *value, struct diag *d)
+{
+	char who[32];
+
+	c->system_changed = true;
+	if (value == NULL) {
+		v->has_subnet = false;
+		memset(&v->subnet, 0, sizeof(v->subnet));
+		return 0;
+	}
+	snprintf(who, sizeof(who), "vlan %u: subnet", v->id);
+	if (parse_subnet(who, value, &v->subnet, d) < 0)
+		return -EINVAL;
+	v->has_subnet = true;
+	return 0;
+}
+
+int
+config_set_pool(struct config *c, const char *value, struct diag *d)
+{
+	c->system_changed = true;
+	if (value == NULL) {
+		c->has_pool = false;
+		memset(&c->pool, 0, sizeof(c->pool));
+		return 0;
+	}
+	if (parse_subnet("client-vpn: pool", value, &c->pool, d) < 0)
+		return -EINVAL;
+	c->has_pool = true;
+	return 0;
+}

@@ -1,0 +1,131 @@
+/*
+ * lib/lib.h: the small shared pieces every other folder uses: diagnostics
+ * lists for messages meant for a person, levelled logging, wipe-on-free
+ * secret buffers, IPv4 prefixes and host names.  Nothing here knows about
+ * tunnels, sessions or packets.
+ */
+#ifndef TUNSH_LIB_H
+#define TUNSH_LIB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TUNSH_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/*
+ * Diagnostics: what library code says to a person.  Library code never
+ * prints; it appends to a diag list that the caller shows (the shell with
+ * cli_error(), tunshd --check-config on stderr) or logs.
+ */
+enum diag_severity {
+	DIAG_ERROR,
+	DIAG_WARNING,
+};
+
+struct diag_entry {
+	enum diag_severity severity;
+	char *text; /* one sentence, no trailing newline */
+};
+
+struct diag {
+	struct diag_entry *entries;
+	size_t count;
+	size_t cap;
+	size_t errors;
+	size_t warnings;
+	bool oom; /* an entry was lost to allocation failure */
+};
+
+void diag_init(struct diag *d);
+void diag_clear(struct diag *d); /* frees the entries; reusable after */
+/* Appends one formatted entry; returns 0 or -ENOMEM (and sets d->oom). */
+int diag_add(struct diag *d, enum diag_severity sev, const char *fmt, ...)
+    TUNSH_PRINTF(3, 4);
+int diag_vadd(struct diag *d, enum diag_severity sev, const char *fmt,
+    va_list ap) TUNSH_PRINTF(3, 0);
+#define diag_error(d, ...) diag_add((d), DIAG_ERROR, __VA_ARGS__)
+#define diag_warn(d, ...) diag_add((d), DIAG_WARNING, __VA_ARGS__)
+/* Moves every entry of src to the end of dst; src is left empty. */
+int diag_move(struct diag *dst, struct diag *src);
+/* Index of the first entry whose text equals s, or -1. */
+ssize_t diag_find(const struct diag *d, const char *s);
+
+/*
+ * Logging: levelled, per subsystem, with the function name.  The default
+ * sink writes "LEVEL subsys func: message" to stderr; tunshd replaces it.
+ * Never pass key material or pre-shared keys to these functions.
+ */
+enum log_level {
+	LOG_LVL_ERR,
+	LOG_LVL_WARN,
+	LOG_LVL_INFO,
+	LOG_LVL_DEBUG,
+};
+
+typedef void (*log_sink_fn)(enum log_level lvl, const char *subsys,
+    const char *func, const char *msg, void *arg);
+
+void log_set_sink(log_sink_fn fn, void *arg); /* NULL restores stderr */
+void log_set_level(enum log_level max);
+void log_msg(enum log_level lvl, const char *subsys, const char *func,
+    const char *fmt, ...) TUNSH_PRINTF(4, 5);
+const char *log_level_name(enum log_level lvl);
+
+#define log_err(sub, ...) log_msg(LOG_LVL_ERR, sub, __func__, __VA_ARGS__)
+#define log_warn(sub, ...) log_msg(LOG_LVL_WARN, sub, __func__, __VA_ARGS__)
+#define log_info(sub, ...) log_msg(LOG_LVL_INFO, sub, __func__, __VA_ARGS__)
+#define log_debug(sub, ...) log_msg(LOG_LVL_DEBUG, sub, __func__, __VA_ARGS__)
+
+/*
+ * Secret buffers: the only place key material and pre-shared keys live.
+ * Freed with OPENSSL_cleanse() over the whole allocation first.
+ */
+struct secbuf {
+	size_t len;
+	uint8_t data[]; /* len bytes, plus a NUL so text secrets are strings */
+};
+
+struct secbuf *secbuf_new(size_t len);			/* zeroed; NULL on OOM */
+struct secbuf *secbuf_from(const void *p, size_t len); /* copy */
+struct secbuf *secbuf_from_str(const char *s);
+struct secbuf *secbuf_dup(const struct secbuf *b); /* NULL in, NULL out */
+void secbuf_free(struct secbuf *b);		  /* NULL is fine */
+bool secbuf_equal(const struct secbuf *a, const struct secbuf *b);
+
+/*
+ * IPv4 addresses and prefixes, host byte order.  Parsers are strict: no
+ * leading zeros, no missing octets, no host bits set in a prefix.
+ */
+struct prefix4 {
+	uint32_t addr; /* network address, host byte order */
+	uint8_t len;   /* 0..32 */
+};
+
+#define ADDR4_STRLEN 16	  /* "255.255.255.255" + NUL */
+#define PREFIX4_STRLEN 19 /* "255.255.255.255/32" + NUL */
+
+int addr4_parse(const char *s, uint32_t *out);	     /* 0 or -EINVAL */
+void addr4_format(uint32_t a, char *buf, size_t len); /* dotted quad */
+/* "A.B.C.D/N" with no host bits; -EINVAL otherwise */
+int prefix4_parse(const char *s, struct prefix4 *out);
+/* "A.B.C.D/N" where host bits may be set (an interface address): the
+ * address is kept whole in *addr, the length in *len */
+int ifaddr4_parse(const char *s, uint32_t *addr, uint8_t *len);
+void prefix4_format(const struct prefix4 *p, char *buf, size_t len);
+uint32_t prefix4_mask(uint8_t len);  /* 0 for len 0 */
+uint32_t prefix4_last(const struct prefix4 *p); /* last address covered */
+bool prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b);
+bool prefix4_contains(const struct prefix4 *outer, uint32_t addr);
+int prefix4_cmp(const struct prefix4 *a, const struct prefix4 *b); /* by addr, then len */
+
+/* RFC 1123 host label: 1-63 of [A-Za-z0-9-], not starting or ending in -. */
+bool hostname_label_valid(const char *s);
+/* A fully qualified domain name: dot-separated RFC 1123 labels, at most
+ * 253 characters, at least one dot, not all-numeric (so that a mistyped
+ * IPv4 address is not taken for a name). */
+bool fqdn_valid(const char *s);
+
+#endif /* TUNSH_LIB_H */

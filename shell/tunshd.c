@@ -1,0 +1,129 @@
+/*
+ * shell/tunshd.c: the daemon's entry point.  For now it checks and prints
+ * configuration files; sessions, the IKE daemon and the kernel layer join
+ * it in the same process.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tunshd --check-config FILE\n"
+		   "       tunshd --print-config FILE [--show-secrets]\n"
+		   "       tunshd --help | --version\n");
+}
+
+static void
+print_diag(const char *file, const struct diag *d)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		const struct diag_entry *e = &d->entries[i];
+		size_t n = strlen(file);
+
+		/* Load errors already start with "file:line:". */
+		if (strncmp(e->text, file, n) == 0 && e->text[n] == ':')
+			fprintf(stderr, "%s\n", e->text);
+		else
+			fprintf(stderr, "%s: %s: %s\n", file,
+			    e->severity == DIAG_ERROR ? "error" : "warning",
+			    e->text);
+	}
+}
+
+static int
+check_config(const char *file)
+{
+	struct diag d;
+	struct config *c;
+	int rc = 1;
+
+	diag_init(&d);
+	c = config_load_file(file, &d);
+	if (c != NULL && config_validate(c, &d) == 0)
+		rc = 0;
+	print_diag(file, &d);
+	if (rc == 0)
+		fprintf(stderr, "%s: valid: %zu tunnels, %zu VLANs, %zu WAN "
+		    "ports, %zu warnings\n", file, c->n_tunnels, c->n_vlans,
+		    c->n_ifaces, d.warnings);
+	else
+		fprintf(stderr, "%s: not valid: %zu errors, %zu warnings\n", file,
+		    d.errors, d.warnings);
+	config_free(c);
+	diag_clear(&d);
+	return rc;
+}
+
+static int
+print_line(void *arg, const char *line)
+{
+	(void)arg;
+	return puts(line) < 0 ? -1 : 0;
+}
+
+static int
+print_config(const char *file, bool secrets)
+{
+	struct config_render_opts o = {.show_secrets = secrets};
+	struct diag d;
+	struct config *c;
+	int rc = 1;
+
+	diag_init(&d);
+	if ((c = config_load_file(file, &d)) != NULL &&
+	    config_render(c, &o, print_line, NULL) == 0)
+		rc = 0;
+	print_diag(file, &d);
+	config_free(c);
+	diag_clear(&d);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"check-config", required_argument, NULL, 'C'},
+	    {"print-config", required_argument, NULL, 'P'},
+	    {"show-secrets", no_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *check = NULL, *print = NULL;
+	bool secrets = false;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'C':
+			check = optarg;
+			break;
+		case 'P':
+			print = optarg;
+			break;
+		case 'S':
+			secrets = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tunshd %s\n", TUNSH_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || (check == NULL) == (print == NULL)) {
+		usage(stderr);
+		return 2;
+	}
+	return check ? check_config(check) : print_config(print, secrets);
+}

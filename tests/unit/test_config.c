@@ -1,0 +1,499 @@
+/*
+ * tests/unit/test_config.c: the model (config/fields.c, model.c), the
+ * proposal parser, partner presets, the CLI rendering and diff, and the
+ * plan's classification of every setting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "tests/unit/test.h"
+
+static int
+collect(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+	return 0;
+}
+
+static char *
+render(const struct config *c, bool secrets)
+{
+	struct config_render_opts o = {.show_secrets = secrets};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(config_render(c, &o, collect, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *
+render_diff(const struct config *a, const struct config *b)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(config_render_diff(a, b, false, collect, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static struct config_tunnel *
+tunnel(struct config *c, const char *name)
+{
+	struct diag d;
+	struct config_tunnel *t;
+
+	diag_init(&d);
+	t = config_tunnel_edit(c, name, true, &d);
+	assert_non_null(t);
+	diag_clear(&d);
+	return t;
+}
+
+static void
+set_ok(struct config_tunnel *t, enum config_field f, const char *v)
+{
+	struct diag d;
+
+	diag_init(&d);
+	assert_int_equal(config_tunnel_set(t, f, v, &d), 0);
+	assert_int_equal(d.count, 0);
+	diag_clear(&d);
+}
+
+/* Sets a bad value: refused with exactly this message, nothing changed. */
+static void
+set_bad(struct config_tunnel *t, enum config_field f, const char *v,
+    const char *msg)
+{
+	struct diag d;
+	uint32_t set_before = t->set;
+
+	diag_init(&d);
+	assert_true(config_tunnel_set(t, f, v, &d) < 0);
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.entries[0].text, msg);
+	assert_int_equal(t->set, set_before);
+	diag_clear(&d);
+}
+
+static void
+test_fields_table_in_enum_order(void **state)
+{
+	(void)state;
+	for (enum config_field f = 0; f < CF__COUNT; f++) {
+		const struct config_field_info *fi = config_field_info(f);
+
+		assert_int_equal(fi->id, f);
+		assert_ptr_equal(config_field_lookup(fi->cli), fi);
+		assert_ptr_equal(config_field_lookup(fi->key), fi);
+	}
+	assert_null(config_field_lookup("dpd-timeot"));
+}
+
+static void
+test_tunnel_defaults(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "t1");
+
+	(void)state;
+	assert_string_equal(c->hostname, "tunsh");
+	assert_true(t->enable);
+	assert_true(t->initiator);
+	assert_false(t->client_vpn_bound);
+	assert_int_equal(t->partner, CONFIG_PARTNER_NONE);
+	assert_int_equal(t->type, CONFIG_TUNNEL_POLICY);
+	assert_int_equal(t->ike_lifetime, 28800);
+	assert_int_equal(t->child_lifetime, 3600);
+	assert_true(t->rekey);
+	assert_false(t->reauth);
+	assert_int_equal(t->dpd_action, CONFIG_DPD_RESTART);
+	assert_int_equal(t->dpd_timeout, 10);
+	assert_int_equal(t->dpd_delay, 30);
+	assert_null(t->psk);
+	assert_int_equal(t->n_ike_proposals, 2);
+	assert_string_equal(t->ike_proposals[0],
+	    "aes256gcm16-prfsha256-curve25519-ecp384-ecp256-modp2048");
+	assert_string_equal(t->esp_proposals[1],
+	    "aes256-sha256-curve25519-ecp384-ecp256-modp2048");
+	assert_int_equal(t->set, 0);
+	config_free(c);
+}
+
+static void
+test_tunnel_set_parses_and_refuses(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "t1");
+
+	(void)state;
+	set_ok(t, CF_IKE_LIFETIME, "8h");
+	assert_int_equal(t->ike_lifetime, 28800);
+	set_ok(t, CF_IKE_LIFETIME, "480m");
+	assert_int_equal(t->ike_lifetime, 28800);
+	set_ok(t, CF_IKE_LIFETIME, "3600");
+	assert_int_equal(t->ike_lifetime, 3600);
+	set_bad(t, CF_IKE_LIFETIME, "10m", "ipsec tunnel t1: ike-lifetime 10m "
+	    "is out of range: give 900-86400 seconds (suffixes s, m, h allowed)");
+	set_bad(t, CF_DPD_DELAY, "0", "ipsec tunnel t1: dpd delay 0 is out of "
+	    "range: give 1-3600 seconds (suffixes s, m, h allowed)");
+	set_ok(t, CF_DPD_TIMEOUT, "0");
+	set_ok(t, CF_TUNNEL_TYPE, "ipip");
+	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
+	set_bad(t, CF_TUNNEL_TYPE, "gre", "ipsec tunnel t1: tunnel-type \"gre\" "
+	    "is not one of policy-based, route-based");
+	set_bad(t, CF_PSK, "short", "ipsec tunnel t1: pre-shared-key must be "
+	    "8-128 printable characters (got 5)");
+	set_bad(t, CF_REMOTE_NETWORK, "10.1.2.3/16", "ipsec tunnel t1: "
+	    "remote-network 10.1.2.3/16 has host bits set; did you mean "
+	    "10.1.0.0/16?");
+	set_bad(t, CF_LOCAL_NETWORK, "vlan 5000", "ipsec tunnel t1: "
+	    "local-network vlan 5000: a VLAN ID is 1-4094");
+	set_bad(t, CF_REMOTE_ADDRESS, "300.1.1.1", "ipsec tunnel t1: "
+	    "remote-address \"300.1.1.1\" is neither an IPv4 address nor a "
+	    "fully qualified domain name");
+	set_ok(t, CF_REMOTE_ADDRESS, "vpn.example.net");
+	set_bad(t, CF_INSIDE_ADDRESS, "169.254.10.0/30", "ipsec tunnel t1: "
+	    "inside-address 169.254.10.0/30 is the network or broadcast address "
+	    "of its /30; use .1 or .2 of it");
+	set_ok(t, CF_REMOTE_NETWORK, "10.1.0.0/16");
+	set_ok(t, CF_REMOTE_NETWORK, "10.2.0.0/16");
+	set_ok(t, CF_REMOTE_NETWORK, "10.1.0.0/16"); /* no duplicate */
+	assert_int_equal(t->n_remote, 2);
+	config_free(c);
+}
+
+static void
+test_tunnel_name_rules(void **state)
+{
+	struct config *c = config_new();
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_null(config_tunnel_edit(c, "bad name", true, &d));
+	assert_string_equal(d.entries[0].text, "ipsec tunnel \"bad name\": a "
+	    "tunnel name is 1-32 of A-Z a-z 0-9 . _ -");
+	assert_null(config_tunnel_edit(c,
+	    "abcdefghijabcdefghijabcdefghijabc", true, &d));
+	assert_non_null(config_tunnel_edit(c,
+	    "abcdefghijabcdefghijabcdefghijab", true, &d));
+	diag_clear(&d);
+	config_free(c);
+}
+
+static void
+test_proposal_parse(void **state)
+{
+	struct config_proposal p;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(config_proposal_parse("aes256-sha256-modp2048", true,
+			     &p, &d), 0);
+	assert_int_equal(p.n_encr, 1);
+	assert_int_equal(p.encr[0]->id, 12);
+	assert_int_equal(p.encr[0]->keylen, 256);
+	assert_int_equal(p.integ[0]->id, 12);
+	assert_int_equal(p.n_prf, 1); /* derived from sha256 */
+	assert_int_equal(p.prf[0]->id, 5);
+	assert_int_equal(p.dh[0]->id, 14);
+	assert_int_equal(config_proposal_parse("aes256gcm16-prfsha384-ecp384",
+			     true, &p, &d), 0);
+	assert_int_equal(p.encr[0]->id, 20);
+	assert_int_equal(p.dh[0]->id, 20);
+	assert_int_equal(config_proposal_parse("aes256gcm16", false, &p, &d), 0);
+	assert_int_equal(config_proposal_parse("aes256-x25519-curve25519-sha1",
+			     true, &p, &d), 0);
+	assert_int_equal(p.n_dh, 1); /* an alias is the same group */
+	assert_int_equal(d.count, 0);
+
+	assert_true(config_proposal_parse("aes256-sha256-modp1024", true, &p,
+			&d) < 0);
+	assert_string_equal(d.entries[0].text, "unknown algorithm \"modp1024\"; "
+	    "valid: aes128 aes256 aes128gcm16 aes256gcm16 chacha20poly1305 sha1 "
+	    "sha256 sha384 sha512 prfsha1 prfsha256 prfsha384 prfsha512 "
+	    "modp2048 modp3072 modp4096 ecp256 ecp384 ecp521 curve25519");
+	assert_true(config_proposal_parse("aes256gcm16-ecp384", true, &p, &d) <
+	    0);
+	assert_string_equal(d.entries[1].text, "aes256gcm16 needs a PRF in IKE: "
+	    "add prfsha256 or prfsha384");
+	assert_true(config_proposal_parse("aes256-sha256", true, &p, &d) < 0);
+	assert_string_equal(d.entries[2].text, "an IKE proposal needs a "
+	    "Diffie-Hellman group such as ecp384 or modp2048");
+	assert_true(config_proposal_parse("aes256gcm16-sha256", false, &p, &d) <
+	    0);
+	assert_string_equal(d.entries[3].text, "aes256gcm16 authenticates by "
+	    "itself and takes no integrity algorithm: remove sha256");
+	assert_true(config_proposal_parse("aes256-aes256gcm16-sha256", false, &p,
+			&d) < 0);
+	assert_true(config_proposal_parse("aes256-ecp384", false, &p, &d) < 0);
+	assert_string_equal(d.entries[5].text, "aes256 needs an integrity "
+	    "algorithm such as sha256");
+	assert_true(config_proposal_parse("aes256-sha256-prfsha256", false, &p,
+			&d) < 0);
+	assert_string_equal(d.entries[6].text, "ESP takes no PRF: remove "
+	    "prfsha256");
+	diag_clear(&d);
+}
+
+static void
+test_partner_presets_fill_unset_only(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "aws-1");
+	char *out;
+
+	(void)state;
+	set_ok(t, CF_DPD_TIMEOUT, "12");
+	set_ok(t, CF_PARTNER_TYPE, "aws");
+	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
+	assert_int_equal(t->dpd_timeout, 12); /* explicit wins */
+	assert_int_equal(t->dpd_delay, 30);
+	assert_string_equal(t->ike_proposals[0], "aes256gcm16-prfsha384-ecp384");
+	assert_string_equal(t->esp_proposals[1], "aes256-sha256-modp2048");
+	set_ok(t, CF_PARTNER_TYPE, "azure");
+	assert_int_equal(t->child_lifetime, 27000);
+	assert_int_equal(t->dpd_delay, 45);
+	assert_int_equal(t->dpd_timeout, 12);
+	assert_string_equal(t->ike_proposals[1], "aes256-sha256-ecp384");
+	assert_string_equal(t->esp_proposals[0], "aes256gcm16");
+	/* Back to none: the base defaults return. */
+	assert_int_equal(config_tunnel_unset(t, CF_PARTNER_TYPE, NULL, NULL), 0);
+	assert_int_equal(t->child_lifetime, 3600);
+	assert_int_equal(t->type, CONFIG_TUNNEL_POLICY);
+	set_ok(t, CF_PARTNER_TYPE, "aws");
+	/* Only what was set is shown. */
+	out = render(c, false);
+	assert_string_equal(out, "hostname tunsh\n!\nipsec tunnel aws-1\n"
+	    " partner-type aws\n dpd timeout 12\n!\n");
+	free(out);
+	config_free(c);
+}
+
+static void
+test_explicit_proposal_replaces_defaults(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "t");
+
+	(void)state;
+	set_ok(t, CF_IKE_PROPOSAL, "aes128-sha1-modp2048");
+	assert_int_equal(t->n_ike_proposals, 1);
+	set_ok(t, CF_IKE_PROPOSAL, "aes256-sha256-ecp384");
+	assert_int_equal(t->n_ike_proposals, 2);
+	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
+			     "aes128-sha1-modp2048", NULL), 0);
+	assert_int_equal(t->n_ike_proposals, 1);
+	/* Removing the last explicit one brings the defaults back. */
+	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
+			     "aes256-sha256-ecp384", NULL), 0);
+	assert_int_equal(t->n_ike_proposals, 2);
+	assert_false(config_tunnel_is_set(t, CF_IKE_PROPOSAL));
+	config_free(c);
+}
+
+static void
+test_render_masks_secrets(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "b1");
+	char *out;
+
+	(void)state;
+	set_ok(t, CF_PSK, "correct-horse-battery");
+	set_ok(t, CF_ENABLE, "no");
+	set_ok(t, CF_REKEY, "no");
+	set_ok(t, CF_LOCAL_NETWORK, "vlan 20");
+	set_ok(t, CF_LOCAL_NETWORK, "192.168.1.0/24");
+	out = render(c, false);
+	assert_string_equal(out, "hostname tunsh\n!\nipsec tunnel b1\n"
+	    " no enable\n pre-shared-key ********\n local-network vlan 20\n"
+	    " local-network 192.168.1.0/24\n rekey no\n!\n");
+	assert_null(strstr(out, "battery"));
+	free(out);
+	out = render(c, true);
+	assert_non_null(strstr(out, " pre-shared-key correct-horse-battery\n"));
+	free(out);
+	config_free(c);
+}
+
+static void
+test_copy_on_write_shares_unchanged_tunnels(void **state)
+{
+	struct config *run = config_new(), *cand;
+	const struct config_tunnel *orig;
+	struct config_tunnel *t;
+	char *diff;
+
+	(void)state;
+	set_ok(tunnel(run, "a"), CF_DPD_TIMEOUT, "10");
+	set_ok(tunnel(run, "b"), CF_PSK, "bbbbbbbbbbbbbbbbbbbb");
+	run->n_touched = 0;
+	cand = config_copy(run);
+	orig = config_tunnel_find(run, "b");
+	assert_ptr_equal(config_tunnel_find(cand, "a"),
+	    config_tunnel_find(run, "a"));
+	t = tunnel(cand, "b");
+	assert_ptr_not_equal(t, orig);
+	set_ok(t, CF_PSK, "cccccccccccccccccccc");
+	set_ok(t, CF_DPD_DELAY, "40");
+	assert_string_equal((const char *)orig->psk->data,
+	    "bbbbbbbbbbbbbbbbbbbb");
+	assert_int_equal(cand->n_touched, 1);
+	diff = render_diff(run, cand);
+	/* A changed secret shows as a change, still masked. */
+	assert_string_equal(diff, "[edit ipsec tunnel b]\n"
+	    "-  pre-shared-key ********\n+  pre-shared-key ********\n"
+	    "+  dpd delay 40\n");
+	free(diff);
+	assert_int_equal(config_tunnel_remove(cand, "a"), 0);
+	set_ok(tunnel(cand, "c"), CF_REMOTE_NETWORK, "10.9.0.0/16");
+	diff = render_diff(run, cand);
+	assert_string_equal(diff, "[edit]\n- ipsec tunnel a\n-  dpd timeout 10\n"
+	    "[edit ipsec tunnel b]\n"
+	    "-  pre-shared-key ********\n+  pre-shared-key ********\n"
+	    "+  dpd delay 40\n"
+	    "[edit]\n+ ipsec tunnel c\n+  remote-network 10.9.0.0/16\n");
+	free(diff);
+	config_free(cand);
+	config_free(run);
+}
+
+/* Each setting's change, alone, and the class of plan it makes. */
+static const struct {
+	enum config_field f;
+	const char *value;
+	enum config_change want;
+} classes[] = {
+    {CF_ENABLE, "no", CONFIG_CHANGE_REPLACE},
+    {CF_DESCRIPTION, "to the branch", CONFIG_CHANGE_IN_PLACE},
+    {CF_PARTNER_TYPE, "azure", CONFIG_CHANGE_REPLACE}, /* type follows */
+    {CF_TUNNEL_TYPE, "route-based", CONFIG_CHANGE_REPLACE},
+    {CF_WAN_PORT, "wan2", CONFIG_CHANGE_REPLACE},
+    {CF_LOCAL_ADDRESS, "203.0.113.9", CONFIG_CHANGE_REPLACE},
+    {CF_REMOTE_ADDRESS, "198.51.100.9", CONFIG_CHANGE_REPLACE},
+    {CF_LOCAL_ID, "fw1.example.net", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_REMOTE_ID, "peer.example.net", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_INITIATOR, "no", CONFIG_CHANGE_IN_PLACE},
+    {CF_PSK, "another-key-of-20-chars", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_LOCAL_NETWORK, "10.40.0.0/24", CONFIG_CHANGE_REPLACE},
+    {CF_REMOTE_NETWORK, "172.17.0.0/16", CONFIG_CHANGE_REPLACE},
+    {CF_CLIENT_VPN_BOUND, "yes", CONFIG_CHANGE_REPLACE},
+    {CF_INSIDE_ADDRESS, "169.254.20.2/30", CONFIG_CHANGE_REPLACE},
+    {CF_IKE_PROPOSAL, "aes128-sha256-modp2048", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_ESP_PROPOSAL, "aes128-sha256", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_IKE_LIFETIME, "4h", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_CHILD_LIFETIME, "30m", CONFIG_CHANGE_RENEGOTIATE},
+    {CF_REKEY, "no", CONFIG_CHANGE_IN_PLACE},
+    {CF_REAUTH, "yes", CONFIG_CHANGE_IN_PLACE},
+    {CF_DPD_ACTION, "hold", CONFIG_CHANGE_IN_PLACE},
+    {CF_DPD_TIMEOUT, "20", CONFIG_CHANGE_IN_PLACE},
+    {CF_DPD_DELAY, "60", CONFIG_CHANGE_IN_PLACE},
+};
+
+static void
+test_plan_classifies_every_setting(void **state)
+{
+	struct config *run = config_new();
+	struct config_tunnel *base = tunnel(run, "t");
+
+	(void)state;
+	set_ok(base, CF_PSK, "first-key-of-20-chars");
+	set_ok(base, CF_REMOTE_ADDRESS, "198.51.100.1");
+	run->n_touched = 0;
+	assert_int_equal(sizeof(classes) / sizeof(classes[0]), CF__COUNT);
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		struct config *cand = config_copy(run);
+		struct config_plan plan;
+		struct config_tunnel *t = tunnel(cand, "t");
+
+		set_ok(t, classes[i].f, classes[i].value);
+		assert_int_equal(config_plan_build(run, cand, &plan), 0);
+		assert_int_equal(plan.n_steps, 1);
+		assert_int_equal(plan.steps[0].kind, CONFIG_STEP_TUNNEL_CHANGE);
+		assert_true(plan.steps[0].fields & (1u << classes[i].f));
+		if (plan.steps[0].change != classes[i].want)
+			fail_msg("%s: %s, want %s",
+			    config_field_info(classes[i].f)->cli,
+			    config_change_name(plan.steps[0].change),
+			    config_change_name(classes[i].want));
+		config_plan_free(&plan);
+		config_free(cand);
+	}
+	config_free(run);
+}
+
+static void
+test_plan_vlan_change_moves_tunnels_using_it(void **state)
+{
+	struct config *run = config_new(), *cand;
+	struct config_plan plan;
+	struct diag d;
+	char what[160];
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(config_vlan_set_subnet(run,
+			     config_vlan_edit(run, 20, &d), "10.20.5.0/24", &d),
+	    0);
+	set_ok(tunnel(run, "uses"), CF_LOCAL_NETWORK, "vlan 20");
+	set_ok(tunnel(run, "other"), CF_LOCAL_NETWORK, "10.1.0.0/24");
+	run->n_touched = 0;
+	run->system_changed = false;
+	cand = config_copy(run);
+	assert_int_equal(config_vlan_set_subnet(cand,
+			     config_vlan_edit(cand, 20, &d), "10.20.6.0/24", &d),
+	    0);
+	assert_int_equal(config_plan_build(run, cand, &plan), 0);
+	assert_int_equal(plan.n_steps, 2);
+	assert_int_equal(plan.steps[0].kind, CONFIG_STEP_SYSTEM);
+	config_plan_step_describe(&plan.steps[1], what, sizeof(what));
+	assert_string_equal(what,
+	    "change ipsec tunnel uses (replace: local-network)");
+	config_plan_free(&plan);
+	config_free(cand);
+	config_free(run);
+	diag_clear(&d);
+}
+
+static void
+test_seconds_parser(void **state)
+{
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(config_parse_seconds("28800s", &v), 0);
+	assert_int_equal(v, 28800);
+	assert_int_equal(config_parse_seconds("1d", &v), 0);
+	assert_int_equal(v, 86400);
+	assert_int_equal(config_parse_seconds("8hh", &v), -EINVAL);
+	assert_int_equal(config_parse_seconds("-5", &v), -EINVAL);
+	assert_int_equal(config_parse_seconds("", &v), -EINVAL);
+	assert_int_equal(config_parse_seconds("99999999999h", &v), -ERANGE);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_fields_table_in_enum_order),
+    cmocka_unit_test(test_tunnel_defaults),
+    cmocka_unit_test(test_tunnel_set_parses_and_refuses),
+    cmocka_unit_test(test_tunnel_name_rules),
+    cmocka_unit_test(test_proposal_parse),
+    cmocka_unit_test(test_partner_presets_fill_unset_only),
+    cmocka_unit_test(test_explicit_proposal_replaces_defaults),
+    cmocka_unit_test(test_render_masks_secrets),
+    cmocka_unit_test(test_copy_on_write_shares_unchanged_tunnels),
+    cmocka_unit_test(test_plan_classifies_every_setting),
+    cmocka_unit_test(test_plan_vlan_change_moves_tunnels_using_it),
+    cmocka_unit_test(test_seconds_parser),
+};
+
+TUNSH_TEST_MAIN(tests)
