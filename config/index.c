@@ -162,8 +162,11 @@ append_tunnel(struct config_index *x, const struct config *c,
 static void
 index_sort(struct config_index *x)
 {
-	qsort(x->nets, x->n_nets, sizeof(*x->nets), net_qsort_cmp);
-	qsort(x->pairs, x->n_pairs, sizeof(*x->pairs), pair_qsort_cmp);
+	/* qsort() of a NULL array is undefined even for zero elements. */
+	if (x->n_nets > 1)
+		qsort(x->nets, x->n_nets, sizeof(*x->nets), net_qsort_cmp);
+	if (x->n_pairs > 1)
+		qsort(x->pairs, x->n_pairs, sizeof(*x->pairs), pair_qsort_cmp);
 }
 
 struct config_index *

@@ -52,7 +52,10 @@ tunnel_diff_fields(const struct config *ca, const struct config_tunnel *a,
 		bits |= 1u << CF_LOCAL_ADDRESS;
 	na = config_tunnel_local_prefixes(ca, a, pa, CONFIG_NETS_MAX + 1);
 	nb = config_tunnel_local_prefixes(cb, b, pb, CONFIG_NETS_MAX + 1);
-	if (na != nb || memcmp(pa, pb, na * sizeof(*pa)) != 0)
+	for (size_t i = 0; i < na && na == nb; i++)
+		if (prefix4_cmp(&pa[i], &pb[i]) != 0)
+			nb = SIZE_MAX; /* differs */
+	if (na != nb)
 		bits |= 1u << CF_LOCAL_NETWORK;
 	return bits;
 }
@@ -68,17 +71,37 @@ classify(uint32_t bits)
 	return c;
 }
 
+/* Field by field: struct padding is not part of a configuration. */
+static bool
+iface_equal(const struct config_interface *a, const struct config_interface *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->addr == b->addr &&
+	    a->len == b->len && a->gateway == b->gateway;
+}
+
+static bool
+vlan_equal(const struct config_vlan *a, const struct config_vlan *b)
+{
+	return a->id == b->id && strcmp(a->name, b->name) == 0 &&
+	    a->has_subnet == b->has_subnet &&
+	    (!a->has_subnet || prefix4_cmp(&a->subnet, &b->subnet) == 0);
+}
+
 static bool
 system_differs(const struct config *a, const struct config *b)
 {
-	return strcmp(a->hostname, b->hostname) != 0 ||
+	if (strcmp(a->hostname, b->hostname) != 0 ||
 	    a->has_pool != b->has_pool ||
 	    (a->has_pool && prefix4_cmp(&a->pool, &b->pool) != 0) ||
-	    a->n_ifaces != b->n_ifaces || a->n_vlans != b->n_vlans ||
-	    (a->n_ifaces &&
-		memcmp(a->ifaces, b->ifaces, a->n_ifaces * sizeof(*a->ifaces))) ||
-	    (a->n_vlans &&
-		memcmp(a->vlans, b->vlans, a->n_vlans * sizeof(*a->vlans)));
+	    a->n_ifaces != b->n_ifaces || a->n_vlans != b->n_vlans)
+		return true;
+	for (size_t i = 0; i < a->n_ifaces; i++)
+		if (!iface_equal(&a->ifaces[i], &b->ifaces[i]))
+			return true;
+	for (size_t i = 0; i < a->n_vlans; i++)
+		if (!vlan_equal(&a->vlans[i], &b->vlans[i]))
+			return true;
+	return false;
 }
 
 static int
@@ -192,7 +215,8 @@ config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
 		config_plan_free(p);
 		return rc;
 	}
-	qsort(p->steps, p->n_steps, sizeof(*p->steps), step_cmp);
+	if (p->n_steps > 1)
+		qsort(p->steps, p->n_steps, sizeof(*p->steps), step_cmp);
 	return 0;
 }
 

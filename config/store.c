@@ -132,7 +132,8 @@ history_scan(struct config_store *s)
 		s->hist[s->n_hist++] = info;
 	}
 	closedir(dir);
-	qsort(s->hist, s->n_hist, sizeof(*s->hist), info_cmp);
+	if (s->n_hist > 1)
+		qsort(s->hist, s->n_hist, sizeof(*s->hist), info_cmp);
 	return 0;
 }
 

@@ -69,7 +69,8 @@ build_own(struct vctx *v)
 			    c->vlans[i].id};
 	if (c->has_pool)
 		v->own[v->n_own++] = (struct own_net){c->pool, 0};
-	qsort(v->own, v->n_own, sizeof(*v->own), own_cmp);
+	if (v->n_own > 1)
+		qsort(v->own, v->n_own, sizeof(*v->own), own_cmp);
 	return 0;
 }
 
