@@ -19,19 +19,19 @@
 #include "lib/lib.h"
 
 #define CONFIG_TUNNEL_NAME_MAX 32
-#define CONFIG_HOSTNAME_MAX 63
-#define CONFIG_IFNAME_MAX 15
-#define CONFIG_VLAN_NAME_MAX 32
-#define CONFIG_HOST_MAX 253 /* an FQDN */
-#define CONFIG_ID_MAX 253
+#define CONFIG_HOSTNAME_MAX    63
+#define CONFIG_IFNAME_MAX      15
+#define CONFIG_VLAN_NAME_MAX   32
+#define CONFIG_HOST_MAX	       253 /* an FQDN */
+#define CONFIG_ID_MAX	       253
 #define CONFIG_DESCRIPTION_MAX 255
-#define CONFIG_PSK_MIN 8
-#define CONFIG_PSK_MAX 128
-#define CONFIG_NETS_MAX 32	    /* remote or local networks per tunnel */
-#define CONFIG_PROPOSALS_MAX 8	    /* proposals per list */
-#define CONFIG_PROPOSAL_LEN 128	    /* one proposal, with its NUL */
-#define CONFIG_VLAN_MIN 1
-#define CONFIG_VLAN_MAX 4094
+#define CONFIG_PSK_MIN	       8
+#define CONFIG_PSK_MAX	       128
+#define CONFIG_NETS_MAX	       32  /* remote or local networks per tunnel */
+#define CONFIG_PROPOSALS_MAX   8   /* proposals per list */
+#define CONFIG_PROPOSAL_LEN    128 /* one proposal, with its NUL */
+#define CONFIG_VLAN_MIN	       1
+#define CONFIG_VLAN_MAX	       4094
 
 enum config_partner {
 	CONFIG_PARTNER_NONE,
@@ -108,11 +108,11 @@ enum config_field_kind {
 
 struct config_field_info {
 	enum config_field id;
-	const char *cli;   /* words in the CLI: "dpd timeout" */
-	const char *key;   /* key in the file: "dpd-timeout" */
+	const char *cli; /* words in the CLI: "dpd timeout" */
+	const char *key; /* key in the file: "dpd-timeout" */
 	enum config_field_kind kind;
 	enum config_change change;
-	uint32_t min, max; /* bounds of numbers; lengths of text */
+	uint32_t min, max;	  /* bounds of numbers; lengths of text */
 	const char *const *words; /* CFK_ENUM: the words, by enum value */
 	const char *help;
 };
@@ -128,18 +128,18 @@ struct config_local_net {
 };
 
 struct config_tunnel {
-	unsigned refs;	   /* shared between copies of a config */
-	uint32_t set;	   /* bit (1 << enum config_field): explicitly set */
+	unsigned refs; /* shared between copies of a config */
+	uint32_t set;  /* bit (1 << enum config_field): explicitly set */
 	char name[CONFIG_TUNNEL_NAME_MAX + 1];
 	char description[CONFIG_DESCRIPTION_MAX + 1];
 	bool enable;
 	enum config_partner partner;
 	enum config_tunnel_type type;
 	char wan_port[CONFIG_IFNAME_MAX + 1];
-	char local_address[CONFIG_HOST_MAX + 1];  /* "" = the WAN port's */
+	char local_address[CONFIG_HOST_MAX + 1]; /* "" = the WAN port's */
 	char remote_address[CONFIG_HOST_MAX + 1];
-	char local_id[CONFIG_ID_MAX + 1];	  /* "" = local address */
-	char remote_id[CONFIG_ID_MAX + 1];	  /* "" = remote address */
+	char local_id[CONFIG_ID_MAX + 1];  /* "" = local address */
+	char remote_id[CONFIG_ID_MAX + 1]; /* "" = remote address */
 	bool initiator;
 	struct secbuf *psk; /* NULL = not set */
 	struct config_local_net local_nets[CONFIG_NETS_MAX];
@@ -177,7 +177,8 @@ struct config_vlan {
 };
 
 struct config {
-	uint64_t version; /* of running; for a candidate, the one it came from */
+	uint64_t
+	    version; /* of running; for a candidate, the one it came from */
 	char hostname[CONFIG_HOSTNAME_MAX + 1];
 	struct config_interface *ifaces; /* sorted by name */
 	size_t n_ifaces;
@@ -216,8 +217,7 @@ int config_interface_set_address(struct config *c, struct config_interface *i,
 int config_interface_set_gateway(struct config *c, struct config_interface *i,
     const char *value, struct diag *d); /* NULL removes */
 
-const struct config_vlan *config_vlan_find(const struct config *c,
-    uint16_t id);
+const struct config_vlan *config_vlan_find(const struct config *c, uint16_t id);
 struct config_vlan *config_vlan_edit(struct config *c, unsigned id,
     struct diag *d);
 int config_vlan_remove(struct config *c, unsigned id);
@@ -281,8 +281,8 @@ enum config_transform_type {
 struct config_transform {
 	const char *name; /* "aes256gcm16" */
 	enum config_transform_type type;
-	uint16_t id;	  /* IANA transform id */
-	uint16_t keylen;  /* bits, for ENCR; 0 otherwise */
+	uint16_t id;	 /* IANA transform id */
+	uint16_t keylen; /* bits, for ENCR; 0 otherwise */
 	bool aead;
 	const char *alias_of; /* for "aes256gcm": the canonical name */
 };
@@ -320,8 +320,7 @@ int config_validate(const struct config *c, struct diag *d);
  * idx is running's index (see config_index_build), or NULL.
  */
 int config_validate_change(const struct config *running,
-    const struct config_index *idx, const struct config *cand,
-    struct diag *d);
+    const struct config_index *idx, const struct config *cand, struct diag *d);
 struct config_index *config_index_build(const struct config *c);
 /* Brings idx from old to new: O(changed tunnels) unless system changed. */
 int config_index_update(struct config_index *idx, const struct config *old,
@@ -364,7 +363,7 @@ int config_render_diff(const struct config *a, const struct config *b,
 
 /* plan.c: what a commit does */
 enum config_step_kind {
-	CONFIG_STEP_SYSTEM,	/* hostname, interfaces, VLANs or pool */
+	CONFIG_STEP_SYSTEM, /* hostname, interfaces, VLANs or pool */
 	CONFIG_STEP_TUNNEL_ADD,
 	CONFIG_STEP_TUNNEL_REMOVE,
 	CONFIG_STEP_TUNNEL_CHANGE,
@@ -372,8 +371,8 @@ enum config_step_kind {
 
 struct config_plan_step {
 	enum config_step_kind kind;
-	enum config_change change;   /* for CHANGE */
-	uint32_t fields;	     /* for CHANGE: bits of what differs */
+	enum config_change change; /* for CHANGE */
+	uint32_t fields;	   /* for CHANGE: bits of what differs */
 	const struct config_tunnel *old_tunnel; /* NULL for ADD and SYSTEM */
 	const struct config_tunnel *new_tunnel; /* NULL for REMOVE, SYSTEM */
 };
@@ -393,7 +392,8 @@ int config_plan_build(const struct config *old_cfg,
     const struct config *new_cfg, struct config_plan *plan);
 void config_plan_free(struct config_plan *plan);
 /* The step that undoes s (ADD <-> REMOVE, CHANGE old <-> new). */
-struct config_plan_step config_plan_step_inverse(const struct config_plan_step *s);
+struct config_plan_step config_plan_step_inverse(
+    const struct config_plan_step *s);
 /* "add ipsec tunnel X", "change ipsec tunnel X (renegotiate: ...)" */
 void config_plan_step_describe(const struct config_plan_step *s, char *buf,
     size_t len);
@@ -417,9 +417,9 @@ struct config_clock {
 };
 
 struct config_store_params {
-	const char *path;	     /* the configuration file */
-	const char *history_dir;     /* NULL: no history kept */
-	unsigned history_max;	     /* 0: 50 */
+	const char *path;		      /* the configuration file */
+	const char *history_dir;	      /* NULL: no history kept */
+	unsigned history_max;		      /* 0: 50 */
 	const struct config_apply_ops *apply; /* NULL: nothing to apply */
 	void *apply_arg;
 	const struct config_clock *clock; /* NULL: the real clock */

@@ -13,85 +13,84 @@
 #include "config/config.h"
 #include "config/config_private.h"
 
-static const char *const partner_words[] = {"none", "aws", "azure", NULL};
-static const char *const dpd_words[] = {"clear", "hold", "restart", NULL};
-static const char *const type_words[] = {"policy-based", "route-based",
-    NULL};
+static const char *const partner_words[] = { "none", "aws", "azure", NULL };
+static const char *const dpd_words[] = { "clear", "hold", "restart", NULL };
+static const char *const type_words[] = { "policy-based", "route-based", NULL };
 
 #define DAY 86400
 
 /* Indexed by enum config_field; test_config checks the order. */
 static const struct config_field_info fields[CF__COUNT] = {
-	{CF_ENABLE, "enable", "enable", CFK_FLAG, CONFIG_CHANGE_REPLACE, 0, 0,
-	    NULL, "Bring the tunnel up (no enable: keep it down)"},
-	{CF_DESCRIPTION, "description", "description", CFK_TEXT,
+	{ CF_ENABLE, "enable", "enable", CFK_FLAG, CONFIG_CHANGE_REPLACE, 0, 0,
+	    NULL, "Bring the tunnel up (no enable: keep it down)" },
+	{ CF_DESCRIPTION, "description", "description", CFK_TEXT,
 	    CONFIG_CHANGE_IN_PLACE, 1, CONFIG_DESCRIPTION_MAX, NULL,
-	    "Free text for people"},
-	{CF_PARTNER_TYPE, "partner-type", "partner-type", CFK_ENUM,
+	    "Free text for people" },
+	{ CF_PARTNER_TYPE, "partner-type", "partner-type", CFK_ENUM,
 	    CONFIG_CHANGE_IN_PLACE, 0, 0, partner_words,
-	    "Cloud partner preset: none, aws or azure"},
-	{CF_TUNNEL_TYPE, "tunnel-type", "tunnel-type", CFK_ENUM,
+	    "Cloud partner preset: none, aws or azure" },
+	{ CF_TUNNEL_TYPE, "tunnel-type", "tunnel-type", CFK_ENUM,
 	    CONFIG_CHANGE_REPLACE, 0, 0, type_words,
-	    "policy-based, or route-based (IPIP)"},
-	{CF_WAN_PORT, "wan-port", "wan-port", CFK_IFNAME,
+	    "policy-based, or route-based (IPIP)" },
+	{ CF_WAN_PORT, "wan-port", "wan-port", CFK_IFNAME,
 	    CONFIG_CHANGE_REPLACE, 1, CONFIG_IFNAME_MAX, NULL,
-	    "WAN interface the tunnel is bound to"},
-	{CF_LOCAL_ADDRESS, "local-address", "local-address", CFK_HOST,
+	    "WAN interface the tunnel is bound to" },
+	{ CF_LOCAL_ADDRESS, "local-address", "local-address", CFK_HOST,
 	    CONFIG_CHANGE_REPLACE, 1, CONFIG_HOST_MAX, NULL,
-	    "Our public IPv4 address or FQDN"},
-	{CF_REMOTE_ADDRESS, "remote-address", "remote-address", CFK_HOST,
+	    "Our public IPv4 address or FQDN" },
+	{ CF_REMOTE_ADDRESS, "remote-address", "remote-address", CFK_HOST,
 	    CONFIG_CHANGE_REPLACE, 1, CONFIG_HOST_MAX, NULL,
-	    "The peer's public IPv4 address or FQDN"},
-	{CF_LOCAL_ID, "local-id", "local-id", CFK_ID,
+	    "The peer's public IPv4 address or FQDN" },
+	{ CF_LOCAL_ID, "local-id", "local-id", CFK_ID,
 	    CONFIG_CHANGE_RENEGOTIATE, 1, CONFIG_ID_MAX, NULL,
-	    "Our IKE identity (default: the local address)"},
-	{CF_REMOTE_ID, "remote-id", "remote-id", CFK_ID,
+	    "Our IKE identity (default: the local address)" },
+	{ CF_REMOTE_ID, "remote-id", "remote-id", CFK_ID,
 	    CONFIG_CHANGE_RENEGOTIATE, 1, CONFIG_ID_MAX, NULL,
-	    "The peer's IKE identity (default: the remote address)"},
-	{CF_INITIATOR, "initiator", "initiator", CFK_FLAG,
+	    "The peer's IKE identity (default: the remote address)" },
+	{ CF_INITIATOR, "initiator", "initiator", CFK_FLAG,
 	    CONFIG_CHANGE_IN_PLACE, 0, 0, NULL,
-	    "Start the tunnel (no initiator: wait for the peer or traffic)"},
-	{CF_PSK, "pre-shared-key", "pre-shared-key", CFK_PSK,
+	    "Start the tunnel (no initiator: wait for the peer or traffic)" },
+	{ CF_PSK, "pre-shared-key", "pre-shared-key", CFK_PSK,
 	    CONFIG_CHANGE_RENEGOTIATE, CONFIG_PSK_MIN, CONFIG_PSK_MAX, NULL,
-	    "Shared secret, 8-128 printable characters"},
-	{CF_LOCAL_NETWORK, "local-network", "local-network", CFK_LOCALNETS,
+	    "Shared secret, 8-128 printable characters" },
+	{ CF_LOCAL_NETWORK, "local-network", "local-network", CFK_LOCALNETS,
 	    CONFIG_CHANGE_REPLACE, 0, CONFIG_NETS_MAX, NULL,
-	    "A local network: vlan ID or A.B.C.D/N"},
-	{CF_REMOTE_NETWORK, "remote-network", "remote-network", CFK_PREFIXES,
+	    "A local network: vlan ID or A.B.C.D/N" },
+	{ CF_REMOTE_NETWORK, "remote-network", "remote-network", CFK_PREFIXES,
 	    CONFIG_CHANGE_REPLACE, 0, CONFIG_NETS_MAX, NULL,
-	    "A network behind the peer: A.B.C.D/N"},
-	{CF_CLIENT_VPN_BOUND, "client-vpn-bound", "client-vpn-bound",
-	    CFK_FLAG, CONFIG_CHANGE_REPLACE, 0, 0, NULL,
-	    "Client-VPN users may use the tunnel too"},
-	{CF_INSIDE_ADDRESS, "inside-address", "inside-address", CFK_IFADDR,
+	    "A network behind the peer: A.B.C.D/N" },
+	{ CF_CLIENT_VPN_BOUND, "client-vpn-bound", "client-vpn-bound", CFK_FLAG,
+	    CONFIG_CHANGE_REPLACE, 0, 0, NULL,
+	    "Client-VPN users may use the tunnel too" },
+	{ CF_INSIDE_ADDRESS, "inside-address", "inside-address", CFK_IFADDR,
 	    CONFIG_CHANGE_REPLACE, 30, 30, NULL,
-	    "Our address on the route-based inside link: A.B.C.D/30"},
-	{CF_IKE_PROPOSAL, "ike-proposal", "ike-proposal", CFK_PROPOSALS,
+	    "Our address on the route-based inside link: A.B.C.D/30" },
+	{ CF_IKE_PROPOSAL, "ike-proposal", "ike-proposal", CFK_PROPOSALS,
 	    CONFIG_CHANGE_RENEGOTIATE, 0, CONFIG_PROPOSALS_MAX, NULL,
-	    "An IKE proposal: aes256gcm16-prfsha384-ecp384"},
-	{CF_ESP_PROPOSAL, "esp-proposal", "esp-proposal", CFK_PROPOSALS,
+	    "An IKE proposal: aes256gcm16-prfsha384-ecp384" },
+	{ CF_ESP_PROPOSAL, "esp-proposal", "esp-proposal", CFK_PROPOSALS,
 	    CONFIG_CHANGE_RENEGOTIATE, 0, CONFIG_PROPOSALS_MAX, NULL,
-	    "An ESP proposal: aes256gcm16-ecp384"},
-	{CF_IKE_LIFETIME, "ike-lifetime", "ike-lifetime", CFK_SECONDS,
+	    "An ESP proposal: aes256gcm16-ecp384" },
+	{ CF_IKE_LIFETIME, "ike-lifetime", "ike-lifetime", CFK_SECONDS,
 	    CONFIG_CHANGE_RENEGOTIATE, 900, DAY, NULL,
-	    "IKE SA lifetime: 900-86400 s (28800, 480m, 8h)"},
-	{CF_CHILD_LIFETIME, "child-lifetime", "child-lifetime", CFK_SECONDS,
+	    "IKE SA lifetime: 900-86400 s (28800, 480m, 8h)" },
+	{ CF_CHILD_LIFETIME, "child-lifetime", "child-lifetime", CFK_SECONDS,
 	    CONFIG_CHANGE_RENEGOTIATE, 300, DAY, NULL,
-	    "CHILD (ESP) SA lifetime: 300-86400 s"},
-	{CF_REKEY, "rekey", "rekey", CFK_YESNO, CONFIG_CHANGE_IN_PLACE, 0, 0,
-	    NULL, "yes: we start rekeys; no: we only answer them"},
-	{CF_REAUTH, "reauthentication", "reauthentication", CFK_YESNO,
+	    "CHILD (ESP) SA lifetime: 300-86400 s" },
+	{ CF_REKEY, "rekey", "rekey", CFK_YESNO, CONFIG_CHANGE_IN_PLACE, 0, 0,
+	    NULL, "yes: we start rekeys; no: we only answer them" },
+	{ CF_REAUTH, "reauthentication", "reauthentication", CFK_YESNO,
 	    CONFIG_CHANGE_IN_PLACE, 0, 0, NULL,
-	    "yes: re-establish the IKE SA at its lifetime instead of rekeying"},
-	{CF_DPD_ACTION, "dpd action", "dpd-action", CFK_ENUM,
+	    "yes: re-establish the IKE SA at its lifetime instead of rekeying" },
+	{ CF_DPD_ACTION, "dpd action", "dpd-action", CFK_ENUM,
 	    CONFIG_CHANGE_IN_PLACE, 0, 0, dpd_words,
-	    "When the peer is dead: clear, hold or restart"},
-	{CF_DPD_TIMEOUT, "dpd timeout", "dpd-timeout", CFK_SECONDS,
+	    "When the peer is dead: clear, hold or restart" },
+	{ CF_DPD_TIMEOUT, "dpd timeout", "dpd-timeout", CFK_SECONDS,
 	    CONFIG_CHANGE_IN_PLACE, 0, 3600, NULL,
-	    "Seconds between liveness checks while the peer is silent; 0 off"},
-	{CF_DPD_DELAY, "dpd delay", "dpd-delay", CFK_SECONDS,
+	    "Seconds between liveness checks while the peer is silent; 0 off" },
+	{ CF_DPD_DELAY, "dpd delay", "dpd-delay", CFK_SECONDS,
 	    CONFIG_CHANGE_IN_PLACE, 1, 3600, NULL,
-	    "Seconds to wait for an answer before the DPD action"},
+	    "Seconds to wait for an answer before the DPD action" },
 };
 
 /* Defaults of the base and of each partner (config/config.h table). */
@@ -106,22 +105,22 @@ struct preset {
 };
 
 static const struct preset presets[] = {
-	[CONFIG_PARTNER_NONE] = {CONFIG_TUNNEL_POLICY,
-	    {"aes256gcm16-prfsha256-curve25519-ecp384-ecp256-modp2048",
-		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL},
-	    {"aes256gcm16-curve25519-ecp384-ecp256-modp2048",
-		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL},
-	    28800, 3600, 10, 30, CONFIG_DPD_RESTART, true},
+	[CONFIG_PARTNER_NONE] = { CONFIG_TUNNEL_POLICY,
+	    { "aes256gcm16-prfsha256-curve25519-ecp384-ecp256-modp2048",
+		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
+	    { "aes256gcm16-curve25519-ecp384-ecp256-modp2048",
+		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
+	    28800, 3600, 10, 30, CONFIG_DPD_RESTART, true },
 	/* AWS Site-to-Site VPN tunnel options; no curve25519 nor chacha. */
-	[CONFIG_PARTNER_AWS] = {CONFIG_TUNNEL_ROUTE,
-	    {"aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048", NULL},
-	    {"aes256gcm16-ecp384", "aes256-sha256-modp2048", NULL}, 28800,
-	    3600, 10, 30, CONFIG_DPD_RESTART, true},
+	[CONFIG_PARTNER_AWS] = { CONFIG_TUNNEL_ROUTE,
+	    { "aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048", NULL },
+	    { "aes256gcm16-ecp384", "aes256-sha256-modp2048", NULL }, 28800,
+	    3600, 10, 30, CONFIG_DPD_RESTART, true },
 	/* Azure VPN gateway custom IPsec/IKE policy. */
-	[CONFIG_PARTNER_AZURE] = {CONFIG_TUNNEL_ROUTE,
-	    {"aes256-sha256-modp2048", "aes256-sha256-ecp384", NULL},
-	    {"aes256gcm16", "aes256-sha256", NULL}, 28800, 27000, 15, 45,
-	    CONFIG_DPD_RESTART, true},
+	[CONFIG_PARTNER_AZURE] = { CONFIG_TUNNEL_ROUTE,
+	    { "aes256-sha256-modp2048", "aes256-sha256-ecp384", NULL },
+	    { "aes256gcm16", "aes256-sha256", NULL }, 28800, 27000, 15, 45,
+	    CONFIG_DPD_RESTART, true },
 };
 
 const struct config_field_info *
@@ -290,8 +289,8 @@ parse_enum(const struct config_field_info *fi, const char *v, int *out)
 static int
 parse_yesno(const char *v, bool *out)
 {
-	static const char *const yes[] = {"yes", "on", "true", "enable"};
-	static const char *const no[] = {"no", "off", "false", "disable"};
+	static const char *const yes[] = { "yes", "on", "true", "enable" };
+	static const char *const no[] = { "no", "off", "false", "disable" };
 
 	if (v == NULL) {
 		*out = true;
@@ -331,7 +330,8 @@ parse_localnet(const char *v, struct config_local_net *out)
 		if (!isdigit((unsigned char)v[0]))
 			return -EINVAL;
 		id = strtoul(v, &end, 10);
-		if (*end != '\0' || id < CONFIG_VLAN_MIN || id > CONFIG_VLAN_MAX)
+		if (*end != '\0' || id < CONFIG_VLAN_MIN ||
+		    id > CONFIG_VLAN_MAX)
 			return -ERANGE;
 		out->vlan = (uint16_t)id;
 		return 0;
@@ -386,8 +386,10 @@ set_list(struct config_tunnel *t, const struct config_field_info *fi,
 	case CFK_LOCALNETS:
 		if (parse_localnet(v, &ln) < 0) {
 			if (strncmp(v, "vlan", 4) == 0)
-				diag_error(d, "%s: local-network %s: a VLAN ID "
-				    "is 1-4094", who, v);
+				diag_error(d,
+				    "%s: local-network %s: a VLAN ID "
+				    "is 1-4094",
+				    who, v);
 			else
 				prefix_error(d, who, "local-network", v);
 			return -EINVAL;
@@ -413,8 +415,9 @@ set_list(struct config_tunnel *t, const struct config_field_info *fi,
 		return 0;
 	default: /* CFK_PROPOSALS */
 		if (strlen(v) >= CONFIG_PROPOSAL_LEN) {
-			diag_error(d, "%s: %s is too long (at most %d characters)",
-			    who, fi->cli, CONFIG_PROPOSAL_LEN - 1);
+			diag_error(d,
+			    "%s: %s is too long (at most %d characters)", who,
+			    fi->cli, CONFIG_PROPOSAL_LEN - 1);
 			return -EINVAL;
 		}
 		if (config_proposal_parse(v, ike, &prop, NULL) < 0) {
@@ -433,8 +436,9 @@ set_list(struct config_tunnel *t, const struct config_field_info *fi,
 		if (!(t->set & (1u << fi->id)))
 			*n = 0;
 		for (size_t i = 0; i < *n; i++)
-			if (strcmp(ike ? t->ike_proposals[i] :
-					 t->esp_proposals[i], v) == 0)
+			if (strcmp(ike ? t->ike_proposals[i]
+				       : t->esp_proposals[i],
+				v) == 0)
 				return 0;
 		if (*n == CONFIG_PROPOSALS_MAX)
 			goto full;
@@ -465,8 +469,10 @@ set_host(const struct config_field_info *fi, char *dst, size_t dstlen,
 		snprintf(dst, dstlen, "%s", v);
 		return 0;
 	}
-	diag_error(d, "%s: %s \"%s\" is neither an IPv4 address nor a fully "
-	    "qualified domain name", who, fi->cli, v);
+	diag_error(d,
+	    "%s: %s \"%s\" is neither an IPv4 address nor a fully "
+	    "qualified domain name",
+	    who, fi->cli, v);
 	return -EINVAL;
 }
 
@@ -478,7 +484,8 @@ ifname_valid(const char *s)
 	if (n == 0 || n > CONFIG_IFNAME_MAX || !isalpha((unsigned char)s[0]))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("._-", s[i]) == NULL)
 			return false;
 	return true;
 }
@@ -526,23 +533,29 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 		return 0;
 	case CFK_TEXT:
 		if (strlen(v) > fi->max || !text_printable(v)) {
-			diag_error(d, "%s: description must be printable text "
-			    "of at most %u characters", who, fi->max);
+			diag_error(d,
+			    "%s: description must be printable text "
+			    "of at most %u characters",
+			    who, fi->max);
 			return -EINVAL;
 		}
 		snprintf(t->description, sizeof(t->description), "%s", v);
 		return 0;
 	case CFK_HOST:
 	case CFK_ID:
-		return set_host(fi, fi->id == CF_LOCAL_ADDRESS ? t->local_address :
-		    fi->id == CF_REMOTE_ADDRESS ? t->remote_address :
-		    fi->id == CF_LOCAL_ID ? t->local_id : t->remote_id,
+		return set_host(fi,
+		    fi->id == CF_LOCAL_ADDRESS	      ? t->local_address
+			: fi->id == CF_REMOTE_ADDRESS ? t->remote_address
+			: fi->id == CF_LOCAL_ID	      ? t->local_id
+						      : t->remote_id,
 		    CONFIG_HOST_MAX + 1, v, who, d);
 	case CFK_IFNAME:
 		if (!ifname_valid(v)) {
-			diag_error(d, "%s: wan-port \"%s\" is not an interface "
+			diag_error(d,
+			    "%s: wan-port \"%s\" is not an interface "
 			    "name (1-15 of A-Z a-z 0-9 . _ -, starting with a "
-			    "letter)", who, v);
+			    "letter)",
+			    who, v);
 			return -EINVAL;
 		}
 		snprintf(t->wan_port, sizeof(t->wan_port), "%s", v);
@@ -551,9 +564,10 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 		if (strlen(v) < fi->min || strlen(v) > fi->max ||
 		    !text_printable(v)) {
 			/* Never echo the value: it is a secret. */
-			diag_error(d, "%s: pre-shared-key must be %u-%u printable "
-			    "characters (got %zu)", who, fi->min, fi->max,
-			    strlen(v));
+			diag_error(d,
+			    "%s: pre-shared-key must be %u-%u printable "
+			    "characters (got %zu)",
+			    who, fi->min, fi->max, strlen(v));
 			return -EINVAL;
 		}
 		secbuf_free(t->psk);
@@ -561,7 +575,7 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 		return t->psk != NULL ? 0 : -ENOMEM;
 	case CFK_ENUM:
 		if (parse_enum(fi, v, &e) < 0) {
-			char words[96] = {0};
+			char words[96] = { 0 };
 
 			for (int i = 0; fi->words[i] != NULL; i++) {
 				strncat(words, i ? ", " : "",
@@ -583,9 +597,10 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 	case CFK_SECONDS:
 		e = config_parse_seconds(v, &secs);
 		if (e < 0 || secs < fi->min || secs > fi->max) {
-			diag_error(d, "%s: %s %s is out of range: give %u-%u "
-			    "seconds (suffixes s, m, h allowed)", who, fi->cli, v,
-			    fi->min, fi->max);
+			diag_error(d,
+			    "%s: %s %s is out of range: give %u-%u "
+			    "seconds (suffixes s, m, h allowed)",
+			    who, fi->cli, v, fi->min, fi->max);
 			return -ERANGE;
 		}
 		if (fi->id == CF_IKE_LIFETIME)
@@ -599,12 +614,15 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 		return 0;
 	case CFK_IFADDR:
 		if (ifaddr4_parse(v, &a, &len) < 0 || len != 30) {
-			diag_error(d, "%s: inside-address \"%s\" must be our "
-			    "address on a /30, like 169.254.10.2/30", who, v);
+			diag_error(d,
+			    "%s: inside-address \"%s\" must be our "
+			    "address on a /30, like 169.254.10.2/30",
+			    who, v);
 			return -EINVAL;
 		}
 		if ((a & 3) == 0 || (a & 3) == 3) {
-			diag_error(d, "%s: inside-address %s is the network or "
+			diag_error(d,
+			    "%s: inside-address %s is the network or "
 			    "broadcast address of its /30; use .1 or .2 of it",
 			    who, v);
 			return -EINVAL;
@@ -677,11 +695,12 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 				}
 		break;
 	default: {
-		char(*list)[CONFIG_PROPOSAL_LEN] = fi->id == CF_IKE_PROPOSAL ?
-			t->ike_proposals : t->esp_proposals;
+		char(*list)[CONFIG_PROPOSAL_LEN] = fi->id == CF_IKE_PROPOSAL
+		    ? t->ike_proposals
+		    : t->esp_proposals;
 
-		n = fi->id == CF_IKE_PROPOSAL ? &t->n_ike_proposals :
-						&t->n_esp_proposals;
+		n = fi->id == CF_IKE_PROPOSAL ? &t->n_ike_proposals
+					      : &t->n_esp_proposals;
 		if (t->set & (1u << fi->id))
 			for (i = 0; i < *n; i++)
 				if (strcmp(list[i], v) == 0) {
@@ -783,9 +802,11 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		return format_list(t, f, i, buf, len);
 	case CFK_FLAG:
 	case CFK_YESNO:
-		b = f == CF_ENABLE ? t->enable : f == CF_INITIATOR ? t->initiator :
-		    f == CF_CLIENT_VPN_BOUND ? t->client_vpn_bound :
-		    f == CF_REKEY ? t->rekey : t->reauth;
+		b = f == CF_ENABLE	       ? t->enable
+		    : f == CF_INITIATOR	       ? t->initiator
+		    : f == CF_CLIENT_VPN_BOUND ? t->client_vpn_bound
+		    : f == CF_REKEY	       ? t->rekey
+					       : t->reauth;
 		snprintf(buf, len, "%s", b ? "yes" : "no");
 		return 1;
 	case CFK_TEXT:
@@ -793,9 +814,11 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		return t->description[0] != '\0';
 	case CFK_HOST:
 	case CFK_ID:
-		snprintf(buf, len, "%s", f == CF_LOCAL_ADDRESS ? t->local_address :
-		    f == CF_REMOTE_ADDRESS ? t->remote_address :
-		    f == CF_LOCAL_ID ? t->local_id : t->remote_id);
+		snprintf(buf, len, "%s",
+		    f == CF_LOCAL_ADDRESS	 ? t->local_address
+			: f == CF_REMOTE_ADDRESS ? t->remote_address
+			: f == CF_LOCAL_ID	 ? t->local_id
+						 : t->remote_id);
 		return buf[0] != '\0';
 	case CFK_IFNAME:
 		snprintf(buf, len, "%s", t->wan_port);
@@ -807,15 +830,18 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		    show_secrets ? (const char *)t->psk->data : "********");
 		return 1;
 	case CFK_ENUM:
-		snprintf(buf, len, "%s", f == CF_PARTNER_TYPE ?
-		    config_partner_name(t->partner) : f == CF_TUNNEL_TYPE ?
-		    config_tunnel_type_name(t->type) :
-		    config_dpd_action_name(t->dpd_action));
+		snprintf(buf, len, "%s",
+		    f == CF_PARTNER_TYPE ? config_partner_name(t->partner)
+			: f == CF_TUNNEL_TYPE
+			? config_tunnel_type_name(t->type)
+			: config_dpd_action_name(t->dpd_action));
 		return 1;
 	case CFK_SECONDS:
-		snprintf(buf, len, "%u", f == CF_IKE_LIFETIME ? t->ike_lifetime :
-		    f == CF_CHILD_LIFETIME ? t->child_lifetime :
-		    f == CF_DPD_TIMEOUT ? t->dpd_timeout : t->dpd_delay);
+		snprintf(buf, len, "%u",
+		    f == CF_IKE_LIFETIME	 ? t->ike_lifetime
+			: f == CF_CHILD_LIFETIME ? t->child_lifetime
+			: f == CF_DPD_TIMEOUT	 ? t->dpd_timeout
+						 : t->dpd_delay);
 		return 1;
 	case CFK_IFADDR:
 		if (t->inside_len == 0)

@@ -31,8 +31,7 @@ struct loader {
 	struct config_commit_info *info;
 };
 
-static int
-at(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+static int at(struct loader *l, const config_setting_t *s, const char *fmt, ...)
     TUNSH_PRINTF(3, 4);
 
 /* "file:line: message"; always returns -EINVAL for the caller. */
@@ -125,7 +124,8 @@ check_keys(struct loader *l, const config_setting_t *g, const char *where,
 	int rc = 0;
 
 	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		const config_setting_t *m =
+		    config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(m);
 		size_t k = 0;
 
@@ -140,7 +140,8 @@ check_keys(struct loader *l, const config_setting_t *g, const char *where,
 static int
 load_interface(struct loader *l, const config_setting_t *g)
 {
-	static const char *const keys[] = {"name", "address", "gateway", NULL};
+	static const char *const keys[] = { "name", "address", "gateway",
+		NULL };
 	struct config_interface *f;
 	struct diag sub;
 	const char *name, *v;
@@ -171,7 +172,7 @@ load_interface(struct loader *l, const config_setting_t *g)
 static int
 load_vlan(struct loader *l, const config_setting_t *g)
 {
-	static const char *const keys[] = {"id", "name", "subnet", NULL};
+	static const char *const keys[] = { "id", "name", "subnet", NULL };
 	config_setting_t *idm;
 	struct config_vlan *v;
 	struct diag sub;
@@ -196,7 +197,8 @@ load_vlan(struct loader *l, const config_setting_t *g)
 		return relay(l, g, &sub, -ENOMEM);
 	if ((s = member_string(l, g, "name", &rc)) != NULL &&
 	    config_vlan_set_name(l->c, v, s, &sub) < 0)
-		rc = relay(l, config_setting_get_member(g, "name"), &sub, -EINVAL);
+		rc = relay(l, config_setting_get_member(g, "name"), &sub,
+		    -EINVAL);
 	if ((s = member_string(l, g, "subnet", &rc)) != NULL &&
 	    config_vlan_set_subnet(l->c, v, s, &sub) < 0)
 		rc = relay(l, config_setting_get_member(g, "subnet"), &sub,
@@ -208,16 +210,17 @@ load_vlan(struct loader *l, const config_setting_t *g)
 static int
 load_field(struct loader *l, struct config_tunnel *t, const config_setting_t *m)
 {
-	const struct config_field_info *fi = config_field_lookup(
-	    config_setting_name(m));
+	const struct config_field_info *fi =
+	    config_field_lookup(config_setting_name(m));
 	struct diag sub;
 	char num[24];
 	int type = config_setting_type(m), rc = 0;
 
 	if (fi == NULL || strcmp(fi->key, config_setting_name(m)) != 0)
-		return at(l, m, "unknown setting \"%s\" in ipsec tunnel %s (see "
-		    "tunsh.conf(5) for the list)", config_setting_name(m),
-		    t->name);
+		return at(l, m,
+		    "unknown setting \"%s\" in ipsec tunnel %s (see "
+		    "tunsh.conf(5) for the list)",
+		    config_setting_name(m), t->name);
 	diag_init(&sub);
 	switch (fi->kind) {
 	case CFK_FLAG:
@@ -232,15 +235,17 @@ load_field(struct loader *l, struct config_tunnel *t, const config_setting_t *m)
 			snprintf(num, sizeof(num), "%lld",
 			    config_setting_get_int64(m));
 			if (num[0] == '-')
-				return at(l, m, "%s cannot be negative", fi->key);
+				return at(l, m, "%s cannot be negative",
+				    fi->key);
 			rc = config_tunnel_set(t, fi->id, num, &sub);
 		} else if (type == CONFIG_TYPE_STRING) {
 			rc = config_tunnel_set(t, fi->id,
 			    config_setting_get_string(m), &sub);
 		} else {
-			return at(l, m, "%s must be a number of seconds or a "
-			    "string like \"8h\", not %s", fi->key,
-			    type_name(type));
+			return at(l, m,
+			    "%s must be a number of seconds or a "
+			    "string like \"8h\", not %s",
+			    fi->key, type_name(type));
 		}
 		break;
 	case CFK_PREFIXES:
@@ -293,7 +298,8 @@ load_tunnel(struct loader *l, const config_setting_t *g)
 	    load_field(l, t, pt) < 0)
 		rc = -EINVAL;
 	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		const config_setting_t *m =
+		    config_setting_get_elem(g, (unsigned)i);
 
 		if (m == pt || strcmp(config_setting_name(m), "name") == 0)
 			continue;
@@ -320,7 +326,7 @@ load_list(struct loader *l, const config_setting_t *s,
 static int
 load_pool(struct loader *l, const config_setting_t *g)
 {
-	static const char *const keys[] = {"pool", NULL};
+	static const char *const keys[] = { "pool", NULL };
 	struct diag sub;
 	const char *v;
 	int rc;
@@ -331,7 +337,8 @@ load_pool(struct loader *l, const config_setting_t *g)
 	diag_init(&sub);
 	if ((v = member_string(l, g, "pool", &rc)) != NULL &&
 	    config_set_pool(l->c, v, &sub) < 0)
-		rc = relay(l, config_setting_get_member(g, "pool"), &sub, -EINVAL);
+		rc = relay(l, config_setting_get_member(g, "pool"), &sub,
+		    -EINVAL);
 	return rc;
 }
 
@@ -342,13 +349,15 @@ load_commit(struct loader *l, const config_setting_t *g)
 		const char *key;
 		size_t off, len;
 	} strs[] = {
-	    {"user", offsetof(struct config_commit_info, user), 33},
-	    {"source", offsetof(struct config_commit_info, source), 128},
-	    {"comment", offsetof(struct config_commit_info, comment), 256},
-	    {"summary", offsetof(struct config_commit_info, summary), 256},
+		{ "user", offsetof(struct config_commit_info, user), 33 },
+		{ "source", offsetof(struct config_commit_info, source), 128 },
+		{ "comment", offsetof(struct config_commit_info, comment),
+		    256 },
+		{ "summary", offsetof(struct config_commit_info, summary),
+		    256 },
 	};
-	static const char *const keys[] = {"version", "time", "user", "source",
-	    "comment", "summary", NULL};
+	static const char *const keys[] = { "version", "time", "user", "source",
+		"comment", "summary", NULL };
 	const config_setting_t *m;
 	const char *v;
 	int rc;
@@ -368,8 +377,8 @@ load_commit(struct loader *l, const config_setting_t *g)
 		l->info->time = config_setting_get_int64(m);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if ((v = member_string(l, g, strs[i].key, &rc)) != NULL)
-			snprintf((char *)l->info + strs[i].off, strs[i].len, "%s",
-			    v);
+			snprintf((char *)l->info + strs[i].off, strs[i].len,
+			    "%s", v);
 	return rc;
 }
 
@@ -377,15 +386,16 @@ static struct config *
 load(config_t *lc, int read_ok, const char *name,
     struct config_commit_info *info, struct diag *d)
 {
-	struct loader l = {.file = name, .d = d, .info = info};
+	struct loader l = { .file = name, .d = d, .info = info };
 	config_setting_t *root;
 	int rc = 0;
 
 	if (read_ok != CONFIG_TRUE) {
-		diag_error(d, "%s:%d: %s", config_error_file(lc) ?
-		    config_error_file(lc) : name, config_error_line(lc),
-		    config_error_text(lc) ? config_error_text(lc) :
-					    "cannot read the file");
+		diag_error(d, "%s:%d: %s",
+		    config_error_file(lc) ? config_error_file(lc) : name,
+		    config_error_line(lc),
+		    config_error_text(lc) ? config_error_text(lc)
+					  : "cannot read the file");
 		return NULL;
 	}
 	if ((l.c = config_new()) == NULL) {
@@ -394,8 +404,8 @@ load(config_t *lc, int read_ok, const char *name,
 	}
 	root = config_root_setting(lc);
 	for (int i = 0; i < config_setting_length(root); i++) {
-		const config_setting_t *s = config_setting_get_elem(root,
-		    (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(root, (unsigned)i);
 		const char *key = config_setting_name(s);
 		struct diag sub;
 
@@ -417,7 +427,8 @@ load(config_t *lc, int read_ok, const char *name,
 		} else if (strcmp(key, "commit") == 0) {
 			rc |= load_commit(&l, s);
 		} else {
-			rc = unknown(&l, s, "the file", "hostname, interfaces, "
+			rc = unknown(&l, s, "the file",
+			    "hostname, interfaces, "
 			    "vlans, client-vpn, tunnels");
 		}
 	}
@@ -606,8 +617,9 @@ write_body(const struct config *c, FILE *f)
 int
 config_file_write(const struct config *c, FILE *f)
 {
-	fputs("# tunsh configuration, written by tunshd: change it with tunsh.\n"
-	      "# Holds pre-shared keys: keep it mode 0600.  See tunsh.conf(5).\n",
+	fputs(
+	    "# tunsh configuration, written by tunshd: change it with tunsh.\n"
+	    "# Holds pre-shared keys: keep it mode 0600.  See tunsh.conf(5).\n",
 	    f);
 	write_body(c, f);
 	return ferror(f) ? -EIO : 0;
@@ -617,10 +629,11 @@ int
 config_write_history(const struct config *c,
     const struct config_commit_info *info, FILE *f)
 {
-	fprintf(f, "# tunsh commit %llu\ncommit = {\n  version = %llu;\n"
-		   "  time = %lldL;\n",
-	    (unsigned long long)info->version, (unsigned long long)info->version,
-	    (long long)info->time);
+	fprintf(f,
+	    "# tunsh commit %llu\ncommit = {\n  version = %llu;\n"
+	    "  time = %lldL;\n",
+	    (unsigned long long)info->version,
+	    (unsigned long long)info->version, (long long)info->time);
 	put_kv(f, "  ", "user", info->user);
 	put_kv(f, "  ", "source", info->source);
 	put_kv(f, "  ", "comment", info->comment);

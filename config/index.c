@@ -143,18 +143,18 @@ append_tunnel(struct config_index *x, const struct config *c,
 	uint64_t key;
 
 	if (index_tunnel_has_nets(t)) {
-		if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + t->n_remote,
-			sizeof(*x->nets)) < 0)
+		if (grow((void **)&x->nets, &x->cap_nets,
+			x->n_nets + t->n_remote, sizeof(*x->nets)) < 0)
 			return -ENOMEM;
 		for (size_t i = 0; i < t->n_remote; i++)
-			x->nets[x->n_nets++] = (struct index_net){
-			    t->remote_nets[i], t};
+			x->nets[x->n_nets++] =
+			    (struct index_net){ t->remote_nets[i], t };
 	}
 	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
 		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,
 			sizeof(*x->pairs)) < 0)
 			return -ENOMEM;
-		x->pairs[x->n_pairs++] = (struct index_pair){key, t};
+		x->pairs[x->n_pairs++] = (struct index_pair){ key, t };
 	}
 	return 0;
 }
@@ -227,8 +227,8 @@ index_query_nets(const struct config_index *x, const struct prefix4 *p,
 }
 
 size_t
-index_query_pair(const struct config_index *x, uint64_t key,
-    index_pair_fn fn, void *arg)
+index_query_pair(const struct config_index *x, uint64_t key, index_pair_fn fn,
+    void *arg)
 {
 	size_t hits = 0;
 
@@ -251,7 +251,8 @@ remove_tunnel(struct config_index *x, const struct config *c,
 			const struct prefix4 *p = &t->remote_nets[k];
 
 			for (i = net_lower(x, p->addr, p->len); i < x->n_nets &&
-			     net_cmp(&x->nets[i], p->addr, p->len) == 0; i++)
+			     net_cmp(&x->nets[i], p->addr, p->len) == 0;
+			     i++)
 				if (x->nets[i].t == t) {
 					memmove(&x->nets[i], &x->nets[i + 1],
 					    (x->n_nets - i - 1) *
@@ -281,8 +282,8 @@ insert_tunnel(struct config_index *x, const struct config *c,
 	size_t i;
 
 	if (index_tunnel_has_nets(t)) {
-		if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + t->n_remote,
-			sizeof(*x->nets)) < 0)
+		if (grow((void **)&x->nets, &x->cap_nets,
+			x->n_nets + t->n_remote, sizeof(*x->nets)) < 0)
 			return -ENOMEM;
 		for (size_t k = 0; k < t->n_remote; k++) {
 			const struct prefix4 *p = &t->remote_nets[k];
@@ -290,7 +291,7 @@ insert_tunnel(struct config_index *x, const struct config *c,
 			i = net_lower(x, p->addr, p->len);
 			memmove(&x->nets[i + 1], &x->nets[i],
 			    (x->n_nets - i) * sizeof(*x->nets));
-			x->nets[i] = (struct index_net){*p, t};
+			x->nets[i] = (struct index_net){ *p, t };
 			x->n_nets++;
 		}
 	}
@@ -301,7 +302,7 @@ insert_tunnel(struct config_index *x, const struct config *c,
 		i = pair_lower(x, key);
 		memmove(&x->pairs[i + 1], &x->pairs[i],
 		    (x->n_pairs - i) * sizeof(*x->pairs));
-		x->pairs[i] = (struct index_pair){key, t};
+		x->pairs[i] = (struct index_pair){ key, t };
 		x->n_pairs++;
 	}
 	return 0;
@@ -326,7 +327,8 @@ config_index_update(struct config_index *x, const struct config *old,
 	for (size_t i = 0; i < new_cfg->n_touched; i++) {
 		const char *name = new_cfg->touched[i];
 		const struct config_tunnel *o = config_tunnel_find(old, name);
-		const struct config_tunnel *n = config_tunnel_find(new_cfg, name);
+		const struct config_tunnel *n =
+		    config_tunnel_find(new_cfg, name);
 
 		if (o == n)
 			continue;

@@ -128,13 +128,13 @@ config_touch(struct config *c, const char *name)
 	if (c->n_touched == c->cap_touched) {
 		size_t cap = c->cap_touched ? 2 * c->cap_touched : 8;
 
-		if ((p = realloc(c->touched, cap * sizeof(*c->touched))) == NULL)
+		if ((p = realloc(c->touched, cap * sizeof(*c->touched))) ==
+		    NULL)
 			return -ENOMEM;
 		c->touched = p;
 		c->cap_touched = cap;
 	}
-	snprintf(c->touched[c->n_touched++], sizeof(c->touched[0]), "%s",
-	    name);
+	snprintf(c->touched[c->n_touched++], sizeof(c->touched[0]), "%s", name);
 	return 0;
 }
 
@@ -144,9 +144,11 @@ config_set_hostname(struct config *c, const char *name, struct diag *d)
 	if (name == NULL)
 		name = "tunsh";
 	if (!hostname_label_valid(name)) {
-		diag_error(d, "hostname \"%s\" is not a valid host name: use 1-63 "
+		diag_error(d,
+		    "hostname \"%s\" is not a valid host name: use 1-63 "
 		    "letters, digits and hyphens, not starting or ending with a "
-		    "hyphen", name);
+		    "hyphen",
+		    name);
 		return -EINVAL;
 	}
 	snprintf(c->hostname, sizeof(c->hostname), "%s", name);
@@ -228,8 +230,10 @@ config_tunnel_edit(struct config *c, const char *name, bool create,
 	ssize_t i;
 
 	if (!config_tunnel_name_valid(name)) {
-		diag_error(d, "ipsec tunnel \"%s\": a tunnel name is 1-%d of "
-		    "A-Z a-z 0-9 . _ -", name, CONFIG_TUNNEL_NAME_MAX);
+		diag_error(d,
+		    "ipsec tunnel \"%s\": a tunnel name is 1-%d of "
+		    "A-Z a-z 0-9 . _ -",
+		    name, CONFIG_TUNNEL_NAME_MAX);
 		return NULL;
 	}
 	if (config_touch(c, name) < 0)
@@ -337,8 +341,10 @@ config_interface_edit(struct config *c, const char *name, struct diag *d)
 	size_t at = 0;
 
 	if (!config_ifname_valid(name)) {
-		diag_error(d, "interface \"%s\": an interface name is 1-15 of "
-		    "A-Z a-z 0-9 . _ -, starting with a letter", name);
+		diag_error(d,
+		    "interface \"%s\": an interface name is 1-15 of "
+		    "A-Z a-z 0-9 . _ -, starting with a letter",
+		    name);
 		return NULL;
 	}
 	c->system_changed = true;
@@ -393,7 +399,8 @@ config_interface_set_address(struct config *c, struct config_interface *i,
 		return 0;
 	}
 	if (ifaddr4_parse(value, &a, &len) < 0 || a == 0 || len == 0) {
-		diag_error(d, "interface %s: address \"%s\" is not an IPv4 "
+		diag_error(d,
+		    "interface %s: address \"%s\" is not an IPv4 "
 		    "address with its prefix length, like 203.0.113.2/24",
 		    i->name, value);
 		return -EINVAL;
@@ -415,8 +422,10 @@ config_interface_set_gateway(struct config *c, struct config_interface *i,
 		return 0;
 	}
 	if (addr4_parse(value, &a) < 0 || a == 0) {
-		diag_error(d, "interface %s: gateway \"%s\" is not an IPv4 "
-		    "address", i->name, value);
+		diag_error(d,
+		    "interface %s: gateway \"%s\" is not an IPv4 "
+		    "address",
+		    i->name, value);
 		return -EINVAL;
 	}
 	i->gateway = a;

@@ -122,10 +122,10 @@ add_step(struct config_plan *p, size_t *cap, struct config_plan_step s)
 
 /* One tunnel name present in old, new or both. */
 static int
-plan_tunnel(struct config_plan *p, size_t *cap,
-    const struct config_tunnel *o, const struct config_tunnel *n)
+plan_tunnel(struct config_plan *p, size_t *cap, const struct config_tunnel *o,
+    const struct config_tunnel *n)
 {
-	struct config_plan_step s = {0};
+	struct config_plan_step s = { 0 };
 
 	if (o == NULL && n == NULL)
 		return 0;
@@ -148,8 +148,9 @@ plan_tunnel(struct config_plan *p, size_t *cap,
 static const char *
 step_name(const struct config_plan_step *s)
 {
-	return s->kind == CONFIG_STEP_SYSTEM ? "" :
-	    s->new_tunnel ? s->new_tunnel->name : s->old_tunnel->name;
+	return s->kind == CONFIG_STEP_SYSTEM ? ""
+	    : s->new_tunnel		     ? s->new_tunnel->name
+					     : s->old_tunnel->name;
 }
 
 static int
@@ -157,10 +158,10 @@ step_cmp(const void *pa, const void *pb)
 {
 	/* Removes first, then the system, changes, adds: frees before takes. */
 	static const int rank[] = {
-	    [CONFIG_STEP_TUNNEL_REMOVE] = 0,
-	    [CONFIG_STEP_SYSTEM] = 1,
-	    [CONFIG_STEP_TUNNEL_CHANGE] = 2,
-	    [CONFIG_STEP_TUNNEL_ADD] = 3,
+		[CONFIG_STEP_TUNNEL_REMOVE] = 0,
+		[CONFIG_STEP_SYSTEM] = 1,
+		[CONFIG_STEP_TUNNEL_CHANGE] = 2,
+		[CONFIG_STEP_TUNNEL_ADD] = 3,
 	};
 	const struct config_plan_step *a = pa, *b = pb;
 
@@ -173,8 +174,8 @@ int
 config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
     struct config_plan *p)
 {
-	bool fast = new_cfg->version == old_cfg->version &&
-	    !new_cfg->system_changed;
+	bool fast =
+	    new_cfg->version == old_cfg->version && !new_cfg->system_changed;
 	size_t cap = 0, i, j;
 	int rc = 0;
 
@@ -183,7 +184,7 @@ config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
 	p->new_cfg = new_cfg;
 	if (!fast && system_differs(old_cfg, new_cfg))
 		rc = add_step(p, &cap,
-		    (struct config_plan_step){.kind = CONFIG_STEP_SYSTEM});
+		    (struct config_plan_step){ .kind = CONFIG_STEP_SYSTEM });
 	if (fast) {
 		/* A candidate of old: only its touched tunnels can differ. */
 		for (i = 0; i < new_cfg->n_touched && rc == 0; i++) {
@@ -198,12 +199,13 @@ config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
 	} else {
 		for (i = j = 0; rc == 0 &&
 		     (i < old_cfg->n_tunnels || j < new_cfg->n_tunnels);) {
-			const struct config_tunnel *o = i < old_cfg->n_tunnels ?
-				old_cfg->tunnels[i] : NULL;
-			const struct config_tunnel *n = j < new_cfg->n_tunnels ?
-				new_cfg->tunnels[j] : NULL;
-			int r = o == NULL ? 1 : n == NULL ? -1 :
-			    strcmp(o->name, n->name);
+			const struct config_tunnel *o =
+			    i < old_cfg->n_tunnels ? old_cfg->tunnels[i] : NULL;
+			const struct config_tunnel *n =
+			    j < new_cfg->n_tunnels ? new_cfg->tunnels[j] : NULL;
+			int r = o == NULL ? 1
+			    : n == NULL	  ? -1
+					  : strcmp(o->name, n->name);
 
 			rc = plan_tunnel(p, &cap, r <= 0 ? o : NULL,
 			    r >= 0 ? n : NULL);
@@ -245,8 +247,8 @@ config_plan_step_inverse(const struct config_plan_step *s)
 const char *
 config_change_name(enum config_change c)
 {
-	static const char *const names[] = {"none", "in place", "renegotiate",
-	    "replace"};
+	static const char *const names[] = { "none", "in place", "renegotiate",
+		"replace" };
 
 	return (unsigned)c < 4 ? names[c] : "?";
 }
@@ -259,20 +261,23 @@ config_plan_step_describe(const struct config_plan_step *s, char *buf,
 
 	switch (s->kind) {
 	case CONFIG_STEP_SYSTEM:
-		snprintf(buf, len, "apply system settings (hostname, "
+		snprintf(buf, len,
+		    "apply system settings (hostname, "
 		    "interfaces, VLANs, client-vpn pool)");
 		return;
 	case CONFIG_STEP_TUNNEL_ADD:
 		snprintf(buf, len, "add ipsec tunnel %s", s->new_tunnel->name);
 		return;
 	case CONFIG_STEP_TUNNEL_REMOVE:
-		snprintf(buf, len, "remove ipsec tunnel %s", s->old_tunnel->name);
+		snprintf(buf, len, "remove ipsec tunnel %s",
+		    s->old_tunnel->name);
 		return;
 	case CONFIG_STEP_TUNNEL_CHANGE:
 		break;
 	}
-	off = (size_t)snprintf(buf, len, "change ipsec tunnel %s (%s:",
-	    s->new_tunnel->name, config_change_name(s->change));
+	off = (size_t)snprintf(buf, len,
+	    "change ipsec tunnel %s (%s:", s->new_tunnel->name,
+	    config_change_name(s->change));
 	for (enum config_field f = 0; f < CF__COUNT && off < len; f++)
 		if (s->fields & (1u << f))
 			off += (size_t)snprintf(buf + off, len - off, " %s",

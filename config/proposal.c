@@ -11,38 +11,38 @@
 
 /* RFC 7296 3.3.2 and the IANA IKEv2 transform registries. */
 static const struct config_transform transforms[] = {
-	{"aes128", CONFIG_TRANSFORM_ENCR, 12, 128, false, NULL},
-	{"aes256", CONFIG_TRANSFORM_ENCR, 12, 256, false, NULL},
-	{"aes128gcm16", CONFIG_TRANSFORM_ENCR, 20, 128, true, NULL},
-	{"aes256gcm16", CONFIG_TRANSFORM_ENCR, 20, 256, true, NULL},
-	{"aes128gcm", CONFIG_TRANSFORM_ENCR, 20, 128, true, "aes128gcm16"},
-	{"aes256gcm", CONFIG_TRANSFORM_ENCR, 20, 256, true, "aes256gcm16"},
-	{"chacha20poly1305", CONFIG_TRANSFORM_ENCR, 28, 256, true, NULL},
-	{"sha1", CONFIG_TRANSFORM_INTEG, 2, 0, false, NULL},   /* -96 */
-	{"sha256", CONFIG_TRANSFORM_INTEG, 12, 0, false, NULL}, /* -128 */
-	{"sha384", CONFIG_TRANSFORM_INTEG, 13, 0, false, NULL}, /* -192 */
-	{"sha512", CONFIG_TRANSFORM_INTEG, 14, 0, false, NULL}, /* -256 */
-	{"prfsha1", CONFIG_TRANSFORM_PRF, 2, 0, false, NULL},
-	{"prfsha256", CONFIG_TRANSFORM_PRF, 5, 0, false, NULL},
-	{"prfsha384", CONFIG_TRANSFORM_PRF, 6, 0, false, NULL},
-	{"prfsha512", CONFIG_TRANSFORM_PRF, 7, 0, false, NULL},
-	{"modp2048", CONFIG_TRANSFORM_DH, 14, 0, false, NULL},
-	{"modp3072", CONFIG_TRANSFORM_DH, 15, 0, false, NULL},
-	{"modp4096", CONFIG_TRANSFORM_DH, 16, 0, false, NULL},
-	{"ecp256", CONFIG_TRANSFORM_DH, 19, 0, false, NULL},
-	{"ecp384", CONFIG_TRANSFORM_DH, 20, 0, false, NULL},
-	{"ecp521", CONFIG_TRANSFORM_DH, 21, 0, false, NULL},
-	{"curve25519", CONFIG_TRANSFORM_DH, 31, 0, false, NULL},
-	{"x25519", CONFIG_TRANSFORM_DH, 31, 0, false, "curve25519"},
-	{NULL, 0, 0, 0, false, NULL},
+	{ "aes128", CONFIG_TRANSFORM_ENCR, 12, 128, false, NULL },
+	{ "aes256", CONFIG_TRANSFORM_ENCR, 12, 256, false, NULL },
+	{ "aes128gcm16", CONFIG_TRANSFORM_ENCR, 20, 128, true, NULL },
+	{ "aes256gcm16", CONFIG_TRANSFORM_ENCR, 20, 256, true, NULL },
+	{ "aes128gcm", CONFIG_TRANSFORM_ENCR, 20, 128, true, "aes128gcm16" },
+	{ "aes256gcm", CONFIG_TRANSFORM_ENCR, 20, 256, true, "aes256gcm16" },
+	{ "chacha20poly1305", CONFIG_TRANSFORM_ENCR, 28, 256, true, NULL },
+	{ "sha1", CONFIG_TRANSFORM_INTEG, 2, 0, false, NULL },	  /* -96 */
+	{ "sha256", CONFIG_TRANSFORM_INTEG, 12, 0, false, NULL }, /* -128 */
+	{ "sha384", CONFIG_TRANSFORM_INTEG, 13, 0, false, NULL }, /* -192 */
+	{ "sha512", CONFIG_TRANSFORM_INTEG, 14, 0, false, NULL }, /* -256 */
+	{ "prfsha1", CONFIG_TRANSFORM_PRF, 2, 0, false, NULL },
+	{ "prfsha256", CONFIG_TRANSFORM_PRF, 5, 0, false, NULL },
+	{ "prfsha384", CONFIG_TRANSFORM_PRF, 6, 0, false, NULL },
+	{ "prfsha512", CONFIG_TRANSFORM_PRF, 7, 0, false, NULL },
+	{ "modp2048", CONFIG_TRANSFORM_DH, 14, 0, false, NULL },
+	{ "modp3072", CONFIG_TRANSFORM_DH, 15, 0, false, NULL },
+	{ "modp4096", CONFIG_TRANSFORM_DH, 16, 0, false, NULL },
+	{ "ecp256", CONFIG_TRANSFORM_DH, 19, 0, false, NULL },
+	{ "ecp384", CONFIG_TRANSFORM_DH, 20, 0, false, NULL },
+	{ "ecp521", CONFIG_TRANSFORM_DH, 21, 0, false, NULL },
+	{ "curve25519", CONFIG_TRANSFORM_DH, 31, 0, false, NULL },
+	{ "x25519", CONFIG_TRANSFORM_DH, 31, 0, false, "curve25519" },
+	{ NULL, 0, 0, 0, false, NULL },
 };
 
 /* The PRF strongSwan derives from an integrity algorithm. */
 static const char *const prf_of_integ[][2] = {
-	{"sha1", "prfsha1"},
-	{"sha256", "prfsha256"},
-	{"sha384", "prfsha384"},
-	{"sha512", "prfsha512"},
+	{ "sha1", "prfsha1" },
+	{ "sha256", "prfsha256" },
+	{ "sha384", "prfsha384" },
+	{ "sha512", "prfsha512" },
 };
 
 const struct config_transform *
@@ -65,7 +65,8 @@ valid_words(bool ike, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	for (const struct config_transform *t = transforms; t->name; t++) {
-		if (t->alias_of != NULL || (!ike && t->type == CONFIG_TRANSFORM_PRF))
+		if (t->alias_of != NULL ||
+		    (!ike && t->type == CONFIG_TRANSFORM_PRF))
 			continue;
 		strncat(buf, buf[0] ? " " : "", len - strlen(buf) - 1);
 		strncat(buf, t->name, len - strlen(buf) - 1);
@@ -109,19 +110,22 @@ check_rules(struct config_proposal *p, bool ike, struct diag *d)
 	for (size_t i = 0; i < p->n_encr; i++)
 		aead += p->encr[i]->aead;
 	if (p->n_encr == 0) {
-		diag_error(d, "no encryption algorithm: start with one such as "
+		diag_error(d,
+		    "no encryption algorithm: start with one such as "
 		    "aes256gcm16 or aes256");
 		return -EINVAL;
 	}
 	if (aead != 0 && aead != p->n_encr) {
-		diag_error(d, "combined-mode (GCM, ChaCha20-Poly1305) and "
+		diag_error(d,
+		    "combined-mode (GCM, ChaCha20-Poly1305) and "
 		    "plain ciphers cannot share a proposal: make two proposals");
 		return -EINVAL;
 	}
 	if (aead != 0 && p->n_integ != 0) {
-		diag_error(d, "%s authenticates by itself and takes no "
-		    "integrity algorithm: remove %s", p->encr[0]->name,
-		    p->integ[0]->name);
+		diag_error(d,
+		    "%s authenticates by itself and takes no "
+		    "integrity algorithm: remove %s",
+		    p->encr[0]->name, p->integ[0]->name);
 		return -EINVAL;
 	}
 	if (aead == 0 && p->n_integ == 0) {
@@ -138,22 +142,25 @@ check_rules(struct config_proposal *p, bool ike, struct diag *d)
 		return 0;
 	}
 	if (p->n_dh == 0) {
-		diag_error(d, "an IKE proposal needs a Diffie-Hellman group such "
+		diag_error(d,
+		    "an IKE proposal needs a Diffie-Hellman group such "
 		    "as ecp384 or modp2048");
 		return -EINVAL;
 	}
 	if (p->n_prf == 0 && aead != 0) {
-		diag_error(d, "%s needs a PRF in IKE: add prfsha256 or prfsha384",
+		diag_error(d,
+		    "%s needs a PRF in IKE: add prfsha256 or prfsha384",
 		    p->encr[0]->name);
 		return -EINVAL;
 	}
 	/* strongSwan derives the PRF from the integrity algorithms. */
 	for (size_t i = 0; p->n_prf == 0 && i < p->n_integ; i++)
-		for (size_t j = 0; j < sizeof(prf_of_integ) / sizeof(*prf_of_integ);
-		     j++)
+		for (size_t j = 0;
+		     j < sizeof(prf_of_integ) / sizeof(*prf_of_integ); j++)
 			if (strcmp(p->integ[i]->name, prf_of_integ[j][0]) == 0)
-				add(p, lookup(prf_of_integ[j][1],
-					   strlen(prf_of_integ[j][1])));
+				add(p,
+				    lookup(prf_of_integ[j][1],
+					strlen(prf_of_integ[j][1])));
 	return 0;
 }
 
@@ -182,8 +189,10 @@ config_proposal_parse(const char *s, bool ike, struct config_proposal *out,
 			return -EINVAL;
 		}
 		if (add(out, t) < 0) {
-			diag_error(d, "too many algorithms of one kind (at most "
-			    "%d)", CONFIG_PROPOSAL_ALGS);
+			diag_error(d,
+			    "too many algorithms of one kind (at most "
+			    "%d)",
+			    CONFIG_PROPOSAL_ALGS);
 			return -EINVAL;
 		}
 		if (*end == '\0')

@@ -52,8 +52,8 @@ lines_free(struct lines *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int
-emit(config_line_fn fn, void *arg, const char *fmt, ...) TUNSH_PRINTF(3, 4);
+static int emit(config_line_fn fn, void *arg, const char *fmt, ...)
+    TUNSH_PRINTF(3, 4);
 
 static int
 emit(config_line_fn fn, void *arg, const char *fmt, ...)
@@ -88,7 +88,8 @@ render_tunnel_body(const struct config_tunnel *t, bool secrets,
 				    sizeof(val));
 			if (fi->kind == CFK_FLAG)
 				rc = emit(fn, arg, " %s%s",
-				    strcmp(val, "yes") == 0 ? "" : "no ", fi->cli);
+				    strcmp(val, "yes") == 0 ? "" : "no ",
+				    fi->cli);
 			else
 				rc = emit(fn, arg, " %s %s", fi->cli, val);
 			if (rc < 0)
@@ -176,8 +177,8 @@ config_render(const struct config *c, const struct config_render_opts *o,
 	for (size_t i = 0; i < c->n_tunnels && rc == 0; i++)
 		if ((rc = emit(fn, arg, "ipsec tunnel %s",
 			 c->tunnels[i]->name)) == 0 &&
-		    (rc = render_tunnel_body(c->tunnels[i], secrets, fn, arg)) ==
-			0)
+		    (rc = render_tunnel_body(c->tunnels[i], secrets, fn,
+			 arg)) == 0)
 			rc = fn(arg, "!");
 	return rc;
 }
@@ -218,7 +219,8 @@ diff_object(const char *head, const struct lines *a, const struct lines *b,
 		return rc;
 	}
 	for (int pass = 0; pass < 2 && rc == 0; pass++) {
-		const struct lines *x = pass == 0 ? a : b, *y = pass == 0 ? b : a;
+		const struct lines *x = pass == 0 ? a : b,
+				   *y = pass == 0 ? b : a;
 
 		for (size_t i = 0; i < x->n && rc == 0; i++) {
 			size_t j = 0;
@@ -239,8 +241,8 @@ diff_object(const char *head, const struct lines *a, const struct lines *b,
 	return rc;
 }
 
-typedef int (*body_fn)(const void *obj, bool secrets, config_line_fn fn,
-    void *arg);
+typedef int (
+    *body_fn)(const void *obj, bool secrets, config_line_fn fn, void *arg);
 
 static int
 body_tunnel(const void *o, bool s, config_line_fn fn, void *arg)
@@ -273,7 +275,7 @@ static int
 diff_pair(const char *head, body_fn body, const void *oa, const void *ob,
     bool secrets, config_line_fn fn, void *arg)
 {
-	struct lines a = {0}, b = {0};
+	struct lines a = { 0 }, b = { 0 };
 	int rc = 0;
 
 	if (oa != NULL)
@@ -289,8 +291,8 @@ diff_pair(const char *head, body_fn body, const void *oa, const void *ob,
 }
 
 int
-config_render_diff(const struct config *a, const struct config *b,
-    bool secrets, config_line_fn fn, void *arg)
+config_render_diff(const struct config *a, const struct config *b, bool secrets,
+    config_line_fn fn, void *arg)
 {
 	char head[64];
 	size_t i, j;
@@ -303,11 +305,13 @@ config_render_diff(const struct config *a, const struct config *b,
 		return rc;
 	/* Merge walks over lists sorted the same way in a and b. */
 	for (i = j = 0; rc == 0 && (i < a->n_ifaces || j < b->n_ifaces);) {
-		const struct config_interface *x = i < a->n_ifaces ?
-			&a->ifaces[i] : NULL;
-		const struct config_interface *y = j < b->n_ifaces ?
-			&b->ifaces[j] : NULL;
-		int r = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->name, y->name);
+		const struct config_interface *x =
+		    i < a->n_ifaces ? &a->ifaces[i] : NULL;
+		const struct config_interface *y =
+		    j < b->n_ifaces ? &b->ifaces[j] : NULL;
+		int r = x == NULL ? 1
+		    : y == NULL	  ? -1
+				  : strcmp(x->name, y->name);
 
 		snprintf(head, sizeof(head), "interface %s",
 		    r <= 0 ? x->name : y->name);
@@ -317,10 +321,13 @@ config_render_diff(const struct config *a, const struct config *b,
 		j += r >= 0;
 	}
 	for (i = j = 0; rc == 0 && (i < a->n_vlans || j < b->n_vlans);) {
-		const struct config_vlan *x = i < a->n_vlans ? &a->vlans[i] : NULL;
-		const struct config_vlan *y = j < b->n_vlans ? &b->vlans[j] : NULL;
-		int r = x == NULL ? 1 : y == NULL ? -1 :
-		    (x->id > y->id) - (x->id < y->id);
+		const struct config_vlan *x =
+		    i < a->n_vlans ? &a->vlans[i] : NULL;
+		const struct config_vlan *y =
+		    j < b->n_vlans ? &b->vlans[j] : NULL;
+		int r = x == NULL ? 1
+		    : y == NULL	  ? -1
+				  : (x->id > y->id) - (x->id < y->id);
 
 		snprintf(head, sizeof(head), "vlan %u", r <= 0 ? x->id : y->id);
 		rc = diff_pair(head, body_vlan, r <= 0 ? x : NULL,
@@ -332,11 +339,13 @@ config_render_diff(const struct config *a, const struct config *b,
 		rc = diff_pair("client-vpn", body_pool, a->has_pool ? a : NULL,
 		    b->has_pool ? b : NULL, secrets, fn, arg);
 	for (i = j = 0; rc == 0 && (i < a->n_tunnels || j < b->n_tunnels);) {
-		const struct config_tunnel *x = i < a->n_tunnels ?
-			a->tunnels[i] : NULL;
-		const struct config_tunnel *y = j < b->n_tunnels ?
-			b->tunnels[j] : NULL;
-		int r = x == NULL ? 1 : y == NULL ? -1 : strcmp(x->name, y->name);
+		const struct config_tunnel *x =
+		    i < a->n_tunnels ? a->tunnels[i] : NULL;
+		const struct config_tunnel *y =
+		    j < b->n_tunnels ? b->tunnels[j] : NULL;
+		int r = x == NULL ? 1
+		    : y == NULL	  ? -1
+				  : strcmp(x->name, y->name);
 
 		/* Shared tunnels are unchanged: skip without rendering. */
 		if (r != 0 || x != y) {

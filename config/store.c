@@ -66,7 +66,7 @@ history_path(const struct config_store *s, uint64_t version, char *buf,
 static int
 read_info(const char *path, struct config_commit_info *info)
 {
-	char line[512], head[4096] = {0};
+	char line[512], head[4096] = { 0 };
 	struct config *c;
 	struct diag d;
 	size_t used = 0;
@@ -122,7 +122,8 @@ history_scan(struct config_store *s)
 
 		if (len != 15 || strcmp(e->d_name + 10, ".conf") != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->history_dir, e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", s->history_dir,
+		    e->d_name);
 		if (read_info(path, &info) < 0 || info.version == 0)
 			continue;
 		p = realloc(s->hist, (s->n_hist + 1) * sizeof(*p));
@@ -155,7 +156,7 @@ static int
 history_add(struct config_store *s, const struct config *c,
     const struct config_commit_info *info, struct diag *d)
 {
-	struct history_write w = {c, info};
+	struct history_write w = { c, info };
 	char path[4096];
 	void *p;
 	int rc;
@@ -207,7 +208,8 @@ undo(struct config_store *s, const struct config_plan *p, size_t done,
 		if (s->apply->apply(s->apply_arg, &inv, p->old_cfg, d) < 0) {
 			config_plan_step_describe(&p->steps[done], what,
 			    sizeof(what));
-			diag_error(d, "could not undo \"%s\": the live state may "
+			diag_error(d,
+			    "could not undo \"%s\": the live state may "
 			    "differ from the configuration; restart tunshd",
 			    what);
 			log_err("config", "undo of \"%s\" failed", what);
@@ -216,8 +218,7 @@ undo(struct config_store *s, const struct config_plan *p, size_t done,
 }
 
 static int
-apply_plan(struct config_store *s, const struct config_plan *p,
-    struct diag *d)
+apply_plan(struct config_store *s, const struct config_plan *p, struct diag *d)
 {
 	char what[256];
 	struct diag why;
@@ -235,10 +236,12 @@ apply_plan(struct config_store *s, const struct config_plan *p,
 		}
 		/* The step and the layer's reason in one sentence, first. */
 		config_plan_step_describe(&p->steps[i], what, sizeof(what));
-		diag_error(d, "commit failed at step %zu of %zu (%s): %s; the "
-		    "previous configuration stays in place", i + 1, p->n_steps,
-		    what, why.errors ? why.entries[why.count - 1].text :
-				       strerror(rc < 0 ? -rc : rc));
+		diag_error(d,
+		    "commit failed at step %zu of %zu (%s): %s; the "
+		    "previous configuration stays in place",
+		    i + 1, p->n_steps, what,
+		    why.errors ? why.entries[why.count - 1].text
+			       : strerror(rc < 0 ? -rc : rc));
 		diag_clear(&why);
 		undo(s, p, i, d);
 		return rc < 0 ? rc : -EIO;
@@ -270,13 +273,13 @@ summarize(const struct config_plan *p, char *buf, size_t len)
 		const char *sep = i ? ", " : "";
 
 		if (st->kind == CONFIG_STEP_SYSTEM)
-			off += (size_t)snprintf(buf + off, len - off, "%ssystem",
-			    sep);
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%ssystem", sep);
 		else
 			off += (size_t)snprintf(buf + off, len - off,
 			    "%sipsec tunnel %s", sep,
-			    st->new_tunnel ? st->new_tunnel->name :
-					     st->old_tunnel->name);
+			    st->new_tunnel ? st->new_tunnel->name
+					   : st->old_tunnel->name);
 	}
 	if (off >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
@@ -294,7 +297,7 @@ switch_to(struct config_store *s, struct config *next,
     const struct config *edits, const struct config_commit_opts *o,
     struct diag *d)
 {
-	struct config_commit_info info = {0};
+	struct config_commit_info info = { 0 };
 	struct config_plan plan;
 	char backup[4096];
 	bool had_file;
@@ -313,7 +316,8 @@ switch_to(struct config_store *s, struct config *next,
 	unlink(backup);
 	had_file = link(s->path, backup) == 0;
 	if ((rc = config_save_file(next, s->path, NULL, NULL, d)) < 0) {
-		diag_error(d, "commit failed: the configuration could not be "
+		diag_error(d,
+		    "commit failed: the configuration could not be "
 		    "saved; nothing was changed");
 		if (had_file)
 			unlink(backup);
@@ -342,15 +346,18 @@ switch_to(struct config_store *s, struct config *next,
 	summarize(&plan, info.summary, sizeof(info.summary));
 	config_plan_free(&plan);
 	if (history_add(s, next, &info, d) < 0)
-		diag_warn(d, "commit %llu is applied but was not recorded in "
-		    "the history", (unsigned long long)info.version);
+		diag_warn(d,
+		    "commit %llu is applied but was not recorded in "
+		    "the history",
+		    (unsigned long long)info.version);
 	return 0;
 }
 
 static void
 reindex(struct config_store *s, const struct config *edits)
 {
-	if (s->idx != NULL && config_index_update(s->idx, s->running, edits) == 0)
+	if (s->idx != NULL &&
+	    config_index_update(s->idx, s->running, edits) == 0)
 		return;
 	config_index_free(s->idx);
 	s->idx = NULL; /* validation falls back to full until rebuilt */
@@ -360,7 +367,7 @@ static int
 refuse_stale(const struct config_store *s, const struct config *cand,
     struct diag *d)
 {
-	char what[512] = {0};
+	char what[512] = { 0 };
 	size_t off = 0;
 
 	for (size_t i = 0; i < s->n_hist && off < sizeof(what); i++) {
@@ -372,7 +379,8 @@ refuse_stale(const struct config_store *s, const struct config *cand,
 		    "%scommit %llu by %s: %s", off ? "; " : "",
 		    (unsigned long long)h->version, h->user, h->summary);
 	}
-	diag_error(d, "commit refused: the running configuration changed "
+	diag_error(d,
+	    "commit refused: the running configuration changed "
 	    "since this candidate was taken (%s); review it with show "
 	    "compare, then discard and make your changes again",
 	    what[0] ? what : "history not kept");
@@ -435,8 +443,8 @@ config_store_commit(struct config_store *s, struct config *cand,
 	cand->version = next->version;
 	cand->n_touched = 0;
 	cand->system_changed = false;
-	log_info("config", "commit %llu by %s", (unsigned long long)next->version,
-	    o->user ? o->user : "unknown");
+	log_info("config", "commit %llu by %s",
+	    (unsigned long long)next->version, o->user ? o->user : "unknown");
 	return 0;
 }
 
@@ -476,13 +484,14 @@ replace_running(struct config_store *s, const struct config *target,
 int
 config_store_poll(struct config_store *s, struct diag *d)
 {
-	struct config_commit_opts o = {0};
+	struct config_commit_opts o = { 0 };
 	char comment[160];
 	int rc;
 
 	if (s->confirm_prev == NULL || now(s) < s->confirm_deadline)
 		return 0;
-	snprintf(comment, sizeof(comment), "automatic rollback: commit %llu "
+	snprintf(comment, sizeof(comment),
+	    "automatic rollback: commit %llu "
 	    "was not confirmed within %u minutes",
 	    (unsigned long long)s->confirm_version, s->confirm_minutes);
 	o.user = "tunshd";
@@ -508,9 +517,10 @@ config_store_rollback(const struct config_store *s, size_t n, struct diag *d)
 	char path[4096];
 
 	if (h == NULL) {
-		diag_error(d, "rollback %zu: there are only %zu commits in the "
-		    "history (0 to %zu)", n, s->n_hist,
-		    s->n_hist ? s->n_hist - 1 : 0);
+		diag_error(d,
+		    "rollback %zu: there are only %zu commits in the "
+		    "history (0 to %zu)",
+		    n, s->n_hist, s->n_hist ? s->n_hist - 1 : 0);
 		return NULL;
 	}
 	history_path(s, h->version, path, sizeof(path));
@@ -550,7 +560,8 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 	s->history_max = p->history_max ? p->history_max : HISTORY_MAX_DEFAULT;
 	s->apply = p->apply;
 	s->apply_arg = p->apply_arg;
-	s->clock = p->clock ? *p->clock : (struct config_clock){real_now, NULL};
+	s->clock =
+	    p->clock ? *p->clock : (struct config_clock){ real_now, NULL };
 	if (s->path == NULL || (p->history_dir && s->history_dir == NULL) ||
 	    (s->running = config_new()) == NULL)
 		goto oom;

@@ -65,10 +65,11 @@ build_own(struct vctx *v)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_vlans; i++)
 		if (c->vlans[i].has_subnet)
-			v->own[v->n_own++] = (struct own_net){c->vlans[i].subnet,
-			    c->vlans[i].id};
+			v->own[v->n_own++] =
+			    (struct own_net){ c->vlans[i].subnet,
+				    c->vlans[i].id };
 	if (c->has_pool)
-		v->own[v->n_own++] = (struct own_net){c->pool, 0};
+		v->own[v->n_own++] = (struct own_net){ c->pool, 0 };
 	if (v->n_own > 1)
 		qsort(v->own, v->n_own, sizeof(*v->own), own_cmp);
 	return 0;
@@ -87,11 +88,14 @@ check_system(struct vctx *v)
 	 * earlier one exactly when it starts before the furthest end seen.
 	 */
 	for (size_t i = 1, far = 0; i < v->n_own; i++) {
-		if (v->own[i].prefix.addr <= prefix4_last(&v->own[far].prefix)) {
+		if (v->own[i].prefix.addr <=
+		    prefix4_last(&v->own[far].prefix)) {
 			describe_own(&v->own[i], a, sizeof(a));
 			describe_own(&v->own[far], b, sizeof(b));
-			diag_error(v->d, "%s overlaps %s: give each a subnet of "
-			    "its own", a, b);
+			diag_error(v->d,
+			    "%s overlaps %s: give each a subnet of "
+			    "its own",
+			    a, b);
 		}
 		if (prefix4_last(&v->own[i].prefix) >
 		    prefix4_last(&v->own[far].prefix))
@@ -103,20 +107,26 @@ check_system(struct vctx *v)
 		if (f->gateway == 0)
 			continue;
 		if (f->addr == 0) {
-			diag_error(v->d, "interface %s: gateway without an "
-			    "address: set address first", f->name);
+			diag_error(v->d,
+			    "interface %s: gateway without an "
+			    "address: set address first",
+			    f->name);
 			continue;
 		}
 		net.addr = f->addr & prefix4_mask(f->len);
 		net.len = f->len;
 		/* A /31 (RFC 3021) or /32 has no network or broadcast address. */
-		if (!prefix4_contains(&net, f->gateway) || f->gateway == f->addr ||
-		    (f->len < 31 && (f->gateway == net.addr ||
-		    f->gateway == prefix4_last(&net)))) {
+		if (!prefix4_contains(&net, f->gateway) ||
+		    f->gateway == f->addr ||
+		    (f->len < 31 &&
+			(f->gateway == net.addr ||
+			    f->gateway == prefix4_last(&net)))) {
 			addr4_format(f->gateway, gw, sizeof(gw));
 			prefix4_format(&net, a, sizeof(a));
-			diag_error(v->d, "interface %s: gateway %s is not another "
-			    "host of the port's subnet %s", f->name, gw, a);
+			diag_error(v->d,
+			    "interface %s: gateway %s is not another "
+			    "host of the port's subnet %s",
+			    f->name, gw, a);
 		}
 	}
 }
@@ -136,31 +146,42 @@ check_required(struct vctx *v, const struct config_tunnel *t)
 
 	if (t->wan_port[0] != '\0' &&
 	    (port = config_interface_find(v->c, t->wan_port)) == NULL)
-		diag_error(v->d, WHO "wan-port %s does not exist: configure "
-		    "interface %s or bind another port", t->name, t->wan_port,
-		    t->wan_port);
+		diag_error(v->d,
+		    WHO "wan-port %s does not exist: configure "
+			"interface %s or bind another port",
+		    t->name, t->wan_port, t->wan_port);
 	if (port != NULL && port->addr != 0 && is_ipv4(t->local_address, &a) &&
 	    a != port->addr) {
 		addr4_format(port->addr, la, sizeof(la));
-		diag_error(v->d, WHO "local-address %s differs from %s's address "
+		diag_error(v->d,
+		    WHO
+		    "local-address %s differs from %s's address "
 		    "%s: the local address must be the bound port's address",
 		    t->name, t->local_address, port->name, la);
 	}
 	if (!t->enable)
 		return;
 	if (t->remote_address[0] == '\0')
-		diag_error(v->d, WHO "remote-address is not set: set the peer's "
-		    "public IP address or FQDN", t->name);
+		diag_error(v->d,
+		    WHO "remote-address is not set: set the peer's "
+			"public IP address or FQDN",
+		    t->name);
 	if (t->psk == NULL)
-		diag_error(v->d, WHO "pre-shared-key is not set: set the key "
-		    "agreed with the remote site", t->name);
+		diag_error(v->d,
+		    WHO "pre-shared-key is not set: set the key "
+			"agreed with the remote site",
+		    t->name);
 	if (t->local_address[0] == '\0' && (port == NULL || port->addr == 0) &&
 	    (t->wan_port[0] == '\0' || port != NULL))
-		diag_error(v->d, WHO "no local address: set local-address, or "
-		    "wan-port to a port with an address", t->name);
+		diag_error(v->d,
+		    WHO "no local address: set local-address, or "
+			"wan-port to a port with an address",
+		    t->name);
 	if (t->client_vpn_bound && !v->c->has_pool)
-		diag_error(v->d, WHO "client-vpn-bound is on but no client-vpn "
-		    "pool is configured: set pool under client-vpn", t->name);
+		diag_error(v->d,
+		    WHO "client-vpn-bound is on but no client-vpn "
+			"pool is configured: set pool under client-vpn",
+		    t->name);
 }
 
 static void
@@ -192,21 +213,27 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 		if (id == 0)
 			continue;
 		if ((vl = config_vlan_find(c, id)) == NULL) {
-			diag_error(v->d, WHO "local-network vlan %u does not "
-			    "exist: configure vlan %u or remove it", t->name, id,
-			    id);
+			diag_error(v->d,
+			    WHO "local-network vlan %u does not "
+				"exist: configure vlan %u or remove it",
+			    t->name, id, id);
 		} else if (!vl->has_subnet) {
-			diag_error(v->d, WHO "local-network vlan %u has no "
-			    "subnet: set subnet under vlan %u", t->name, id, id);
+			diag_error(v->d,
+			    WHO "local-network vlan %u has no "
+				"subnet: set subnet under vlan %u",
+			    t->name, id, id);
 		}
 	}
 	if (t->enable && t->type == CONFIG_TUNNEL_POLICY) {
 		if (t->n_remote == 0)
-			diag_error(v->d, WHO "a policy-based tunnel needs at "
-			    "least one remote-network", t->name);
+			diag_error(v->d,
+			    WHO "a policy-based tunnel needs at "
+				"least one remote-network",
+			    t->name);
 		if (t->n_local == 0 && !t->client_vpn_bound)
-			diag_error(v->d, WHO "a policy-based tunnel needs at "
-			    "least one local-network (or client-vpn-bound)",
+			diag_error(v->d,
+			    WHO "a policy-based tunnel needs at "
+				"least one local-network (or client-vpn-bound)",
 			    t->name);
 	}
 	for (size_t k = 0; k < t->n_remote; k++) {
@@ -221,13 +248,16 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 			    ((vl = config_vlan_find(c, ln->vlan)) == NULL ||
 				!vl->has_subnet))
 				continue;
-			if (!prefix4_overlap(rp, ln->vlan ? &vl->subnet :
-							    &ln->prefix))
+			if (!prefix4_overlap(rp,
+				ln->vlan ? &vl->subnet : &ln->prefix))
 				continue;
 			describe_local(c, ln, l, sizeof(l));
-			diag_error(v->d, WHO "remote-network %s overlaps local "
+			diag_error(v->d,
+			    WHO
+			    "remote-network %s overlaps local "
 			    "network %s: the two sides of a tunnel need distinct "
-			    "addresses", t->name, r, l);
+			    "addresses",
+			    t->name, r, l);
 			own_hit = true;
 		}
 		if (own_hit)
@@ -236,9 +266,12 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 			if (!prefix4_overlap(rp, &v->own[i].prefix))
 				continue;
 			describe_own(&v->own[i], l, sizeof(l));
-			diag_error(v->d, WHO "remote-network %s overlaps %s of "
+			diag_error(v->d,
+			    WHO
+			    "remote-network %s overlaps %s of "
 			    "this firewall: traffic to it would not enter the "
-			    "tunnel; renumber one side", t->name, r, l);
+			    "tunnel; renumber one side",
+			    t->name, r, l);
 		}
 	}
 }
@@ -268,54 +301,69 @@ proposal_has(const char (*list)[CONFIG_PROPOSAL_LEN], size_t n,
 static void
 check_partner(struct vctx *v, const struct config_tunnel *t)
 {
-	static const char *const aws_refused[] = {"curve25519", "x25519",
-	    "chacha20poly1305"};
+	static const char *const aws_refused[] = { "curve25519", "x25519",
+		"chacha20poly1305" };
 	const char *p = t->psk ? (const char *)t->psk->data : NULL;
-	struct prefix4 ll = {0xa9fe0000u, 16}; /* 169.254.0.0/16 */
-	struct prefix4 slash30 = {t->inside_addr & prefix4_mask(30), 30};
+	struct prefix4 ll = { 0xa9fe0000u, 16 }; /* 169.254.0.0/16 */
+	struct prefix4 slash30 = { t->inside_addr & prefix4_mask(30), 30 };
 	char ia[ADDR4_STRLEN], lp[PREFIX4_STRLEN];
 
 	if (t->partner != CONFIG_PARTNER_AWS)
 		return;
 	if (t->type == CONFIG_TUNNEL_POLICY)
-		diag_error(v->d, WHO "partner-type aws needs a route-based "
-		    "tunnel: remove tunnel-type policy-based", t->name);
+		diag_error(v->d,
+		    WHO "partner-type aws needs a route-based "
+			"tunnel: remove tunnel-type policy-based",
+		    t->name);
 	if (p != NULL) {
 		bool ok = strlen(p) <= 64 && p[0] != '0';
 
 		for (const char *s = p; *s != '\0' && ok; s++)
-			ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			ok = (*s >= 'a' && *s <= 'z') ||
+			    (*s >= 'A' && *s <= 'Z') ||
 			    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_';
 		if (!ok)
-			diag_error(v->d, WHO "AWS accepts a pre-shared-key of "
+			diag_error(v->d,
+			    WHO
+			    "AWS accepts a pre-shared-key of "
 			    "8-64 letters, digits, periods and underscores, not "
-			    "starting with 0: choose another key", t->name);
+			    "starting with 0: choose another key",
+			    t->name);
 	}
 	if (t->inside_len == 0) {
-		diag_error(v->d, WHO "partner-type aws needs inside-address: "
+		diag_error(v->d,
+		    WHO
+		    "partner-type aws needs inside-address: "
 		    "our address on the tunnel's /30 inside 169.254.0.0/16, as "
-		    "AWS lists it", t->name);
+		    "AWS lists it",
+		    t->name);
 	} else if (!prefix4_contains(&ll, t->inside_addr)) {
 		addr4_format(t->inside_addr, ia, sizeof(ia));
-		diag_error(v->d, WHO "inside-address %s/%u is outside "
-		    "169.254.0.0/16: AWS takes the tunnel's /30 from there",
+		diag_error(v->d,
+		    WHO "inside-address %s/%u is outside "
+			"169.254.0.0/16: AWS takes the tunnel's /30 from there",
 		    t->name, ia, t->inside_len);
 	} else if (aws_inside_reserved(slash30.addr)) {
 		addr4_format(t->inside_addr, ia, sizeof(ia));
 		prefix4_format(&slash30, lp, sizeof(lp));
-		diag_error(v->d, WHO "inside-address %s/%u is in %s, which AWS "
-		    "reserves: choose another /30 of 169.254.0.0/16", t->name,
-		    ia, t->inside_len, lp);
+		diag_error(v->d,
+		    WHO "inside-address %s/%u is in %s, which AWS "
+			"reserves: choose another /30 of 169.254.0.0/16",
+		    t->name, ia, t->inside_len, lp);
 	}
 	for (size_t i = 0; i < 3; i++) {
 		if (proposal_has(t->ike_proposals, t->n_ike_proposals,
 			aws_refused[i]))
-			diag_error(v->d, WHO "ike-proposal uses %s, which AWS "
-			    "rejects: remove it", t->name, aws_refused[i]);
+			diag_error(v->d,
+			    WHO "ike-proposal uses %s, which AWS "
+				"rejects: remove it",
+			    t->name, aws_refused[i]);
 		if (proposal_has(t->esp_proposals, t->n_esp_proposals,
 			aws_refused[i]))
-			diag_error(v->d, WHO "esp-proposal uses %s, which AWS "
-			    "rejects: remove it", t->name, aws_refused[i]);
+			diag_error(v->d,
+			    WHO "esp-proposal uses %s, which AWS "
+				"rejects: remove it",
+			    t->name, aws_refused[i]);
 	}
 }
 
@@ -331,14 +379,15 @@ check_proposals(struct vctx *v, const struct config_tunnel *t)
 		size_t n = ike ? t->n_ike_proposals : t->n_esp_proposals;
 
 		for (size_t i = 0; i < n; i++) {
-			const char *s = ike ? t->ike_proposals[i] :
-					      t->esp_proposals[i];
+			const char *s =
+			    ike ? t->ike_proposals[i] : t->esp_proposals[i];
 
 			diag_init(&sub);
 			if (config_proposal_parse(s, ike, &p, &sub) < 0)
 				diag_error(v->d, WHO "%s %s: %s", t->name,
 				    ike ? "ike-proposal" : "esp-proposal", s,
-				    sub.count ? sub.entries[0].text : "invalid");
+				    sub.count ? sub.entries[0].text
+					      : "invalid");
 			diag_clear(&sub);
 		}
 	}
@@ -348,25 +397,29 @@ static void
 check_warnings(struct vctx *v, const struct config_tunnel *t)
 {
 	if (t->psk != NULL && t->psk->len < 20)
-		diag_warn(v->d, WHO "pre-shared-key is shorter than 20 "
-		    "characters: a longer random key resists guessing", t->name);
+		diag_warn(v->d,
+		    WHO "pre-shared-key is shorter than 20 "
+			"characters: a longer random key resists guessing",
+		    t->name);
 	if (t->dpd_timeout != 0 && t->dpd_delay < t->dpd_timeout)
-		diag_warn(v->d, WHO "dpd delay %u is shorter than dpd timeout "
-		    "%u: the peer is declared dead before a check can be "
-		    "answered; make delay at least timeout", t->name,
-		    t->dpd_delay, t->dpd_timeout);
+		diag_warn(v->d,
+		    WHO "dpd delay %u is shorter than dpd timeout "
+			"%u: the peer is declared dead before a check can be "
+			"answered; make delay at least timeout",
+		    t->name, t->dpd_delay, t->dpd_timeout);
 	if (t->dpd_timeout == 0 && t->partner != CONFIG_PARTNER_NONE)
-		diag_warn(v->d, WHO "DPD is off on a partner-type %s tunnel: "
-		    "the partner drops idle tunnels; set dpd timeout", t->name,
-		    config_partner_name(t->partner));
+		diag_warn(v->d,
+		    WHO "DPD is off on a partner-type %s tunnel: "
+			"the partner drops idle tunnels; set dpd timeout",
+		    t->name, config_partner_name(t->partner));
 }
 
 /* Skips entries of tunnels this candidate changed or removed. */
 static bool
 stale(const struct vctx *v, const struct config_tunnel *e)
 {
-	return v->from_peers ? strcmp(e->name, v->t->name) >= 0 :
-			       config_tunnel_find(v->c, e->name) != e;
+	return v->from_peers ? strcmp(e->name, v->t->name) >= 0
+			     : config_tunnel_find(v->c, e->name) != e;
 }
 
 static int
@@ -379,10 +432,13 @@ on_net(void *arg, const struct index_net *e)
 		return 1;
 	prefix4_format(v->p, a, sizeof(a));
 	prefix4_format(&e->prefix, b, sizeof(b));
-	diag_error(v->d, WHO "remote-network %s overlaps remote-network %s of "
+	diag_error(v->d,
+	    WHO
+	    "remote-network %s overlaps remote-network %s of "
 	    "ipsec tunnel %s: two policy-based tunnels cannot claim the same "
 	    "networks; for redundant links use route-based tunnels with a "
-	    "partner-type", v->t->name, a, b, e->t->name);
+	    "partner-type",
+	    v->t->name, a, b, e->t->name);
 	return 0;
 }
 
@@ -398,10 +454,11 @@ on_pair(void *arg, const struct index_pair *e)
 	    strcmp(other, v->local) != 0 ||
 	    strcmp(e->t->remote_address, v->t->remote_address) != 0)
 		return 1; /* a hash collision */
-	diag_error(v->d, WHO "local address %s and remote-address %s are "
-	    "already those of ipsec tunnel %s: one tunnel per pair of "
-	    "gateways; put both sets of networks in one tunnel", v->t->name,
-	    v->local, v->t->remote_address, e->t->name);
+	diag_error(v->d,
+	    WHO "local address %s and remote-address %s are "
+		"already those of ipsec tunnel %s: one tunnel per pair of "
+		"gateways; put both sets of networks in one tunnel",
+	    v->t->name, v->local, v->t->remote_address, e->t->name);
 	return 0;
 }
 
@@ -454,7 +511,7 @@ finish(struct vctx *v, size_t errors_before)
 int
 config_validate(const struct config *c, struct diag *d)
 {
-	struct vctx v = {.c = c, .d = d};
+	struct vctx v = { .c = c, .d = d };
 	size_t before = d->errors;
 	struct config_index *all;
 
@@ -473,10 +530,9 @@ config_validate(const struct config *c, struct diag *d)
 
 int
 config_validate_change(const struct config *running,
-    const struct config_index *idx, const struct config *cand,
-    struct diag *d)
+    const struct config_index *idx, const struct config *cand, struct diag *d)
 {
-	struct vctx v = {.c = cand, .d = d, .base = idx};
+	struct vctx v = { .c = cand, .d = d, .base = idx };
 	const struct config_tunnel **list;
 	struct config_index *peers;
 	size_t before = d->errors, n = 0;

@@ -89,8 +89,8 @@ diag_move(struct diag *dst, struct diag *src)
 	int rc = 0;
 
 	for (size_t i = 0; i < src->count; i++) {
-		if (append(dst, src->entries[i].severity, src->entries[i].text) <
-		    0)
+		if (append(dst, src->entries[i].severity,
+			src->entries[i].text) < 0)
 			rc = -ENOMEM;
 		src->entries[i].text = NULL;
 	}

@@ -47,7 +47,7 @@ int diag_add(struct diag *d, enum diag_severity sev, const char *fmt, ...)
 int diag_vadd(struct diag *d, enum diag_severity sev, const char *fmt,
     va_list ap) TUNSH_PRINTF(3, 0);
 #define diag_error(d, ...) diag_add((d), DIAG_ERROR, __VA_ARGS__)
-#define diag_warn(d, ...) diag_add((d), DIAG_WARNING, __VA_ARGS__)
+#define diag_warn(d, ...)  diag_add((d), DIAG_WARNING, __VA_ARGS__)
 /* Moves every entry of src to the end of dst; src is left empty. */
 int diag_move(struct diag *dst, struct diag *src);
 /* Index of the first entry whose text equals s, or -1. */
@@ -74,9 +74,9 @@ void log_msg(enum log_level lvl, const char *subsys, const char *func,
     const char *fmt, ...) TUNSH_PRINTF(4, 5);
 const char *log_level_name(enum log_level lvl);
 
-#define log_err(sub, ...) log_msg(LOG_LVL_ERR, sub, __func__, __VA_ARGS__)
-#define log_warn(sub, ...) log_msg(LOG_LVL_WARN, sub, __func__, __VA_ARGS__)
-#define log_info(sub, ...) log_msg(LOG_LVL_INFO, sub, __func__, __VA_ARGS__)
+#define log_err(sub, ...)   log_msg(LOG_LVL_ERR, sub, __func__, __VA_ARGS__)
+#define log_warn(sub, ...)  log_msg(LOG_LVL_WARN, sub, __func__, __VA_ARGS__)
+#define log_info(sub, ...)  log_msg(LOG_LVL_INFO, sub, __func__, __VA_ARGS__)
 #define log_debug(sub, ...) log_msg(LOG_LVL_DEBUG, sub, __func__, __VA_ARGS__)
 
 /*
@@ -88,11 +88,11 @@ struct secbuf {
 	uint8_t data[]; /* len bytes, plus a NUL so text secrets are strings */
 };
 
-struct secbuf *secbuf_new(size_t len);			/* zeroed; NULL on OOM */
+struct secbuf *secbuf_new(size_t len);		       /* zeroed; NULL on OOM */
 struct secbuf *secbuf_from(const void *p, size_t len); /* copy */
 struct secbuf *secbuf_from_str(const char *s);
 struct secbuf *secbuf_dup(const struct secbuf *b); /* NULL in, NULL out */
-void secbuf_free(struct secbuf *b);		  /* NULL is fine */
+void secbuf_free(struct secbuf *b);		   /* NULL is fine */
 bool secbuf_equal(const struct secbuf *a, const struct secbuf *b);
 
 /*
@@ -104,10 +104,10 @@ struct prefix4 {
 	uint8_t len;   /* 0..32 */
 };
 
-#define ADDR4_STRLEN 16	  /* "255.255.255.255" + NUL */
+#define ADDR4_STRLEN   16 /* "255.255.255.255" + NUL */
 #define PREFIX4_STRLEN 19 /* "255.255.255.255/32" + NUL */
 
-int addr4_parse(const char *s, uint32_t *out);	     /* 0 or -EINVAL */
+int addr4_parse(const char *s, uint32_t *out);	      /* 0 or -EINVAL */
 void addr4_format(uint32_t a, char *buf, size_t len); /* dotted quad */
 /* "A.B.C.D/N" with no host bits; -EINVAL otherwise */
 int prefix4_parse(const char *s, struct prefix4 *out);
@@ -115,11 +115,12 @@ int prefix4_parse(const char *s, struct prefix4 *out);
  * address is kept whole in *addr, the length in *len */
 int ifaddr4_parse(const char *s, uint32_t *addr, uint8_t *len);
 void prefix4_format(const struct prefix4 *p, char *buf, size_t len);
-uint32_t prefix4_mask(uint8_t len);  /* 0 for len 0 */
+uint32_t prefix4_mask(uint8_t len);		/* 0 for len 0 */
 uint32_t prefix4_last(const struct prefix4 *p); /* last address covered */
 bool prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b);
 bool prefix4_contains(const struct prefix4 *outer, uint32_t addr);
-int prefix4_cmp(const struct prefix4 *a, const struct prefix4 *b); /* by addr, then len */
+int prefix4_cmp(const struct prefix4 *a,
+    const struct prefix4 *b); /* by addr, then len */
 
 /* RFC 1123 host label: 1-63 of [A-Za-z0-9-], not starting or ending in -. */
 bool hostname_label_valid(const char *s);

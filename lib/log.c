@@ -26,7 +26,7 @@ log_set_level(enum log_level max)
 const char *
 log_level_name(enum log_level lvl)
 {
-	static const char *const names[] = {"ERR", "WARN", "INFO", "DEBUG"};
+	static const char *const names[] = { "ERR", "WARN", "INFO", "DEBUG" };
 
 	return (unsigned)lvl < 4 ? names[lvl] : "?";
 }

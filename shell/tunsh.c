@@ -12,7 +12,8 @@ main(int argc, char **argv)
 		printf("tunsh %s\n", TUNSH_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "tunsh: interactive sessions are not available in this "
+	fprintf(stderr,
+	    "tunsh: interactive sessions are not available in this "
 	    "build yet; use tunshd --check-config or --print-config\n");
 	return 2;
 }

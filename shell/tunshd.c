@@ -13,9 +13,10 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tunshd --check-config FILE\n"
-		   "       tunshd --print-config FILE [--show-secrets]\n"
-		   "       tunshd --help | --version\n");
+	fprintf(f,
+	    "usage: tunshd --check-config FILE\n"
+	    "       tunshd --print-config FILE [--show-secrets]\n"
+	    "       tunshd --help | --version\n");
 }
 
 static void
@@ -48,12 +49,13 @@ check_config(const char *file)
 		rc = 0;
 	print_diag(file, &d);
 	if (rc == 0)
-		fprintf(stderr, "%s: valid: %zu tunnels, %zu VLANs, %zu WAN "
-		    "ports, %zu warnings\n", file, c->n_tunnels, c->n_vlans,
-		    c->n_ifaces, d.warnings);
+		fprintf(stderr,
+		    "%s: valid: %zu tunnels, %zu VLANs, %zu WAN "
+		    "ports, %zu warnings\n",
+		    file, c->n_tunnels, c->n_vlans, c->n_ifaces, d.warnings);
 	else
-		fprintf(stderr, "%s: not valid: %zu errors, %zu warnings\n", file,
-		    d.errors, d.warnings);
+		fprintf(stderr, "%s: not valid: %zu errors, %zu warnings\n",
+		    file, d.errors, d.warnings);
 	config_free(c);
 	diag_clear(&d);
 	return rc;
@@ -69,7 +71,7 @@ print_line(void *arg, const char *line)
 static int
 print_config(const char *file, bool secrets)
 {
-	struct config_render_opts o = {.show_secrets = secrets};
+	struct config_render_opts o = { .show_secrets = secrets };
 	struct diag d;
 	struct config *c;
 	int rc = 1;
@@ -88,12 +90,12 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"check-config", required_argument, NULL, 'C'},
-	    {"print-config", required_argument, NULL, 'P'},
-	    {"show-secrets", no_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "print-config", required_argument, NULL, 'P' },
+		{ "show-secrets", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *check = NULL, *print = NULL;
 	bool secrets = false;

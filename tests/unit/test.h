@@ -12,13 +12,13 @@
 
 #include <cmocka.h>
 
-#define TUNSH_TEST_MAIN(tests)                                               \
-	int main(int argc, char **argv)                                      \
-	{                                                                    \
-		if (argc > 1)                                                \
-			cmocka_set_test_filter(argv[1]);                     \
-		return cmocka_run_group_tests_name(argv[0], tests, NULL,     \
-		    NULL);                                                   \
+#define TUNSH_TEST_MAIN(tests)                                           \
+	int main(int argc, char **argv)                                  \
+	{                                                                \
+		if (argc > 1)                                            \
+			cmocka_set_test_filter(argv[1]);                 \
+		return cmocka_run_group_tests_name(argv[0], tests, NULL, \
+		    NULL);                                               \
 	}
 
 #endif

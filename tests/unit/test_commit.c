@@ -4,6 +4,7 @@
  * directory: order of steps, failure at every step, stale bases, commit
  * confirmed, history and rollback, and an atomic save killed midway.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -29,8 +29,8 @@ struct recorder {
 };
 
 static int
-rec_apply(void *arg, const struct config_plan_step *s,
-    const struct config *cfg, struct diag *d)
+rec_apply(void *arg, const struct config_plan_step *s, const struct config *cfg,
+    struct diag *d)
 {
 	struct recorder *r = arg;
 	char what[128];
@@ -47,7 +47,7 @@ rec_apply(void *arg, const struct config_plan_step *s,
 	return 0;
 }
 
-static const struct config_apply_ops rec_ops = {rec_apply};
+static const struct config_apply_ops rec_ops = { rec_apply };
 
 static int64_t fake_time;
 
@@ -58,7 +58,7 @@ fake_now(void *arg)
 	return fake_time;
 }
 
-static const struct config_clock fake_clock = {fake_now, NULL};
+static const struct config_clock fake_clock = { fake_now, NULL };
 
 struct fixture {
 	char dir[64];
@@ -119,12 +119,12 @@ static struct config_store *
 open_store(struct fixture *fx, unsigned history_max)
 {
 	struct config_store_params p = {
-	    .path = fx->path,
-	    .history_dir = fx->hist,
-	    .history_max = history_max,
-	    .apply = &rec_ops,
-	    .apply_arg = &fx->rec,
-	    .clock = &fake_clock,
+		.path = fx->path,
+		.history_dir = fx->hist,
+		.history_max = history_max,
+		.apply = &rec_ops,
+		.apply_arg = &fx->rec,
+		.clock = &fake_clock,
 	};
 
 	return config_store_open(&p, &fx->d);
@@ -146,7 +146,8 @@ setup(void **state)
 	assert_non_null(fx->store);
 	/* Start-up applies the whole file: the system, then two adds. */
 	assert_int_equal(fx->rec.n, 3);
-	assert_string_equal(fx->rec.calls[0], "apply system settings "
+	assert_string_equal(fx->rec.calls[0],
+	    "apply system settings "
 	    "(hostname, interfaces, VLANs, client-vpn pool)");
 	assert_string_equal(fx->rec.calls[1], "add ipsec tunnel a");
 	assert_string_equal(fx->rec.calls[2], "add ipsec tunnel b");
@@ -182,7 +183,7 @@ collect(void *arg, const char *line)
 static char *
 render(const struct config *c)
 {
-	struct config_render_opts o = {.show_secrets = true};
+	struct config_render_opts o = { .show_secrets = true };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -206,8 +207,9 @@ set(struct config *c, const char *tunnel, enum config_field f,
 	diag_clear(&d);
 }
 
-static const struct config_commit_opts plain = {.user = "alice",
-    .source = "ssh 192.0.2.9", .comment = "test"};
+static const struct config_commit_opts plain = { .user = "alice",
+	.source = "ssh 192.0.2.9",
+	.comment = "test" };
 
 /* Three kinds of step in one commit: remove, change, add, in that order. */
 static struct config *
@@ -239,7 +241,8 @@ test_commit_applies_plan_in_order(void **state)
 	    "change ipsec tunnel b (in place: dpd timeout)");
 	assert_string_equal(fx->rec.calls[2], "add ipsec tunnel c");
 	assert_null(config_tunnel_find(config_store_running(fx->store), "a"));
-	assert_non_null(config_tunnel_find(config_store_running(fx->store), "c"));
+	assert_non_null(
+	    config_tunnel_find(config_store_running(fx->store), "c"));
 	/* The file on disk holds the new configuration. */
 	disk = slurp(fx->path);
 	assert_non_null(strstr(disk, "name = \"c\""));
@@ -266,23 +269,26 @@ test_commit_failure_at_every_step_changes_nothing(void **state)
 		memset(&fx->rec, 0, sizeof(fx->rec));
 		fx->rec.fail_at = n;
 		diag_clear(&fx->d);
-		assert_int_equal(config_store_commit(fx->store, c, &plain,
-				     &fx->d), -EIO);
+		assert_int_equal(
+		    config_store_commit(fx->store, c, &plain, &fx->d), -EIO);
 		/* n forward calls, then the n - 1 applied ones undone. */
 		assert_int_equal(fx->rec.n, forward + (n - 1));
 		if (n >= 2)
 			assert_string_equal(fx->rec.calls[n],
-			    n == 2 ? "add ipsec tunnel a" :
-				     "change ipsec tunnel b (in place: dpd "
+			    n == 2 ? "add ipsec tunnel a"
+				   : "change ipsec tunnel b (in place: dpd "
 				     "timeout)");
 		if (n == 3)
 			assert_string_equal(fx->rec.calls[4],
 			    "add ipsec tunnel a");
-		snprintf(want, sizeof(want), "commit failed at step %zu of 3 (%s): "
+		snprintf(want, sizeof(want),
+		    "commit failed at step %zu of 3 (%s): "
 		    "injected failure; the previous configuration stays in place",
-		    n, n == 1 ? "remove ipsec tunnel a" : n == 2 ?
-		    "change ipsec tunnel b (in place: dpd timeout)" :
-		    "add ipsec tunnel c");
+		    n,
+		    n == 1 ? "remove ipsec tunnel a"
+			: n == 2
+			? "change ipsec tunnel b (in place: dpd timeout)"
+			: "add ipsec tunnel c");
 		assert_int_equal(fx->d.count, 1);
 		assert_string_equal(fx->d.entries[0].text, want);
 		after = render(config_store_running(fx->store));
@@ -314,8 +320,10 @@ test_commit_stale_base_refused(void **state)
 	    "commit refused: the running configuration changed since this "
 	    "candidate was taken (commit 1 by alice: ipsec tunnel a); review "
 	    "it with show compare, then discard and make your changes again");
-	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
-			     "b")->dpd_timeout, 10);
+	assert_int_equal(
+	    config_tunnel_find(config_store_running(fx->store), "b")
+		->dpd_timeout,
+	    10);
 	config_free(c1);
 	config_free(c2);
 }
@@ -330,13 +338,17 @@ test_commit_validation_errors_block_and_list_all(void **state)
 
 	diag_init(&d);
 	t = config_tunnel_edit(c, "a", false, &d);
-	assert_int_equal(config_tunnel_unset(t, CF_REMOTE_ADDRESS, NULL, &d), 0);
+	assert_int_equal(config_tunnel_unset(t, CF_REMOTE_ADDRESS, NULL, &d),
+	    0);
 	assert_int_equal(config_tunnel_unset(t, CF_PSK, NULL, &d), 0);
-	assert_int_equal(config_store_commit(fx->store, c, &plain, &d), -EINVAL);
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &d),
+	    -EINVAL);
 	assert_int_equal(d.errors, 2);
-	assert_string_equal(d.entries[0].text, "ipsec tunnel a: remote-address "
+	assert_string_equal(d.entries[0].text,
+	    "ipsec tunnel a: remote-address "
 	    "is not set: set the peer's public IP address or FQDN");
-	assert_string_equal(d.entries[1].text, "ipsec tunnel a: pre-shared-key "
+	assert_string_equal(d.entries[1].text,
+	    "ipsec tunnel a: pre-shared-key "
 	    "is not set: set the key agreed with the remote site");
 	assert_int_equal(fx->rec.n, 0);
 	diag_clear(&d);
@@ -357,8 +369,10 @@ test_commit_check_only_changes_nothing(void **state)
 	assert_int_equal(fx->rec.n, 0);
 	disk2 = slurp(fx->path);
 	assert_string_equal(disk, disk2);
-	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
-			     "a")->dpd_timeout, 10);
+	assert_int_equal(
+	    config_tunnel_find(config_store_running(fx->store), "a")
+		->dpd_timeout,
+	    10);
 	free(disk);
 	free(disk2);
 	config_free(c);
@@ -395,7 +409,8 @@ test_commit_confirmed_reverts_on_expiry(void **state)
 	h = config_store_history(fx->store, 0);
 	assert_int_equal(h->version, 2);
 	assert_string_equal(h->user, "tunshd");
-	assert_string_equal(h->comment, "automatic rollback: commit 1 was not "
+	assert_string_equal(h->comment,
+	    "automatic rollback: commit 1 was not "
 	    "confirmed within 5 minutes");
 	assert_int_equal(config_store_confirm_deadline(fx->store), 0);
 	free(before);
@@ -419,8 +434,10 @@ test_commit_confirmed_kept_by_plain_commit(void **state)
 	assert_int_equal(config_store_confirm_deadline(fx->store), 0);
 	fake_time += 3600;
 	assert_int_equal(config_store_poll(fx->store, &fx->d), 0);
-	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
-			     "a")->dpd_timeout, 11);
+	assert_int_equal(
+	    config_tunnel_find(config_store_running(fx->store), "a")
+		->dpd_timeout,
+	    11);
 	config_free(c);
 }
 
@@ -453,8 +470,8 @@ test_history_rotation_and_rollback(void **state)
 		snprintf(val, sizeof(val), "%d", 10 + i);
 		set(c, "a", CF_DPD_TIMEOUT, val);
 		fake_time += 10;
-		assert_int_equal(config_store_commit(fx->store, c, &plain,
-				     &fx->d), 0);
+		assert_int_equal(
+		    config_store_commit(fx->store, c, &plain, &fx->d), 0);
 		config_free(c);
 	}
 	assert_int_equal(config_store_history_count(fx->store), 3);
@@ -535,38 +552,40 @@ test_open_bad_file_refused_with_line(void **state)
 	struct fixture *fx = *state;
 	struct config_store *s;
 
-	spit(fx->path, "hostname = \"fw1\";\ntunnels = ( { name = \"x\";\n"
-		       "  dpd-timeot = 5; } );\n");
+	spit(fx->path,
+	    "hostname = \"fw1\";\ntunnels = ( { name = \"x\";\n"
+	    "  dpd-timeot = 5; } );\n");
 	diag_clear(&fx->d);
 	s = open_store(fx, 0);
 	assert_null(s);
 	assert_int_equal(fx->d.errors, 1);
-	assert_non_null(strstr(fx->d.entries[0].text, "/tunsh.conf:3: unknown "
+	assert_non_null(strstr(fx->d.entries[0].text,
+	    "/tunsh.conf:3: unknown "
 	    "setting \"dpd-timeot\" in ipsec tunnel x (see tunsh.conf(5) for "
 	    "the list)"));
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_commit_applies_plan_in_order, setup,
-	teardown),
-    cmocka_unit_test_setup_teardown(
-	test_commit_failure_at_every_step_changes_nothing, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_commit_stale_base_refused, setup,
-	teardown),
-    cmocka_unit_test_setup_teardown(
-	test_commit_validation_errors_block_and_list_all, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_commit_check_only_changes_nothing,
-	setup, teardown),
-    cmocka_unit_test_setup_teardown(test_commit_confirmed_reverts_on_expiry,
-	setup, teardown),
-    cmocka_unit_test_setup_teardown(test_commit_confirmed_kept_by_plain_commit,
-	setup, teardown),
-    cmocka_unit_test_setup_teardown(test_history_rotation_and_rollback, setup,
-	teardown),
-    cmocka_unit_test_setup_teardown(
-	test_save_killed_before_rename_keeps_old_file, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_open_bad_file_refused_with_line,
-	setup, teardown),
+	cmocka_unit_test_setup_teardown(test_commit_applies_plan_in_order,
+	    setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_commit_failure_at_every_step_changes_nothing, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_commit_stale_base_refused, setup,
+	    teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_commit_validation_errors_block_and_list_all, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_commit_check_only_changes_nothing,
+	    setup, teardown),
+	cmocka_unit_test_setup_teardown(test_commit_confirmed_reverts_on_expiry,
+	    setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_commit_confirmed_kept_by_plain_commit, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_history_rotation_and_rollback,
+	    setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_save_killed_before_rename_keeps_old_file, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_open_bad_file_refused_with_line,
+	    setup, teardown),
 };
 
 TUNSH_TEST_MAIN(tests)

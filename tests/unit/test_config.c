@@ -21,7 +21,7 @@ collect(void *arg, const char *line)
 static char *
 render(const struct config *c, bool secrets)
 {
-	struct config_render_opts o = {.show_secrets = secrets};
+	struct config_render_opts o = { .show_secrets = secrets };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -140,27 +140,35 @@ test_tunnel_set_parses_and_refuses(void **state)
 	assert_int_equal(t->ike_lifetime, 28800);
 	set_ok(t, CF_IKE_LIFETIME, "3600");
 	assert_int_equal(t->ike_lifetime, 3600);
-	set_bad(t, CF_IKE_LIFETIME, "10m", "ipsec tunnel t1: ike-lifetime 10m "
+	set_bad(t, CF_IKE_LIFETIME, "10m",
+	    "ipsec tunnel t1: ike-lifetime 10m "
 	    "is out of range: give 900-86400 seconds (suffixes s, m, h allowed)");
-	set_bad(t, CF_DPD_DELAY, "0", "ipsec tunnel t1: dpd delay 0 is out of "
+	set_bad(t, CF_DPD_DELAY, "0",
+	    "ipsec tunnel t1: dpd delay 0 is out of "
 	    "range: give 1-3600 seconds (suffixes s, m, h allowed)");
 	set_ok(t, CF_DPD_TIMEOUT, "0");
 	set_ok(t, CF_TUNNEL_TYPE, "ipip");
 	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
-	set_bad(t, CF_TUNNEL_TYPE, "gre", "ipsec tunnel t1: tunnel-type \"gre\" "
+	set_bad(t, CF_TUNNEL_TYPE, "gre",
+	    "ipsec tunnel t1: tunnel-type \"gre\" "
 	    "is not one of policy-based, route-based");
-	set_bad(t, CF_PSK, "short", "ipsec tunnel t1: pre-shared-key must be "
+	set_bad(t, CF_PSK, "short",
+	    "ipsec tunnel t1: pre-shared-key must be "
 	    "8-128 printable characters (got 5)");
-	set_bad(t, CF_REMOTE_NETWORK, "10.1.2.3/16", "ipsec tunnel t1: "
+	set_bad(t, CF_REMOTE_NETWORK, "10.1.2.3/16",
+	    "ipsec tunnel t1: "
 	    "remote-network 10.1.2.3/16 has host bits set; did you mean "
 	    "10.1.0.0/16?");
-	set_bad(t, CF_LOCAL_NETWORK, "vlan 5000", "ipsec tunnel t1: "
+	set_bad(t, CF_LOCAL_NETWORK, "vlan 5000",
+	    "ipsec tunnel t1: "
 	    "local-network vlan 5000: a VLAN ID is 1-4094");
-	set_bad(t, CF_REMOTE_ADDRESS, "300.1.1.1", "ipsec tunnel t1: "
+	set_bad(t, CF_REMOTE_ADDRESS, "300.1.1.1",
+	    "ipsec tunnel t1: "
 	    "remote-address \"300.1.1.1\" is neither an IPv4 address nor a "
 	    "fully qualified domain name");
 	set_ok(t, CF_REMOTE_ADDRESS, "vpn.example.net");
-	set_bad(t, CF_INSIDE_ADDRESS, "169.254.10.0/30", "ipsec tunnel t1: "
+	set_bad(t, CF_INSIDE_ADDRESS, "169.254.10.0/30",
+	    "ipsec tunnel t1: "
 	    "inside-address 169.254.10.0/30 is the network or broadcast address "
 	    "of its /30; use .1 or .2 of it");
 	set_ok(t, CF_REMOTE_NETWORK, "10.1.0.0/16");
@@ -179,10 +187,11 @@ test_tunnel_name_rules(void **state)
 	(void)state;
 	diag_init(&d);
 	assert_null(config_tunnel_edit(c, "bad name", true, &d));
-	assert_string_equal(d.entries[0].text, "ipsec tunnel \"bad name\": a "
+	assert_string_equal(d.entries[0].text,
+	    "ipsec tunnel \"bad name\": a "
 	    "tunnel name is 1-32 of A-Z a-z 0-9 . _ -");
-	assert_null(config_tunnel_edit(c,
-	    "abcdefghijabcdefghijabcdefghijabc", true, &d));
+	assert_null(config_tunnel_edit(c, "abcdefghijabcdefghijabcdefghijabc",
+	    true, &d));
 	assert_non_null(config_tunnel_edit(c,
 	    "abcdefghijabcdefghijabcdefghijab", true, &d));
 	diag_clear(&d);
@@ -197,8 +206,8 @@ test_proposal_parse(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_equal(config_proposal_parse("aes256-sha256-modp2048", true,
-			     &p, &d), 0);
+	assert_int_equal(
+	    config_proposal_parse("aes256-sha256-modp2048", true, &p, &d), 0);
 	assert_int_equal(p.n_encr, 1);
 	assert_int_equal(p.encr[0]->id, 12);
 	assert_int_equal(p.encr[0]->keylen, 256);
@@ -206,41 +215,50 @@ test_proposal_parse(void **state)
 	assert_int_equal(p.n_prf, 1); /* derived from sha256 */
 	assert_int_equal(p.prf[0]->id, 5);
 	assert_int_equal(p.dh[0]->id, 14);
-	assert_int_equal(config_proposal_parse("aes256gcm16-prfsha384-ecp384",
-			     true, &p, &d), 0);
+	assert_int_equal(
+	    config_proposal_parse("aes256gcm16-prfsha384-ecp384", true, &p, &d),
+	    0);
 	assert_int_equal(p.encr[0]->id, 20);
 	assert_int_equal(p.dh[0]->id, 20);
-	assert_int_equal(config_proposal_parse("aes256gcm16", false, &p, &d), 0);
+	assert_int_equal(config_proposal_parse("aes256gcm16", false, &p, &d),
+	    0);
 	assert_int_equal(config_proposal_parse("aes256-x25519-curve25519-sha1",
-			     true, &p, &d), 0);
+			     true, &p, &d),
+	    0);
 	assert_int_equal(p.n_dh, 1); /* an alias is the same group */
 	assert_int_equal(d.count, 0);
 
-	assert_true(config_proposal_parse("aes256-sha256-modp1024", true, &p,
-			&d) < 0);
-	assert_string_equal(d.entries[0].text, "unknown algorithm \"modp1024\"; "
+	assert_true(
+	    config_proposal_parse("aes256-sha256-modp1024", true, &p, &d) < 0);
+	assert_string_equal(d.entries[0].text,
+	    "unknown algorithm \"modp1024\"; "
 	    "valid: aes128 aes256 aes128gcm16 aes256gcm16 chacha20poly1305 sha1 "
 	    "sha256 sha384 sha512 prfsha1 prfsha256 prfsha384 prfsha512 "
 	    "modp2048 modp3072 modp4096 ecp256 ecp384 ecp521 curve25519");
-	assert_true(config_proposal_parse("aes256gcm16-ecp384", true, &p, &d) <
-	    0);
-	assert_string_equal(d.entries[1].text, "aes256gcm16 needs a PRF in IKE: "
+	assert_true(
+	    config_proposal_parse("aes256gcm16-ecp384", true, &p, &d) < 0);
+	assert_string_equal(d.entries[1].text,
+	    "aes256gcm16 needs a PRF in IKE: "
 	    "add prfsha256 or prfsha384");
 	assert_true(config_proposal_parse("aes256-sha256", true, &p, &d) < 0);
-	assert_string_equal(d.entries[2].text, "an IKE proposal needs a "
+	assert_string_equal(d.entries[2].text,
+	    "an IKE proposal needs a "
 	    "Diffie-Hellman group such as ecp384 or modp2048");
-	assert_true(config_proposal_parse("aes256gcm16-sha256", false, &p, &d) <
-	    0);
-	assert_string_equal(d.entries[3].text, "aes256gcm16 authenticates by "
+	assert_true(
+	    config_proposal_parse("aes256gcm16-sha256", false, &p, &d) < 0);
+	assert_string_equal(d.entries[3].text,
+	    "aes256gcm16 authenticates by "
 	    "itself and takes no integrity algorithm: remove sha256");
-	assert_true(config_proposal_parse("aes256-aes256gcm16-sha256", false, &p,
-			&d) < 0);
+	assert_true(config_proposal_parse("aes256-aes256gcm16-sha256", false,
+			&p, &d) < 0);
 	assert_true(config_proposal_parse("aes256-ecp384", false, &p, &d) < 0);
-	assert_string_equal(d.entries[5].text, "aes256 needs an integrity "
+	assert_string_equal(d.entries[5].text,
+	    "aes256 needs an integrity "
 	    "algorithm such as sha256");
 	assert_true(config_proposal_parse("aes256-sha256-prfsha256", false, &p,
 			&d) < 0);
-	assert_string_equal(d.entries[6].text, "ESP takes no PRF: remove "
+	assert_string_equal(d.entries[6].text,
+	    "ESP takes no PRF: remove "
 	    "prfsha256");
 	diag_clear(&d);
 }
@@ -258,7 +276,8 @@ test_partner_presets_fill_unset_only(void **state)
 	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
 	assert_int_equal(t->dpd_timeout, 12); /* explicit wins */
 	assert_int_equal(t->dpd_delay, 30);
-	assert_string_equal(t->ike_proposals[0], "aes256gcm16-prfsha384-ecp384");
+	assert_string_equal(t->ike_proposals[0],
+	    "aes256gcm16-prfsha384-ecp384");
 	assert_string_equal(t->esp_proposals[1], "aes256-sha256-modp2048");
 	set_ok(t, CF_PARTNER_TYPE, "azure");
 	assert_int_equal(t->child_lifetime, 27000);
@@ -267,13 +286,15 @@ test_partner_presets_fill_unset_only(void **state)
 	assert_string_equal(t->ike_proposals[1], "aes256-sha256-ecp384");
 	assert_string_equal(t->esp_proposals[0], "aes256gcm16");
 	/* Back to none: the base defaults return. */
-	assert_int_equal(config_tunnel_unset(t, CF_PARTNER_TYPE, NULL, NULL), 0);
+	assert_int_equal(config_tunnel_unset(t, CF_PARTNER_TYPE, NULL, NULL),
+	    0);
 	assert_int_equal(t->child_lifetime, 3600);
 	assert_int_equal(t->type, CONFIG_TUNNEL_POLICY);
 	set_ok(t, CF_PARTNER_TYPE, "aws");
 	/* Only what was set is shown. */
 	out = render(c, false);
-	assert_string_equal(out, "hostname tunsh\n!\nipsec tunnel aws-1\n"
+	assert_string_equal(out,
+	    "hostname tunsh\n!\nipsec tunnel aws-1\n"
 	    " partner-type aws\n dpd timeout 12\n!\n");
 	free(out);
 	config_free(c);
@@ -291,11 +312,13 @@ test_explicit_proposal_replaces_defaults(void **state)
 	set_ok(t, CF_IKE_PROPOSAL, "aes256-sha256-ecp384");
 	assert_int_equal(t->n_ike_proposals, 2);
 	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
-			     "aes128-sha1-modp2048", NULL), 0);
+			     "aes128-sha1-modp2048", NULL),
+	    0);
 	assert_int_equal(t->n_ike_proposals, 1);
 	/* Removing the last explicit one brings the defaults back. */
 	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
-			     "aes256-sha256-ecp384", NULL), 0);
+			     "aes256-sha256-ecp384", NULL),
+	    0);
 	assert_int_equal(t->n_ike_proposals, 2);
 	assert_false(config_tunnel_is_set(t, CF_IKE_PROPOSAL));
 	config_free(c);
@@ -315,7 +338,8 @@ test_render_masks_secrets(void **state)
 	set_ok(t, CF_LOCAL_NETWORK, "vlan 20");
 	set_ok(t, CF_LOCAL_NETWORK, "192.168.1.0/24");
 	out = render(c, false);
-	assert_string_equal(out, "hostname tunsh\n!\nipsec tunnel b1\n"
+	assert_string_equal(out,
+	    "hostname tunsh\n!\nipsec tunnel b1\n"
 	    " no enable\n pre-shared-key ********\n local-network vlan 20\n"
 	    " local-network 192.168.1.0/24\n rekey no\n!\n");
 	assert_null(strstr(out, "battery"));
@@ -351,14 +375,16 @@ test_copy_on_write_shares_unchanged_tunnels(void **state)
 	assert_int_equal(cand->n_touched, 1);
 	diff = render_diff(run, cand);
 	/* A changed secret shows as a change, still masked. */
-	assert_string_equal(diff, "[edit ipsec tunnel b]\n"
+	assert_string_equal(diff,
+	    "[edit ipsec tunnel b]\n"
 	    "-  pre-shared-key ********\n+  pre-shared-key ********\n"
 	    "+  dpd delay 40\n");
 	free(diff);
 	assert_int_equal(config_tunnel_remove(cand, "a"), 0);
 	set_ok(tunnel(cand, "c"), CF_REMOTE_NETWORK, "10.9.0.0/16");
 	diff = render_diff(run, cand);
-	assert_string_equal(diff, "[edit]\n- ipsec tunnel a\n-  dpd timeout 10\n"
+	assert_string_equal(diff,
+	    "[edit]\n- ipsec tunnel a\n-  dpd timeout 10\n"
 	    "[edit ipsec tunnel b]\n"
 	    "-  pre-shared-key ********\n+  pre-shared-key ********\n"
 	    "+  dpd delay 40\n"
@@ -374,30 +400,31 @@ static const struct {
 	const char *value;
 	enum config_change want;
 } classes[] = {
-    {CF_ENABLE, "no", CONFIG_CHANGE_REPLACE},
-    {CF_DESCRIPTION, "to the branch", CONFIG_CHANGE_IN_PLACE},
-    {CF_PARTNER_TYPE, "azure", CONFIG_CHANGE_REPLACE}, /* type follows */
-    {CF_TUNNEL_TYPE, "route-based", CONFIG_CHANGE_REPLACE},
-    {CF_WAN_PORT, "wan2", CONFIG_CHANGE_REPLACE},
-    {CF_LOCAL_ADDRESS, "203.0.113.9", CONFIG_CHANGE_REPLACE},
-    {CF_REMOTE_ADDRESS, "198.51.100.9", CONFIG_CHANGE_REPLACE},
-    {CF_LOCAL_ID, "fw1.example.net", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_REMOTE_ID, "peer.example.net", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_INITIATOR, "no", CONFIG_CHANGE_IN_PLACE},
-    {CF_PSK, "another-key-of-20-chars", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_LOCAL_NETWORK, "10.40.0.0/24", CONFIG_CHANGE_REPLACE},
-    {CF_REMOTE_NETWORK, "172.17.0.0/16", CONFIG_CHANGE_REPLACE},
-    {CF_CLIENT_VPN_BOUND, "yes", CONFIG_CHANGE_REPLACE},
-    {CF_INSIDE_ADDRESS, "169.254.20.2/30", CONFIG_CHANGE_REPLACE},
-    {CF_IKE_PROPOSAL, "aes128-sha256-modp2048", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_ESP_PROPOSAL, "aes128-sha256", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_IKE_LIFETIME, "4h", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_CHILD_LIFETIME, "30m", CONFIG_CHANGE_RENEGOTIATE},
-    {CF_REKEY, "no", CONFIG_CHANGE_IN_PLACE},
-    {CF_REAUTH, "yes", CONFIG_CHANGE_IN_PLACE},
-    {CF_DPD_ACTION, "hold", CONFIG_CHANGE_IN_PLACE},
-    {CF_DPD_TIMEOUT, "20", CONFIG_CHANGE_IN_PLACE},
-    {CF_DPD_DELAY, "60", CONFIG_CHANGE_IN_PLACE},
+	{ CF_ENABLE, "no", CONFIG_CHANGE_REPLACE },
+	{ CF_DESCRIPTION, "to the branch", CONFIG_CHANGE_IN_PLACE },
+	{ CF_PARTNER_TYPE, "azure", CONFIG_CHANGE_REPLACE }, /* type follows */
+	{ CF_TUNNEL_TYPE, "route-based", CONFIG_CHANGE_REPLACE },
+	{ CF_WAN_PORT, "wan2", CONFIG_CHANGE_REPLACE },
+	{ CF_LOCAL_ADDRESS, "203.0.113.9", CONFIG_CHANGE_REPLACE },
+	{ CF_REMOTE_ADDRESS, "198.51.100.9", CONFIG_CHANGE_REPLACE },
+	{ CF_LOCAL_ID, "fw1.example.net", CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_REMOTE_ID, "peer.example.net", CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_INITIATOR, "no", CONFIG_CHANGE_IN_PLACE },
+	{ CF_PSK, "another-key-of-20-chars", CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_LOCAL_NETWORK, "10.40.0.0/24", CONFIG_CHANGE_REPLACE },
+	{ CF_REMOTE_NETWORK, "172.17.0.0/16", CONFIG_CHANGE_REPLACE },
+	{ CF_CLIENT_VPN_BOUND, "yes", CONFIG_CHANGE_REPLACE },
+	{ CF_INSIDE_ADDRESS, "169.254.20.2/30", CONFIG_CHANGE_REPLACE },
+	{ CF_IKE_PROPOSAL, "aes128-sha256-modp2048",
+	    CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_ESP_PROPOSAL, "aes128-sha256", CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_IKE_LIFETIME, "4h", CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_CHILD_LIFETIME, "30m", CONFIG_CHANGE_RENEGOTIATE },
+	{ CF_REKEY, "no", CONFIG_CHANGE_IN_PLACE },
+	{ CF_REAUTH, "yes", CONFIG_CHANGE_IN_PLACE },
+	{ CF_DPD_ACTION, "hold", CONFIG_CHANGE_IN_PLACE },
+	{ CF_DPD_TIMEOUT, "20", CONFIG_CHANGE_IN_PLACE },
+	{ CF_DPD_DELAY, "60", CONFIG_CHANGE_IN_PLACE },
 };
 
 static void
@@ -451,7 +478,8 @@ test_plan_vlan_change_moves_tunnels_using_it(void **state)
 	run->system_changed = false;
 	cand = config_copy(run);
 	assert_int_equal(config_vlan_set_subnet(cand,
-			     config_vlan_edit(cand, 20, &d), "10.20.6.0/24", &d),
+			     config_vlan_edit(cand, 20, &d), "10.20.6.0/24",
+			     &d),
 	    0);
 	assert_int_equal(config_plan_build(run, cand, &plan), 0);
 	assert_int_equal(plan.n_steps, 2);
@@ -482,18 +510,18 @@ test_seconds_parser(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_fields_table_in_enum_order),
-    cmocka_unit_test(test_tunnel_defaults),
-    cmocka_unit_test(test_tunnel_set_parses_and_refuses),
-    cmocka_unit_test(test_tunnel_name_rules),
-    cmocka_unit_test(test_proposal_parse),
-    cmocka_unit_test(test_partner_presets_fill_unset_only),
-    cmocka_unit_test(test_explicit_proposal_replaces_defaults),
-    cmocka_unit_test(test_render_masks_secrets),
-    cmocka_unit_test(test_copy_on_write_shares_unchanged_tunnels),
-    cmocka_unit_test(test_plan_classifies_every_setting),
-    cmocka_unit_test(test_plan_vlan_change_moves_tunnels_using_it),
-    cmocka_unit_test(test_seconds_parser),
+	cmocka_unit_test(test_fields_table_in_enum_order),
+	cmocka_unit_test(test_tunnel_defaults),
+	cmocka_unit_test(test_tunnel_set_parses_and_refuses),
+	cmocka_unit_test(test_tunnel_name_rules),
+	cmocka_unit_test(test_proposal_parse),
+	cmocka_unit_test(test_partner_presets_fill_unset_only),
+	cmocka_unit_test(test_explicit_proposal_replaces_defaults),
+	cmocka_unit_test(test_render_masks_secrets),
+	cmocka_unit_test(test_copy_on_write_shares_unchanged_tunnels),
+	cmocka_unit_test(test_plan_classifies_every_setting),
+	cmocka_unit_test(test_plan_vlan_change_moves_tunnels_using_it),
+	cmocka_unit_test(test_seconds_parser),
 };
 
 TUNSH_TEST_MAIN(tests)

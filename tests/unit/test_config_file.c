@@ -52,7 +52,7 @@ collect(void *arg, const char *line)
 static char *
 render(const struct config *c)
 {
-	struct config_render_opts o = {.show_secrets = true};
+	struct config_render_opts o = { .show_secrets = true };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -130,8 +130,9 @@ test_file_load_save_load_is_identity(void **state)
 	assert_null(strstr(ta, "aes256gcm16-prfsha384-ecp384"));
 	assert_non_null(strstr(ta, "    ike-lifetime = 28800;\n"));
 	assert_non_null(strstr(ta, "    tunnel-type = \"route-based\";\n"));
-	assert_non_null(strstr(ta, "    description = \"the \\\"old\\\" "
-				   "branch\";\n"));
+	assert_non_null(strstr(ta,
+	    "    description = \"the \\\"old\\\" "
+	    "branch\";\n"));
 	assert_int_equal(config_tunnel_find(b, "aws-1")->child_lifetime, 3600);
 	assert_false(config_tunnel_find(b, "aws-1")->enable);
 	free(ra);
@@ -145,22 +146,35 @@ test_file_load_save_load_is_identity(void **state)
 static void
 test_file_unknown_keys_refused_with_line(void **state)
 {
-	static const char *const top[] = {"t.conf:2: unknown setting "
-	    "\"hostnme\" in the file (known: hostname, interfaces, vlans, "
-	    "client-vpn, tunnels)", NULL};
-	static const char *const tun[] = {"t.conf:3: unknown setting "
-	    "\"dpd-timeot\" in ipsec tunnel x (see tunsh.conf(5) for the list)",
-	    NULL};
-	static const char *const cli_words[] = {"t.conf:1: unknown setting "
-	    "\"pre_shared_key\" in ipsec tunnel x (see tunsh.conf(5) for the "
-	    "list)", NULL};
-	static const char *const vlan[] = {"t.conf:1: unknown setting \"vid\" "
-	    "in a vlan (known: id, name, subnet)", NULL};
+	static const char *const top[] = {
+		"t.conf:2: unknown setting "
+		"\"hostnme\" in the file (known: hostname, interfaces, vlans, "
+		"client-vpn, tunnels)",
+		NULL
+	};
+	static const char *const tun[] = {
+		"t.conf:3: unknown setting "
+		"\"dpd-timeot\" in ipsec tunnel x (see tunsh.conf(5) for the list)",
+		NULL
+	};
+	static const char *const cli_words[] = {
+		"t.conf:1: unknown setting "
+		"\"pre_shared_key\" in ipsec tunnel x (see tunsh.conf(5) for the "
+		"list)",
+		NULL
+	};
+	static const char *const vlan[] = {
+		"t.conf:1: unknown setting \"vid\" "
+		"in a vlan (known: id, name, subnet)",
+		NULL
+	};
 
 	(void)state;
 	load_bad("hostname = \"a\";\nhostnme = \"b\";\n", top);
-	load_bad("tunnels = (\n { name = \"x\";\n   dpd-timeot = 5; } );\n", tun);
-	load_bad("tunnels = ( { name = \"x\"; pre_shared_key = \"12345678\"; } );",
+	load_bad("tunnels = (\n { name = \"x\";\n   dpd-timeot = 5; } );\n",
+	    tun);
+	load_bad(
+	    "tunnels = ( { name = \"x\"; pre_shared_key = \"12345678\"; } );",
 	    cli_words);
 	load_bad("vlans = ( { id = 2; vid = 3; } );", vlan);
 }
@@ -168,22 +182,34 @@ test_file_unknown_keys_refused_with_line(void **state)
 static void
 test_file_wrong_types_refused_with_line(void **state)
 {
-	static const char *const flag[] = {"t.conf:2: enable must be true or "
-	    "false, not a string", NULL};
-	static const char *const secs[] = {"t.conf:1: dpd-timeout must be a "
-	    "number of seconds or a string like \"8h\", not true or false", NULL};
-	static const char *const list[] = {"t.conf:1: remote-network must be an "
-	    "array [ ... ], not a string", NULL};
-	static const char *const host[] = {"t.conf:1: hostname must be a "
-	    "string, not a number", NULL};
-	static const char *const tunnels[] = {"t.conf:1: tunnels must be a list "
-	    "( ... ), not a group { ... }", NULL};
+	static const char *const flag[] = { "t.conf:2: enable must be true or "
+					    "false, not a string",
+		NULL };
+	static const char *const secs[] = {
+		"t.conf:1: dpd-timeout must be a "
+		"number of seconds or a string like \"8h\", not true or false",
+		NULL
+	};
+	static const char *const list[] = {
+		"t.conf:1: remote-network must be an "
+		"array [ ... ], not a string",
+		NULL
+	};
+	static const char *const host[] = { "t.conf:1: hostname must be a "
+					    "string, not a number",
+		NULL };
+	static const char *const tunnels[] = {
+		"t.conf:1: tunnels must be a list "
+		"( ... ), not a group { ... }",
+		NULL
+	};
 
 	(void)state;
 	load_bad("tunnels = ( { name = \"x\";\n enable = \"yes\"; } );", flag);
 	load_bad("tunnels = ( { name = \"x\"; dpd-timeout = true; } );", secs);
 	load_bad("tunnels = ( { name = \"x\"; remote-network = \"10.0.0.0/8\"; "
-		 "} );", list);
+		 "} );",
+	    list);
 	load_bad("hostname = 5;", host);
 	load_bad("tunnels = { name = \"x\"; };", tunnels);
 }
@@ -192,19 +218,24 @@ static void
 test_file_bad_values_refused_with_line(void **state)
 {
 	static const char *const msgs[] = {
-	    "t.conf:2: ipsec tunnel x: ike-lifetime 60 is out of range: give "
-	    "900-86400 seconds (suffixes s, m, h allowed)",
-	    "t.conf:3: ipsec tunnel x: local-network 10.1.1.1/24 has host bits "
-	    "set; did you mean 10.1.1.0/24?",
-	    "t.conf:4: ipsec tunnel x: esp-proposal aes256-sha256-modp1024: "
-	    "unknown algorithm \"modp1024\"; valid: aes128 aes256 aes128gcm16 "
-	    "aes256gcm16 chacha20poly1305 sha1 sha256 sha384 sha512 modp2048 "
-	    "modp3072 modp4096 ecp256 ecp384 ecp521 curve25519",
-	    NULL};
-	static const char *const dup[] = {"t.conf:2: ipsec tunnel x is defined "
-	    "twice", NULL};
-	static const char *const vlan[] = {"t.conf:1: vlan 5000: a VLAN ID is "
-	    "1-4094", NULL};
+		"t.conf:2: ipsec tunnel x: ike-lifetime 60 is out of range: give "
+		"900-86400 seconds (suffixes s, m, h allowed)",
+		"t.conf:3: ipsec tunnel x: local-network 10.1.1.1/24 has host bits "
+		"set; did you mean 10.1.1.0/24?",
+		"t.conf:4: ipsec tunnel x: esp-proposal aes256-sha256-modp1024: "
+		"unknown algorithm \"modp1024\"; valid: aes128 aes256 aes128gcm16 "
+		"aes256gcm16 chacha20poly1305 sha1 sha256 sha384 sha512 modp2048 "
+		"modp3072 modp4096 ecp256 ecp384 ecp521 curve25519",
+		NULL
+	};
+	static const char *const dup[] = {
+		"t.conf:2: ipsec tunnel x is defined "
+		"twice",
+		NULL
+	};
+	static const char *const vlan[] = { "t.conf:1: vlan 5000: a VLAN ID is "
+					    "1-4094",
+		NULL };
 
 	(void)state;
 	/* Every error in the file at once, not just the first. */
@@ -219,7 +250,7 @@ test_file_bad_values_refused_with_line(void **state)
 static void
 test_file_syntax_error_has_line(void **state)
 {
-	static const char *const msgs[] = {"t.conf:3: syntax error", NULL};
+	static const char *const msgs[] = { "t.conf:3: syntax error", NULL };
 
 	(void)state;
 	load_bad("hostname = \"a\";\n\ntunnels = ( { name = = \"x\"; } );\n",
@@ -273,13 +304,13 @@ test_file_save_is_0600_and_replaces(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_file_load_save_load_is_identity),
-    cmocka_unit_test(test_file_unknown_keys_refused_with_line),
-    cmocka_unit_test(test_file_wrong_types_refused_with_line),
-    cmocka_unit_test(test_file_bad_values_refused_with_line),
-    cmocka_unit_test(test_file_syntax_error_has_line),
-    cmocka_unit_test(test_file_missing_is_an_error),
-    cmocka_unit_test(test_file_save_is_0600_and_replaces),
+	cmocka_unit_test(test_file_load_save_load_is_identity),
+	cmocka_unit_test(test_file_unknown_keys_refused_with_line),
+	cmocka_unit_test(test_file_wrong_types_refused_with_line),
+	cmocka_unit_test(test_file_bad_values_refused_with_line),
+	cmocka_unit_test(test_file_syntax_error_has_line),
+	cmocka_unit_test(test_file_missing_is_an_error),
+	cmocka_unit_test(test_file_save_is_0600_and_replaces),
 };
 
 TUNSH_TEST_MAIN(tests)

@@ -16,16 +16,16 @@
 #include "config/config.h"
 #include "tests/unit/test.h"
 
-#define PSK "a-long-random-secret-of-30-chars"
+#define PSK	"a-long-random-secret-of-30-chars"
 #define AWS_PSK "Aws_psk.longer_than_twenty_chars"
 
 /* The tail shared by every overlap of two policy-based tunnels. */
 #define NET_CLASH                                                         \
-	": two policy-based tunnels cannot claim the same networks; for "  \
+	": two policy-based tunnels cannot claim the same networks; for " \
 	"redundant links use route-based tunnels with a partner-type"
 
 /* The tail shared by every clash of gateway pairs. */
-#define PAIR_CLASH                                                        \
+#define PAIR_CLASH                                                         \
 	": one tunnel per pair of gateways; put both sets of networks in " \
 	"one tunnel"
 
@@ -73,7 +73,8 @@ iface(struct config *c, const char *name, const char *addr, const char *gw)
 	i = config_interface_edit(c, name, &d);
 	assert_non_null(i);
 	if (addr != NULL)
-		assert_int_equal(config_interface_set_address(c, i, addr, &d), 0);
+		assert_int_equal(config_interface_set_address(c, i, addr, &d),
+		    0);
 	if (gw != NULL)
 		assert_int_equal(config_interface_set_gateway(c, i, gw, &d), 0);
 	assert_int_equal(d.count, 0);
@@ -265,7 +266,8 @@ test_validate_tunnel_needs_remote_address(void **state)
 
 	(void)state;
 	unset(t, CF_REMOTE_ADDRESS, NULL);
-	expect_error(c, "ipsec tunnel hq: remote-address is not set: set the "
+	expect_error(c,
+	    "ipsec tunnel hq: remote-address is not set: set the "
 	    "peer's public IP address or FQDN");
 	/* A disabled tunnel may be left half-configured. */
 	set(t, CF_ENABLE, "no");
@@ -281,7 +283,8 @@ test_validate_tunnel_needs_psk(void **state)
 
 	(void)state;
 	unset(t, CF_PSK, NULL);
-	expect_error(c, "ipsec tunnel hq: pre-shared-key is not set: set the "
+	expect_error(c,
+	    "ipsec tunnel hq: pre-shared-key is not set: set the "
 	    "key agreed with the remote site");
 	set(t, CF_ENABLE, "no");
 	expect_valid(c);
@@ -322,7 +325,8 @@ test_validate_local_address_must_be_wan_port_address(void **state)
 
 	(void)state;
 	set(t, CF_LOCAL_ADDRESS, "203.0.113.9");
-	expect_error(c, "ipsec tunnel hq: local-address 203.0.113.9 differs "
+	expect_error(c,
+	    "ipsec tunnel hq: local-address 203.0.113.9 differs "
 	    "from wan1's address 203.0.113.2: the local address must be the "
 	    "bound port's address");
 	set(t, CF_LOCAL_ADDRESS, "203.0.113.2");
@@ -339,7 +343,8 @@ test_validate_unknown_wan_port(void **state)
 	(void)state;
 	/* One error: the missing port is not also "no local address". */
 	set(t, CF_WAN_PORT, "wan9");
-	expect_error(c, "ipsec tunnel hq: wan-port wan9 does not exist: "
+	expect_error(c,
+	    "ipsec tunnel hq: wan-port wan9 does not exist: "
 	    "configure interface wan9 or bind another port");
 	iface(c, "wan9", "192.0.2.10/24", NULL);
 	expect_valid(c);
@@ -354,7 +359,8 @@ test_validate_local_network_unknown_vlan(void **state)
 
 	(void)state;
 	set(t, CF_LOCAL_NETWORK, "vlan 30");
-	expect_error(c, "ipsec tunnel hq: local-network vlan 30 does not "
+	expect_error(c,
+	    "ipsec tunnel hq: local-network vlan 30 does not "
 	    "exist: configure vlan 30 or remove it");
 	vlan(c, 30, "10.30.0.0/24");
 	expect_valid(c);
@@ -370,7 +376,8 @@ test_validate_local_network_vlan_without_subnet(void **state)
 	(void)state;
 	vlan(c, 30, NULL);
 	set(t, CF_LOCAL_NETWORK, "vlan 30");
-	expect_error(c, "ipsec tunnel hq: local-network vlan 30 has no "
+	expect_error(c,
+	    "ipsec tunnel hq: local-network vlan 30 has no "
 	    "subnet: set subnet under vlan 30");
 	vlan(c, 30, "10.30.0.0/24");
 	expect_valid(c);
@@ -387,7 +394,8 @@ test_validate_client_vpn_bound_needs_pool(void **state)
 	set(t, CF_CLIENT_VPN_BOUND, NULL);
 	expect_valid(c);
 	pool(c, NULL);
-	expect_error(c, "ipsec tunnel hq: client-vpn-bound is on but no "
+	expect_error(c,
+	    "ipsec tunnel hq: client-vpn-bound is on but no "
 	    "client-vpn pool is configured: set pool under client-vpn");
 	config_free(c);
 }
@@ -400,7 +408,8 @@ test_validate_policy_tunnel_needs_remote_network(void **state)
 
 	(void)state;
 	unset(t, CF_REMOTE_NETWORK, NULL);
-	expect_error(c, "ipsec tunnel hq: a policy-based tunnel needs at "
+	expect_error(c,
+	    "ipsec tunnel hq: a policy-based tunnel needs at "
 	    "least one remote-network");
 	/* A route-based tunnel routes instead: no selectors needed. */
 	set(t, CF_TUNNEL_TYPE, "route-based");
@@ -442,14 +451,16 @@ test_validate_remote_overlaps_own_local_network(void **state)
 	(void)state;
 	/* A VLAN reference is named with its subnet. */
 	set(t, CF_REMOTE_NETWORK, "10.20.0.0/16");
-	expect_error(c, "ipsec tunnel hq: remote-network 10.20.0.0/16 "
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 10.20.0.0/16 "
 	    "overlaps local network vlan 20 (10.20.5.0/24): the two sides of "
 	    "a tunnel need distinct addresses");
 	unset(t, CF_REMOTE_NETWORK, "10.20.0.0/16");
 	/* A prefix is named as it is written; nested the other way. */
 	set(t, CF_LOCAL_NETWORK, "192.168.0.0/16");
 	set(t, CF_REMOTE_NETWORK, "192.168.7.0/24");
-	expect_error(c, "ipsec tunnel hq: remote-network 192.168.7.0/24 "
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 192.168.7.0/24 "
 	    "overlaps local network 192.168.0.0/16: the two sides of a tunnel "
 	    "need distinct addresses");
 	unset(t, CF_REMOTE_NETWORK, "192.168.7.0/24");
@@ -468,17 +479,20 @@ test_validate_remote_overlaps_firewall_subnets(void **state)
 	/* vlan 30 is not a local network of hq, but it is ours. */
 	vlan(c, 30, "10.30.0.0/24");
 	set(t, CF_REMOTE_NETWORK, "10.30.0.128/25");
-	expect_error(c, "ipsec tunnel hq: remote-network 10.30.0.128/25 "
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 10.30.0.128/25 "
 	    "overlaps vlan 30 (10.30.0.0/24) of this firewall: traffic to it "
 	    "would not enter the tunnel; renumber one side");
 	unset(t, CF_REMOTE_NETWORK, "10.30.0.128/25");
 	set(t, CF_REMOTE_NETWORK, "10.99.0.0/24");
-	expect_error(c, "ipsec tunnel hq: remote-network 10.99.0.0/24 "
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 10.99.0.0/24 "
 	    "overlaps the client-vpn pool (10.99.0.0/24) of this firewall: "
 	    "traffic to it would not enter the tunnel; renumber one side");
 	/* The same network on a route-based tunnel is checked too. */
 	set(t, CF_TUNNEL_TYPE, "route-based");
-	expect_error(c, "ipsec tunnel hq: remote-network 10.99.0.0/24 "
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 10.99.0.0/24 "
 	    "overlaps the client-vpn pool (10.99.0.0/24) of this firewall: "
 	    "traffic to it would not enter the tunnel; renumber one side");
 	unset(t, CF_REMOTE_NETWORK, "10.99.0.0/24");
@@ -495,12 +509,14 @@ test_validate_policy_tunnels_overlap_nested(void **state)
 	(void)state;
 	/* Reported once, by the later tunnel, naming the earlier. */
 	policy_tunnel(c, "site-b", "198.51.100.8", "172.16.5.0/24");
-	expect_error(c, "ipsec tunnel site-b: remote-network 172.16.5.0/24 "
+	expect_error(c,
+	    "ipsec tunnel site-b: remote-network 172.16.5.0/24 "
 	    "overlaps remote-network 172.16.0.0/16 of ipsec tunnel hq" NET_CLASH);
 	assert_int_equal(config_tunnel_remove(c, "site-b"), 0);
 	/* The supernet on the later tunnel. */
 	policy_tunnel(c, "site-b", "198.51.100.8", "172.0.0.0/8");
-	expect_error(c, "ipsec tunnel site-b: remote-network 172.0.0.0/8 "
+	expect_error(c,
+	    "ipsec tunnel site-b: remote-network 172.0.0.0/8 "
 	    "overlaps remote-network 172.16.0.0/16 of ipsec tunnel hq" NET_CLASH);
 	assert_int_equal(config_tunnel_remove(c, "site-b"), 0);
 	policy_tunnel(c, "site-b", "198.51.100.8", "172.17.0.0/16");
@@ -515,14 +531,17 @@ test_validate_policy_tunnels_overlap_equal(void **state)
 
 	(void)state;
 	policy_tunnel(c, "site-b", "198.51.100.8", "172.16.0.0/16");
-	expect_error(c, "ipsec tunnel site-b: remote-network 172.16.0.0/16 "
+	expect_error(c,
+	    "ipsec tunnel site-b: remote-network 172.16.0.0/16 "
 	    "overlaps remote-network 172.16.0.0/16 of ipsec tunnel hq" NET_CLASH);
 	/* A third one clashes with both: one error per pair. */
 	policy_tunnel(c, "site-c", "198.51.100.9", "172.16.0.0/16");
-	expect_errors(c, 3, "ipsec tunnel site-c: remote-network "
+	expect_errors(c, 3,
+	    "ipsec tunnel site-c: remote-network "
 	    "172.16.0.0/16 overlaps remote-network 172.16.0.0/16 of ipsec "
 	    "tunnel site-b" NET_CLASH);
-	expect_errors(c, 3, "ipsec tunnel site-c: remote-network "
+	expect_errors(c, 3,
+	    "ipsec tunnel site-c: remote-network "
 	    "172.16.0.0/16 overlaps remote-network 172.16.0.0/16 of ipsec "
 	    "tunnel hq" NET_CLASH);
 	config_free(c);
@@ -563,15 +582,15 @@ test_validate_same_gateway_pair(void **state)
 	b = policy_tunnel(c, "site-b", "198.51.100.7", "172.17.0.0/16");
 	unset(b, CF_WAN_PORT, NULL);
 	set(b, CF_LOCAL_ADDRESS, "203.0.113.2");
-	expect_error(c, "ipsec tunnel site-b: local address 203.0.113.2 and "
-	    "remote-address 198.51.100.7 are already those of ipsec tunnel hq"
-	    PAIR_CLASH);
+	expect_error(c,
+	    "ipsec tunnel site-b: local address 203.0.113.2 and "
+	    "remote-address 198.51.100.7 are already those of ipsec tunnel hq" PAIR_CLASH);
 	/* Route-based tunnels count too. */
 	set(b, CF_TUNNEL_TYPE, "route-based");
 	set(edit(c, "hq"), CF_TUNNEL_TYPE, "route-based");
-	expect_error(c, "ipsec tunnel site-b: local address 203.0.113.2 and "
-	    "remote-address 198.51.100.7 are already those of ipsec tunnel hq"
-	    PAIR_CLASH);
+	expect_error(c,
+	    "ipsec tunnel site-b: local address 203.0.113.2 and "
+	    "remote-address 198.51.100.7 are already those of ipsec tunnel hq" PAIR_CLASH);
 	set(b, CF_ENABLE, "no");
 	expect_valid(c);
 	set(b, CF_ENABLE, "yes");
@@ -588,10 +607,12 @@ test_validate_full_reports_each_pair_once(void **state)
 	(void)state;
 	/* Both clashes at once: two errors, not four. */
 	policy_tunnel(c, "site-b", "198.51.100.7", "172.16.0.0/16");
-	expect_errors(c, 2, "ipsec tunnel site-b: remote-network "
+	expect_errors(c, 2,
+	    "ipsec tunnel site-b: remote-network "
 	    "172.16.0.0/16 overlaps remote-network 172.16.0.0/16 of ipsec "
 	    "tunnel hq" NET_CLASH);
-	expect_errors(c, 2, "ipsec tunnel site-b: local address 203.0.113.2 "
+	expect_errors(c, 2,
+	    "ipsec tunnel site-b: local address 203.0.113.2 "
 	    "and remote-address 198.51.100.7 are already those of ipsec "
 	    "tunnel hq" PAIR_CLASH);
 	config_free(c);
@@ -604,15 +625,18 @@ test_validate_system_subnets_overlap(void **state)
 
 	(void)state;
 	vlan(c, 30, "10.20.5.128/25");
-	expect_error(c, "vlan 30 (10.20.5.128/25) overlaps vlan 20 "
+	expect_error(c,
+	    "vlan 30 (10.20.5.128/25) overlaps vlan 20 "
 	    "(10.20.5.0/24): give each a subnet of its own");
 	vlan(c, 30, "10.20.6.0/24");
 	expect_valid(c);
 	/* A supernet of both: each of them is named. */
 	pool(c, "10.20.0.0/16");
-	expect_errors(c, 2, "vlan 20 (10.20.5.0/24) overlaps the client-vpn "
+	expect_errors(c, 2,
+	    "vlan 20 (10.20.5.0/24) overlaps the client-vpn "
 	    "pool (10.20.0.0/16): give each a subnet of its own");
-	expect_errors(c, 2, "vlan 30 (10.20.6.0/24) overlaps the client-vpn "
+	expect_errors(c, 2,
+	    "vlan 30 (10.20.6.0/24) overlaps the client-vpn "
 	    "pool (10.20.0.0/16): give each a subnet of its own");
 	config_free(c);
 }
@@ -624,18 +648,22 @@ test_validate_gateway_in_interface_subnet(void **state)
 
 	(void)state;
 	iface(c, "wan1", NULL, "198.51.100.1");
-	expect_error(c, "interface wan1: gateway 198.51.100.1 is not another "
+	expect_error(c,
+	    "interface wan1: gateway 198.51.100.1 is not another "
 	    "host of the port's subnet 203.0.113.0/24");
 	/* The port's own address is no gateway either. */
 	iface(c, "wan1", NULL, "203.0.113.2");
-	expect_error(c, "interface wan1: gateway 203.0.113.2 is not another "
+	expect_error(c,
+	    "interface wan1: gateway 203.0.113.2 is not another "
 	    "host of the port's subnet 203.0.113.0/24");
 	/* Nor are the subnet's network and broadcast addresses. */
 	iface(c, "wan1", NULL, "203.0.113.0");
-	expect_error(c, "interface wan1: gateway 203.0.113.0 is not another "
+	expect_error(c,
+	    "interface wan1: gateway 203.0.113.0 is not another "
 	    "host of the port's subnet 203.0.113.0/24");
 	iface(c, "wan1", NULL, "203.0.113.255");
-	expect_error(c, "interface wan1: gateway 203.0.113.255 is not another "
+	expect_error(c,
+	    "interface wan1: gateway 203.0.113.255 is not another "
 	    "host of the port's subnet 203.0.113.0/24");
 	iface(c, "wan1", NULL, "203.0.113.254");
 	expect_valid(c);
@@ -644,7 +672,8 @@ test_validate_gateway_in_interface_subnet(void **state)
 	expect_valid(c);
 	iface(c, "wan1", "203.0.113.2/24", "203.0.113.1");
 	iface(c, "wan2", NULL, "192.0.2.1");
-	expect_error(c, "interface wan2: gateway without an address: set "
+	expect_error(c,
+	    "interface wan2: gateway without an address: set "
 	    "address first");
 	config_free(c);
 }
@@ -659,7 +688,8 @@ test_validate_aws_refuses_policy_based(void **state)
 	set(t, CF_TUNNEL_TYPE, "policy-based");
 	set(t, CF_LOCAL_NETWORK, "vlan 20");
 	set(t, CF_REMOTE_NETWORK, "10.200.0.0/16");
-	expect_error(c, "ipsec tunnel aws-1: partner-type aws needs a "
+	expect_error(c,
+	    "ipsec tunnel aws-1: partner-type aws needs a "
 	    "route-based tunnel: remove tunnel-type policy-based");
 	unset(t, CF_TUNNEL_TYPE, NULL);
 	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
@@ -675,12 +705,12 @@ test_validate_aws_psk_rules(void **state)
 				  "periods and underscores, not starting with "
 				  "0: choose another key";
 	static const char *const bad[] = {
-	    /* 65 characters */
-	    "A234567890123456789012345678901234567890123456789012345678901234"
-	    "5",
-	    "has-a-hyphen_in_it_and_long",
-	    "has a space_and_is_long_enough",
-	    "0starts_with_zero_and_is_long",
+		/* 65 characters */
+		"A234567890123456789012345678901234567890123456789012345678901234"
+		"5",
+		"has-a-hyphen_in_it_and_long",
+		"has a space_and_is_long_enough",
+		"0starts_with_zero_and_is_long",
 	};
 	struct config *c = base();
 	struct config_tunnel *t = aws_tunnel(c, "aws-1");
@@ -691,8 +721,9 @@ test_validate_aws_psk_rules(void **state)
 		expect_error(c, msg);
 	}
 	/* 64 characters, every kind allowed, a 0 inside. */
-	set(t, CF_PSK, "Az09._0123456789012345678901234567890123456789012345678"
-		       "901234567");
+	set(t, CF_PSK,
+	    "Az09._0123456789012345678901234567890123456789012345678"
+	    "901234567");
 	assert_int_equal(strlen((const char *)t->psk->data), 64);
 	expect_valid(c);
 	/* The same keys are fine without a partner. */
@@ -707,32 +738,36 @@ static void
 test_validate_aws_inside_address(void **state)
 {
 	static const char *const reserved[][2] = {
-	    {"169.254.0.1/30", "169.254.0.0/30"},
-	    {"169.254.1.2/30", "169.254.1.0/30"},
-	    {"169.254.2.1/30", "169.254.2.0/30"},
-	    {"169.254.3.2/30", "169.254.3.0/30"},
-	    {"169.254.4.1/30", "169.254.4.0/30"},
-	    {"169.254.5.2/30", "169.254.5.0/30"},
-	    {"169.254.169.253/30", "169.254.169.252/30"},
+		{ "169.254.0.1/30", "169.254.0.0/30" },
+		{ "169.254.1.2/30", "169.254.1.0/30" },
+		{ "169.254.2.1/30", "169.254.2.0/30" },
+		{ "169.254.3.2/30", "169.254.3.0/30" },
+		{ "169.254.4.1/30", "169.254.4.0/30" },
+		{ "169.254.5.2/30", "169.254.5.0/30" },
+		{ "169.254.169.253/30", "169.254.169.252/30" },
 	};
 	/* Only those /30s are AWS's: their neighbours are usable. */
-	static const char *const usable[] = {"169.254.6.1/30",
-	    "169.254.10.2/30", "169.254.0.5/30", "169.254.5.6/30",
-	    "169.254.1.101/30", "169.254.169.249/30", "169.254.255.254/30"};
+	static const char *const usable[] = { "169.254.6.1/30",
+		"169.254.10.2/30", "169.254.0.5/30", "169.254.5.6/30",
+		"169.254.1.101/30", "169.254.169.249/30",
+		"169.254.255.254/30" };
 	struct config *c = base();
 	struct config_tunnel *t = aws_tunnel(c, "aws-1");
 	char msg[256];
 
 	(void)state;
 	unset(t, CF_INSIDE_ADDRESS, NULL);
-	expect_error(c, "ipsec tunnel aws-1: partner-type aws needs "
+	expect_error(c,
+	    "ipsec tunnel aws-1: partner-type aws needs "
 	    "inside-address: our address on the tunnel's /30 inside "
 	    "169.254.0.0/16, as AWS lists it");
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
 		set(t, CF_INSIDE_ADDRESS, reserved[i][0]);
-		snprintf(msg, sizeof(msg), "ipsec tunnel aws-1: inside-address "
+		snprintf(msg, sizeof(msg),
+		    "ipsec tunnel aws-1: inside-address "
 		    "%s is in %s, which AWS reserves: choose another /30 of "
-		    "169.254.0.0/16", reserved[i][0], reserved[i][1]);
+		    "169.254.0.0/16",
+		    reserved[i][0], reserved[i][1]);
 		expect_error(c, msg);
 	}
 	for (size_t i = 0; i < sizeof(usable) / sizeof(usable[0]); i++) {
@@ -740,7 +775,8 @@ test_validate_aws_inside_address(void **state)
 		expect_valid(c);
 	}
 	set(t, CF_INSIDE_ADDRESS, "10.0.0.1/30");
-	expect_error(c, "ipsec tunnel aws-1: inside-address 10.0.0.1/30 is "
+	expect_error(c,
+	    "ipsec tunnel aws-1: inside-address 10.0.0.1/30 is "
 	    "outside 169.254.0.0/16: AWS takes the tunnel's /30 from there");
 	config_free(c);
 }
@@ -758,18 +794,22 @@ test_validate_aws_refuses_curve25519_and_chacha(void **state)
 	expect_valid(c);
 	/* Each refused algorithm by the name it was written with. */
 	set(t, CF_IKE_PROPOSAL, "aes256gcm16-prfsha256-curve25519");
-	expect_error(c, "ipsec tunnel aws-1: ike-proposal uses curve25519, "
+	expect_error(c,
+	    "ipsec tunnel aws-1: ike-proposal uses curve25519, "
 	    "which AWS rejects: remove it");
 	unset(t, CF_IKE_PROPOSAL, "aes256gcm16-prfsha256-curve25519");
 	set(t, CF_IKE_PROPOSAL, "aes256-sha256-x25519");
-	expect_error(c, "ipsec tunnel aws-1: ike-proposal uses x25519, which "
+	expect_error(c,
+	    "ipsec tunnel aws-1: ike-proposal uses x25519, which "
 	    "AWS rejects: remove it");
 	unset(t, CF_IKE_PROPOSAL, "aes256-sha256-x25519");
 	set(t, CF_ESP_PROPOSAL, "chacha20poly1305");
-	expect_error(c, "ipsec tunnel aws-1: esp-proposal uses "
+	expect_error(c,
+	    "ipsec tunnel aws-1: esp-proposal uses "
 	    "chacha20poly1305, which AWS rejects: remove it");
 	set(t, CF_ESP_PROPOSAL, "aes256gcm16-curve25519");
-	expect_errors(c, 2, "ipsec tunnel aws-1: esp-proposal uses "
+	expect_errors(c, 2,
+	    "ipsec tunnel aws-1: esp-proposal uses "
 	    "curve25519, which AWS rejects: remove it");
 	unset(t, CF_ESP_PROPOSAL, "chacha20poly1305");
 	unset(t, CF_ESP_PROPOSAL, "aes256gcm16-curve25519");
@@ -812,12 +852,14 @@ test_validate_warnings_do_not_fail(void **state)
 
 	(void)state;
 	set(t, CF_PSK, "short-but-ok");
-	expect_warning(c, "ipsec tunnel hq: pre-shared-key is shorter than 20 "
+	expect_warning(c,
+	    "ipsec tunnel hq: pre-shared-key is shorter than 20 "
 	    "characters: a longer random key resists guessing");
 	set(t, CF_PSK, PSK);
 	set(t, CF_DPD_TIMEOUT, "60");
 	set(t, CF_DPD_DELAY, "30");
-	expect_warning(c, "ipsec tunnel hq: dpd delay 30 is shorter than dpd "
+	expect_warning(c,
+	    "ipsec tunnel hq: dpd delay 30 is shorter than dpd "
 	    "timeout 60: the peer is declared dead before a check can be "
 	    "answered; make delay at least timeout");
 	set(t, CF_DPD_DELAY, "60");
@@ -827,7 +869,8 @@ test_validate_warnings_do_not_fail(void **state)
 	expect_valid(c);
 	t = aws_tunnel(c, "aws-1");
 	set(t, CF_DPD_TIMEOUT, "0");
-	expect_warning(c, "ipsec tunnel aws-1: DPD is off on a partner-type "
+	expect_warning(c,
+	    "ipsec tunnel aws-1: DPD is off on a partner-type "
 	    "aws tunnel: the partner drops idle tunnels; set dpd timeout");
 	config_free(c);
 }
@@ -910,12 +953,13 @@ test_validate_change_names_the_edited_tunnel(void **state)
 	cand = config_copy(r);
 	t = edit(cand, "hq");
 	set(t, CF_REMOTE_NETWORK, "172.17.0.0/16");
-	expect_change_errors(r, idx, cand, 1, "ipsec tunnel hq: "
+	expect_change_errors(r, idx, cand, 1,
+	    "ipsec tunnel hq: "
 	    "remote-network 172.17.0.0/16 overlaps remote-network "
 	    "172.17.0.0/16 of ipsec tunnel site-b" NET_CLASH);
-	expect_error(cand, "ipsec tunnel site-b: remote-network 172.17.0.0/16 "
-	    "overlaps remote-network 172.17.0.0/16 of ipsec tunnel hq"
-	    NET_CLASH);
+	expect_error(cand,
+	    "ipsec tunnel site-b: remote-network 172.17.0.0/16 "
+	    "overlaps remote-network 172.17.0.0/16 of ipsec tunnel hq" NET_CLASH);
 	config_free(cand);
 	config_index_free(idx);
 	config_free(r);
@@ -931,12 +975,13 @@ test_validate_change_pair_with_untouched(void **state)
 	/* A new tunnel to hq's peer from hq's address. */
 	cand = config_copy(r);
 	policy_tunnel(cand, "site-c", "198.51.100.7", "172.18.0.0/16");
-	expect_change_errors(r, idx, cand, 1, "ipsec tunnel site-c: local "
+	expect_change_errors(r, idx, cand, 1,
+	    "ipsec tunnel site-c: local "
 	    "address 203.0.113.2 and remote-address 198.51.100.7 are already "
 	    "those of ipsec tunnel hq" PAIR_CLASH);
-	expect_error(cand, "ipsec tunnel site-c: local address 203.0.113.2 and "
-	    "remote-address 198.51.100.7 are already those of ipsec tunnel hq"
-	    PAIR_CLASH);
+	expect_error(cand,
+	    "ipsec tunnel site-c: local address 203.0.113.2 and "
+	    "remote-address 198.51.100.7 are already those of ipsec tunnel hq" PAIR_CLASH);
 	config_free(cand);
 	config_index_free(idx);
 	config_free(r);
@@ -1009,10 +1054,12 @@ test_validate_change_checks_edited_tunnel_rules(void **state)
 	t = edit(cand, "site-b");
 	unset(t, CF_PSK, NULL);
 	set(t, CF_REMOTE_NETWORK, "10.99.0.0/25");
-	expect_change_errors(r, idx, cand, 2, "ipsec tunnel site-b: "
+	expect_change_errors(r, idx, cand, 2,
+	    "ipsec tunnel site-b: "
 	    "pre-shared-key is not set: set the key agreed with the remote "
 	    "site");
-	expect_change_errors(r, idx, cand, 2, "ipsec tunnel site-b: "
+	expect_change_errors(r, idx, cand, 2,
+	    "ipsec tunnel site-b: "
 	    "remote-network 10.99.0.0/25 overlaps the client-vpn pool "
 	    "(10.99.0.0/24) of this firewall: traffic to it would not enter "
 	    "the tunnel; renumber one side");
@@ -1042,7 +1089,8 @@ test_validate_change_looks_only_at_changes(void **state)
 	expect_change_errors(r, idx, cand, 0, NULL);
 	/* ... but a system change validates everything again. */
 	vlan(cand, 30, "10.30.0.0/24");
-	expect_change_errors(r, idx, cand, 1, "ipsec tunnel site-c: "
+	expect_change_errors(r, idx, cand, 1,
+	    "ipsec tunnel site-c: "
 	    "remote-network 172.17.0.0/16 overlaps remote-network "
 	    "172.17.0.0/16 of ipsec tunnel site-b" NET_CLASH);
 	/* So does a candidate without an index. */
@@ -1063,7 +1111,8 @@ test_validate_change_sees_system_change(void **state)
 	/* No tunnel edited, but vlan 20 moves onto hq's remote network. */
 	cand = config_copy(r);
 	vlan(cand, 20, "172.16.1.0/24");
-	expect_change_errors(r, idx, cand, 1, "ipsec tunnel hq: "
+	expect_change_errors(r, idx, cand, 1,
+	    "ipsec tunnel hq: "
 	    "remote-network 172.16.0.0/16 overlaps local network vlan 20 "
 	    "(172.16.1.0/24): the two sides of a tunnel need distinct "
 	    "addresses");
@@ -1116,10 +1165,12 @@ test_validate_2000_tunnels(void **state)
 	/* Then onto t0005's network (172.16.5.0/24), inside a supernet. */
 	unset(t, CF_REMOTE_NETWORK, "172.24.0.0/24");
 	set(t, CF_REMOTE_NETWORK, "172.16.0.0/21");
-	expect_change_errors(r, idx, cand, 8, "ipsec tunnel t1999: "
+	expect_change_errors(r, idx, cand, 8,
+	    "ipsec tunnel t1999: "
 	    "remote-network 172.16.0.0/21 overlaps remote-network "
 	    "172.16.5.0/24 of ipsec tunnel t0005" NET_CLASH);
-	expect_errors(cand, 8, "ipsec tunnel t1999: remote-network "
+	expect_errors(cand, 8,
+	    "ipsec tunnel t1999: remote-network "
 	    "172.16.0.0/21 overlaps remote-network 172.16.5.0/24 of ipsec "
 	    "tunnel t0005" NET_CLASH);
 	config_free(cand);
@@ -1128,41 +1179,43 @@ test_validate_2000_tunnels(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_validate_base_is_valid),
-    cmocka_unit_test(test_validate_tunnel_needs_remote_address),
-    cmocka_unit_test(test_validate_tunnel_needs_psk),
-    cmocka_unit_test(test_validate_tunnel_needs_local_address),
-    cmocka_unit_test(test_validate_local_address_must_be_wan_port_address),
-    cmocka_unit_test(test_validate_unknown_wan_port),
-    cmocka_unit_test(test_validate_local_network_unknown_vlan),
-    cmocka_unit_test(test_validate_local_network_vlan_without_subnet),
-    cmocka_unit_test(test_validate_client_vpn_bound_needs_pool),
-    cmocka_unit_test(test_validate_policy_tunnel_needs_remote_network),
-    cmocka_unit_test(test_validate_policy_tunnel_needs_local_network),
-    cmocka_unit_test(test_validate_remote_overlaps_own_local_network),
-    cmocka_unit_test(test_validate_remote_overlaps_firewall_subnets),
-    cmocka_unit_test(test_validate_policy_tunnels_overlap_nested),
-    cmocka_unit_test(test_validate_policy_tunnels_overlap_equal),
-    cmocka_unit_test(test_validate_overlap_allowed_on_route_based_and_disabled),
-    cmocka_unit_test(test_validate_same_gateway_pair),
-    cmocka_unit_test(test_validate_full_reports_each_pair_once),
-    cmocka_unit_test(test_validate_system_subnets_overlap),
-    cmocka_unit_test(test_validate_gateway_in_interface_subnet),
-    cmocka_unit_test(test_validate_aws_refuses_policy_based),
-    cmocka_unit_test(test_validate_aws_psk_rules),
-    cmocka_unit_test(test_validate_aws_inside_address),
-    cmocka_unit_test(test_validate_aws_refuses_curve25519_and_chacha),
-    cmocka_unit_test(test_validate_warnings_do_not_fail),
-    cmocka_unit_test(test_validate_errors_and_warnings_together),
-    cmocka_unit_test(test_validate_change_overlap_with_untouched),
-    cmocka_unit_test(test_validate_change_names_the_edited_tunnel),
-    cmocka_unit_test(test_validate_change_pair_with_untouched),
-    cmocka_unit_test(test_validate_change_edited_pair_reported_once),
-    cmocka_unit_test(test_validate_change_removed_tunnel_frees_its_networks),
-    cmocka_unit_test(test_validate_change_checks_edited_tunnel_rules),
-    cmocka_unit_test(test_validate_change_looks_only_at_changes),
-    cmocka_unit_test(test_validate_change_sees_system_change),
-    cmocka_unit_test(test_validate_2000_tunnels),
+	cmocka_unit_test(test_validate_base_is_valid),
+	cmocka_unit_test(test_validate_tunnel_needs_remote_address),
+	cmocka_unit_test(test_validate_tunnel_needs_psk),
+	cmocka_unit_test(test_validate_tunnel_needs_local_address),
+	cmocka_unit_test(test_validate_local_address_must_be_wan_port_address),
+	cmocka_unit_test(test_validate_unknown_wan_port),
+	cmocka_unit_test(test_validate_local_network_unknown_vlan),
+	cmocka_unit_test(test_validate_local_network_vlan_without_subnet),
+	cmocka_unit_test(test_validate_client_vpn_bound_needs_pool),
+	cmocka_unit_test(test_validate_policy_tunnel_needs_remote_network),
+	cmocka_unit_test(test_validate_policy_tunnel_needs_local_network),
+	cmocka_unit_test(test_validate_remote_overlaps_own_local_network),
+	cmocka_unit_test(test_validate_remote_overlaps_firewall_subnets),
+	cmocka_unit_test(test_validate_policy_tunnels_overlap_nested),
+	cmocka_unit_test(test_validate_policy_tunnels_overlap_equal),
+	cmocka_unit_test(
+	    test_validate_overlap_allowed_on_route_based_and_disabled),
+	cmocka_unit_test(test_validate_same_gateway_pair),
+	cmocka_unit_test(test_validate_full_reports_each_pair_once),
+	cmocka_unit_test(test_validate_system_subnets_overlap),
+	cmocka_unit_test(test_validate_gateway_in_interface_subnet),
+	cmocka_unit_test(test_validate_aws_refuses_policy_based),
+	cmocka_unit_test(test_validate_aws_psk_rules),
+	cmocka_unit_test(test_validate_aws_inside_address),
+	cmocka_unit_test(test_validate_aws_refuses_curve25519_and_chacha),
+	cmocka_unit_test(test_validate_warnings_do_not_fail),
+	cmocka_unit_test(test_validate_errors_and_warnings_together),
+	cmocka_unit_test(test_validate_change_overlap_with_untouched),
+	cmocka_unit_test(test_validate_change_names_the_edited_tunnel),
+	cmocka_unit_test(test_validate_change_pair_with_untouched),
+	cmocka_unit_test(test_validate_change_edited_pair_reported_once),
+	cmocka_unit_test(
+	    test_validate_change_removed_tunnel_frees_its_networks),
+	cmocka_unit_test(test_validate_change_checks_edited_tunnel_rules),
+	cmocka_unit_test(test_validate_change_looks_only_at_changes),
+	cmocka_unit_test(test_validate_change_sees_system_change),
+	cmocka_unit_test(test_validate_2000_tunnels),
 };
 
 TUNSH_TEST_MAIN(tests)
