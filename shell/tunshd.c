@@ -10,6 +10,8 @@
 
 #include "config/config.h"
 
+#define PLURAL(n) ((n) == 1 ? "" : "s")
+
 static void
 usage(FILE *f)
 {
@@ -49,13 +51,15 @@ check_config(const char *file)
 		rc = 0;
 	print_diag(file, &d);
 	if (rc == 0)
-		fprintf(stderr,
-		    "%s: valid: %zu tunnels, %zu VLANs, %zu WAN "
-		    "ports, %zu warnings\n",
-		    file, c->n_tunnels, c->n_vlans, c->n_ifaces, d.warnings);
+		printf("%s: valid (%zu tunnel%s, %zu VLAN%s, %zu WAN port%s, "
+		       "%zu warning%s)\n",
+		    file, c->n_tunnels, PLURAL(c->n_tunnels), c->n_vlans,
+		    PLURAL(c->n_vlans), c->n_ifaces, PLURAL(c->n_ifaces),
+		    d.warnings, PLURAL(d.warnings));
 	else
-		fprintf(stderr, "%s: not valid: %zu errors, %zu warnings\n",
-		    file, d.errors, d.warnings);
+		fprintf(stderr, "%s: not valid (%zu error%s, %zu warning%s)\n",
+		    file, d.errors, PLURAL(d.errors), d.warnings,
+		    PLURAL(d.warnings));
 	config_free(c);
 	diag_clear(&d);
 	return rc;
