@@ -544,6 +544,48 @@ config_store_candidate(const struct config_store *s)
 	return config_copy(s->running);
 }
 
+/*
+ * A crash between saving a commit and finishing its apply leaves the file
+ * before it as PATH.previous: that commit never completed, so put the file
+ * back.  Temporary files of an interrupted save are removed.
+ */
+static void
+recover_interrupted(const char *path, struct diag *d)
+{
+	char backup[4096], dir[4096], base[4096], prefix[4200], tmp[8400];
+	const char *dn, *bn;
+	struct dirent *e;
+	DIR *dh;
+
+	snprintf(backup, sizeof(backup), "%s.previous", path);
+	if (access(backup, F_OK) == 0) {
+		if (rename(backup, path) == 0) {
+			sync_dir(path);
+			diag_warn(d,
+			    "%s: tunshd stopped during a commit; the "
+			    "configuration from before it was restored",
+			    path);
+		} else {
+			diag_warn(d, "%s: cannot restore %s: %s", path, backup,
+			    strerror(errno));
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	dn = dirname(dir);
+	bn = basename(base);
+	snprintf(prefix, sizeof(prefix), ".%s.", bn);
+	if ((dh = opendir(dn)) == NULL)
+		return;
+	while ((e = readdir(dh)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    strlen(e->d_name) == strlen(prefix) + 6) {
+			snprintf(tmp, sizeof(tmp), "%s/%s", dn, e->d_name);
+			unlink(tmp);
+		}
+	closedir(dh);
+}
+
 struct config_store *
 config_store_open(const struct config_store_params *p, struct diag *d)
 {
@@ -565,6 +607,7 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 	if (s->path == NULL || (p->history_dir && s->history_dir == NULL) ||
 	    (s->running = config_new()) == NULL)
 		goto oom;
+	recover_interrupted(p->path, d);
 	if (stat(p->path, &st) < 0 && errno == ENOENT)
 		loaded = config_new();
 	else

@@ -547,6 +547,43 @@ test_save_killed_before_rename_keeps_old_file(void **state)
 }
 
 static void
+test_open_after_crash_mid_commit_restores_previous(void **state)
+{
+	struct fixture *fx = *state;
+	char backup[160], tmp[160], *now, *before = slurp(fx->path);
+	struct config *c = config_store_candidate(fx->store);
+
+	/* What a crash after the save and before the end of the apply
+	 * leaves: the old file as .previous, the new one in place, and a
+	 * temporary file of an interrupted save. */
+	snprintf(backup, sizeof(backup), "%s.previous", fx->path);
+	assert_int_equal(link(fx->path, backup), 0);
+	set(c, "a", CF_DPD_TIMEOUT, "44");
+	assert_int_equal(config_save_file(c, fx->path, NULL, NULL, &fx->d), 0);
+	snprintf(tmp, sizeof(tmp), "%s/.tunsh.conf.AbC123", fx->dir);
+	spit(tmp, "partial");
+	config_store_free(fx->store);
+	diag_clear(&fx->d);
+	fx->store = open_store(fx, 0);
+	assert_non_null(fx->store);
+	assert_int_equal(fx->d.warnings, 1);
+	assert_non_null(strstr(fx->d.entries[0].text,
+	    "/tunsh.conf: tunshd stopped during a commit; the configuration "
+	    "from before it was restored"));
+	assert_int_equal(
+	    config_tunnel_find(config_store_running(fx->store), "a")
+		->dpd_timeout,
+	    10);
+	now = slurp(fx->path);
+	assert_string_equal(now, before);
+	assert_int_equal(access(backup, F_OK), -1);
+	assert_int_equal(access(tmp, F_OK), -1);
+	free(now);
+	free(before);
+	config_free(c);
+}
+
+static void
 test_open_bad_file_refused_with_line(void **state)
 {
 	struct fixture *fx = *state;
@@ -584,6 +621,9 @@ static const struct CMUnitTest tests[] = {
 	    setup, teardown),
 	cmocka_unit_test_setup_teardown(
 	    test_save_killed_before_rename_keeps_old_file, setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_open_after_crash_mid_commit_restores_previous, setup,
+	    teardown),
 	cmocka_unit_test_setup_teardown(test_open_bad_file_refused_with_line,
 	    setup, teardown),
 };
