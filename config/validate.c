@@ -281,6 +281,52 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
  * each of 169.254.0.x to 169.254.5.x, and 169.254.169.252/30.  Only those
  * /30s: 169.254.0.4/30 or 169.254.1.100/30 are fine.
  */
+/*
+ * A remote network must not swallow the gateways themselves: IKE and ESP
+ * to the peer would be routed into the tunnel they build.  Nested remote
+ * networks in one tunnel are harmless but a sign of a typo.
+ */
+static void
+check_remote_reach(struct vctx *v, const struct config_tunnel *t)
+{
+	char r[PREFIX4_STRLEN], o[PREFIX4_STRLEN], local[CONFIG_HOST_MAX + 1];
+	uint32_t peer = 0, self = 0;
+	bool has_peer, has_self;
+
+	has_peer = is_ipv4(t->remote_address, &peer);
+	has_self =
+	    config_tunnel_local_addr(v->c, t, local, sizeof(local)) == 0 &&
+	    is_ipv4(local, &self);
+	for (size_t k = 0; k < t->n_remote; k++) {
+		const struct prefix4 *rp = &t->remote_nets[k];
+
+		prefix4_format(rp, r, sizeof(r));
+		if (has_peer && prefix4_contains(rp, peer))
+			diag_error(v->d,
+			    WHO
+			    "remote-network %s contains the peer's address "
+			    "%s: IKE and ESP to the peer would be sent into "
+			    "the tunnel itself; leave that address out",
+			    t->name, r, t->remote_address);
+		if (has_self && prefix4_contains(rp, self))
+			diag_error(v->d,
+			    WHO "remote-network %s contains our own address "
+				"%s: leave that address out",
+			    t->name, r, local);
+		for (size_t j = 0; j < t->n_remote; j++) {
+			/* Sets refuse duplicates: only strict nesting. */
+			if (rp->len <= t->remote_nets[j].len ||
+			    !prefix4_overlap(rp, &t->remote_nets[j]))
+				continue;
+			prefix4_format(&t->remote_nets[j], o, sizeof(o));
+			diag_warn(v->d,
+			    WHO "remote-network %s lies inside remote-network "
+				"%s: remove the narrower one",
+			    t->name, r, o);
+		}
+	}
+}
+
 static bool
 aws_inside_reserved(uint32_t net)
 {
@@ -493,6 +539,7 @@ check_tunnel(struct vctx *v, const struct config_tunnel *t)
 {
 	check_required(v, t);
 	check_networks(v, t);
+	check_remote_reach(v, t);
 	check_partner(v, t);
 	check_proposals(v, t);
 	check_cross(v, t);

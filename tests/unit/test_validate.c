@@ -259,6 +259,42 @@ test_validate_base_is_valid(void **state)
 }
 
 static void
+test_validate_remote_network_swallows_gateways(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t =
+	    (struct config_tunnel *)config_tunnel_find(c, "hq");
+	struct diag d;
+
+	(void)state;
+	set(t, CF_REMOTE_NETWORK, "198.51.100.0/24");
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 198.51.100.0/24 contains the "
+	    "peer's address 198.51.100.7: IKE and ESP to the peer would be "
+	    "sent into the tunnel itself; leave that address out");
+	unset(t, CF_REMOTE_NETWORK, "198.51.100.0/24");
+	set(t, CF_REMOTE_NETWORK, "203.0.113.0/25");
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 203.0.113.0/25 contains our own "
+	    "address 203.0.113.2: leave that address out");
+	unset(t, CF_REMOTE_NETWORK, "203.0.113.0/25");
+	/* Next to the gateways, not over them: fine. */
+	set(t, CF_REMOTE_NETWORK, "198.51.101.0/24");
+	expect_valid(c);
+	/* Nested remote networks: a warning, not an error. */
+	set(t, CF_REMOTE_NETWORK, "172.16.4.0/24");
+	diag_init(&d);
+	assert_int_equal(config_validate(c, &d), 0);
+	assert_int_equal(d.count, 1);
+	assert_int_equal(d.entries[0].severity, DIAG_WARNING);
+	assert_string_equal(d.entries[0].text,
+	    "ipsec tunnel hq: remote-network 172.16.4.0/24 lies inside "
+	    "remote-network 172.16.0.0/16: remove the narrower one");
+	diag_clear(&d);
+	config_free(c);
+}
+
+static void
 test_validate_tunnel_needs_remote_address(void **state)
 {
 	struct config *c = base();
@@ -1180,6 +1216,7 @@ test_validate_2000_tunnels(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_base_is_valid),
+	cmocka_unit_test(test_validate_remote_network_swallows_gateways),
 	cmocka_unit_test(test_validate_tunnel_needs_remote_address),
 	cmocka_unit_test(test_validate_tunnel_needs_psk),
 	cmocka_unit_test(test_validate_tunnel_needs_local_address),
