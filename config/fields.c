@@ -599,14 +599,14 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 		if (e == -EINVAL) {
 			diag_error(d,
 			    "%s: %s \"%s\" is not a duration: give %u-%u "
-			    "seconds (suffixes s, m, h allowed)",
+			    "seconds (suffixes s, m, h, d allowed)",
 			    who, fi->cli, v, fi->min, fi->max);
 			return -EINVAL;
 		}
 		if (e < 0 || secs < fi->min || secs > fi->max) {
 			diag_error(d,
 			    "%s: %s %s is out of range: give %u-%u "
-			    "seconds (suffixes s, m, h allowed)",
+			    "seconds (suffixes s, m, h, d allowed)",
 			    who, fi->cli, v, fi->min, fi->max);
 			return -ERANGE;
 		}

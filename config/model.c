@@ -502,6 +502,15 @@ config_vlan_remove(struct config *c, unsigned id)
 	return 0;
 }
 
+static bool
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 int
 config_vlan_set_name(struct config *c, struct config_vlan *v, const char *name,
     struct diag *d)
@@ -511,9 +520,10 @@ config_vlan_set_name(struct config *c, struct config_vlan *v, const char *name,
 		v->name[0] = '\0';
 		return 0;
 	}
-	if (name[0] == '\0' || strlen(name) > CONFIG_VLAN_NAME_MAX) {
-		diag_error(d, "vlan %u: name must be 1-%d characters", v->id,
-		    CONFIG_VLAN_NAME_MAX);
+	if (name[0] == '\0' || strlen(name) > CONFIG_VLAN_NAME_MAX ||
+	    !printable(name)) {
+		diag_error(d, "vlan %u: name must be 1-%d printable characters",
+		    v->id, CONFIG_VLAN_NAME_MAX);
 		return -EINVAL;
 	}
 	snprintf(v->name, sizeof(v->name), "%s", name);

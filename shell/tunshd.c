@@ -127,7 +127,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (check == NULL) == (print == NULL)) {
+	if (optind != argc || (check == NULL) == (print == NULL) ||
+	    (secrets && print == NULL)) {
 		usage(stderr);
 		return 2;
 	}

@@ -26,7 +26,7 @@ rc=0
 [ "$rc" -eq 1 ] || fail "bad.conf: exit $rc, want 1"
 diff -u - "$out" <<'EOT' || fail "bad.conf messages differ"
 tests/cli/bad.conf:4: unknown setting "remote-adress" in ipsec tunnel t1 (see tunsh.conf(5) for the list)
-tests/cli/bad.conf:5: ipsec tunnel t2: dpd timeout "often" is not a duration: give 0-3600 seconds (suffixes s, m, h allowed)
+tests/cli/bad.conf:5: ipsec tunnel t2: dpd timeout "often" is not a duration: give 0-3600 seconds (suffixes s, m, h, d allowed)
 tests/cli/bad.conf:5: enable must be true or false, not a string
 tests/cli/bad.conf: not valid (3 errors, 0 warnings)
 EOT
@@ -46,4 +46,7 @@ rc=0
 rc=0
 "$tunshd" --bogus >"$out" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "bad option: exit $rc, want 2"
+rc=0
+"$tunshd" --check-config etc/tunsh.conf --show-secrets >"$out" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "--show-secrets with --check-config: exit $rc, want 2"
 echo "tunshd_check: all passed"

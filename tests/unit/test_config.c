@@ -142,10 +142,10 @@ test_tunnel_set_parses_and_refuses(void **state)
 	assert_int_equal(t->ike_lifetime, 3600);
 	set_bad(t, CF_IKE_LIFETIME, "10m",
 	    "ipsec tunnel t1: ike-lifetime 10m "
-	    "is out of range: give 900-86400 seconds (suffixes s, m, h allowed)");
+	    "is out of range: give 900-86400 seconds (suffixes s, m, h, d allowed)");
 	set_bad(t, CF_DPD_DELAY, "0",
 	    "ipsec tunnel t1: dpd delay 0 is out of "
-	    "range: give 1-3600 seconds (suffixes s, m, h allowed)");
+	    "range: give 1-3600 seconds (suffixes s, m, h, d allowed)");
 	set_ok(t, CF_DPD_TIMEOUT, "0");
 	set_ok(t, CF_TUNNEL_TYPE, "ipip");
 	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);

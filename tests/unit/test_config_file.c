@@ -219,7 +219,7 @@ test_file_bad_values_refused_with_line(void **state)
 {
 	static const char *const msgs[] = {
 		"t.conf:2: ipsec tunnel x: ike-lifetime 60 is out of range: give "
-		"900-86400 seconds (suffixes s, m, h allowed)",
+		"900-86400 seconds (suffixes s, m, h, d allowed)",
 		"t.conf:3: ipsec tunnel x: local-network 10.1.1.1/24 has host bits "
 		"set; did you mean 10.1.1.0/24?",
 		"t.conf:4: ipsec tunnel x: esp-proposal aes256-sha256-modp1024: "

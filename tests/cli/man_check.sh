@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The man pages render without a warning, and tunsh.conf(5) documents every
+# tunnel setting the model has (the table in config/fields.c), by its key.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+for page in man/*.[0-9]; do
+	warn=$(groff -t -man -Tutf8 -ww -z "$page" 2>&1 || true)
+	[ -z "$warn" ] || fail "$page: $warn"
+done
+
+keys=$(grep -oE '^[[:space:]]*\{ CF_[A-Z_]+, "[^"]+", "[^"]+"' config/fields.c |
+	sed -E 's/.*"([^"]+)"$/\1/')
+[ -n "$keys" ] || fail "no settings found in config/fields.c"
+for k in $keys; do
+	# roff escapes hyphens: dpd-timeout is written dpd\-timeout.
+	grep -qF -- "${k//-/\\-}" man/tunsh.conf.5 ||
+		fail "tunsh.conf(5) does not document $k"
+done
+echo "man_check: $(echo "$keys" | wc -l) settings documented, pages clean"
