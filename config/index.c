@@ -99,10 +99,23 @@ index_pair_key(const char *local, const char *remote)
 	return h;
 }
 
-bool
-index_tunnel_has_nets(const struct config_tunnel *t)
+size_t
+index_tunnel_nets(const struct config_tunnel *t, struct index_net *out)
 {
-	return t->enable && t->type == CONFIG_TUNNEL_POLICY;
+	size_t n = 0;
+
+	if (!t->enable)
+		return 0;
+	if (t->type == CONFIG_TUNNEL_POLICY)
+		for (size_t i = 0; i < t->n_remote; i++)
+			out[n++] = (struct index_net){ t->remote_nets[i], t,
+				INDEX_REMOTE };
+	else if (t->inside_len != 0)
+		out[n++] =
+		    (struct index_net){ { t->inside_addr & prefix4_mask(30),
+					    30 },
+			    t, INDEX_INSIDE };
+	return n;
 }
 
 bool
@@ -139,17 +152,17 @@ static int
 append_tunnel(struct config_index *x, const struct config *c,
     const struct config_tunnel *t)
 {
+	struct index_net nets[INDEX_NETS_MAX];
 	char local[CONFIG_HOST_MAX + 1];
 	uint64_t key;
+	size_t n;
 
-	if (index_tunnel_has_nets(t)) {
-		if (grow((void **)&x->nets, &x->cap_nets,
-			x->n_nets + t->n_remote, sizeof(*x->nets)) < 0)
-			return -ENOMEM;
-		for (size_t i = 0; i < t->n_remote; i++)
-			x->nets[x->n_nets++] =
-			    (struct index_net){ t->remote_nets[i], t };
-	}
+	n = index_tunnel_nets(t, nets);
+	if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + n,
+		sizeof(*x->nets)) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		x->nets[x->n_nets++] = nets[i];
 	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
 		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,
 			sizeof(*x->pairs)) < 0)
@@ -242,25 +255,26 @@ static void
 remove_tunnel(struct config_index *x, const struct config *c,
     const struct config_tunnel *t)
 {
+	struct index_net nets[INDEX_NETS_MAX];
 	char local[CONFIG_HOST_MAX + 1];
 	uint64_t key;
-	size_t i;
+	size_t i, n;
 
-	if (index_tunnel_has_nets(t))
-		for (size_t k = 0; k < t->n_remote; k++) {
-			const struct prefix4 *p = &t->remote_nets[k];
+	n = index_tunnel_nets(t, nets);
+	for (size_t k = 0; k < n; k++) {
+		const struct prefix4 *p = &nets[k].prefix;
 
-			for (i = net_lower(x, p->addr, p->len); i < x->n_nets &&
-			     net_cmp(&x->nets[i], p->addr, p->len) == 0;
-			     i++)
-				if (x->nets[i].t == t) {
-					memmove(&x->nets[i], &x->nets[i + 1],
-					    (x->n_nets - i - 1) *
-						sizeof(*x->nets));
-					x->n_nets--;
-					break;
-				}
-		}
+		for (i = net_lower(x, p->addr, p->len); i < x->n_nets &&
+		     net_cmp(&x->nets[i], p->addr, p->len) == 0;
+		     i++)
+			if (x->nets[i].t == t &&
+			    x->nets[i].kind == nets[k].kind) {
+				memmove(&x->nets[i], &x->nets[i + 1],
+				    (x->n_nets - i - 1) * sizeof(*x->nets));
+				x->n_nets--;
+				break;
+			}
+	}
 	if (index_tunnel_pair(c, t, local, sizeof(local), &key))
 		for (i = pair_lower(x, key);
 		     i < x->n_pairs && x->pairs[i].key == key; i++)
@@ -277,23 +291,23 @@ static int
 insert_tunnel(struct config_index *x, const struct config *c,
     const struct config_tunnel *t)
 {
+	struct index_net nets[INDEX_NETS_MAX];
 	char local[CONFIG_HOST_MAX + 1];
 	uint64_t key;
-	size_t i;
+	size_t i, n;
 
-	if (index_tunnel_has_nets(t)) {
-		if (grow((void **)&x->nets, &x->cap_nets,
-			x->n_nets + t->n_remote, sizeof(*x->nets)) < 0)
-			return -ENOMEM;
-		for (size_t k = 0; k < t->n_remote; k++) {
-			const struct prefix4 *p = &t->remote_nets[k];
+	n = index_tunnel_nets(t, nets);
+	if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + n,
+		sizeof(*x->nets)) < 0)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		const struct prefix4 *p = &nets[k].prefix;
 
-			i = net_lower(x, p->addr, p->len);
-			memmove(&x->nets[i + 1], &x->nets[i],
-			    (x->n_nets - i) * sizeof(*x->nets));
-			x->nets[i] = (struct index_net){ *p, t };
-			x->n_nets++;
-		}
+		i = net_lower(x, p->addr, p->len);
+		memmove(&x->nets[i + 1], &x->nets[i],
+		    (x->n_nets - i) * sizeof(*x->nets));
+		x->nets[i] = nets[k];
+		x->n_nets++;
 	}
 	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
 		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,

@@ -6,10 +6,20 @@
 
 #include "config/config.h"
 
+/* What a tunnel claims of the address space. */
+enum index_net_kind {
+	INDEX_REMOTE, /* a remote network of an enabled policy-based tunnel */
+	INDEX_INSIDE, /* the inside /30 of an enabled route-based tunnel */
+};
+
 struct index_net {
 	struct prefix4 prefix;
 	const struct config_tunnel *t;
+	enum index_net_kind kind;
 };
+
+/* At most every remote network and the inside link. */
+#define INDEX_NETS_MAX (CONFIG_NETS_MAX + 1)
 
 struct index_pair {
 	uint64_t key; /* hash of the effective local and remote address */
@@ -35,7 +45,8 @@ size_t index_query_nets(const struct config_index *x, const struct prefix4 *p,
 size_t index_query_pair(const struct config_index *x, uint64_t key,
     index_pair_fn fn, void *arg);
 uint64_t index_pair_key(const char *local, const char *remote);
-bool index_tunnel_has_nets(const struct config_tunnel *t);
+/* The entries t puts in the net index, into out[INDEX_NETS_MAX]. */
+size_t index_tunnel_nets(const struct config_tunnel *t, struct index_net *out);
 bool index_tunnel_pair(const struct config *c, const struct config_tunnel *t,
     char *local, size_t len, uint64_t *key);
 

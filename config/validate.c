@@ -28,7 +28,7 @@ struct vctx {
 	const struct config_index *peers;
 	/* The query in progress. */
 	const struct config_tunnel *t;
-	const struct prefix4 *p;
+	const struct index_net *net;
 	char local[CONFIG_HOST_MAX + 1];
 	bool from_peers;
 };
@@ -327,6 +327,31 @@ check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 	}
 }
 
+static void
+check_inside(struct vctx *v, const struct config_tunnel *t)
+{
+	struct prefix4 link = { t->inside_addr & prefix4_mask(30), 30 };
+	char a[PREFIX4_STRLEN], o[64];
+
+	if (t->inside_len == 0)
+		return;
+	prefix4_format(&link, a, sizeof(a));
+	if (t->type == CONFIG_TUNNEL_POLICY)
+		diag_warn(v->d,
+		    WHO "inside-address is ignored on a policy-based tunnel: "
+			"set tunnel-type route-based or remove it",
+		    t->name);
+	for (size_t i = 0; i < v->n_own; i++) {
+		if (!prefix4_overlap(&link, &v->own[i].prefix))
+			continue;
+		describe_own(&v->own[i], o, sizeof(o));
+		diag_error(v->d,
+		    WHO "inside-address is on %s, inside %s of this firewall: "
+			"choose a /30 outside the firewall's subnets",
+		    t->name, a, o);
+	}
+}
+
 static bool
 aws_inside_reserved(uint32_t net)
 {
@@ -474,17 +499,22 @@ on_net(void *arg, const struct index_net *e)
 	struct vctx *v = arg;
 	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
 
-	if (e->t == v->t || stale(v, e->t))
+	if (e->t == v->t || e->kind != v->net->kind || stale(v, e->t))
 		return 1;
-	prefix4_format(v->p, a, sizeof(a));
+	prefix4_format(&v->net->prefix, a, sizeof(a));
 	prefix4_format(&e->prefix, b, sizeof(b));
-	diag_error(v->d,
-	    WHO
-	    "remote-network %s overlaps remote-network %s of "
-	    "ipsec tunnel %s: two policy-based tunnels cannot claim the same "
-	    "networks; for redundant links use route-based tunnels with a "
-	    "partner-type",
-	    v->t->name, a, b, e->t->name);
+	if (e->kind == INDEX_INSIDE)
+		diag_error(v->d,
+		    WHO "inside-address is on %s, the inside link of ipsec "
+			"tunnel %s too: give each tunnel its own /30",
+		    v->t->name, a, e->t->name);
+	else
+		diag_error(v->d,
+		    WHO "remote-network %s overlaps remote-network %s of "
+			"ipsec tunnel %s: two policy-based tunnels cannot "
+			"claim the same networks; for redundant links use "
+			"route-based tunnels with a partner-type",
+		    v->t->name, a, b, e->t->name);
 	return 0;
 }
 
@@ -511,19 +541,21 @@ on_pair(void *arg, const struct index_pair *e)
 static void
 check_cross(struct vctx *v, const struct config_tunnel *t)
 {
+	struct index_net nets[INDEX_NETS_MAX];
 	uint64_t key;
+	size_t n;
 
 	v->t = t;
-	if (index_tunnel_has_nets(t))
-		for (size_t k = 0; k < t->n_remote; k++) {
-			v->p = &t->remote_nets[k];
-			if (v->base != NULL) {
-				v->from_peers = false;
-				index_query_nets(v->base, v->p, on_net, v);
-			}
-			v->from_peers = true;
-			index_query_nets(v->peers, v->p, on_net, v);
+	n = index_tunnel_nets(t, nets);
+	for (size_t k = 0; k < n; k++) {
+		v->net = &nets[k];
+		if (v->base != NULL) {
+			v->from_peers = false;
+			index_query_nets(v->base, &v->net->prefix, on_net, v);
 		}
+		v->from_peers = true;
+		index_query_nets(v->peers, &v->net->prefix, on_net, v);
+	}
 	if (!index_tunnel_pair(v->c, t, v->local, sizeof(v->local), &key))
 		return;
 	if (v->base != NULL) {
@@ -540,6 +572,7 @@ check_tunnel(struct vctx *v, const struct config_tunnel *t)
 	check_required(v, t);
 	check_networks(v, t);
 	check_remote_reach(v, t);
+	check_inside(v, t);
 	check_partner(v, t);
 	check_proposals(v, t);
 	check_cross(v, t);

@@ -259,6 +259,62 @@ test_validate_base_is_valid(void **state)
 }
 
 static void
+test_validate_inside_links(void **state)
+{
+	struct config *c = base(), *run, *cand;
+	struct config_tunnel *a, *b;
+	struct config_index *idx;
+	struct diag d;
+
+	(void)state;
+	a = aws_tunnel(c, "aws-1");
+	b = aws_tunnel(c, "aws-2");
+	set(b, CF_REMOTE_ADDRESS, "52.1.2.4");
+	set(b, CF_INSIDE_ADDRESS, "169.254.11.2/30");
+	expect_valid(c);
+	/* The same /30 on two tunnels: once, on the later name. */
+	set(b, CF_INSIDE_ADDRESS, "169.254.10.1/30");
+	expect_error(c,
+	    "ipsec tunnel aws-2: inside-address is on 169.254.10.0/30, the "
+	    "inside link of ipsec tunnel aws-1 too: give each tunnel its own "
+	    "/30");
+	/* A commit that moves aws-1 onto aws-2's link sees it too. */
+	set(b, CF_INSIDE_ADDRESS, "169.254.11.2/30");
+	as_running(c);
+	run = c;
+	idx = config_index_build(run);
+	cand = config_copy(run);
+	set(edit(cand, "aws-1"), CF_INSIDE_ADDRESS, "169.254.11.1/30");
+	expect_change_errors(run, idx, cand, 1,
+	    "ipsec tunnel aws-1: inside-address is on 169.254.11.0/30, the "
+	    "inside link of ipsec tunnel aws-2 too: give each tunnel its own "
+	    "/30");
+	config_free(cand);
+	config_index_free(idx);
+	/* On a firewall subnet; and ignored on a policy-based tunnel. */
+	a = edit(c, "aws-1");
+	unset(a, CF_PARTNER_TYPE, NULL);
+	set(a, CF_TUNNEL_TYPE, "route-based");
+	set(a, CF_INSIDE_ADDRESS, "10.20.5.2/30");
+	expect_error(c,
+	    "ipsec tunnel aws-1: inside-address is on 10.20.5.0/30, inside "
+	    "vlan 20 (10.20.5.0/24) of this firewall: choose a /30 outside the "
+	    "firewall's subnets");
+	set(a, CF_INSIDE_ADDRESS, "192.168.255.1/30");
+	set(a, CF_TUNNEL_TYPE, "policy-based");
+	set(a, CF_LOCAL_NETWORK, "vlan 20");
+	set(a, CF_REMOTE_NETWORK, "10.60.0.0/16");
+	diag_init(&d);
+	assert_int_equal(config_validate(c, &d), 0);
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.entries[0].text,
+	    "ipsec tunnel aws-1: inside-address is ignored on a policy-based "
+	    "tunnel: set tunnel-type route-based or remove it");
+	diag_clear(&d);
+	config_free(c);
+}
+
+static void
 test_validate_remote_network_swallows_gateways(void **state)
 {
 	struct config *c = base();
@@ -1217,6 +1273,7 @@ test_validate_2000_tunnels(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_base_is_valid),
 	cmocka_unit_test(test_validate_remote_network_swallows_gateways),
+	cmocka_unit_test(test_validate_inside_links),
 	cmocka_unit_test(test_validate_tunnel_needs_remote_address),
 	cmocka_unit_test(test_validate_tunnel_needs_psk),
 	cmocka_unit_test(test_validate_tunnel_needs_local_address),
