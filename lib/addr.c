@@ -1,40 +1,79 @@
 /*
  * lib/addr.c: IPv4 addresses and prefixes in host byte order, and host
- * names.  Parsers are strict: what they accept prints back the same.
+ * names.  The parsers are strict, so that what they accept prints back
+ * exactly as it was typed: no leading zeros, no missing octets, no spaces,
+ * no host bits in a prefix.  Character classes are ASCII, whatever the
+ * locale.  Nothing here resolves or looks anything up.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/lib.h"
 
-int
-addr4_parse(const char *s, uint32_t *out)
+static bool
+is_digit(char c)
 {
+	return c >= '0' && c <= '9';
+}
+
+static bool
+is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Reads a decimal number of at most max_digits digits and at most max from
+ * *sp, advancing *sp past it.  "0" is a number, "00" and "01" are not.
+ */
+static int
+parse_decimal(const char **sp, unsigned max_digits, unsigned max, unsigned *out)
+{
+	const char *s = *sp;
+	unsigned v = 0, n = 0;
+
+	if (!is_digit(s[0]) || (s[0] == '0' && is_digit(s[1])))
+		return -EINVAL;
+	for (; is_digit(*s); s++) {
+		if (++n > max_digits)
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*sp = s;
+	*out = v;
+	return 0;
+}
+
+/* Reads "A.B.C.D" from *sp, advancing *sp past it. */
+static int
+parse_dotted(const char **sp, uint32_t *out)
+{
+	const char *s = *sp;
 	uint32_t a = 0;
 
-	if (s == NULL)
-		return -EINVAL;
 	for (int i = 0; i < 4; i++) {
-		unsigned v = 0;
-		int digits = 0;
+		unsigned v;
 
 		if (i > 0 && *s++ != '.')
 			return -EINVAL;
-		if (!isdigit((unsigned char)*s))
+		if (parse_decimal(&s, 3, 255, &v) < 0)
 			return -EINVAL;
-		if (s[0] == '0' && isdigit((unsigned char)s[1]))
-			return -EINVAL; /* no leading zeros: 010 is not 8 nor 10 */
-		while (isdigit((unsigned char)*s) && digits < 4) {
-			v = v * 10 + (unsigned)(*s++ - '0');
-			digits++;
-		}
-		if (v > 255 || digits > 3)
-			return -EINVAL;
-		a = (a << 8) | v;
+		a = a << 8 | v;
 	}
-	if (*s != '\0')
+	*sp = s;
+	*out = a;
+	return 0;
+}
+
+int
+addr4_parse(const char *s, uint32_t *out)
+{
+	uint32_t a;
+
+	if (s == NULL || parse_dotted(&s, &a) < 0 || *s != '\0')
 		return -EINVAL;
 	*out = a;
 	return 0;
@@ -47,35 +86,16 @@ addr4_format(uint32_t a, char *buf, size_t len)
 	    (a >> 8) & 0xff, a & 0xff);
 }
 
-uint32_t
-prefix4_mask(uint8_t len)
-{
-	return len == 0 ? 0 : len >= 32 ? 0xffffffffu : ~(0xffffffffu >> len);
-}
-
 int
 ifaddr4_parse(const char *s, uint32_t *addr, uint8_t *len)
 {
-	char buf[ADDR4_STRLEN];
-	const char *slash;
-	size_t n;
-	unsigned l = 0;
+	uint32_t a;
+	unsigned l;
 
-	if (s == NULL || (slash = strchr(s, '/')) == NULL)
+	if (s == NULL || parse_dotted(&s, &a) < 0 || *s++ != '/' ||
+	    parse_decimal(&s, 2, 32, &l) < 0 || *s != '\0')
 		return -EINVAL;
-	n = (size_t)(slash - s);
-	if (n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	slash++;
-	if (!isdigit((unsigned char)slash[0]) ||
-	    (slash[0] == '0' && slash[1] != '\0'))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*slash) && l <= 32; slash++)
-		l = l * 10 + (unsigned)(*slash - '0');
-	if (*slash != '\0' || l > 32 || addr4_parse(buf, addr) < 0)
-		return -EINVAL;
+	*addr = a;
 	*len = (uint8_t)l;
 	return 0;
 }
@@ -96,10 +116,20 @@ prefix4_parse(const char *s, struct prefix4 *out)
 void
 prefix4_format(const struct prefix4 *p, char *buf, size_t len)
 {
-	char a[ADDR4_STRLEN];
+	snprintf(buf, len, "%u.%u.%u.%u/%u", p->addr >> 24,
+	    (p->addr >> 16) & 0xff, (p->addr >> 8) & 0xff, p->addr & 0xff,
+	    (unsigned)p->len);
+}
 
-	addr4_format(p->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, p->len);
+uint32_t
+prefix4_mask(uint8_t len)
+{
+	/* A shift by 32 is undefined in C, hence the two ends apart. */
+	if (len == 0)
+		return 0;
+	if (len >= 32)
+		return UINT32_MAX;
+	return ~(UINT32_MAX >> len);
 }
 
 uint32_t
@@ -109,16 +139,18 @@ prefix4_last(const struct prefix4 *p)
 }
 
 bool
-prefix4_contains(const struct prefix4 *outer, uint32_t addr)
+prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b)
 {
-	return (addr & prefix4_mask(outer->len)) ==
-	    (outer->addr & prefix4_mask(outer->len));
+	uint32_t ma = prefix4_mask(a->len), mb = prefix4_mask(b->len);
+
+	/* Two prefixes overlap exactly when one contains the other. */
+	return ((a->addr ^ b->addr) & ma & mb) == 0;
 }
 
 bool
-prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b)
+prefix4_contains(const struct prefix4 *outer, uint32_t addr)
 {
-	return a->addr <= prefix4_last(b) && b->addr <= prefix4_last(a);
+	return ((addr ^ outer->addr) & prefix4_mask(outer->len)) == 0;
 }
 
 int
@@ -126,44 +158,51 @@ prefix4_cmp(const struct prefix4 *a, const struct prefix4 *b)
 {
 	if (a->addr != b->addr)
 		return a->addr < b->addr ? -1 : 1;
-	return (a->len > b->len) - (a->len < b->len);
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return 0;
 }
 
-bool
-hostname_label_valid(const char *s)
+/* RFC 1123 2.1: letters, digits and hyphens, not starting or ending in a
+ * hyphen, 1 to 63 characters. */
+static bool
+label_valid(const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+		if (!is_alnum(s[i]) && s[i] != '-')
 			return false;
 	return true;
 }
 
 bool
+hostname_label_valid(const char *s)
+{
+	return s != NULL && label_valid(s, strnlen(s, 64));
+}
+
+bool
 fqdn_valid(const char *s)
 {
-	char label[64];
 	bool numeric = true, dot = false;
-	size_t n = strlen(s), start = 0;
+	size_t n, start = 0;
 
-	if (n == 0 || n > 253)
+	if (s == NULL || (n = strnlen(s, 254)) > 253)
 		return false;
 	for (size_t i = 0; i <= n; i++) {
-		if (s[i] != '.' && s[i] != '\0')
+		if (s[i] != '.' && s[i] != '\0') {
+			numeric &= is_digit(s[i]);
 			continue;
-		if (i - start == 0 || i - start > 63)
+		}
+		if (!label_valid(s + start, i - start))
 			return false;
-		memcpy(label, s + start, i - start);
-		label[i - start] = '\0';
-		if (!hostname_label_valid(label))
-			return false;
-		for (size_t k = 0; label[k] != '\0'; k++)
-			numeric &= isdigit((unsigned char)label[k]) != 0;
-		dot |= s[i] == '.';
+		if (s[i] == '\0')
+			break;
+		dot = true;
+		numeric = true; /* only the last label's digits count */
 		start = i + 1;
 	}
+	/* RFC 3696 2: a top-level domain is never all-numeric. */
 	return dot && !numeric;
 }

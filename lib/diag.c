@@ -1,8 +1,10 @@
 /*
- * lib/diag.c: diagnostics lists, the messages library code returns to a
- * person instead of printing them.
+ * lib/diag.c: diagnostics lists, the messages library code hands back to a
+ * person instead of printing them.  It formats and stores; it never prints
+ * and never logs.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 void
 diag_init(struct diag *d)
 {
-	memset(d, 0, sizeof(*d));
+	*d = (struct diag){ 0 };
 }
 
 void
@@ -26,20 +28,34 @@ diag_clear(struct diag *d)
 	diag_init(d);
 }
 
+/* Makes room for want more entries; 0 or -ENOMEM. */
+static int
+reserve(struct diag *d, size_t want)
+{
+	struct diag_entry *p;
+	size_t cap = d->cap != 0 ? d->cap : 8;
+
+	if (want <= d->cap - d->count)
+		return 0;
+	if (want > SIZE_MAX / sizeof(*p) / 2 - d->count)
+		return -ENOMEM;
+	while (cap < d->count + want)
+		cap *= 2;
+	if ((p = realloc(d->entries, cap * sizeof(*p))) == NULL)
+		return -ENOMEM;
+	d->entries = p;
+	d->cap = cap;
+	return 0;
+}
+
+/* Takes text over, freeing it if it cannot be stored. */
 static int
 append(struct diag *d, enum diag_severity sev, char *text)
 {
-	if (d->count == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 8;
-		struct diag_entry *p = realloc(d->entries, cap * sizeof(*p));
-
-		if (p == NULL) {
-			free(text);
-			d->oom = true;
-			return -ENOMEM;
-		}
-		d->entries = p;
-		d->cap = cap;
+	if (reserve(d, 1) < 0) {
+		free(text);
+		d->oom = true;
+		return -ENOMEM;
 	}
 	d->entries[d->count].severity = sev;
 	d->entries[d->count].text = text;
@@ -51,6 +67,8 @@ append(struct diag *d, enum diag_severity sev, char *text)
 	return 0;
 }
 
+/* A NULL list takes every message and keeps none: for callers that only
+ * want the return code. */
 int
 diag_vadd(struct diag *d, enum diag_severity sev, const char *fmt, va_list ap)
 {
@@ -83,21 +101,29 @@ diag_add(struct diag *d, enum diag_severity sev, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * The entries' texts change owner; nothing is copied.  If dst cannot grow,
+ * src's entries are dropped (dst->oom says so) rather than left behind, so
+ * that src is empty either way, as callers expect.
+ */
 int
 diag_move(struct diag *dst, struct diag *src)
 {
-	int rc = 0;
-
-	for (size_t i = 0; i < src->count; i++) {
-		if (append(dst, src->entries[i].severity,
-			src->entries[i].text) < 0)
-			rc = -ENOMEM;
-		src->entries[i].text = NULL;
+	if (dst == src || src->count == 0) {
+		dst->oom |= src->oom;
+		return 0;
 	}
+	if (reserve(dst, src->count) < 0) {
+		diag_clear(src);
+		dst->oom = true;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < src->count; i++)
+		append(dst, src->entries[i].severity, src->entries[i].text);
 	dst->oom |= src->oom;
 	free(src->entries);
 	diag_init(src);
-	return rc;
+	return 0;
 }
 
 ssize_t

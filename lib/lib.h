@@ -125,8 +125,8 @@ int prefix4_cmp(const struct prefix4 *a,
 /* RFC 1123 host label: 1-63 of [A-Za-z0-9-], not starting or ending in -. */
 bool hostname_label_valid(const char *s);
 /* A fully qualified domain name: dot-separated RFC 1123 labels, at most
- * 253 characters, at least one dot, not all-numeric (so that a mistyped
- * IPv4 address is not taken for a name). */
+ * 253 characters, at least one dot, and a last label that is not all
+ * digits (RFC 3696 2: so that a mistyped IPv4 address is not a name). */
 bool fqdn_valid(const char *s);
 
 #endif /* TUNSH_LIB_H */

@@ -1,8 +1,11 @@
 /*
- * lib/secbuf.c: the buffers that hold keys and pre-shared keys, wiped with
- * OPENSSL_cleanse() before they are freed.
+ * lib/secbuf.c: the buffers that hold keys and pre-shared keys.  The whole
+ * allocation is wiped with OPENSSL_cleanse() before it is freed, and a NUL
+ * follows the data so that a text secret can be used as a string.  Nothing
+ * here prints, logs or copies a secret anywhere else.
  */
 #include <openssl/crypto.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +27,11 @@ secbuf_new(size_t len)
 struct secbuf *
 secbuf_from(const void *p, size_t len)
 {
-	struct secbuf *b = secbuf_new(len);
+	struct secbuf *b;
 
-	if (b != NULL && len > 0)
+	if (p == NULL && len > 0)
+		return NULL;
+	if ((b = secbuf_new(len)) != NULL && len > 0)
 		memcpy(b->data, p, len);
 	return b;
 }
@@ -34,7 +39,7 @@ secbuf_from(const void *p, size_t len)
 struct secbuf *
 secbuf_from_str(const char *s)
 {
-	return secbuf_from(s, strlen(s));
+	return s != NULL ? secbuf_from(s, strlen(s)) : NULL;
 }
 
 struct secbuf *
@@ -52,12 +57,12 @@ secbuf_free(struct secbuf *b)
 	free(b);
 }
 
+/* Constant time in the contents (CRYPTO_memcmp), so that the comparison
+ * can never leak a key through timing, even if it is later used on one. */
 bool
 secbuf_equal(const struct secbuf *a, const struct secbuf *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
-	/* Not a MAC check: configuration diffs only, so no need for
-	 * CRYPTO_memcmp, but it costs nothing. */
 	return a->len == b->len && CRYPTO_memcmp(a->data, b->data, a->len) == 0;
 }

@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tunsh builds and tests with.  Quiet and
-# quick when they are all present; apt-get update only when something is
-# missing.  Used by both README commands and by CI.
+# quick when they are all present (one dpkg-query); apt-get update runs
+# only when something is missing.  Uses sudo when not root.  Used by
+# run.sh, test.sh and so by CI.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libcli-dev libreadline-dev
-	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev libssl-dev
-	libconfig-dev libevent-dev libcmocka-dev clang libclang-rt-14-dev
-	groff-base)
+pkgs=(
+	build-essential cmake pkg-config
+	libcli-dev libreadline-dev
+	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
+	libssl-dev libconfig-dev libevent-dev libcmocka-dev
+	clang libclang-rt-14-dev
+	groff-base
+)
 
 missing=()
 for p in "${pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q "install ok installed" || missing+=("$p")
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "deps: installing ${missing[*]}" >&2
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	if ! command -v sudo >/dev/null; then
+		echo "deps.sh: missing ${missing[*]}; run as root or install sudo" >&2
+		exit 1
+	fi
+	sudo=(sudo)
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# README command 1: install what is needed, build, and run the product on
-# its embedded default configuration.
+# README command 1: install what is needed, build (build/), and run tunshd
+# on the default configuration: check it, then print it as CLI commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
 
 scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+cmake --build build -j"$jobs" >/dev/null
 build/shell/tunshd --check-config etc/tunsh.conf
 build/shell/tunshd --print-config etc/tunsh.conf

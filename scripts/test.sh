@@ -1,72 +1,88 @@
 #!/usr/bin/env bash
-# README command 2, and what CI runs: every test, in the normal build and
-# in the AddressSanitizer+UBSan build, then each fuzz target for a while.
+# README command 2, and what CI runs (.ci/run): every test in the normal
+# build (build/), again under AddressSanitizer + UBSan (build-asan/), then
+# each libFuzzer target for FUZZ_SECONDS (default 20) from a scratch copy
+# of its seed corpus (build-fuzz/, clang).  Stops at the first failure and
+# exits non-zero.  JOBS sets the build parallelism (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=$(nproc)
+jobs=${JOBS:-2}
 fuzz_seconds=${FUZZ_SECONDS:-20}
+scratch=()
+trap 'rm -rf "${scratch[@]}"' EXIT
 
-stage() { printf '\n=== %s\n' "$*"; }
+stage() {
+	printf '\n==== %s ====\n' "$*"
+}
 
+# ctest exits 0 when it finds nothing to run; --no-tests=error makes that
+# a failure, so a stage cannot pass by running no tests.
 run_ctest() {
-	local dir=$1 log
-	log=$(mktemp)
-	if ! ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tee "$log"; then
-		rm -f "$log"
-		return 1
-	fi
-	# ctest exits 0 when it finds nothing to run: that is a failure here.
-	if grep -q "No tests were found" "$log"; then
-		echo "test.sh: no tests in $dir" >&2
-		rm -f "$log"
-		return 1
-	fi
-	rm -f "$log"
+	ctest --test-dir "$1" --output-on-failure --no-tests=error -j"$jobs"
 }
 
 stage "dependencies"
 scripts/deps.sh
 
-stage "normal build (RelWithDebInfo, -Werror)"
+stage "normal build: build/ (RelWithDebInfo, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUNSH_WERROR=ON
 cmake --build build -j"$jobs"
+stage "tests: build/"
 run_ctest build
 
-stage "sanitizer build (ASan + UBSan, -Werror)"
+stage "sanitizer build: build-asan/ (ASan + UBSan, Debug, -Werror)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTUNSH_SANITIZE=ON \
 	-DTUNSH_WERROR=ON
 cmake --build build-asan -j"$jobs"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+stage "tests: build-asan/"
+ASAN_OPTIONS=detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_ctest build-asan
 
-stage "fuzzing (libFuzzer + ASan, ${fuzz_seconds}s per target)"
+stage "fuzz build: build-fuzz/ (clang, libFuzzer + ASan + UBSan, -Werror)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTUNSH_FUZZ=ON \
 	-DTUNSH_WERROR=ON
 cmake --build build-fuzz -j"$jobs"
+
+stage "fuzzing: ${fuzz_seconds}s per target"
 found=0
 for f in build-fuzz/tests/fuzz/fuzz_*; do
-	[ -x "$f" ] || continue
-	found=1
+	if [ ! -f "$f" ] || [ ! -x "$f" ]; then
+		continue
+	fi
+	found=$((found + 1))
 	name=$(basename "$f")
 	name=${name#fuzz_}
-	corpus=$(mktemp -d)
+	# libFuzzer writes new inputs into its corpus: give it a copy so the
+	# source tree is never written.
+	work=$(mktemp -d)
+	scratch+=("$work")
+	mkdir "$work/corpus" "$work/artifacts"
 	if [ -d "tests/fuzz/corpus/$name" ]; then
-		cp -r "tests/fuzz/corpus/$name/." "$corpus/"
+		cp -R "tests/fuzz/corpus/$name/." "$work/corpus/"
+	else
+		echo "test.sh: fuzz_$name has no seed corpus" \
+			"(tests/fuzz/corpus/$name/); starting empty" >&2
 	fi
-	echo "fuzz $name"
-	log=$(mktemp)
+	echo "fuzz_$name: $(find "$work/corpus" -type f | wc -l) seeds"
 	rc=0
 	"$f" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-		-artifact_prefix="$corpus/" "$corpus" >"$log" 2>&1 || rc=$?
-	tail -n 12 "$log"
+		-artifact_prefix="$work/artifacts/" "$work/corpus" \
+		>"$work/log" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ]; then
-		cat "$log" >&2
-		echo "test.sh: fuzz_$name failed (exit $rc)" >&2
+		cat "$work/log" >&2
+		keep=$(mktemp -d /tmp/tunsh-fuzz-"$name".XXXXXX)
+		cp -R "$work/artifacts/." "$keep/"
+		echo "test.sh: fuzz_$name failed (exit $rc); reproducer in" \
+			"$keep (run: $f $keep/crash-*)" >&2
 		exit 1
 	fi
-	rm -rf "$corpus" "$log"
+	grep -E '^(Done|stat::(number_of_executed_units|new_units_added))' \
+		"$work/log" || true
 done
-[ "$found" -eq 1 ] || { echo "test.sh: no fuzz targets built" >&2; exit 1; }
+if [ "$found" -eq 0 ]; then
+	echo "test.sh: no fuzz targets were built in build-fuzz/tests/fuzz" >&2
+	exit 1
+fi
 
-stage "all tests passed"
+stage "all stages passed"

@@ -1,6 +1,7 @@
 /*
  * tests/unit/test_lib.c: lib/: diagnostics lists, logging to a sink, secret
- * buffers, and the strict IPv4 and host name parsers.
+ * buffers, and the strict IPv4 and host name parsers.  Parser tests are
+ * tables of what a person might type and what must come back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,37 +11,53 @@
 #include "lib/lib.h"
 #include "tests/unit/test.h"
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* diag */
+
 static void
-test_diag_counts_and_order(void **state)
+test_diag_add_formats_and_counts(void **state)
 {
-	struct diag d, e;
+	struct diag d;
 
 	(void)state;
 	diag_init(&d);
-	diag_init(&e);
-	assert_int_equal(diag_error(&d, "one %d", 1), 0);
-	assert_int_equal(diag_warn(&d, "two %s", "w"), 0);
-	assert_int_equal(diag_error(&e, "three"), 0);
-	assert_int_equal(d.errors, 1);
-	assert_int_equal(d.warnings, 1);
-	assert_int_equal(diag_move(&d, &e), 0);
-	assert_int_equal(e.count, 0);
+	assert_int_equal(diag_error(&d, "tunnel %s: %d errors", "aws-1", 2), 0);
+	assert_int_equal(diag_warn(&d, "dpd %s", "off"), 0);
+	assert_int_equal(diag_add(&d, DIAG_ERROR, "third"), 0);
 	assert_int_equal(d.count, 3);
 	assert_int_equal(d.errors, 2);
-	assert_string_equal(d.entries[0].text, "one 1");
+	assert_int_equal(d.warnings, 1);
+	assert_false(d.oom);
+	assert_string_equal(d.entries[0].text, "tunnel aws-1: 2 errors");
+	assert_int_equal(d.entries[0].severity, DIAG_ERROR);
+	assert_string_equal(d.entries[1].text, "dpd off");
 	assert_int_equal(d.entries[1].severity, DIAG_WARNING);
-	assert_int_equal(diag_find(&d, "three"), 2);
-	assert_int_equal(diag_find(&d, "four"), -1);
 	diag_clear(&d);
-	assert_int_equal(d.count, 0);
-	assert_int_equal(diag_error(&d, "again"), 0);
-	diag_clear(&d);
-	/* A NULL list swallows messages: callers that do not care. */
-	assert_int_equal(diag_error(NULL, "ignored"), 0);
 }
 
 static void
-test_diag_long_message_kept_whole(void **state)
+test_diag_add_grows_past_initial_capacity(void **state)
+{
+	struct diag d;
+	char want[32];
+
+	(void)state;
+	diag_init(&d);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(diag_warn(&d, "entry %d", i), 0);
+	assert_int_equal(d.count, 100);
+	assert_int_equal(d.warnings, 100);
+	assert_true(d.cap >= 100);
+	for (int i = 0; i < 100; i++) {
+		snprintf(want, sizeof(want), "entry %d", i);
+		assert_string_equal(d.entries[i].text, want);
+	}
+	diag_clear(&d);
+}
+
+static void
+test_diag_add_keeps_long_message_whole(void **state)
 {
 	struct diag d;
 	char big[3000];
@@ -49,146 +66,781 @@ test_diag_long_message_kept_whole(void **state)
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	diag_init(&d);
-	diag_error(&d, "%s!", big);
+	assert_int_equal(diag_error(&d, "%s!", big), 0);
 	assert_int_equal(strlen(d.entries[0].text), sizeof(big));
+	assert_int_equal(d.entries[0].text[sizeof(big) - 1], '!');
 	diag_clear(&d);
 }
 
-static char logged[256];
+static void
+test_diag_add_null_list_is_ignored(void **state)
+{
+	(void)state;
+	assert_int_equal(diag_error(NULL, "ignored %d", 1), 0);
+}
+
+static void
+test_diag_clear_resets_and_is_reusable(void **state)
+{
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	diag_error(&d, "one");
+	diag_warn(&d, "two");
+	diag_clear(&d);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 0);
+	assert_null(d.entries);
+	assert_int_equal(diag_error(&d, "again"), 0);
+	assert_int_equal(d.count, 1);
+	diag_clear(&d);
+	diag_clear(&d); /* twice is fine */
+	diag_clear(NULL);
+}
+
+static void
+test_diag_move_appends_in_order_and_empties_src(void **state)
+{
+	struct diag d, e;
+
+	(void)state;
+	diag_init(&d);
+	diag_init(&e);
+	diag_error(&d, "one");
+	diag_warn(&e, "two");
+	diag_error(&e, "three");
+	assert_int_equal(diag_move(&d, &e), 0);
+	assert_int_equal(d.count, 3);
+	assert_int_equal(d.errors, 2);
+	assert_int_equal(d.warnings, 1);
+	assert_string_equal(d.entries[0].text, "one");
+	assert_string_equal(d.entries[1].text, "two");
+	assert_int_equal(d.entries[1].severity, DIAG_WARNING);
+	assert_string_equal(d.entries[2].text, "three");
+	assert_int_equal(e.count, 0);
+	assert_int_equal(e.errors, 0);
+	assert_int_equal(e.warnings, 0);
+	assert_null(e.entries);
+	/* The emptied list is usable again, and moving nothing is fine. */
+	assert_int_equal(diag_move(&d, &e), 0);
+	assert_int_equal(d.count, 3);
+	diag_warn(&e, "four");
+	assert_int_equal(diag_move(&d, &e), 0);
+	assert_int_equal(d.count, 4);
+	assert_int_equal(d.warnings, 2);
+	diag_clear(&d);
+	diag_clear(&e);
+}
+
+static void
+test_diag_move_into_empty_list(void **state)
+{
+	struct diag d, e;
+
+	(void)state;
+	diag_init(&d);
+	diag_init(&e);
+	diag_warn(&e, "only");
+	e.oom = true;
+	assert_int_equal(diag_move(&d, &e), 0);
+	assert_int_equal(d.count, 1);
+	assert_true(d.oom); /* a lost entry stays reported */
+	assert_false(e.oom);
+	diag_clear(&d);
+}
+
+static void
+test_diag_find_returns_first_match(void **state)
+{
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(diag_find(&d, "x"), -1);
+	diag_error(&d, "a");
+	diag_warn(&d, "b");
+	diag_error(&d, "b");
+	assert_int_equal(diag_find(&d, "a"), 0);
+	assert_int_equal(diag_find(&d, "b"), 1);
+	assert_int_equal(diag_find(&d, "B"), -1);
+	assert_int_equal(diag_find(&d, "a "), -1);
+	assert_int_equal(diag_find(&d, ""), -1);
+	diag_clear(&d);
+}
+
+/* log */
+
+struct captured {
+	int calls;
+	enum log_level lvl;
+	char line[256];
+};
 
 static void
 capture(enum log_level lvl, const char *subsys, const char *func,
     const char *msg, void *arg)
 {
-	(void)arg;
-	snprintf(logged, sizeof(logged), "%s %s %s: %s", log_level_name(lvl),
+	struct captured *c = arg;
+
+	c->calls++;
+	c->lvl = lvl;
+	snprintf(c->line, sizeof(c->line), "%s %s %s: %s", log_level_name(lvl),
 	    subsys, func, msg);
 }
 
-static void
-test_log_sink_and_level(void **state)
+static int
+log_teardown(void **state)
 {
 	(void)state;
-	log_set_sink(capture, NULL);
-	log_set_level(LOG_LVL_INFO);
-	log_info("config", "commit %d", 7);
-	assert_string_equal(logged,
-	    "INFO config test_log_sink_and_level: "
-	    "commit 7");
-	logged[0] = '\0';
-	log_debug("config", "hidden");
-	assert_string_equal(logged, "");
 	log_set_sink(NULL, NULL);
+	log_set_level(LOG_LVL_INFO);
+	return 0;
 }
 
 static void
-test_secbuf_copies_and_compares(void **state)
+test_log_sink_receives_formatted_line(void **state)
 {
-	struct secbuf *a = secbuf_from_str("secret-key"), *b, *c;
+	struct captured c = { 0 };
 
 	(void)state;
+	log_set_sink(capture, &c);
+	log_set_level(LOG_LVL_INFO);
+	log_info("config", "commit %d by %s", 7, "root");
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.lvl, LOG_LVL_INFO);
+	assert_string_equal(c.line,
+	    "INFO config test_log_sink_receives_formatted_line: "
+	    "commit 7 by root");
+	log_err("ike", "down");
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(c.lvl, LOG_LVL_ERR);
+	assert_string_equal(c.line,
+	    "ERR ike test_log_sink_receives_formatted_line: down");
+}
+
+static void
+test_log_level_filters_below_max(void **state)
+{
+	struct captured c = { 0 };
+
+	(void)state;
+	log_set_sink(capture, &c);
+	log_set_level(LOG_LVL_WARN);
+	log_info("config", "hidden");
+	log_debug("config", "hidden");
+	assert_int_equal(c.calls, 0);
+	log_warn("config", "shown");
+	log_err("config", "shown");
+	assert_int_equal(c.calls, 2);
+	log_set_level(LOG_LVL_DEBUG);
+	log_debug("config", "now shown");
+	assert_int_equal(c.calls, 3);
+	assert_int_equal(c.lvl, LOG_LVL_DEBUG);
+}
+
+static void
+test_log_long_message_is_cut_not_lost(void **state)
+{
+	struct captured c = { 0 };
+	char big[2000];
+
+	(void)state;
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_set_sink(capture, &c);
+	log_err("lib", "%s", big);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(strlen(c.line), sizeof(c.line) - 1);
+}
+
+static void
+test_log_level_name_covers_every_level(void **state)
+{
+	const enum log_level below_err = (enum log_level)(LOG_LVL_ERR - 1);
+
+	(void)state;
+	assert_string_equal(log_level_name(LOG_LVL_ERR), "ERR");
+	assert_string_equal(log_level_name(LOG_LVL_WARN), "WARN");
+	assert_string_equal(log_level_name(LOG_LVL_INFO), "INFO");
+	assert_string_equal(log_level_name(LOG_LVL_DEBUG), "DEBUG");
+	assert_string_equal(log_level_name((enum log_level)42), "?");
+	assert_string_equal(log_level_name(below_err), "?");
+}
+
+/* secbuf */
+
+static void
+test_secbuf_new_is_zeroed_and_terminated(void **state)
+{
+	struct secbuf *b = secbuf_new(32), *e = secbuf_new(0);
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(b->len, 32);
+	for (size_t i = 0; i <= b->len; i++)
+		assert_int_equal(b->data[i], 0);
+	assert_non_null(e);
+	assert_int_equal(e->len, 0);
+	assert_int_equal(e->data[0], 0);
+	assert_null(secbuf_new(SIZE_MAX)); /* size overflow, not a crash */
+	secbuf_free(b);
+	secbuf_free(e);
+}
+
+static void
+test_secbuf_from_str_is_nul_terminated(void **state)
+{
+	struct secbuf *a = secbuf_from_str("secret-key");
+
+	(void)state;
+	assert_non_null(a);
 	assert_int_equal(a->len, 10);
+	assert_memory_equal(a->data, "secret-key", 10);
 	assert_int_equal(a->data[10], '\0');
-	b = secbuf_dup(a);
-	c = secbuf_from("secret-kez", 10);
+	assert_string_equal((const char *)a->data, "secret-key");
+	assert_null(secbuf_from_str(NULL));
+	secbuf_free(a);
+}
+
+static void
+test_secbuf_from_copies_binary(void **state)
+{
+	static const uint8_t key[] = { 0x00, 0xff, 0x00, 0x7f };
+	uint8_t src[sizeof(key)];
+	struct secbuf *b;
+
+	(void)state;
+	memcpy(src, key, sizeof(src));
+	b = secbuf_from(src, sizeof(src));
+	memset(src, 0xaa, sizeof(src)); /* a copy, not a reference */
+	assert_non_null(b);
+	assert_int_equal(b->len, sizeof(key));
+	assert_memory_equal(b->data, key, sizeof(key));
+	assert_int_equal(b->data[sizeof(key)], 0);
+	secbuf_free(b);
+}
+
+static void
+test_secbuf_dup_is_equal_and_separate(void **state)
+{
+	struct secbuf *a = secbuf_from_str("psk"), *b = secbuf_dup(a);
+
+	(void)state;
+	assert_non_null(b);
+	assert_ptr_not_equal(a, b);
 	assert_true(secbuf_equal(a, b));
-	assert_false(secbuf_equal(a, c));
-	assert_false(secbuf_equal(a, NULL));
-	assert_true(secbuf_equal(NULL, NULL));
+	b->data[0] = 'P';
+	assert_false(secbuf_equal(a, b));
 	assert_null(secbuf_dup(NULL));
 	secbuf_free(a);
 	secbuf_free(b);
-	secbuf_free(c);
+}
+
+static void
+test_secbuf_equal_compares_length_and_bytes(void **state)
+{
+	struct secbuf *a = secbuf_from_str("secret-key");
+	struct secbuf *same = secbuf_from("secret-key", 10);
+	struct secbuf *last = secbuf_from("secret-kez", 10);
+	struct secbuf *prefix = secbuf_from("secret-ke", 9);
+	struct secbuf *empty = secbuf_new(0), *empty2 = secbuf_from_str("");
+
+	(void)state;
+	assert_true(secbuf_equal(a, same));
+	assert_false(secbuf_equal(a, last));
+	assert_false(secbuf_equal(a, prefix));
+	assert_false(secbuf_equal(prefix, a));
+	assert_true(secbuf_equal(empty, empty2));
+	assert_false(secbuf_equal(empty, a));
+	assert_false(secbuf_equal(a, NULL));
+	assert_false(secbuf_equal(NULL, a));
+	assert_true(secbuf_equal(NULL, NULL));
+	secbuf_free(a);
+	secbuf_free(same);
+	secbuf_free(last);
+	secbuf_free(prefix);
+	secbuf_free(empty);
+	secbuf_free(empty2);
 	secbuf_free(NULL);
 }
 
+/* addr4 */
+
 static void
-test_addr4_parse_strict(void **state)
+test_addr4_parse_accepts_dotted_quads(void **state)
 {
-	static const char *const bad[] = { "", "1.2.3", "1.2.3.4.5",
-		"256.1.1.1", "01.2.3.4", "1.2.3.4 ", " 1.2.3.4", "1..2.3",
-		"1.2.3.-4", "a.b.c.d", "1.2.3.1234", "1.2.3.4/24" };
-	uint32_t a;
+	static const struct {
+		const char *in;
+		uint32_t want;
+	} ok[] = {
+		{ "192.0.2.1", 0xc0000201u },
+		{ "0.0.0.0", 0 },
+		{ "255.255.255.255", 0xffffffffu },
+		{ "10.0.0.1", 0x0a000001u },
+		{ "1.2.3.4", 0x01020304u },
+		{ "100.64.0.10", 0x6440000au },
+	};
 	char buf[ADDR4_STRLEN];
 
 	(void)state;
-	assert_int_equal(addr4_parse("192.0.2.1", &a), 0);
-	assert_int_equal(a, 0xc0000201u);
-	assert_int_equal(addr4_parse("0.0.0.0", &a), 0);
-	assert_int_equal(addr4_parse("255.255.255.255", &a), 0);
-	addr4_format(0xc0000201u, buf, sizeof(buf));
-	assert_string_equal(buf, "192.0.2.1");
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (addr4_parse(bad[i], &a) == 0)
-			fail_msg("accepted \"%s\"", bad[i]);
+	for (size_t i = 0; i < NELEM(ok); i++) {
+		uint32_t a = 0;
+
+		if (addr4_parse(ok[i].in, &a) != 0)
+			fail_msg("rejected \"%s\"", ok[i].in);
+		assert_int_equal(a, ok[i].want);
+		/* Strict means it prints back exactly as typed. */
+		addr4_format(a, buf, sizeof(buf));
+		assert_string_equal(buf, ok[i].in);
+	}
 }
 
 static void
-test_prefix4_parse_and_relations(void **state)
+test_addr4_parse_rejects_sloppy_input(void **state)
 {
-	struct prefix4 p, q, r;
-	uint32_t a;
-	uint8_t len;
+	static const char *const bad[] = {
+		"",
+		"1",
+		"1.2.3",
+		"1.2.3.4.5",
+		"256.1.1.1",
+		"1.2.3.256",
+		"1.2.3.999",
+		"01.2.3.4",
+		"1.2.3.04",
+		"1.2.3.00",
+		"00.0.0.0",
+		"1.2.3.4 ",
+		" 1.2.3.4",
+		"1. 2.3.4",
+		"1..2.3",
+		"1.2.3.",
+		".1.2.3",
+		"1.2.3.-4",
+		"+1.2.3.4",
+		"a.b.c.d",
+		"1.2.3.1234",
+		"1.2.3.4/24",
+		"0x1.2.3.4",
+		"1.2.3.4\n",
+		"\xef\xbc\x91.2.3.4" /* fullwidth 1 */,
+		"4294967295",
+		"1.2.3.4.",
+	};
+	uint32_t a = 0x5a5a5a5au;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(bad); i++)
+		if (addr4_parse(bad[i], &a) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	assert_int_equal(a, 0x5a5a5a5au); /* untouched on failure */
+	assert_int_equal(addr4_parse(NULL, &a), -EINVAL);
+}
+
+static void
+test_addr4_format_truncates_to_buffer(void **state)
+{
+	char small[8];
+
+	(void)state;
+	memset(small, 'z', sizeof(small));
+	addr4_format(0xffffffffu, small, sizeof(small));
+	assert_string_equal(small, "255.255");
+}
+
+/* prefix4 */
+
+static void
+test_prefix4_parse_accepts_networks(void **state)
+{
+	static const struct {
+		const char *in;
+		uint32_t addr;
+		uint8_t len;
+	} ok[] = {
+		{ "10.20.0.0/16", 0x0a140000u, 16 },
+		{ "0.0.0.0/0", 0, 0 },
+		{ "192.0.2.1/32", 0xc0000201u, 32 },
+		{ "192.0.2.0/24", 0xc0000200u, 24 },
+		{ "10.0.0.0/8", 0x0a000000u, 8 },
+		{ "128.0.0.0/1", 0x80000000u, 1 },
+		{ "192.0.2.128/25", 0xc0000280u, 25 },
+	};
 	char buf[PREFIX4_STRLEN];
 
 	(void)state;
-	assert_int_equal(prefix4_parse("10.20.0.0/16", &p), 0);
-	assert_int_equal(p.addr, 0x0a140000u);
-	assert_int_equal(p.len, 16);
-	assert_int_equal(prefix4_parse("10.20.5.0/16", &q), -EINVAL);
-	assert_int_equal(prefix4_parse("10.20.0.0/33", &q), -EINVAL);
-	assert_int_equal(prefix4_parse("10.20.0.0/016", &q), -EINVAL);
-	assert_int_equal(prefix4_parse("10.20.0.0", &q), -EINVAL);
-	assert_int_equal(prefix4_parse("0.0.0.0/0", &q), 0);
-	assert_int_equal(ifaddr4_parse("203.0.113.2/24", &a, &len), 0);
-	assert_int_equal(a, 0xcb007102u);
-	assert_int_equal(len, 24);
-	prefix4_format(&p, buf, sizeof(buf));
-	assert_string_equal(buf, "10.20.0.0/16");
-	assert_int_equal(prefix4_last(&p), 0x0a14ffffu);
-	assert_int_equal(prefix4_mask(0), 0);
-	assert_int_equal(prefix4_mask(32), 0xffffffffu);
-	assert_int_equal(prefix4_parse("10.20.5.0/24", &r), 0);
-	assert_true(prefix4_overlap(&p, &r));
-	assert_true(prefix4_overlap(&r, &p));
-	assert_true(prefix4_overlap(&q, &r)); /* 0/0 covers everything */
-	assert_int_equal(prefix4_parse("10.21.0.0/16", &r), 0);
-	assert_false(prefix4_overlap(&p, &r));
-	assert_true(prefix4_contains(&p, 0x0a140101u));
-	assert_false(prefix4_contains(&p, 0x0a150101u));
-	assert_true(prefix4_cmp(&p, &r) < 0);
-	assert_int_equal(prefix4_cmp(&p, &p), 0);
+	for (size_t i = 0; i < NELEM(ok); i++) {
+		struct prefix4 p = { 0 };
+
+		if (prefix4_parse(ok[i].in, &p) != 0)
+			fail_msg("rejected \"%s\"", ok[i].in);
+		assert_int_equal(p.addr, ok[i].addr);
+		assert_int_equal(p.len, ok[i].len);
+		prefix4_format(&p, buf, sizeof(buf));
+		assert_string_equal(buf, ok[i].in);
+	}
 }
 
 static void
-test_hostname_and_fqdn(void **state)
+test_prefix4_parse_rejects_host_bits_and_bad_lengths(void **state)
+{
+	static const char *const bad[] = {
+		"10.20.5.0/16",
+		"192.0.2.1/24",
+		"0.0.0.1/0",
+		"10.20.0.0/33",
+		"10.20.0.0/016",
+		"10.20.0.0/00",
+		"10.0.0.0/100",
+		"10.20.0.0",
+		"10.20.0.0/",
+		"/16",
+		"10.20.0.0/-1",
+		"10.20.0.0/ 16",
+		"10.20.0.0 /16",
+		"10.20.0.0/16 ",
+		"10.20.0.0/16/16",
+		"10.20.0/16",
+		"010.20.0.0/16",
+		"10.20.0.0/1x",
+		"",
+		"255.255.255.255/33",
+		"10.20.0.0/4294967312",
+	};
+	struct prefix4 p = { .addr = 0x5a5a5a5au, .len = 7 };
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(bad); i++)
+		if (prefix4_parse(bad[i], &p) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	assert_int_equal(p.addr, 0x5a5a5a5au);
+	assert_int_equal(p.len, 7);
+	assert_int_equal(prefix4_parse(NULL, &p), -EINVAL);
+}
+
+static void
+test_ifaddr4_parse_keeps_host_bits(void **state)
+{
+	static const char *const bad[] = {
+		"203.0.113.2",
+		"203.0.113.2/33",
+		"203.0.113.2/024",
+		"203.0.113.02/24",
+		"203.0.113.2/",
+		"203.0.113.2/24 ",
+		"",
+	};
+	uint32_t a = 0;
+	uint8_t len = 0;
+
+	(void)state;
+	assert_int_equal(ifaddr4_parse("203.0.113.2/24", &a, &len), 0);
+	assert_int_equal(a, 0xcb007102u);
+	assert_int_equal(len, 24);
+	assert_int_equal(ifaddr4_parse("10.0.0.0/8", &a, &len), 0);
+	assert_int_equal(a, 0x0a000000u);
+	assert_int_equal(len, 8);
+	assert_int_equal(ifaddr4_parse("192.0.2.1/32", &a, &len), 0);
+	assert_int_equal(len, 32);
+	assert_int_equal(ifaddr4_parse("192.0.2.1/0", &a, &len), 0);
+	assert_int_equal(a, 0xc0000201u);
+	assert_int_equal(len, 0);
+	for (size_t i = 0; i < NELEM(bad); i++)
+		if (ifaddr4_parse(bad[i], &a, &len) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	assert_int_equal(ifaddr4_parse(NULL, &a, &len), -EINVAL);
+}
+
+static void
+test_prefix4_format_fits_longest(void **state)
+{
+	struct prefix4 p = { .addr = 0xffffffffu, .len = 32 };
+	char buf[PREFIX4_STRLEN];
+
+	(void)state;
+	prefix4_format(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "255.255.255.255/32");
+	assert_int_equal(strlen(buf) + 1, PREFIX4_STRLEN);
+}
+
+static void
+test_prefix4_mask_every_length(void **state)
 {
 	(void)state;
-	assert_true(hostname_label_valid("fw1"));
-	assert_true(hostname_label_valid("a-b"));
-	assert_false(hostname_label_valid("-ab"));
-	assert_false(hostname_label_valid("ab-"));
-	assert_false(hostname_label_valid("a_b"));
-	assert_false(hostname_label_valid(""));
-	assert_false(hostname_label_valid(
-	    "a234567890123456789012345678901234567890123456789012345678901234"));
-	assert_true(fqdn_valid("vpn.example.net"));
-	assert_true(fqdn_valid("a.b"));
-	assert_false(fqdn_valid("localhost")); /* no dot */
-	assert_false(fqdn_valid("300.1.1.1")); /* all numeric */
-	assert_false(fqdn_valid("a..b"));
-	assert_false(fqdn_valid("a.b."));
-	assert_false(fqdn_valid("a.-b.c"));
+	assert_int_equal(prefix4_mask(0), 0);
+	assert_int_equal(prefix4_mask(1), 0x80000000u);
+	assert_int_equal(prefix4_mask(8), 0xff000000u);
+	assert_int_equal(prefix4_mask(24), 0xffffff00u);
+	assert_int_equal(prefix4_mask(31), 0xfffffffeu);
+	assert_int_equal(prefix4_mask(32), 0xffffffffu);
+	for (unsigned len = 0; len <= 32; len++) {
+		/* len ones from the top, then zeros */
+		uint32_t want = (uint32_t)(0xffffffff00000000ull >> len);
+
+		assert_int_equal(prefix4_mask((uint8_t)len), want);
+	}
+}
+
+static void
+test_prefix4_last_covers_the_block(void **state)
+{
+	static const struct {
+		struct prefix4 p;
+		uint32_t last;
+	} cases[] = {
+		{ { 0x0a140000u, 16 }, 0x0a14ffffu },
+		{ { 0, 0 }, 0xffffffffu },
+		{ { 0xc0000201u, 32 }, 0xc0000201u },
+		{ { 0xc0000280u, 25 }, 0xc00002ffu },
+		{ { 0x80000000u, 1 }, 0xffffffffu },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++)
+		assert_int_equal(prefix4_last(&cases[i].p), cases[i].last);
+}
+
+static void
+test_prefix4_overlap_table(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		bool overlap;
+	} cases[] = {
+		{ "10.20.0.0/16", "10.20.5.0/24", true },  /* b inside a */
+		{ "10.20.0.0/16", "10.20.0.0/16", true },  /* equal */
+		{ "0.0.0.0/0", "192.0.2.0/24", true },	   /* default route */
+		{ "10.20.0.0/16", "10.21.0.0/16", false }, /* neighbours */
+		{ "10.0.0.0/25", "10.0.0.128/25", false }, /* halves */
+		{ "10.0.0.0/24", "10.0.0.255/32", true },  /* last address */
+		{ "10.0.0.0/24", "10.0.1.0/32", false },   /* one past */
+		{ "192.0.2.1/32", "192.0.2.1/32", true },
+		{ "192.0.2.1/32", "192.0.2.2/32", false },
+		{ "128.0.0.0/1", "0.0.0.0/1", false },
+		{ "255.255.255.0/24", "255.255.255.255/32", true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct prefix4 a, b;
+
+		assert_int_equal(prefix4_parse(cases[i].a, &a), 0);
+		assert_int_equal(prefix4_parse(cases[i].b, &b), 0);
+		if (prefix4_overlap(&a, &b) != cases[i].overlap ||
+		    prefix4_overlap(&b, &a) != cases[i].overlap)
+			fail_msg("%s and %s: expected %s", cases[i].a,
+			    cases[i].b, cases[i].overlap ? "overlap" : "apart");
+	}
+}
+
+static void
+test_prefix4_contains_table(void **state)
+{
+	static const struct {
+		const char *prefix, *addr;
+		bool in;
+	} cases[] = {
+		{ "10.20.0.0/16", "10.20.0.0", true },
+		{ "10.20.0.0/16", "10.20.255.255", true },
+		{ "10.20.0.0/16", "10.21.0.0", false },
+		{ "10.20.0.0/16", "10.19.255.255", false },
+		{ "0.0.0.0/0", "255.255.255.255", true },
+		{ "192.0.2.1/32", "192.0.2.1", true },
+		{ "192.0.2.1/32", "192.0.2.0", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct prefix4 p;
+		uint32_t a;
+
+		assert_int_equal(prefix4_parse(cases[i].prefix, &p), 0);
+		assert_int_equal(addr4_parse(cases[i].addr, &a), 0);
+		if (prefix4_contains(&p, a) != cases[i].in)
+			fail_msg("%s in %s: expected %s", cases[i].addr,
+			    cases[i].prefix, cases[i].in ? "yes" : "no");
+	}
+}
+
+static int
+cmp_qsort(const void *a, const void *b)
+{
+	return prefix4_cmp(a, b);
+}
+
+static void
+test_prefix4_cmp_orders_by_addr_then_len(void **state)
+{
+	static const char *const in[] = {
+		"192.0.2.0/24",
+		"10.0.0.0/16",
+		"10.0.0.0/8",
+		"0.0.0.0/0",
+		"10.0.0.0/24",
+		"255.255.255.255/32",
+		"10.1.0.0/16",
+	};
+	static const char *const want[] = {
+		"0.0.0.0/0",
+		"10.0.0.0/8",
+		"10.0.0.0/16",
+		"10.0.0.0/24",
+		"10.1.0.0/16",
+		"192.0.2.0/24",
+		"255.255.255.255/32",
+	};
+	struct prefix4 p[NELEM(in)], a, b;
+	char buf[PREFIX4_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(in); i++)
+		assert_int_equal(prefix4_parse(in[i], &p[i]), 0);
+	qsort(p, NELEM(p), sizeof(p[0]), cmp_qsort);
+	for (size_t i = 0; i < NELEM(want); i++) {
+		prefix4_format(&p[i], buf, sizeof(buf));
+		assert_string_equal(buf, want[i]);
+	}
+	a = (struct prefix4){ .addr = 0x0a000000u, .len = 8 };
+	b = (struct prefix4){ .addr = 0x0a000000u, .len = 8 };
+	assert_int_equal(prefix4_cmp(&a, &b), 0);
+	b.len = 9;
+	assert_int_equal(prefix4_cmp(&a, &b), -1);
+	assert_int_equal(prefix4_cmp(&b, &a), 1);
+	/* Unsigned order: 128.0.0.0 sorts after 127.255.255.255. */
+	a = (struct prefix4){ .addr = 0x80000000u, .len = 32 };
+	b = (struct prefix4){ .addr = 0x7fffffffu, .len = 32 };
+	assert_int_equal(prefix4_cmp(&a, &b), 1);
+}
+
+/* host names */
+
+static void
+test_hostname_label_valid_table(void **state)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+	} cases[] = {
+		{ "fw1", true },
+		{ "a", true },
+		{ "1", true },
+		{ "a-b", true },
+		{ "FW-Site-2", true },
+		{ "a--b", true },
+		{ "-ab", false },
+		{ "ab-", false },
+		{ "-", false },
+		{ "a_b", false },
+		{ "a.b", false },
+		{ "a b", false },
+		{ "", false },
+		{ "fw\xc3\xa9", false },
+		{ "a23456789012345678901234567890123456789012345678901234567890123",
+		    true },
+		{ "a234567890123456789012345678901234567890123456789012345678901234",
+		    false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++)
+		if (hostname_label_valid(cases[i].in) != cases[i].ok)
+			fail_msg("\"%s\": expected %s", cases[i].in,
+			    cases[i].ok ? "valid" : "invalid");
+	assert_false(hostname_label_valid(NULL));
+}
+
+static void
+test_fqdn_valid_table(void **state)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+	} cases[] = {
+		{ "vpn.example.net", true },
+		{ "a.b", true },
+		{ "vpn-1.eu-west.example.com", true },
+		{ "1.example.com", true },
+		{ "10.0.0.1x", true }, /* the last label is not all digits */
+		{ "vpn.example.123", false }, /* RFC 3696: no numeric TLD */
+		{ "300.1.1.x1", true },
+		{ "localhost", false }, /* no dot */
+		{ "300.1.1.1", false }, /* all numeric: a mistyped address */
+		{ "1.2.3.4", false },
+		{ "1.2", false },
+		{ "a..b", false },
+		{ "a.b.", false },
+		{ ".a.b", false },
+		{ ".", false },
+		{ "", false },
+		{ "a.-b.c", false },
+		{ "a.b-.c", false },
+		{ "a_b.example", false },
+		{ "a b.example", false },
+		{ "vpn.example.net:500", false },
+	};
+	char name[300];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++)
+		if (fqdn_valid(cases[i].in) != cases[i].ok)
+			fail_msg("\"%s\": expected %s", cases[i].in,
+			    cases[i].ok ? "valid" : "invalid");
+	assert_false(fqdn_valid(NULL));
+
+	/* 253 characters is the limit: 63 x 4 labels minus one is 255. */
+	memset(name, 'a', sizeof(name));
+	for (size_t i = 63; i < sizeof(name); i += 64)
+		name[i] = '.';
+	name[253] = '\0';
+	assert_int_equal(name[252], 'a');
+	assert_true(fqdn_valid(name));
+	name[253] = 'a';
+	name[254] = '\0';
+	assert_false(fqdn_valid(name));
+	/* A 64-character label is too long even in a short name. */
+	memset(name, 'b', 64);
+	memcpy(name + 64, ".net", sizeof(".net"));
+	assert_false(fqdn_valid(name));
+	assert_true(fqdn_valid(name + 1));
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_diag_counts_and_order),
-	cmocka_unit_test(test_diag_long_message_kept_whole),
-	cmocka_unit_test(test_log_sink_and_level),
-	cmocka_unit_test(test_secbuf_copies_and_compares),
-	cmocka_unit_test(test_addr4_parse_strict),
-	cmocka_unit_test(test_prefix4_parse_and_relations),
-	cmocka_unit_test(test_hostname_and_fqdn),
+	cmocka_unit_test(test_diag_add_formats_and_counts),
+	cmocka_unit_test(test_diag_add_grows_past_initial_capacity),
+	cmocka_unit_test(test_diag_add_keeps_long_message_whole),
+	cmocka_unit_test(test_diag_add_null_list_is_ignored),
+	cmocka_unit_test(test_diag_clear_resets_and_is_reusable),
+	cmocka_unit_test(test_diag_move_appends_in_order_and_empties_src),
+	cmocka_unit_test(test_diag_move_into_empty_list),
+	cmocka_unit_test(test_diag_find_returns_first_match),
+	cmocka_unit_test_teardown(test_log_sink_receives_formatted_line,
+	    log_teardown),
+	cmocka_unit_test_teardown(test_log_level_filters_below_max,
+	    log_teardown),
+	cmocka_unit_test_teardown(test_log_long_message_is_cut_not_lost,
+	    log_teardown),
+	cmocka_unit_test(test_log_level_name_covers_every_level),
+	cmocka_unit_test(test_secbuf_new_is_zeroed_and_terminated),
+	cmocka_unit_test(test_secbuf_from_str_is_nul_terminated),
+	cmocka_unit_test(test_secbuf_from_copies_binary),
+	cmocka_unit_test(test_secbuf_dup_is_equal_and_separate),
+	cmocka_unit_test(test_secbuf_equal_compares_length_and_bytes),
+	cmocka_unit_test(test_addr4_parse_accepts_dotted_quads),
+	cmocka_unit_test(test_addr4_parse_rejects_sloppy_input),
+	cmocka_unit_test(test_addr4_format_truncates_to_buffer),
+	cmocka_unit_test(test_prefix4_parse_accepts_networks),
+	cmocka_unit_test(test_prefix4_parse_rejects_host_bits_and_bad_lengths),
+	cmocka_unit_test(test_ifaddr4_parse_keeps_host_bits),
+	cmocka_unit_test(test_prefix4_format_fits_longest),
+	cmocka_unit_test(test_prefix4_mask_every_length),
+	cmocka_unit_test(test_prefix4_last_covers_the_block),
+	cmocka_unit_test(test_prefix4_overlap_table),
+	cmocka_unit_test(test_prefix4_contains_table),
+	cmocka_unit_test(test_prefix4_cmp_orders_by_addr_then_len),
+	cmocka_unit_test(test_hostname_label_valid_table),
+	cmocka_unit_test(test_fqdn_valid_table),
 };
 
 TUNSH_TEST_MAIN(tests)

@@ -798,8 +798,8 @@ test_validate_aws_psk_rules(void **state)
 				  "0: choose another key";
 	static const char *const bad[] = {
 		/* 65 characters */
-		"A234567890123456789012345678901234567890123456789012345678901234"
-		"5",
+		("A23456789012345678901234567890123456789012345678901234567890123"
+		 "45"),
 		"has-a-hyphen_in_it_and_long",
 		"has a space_and_is_long_enough",
 		"0starts_with_zero_and_is_long",
