@@ -177,8 +177,7 @@ struct config_vlan {
 };
 
 struct config {
-	uint64_t
-	    version; /* of running; for a candidate, the one it came from */
+	uint64_t version; /* of running; for a candidate, the one it came from */
 	char hostname[CONFIG_HOSTNAME_MAX + 1];
 	struct config_interface *ifaces; /* sorted by name */
 	size_t n_ifaces;
@@ -197,6 +196,7 @@ struct config {
 	char (*touched)[CONFIG_TUNNEL_NAME_MAX + 1];
 	size_t n_touched, cap_touched;
 	bool system_changed;
+	bool tracking; /* set in copies: a fresh or loaded config is no edit */
 };
 
 /* model.c */

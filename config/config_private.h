@@ -19,13 +19,12 @@ int config_touch(struct config *c, const char *name);
 uint32_t tunnel_diff_fields(const struct config *ca,
     const struct config_tunnel *a, const struct config *cb,
     const struct config_tunnel *b);
-/* Loads a history file: the configuration and its commit record. */
+/* Loads a file that may hold a commit record (a history .info file). */
 struct config *config_load_history(const char *path,
     struct config_commit_info *info, struct diag *d);
 struct config *config_load_string_info(const char *text, const char *name,
     struct config_commit_info *info, struct diag *d);
-int config_write_history(const struct config *c,
-    const struct config_commit_info *info, FILE *f);
+int config_write_record(const struct config_commit_info *info, FILE *f);
 
 /* Writes through write_fn into a temporary file, fsync, rename, fsync of
  * the directory; mode 0600. */

@@ -436,8 +436,8 @@ set_list(struct config_tunnel *t, const struct config_field_info *fi,
 		if (!(t->set & (1u << fi->id)))
 			*n = 0;
 		for (size_t i = 0; i < *n; i++)
-			if (strcmp(ike ? t->ike_proposals[i]
-				       : t->esp_proposals[i],
+			if (strcmp(ike ? t->ike_proposals[i] :
+					 t->esp_proposals[i],
 				v) == 0)
 				return 0;
 		if (*n == CONFIG_PROPOSALS_MAX)
@@ -544,10 +544,10 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 	case CFK_HOST:
 	case CFK_ID:
 		return set_host(fi,
-		    fi->id == CF_LOCAL_ADDRESS	      ? t->local_address
-			: fi->id == CF_REMOTE_ADDRESS ? t->remote_address
-			: fi->id == CF_LOCAL_ID	      ? t->local_id
-						      : t->remote_id,
+		    fi->id == CF_LOCAL_ADDRESS	    ? t->local_address :
+			fi->id == CF_REMOTE_ADDRESS ? t->remote_address :
+			fi->id == CF_LOCAL_ID	    ? t->local_id :
+						      t->remote_id,
 		    CONFIG_HOST_MAX + 1, v, who, d);
 	case CFK_IFNAME:
 		if (!ifname_valid(v)) {
@@ -702,12 +702,12 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 				}
 		break;
 	default: {
-		char(*list)[CONFIG_PROPOSAL_LEN] = fi->id == CF_IKE_PROPOSAL
-		    ? t->ike_proposals
-		    : t->esp_proposals;
+		char(*list)[CONFIG_PROPOSAL_LEN] = fi->id == CF_IKE_PROPOSAL ?
+		    t->ike_proposals :
+		    t->esp_proposals;
 
-		n = fi->id == CF_IKE_PROPOSAL ? &t->n_ike_proposals
-					      : &t->n_esp_proposals;
+		n = fi->id == CF_IKE_PROPOSAL ? &t->n_ike_proposals :
+						&t->n_esp_proposals;
 		if (t->set & (1u << fi->id))
 			for (i = 0; i < *n; i++)
 				if (strcmp(list[i], v) == 0) {
@@ -809,11 +809,11 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		return format_list(t, f, i, buf, len);
 	case CFK_FLAG:
 	case CFK_YESNO:
-		b = f == CF_ENABLE	       ? t->enable
-		    : f == CF_INITIATOR	       ? t->initiator
-		    : f == CF_CLIENT_VPN_BOUND ? t->client_vpn_bound
-		    : f == CF_REKEY	       ? t->rekey
-					       : t->reauth;
+		b = f == CF_ENABLE	     ? t->enable :
+		    f == CF_INITIATOR	     ? t->initiator :
+		    f == CF_CLIENT_VPN_BOUND ? t->client_vpn_bound :
+		    f == CF_REKEY	     ? t->rekey :
+					       t->reauth;
 		snprintf(buf, len, "%s", b ? "yes" : "no");
 		return 1;
 	case CFK_TEXT:
@@ -822,10 +822,10 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 	case CFK_HOST:
 	case CFK_ID:
 		snprintf(buf, len, "%s",
-		    f == CF_LOCAL_ADDRESS	 ? t->local_address
-			: f == CF_REMOTE_ADDRESS ? t->remote_address
-			: f == CF_LOCAL_ID	 ? t->local_id
-						 : t->remote_id);
+		    f == CF_LOCAL_ADDRESS      ? t->local_address :
+			f == CF_REMOTE_ADDRESS ? t->remote_address :
+			f == CF_LOCAL_ID       ? t->local_id :
+						 t->remote_id);
 		return buf[0] != '\0';
 	case CFK_IFNAME:
 		snprintf(buf, len, "%s", t->wan_port);
@@ -838,17 +838,17 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		return 1;
 	case CFK_ENUM:
 		snprintf(buf, len, "%s",
-		    f == CF_PARTNER_TYPE ? config_partner_name(t->partner)
-			: f == CF_TUNNEL_TYPE
-			? config_tunnel_type_name(t->type)
-			: config_dpd_action_name(t->dpd_action));
+		    f == CF_PARTNER_TYPE    ? config_partner_name(t->partner) :
+			f == CF_TUNNEL_TYPE ? config_tunnel_type_name(t->type) :
+					      config_dpd_action_name(
+						  t->dpd_action));
 		return 1;
 	case CFK_SECONDS:
 		snprintf(buf, len, "%u",
-		    f == CF_IKE_LIFETIME	 ? t->ike_lifetime
-			: f == CF_CHILD_LIFETIME ? t->child_lifetime
-			: f == CF_DPD_TIMEOUT	 ? t->dpd_timeout
-						 : t->dpd_delay);
+		    f == CF_IKE_LIFETIME       ? t->ike_lifetime :
+			f == CF_CHILD_LIFETIME ? t->child_lifetime :
+			f == CF_DPD_TIMEOUT    ? t->dpd_timeout :
+						 t->dpd_delay);
 		return 1;
 	case CFK_IFADDR:
 		if (t->inside_len == 0)

@@ -394,8 +394,8 @@ load(config_t *lc, int read_ok, const char *name,
 		diag_error(d, "%s:%d: %s",
 		    config_error_file(lc) ? config_error_file(lc) : name,
 		    config_error_line(lc),
-		    config_error_text(lc) ? config_error_text(lc)
-					  : "cannot read the file");
+		    config_error_text(lc) ? config_error_text(lc) :
+					    "cannot read the file");
 		return NULL;
 	}
 	if ((l.c = config_new()) == NULL) {
@@ -448,6 +448,27 @@ config_load_string(const char *text, const char *name, struct diag *d)
 	return config_load_string_info(text, name, NULL, d);
 }
 
+/*
+ * libconfig's @include reads any file the text names (and libconfig 1.5
+ * has no way to turn it off): a tunsh configuration is one file.
+ */
+static int
+refuse_include(const char *text, const char *name, struct diag *d)
+{
+	const char *at = strcasestr(text, "@include");
+	unsigned line = 1;
+
+	if (at == NULL)
+		return 0;
+	for (const char *p = text; p < at; p++)
+		line += *p == '\n';
+	diag_error(d,
+	    "%s:%u: @include is not allowed: a tunsh configuration "
+	    "is one file",
+	    name, line);
+	return -EINVAL;
+}
+
 struct config *
 config_load_string_info(const char *text, const char *name,
     struct config_commit_info *info, struct diag *d)
@@ -455,26 +476,51 @@ config_load_string_info(const char *text, const char *name,
 	struct config *c;
 	config_t lc;
 
+	if (refuse_include(text, name, d) < 0)
+		return NULL;
 	config_init(&lc);
 	c = load(&lc, config_read_string(&lc, text), name, info, d);
 	config_destroy(&lc);
 	return c;
 }
 
+#define FILE_MAX (64u << 20)
+
 static struct config *
 load_path(const char *path, struct config_commit_info *info, struct diag *d)
 {
-	struct config *c;
-	config_t lc;
+	struct config *c = NULL;
+	struct stat st;
+	char *text;
+	size_t n;
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		diag_error(d, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	config_init(&lc);
-	c = load(&lc, config_read(&lc, f), path, info, d);
-	config_destroy(&lc);
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > FILE_MAX) {
+		diag_error(d, "%s: not a regular file of at most 64 MiB", path);
+		fclose(f);
+		return NULL;
+	}
+	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
+		diag_error(d, "%s: out of memory", path);
+		fclose(f);
+		return NULL;
+	}
+	n = fread(text, 1, (size_t)st.st_size, f);
+	text[n] = '\0';
+	if (ferror(f) || memchr(text, '\0', n) != NULL)
+		diag_error(d, "%s: %s", path,
+		    ferror(f) ? strerror(errno) :
+				"holds a NUL byte: not a text file");
+	else
+		c = config_load_string_info(text, path, info, d);
+	/* The text holds pre-shared keys. */
+	explicit_bzero(text, n);
+	free(text);
 	fclose(f);
 	return c;
 }
@@ -626,12 +672,12 @@ config_file_write(const struct config *c, FILE *f)
 }
 
 int
-config_write_history(const struct config *c,
-    const struct config_commit_info *info, FILE *f)
+config_write_record(const struct config_commit_info *info, FILE *f)
 {
 	fprintf(f,
-	    "# tunsh commit %llu\ncommit = {\n  version = %llu;\n"
-	    "  time = %lldL;\n",
+	    "# tunsh commit %llu: the record of history file %010llu.conf\n"
+	    "commit = {\n  version = %llu;\n  time = %lldL;\n",
+	    (unsigned long long)info->version,
 	    (unsigned long long)info->version,
 	    (unsigned long long)info->version, (long long)info->time);
 	put_kv(f, "  ", "user", info->user);
@@ -639,7 +685,6 @@ config_write_history(const struct config *c,
 	put_kv(f, "  ", "comment", info->comment);
 	put_kv(f, "  ", "summary", info->summary);
 	fputs("};\n", f);
-	write_body(c, f);
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -111,10 +111,10 @@ index_tunnel_nets(const struct config_tunnel *t, struct index_net *out)
 			out[n++] = (struct index_net){ t->remote_nets[i], t,
 				INDEX_REMOTE };
 	else if (t->inside_len != 0)
-		out[n++] =
-		    (struct index_net){ { t->inside_addr & prefix4_mask(30),
-					    30 },
-			    t, INDEX_INSIDE };
+		out[n++] = (struct index_net){
+			{ t->inside_addr & prefix4_mask(30), 30 }, t,
+			INDEX_INSIDE
+		};
 	return n;
 }
 

@@ -148,9 +148,9 @@ plan_tunnel(struct config_plan *p, size_t *cap, const struct config_tunnel *o,
 static const char *
 step_name(const struct config_plan_step *s)
 {
-	return s->kind == CONFIG_STEP_SYSTEM ? ""
-	    : s->new_tunnel		     ? s->new_tunnel->name
-					     : s->old_tunnel->name;
+	return s->kind == CONFIG_STEP_SYSTEM ? "" :
+	    s->new_tunnel		     ? s->new_tunnel->name :
+					       s->old_tunnel->name;
 }
 
 static int
@@ -174,8 +174,8 @@ int
 config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
     struct config_plan *p)
 {
-	bool fast =
-	    new_cfg->version == old_cfg->version && !new_cfg->system_changed;
+	bool fast = new_cfg->version == old_cfg->version &&
+	    !new_cfg->system_changed;
 	size_t cap = 0, i, j;
 	int rc = 0;
 
@@ -203,9 +203,9 @@ config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
 			    i < old_cfg->n_tunnels ? old_cfg->tunnels[i] : NULL;
 			const struct config_tunnel *n =
 			    j < new_cfg->n_tunnels ? new_cfg->tunnels[j] : NULL;
-			int r = o == NULL ? 1
-			    : n == NULL	  ? -1
-					  : strcmp(o->name, n->name);
+			int r = o == NULL ? 1 :
+			    n == NULL	  ? -1 :
+					    strcmp(o->name, n->name);
 
 			rc = plan_tunnel(p, &cap, r <= 0 ? o : NULL,
 			    r >= 0 ? n : NULL);

@@ -309,9 +309,9 @@ config_render_diff(const struct config *a, const struct config *b, bool secrets,
 		    i < a->n_ifaces ? &a->ifaces[i] : NULL;
 		const struct config_interface *y =
 		    j < b->n_ifaces ? &b->ifaces[j] : NULL;
-		int r = x == NULL ? 1
-		    : y == NULL	  ? -1
-				  : strcmp(x->name, y->name);
+		int r = x == NULL ? 1 :
+		    y == NULL	  ? -1 :
+				    strcmp(x->name, y->name);
 
 		snprintf(head, sizeof(head), "interface %s",
 		    r <= 0 ? x->name : y->name);
@@ -321,13 +321,13 @@ config_render_diff(const struct config *a, const struct config *b, bool secrets,
 		j += r >= 0;
 	}
 	for (i = j = 0; rc == 0 && (i < a->n_vlans || j < b->n_vlans);) {
-		const struct config_vlan *x =
-		    i < a->n_vlans ? &a->vlans[i] : NULL;
-		const struct config_vlan *y =
-		    j < b->n_vlans ? &b->vlans[j] : NULL;
-		int r = x == NULL ? 1
-		    : y == NULL	  ? -1
-				  : (x->id > y->id) - (x->id < y->id);
+		const struct config_vlan *x = i < a->n_vlans ? &a->vlans[i] :
+							       NULL;
+		const struct config_vlan *y = j < b->n_vlans ? &b->vlans[j] :
+							       NULL;
+		int r = x == NULL ? 1 :
+		    y == NULL	  ? -1 :
+				    (x->id > y->id) - (x->id < y->id);
 
 		snprintf(head, sizeof(head), "vlan %u", r <= 0 ? x->id : y->id);
 		rc = diff_pair(head, body_vlan, r <= 0 ? x : NULL,
@@ -343,9 +343,9 @@ config_render_diff(const struct config *a, const struct config *b, bool secrets,
 		    i < a->n_tunnels ? a->tunnels[i] : NULL;
 		const struct config_tunnel *y =
 		    j < b->n_tunnels ? b->tunnels[j] : NULL;
-		int r = x == NULL ? 1
-		    : y == NULL	  ? -1
-				  : strcmp(x->name, y->name);
+		int r = x == NULL ? 1 :
+		    y == NULL	  ? -1 :
+				    strcmp(x->name, y->name);
 
 		/* Shared tunnels are unchanged: skip without rendering. */
 		if (r != 0 || x != y) {

@@ -16,21 +16,19 @@
 #include <unistd.h>
 
 #include "config/config_private.h"
+#include "config/history.h"
 
 #define HISTORY_MAX_DEFAULT 50
 
 struct config_store {
 	char *path;
-	char *history_dir;
-	unsigned history_max;
 	const struct config_apply_ops *apply;
 	void *apply_arg;
 	struct config_clock clock;
 
 	struct config *running;
 	struct config_index *idx; /* of running; NULL: validate in full */
-	struct config_commit_info *hist; /* oldest first */
-	size_t n_hist;
+	struct history hist;
 
 	/* A commit confirmed waiting for its confirmation. */
 	struct config *confirm_prev; /* what to go back to */
@@ -52,144 +50,16 @@ now(const struct config_store *s)
 	return s->clock.now(s->clock.arg);
 }
 
-/* History */
-
-static void
-history_path(const struct config_store *s, uint64_t version, char *buf,
-    size_t len)
-{
-	snprintf(buf, len, "%s/%010llu.conf", s->history_dir,
-	    (unsigned long long)version);
-}
-
-/* Reads only the commit record at the top of a history file. */
-static int
-read_info(const char *path, struct config_commit_info *info)
-{
-	char line[512], head[4096] = { 0 };
-	struct config *c;
-	struct diag d;
-	size_t used = 0;
-	FILE *f;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return -errno;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strlen(line);
-
-		if (used + n >= sizeof(head))
-			break;
-		memcpy(head + used, line, n);
-		used += n;
-		if (strncmp(line, "};", 2) == 0)
-			break;
-	}
-	fclose(f);
-	/* The record alone is a valid file: parse it with the real loader. */
-	diag_init(&d);
-	c = config_load_string_info(head, path, info, &d);
-	diag_clear(&d);
-	if (c == NULL)
-		return -EINVAL;
-	config_free(c);
-	return 0;
-}
-
-static int
-info_cmp(const void *pa, const void *pb)
-{
-	const struct config_commit_info *a = pa, *b = pb;
-
-	return (a->version > b->version) - (a->version < b->version);
-}
-
-static int
-history_scan(struct config_store *s)
-{
-	struct dirent *e;
-	DIR *dir;
-
-	if (s->history_dir == NULL)
-		return 0;
-	if (mkdir(s->history_dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if ((dir = opendir(s->history_dir)) == NULL)
-		return -errno;
-	while ((e = readdir(dir)) != NULL) {
-		char path[4096];
-		struct config_commit_info info, *p;
-		size_t len = strlen(e->d_name);
-
-		if (len != 15 || strcmp(e->d_name + 10, ".conf") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->history_dir,
-		    e->d_name);
-		if (read_info(path, &info) < 0 || info.version == 0)
-			continue;
-		p = realloc(s->hist, (s->n_hist + 1) * sizeof(*p));
-		if (p == NULL)
-			break;
-		s->hist = p;
-		s->hist[s->n_hist++] = info;
-	}
-	closedir(dir);
-	if (s->n_hist > 1)
-		qsort(s->hist, s->n_hist, sizeof(*s->hist), info_cmp);
-	return 0;
-}
-
-struct history_write {
-	const struct config *c;
-	const struct config_commit_info *info;
-};
-
-static int
-write_history_fn(FILE *f, const void *arg)
-{
-	const struct history_write *w = arg;
-
-	return config_write_history(w->c, w->info, f);
-}
-
-/* Records a commit and drops the oldest beyond history_max. */
-static int
-history_add(struct config_store *s, const struct config *c,
-    const struct config_commit_info *info, struct diag *d)
-{
-	struct history_write w = { c, info };
-	char path[4096];
-	void *p;
-	int rc;
-
-	if (s->history_dir == NULL)
-		return 0;
-	history_path(s, info->version, path, sizeof(path));
-	if ((rc = save_atomic(path, write_history_fn, &w, NULL, NULL, d)) < 0)
-		return rc;
-	if ((p = realloc(s->hist, (s->n_hist + 1) * sizeof(*s->hist))) == NULL)
-		return -ENOMEM;
-	s->hist = p;
-	s->hist[s->n_hist++] = *info;
-	while (s->n_hist > s->history_max) {
-		history_path(s, s->hist[0].version, path, sizeof(path));
-		unlink(path);
-		memmove(&s->hist[0], &s->hist[1],
-		    (s->n_hist - 1) * sizeof(*s->hist));
-		s->n_hist--;
-	}
-	return 0;
-}
-
 size_t
 config_store_history_count(const struct config_store *s)
 {
-	return s->n_hist;
+	return s->hist.n;
 }
 
 const struct config_commit_info *
 config_store_history(const struct config_store *s, size_t n)
 {
-	return n < s->n_hist ? &s->hist[s->n_hist - 1 - n] : NULL;
+	return history_get(&s->hist, n);
 }
 
 /* Applying plans */
@@ -240,8 +110,8 @@ apply_plan(struct config_store *s, const struct config_plan *p, struct diag *d)
 		    "commit failed at step %zu of %zu (%s): %s; the "
 		    "previous configuration stays in place",
 		    i + 1, p->n_steps, what,
-		    why.errors ? why.entries[why.count - 1].text
-			       : strerror(rc < 0 ? -rc : rc));
+		    why.errors ? why.entries[why.count - 1].text :
+				 strerror(rc < 0 ? -rc : rc));
 		diag_clear(&why);
 		undo(s, p, i, d);
 		return rc < 0 ? rc : -EIO;
@@ -278,8 +148,8 @@ summarize(const struct config_plan *p, char *buf, size_t len)
 		else
 			off += (size_t)snprintf(buf + off, len - off,
 			    "%sipsec tunnel %s", sep,
-			    st->new_tunnel ? st->new_tunnel->name
-					   : st->old_tunnel->name);
+			    st->new_tunnel ? st->new_tunnel->name :
+					     st->old_tunnel->name);
 	}
 	if (off >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
@@ -345,7 +215,7 @@ switch_to(struct config_store *s, struct config *next,
 	    o->comment ? o->comment : "");
 	summarize(&plan, info.summary, sizeof(info.summary));
 	config_plan_free(&plan);
-	if (history_add(s, next, &info, d) < 0)
+	if (history_add(&s->hist, s->path, next, &info, d) < 0)
 		diag_warn(d,
 		    "commit %llu is applied but was not recorded in "
 		    "the history",
@@ -370,8 +240,8 @@ refuse_stale(const struct config_store *s, const struct config *cand,
 	char what[512] = { 0 };
 	size_t off = 0;
 
-	for (size_t i = 0; i < s->n_hist && off < sizeof(what); i++) {
-		const struct config_commit_info *h = &s->hist[i];
+	for (size_t i = 0; i < s->hist.n && off < sizeof(what); i++) {
+		const struct config_commit_info *h = &s->hist.v[i];
 
 		if (h->version <= cand->version)
 			continue;
@@ -511,20 +381,16 @@ config_store_poll(struct config_store *s, struct diag *d)
 struct config *
 config_store_rollback(const struct config_store *s, size_t n, struct diag *d)
 {
-	const struct config_commit_info *h = config_store_history(s, n);
-	struct config_commit_info info;
 	struct config *c;
-	char path[4096];
 
-	if (h == NULL) {
+	if (n >= s->hist.n) {
 		diag_error(d,
 		    "rollback %zu: there are only %zu commits in the "
 		    "history (0 to %zu)",
-		    n, s->n_hist, s->n_hist ? s->n_hist - 1 : 0);
+		    n, s->hist.n, s->hist.n ? s->hist.n - 1 : 0);
 		return NULL;
 	}
-	history_path(s, h->version, path, sizeof(path));
-	if ((c = config_load_history(path, &info, d)) == NULL)
+	if ((c = history_load(&s->hist, n, d)) == NULL)
 		return NULL;
 	/* A candidate of running that differs anywhere: full check. */
 	c->version = s->running->version;
@@ -598,14 +464,11 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 	if (s == NULL)
 		goto oom;
 	s->path = strdup(p->path);
-	s->history_dir = p->history_dir ? strdup(p->history_dir) : NULL;
-	s->history_max = p->history_max ? p->history_max : HISTORY_MAX_DEFAULT;
 	s->apply = p->apply;
 	s->apply_arg = p->apply_arg;
-	s->clock =
-	    p->clock ? *p->clock : (struct config_clock){ real_now, NULL };
-	if (s->path == NULL || (p->history_dir && s->history_dir == NULL) ||
-	    (s->running = config_new()) == NULL)
+	s->clock = p->clock ? *p->clock :
+			      (struct config_clock){ real_now, NULL };
+	if (s->path == NULL || (s->running = config_new()) == NULL)
 		goto oom;
 	recover_interrupted(p->path, d);
 	if (stat(p->path, &st) < 0 && errno == ENOENT)
@@ -614,10 +477,12 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 		loaded = config_load_file(p->path, d);
 	if (loaded == NULL || config_validate(loaded, d) < 0)
 		goto fail;
-	if ((rc = history_scan(s)) < 0)
+	rc = history_open(&s->hist, p->history_dir,
+	    p->history_max ? p->history_max : HISTORY_MAX_DEFAULT);
+	if (rc < 0)
 		diag_warn(d, "%s: cannot read the commit history: %s",
-		    s->history_dir, strerror(-rc));
-	loaded->version = s->n_hist ? s->hist[s->n_hist - 1].version : 0;
+		    p->history_dir, strerror(-rc));
+	loaded->version = s->hist.n ? s->hist.v[s->hist.n - 1].version : 0;
 	s->running->version = loaded->version;
 	/* Bring the live state up from nothing: a full plan, all adds. */
 	loaded->system_changed = true;
@@ -650,8 +515,7 @@ config_store_free(struct config_store *s)
 	config_free(s->running);
 	config_free(s->confirm_prev);
 	config_index_free(s->idx);
-	free(s->hist);
+	history_free(&s->hist);
 	free(s->path);
-	free(s->history_dir);
 	free(s);
 }

@@ -204,7 +204,7 @@ static void
 check_networks(struct vctx *v, const struct config_tunnel *t)
 {
 	const struct config *c = v->c;
-	const struct config_vlan *vl;
+	const struct config_vlan *vl = NULL;
 	char r[PREFIX4_STRLEN], l[64];
 
 	for (size_t i = 0; i < t->n_local; i++) {
@@ -294,8 +294,8 @@ check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 	bool has_peer, has_self;
 
 	has_peer = is_ipv4(t->remote_address, &peer);
-	has_self =
-	    config_tunnel_local_addr(v->c, t, local, sizeof(local)) == 0 &&
+	has_self = config_tunnel_local_addr(v->c, t, local, sizeof(local)) ==
+		0 &&
 	    is_ipv4(local, &self);
 	for (size_t k = 0; k < t->n_remote; k++) {
 		const struct prefix4 *rp = &t->remote_nets[k];
@@ -450,15 +450,15 @@ check_proposals(struct vctx *v, const struct config_tunnel *t)
 		size_t n = ike ? t->n_ike_proposals : t->n_esp_proposals;
 
 		for (size_t i = 0; i < n; i++) {
-			const char *s =
-			    ike ? t->ike_proposals[i] : t->esp_proposals[i];
+			const char *s = ike ? t->ike_proposals[i] :
+					      t->esp_proposals[i];
 
 			diag_init(&sub);
 			if (config_proposal_parse(s, ike, &p, &sub) < 0)
 				diag_error(v->d, WHO "%s %s: %s", t->name,
 				    ike ? "ike-proposal" : "esp-proposal", s,
-				    sub.count ? sub.entries[0].text
-					      : "invalid");
+				    sub.count ? sub.entries[0].text :
+						"invalid");
 			diag_clear(&sub);
 		}
 	}
@@ -489,8 +489,8 @@ check_warnings(struct vctx *v, const struct config_tunnel *t)
 static bool
 stale(const struct vctx *v, const struct config_tunnel *e)
 {
-	return v->from_peers ? strcmp(e->name, v->t->name) >= 0
-			     : config_tunnel_find(v->c, e->name) != e;
+	return v->from_peers ? strcmp(e->name, v->t->name) >= 0 :
+			       config_tunnel_find(v->c, e->name) != e;
 }
 
 static int

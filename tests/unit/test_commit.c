@@ -460,7 +460,8 @@ test_history_rotation_and_rollback(void **state)
 {
 	struct fixture *fx = *state;
 	struct config *c, *r;
-	char val[8];
+	struct stat st_hist, st_conf;
+	char val[8], newest[160];
 
 	config_store_free(fx->store);
 	fx->store = open_store(fx, 3);
@@ -475,7 +476,14 @@ test_history_rotation_and_rollback(void **state)
 		config_free(c);
 	}
 	assert_int_equal(config_store_history_count(fx->store), 3);
-	assert_int_equal(count_files(fx->hist), 3);
+	/* Each commit: its configuration and its record. */
+	assert_int_equal(count_files(fx->hist), 6);
+	/* The newest is the running file itself, linked, not copied. */
+	snprintf(newest, sizeof(newest), "%s/0000000005.conf", fx->hist);
+	assert_int_equal(stat(newest, &st_hist), 0);
+	assert_int_equal(stat(fx->path, &st_conf), 0);
+	assert_int_equal(st_hist.st_ino, st_conf.st_ino);
+	assert_int_equal(st_hist.st_mode & 0777, 0600);
 	assert_int_equal(config_store_history(fx->store, 0)->version, 5);
 	assert_int_equal(config_store_history(fx->store, 2)->version, 3);
 	assert_string_equal(config_store_history(fx->store, 0)->summary,

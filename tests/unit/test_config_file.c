@@ -228,11 +228,9 @@ test_file_bad_values_refused_with_line(void **state)
 		"modp3072 modp4096 ecp256 ecp384 ecp521 curve25519",
 		NULL
 	};
-	static const char *const dup[] = {
-		"t.conf:2: ipsec tunnel x is defined "
-		"twice",
-		NULL
-	};
+	static const char *const dup[] = { "t.conf:2: ipsec tunnel x is defined "
+					   "twice",
+		NULL };
 	static const char *const vlan[] = { "t.conf:1: vlan 5000: a VLAN ID is "
 					    "1-4094",
 		NULL };
@@ -255,6 +253,24 @@ test_file_syntax_error_has_line(void **state)
 	(void)state;
 	load_bad("hostname = \"a\";\n\ntunnels = ( { name = = \"x\"; } );\n",
 	    msgs);
+}
+
+static void
+test_file_include_refused(void **state)
+{
+	static const char *const msgs[] = { "t.conf:2: @include is not "
+					    "allowed: a tunsh configuration "
+					    "is one file",
+		NULL };
+	struct config *c;
+
+	(void)state;
+	load_bad("hostname = \"a\";\n@include \"/etc/shadow\"\n", msgs);
+	/* A loaded configuration is not a list of edits. */
+	c = load_ok(full_conf);
+	assert_int_equal(c->n_touched, 0);
+	assert_false(c->system_changed);
+	config_free(c);
 }
 
 static void
@@ -309,6 +325,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_file_wrong_types_refused_with_line),
 	cmocka_unit_test(test_file_bad_values_refused_with_line),
 	cmocka_unit_test(test_file_syntax_error_has_line),
+	cmocka_unit_test(test_file_include_refused),
 	cmocka_unit_test(test_file_missing_is_an_error),
 	cmocka_unit_test(test_file_save_is_0600_and_replaces),
 };
