@@ -275,8 +275,8 @@ test_commit_failure_at_every_step_changes_nothing(void **state)
 		assert_int_equal(fx->rec.n, forward + (n - 1));
 		if (n >= 2)
 			assert_string_equal(fx->rec.calls[n],
-			    n == 2 ? "add ipsec tunnel a"
-				   : "change ipsec tunnel b (in place: dpd "
+			    n == 2 ? "add ipsec tunnel a" :
+				     "change ipsec tunnel b (in place: dpd "
 				     "timeout)");
 		if (n == 3)
 			assert_string_equal(fx->rec.calls[4],
@@ -285,10 +285,10 @@ test_commit_failure_at_every_step_changes_nothing(void **state)
 		    "commit failed at step %zu of 3 (%s): "
 		    "injected failure; the previous configuration stays in place",
 		    n,
-		    n == 1 ? "remove ipsec tunnel a"
-			: n == 2
-			? "change ipsec tunnel b (in place: dpd timeout)"
-			: "add ipsec tunnel c");
+		    n == 1 ? "remove ipsec tunnel a" :
+			n == 2 ?
+			     "change ipsec tunnel b (in place: dpd timeout)" :
+			     "add ipsec tunnel c");
 		assert_int_equal(fx->d.count, 1);
 		assert_string_equal(fx->d.entries[0].text, want);
 		after = render(config_store_running(fx->store));
@@ -320,9 +320,9 @@ test_commit_stale_base_refused(void **state)
 	    "commit refused: the running configuration changed since this "
 	    "candidate was taken (commit 1 by alice: ipsec tunnel a); review "
 	    "it with show compare, then discard and make your changes again");
-	assert_int_equal(
-	    config_tunnel_find(config_store_running(fx->store), "b")
-		->dpd_timeout,
+	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
+			     "b")
+			     ->dpd_timeout,
 	    10);
 	config_free(c1);
 	config_free(c2);
@@ -369,9 +369,9 @@ test_commit_check_only_changes_nothing(void **state)
 	assert_int_equal(fx->rec.n, 0);
 	disk2 = slurp(fx->path);
 	assert_string_equal(disk, disk2);
-	assert_int_equal(
-	    config_tunnel_find(config_store_running(fx->store), "a")
-		->dpd_timeout,
+	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
+			     "a")
+			     ->dpd_timeout,
 	    10);
 	free(disk);
 	free(disk2);
@@ -434,9 +434,9 @@ test_commit_confirmed_kept_by_plain_commit(void **state)
 	assert_int_equal(config_store_confirm_deadline(fx->store), 0);
 	fake_time += 3600;
 	assert_int_equal(config_store_poll(fx->store, &fx->d), 0);
-	assert_int_equal(
-	    config_tunnel_find(config_store_running(fx->store), "a")
-		->dpd_timeout,
+	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
+			     "a")
+			     ->dpd_timeout,
 	    11);
 	config_free(c);
 }
@@ -578,9 +578,9 @@ test_open_after_crash_mid_commit_restores_previous(void **state)
 	assert_non_null(strstr(fx->d.entries[0].text,
 	    "/tunsh.conf: tunshd stopped during a commit; the configuration "
 	    "from before it was restored"));
-	assert_int_equal(
-	    config_tunnel_find(config_store_running(fx->store), "a")
-		->dpd_timeout,
+	assert_int_equal(config_tunnel_find(config_store_running(fx->store),
+			     "a")
+			     ->dpd_timeout,
 	    10);
 	now = slurp(fx->path);
 	assert_string_equal(now, before);

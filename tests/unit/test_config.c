@@ -215,8 +215,8 @@ test_proposal_parse(void **state)
 	assert_int_equal(p.n_prf, 1); /* derived from sha256 */
 	assert_int_equal(p.prf[0]->id, 5);
 	assert_int_equal(p.dh[0]->id, 14);
-	assert_int_equal(
-	    config_proposal_parse("aes256gcm16-prfsha384-ecp384", true, &p, &d),
+	assert_int_equal(config_proposal_parse("aes256gcm16-prfsha384-ecp384",
+			     true, &p, &d),
 	    0);
 	assert_int_equal(p.encr[0]->id, 20);
 	assert_int_equal(p.dh[0]->id, 20);
