@@ -13,6 +13,11 @@ struct config_tunnel *tunnel_clone(const struct config_tunnel *t);
 void tunnel_unref(struct config_tunnel *t);
 /* Index of name in c->tunnels, or -(insertion point) - 1. */
 ssize_t tunnel_search(const struct config *c, const char *name);
+/* Calls fn with each tunnel name of a or b: (in a or NULL, in b or NULL). */
+typedef int (*tunnel_pair_fn)(void *arg, const struct config_tunnel *a,
+    const struct config_tunnel *b);
+int tunnels_walk(const struct config *a, const struct config *b,
+    tunnel_pair_fn fn, void *arg);
 /* Records that tunnel name changed in a candidate. */
 int config_touch(struct config *c, const char *name);
 /* Bit mask of the settings whose effective values differ. */

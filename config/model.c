@@ -287,6 +287,30 @@ config_tunnel_remove(struct config *c, const char *name)
 }
 
 int
+tunnels_walk(const struct config *a, const struct config *b, tunnel_pair_fn fn,
+    void *arg)
+{
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	/* Both lists are sorted by name: one merge pass. */
+	while (rc == 0 && (i < a->n_tunnels || j < b->n_tunnels)) {
+		const struct config_tunnel *x =
+		    i < a->n_tunnels ? a->tunnels[i] : NULL;
+		const struct config_tunnel *y =
+		    j < b->n_tunnels ? b->tunnels[j] : NULL;
+		int r = x == NULL ? 1 :
+		    y == NULL	  ? -1 :
+				    strcmp(x->name, y->name);
+
+		rc = fn(arg, r <= 0 ? x : NULL, r >= 0 ? y : NULL);
+		i += r <= 0;
+		j += r >= 0;
+	}
+	return rc;
+}
+
+int
 config_tunnel_local_addr(const struct config *c, const struct config_tunnel *t,
     char *buf, size_t len)
 {

@@ -145,6 +145,20 @@ plan_tunnel(struct config_plan *p, size_t *cap, const struct config_tunnel *o,
 	return add_step(p, cap, s);
 }
 
+struct plan_walk {
+	struct config_plan *p;
+	size_t *cap;
+};
+
+static int
+plan_walk_one(void *arg, const struct config_tunnel *o,
+    const struct config_tunnel *n)
+{
+	struct plan_walk *w = arg;
+
+	return plan_tunnel(w->p, w->cap, o, n);
+}
+
 static const char *
 step_name(const struct config_plan_step *s)
 {
@@ -176,7 +190,7 @@ config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
 {
 	bool fast = new_cfg->version == old_cfg->version &&
 	    !new_cfg->system_changed;
-	size_t cap = 0, i, j;
+	size_t cap = 0, i;
 	int rc = 0;
 
 	memset(p, 0, sizeof(*p));
@@ -197,21 +211,9 @@ config_plan_build(const struct config *old_cfg, const struct config *new_cfg,
 				rc = plan_tunnel(p, &cap, o, n);
 		}
 	} else {
-		for (i = j = 0; rc == 0 &&
-		     (i < old_cfg->n_tunnels || j < new_cfg->n_tunnels);) {
-			const struct config_tunnel *o =
-			    i < old_cfg->n_tunnels ? old_cfg->tunnels[i] : NULL;
-			const struct config_tunnel *n =
-			    j < new_cfg->n_tunnels ? new_cfg->tunnels[j] : NULL;
-			int r = o == NULL ? 1 :
-			    n == NULL	  ? -1 :
-					    strcmp(o->name, n->name);
+		struct plan_walk w = { p, &cap };
 
-			rc = plan_tunnel(p, &cap, r <= 0 ? o : NULL,
-			    r >= 0 ? n : NULL);
-			i += r <= 0;
-			j += r >= 0;
-		}
+		rc = tunnels_walk(old_cfg, new_cfg, plan_walk_one, &w);
 	}
 	if (rc < 0) {
 		config_plan_free(p);

@@ -290,6 +290,26 @@ diff_pair(const char *head, body_fn body, const void *oa, const void *ob,
 	return rc;
 }
 
+struct diff_walk {
+	bool secrets;
+	config_line_fn fn;
+	void *arg;
+};
+
+static int
+diff_tunnel(void *arg, const struct config_tunnel *x,
+    const struct config_tunnel *y)
+{
+	struct diff_walk *w = arg;
+	char head[64];
+
+	/* Shared tunnels are unchanged: skip without rendering. */
+	if (x == y)
+		return 0;
+	snprintf(head, sizeof(head), "ipsec tunnel %s", x ? x->name : y->name);
+	return diff_pair(head, body_tunnel, x, y, w->secrets, w->fn, w->arg);
+}
+
 int
 config_render_diff(const struct config *a, const struct config *b, bool secrets,
     config_line_fn fn, void *arg)
@@ -338,24 +358,10 @@ config_render_diff(const struct config *a, const struct config *b, bool secrets,
 	if (rc == 0 && (a->has_pool || b->has_pool))
 		rc = diff_pair("client-vpn", body_pool, a->has_pool ? a : NULL,
 		    b->has_pool ? b : NULL, secrets, fn, arg);
-	for (i = j = 0; rc == 0 && (i < a->n_tunnels || j < b->n_tunnels);) {
-		const struct config_tunnel *x =
-		    i < a->n_tunnels ? a->tunnels[i] : NULL;
-		const struct config_tunnel *y =
-		    j < b->n_tunnels ? b->tunnels[j] : NULL;
-		int r = x == NULL ? 1 :
-		    y == NULL	  ? -1 :
-				    strcmp(x->name, y->name);
+	if (rc == 0) {
+		struct diff_walk w = { secrets, fn, arg };
 
-		/* Shared tunnels are unchanged: skip without rendering. */
-		if (r != 0 || x != y) {
-			snprintf(head, sizeof(head), "ipsec tunnel %s",
-			    r <= 0 ? x->name : y->name);
-			rc = diff_pair(head, body_tunnel, r <= 0 ? x : NULL,
-			    r >= 0 ? y : NULL, secrets, fn, arg);
-		}
-		i += r <= 0;
-		j += r >= 0;
+		rc = tunnels_walk(a, b, diff_tunnel, &w);
 	}
 	return rc;
 }

@@ -394,6 +394,48 @@ test_copy_on_write_shares_unchanged_tunnels(void **state)
 	config_free(run);
 }
 
+static void
+test_render_diff_system_objects(void **state)
+{
+	struct config *a = config_new(), *b;
+	struct diag d;
+	char *diff;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(config_vlan_set_subnet(a, config_vlan_edit(a, 20, &d),
+			     "10.20.5.0/24", &d),
+	    0);
+	assert_int_equal(config_interface_set_address(a,
+			     config_interface_edit(a, "wan1", &d),
+			     "203.0.113.2/24", &d),
+	    0);
+	b = config_copy(a);
+	assert_int_equal(config_set_hostname(b, "fw2", &d), 0);
+	assert_int_equal(config_vlan_set_subnet(b, config_vlan_edit(b, 20, &d),
+			     "10.20.6.0/24", &d),
+	    0);
+	assert_int_equal(config_vlan_remove(b, 20) + 1, 1);
+	assert_non_null(config_vlan_edit(b, 30, &d));
+	assert_int_equal(config_set_pool(b, "10.99.0.0/24", &d), 0);
+	assert_int_equal(config_interface_set_gateway(b,
+			     config_interface_edit(b, "wan1", &d),
+			     "203.0.113.1", &d),
+	    0);
+	diff = render_diff(a, b);
+	assert_string_equal(diff,
+	    "[edit]\n- hostname tunsh\n+ hostname fw2\n"
+	    "[edit interface wan1]\n+  gateway 203.0.113.1\n"
+	    "[edit]\n- vlan 20\n-  subnet 10.20.5.0/24\n"
+	    "[edit]\n+ vlan 30\n"
+	    "[edit]\n+ client-vpn\n+  pool 10.99.0.0/24\n");
+	free(diff);
+	assert_int_equal(d.count, 0);
+	diag_clear(&d);
+	config_free(a);
+	config_free(b);
+}
+
 /* Each setting's change, alone, and the class of plan it makes. */
 static const struct {
 	enum config_field f;
@@ -519,6 +561,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_explicit_proposal_replaces_defaults),
 	cmocka_unit_test(test_render_masks_secrets),
 	cmocka_unit_test(test_copy_on_write_shares_unchanged_tunnels),
+	cmocka_unit_test(test_render_diff_system_objects),
 	cmocka_unit_test(test_plan_classifies_every_setting),
 	cmocka_unit_test(test_plan_vlan_change_moves_tunnels_using_it),
 	cmocka_unit_test(test_seconds_parser),
