@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/dh.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <stdlib.h>
@@ -260,6 +261,22 @@ out:
 	return rc;
 }
 
+/* k * G as an uncompressed point, for a key given by its scalar. */
+static size_t
+ec_public(const struct dh_group *g, const BIGNUM *k, uint8_t *out, size_t len)
+{
+	EC_GROUP *grp = EC_GROUP_new_by_curve_name(EC_curve_nist2nid(g->name));
+	EC_POINT *pt = grp ? EC_POINT_new(grp) : NULL;
+	size_t n = 0;
+
+	if (pt != NULL && EC_POINT_mul(grp, pt, k, NULL, NULL, NULL))
+		n = EC_POINT_point2oct(grp, pt, POINT_CONVERSION_UNCOMPRESSED,
+		    out, len, NULL);
+	EC_POINT_free(pt);
+	EC_GROUP_free(grp);
+	return n;
+}
+
 struct ike_dh *
 ike_dh_new_private(uint16_t id, const uint8_t *priv, size_t len)
 {
@@ -267,6 +284,8 @@ ike_dh_new_private(uint16_t id, const uint8_t *priv, size_t len)
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
+	uint8_t pub[1 + 2 * 66];
+	size_t pub_len = 0;
 	struct ike_dh *dh;
 	BIGNUM *k = NULL;
 
@@ -279,12 +298,16 @@ ike_dh_new_private(uint16_t id, const uint8_t *priv, size_t len)
 		    priv, len);
 		goto done;
 	}
-	/* EC from the scalar alone: OpenSSL derives the public point. */
+	/* EVP_PKEY_fromdata() does not derive the public point from the
+	 * scalar: compute it, then import both. */
 	if ((k = BN_bin2bn(priv, (int)len, NULL)) == NULL ||
+	    (pub_len = ec_public(g, k, pub, sizeof(pub))) == 0 ||
 	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
 		g->name, 0) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, k) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		pub_len) ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
