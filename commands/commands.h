@@ -1,12 +1,45 @@
 /*
- * commands/commands.h: the command tree of the shell (exec, configure,
- * each config context, show), built on libcli and driving config/.
- * Filled in by the shell work; the configuration's CLI form is already
- * config_render() in config/.
+ * commands/commands.h: the command tree of the shell and the sessions
+ * that run it.  One session is one libcli cli_def with its own mode, its
+ * own candidate configuration and its own output sink; tunshd feeds it one
+ * line at a time (libcli's blocking cli_loop() is never used).
  */
 #ifndef TUNSH_COMMANDS_H
 #define TUNSH_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "config/config.h"
+
+/* What every session of one daemon shares. */
+struct commands_env {
+	struct config_store *store;
+	const char *version; /* for show version */
+};
+
+enum commands_role {
+	COMMANDS_OPERATOR, /* exec-mode commands, secrets masked */
+	COMMANDS_ADMIN,	   /* may configure and see secrets */
+};
+
+struct commands_session;
+
+/* Receives each line of output, without its newline. */
+typedef void (*commands_out_fn)(void *arg, const char *line);
+
+struct commands_session *commands_session_new(struct commands_env *env,
+    const char *user, const char *source, enum commands_role role,
+    commands_out_fn out, void *arg);
+/* Ends a session; an uncommitted candidate is dropped and logged. */
+void commands_session_free(struct commands_session *s);
+/* Runs one line; returns 0 when it succeeded, -1 when it failed. */
+int commands_run(struct commands_session *s, const char *line);
+/* The session asked to end (exit at exec, logout). */
+bool commands_session_done(const struct commands_session *s);
+/* "fw1#", "fw1(config-ipsec-tunnel-aws-1)#", "fw1>" for operators. */
+void commands_prompt(const struct commands_session *s, char *buf, size_t len);
+/* The candidate differs from running. */
+bool commands_uncommitted(const struct commands_session *s);
 
 #endif

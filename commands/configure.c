@@ -1,0 +1,266 @@
+/*
+ * commands/configure.c: configuration mode: hostname, entering and
+ * removing ipsec tunnels, commit in its forms, discard, rollback, show,
+ * show compare, end and exit.  Edits go to the session's candidate; only
+ * commit touches running.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/private.h"
+
+static int
+cmd_hostname(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct diag d;
+
+	(void)cmd;
+	if (argc != 1)
+		return cmd_error(cli, "hostname: give one name");
+	diag_init(&d);
+	config_set_hostname(s->cand, argv[0], &d);
+	print_diag(cli, &d);
+	diag_clear(&d);
+	return s->failed ? CLI_ERROR : CLI_OK;
+}
+
+static int
+cmd_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	char mode[64];
+	struct diag d;
+
+	(void)cmd;
+	if (argc != 1)
+		return cmd_error(cli, "ipsec tunnel: give one name");
+	diag_init(&d);
+	if (config_tunnel_edit(s->cand, argv[0], true, &d) == NULL) {
+		print_diag(cli, &d);
+		diag_clear(&d);
+		return CLI_ERROR;
+	}
+	snprintf(s->tunnel, sizeof(s->tunnel), "%s", argv[0]);
+	snprintf(mode, sizeof(mode), "config-ipsec-tunnel-%s", s->tunnel);
+	cli_set_configmode(cli, MODE_TUNNEL, mode);
+	return CLI_OK;
+}
+
+static int
+cmd_no_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+
+	(void)cmd;
+	if (argc != 1)
+		return cmd_error(cli, "no ipsec tunnel: give one name");
+	if (config_tunnel_remove(s->cand, argv[0]) < 0)
+		return cmd_error(cli, "ipsec tunnel %s does not exist",
+		    argv[0]);
+	return CLI_OK;
+}
+
+/* commit [check | comment TEXT | confirmed MINUTES | and-quit] */
+static int
+cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct config_commit_opts o = { .user = s->user, .source = s->source };
+	char comment[256] = { 0 };
+	bool quit = false;
+	struct diag d;
+	char *end;
+	int rc;
+
+	(void)cmd;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "check") == 0) {
+			o.check_only = true;
+		} else if (strcmp(argv[i], "and-quit") == 0) {
+			quit = true;
+		} else if (strcmp(argv[i], "confirmed") == 0 && i + 1 < argc) {
+			unsigned long m = strtoul(argv[++i], &end, 10);
+
+			if (*end != '\0' || m < 1 || m > 65535)
+				return cmd_error(cli,
+				    "commit confirmed: give 1-65535 minutes");
+			o.confirm_minutes = (unsigned)m;
+		} else if (strcmp(argv[i], "comment") == 0 && i + 1 < argc) {
+			if (join_args(argv, argc, i + 1, comment,
+				sizeof(comment)) < 0)
+				return cmd_error(cli,
+				    "commit comment: at most "
+				    "255 characters");
+			o.comment = comment;
+			break;
+		} else {
+			return cmd_error(cli,
+			    "commit: unexpected \"%s\"; give check, comment "
+			    "TEXT, confirmed MINUTES or and-quit",
+			    argv[i]);
+		}
+	}
+	diag_init(&d);
+	rc = config_store_commit(s->env->store, s->cand, &o, &d);
+	print_diag(cli, &d);
+	diag_clear(&d);
+	if (rc < 0) {
+		s->failed = true;
+		return CLI_ERROR;
+	}
+	if (o.check_only)
+		cli_print(cli, "configuration check succeeds");
+	else if (o.confirm_minutes)
+		cli_print(cli,
+		    "commit confirmed will be rolled back in %u "
+		    "minutes unless confirmed",
+		    o.confirm_minutes);
+	else
+		cli_print(cli, "commit complete (version %llu)",
+		    (unsigned long long)config_store_running(s->env->store)
+			->version);
+	if (quit && !o.check_only)
+		cli_set_configmode(cli, MODE_EXEC, NULL);
+	return CLI_OK;
+}
+
+static int
+cmd_discard(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct config *fresh;
+
+	(void)cmd;
+	(void)argv;
+	if (argc > 0)
+		return cmd_error(cli, "discard takes no argument");
+	if ((fresh = config_store_candidate(s->env->store)) == NULL)
+		return cmd_error(cli, "discard: out of memory");
+	config_free(s->cand);
+	s->cand = fresh;
+	cli_set_configmode(cli, MODE_CONFIG, "config");
+	return CLI_OK;
+}
+
+static int
+cmd_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct config *c;
+	unsigned long n;
+	struct diag d;
+	char *end;
+
+	(void)cmd;
+	if (argc != 1)
+		return cmd_error(cli,
+		    "rollback: give a commit number "
+		    "(show configuration history)");
+	n = strtoul(argv[0], &end, 10);
+	if (*end != '\0')
+		return cmd_error(cli, "rollback: \"%s\" is not a number",
+		    argv[0]);
+	diag_init(&d);
+	c = config_store_rollback(s->env->store, n, &d);
+	print_diag(cli, &d);
+	diag_clear(&d);
+	if (c == NULL)
+		return CLI_ERROR;
+	config_free(s->cand);
+	s->cand = c;
+	cli_print(cli,
+	    "rollback %lu loaded into the candidate; commit to "
+	    "apply it",
+	    n);
+	return CLI_OK;
+}
+
+static int
+print_line(void *arg, const char *line)
+{
+	cli_print(arg, "%s", line);
+	return 0;
+}
+
+/* show | show compare: the candidate, or how it differs from running. */
+static int
+cmd_show(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct config_render_opts o = { 0 };
+
+	(void)cmd;
+	if (argc == 0)
+		return print_config(cli, s->cand, &o) < 0 ? CLI_ERROR : CLI_OK;
+	if (argc == 1 && strcmp(argv[0], "compare") == 0)
+		return config_render_diff(config_store_running(s->env->store),
+			   s->cand, false, print_line, cli) < 0 ?
+		    CLI_ERROR :
+		    CLI_OK;
+	return cmd_error(cli, "show: give nothing or compare");
+}
+
+static int
+cmd_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	cli_set_configmode(cli, MODE_EXEC, NULL);
+	if (commands_uncommitted(session_of(cli)))
+		cli_print(cli,
+		    "%% the candidate has uncommitted changes: "
+		    "configure, then commit or discard");
+	return CLI_OK;
+}
+
+static int
+cmd_exit_config(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	if (cli->mode == MODE_TUNNEL) {
+		cli_set_configmode(cli, MODE_CONFIG, "config");
+		return CLI_OK;
+	}
+	return cmd_end(cli, cmd, argv, argc);
+}
+
+void
+commands_register_configure(struct cli_def *cli)
+{
+	static const int modes[] = { MODE_CONFIG, MODE_TUNNEL };
+	const int P = PRIVILEGE_PRIVILEGED;
+	struct cli_command *ipsec, *no, *no_ipsec;
+
+	cli_register_command(cli, NULL, "hostname", cmd_hostname, P,
+	    MODE_CONFIG, "Name of this firewall (RFC 1123 label)");
+	ipsec = cli_register_command(cli, NULL, "ipsec", NULL, P, MODE_CONFIG,
+	    "IPsec settings");
+	cli_register_command(cli, ipsec, "tunnel", cmd_tunnel, P, MODE_CONFIG,
+	    "Create or edit a site-to-site tunnel: NAME");
+	no = cli_register_command(cli, NULL, "no", NULL, P, MODE_CONFIG,
+	    "Remove a setting or an object");
+	no_ipsec = cli_register_command(cli, no, "ipsec", NULL, P, MODE_CONFIG,
+	    "IPsec settings");
+	cli_register_command(cli, no_ipsec, "tunnel", cmd_no_tunnel, P,
+	    MODE_CONFIG, "Remove a tunnel: NAME");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		int m = modes[i];
+
+		cli_register_command(cli, NULL, "commit", cmd_commit, P, m,
+		    "Validate and apply the candidate [check | comment TEXT "
+		    "| confirmed MINUTES | and-quit]");
+		cli_register_command(cli, NULL, "discard", cmd_discard, P, m,
+		    "Throw the candidate away: start again from running");
+		cli_register_command(cli, NULL, "rollback", cmd_rollback, P, m,
+		    "Load commit N of the history into the candidate");
+		cli_register_command(cli, NULL, "show", cmd_show, P, m,
+		    "The candidate configuration [compare]");
+		cli_register_command(cli, NULL, "end", cmd_end, P, m,
+		    "Back to exec mode");
+		cli_register_command(cli, NULL, "exit", cmd_exit_config, P, m,
+		    "Up one level");
+	}
+}

@@ -1,0 +1,143 @@
+/*
+ * commands/exec.c: the exec-mode commands: show running-config, show
+ * version, show configuration history, configure, exit and logout.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands/private.h"
+
+static int
+cmd_show_running(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	struct config_render_opts o = { 0 };
+
+	(void)cmd;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "show-secrets") == 0) {
+			if (s->role != COMMANDS_ADMIN)
+				return cmd_error(cli,
+				    "show-secrets: only admins may see "
+				    "pre-shared keys");
+			o.show_secrets = true;
+		} else if (strcmp(argv[i], "ipsec") == 0 && i + 2 < argc &&
+		    strcmp(argv[i + 1], "tunnel") == 0) {
+			o.only_tunnel = argv[i + 2];
+			i += 2;
+		} else {
+			return cmd_error(cli,
+			    "show running-config: unexpected \"%s\"; "
+			    "give [ipsec tunnel NAME] [show-secrets]",
+			    argv[i]);
+		}
+	}
+	if (print_config(cli, c, &o) == -ENOENT)
+		return cmd_error(cli, "ipsec tunnel %s does not exist",
+		    o.only_tunnel);
+	return CLI_OK;
+}
+
+static int
+cmd_show_version(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+
+	(void)cmd;
+	(void)argv;
+	if (argc > 0)
+		return cmd_error(cli, "show version takes no argument");
+	cli_print(cli, "tunsh %s", s->env->version);
+	cli_print(cli, "configuration version %llu",
+	    (unsigned long long)config_store_running(s->env->store)->version);
+	return CLI_OK;
+}
+
+static int
+cmd_show_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	size_t n = config_store_history_count(s->env->store);
+
+	(void)cmd;
+	(void)argv;
+	if (argc > 0)
+		return cmd_error(cli,
+		    "show configuration history takes no "
+		    "argument");
+	cli_print(cli, "%-3s %-7s %-19s %-12s %s", "#", "Version", "Time",
+	    "User", "Summary");
+	for (size_t i = 0; i < n; i++) {
+		const struct config_commit_info *h =
+		    config_store_history(s->env->store, i);
+		time_t t = (time_t)h->time;
+		struct tm tm;
+		char when[32];
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		cli_print(cli, "%-3zu %-7llu %-19s %-12s %s", i,
+		    (unsigned long long)h->version, when, h->user, h->summary);
+	}
+	return CLI_OK;
+}
+
+static int
+cmd_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+
+	(void)cmd;
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "terminal") != 0))
+		return cmd_error(cli, "configure: give nothing or terminal");
+	if (s->role != COMMANDS_ADMIN)
+		return cmd_error(cli,
+		    "configure: permission denied: operators run exec-mode "
+		    "commands only (admins are root and group tunsh-admin)");
+	if (s->cand == NULL &&
+	    (s->cand = config_store_candidate(s->env->store)) == NULL)
+		return cmd_error(cli, "configure: out of memory");
+	cli_set_configmode(cli, MODE_CONFIG, "config");
+	return CLI_OK;
+}
+
+static int
+cmd_exit(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	session_of(cli)->done = true;
+	return CLI_OK;
+}
+
+void
+commands_register_exec(struct cli_def *cli)
+{
+	struct cli_command *show, *conf;
+
+	show = cli_register_command(cli, NULL, "show", NULL,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "Show running system information");
+	cli_register_command(cli, show, "running-config", cmd_show_running,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "The configuration in force, as commands [ipsec tunnel NAME] "
+	    "[show-secrets]");
+	cli_register_command(cli, show, "version", cmd_show_version,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "Software and configuration "
+	    "versions");
+	conf = cli_register_command(cli, show, "configuration", NULL,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Configuration history");
+	cli_register_command(cli, conf, "history", cmd_show_history,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
+	cli_register_command(cli, NULL, "configure", cmd_configure,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Enter configuration mode");
+	cli_register_command(cli, NULL, "exit", cmd_exit,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "End the session");
+	cli_register_command(cli, NULL, "logout", cmd_exit,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "End the session");
+}

@@ -1,0 +1,44 @@
+/*
+ * commands/private.h: what the files of commands/ share.
+ */
+#ifndef TUNSH_COMMANDS_PRIVATE_H
+#define TUNSH_COMMANDS_PRIVATE_H
+
+#include <libcli.h>
+
+#include "commands/commands.h"
+
+/* libcli modes beyond MODE_EXEC and MODE_CONFIG. */
+#define MODE_TUNNEL 10
+
+struct commands_session {
+	struct commands_env *env;
+	struct cli_def *cli;
+	char user[33];
+	char source[128];
+	enum commands_role role;
+	commands_out_fn out;
+	void *out_arg;
+	struct config *cand; /* this session's candidate, from configure on */
+	char tunnel[CONFIG_TUNNEL_NAME_MAX + 1]; /* the tunnel context */
+	bool done;
+	bool failed; /* the line being run reported an error */
+};
+
+struct commands_session *session_of(struct cli_def *cli);
+/* "% message" as an error of the current line; returns CLI_ERROR. */
+int cmd_error(struct cli_def *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Every entry of d: errors as "% error: ...", warnings "% warning: ...". */
+void print_diag(struct cli_def *cli, const struct diag *d);
+/* argv[from..] joined by single spaces into buf; -ENOSPC if too long. */
+int join_args(char **argv, int argc, int from, char *buf, size_t len);
+/* Renders a configuration to the session with cli_print. */
+int print_config(struct cli_def *cli, const struct config *c,
+    const struct config_render_opts *o);
+
+void commands_register_exec(struct cli_def *cli);
+void commands_register_configure(struct cli_def *cli);
+void commands_register_tunnel(struct cli_def *cli);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * commands/session.c: one shell session: a libcli cli_def with its mode,
+ * prompt, candidate and output sink.  Lines come in one at a time from the
+ * daemon; libcli's own loop and built-in commands are not used.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/private.h"
+
+struct commands_session *
+session_of(struct cli_def *cli)
+{
+	return cli_get_context(cli);
+}
+
+static void
+print_cb(struct cli_def *cli, const char *line)
+{
+	struct commands_session *s = session_of(cli);
+
+	s->out(s->out_arg, line);
+}
+
+int
+cmd_error(struct cli_def *cli, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	session_of(cli)->failed = true;
+	cli_error(cli, "%% %s", msg);
+	return CLI_ERROR;
+}
+
+void
+print_diag(struct cli_def *cli, const struct diag *d)
+{
+	for (size_t i = 0; i < d->count; i++)
+		cli_error(cli, "%% %s: %s",
+		    d->entries[i].severity == DIAG_ERROR ? "error" : "warning",
+		    d->entries[i].text);
+	if (d->errors > 0)
+		session_of(cli)->failed = true;
+}
+
+int
+join_args(char **argv, int argc, int from, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (int i = from; i < argc; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s",
+		    i > from ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= len - off)
+			return -ENOSPC;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int
+print_line(void *arg, const char *line)
+{
+	cli_print(arg, "%s", line);
+	return 0;
+}
+
+int
+print_config(struct cli_def *cli, const struct config *c,
+    const struct config_render_opts *o)
+{
+	return config_render(c, o, print_line, cli);
+}
+
+/* libcli registers commands of its own; ours replace them. */
+static void
+drop_builtins(struct cli_def *cli)
+{
+	static const char *const builtins[] = { "configure", "enable",
+		"disable", "quit", "logout", "exit", "history", "help" };
+
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		cli_unregister_command(cli, builtins[i]);
+}
+
+struct commands_session *
+commands_session_new(struct commands_env *env, const char *user,
+    const char *source, enum commands_role role, commands_out_fn out, void *arg)
+{
+	struct commands_session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->cli = cli_init()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->env = env;
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	snprintf(s->source, sizeof(s->source), "%s", source);
+	s->role = role;
+	s->out = out;
+	s->out_arg = arg;
+	cli_set_context(s->cli, s);
+	cli_print_callback(s->cli, print_cb);
+	drop_builtins(s->cli);
+	commands_register_exec(s->cli);
+	commands_register_configure(s->cli);
+	commands_register_tunnel(s->cli);
+	cli_set_privilege(s->cli,
+	    role == COMMANDS_ADMIN ? PRIVILEGE_PRIVILEGED :
+				     PRIVILEGE_UNPRIVILEGED);
+	return s;
+}
+
+void
+commands_session_free(struct commands_session *s)
+{
+	if (s == NULL)
+		return;
+	if (commands_uncommitted(s))
+		log_info("commands",
+		    "session of %s (%s) ended: uncommitted "
+		    "changes discarded",
+		    s->user, s->source);
+	config_free(s->cand);
+	cli_done(s->cli);
+	free(s);
+}
+
+int
+commands_run(struct commands_session *s, const char *line)
+{
+	int rc;
+
+	s->failed = false;
+	/* Blank lines and comments do nothing, as in a script. */
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '\0' || *line == '!' || *line == '#')
+		return 0;
+	rc = cli_run_command(s->cli, line);
+	return rc == CLI_OK && !s->failed ? 0 : -1;
+}
+
+bool
+commands_session_done(const struct commands_session *s)
+{
+	return s->done;
+}
+
+void
+commands_prompt(const struct commands_session *s, char *buf, size_t len)
+{
+	const char *host = config_store_running(s->env->store)->hostname;
+	const char *ch = s->role == COMMANDS_ADMIN ? "#" : ">";
+
+	switch (s->cli->mode) {
+	case MODE_CONFIG:
+		snprintf(buf, len, "%s(config)%s", host, ch);
+		break;
+	case MODE_TUNNEL:
+		snprintf(buf, len, "%s(config-ipsec-tunnel-%s)%s", host,
+		    s->tunnel, ch);
+		break;
+	default:
+		snprintf(buf, len, "%s%s", host, ch);
+		break;
+	}
+}
+
+bool
+commands_uncommitted(const struct commands_session *s)
+{
+	return s->cand != NULL &&
+	    (s->cand->n_touched > 0 || s->cand->system_changed);
+}

@@ -1,0 +1,233 @@
+/*
+ * tests/unit/test_commands.c: the command tree driven line by line, as
+ * golden transcripts (tests/cli/transcripts/, one .txt each).  A transcript is what
+ * a person would see: a line that starts with the session's current
+ * prompt and a space is typed, the lines up to the next such line are the
+ * exact output expected.  Comment lines ("# ...") may head it; "# role:
+ * operator" among them runs it as an operator.  Each runs on a fresh copy of tests/cli/transcripts/
+ * base.conf with a store in a scratch directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands/commands.h"
+#include "tests/unit/test.h"
+
+#define DIR_T TUNSH_SOURCE_DIR "/tests/cli/transcripts"
+
+/* A fixed clock, so that history times read the same in every run. */
+static int64_t
+fixed_now(void *arg)
+{
+	(void)arg;
+	return 1790000000; /* 2026-09-21 14:13:20 UTC */
+}
+
+static const struct config_clock fixed_clock = { fixed_now, NULL };
+
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void
+out(void *arg, const char *line)
+{
+	struct capture *c = arg;
+
+	fprintf(c->f, "%s\n", line);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ch;
+
+	assert_non_null(f);
+	m = open_memstream(&buf, &len);
+	while ((ch = fgetc(f)) != EOF)
+		fputc(ch, m);
+	fclose(m);
+	fclose(f);
+	return buf;
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+	char *text = slurp(from);
+	FILE *f = fopen(to, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+}
+
+/* Runs one transcript; fails with the first difference. */
+static void
+run_transcript(const char *path)
+{
+	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], hist[64], cmd[96];
+	struct config_store_params p = { 0 };
+	struct commands_env env = { 0 };
+	struct commands_session *s;
+	struct capture cap = { 0 };
+	char *text = slurp(path), *line, *save = NULL, *expect;
+	size_t elen = 0, lineno = 0, at_line = 0;
+	char prompt[128], typed[1024] = { 0 };
+	enum commands_role role = COMMANDS_ADMIN;
+	struct diag d;
+	FILE *ef;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
+	snprintf(hist, sizeof(hist), "%s/commits", dir);
+	copy_file(DIR_T "/base.conf", conf);
+	p.path = conf;
+	p.history_dir = hist;
+	p.clock = &fixed_clock;
+	diag_init(&d);
+	env.store = config_store_open(&p, &d);
+	assert_non_null(env.store);
+	diag_clear(&d);
+	env.version = "test";
+	if (strstr(text, "# role: operator\n") != NULL)
+		role = COMMANDS_OPERATOR;
+	cap.f = open_memstream(&cap.buf, &cap.len);
+	s = commands_session_new(&env, "alice", "test", role, out, &cap);
+	assert_non_null(s);
+	ef = open_memstream(&expect, &elen);
+	for (line = strtok_r(text, "\n", &save);;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t pl;
+
+		if (line != NULL)
+			lineno++;
+		/* Comments head a transcript, before the first line typed. */
+		if (line != NULL && typed[0] == '\0' && line[0] == '#')
+			continue;
+		commands_prompt(s, prompt, sizeof(prompt));
+		pl = strlen(prompt);
+		if (line != NULL &&
+		    !(strncmp(line, prompt, pl) == 0 && line[pl] == ' ')) {
+			fprintf(ef, "%s\n", line);
+			continue;
+		}
+		/* A typed line or the end: check what the last one said. */
+		fflush(ef);
+		fflush(cap.f);
+		if (typed[0] != '\0' &&
+		    (cap.len != elen || memcmp(cap.buf, expect, elen) != 0))
+			fail_msg("%s:%zu: after \"%s\" got:\n%.*s--- want:\n%s",
+			    path, at_line, typed, (int)cap.len, cap.buf,
+			    expect);
+		if (line == NULL)
+			break;
+		fclose(cap.f);
+		free(cap.buf);
+		cap.f = open_memstream(&cap.buf, &cap.len);
+		fclose(ef);
+		free(expect);
+		ef = open_memstream(&expect, &elen);
+		snprintf(typed, sizeof(typed), "%s", line + pl + 1);
+		at_line = lineno;
+		commands_run(s, typed);
+	}
+	fclose(ef);
+	free(expect);
+	fclose(cap.f);
+	free(cap.buf);
+	commands_session_free(s);
+	config_store_free(env.store);
+	free(text);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_commands_transcripts(void **state)
+{
+	struct dirent *e;
+	size_t n = 0;
+	DIR *dh;
+
+	(void)state;
+	assert_non_null(dh = opendir(DIR_T));
+	while ((e = readdir(dh)) != NULL) {
+		char path[512];
+		size_t len = strlen(e->d_name);
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", DIR_T, e->d_name);
+		print_message("transcript %s\n", e->d_name);
+		run_transcript(path);
+		n++;
+	}
+	closedir(dh);
+	assert_true(n > 0);
+}
+
+static void
+test_commands_exit_status(void **state)
+{
+	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], cmd[96];
+	struct config_store_params p = { 0 };
+	struct commands_env env = { 0 };
+	struct commands_session *s;
+	struct capture cap = { 0 };
+	char prompt[64];
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
+	copy_file(DIR_T "/base.conf", conf);
+	p.path = conf;
+	diag_init(&d);
+	env.store = config_store_open(&p, &d);
+	env.version = "test";
+	cap.f = open_memstream(&cap.buf, &cap.len);
+	s = commands_session_new(&env, "bob", "test", COMMANDS_ADMIN, out,
+	    &cap);
+	assert_int_equal(commands_run(s, "show version"), 0);
+	assert_int_equal(commands_run(s, "bogus"), -1);
+	assert_int_equal(commands_run(s, "  "), 0);
+	assert_int_equal(commands_run(s, "! a comment"), 0);
+	assert_int_equal(commands_run(s, "configure"), 0);
+	assert_int_equal(commands_run(s, "ipsec tunnel t9"), 0);
+	assert_int_equal(commands_run(s, "dpd timeout 99999"), -1);
+	assert_int_equal(commands_run(s, "dpd timeout 20"), 0);
+	assert_true(commands_uncommitted(s));
+	commands_prompt(s, prompt, sizeof(prompt));
+	assert_string_equal(prompt, "fw1(config-ipsec-tunnel-t9)#");
+	/* Not valid yet (no remote-address, key, networks): refused. */
+	assert_int_equal(commands_run(s, "commit"), -1);
+	assert_int_equal(commands_run(s, "end"), 0);
+	assert_int_equal(commands_run(s, "exit"), 0);
+	assert_true(commands_session_done(s));
+	commands_session_free(s);
+	fclose(cap.f);
+	free(cap.buf);
+	config_store_free(env.store);
+	diag_clear(&d);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_commands_transcripts),
+	cmocka_unit_test(test_commands_exit_status),
+};
+
+TUNSH_TEST_MAIN(tests)
