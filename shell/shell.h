@@ -8,7 +8,9 @@
  *   'T'    version  type    flags   payload length (big endian)
  * Client to daemon: HELLO (key=value lines), LINE, COMPLETE, HELP (text
  * of the line so far), HANGUP.  Daemon to client: OUTPUT (text), PROMPT,
- * STATUS (one byte: 0 success, 1 failure; then an optional message),
+ * STATUS (a result byte, 0 success or 1 failure; a flags byte,
+ * SHELL_STATUS_UNCOMMITTED when the session's candidate differs from
+ * running; then the failure's message, if any),
  * COMPLETIONS (NUL-separated words), FATAL (a message; the daemon then
  * closes the connection).
  */
@@ -38,6 +40,8 @@ enum shell_msg {
 	SHELL_COMPLETIONS = 19,
 	SHELL_FATAL = 20,
 };
+
+#define SHELL_STATUS_UNCOMMITTED 0x01
 
 struct shell_frame {
 	uint8_t type;

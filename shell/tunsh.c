@@ -1,19 +1,377 @@
 /*
- * shell/tunsh.c: the front end a login runs.  Until tunshd hosts sessions
- * it only says so; it must not pretend to be a shell.
+ * shell/tunsh.c: the front end a login runs.  It connects to tunshd's
+ * socket and sends it lines: from GNU readline on a terminal, from stdin
+ * in batch mode (a pipe, a file, ssh fw1 < script), or from -c 'LINE;
+ * LINE' (ssh fw1 'show running-config' with tunsh as the login shell).
+ * Batch mode stops at the first failing line unless --keep-going, and
+ * exits 1 if any line failed, 2 if tunshd cannot be reached.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <readline/history.h>
+#include <readline/readline.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "shell/shell.h"
+
+#define DEFAULT_SOCKET "/run/tunsh/tunshd.sock"
+
+struct client {
+	int fd;
+	uint8_t *buf; /* received, not yet decoded */
+	size_t len;
+	size_t used; /* bytes of buf taken by the frame last returned */
+	char prompt[128];
+	bool uncommitted; /* from the last STATUS */
+	bool closed;	  /* the daemon ended the session */
+};
+
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+send_frame(struct client *c, uint8_t type, const void *p, size_t len)
+{
+	uint8_t hdr[SHELL_FRAME_HDR];
+
+	if (shell_frame_header(hdr, type, len) < 0)
+		return -1;
+	return write_all(c->fd, hdr, sizeof(hdr)) < 0 ||
+		(len > 0 && write_all(c->fd, p, len) < 0) ?
+	    -1 :
+	    0;
+}
+
+/* The next frame into *f (valid until the next call); -1 at the end. */
+static int
+read_frame(struct client *c, struct shell_frame *f)
+{
+	static const size_t cap = SHELL_FRAME_HDR + SHELL_FRAME_MAX;
+
+	if (c->used > 0) {
+		memmove(c->buf, c->buf + c->used, c->len - c->used);
+		c->len -= c->used;
+		c->used = 0;
+	}
+	for (;;) {
+		int rc = shell_frame_decode(c->buf, c->len, f, &c->used);
+		ssize_t n;
+
+		if (rc == 1)
+			return 0;
+		if (rc < 0) {
+			fprintf(stderr, "tunsh: protocol error from tunshd\n");
+			return -1;
+		}
+		n = read(c->fd, c->buf + c->len, cap - c->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		c->len += (size_t)n;
+	}
+}
+
+/*
+ * Sends one line and prints what comes back until the next prompt.
+ * Returns 0 when the line succeeded, 1 when it failed (msg set), -1 when
+ * the session is gone.
+ */
+static int
+run_line(struct client *c, const char *line, char *msg, size_t msglen)
+{
+	struct shell_frame f;
+	int result = -1;
+
+	msg[0] = '\0';
+	if (send_frame(c, SHELL_LINE, line, strlen(line)) < 0)
+		return -1;
+	while (read_frame(c, &f) == 0) {
+		switch (f.type) {
+		case SHELL_OUTPUT:
+			fwrite(f.payload, 1, f.len, stdout);
+			break;
+		case SHELL_STATUS:
+			if (f.len < 2)
+				return -1;
+			result = f.payload[0] != 0;
+			c->uncommitted = f.payload[1] &
+			    SHELL_STATUS_UNCOMMITTED;
+			snprintf(msg, msglen, "%.*s", (int)(f.len - 2),
+			    (const char *)f.payload + 2);
+			break;
+		case SHELL_PROMPT:
+			snprintf(c->prompt, sizeof(c->prompt), "%.*s",
+			    (int)f.len, (const char *)f.payload);
+			fflush(stdout);
+			return result;
+		case SHELL_FATAL:
+			fprintf(stderr, "%.*s\n", (int)f.len,
+			    (const char *)f.payload);
+			c->closed = true;
+			return -1;
+		}
+	}
+	/* The daemon closed after the status: exit or logout. */
+	fflush(stdout);
+	c->closed = true;
+	return result;
+}
+
+static void
+source_of(char *buf, size_t len)
+{
+	const char *ssh = getenv("SSH_CONNECTION");
+	char ip[64] = "", *tty;
+	unsigned port = 0;
+
+	if (ssh != NULL && sscanf(ssh, "%63s %u", ip, &port) == 2)
+		snprintf(buf, len, "ssh %s %u", ip, port);
+	else if ((tty = ttyname(STDIN_FILENO)) != NULL)
+		snprintf(buf, len, "console %s", tty);
+	else
+		snprintf(buf, len, "pipe");
+}
+
+static int
+connect_daemon(struct client *c, const char *path, bool terminal)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct shell_hello h = { .version = SHELL_PROTO_VERSION };
+	struct winsize ws = { 0 };
+	struct shell_frame f;
+	char hello[512];
+	int n;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr,
+		    "tunsh: cannot reach tunshd at %s: path too "
+		    "long\n",
+		    path);
+		return -1;
+	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "tunsh: cannot reach tunshd at %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((c->buf = malloc(SHELL_FRAME_HDR + SHELL_FRAME_MAX)) == NULL)
+		return -1;
+	h.terminal = terminal;
+	if (terminal && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		h.width = ws.ws_col;
+		h.height = ws.ws_row;
+	}
+	source_of(h.source, sizeof(h.source));
+	n = shell_hello_format(&h, hello, sizeof(hello));
+	if (n < 0 || send_frame(c, SHELL_HELLO, hello, (size_t)n) < 0)
+		return -1;
+	/* The first prompt says the session is open (or why it is not). */
+	while (read_frame(c, &f) == 0) {
+		if (f.type == SHELL_PROMPT) {
+			snprintf(c->prompt, sizeof(c->prompt), "%.*s",
+			    (int)f.len, (const char *)f.payload);
+			return 0;
+		}
+		if (f.type == SHELL_FATAL) {
+			fprintf(stderr, "%.*s\n", (int)f.len,
+			    (const char *)f.payload);
+			return -1;
+		}
+	}
+	fprintf(stderr, "tunsh: tunshd at %s closed the connection\n", path);
+	return -1;
+}
+
+/* Batch: each line in turn; the first failure ends it unless keep_going. */
+static int
+run_batch(struct client *c, char **lines, size_t n, bool keep_going)
+{
+	char msg[600];
+	bool failed = false;
+
+	for (size_t i = 0; i < n && !c->closed; i++) {
+		int rc = run_line(c, lines[i], msg, sizeof(msg));
+
+		if (rc == 0)
+			continue;
+		failed = true;
+		if (rc > 0)
+			fprintf(stderr, "tunsh: line %zu: %s: %s\n", i + 1,
+			    lines[i], msg[0] ? msg : "failed");
+		if (rc < 0 || !keep_going)
+			break;
+	}
+	if (c->uncommitted && !c->closed)
+		fprintf(stderr,
+		    "tunsh: end of input in configuration mode: "
+		    "uncommitted changes discarded\n");
+	if (!c->closed)
+		send_frame(c, SHELL_HANGUP, NULL, 0);
+	return failed ? 1 : 0;
+}
+
+/* Splits -c 'LINE; LINE' at each ';'. */
+static size_t
+split_commands(char *s, char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (char *tok = strtok(s, ";"); tok != NULL && n < max;
+	     tok = strtok(NULL, ";")) {
+		while (*tok == ' ')
+			tok++;
+		out[n++] = tok;
+	}
+	return n;
+}
+
+static size_t
+read_lines(FILE *f, char ***out)
+{
+	char *line = NULL, **v = NULL;
+	size_t cap = 0, n = 0, vcap = 0;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		while (
+		    len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (n == vcap) {
+			vcap = vcap ? 2 * vcap : 64;
+			if ((v = realloc(v, vcap * sizeof(*v))) == NULL)
+				break;
+		}
+		v[n++] = strdup(line);
+	}
+	free(line);
+	*out = v;
+	return v ? n : 0;
+}
+
+static int
+run_interactive(struct client *c)
+{
+	char msg[600], hist[4096] = { 0 }, *line, prompt[140];
+	const char *home = getenv("HOME");
+
+	if (home != NULL) {
+		snprintf(hist, sizeof(hist), "%s/.tunsh_history", home);
+		read_history(hist);
+	}
+	/* Completion comes from tunshd; never complete file names. */
+	rl_bind_key('\t', rl_insert);
+	while (!c->closed) {
+		snprintf(prompt, sizeof(prompt), "%s ", c->prompt);
+		if ((line = readline(prompt)) == NULL)
+			break; /* Ctrl-D */
+		if (line[0] != '\0')
+			add_history(line);
+		run_line(c, line, msg, sizeof(msg));
+		free(line);
+	}
+	if (hist[0] != '\0')
+		write_history(hist);
+	if (!c->closed)
+		send_frame(c, SHELL_HANGUP, NULL, 0);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tunsh [--socket PATH] [--keep-going] [-c "
+	    "'LINE; LINE']\n");
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("tunsh %s\n", TUNSH_VERSION);
-		return 0;
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("TUNSH_SOCKET"), *cmd = NULL;
+	struct client c = { .fd = -1 };
+	bool keep_going = false, terminal;
+	char **lines = NULL;
+	size_t n;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cmd = optarg;
+			break;
+		case 's':
+			path = optarg;
+			break;
+		case 'k':
+			keep_going = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("tunsh %s\n", TUNSH_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
 	}
-	fprintf(stderr,
-	    "tunsh: interactive sessions are not available in this "
-	    "build yet; use tunshd --check-config or --print-config\n");
-	return 2;
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (path == NULL || path[0] == '\0')
+		path = DEFAULT_SOCKET;
+	terminal = cmd == NULL && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (connect_daemon(&c, path, terminal) < 0)
+		return 2;
+	if (terminal) {
+		rc = run_interactive(&c);
+	} else if (cmd != NULL) {
+		char *copy = strdup(cmd), *v[256];
+
+		n = split_commands(copy, v, 256);
+		rc = run_batch(&c, v, n, keep_going);
+		free(copy);
+	} else {
+		n = read_lines(stdin, &lines);
+		rc = run_batch(&c, lines, n, keep_going);
+		for (size_t i = 0; i < n; i++)
+			free(lines[i]);
+		free(lines);
+	}
+	close(c.fd);
+	free(c.buf);
+	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * shell/tunshd.c: the daemon's entry point.  For now it checks and prints
- * configuration files; sessions, the IKE daemon and the kernel layer join
- * it in the same process.
+ * shell/tunshd.c: the daemon's entry point: its options, and the two
+ * offline modes that check and print configuration files.  Running is
+ * shell/daemon.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "shell/daemon.h"
 
 #define PLURAL(n) ((n) == 1 ? "" : "s")
 
@@ -16,7 +17,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tunshd --check-config FILE\n"
+	    "usage: tunshd [-f] [--config FILE] [--state-dir DIR] "
+	    "[--socket PATH]\n"
+	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
 }
@@ -97,16 +100,36 @@ main(int argc, char **argv)
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "print-config", required_argument, NULL, 'P' },
 		{ "show-secrets", no_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct daemon_opts d = { "/etc/tunsh/tunsh.conf", "/var/lib/tunsh",
+		"/run/tunsh/tunshd.sock", false };
 	const char *check = NULL, *print = NULL;
-	bool secrets = false;
+	bool secrets = false, daemon_opt = false;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'f':
+			d.foreground = true;
+			break;
+		case 'c':
+			d.config = optarg;
+			daemon_opt = true;
+			break;
+		case 's':
+			d.state_dir = optarg;
+			daemon_opt = true;
+			break;
+		case 'k':
+			d.socket = optarg;
+			daemon_opt = true;
+			break;
 		case 'C':
 			check = optarg;
 			break;
@@ -127,10 +150,16 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (check == NULL) == (print == NULL) ||
-	    (secrets && print == NULL)) {
+	if (optind != argc || (check != NULL && print != NULL) ||
+	    (secrets && print == NULL) ||
+	    ((check != NULL || print != NULL) &&
+		(daemon_opt || d.foreground))) {
 		usage(stderr);
 		return 2;
 	}
-	return check ? check_config(check) : print_config(print, secrets);
+	if (check != NULL)
+		return check_config(check);
+	if (print != NULL)
+		return print_config(print, secrets);
+	return daemon_run(&d);
 }

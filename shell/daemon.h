@@ -1,0 +1,19 @@
+/*
+ * shell/daemon.h: running tunshd, private to shell/.
+ */
+#ifndef TUNSH_SHELL_DAEMON_H
+#define TUNSH_SHELL_DAEMON_H
+
+#include <stdbool.h>
+
+struct daemon_opts {
+	const char *config;    /* /etc/tunsh/tunsh.conf */
+	const char *state_dir; /* /var/lib/tunsh */
+	const char *socket;    /* /run/tunsh/tunshd.sock */
+	bool foreground;
+};
+
+/* Runs until SIGTERM or SIGINT; returns the exit status. */
+int daemon_run(const struct daemon_opts *o);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * shell/server.h: tunshd's sessions server, private to shell/.
+ */
+#ifndef TUNSH_SHELL_SERVER_H
+#define TUNSH_SHELL_SERVER_H
+
+#include <event2/event.h>
+
+#include "commands/commands.h"
+#include "shell/shell.h"
+
+struct server;
+
+/* Listens on path (mode 0660, group tunsh when it exists). */
+struct server *server_new(struct event_base *base, struct commands_env *env,
+    const char *path, struct diag *d);
+/* Ends every session (uncommitted candidates are dropped and logged). */
+void server_free(struct server *srv);
+
+#endif

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# tunshd and tunsh through the real socket: piped scripts and -c with
+# their outputs and exit statuses, a commit that reaches the file and the
+# history, protocol abuse that ends only the abuser's session, and a
+# client killed in configuration mode.  Everything in a scratch directory.
+set -euo pipefail
+bin=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d)
+sock=$dir/tunshd.sock
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
+tunsh() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
+
+cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
+"$bin/shell/tunshd" -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
+	--socket "$sock" 2>"$dir/log" &
+pid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || fail "tunshd did not create $sock"
+[ "$(stat -c %a "$sock")" = 600 ] || [ "$(stat -c %a "$sock")" = 660 ] ||
+	fail "socket mode $(stat -c %a "$sock")"
+
+# -c: lines separated by ';', status 0.
+out=$(tunsh -c 'show version; show running-config ipsec tunnel branch-1')
+grep -q '^ipsec tunnel branch-1$' <<<"$out" || fail "-c output: $out"
+grep -q 'pre-shared-key \*\*\*\*\*\*\*\*' <<<"$out" || fail "key not masked"
+
+# A piped script stops at its first failing line, says where, exits 1.
+rc=0
+printf 'show version\nconfigure\nipsec tunnel x\nbogus\ndpd timeout 5\n' |
+	tunsh >"$dir/out" 2>"$dir/err" || rc=$?
+[ "$rc" = 1 ] || fail "batch exit $rc, want 1"
+grep -qx 'tunsh: line 4: bogus: Invalid command "bogus"' "$dir/err" ||
+	fail "batch error: $(cat "$dir/err")"
+grep -qx 'tunsh: end of input in configuration mode: uncommitted changes discarded' \
+	"$dir/err" || fail "no word about the discarded candidate"
+
+# --keep-going runs on and still exits 1.
+rc=0
+printf 'configure\nipsec tunnel x\nbogus\nshow compare\n' |
+	tunsh --keep-going >"$dir/out" 2>"$dir/err" || rc=$?
+[ "$rc" = 1 ] || fail "keep-going exit $rc"
+grep -qx '+ ipsec tunnel x' "$dir/out" || fail "keep-going did not run on"
+
+# A commit from a script reaches the file, mode 0600, and the history.
+printf 'configure\nipsec tunnel branch-1\ndpd timeout 20\ncommit comment from a script\n' |
+	tunsh >"$dir/out" || fail "commit script: $(cat "$dir/out")"
+grep -qx 'commit complete (version 1)' "$dir/out" || fail "commit: $(cat "$dir/out")"
+grep -q 'dpd-timeout = 20;' "$dir/tunsh.conf" || fail "file not saved"
+[ "$(stat -c %a "$dir/tunsh.conf")" = 600 ] || fail "file mode"
+[ -f "$dir/state/commits/0000000001.info" ] || fail "no history"
+tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd timeout 20' ||
+	fail "running does not show the commit"
+
+# Protocol abuse: the abuser is told and cut off, nobody else notices.
+"$bin/tests/integration/bad_client" "$sock" garbage >"$dir/out" ||
+	fail "garbage not answered"
+grep -q 'protocol error' "$dir/out" || fail "garbage: $(cat "$dir/out")"
+"$bin/tests/integration/bad_client" "$sock" oversize >"$dir/out" ||
+	fail "oversize not answered"
+grep -q 'line too long' "$dir/out" || fail "oversize: $(cat "$dir/out")"
+"$bin/tests/integration/bad_client" "$sock" nohello >"$dir/out" ||
+	fail "nohello not answered"
+
+# A client killed in configuration mode: its candidate goes, tunshd stays.
+mkfifo "$dir/fifo"
+tunsh <"$dir/fifo" >/dev/null 2>&1 &
+cpid=$!
+exec 3>"$dir/fifo"
+printf 'configure\nipsec tunnel y\ndpd timeout 7\n' >&3
+sleep 0.3
+kill -9 "$cpid"
+exec 3>&-
+wait "$cpid" 2>/dev/null || true
+sleep 0.3
+grep -q 'uncommitted changes discarded' "$dir/log" || fail "no log of the drop"
+tunsh -c 'show running-config' | grep -q 'ipsec tunnel y' && fail "y leaked"
+
+# Unreachable daemon: exit 2 and the path in the message.
+rc=0
+"$bin/shell/tunsh" --socket "$dir/none" -c 'show version' 2>"$dir/err" || rc=$?
+[ "$rc" = 2 ] || fail "unreachable exit $rc"
+grep -q "cannot reach tunshd at $dir/none" "$dir/err" || fail "unreachable message"
+
+tunsh -c 'show version' >/dev/null || fail "tunshd did not survive"
+
+# SIGTERM ends it cleanly (under ASan: without a leak), socket removed.
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=
+[ "$rc" = 0 ] || fail "tunshd exit $rc on SIGTERM"
+[ ! -e "$sock" ] || fail "socket left behind"
+echo "shell: all passed"
