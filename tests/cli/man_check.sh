@@ -19,4 +19,15 @@ for k in $keys; do
 	grep -qF -- "${k//-/\\-}" man/tunsh.conf.5 ||
 		fail "tunsh.conf(5) does not document $k"
 done
+# tunsh(1) names every tunnel command by its CLI words.
+words=$(grep -oE '^[[:space:]]*\{ CF_[A-Z_]+, "[^"]+"' config/fields.c |
+	sed -E 's/.*"([^"]+)"$/\1/')
+while read -r w; do
+	grep -qF -- "${w//-/\\-}" man/tunsh.1 || fail "tunsh(1) does not name $w"
+done <<<"$words"
+for page in man/*.[0-9]; do
+	wide=$(groff -t -man -Tascii -rLL=80n "$page" 2>/dev/null |
+		sed 's/.\x08//g' | awk 'length > 80' | head -1)
+	[ -z "$wide" ] || fail "$page: line over 80 columns: $wide"
+done
 echo "man_check: $(echo "$keys" | wc -l) settings documented, pages clean"
