@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# README command 1: install what is needed, build (build/), and run tunshd
-# on the default configuration: check it, then print it as CLI commands.
+# README command 1: install what is needed, build (build/), check the
+# embedded default configuration, then run tunshd on a copy of it in a
+# scratch directory (no system path is touched) and open tunsh on it.
+# On a terminal tunsh is interactive; from a pipe it runs the lines given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -9,4 +11,14 @@ scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 build/shell/tunshd --check-config etc/tunsh.conf
-build/shell/tunshd --print-config etc/tunsh.conf
+
+dir=$(mktemp -d)
+cp etc/tunsh.conf "$dir/tunsh.conf"
+build/shell/tunshd -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
+	--socket "$dir/tunshd.sock" 2>"$dir/tunshd.log" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do [ -S "$dir/tunshd.sock" ] && break; sleep 0.1; done
+echo "tunshd runs on $dir/tunsh.conf; its log is $dir/tunshd.log" >&2
+[ -t 0 ] && echo "try: show running-config, configure, ipsec tunnel branch-1" >&2
+build/shell/tunsh --socket "$dir/tunshd.sock"
