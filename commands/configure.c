@@ -220,7 +220,7 @@ cmd_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
 static int
 cmd_exit_config(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
-	if (cli->mode == MODE_TUNNEL) {
+	if (cli->mode != MODE_CONFIG) {
 		cli_set_configmode(cli, MODE_CONFIG, "config");
 		return CLI_OK;
 	}
@@ -230,7 +230,8 @@ cmd_exit_config(struct cli_def *cli, const char *cmd, char **argv, int argc)
 void
 commands_register_configure(struct cli_def *cli)
 {
-	static const int modes[] = { MODE_CONFIG, MODE_TUNNEL };
+	static const int modes[] = { MODE_CONFIG, MODE_TUNNEL, MODE_IFACE,
+		MODE_VLAN, MODE_CLIENT_VPN };
 	const int P = PRIVILEGE_PRIVILEGED;
 	struct cli_command *ipsec, *no, *no_ipsec;
 
@@ -246,6 +247,7 @@ commands_register_configure(struct cli_def *cli)
 	    "IPsec settings");
 	cli_register_command(cli, no_ipsec, "tunnel", cmd_no_tunnel, P,
 	    MODE_CONFIG, "Remove a tunnel: NAME");
+	commands_register_system(cli, no);
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		int m = modes[i];
 

@@ -8,8 +8,11 @@
 
 #include "commands/commands.h"
 
-/* libcli modes beyond MODE_EXEC and MODE_CONFIG. */
-#define MODE_TUNNEL 10
+/* libcli modes beyond MODE_EXEC and MODE_CONFIG: the contexts. */
+#define MODE_TUNNEL	10
+#define MODE_IFACE	11
+#define MODE_VLAN	12
+#define MODE_CLIENT_VPN 13
 
 struct commands_session {
 	struct commands_env *env;
@@ -21,6 +24,8 @@ struct commands_session {
 	void *out_arg;
 	struct config *cand; /* this session's candidate, from configure on */
 	char tunnel[CONFIG_TUNNEL_NAME_MAX + 1]; /* the tunnel context */
+	char iface[CONFIG_IFNAME_MAX + 1];	 /* the interface context */
+	uint16_t vlan;				 /* the vlan context */
 	bool done;
 	bool failed; /* the line being run reported an error */
 };
@@ -40,5 +45,8 @@ int print_config(struct cli_def *cli, const struct config *c,
 void commands_register_exec(struct cli_def *cli);
 void commands_register_configure(struct cli_def *cli);
 void commands_register_tunnel(struct cli_def *cli);
+/* no_config: the "no" command of configuration mode. */
+void commands_register_system(struct cli_def *cli,
+    struct cli_command *no_config);
 
 #endif

@@ -172,6 +172,15 @@ commands_prompt(const struct commands_session *s, char *buf, size_t len)
 		snprintf(buf, len, "%s(config-ipsec-tunnel-%s)%s", host,
 		    s->tunnel, ch);
 		break;
+	case MODE_IFACE:
+		snprintf(buf, len, "%s(config-if-%s)%s", host, s->iface, ch);
+		break;
+	case MODE_VLAN:
+		snprintf(buf, len, "%s(config-vlan-%u)%s", host, s->vlan, ch);
+		break;
+	case MODE_CLIENT_VPN:
+		snprintf(buf, len, "%s(config-client-vpn)%s", host, ch);
+		break;
 	default:
 		snprintf(buf, len, "%s%s", host, ch);
 		break;
