@@ -217,6 +217,45 @@ cmd_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+/* do COMMAND: an exec-mode command from any configuration context. */
+static int
+cmd_do(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	char line[1024];
+	int mode = cli->mode, rc;
+	char *desc;
+
+	(void)cmd;
+	if (argc == 0)
+		return cmd_error(cli, "do: give an exec-mode command");
+	if (join_args(argv, argc, 0, line, sizeof(line)) < 0)
+		return cmd_error(cli, "do: command too long");
+	/* libcli recomputes abbreviations on a mode change: go through it. */
+	desc = cli->modestring ? strdup(cli->modestring) : NULL;
+	cli_set_configmode(cli, MODE_EXEC, NULL);
+	rc = cli_run_command(cli, line);
+	/* Back to the context, unless the command itself left it. */
+	if (cli->mode == MODE_EXEC)
+		cli_set_configmode(cli, mode, desc);
+	free(desc);
+	if (s->done) {
+		s->done = false; /* "do exit" does not end the session */
+		return cmd_error(cli, "do exit: use end, then exit");
+	}
+	return rc == CLI_OK ? CLI_OK : CLI_ERROR;
+}
+
+static int
+cmd_top(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	cli_set_configmode(cli, MODE_CONFIG, "config");
+	return CLI_OK;
+}
+
 static int
 cmd_exit_config(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
@@ -264,5 +303,9 @@ commands_register_configure(struct cli_def *cli)
 		    "Back to exec mode");
 		cli_register_command(cli, NULL, "exit", cmd_exit_config, P, m,
 		    "Up one level");
+		cli_register_command(cli, NULL, "top", cmd_top, P, m,
+		    "Back to the top of configuration mode");
+		cli_register_command(cli, NULL, "do", cmd_do, P, m,
+		    "Run an exec-mode command: do show running-config");
 	}
 }
