@@ -39,6 +39,13 @@ int commands_run(struct commands_session *s, const char *line);
 bool commands_session_done(const struct commands_session *s);
 /* "fw1#", "fw1(config-ipsec-tunnel-aws-1)#", "fw1>" for operators. */
 void commands_prompt(const struct commands_session *s, char *buf, size_t len);
+/*
+ * What may follow a line in progress: completions of its last word (Tab),
+ * or each possible next word with its help ('?'), one per call of fn.
+ * Returns how many, or -1.
+ */
+int commands_complete(struct commands_session *s, const char *line, bool help,
+    commands_out_fn fn, void *arg);
 /* The candidate differs from running. */
 bool commands_uncommitted(const struct commands_session *s);
 

@@ -190,6 +190,18 @@ commands_prompt(const struct commands_session *s, char *buf, size_t len)
 bool
 commands_uncommitted(const struct commands_session *s)
 {
-	return s->cand != NULL &&
-	    (s->cand->n_touched > 0 || s->cand->system_changed);
+	struct config_plan plan;
+	bool differs;
+
+	if (s->cand == NULL ||
+	    (s->cand->n_touched == 0 && !s->cand->system_changed))
+		return false;
+	/* Entering a context touches without changing: ask the diff, which
+	 * looks at the touched objects only. */
+	if (config_plan_build(config_store_running(s->env->store), s->cand,
+		&plan) < 0)
+		return true;
+	differs = plan.n_steps > 0;
+	config_plan_free(&plan);
+	return differs;
 }

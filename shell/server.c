@@ -175,6 +175,57 @@ handle_line(struct conn *c, const struct shell_frame *f)
 	send_prompt(c);
 }
 
+struct words {
+	char *buf;
+	size_t len, cap;
+	bool full;
+};
+
+/* Collects NUL-separated entries for a COMPLETIONS frame. */
+static void
+add_word(void *arg, const char *w)
+{
+	struct words *ws = arg;
+	size_t n = strlen(w) + 1;
+
+	if (ws->full || ws->len + n > SHELL_FRAME_MAX) {
+		ws->full = true;
+		return;
+	}
+	if (ws->len + n > ws->cap) {
+		size_t cap = ws->cap ? 2 * ws->cap : 1024;
+		char *p;
+
+		while (cap < ws->len + n)
+			cap *= 2;
+		if ((p = realloc(ws->buf, cap)) == NULL) {
+			ws->full = true;
+			return;
+		}
+		ws->buf = p;
+		ws->cap = cap;
+	}
+	memcpy(ws->buf + ws->len, w, n);
+	ws->len += n;
+}
+
+static void
+handle_complete(struct conn *c, const struct shell_frame *f)
+{
+	struct words ws = { 0 };
+	char *line = strndup((const char *)f->payload, f->len);
+
+	if (line == NULL) {
+		conn_fatal(c, "tunshd: out of memory");
+		return;
+	}
+	commands_complete(c->session, line, f->type == SHELL_HELP, add_word,
+	    &ws);
+	send_frame(c, SHELL_COMPLETIONS, ws.buf, ws.len);
+	free(ws.buf);
+	free(line);
+}
+
 static void
 handle_frame(struct conn *c, const struct shell_frame *f)
 {
@@ -202,9 +253,9 @@ handle_frame(struct conn *c, const struct shell_frame *f)
 		c->closing = true;
 		bufferevent_disable(c->bev, EV_READ);
 		break;
-	default:
-		/* COMPLETE and HELP: answered when the shell supports them. */
-		send_frame(c, SHELL_COMPLETIONS, NULL, 0);
+	case SHELL_COMPLETE:
+	case SHELL_HELP:
+		handle_complete(c, f);
 		break;
 	}
 }

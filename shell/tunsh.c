@@ -10,10 +10,12 @@
 #include <getopt.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -272,27 +274,181 @@ read_lines(FILE *f, char ***out)
 	return v ? n : 0;
 }
 
+/*
+ * Terminal: readline, with Tab and '?' answered by tunshd from the same
+ * command tree that runs the lines.  readline's callbacks take no
+ * argument, hence these file-scope pointers.
+ */
+static struct client *term;
+static char **words;
+static size_t n_words;
+
+static void
+free_words(void)
+{
+	for (size_t i = 0; i < n_words; i++)
+		free(words[i]);
+	free(words);
+	words = NULL;
+	n_words = 0;
+}
+
+/* Asks tunshd what may follow the line up to the cursor. */
+static void
+fetch_words(uint8_t type)
+{
+	struct shell_frame f;
+	const char *p, *end;
+
+	free_words();
+	if (send_frame(term, type, rl_line_buffer, (size_t)rl_point) < 0)
+		return;
+	while (read_frame(term, &f) == 0 && f.type != SHELL_COMPLETIONS)
+		if (f.type == SHELL_FATAL) {
+			term->closed = true;
+			return;
+		}
+	p = (const char *)f.payload;
+	end = p + f.len;
+	while (p < end) {
+		size_t n = strnlen(p, (size_t)(end - p));
+		char **v = realloc(words, (n_words + 1) * sizeof(*v));
+
+		if (v == NULL)
+			break;
+		words = v;
+		words[n_words++] = strndup(p, n);
+		p += n + 1;
+	}
+}
+
+static char *
+next_word(const char *text, int state)
+{
+	static size_t i;
+
+	if (state == 0)
+		i = 0;
+	while (i < n_words)
+		if (strncmp(words[i++], text, strlen(text)) == 0)
+			return strdup(words[i - 1]);
+	return NULL;
+}
+
+static char **
+complete(const char *text, int start, int end)
+{
+	(void)start;
+	(void)end;
+	rl_attempted_completion_over = 1; /* never file names */
+	fetch_words(SHELL_COMPLETE);
+	return rl_completion_matches(text, next_word);
+}
+
+/* '?': the possible next words with their help, the line kept (IOS). */
+static int
+help_key(int count, int key)
+{
+	(void)count;
+	(void)key;
+	fetch_words(SHELL_HELP);
+	printf("?\n");
+	for (size_t i = 0; i < n_words; i++)
+		printf("%s\n", words[i]);
+	if (n_words == 0)
+		printf("%% no command starts this way\n");
+	rl_on_new_line();
+	rl_redisplay();
+	return 0;
+}
+
+/*
+ * readline's callback interface, so that Ctrl-C can abandon the line
+ * being typed (not the session) outside a signal handler: the handler
+ * only sets a flag that the select() loop sees (readline's manual, "A
+ * Readline Example" / rl_callback_sigcleanup).
+ */
+static volatile sig_atomic_t interrupted;
+static char *typed;
+static bool line_done;
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void
+on_line(char *line)
+{
+	typed = line;
+	line_done = true;
+	rl_callback_handler_remove();
+}
+
+/* One line from the terminal; NULL at Ctrl-D or end of input. */
+static char *
+read_terminal_line(const char *prompt)
+{
+	typed = NULL;
+	line_done = false;
+	rl_callback_handler_install(prompt, on_line);
+	while (!line_done) {
+		fd_set in;
+
+		FD_ZERO(&in);
+		FD_SET(STDIN_FILENO, &in);
+		if (select(STDIN_FILENO + 1, &in, NULL, NULL, NULL) < 0) {
+			if (errno != EINTR)
+				break;
+			if (interrupted) {
+				interrupted = 0;
+				rl_free_line_state();
+				rl_callback_sigcleanup();
+				rl_replace_line("", 0);
+				printf("\n"); /* the terminal has echoed ^C */
+				rl_on_new_line();
+				rl_redisplay();
+			}
+			continue;
+		}
+		rl_callback_read_char();
+	}
+	if (!line_done)
+		rl_callback_handler_remove();
+	return typed;
+}
+
 static int
 run_interactive(struct client *c)
 {
 	char msg[600], hist[4096] = { 0 }, *line, prompt[140];
 	const char *home = getenv("HOME");
+	struct sigaction sa = { .sa_handler = on_sigint };
 
+	term = c;
 	if (home != NULL) {
 		snprintf(hist, sizeof(hist), "%s/.tunsh_history", home);
 		read_history(hist);
 	}
-	/* Completion comes from tunshd; never complete file names. */
-	rl_bind_key('\t', rl_insert);
+	rl_catch_signals = 0;
+	rl_attempted_completion_function = complete;
+	rl_completion_append_character = ' ';
+	rl_bind_key('?', help_key);
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: select() returns */
 	while (!c->closed) {
 		snprintf(prompt, sizeof(prompt), "%s ", c->prompt);
-		if ((line = readline(prompt)) == NULL)
+		if ((line = read_terminal_line(prompt)) == NULL) {
+			printf("\n");
 			break; /* Ctrl-D */
+		}
 		if (line[0] != '\0')
 			add_history(line);
 		run_line(c, line, msg, sizeof(msg));
 		free(line);
 	}
+	free_words();
 	if (hist[0] != '\0')
 		write_history(hist);
 	if (!c->closed)

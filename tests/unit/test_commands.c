@@ -225,7 +225,53 @@ test_commands_exit_status(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void
+test_commands_complete_and_help(void **state)
+{
+	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], cmd[96];
+	struct config_store_params p = { 0 };
+	struct commands_env env = { 0 };
+	struct commands_session *s;
+	struct capture cap = { 0 };
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
+	copy_file(DIR_T "/base.conf", conf);
+	p.path = conf;
+	diag_init(&d);
+	env.store = config_store_open(&p, &d);
+	env.version = "test";
+	cap.f = open_memstream(&cap.buf, &cap.len);
+	s = commands_session_new(&env, "bob", "test", COMMANDS_ADMIN, out,
+	    &cap);
+	/* Tab: the words that complete the last one. */
+	assert_int_equal(commands_complete(s, "sh", false, out, &cap), 1);
+	assert_int_equal(commands_complete(s, "show r", false, out, &cap), 1);
+	fflush(cap.f);
+	assert_string_equal(cap.buf, "show\nrunning-config\n");
+	/* '?': each next word with its help. */
+	rewind(cap.f);
+	/* Three words; libcli wraps the first's long help onto a 4th line. */
+	assert_int_equal(commands_complete(s, "show ", true, out, &cap), 4);
+	fputc('\0', cap.f);
+	fflush(cap.f);
+	assert_non_null(strstr(cap.buf,
+	    "  version              Software and "
+	    "configuration versions\n"));
+	assert_int_equal(commands_complete(s, "bogus ", true, out, &cap), 0);
+	commands_session_free(s);
+	fclose(cap.f);
+	free(cap.buf);
+	config_store_free(env.store);
+	diag_clear(&d);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_commands_complete_and_help),
 	cmocka_unit_test(test_commands_transcripts),
 	cmocka_unit_test(test_commands_exit_status),
 };

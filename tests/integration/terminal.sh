@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tunsh on a real terminal (tmux): Tab completes from tunshd's command
+# tree, '?' lists the next words with their help and keeps the line, Up
+# recalls, Ctrl-C abandons the line but not the session, the prompts
+# follow the mode.  The screen is read back with capture-pane.
+set -euo pipefail
+bin=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d)
+sock=$dir/tunshd.sock
+export TMUX_TMPDIR=$dir
+pid=
+cleanup() {
+	tmux kill-server 2>/dev/null || true
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+screen() { tmux capture-pane -t t -p; }
+fail() { echo "FAIL: $*" >&2; echo "--- screen:" >&2; screen >&2; exit 1; }
+# Waits until the screen shows a line matching the regex.
+expect() {
+	for _ in $(seq 50); do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	fail "never saw /$1/"
+}
+# Text is sent literally (-l): "end" would otherwise be the End key.
+type() { tmux send-keys -t t -l "$1"; }
+press() { tmux send-keys -t t "$@"; }
+
+cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
+"$bin/shell/tunshd" -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
+	--socket "$sock" 2>"$dir/log" &
+pid=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+tmux new-session -d -s t -x 100 -y 40 \
+	"HOME=$dir $bin/shell/tunsh --socket $sock; sleep 30"
+expect '^fw1# *$'
+
+type 'sh'
+press Tab
+expect '^fw1# show *$'
+type '?'
+expect '^  running-config +The configuration in force'
+expect '^  version +Software and configuration versions'
+expect '^fw1# show *$' # the line is kept
+type 'ver'
+press Tab Enter
+expect '^tunsh 0\.1\.0$'
+
+type 'configure'
+press Enter
+expect '^fw1\(config\)# *$'
+type 'ipsec tunnel branch-1'
+press Enter
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# *$'
+type 'dpd ?'
+expect '^  timeout +Seconds between liveness checks'
+press C-c
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# *$'
+press Up
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# ipsec tunnel branch-1$'
+press C-u
+type 'end'
+press Enter
+expect '^fw1# *$'
+type 'exit'
+press Enter
+for _ in $(seq 50); do
+	screen | grep -q '^fw1# exit$' && break
+	sleep 0.1
+done
+for _ in $(seq 50); do
+	grep -q '^show version' "$dir/.tunsh_history" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q '^show version' "$dir/.tunsh_history" || fail "no history file"
+screen | grep -q 'uncommitted' && fail "a look at a tunnel is not a change"
+echo "terminal: all passed"
