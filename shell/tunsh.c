@@ -208,22 +208,51 @@ connect_daemon(struct client *c, const char *path, bool terminal)
 	return -1;
 }
 
-/* Batch: each line in turn; the first failure ends it unless keep_going. */
-static int
-run_batch(struct client *c, char **lines, size_t n, bool keep_going)
+/*
+ * Batch: each line in turn, sent as soon as it is read (a script piped in
+ * from a slow producer runs as it comes); the first failure ends it
+ * unless keep_going.  next() gives the lines, NULL at the end.
+ */
+struct source {
+	char **v; /* -c: the lines */
+	size_t n, i;
+	FILE *f; /* or a stream */
+	char *buf;
+	size_t cap;
+};
+
+static char *
+next_line(struct source *src)
 {
-	char msg[600];
+	ssize_t len;
+
+	if (src->f == NULL)
+		return src->i < src->n ? src->v[src->i++] : NULL;
+	if ((len = getline(&src->buf, &src->cap, src->f)) < 0)
+		return NULL;
+	while (
+	    len > 0 && (src->buf[len - 1] == '\n' || src->buf[len - 1] == '\r'))
+		src->buf[--len] = '\0';
+	return src->buf;
+}
+
+static int
+run_batch(struct client *c, struct source *src, bool keep_going)
+{
+	char msg[600], *line;
 	bool failed = false;
+	size_t n = 0;
 
-	for (size_t i = 0; i < n && !c->closed; i++) {
-		int rc = run_line(c, lines[i], msg, sizeof(msg));
+	while (!c->closed && (line = next_line(src)) != NULL) {
+		int rc = run_line(c, line, msg, sizeof(msg));
 
+		n++;
 		if (rc == 0)
 			continue;
 		failed = true;
 		if (rc > 0)
-			fprintf(stderr, "tunsh: line %zu: %s: %s\n", i + 1,
-			    lines[i], msg[0] ? msg : "failed");
+			fprintf(stderr, "tunsh: line %zu: %s: %s\n", n, line,
+			    msg[0] ? msg : "failed");
 		if (rc < 0 || !keep_going)
 			break;
 	}
@@ -233,6 +262,7 @@ run_batch(struct client *c, char **lines, size_t n, bool keep_going)
 		    "uncommitted changes discarded\n");
 	if (!c->closed)
 		send_frame(c, SHELL_HANGUP, NULL, 0);
+	free(src->buf);
 	return failed ? 1 : 0;
 }
 
@@ -249,29 +279,6 @@ split_commands(char *s, char **out, size_t max)
 		out[n++] = tok;
 	}
 	return n;
-}
-
-static size_t
-read_lines(FILE *f, char ***out)
-{
-	char *line = NULL, **v = NULL;
-	size_t cap = 0, n = 0, vcap = 0;
-	ssize_t len;
-
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		while (
-		    len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (n == vcap) {
-			vcap = vcap ? 2 * vcap : 64;
-			if ((v = realloc(v, vcap * sizeof(*v))) == NULL)
-				break;
-		}
-		v[n++] = strdup(line);
-	}
-	free(line);
-	*out = v;
-	return v ? n : 0;
 }
 
 /*
@@ -477,8 +484,6 @@ main(int argc, char **argv)
 	const char *path = getenv("TUNSH_SOCKET"), *cmd = NULL;
 	struct client c = { .fd = -1 };
 	bool keep_going = false, terminal;
-	char **lines = NULL;
-	size_t n;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -516,16 +521,15 @@ main(int argc, char **argv)
 		rc = run_interactive(&c);
 	} else if (cmd != NULL) {
 		char *copy = strdup(cmd), *v[256];
+		struct source src = { .v = v };
 
-		n = split_commands(copy, v, 256);
-		rc = run_batch(&c, v, n, keep_going);
+		src.n = split_commands(copy, v, 256);
+		rc = run_batch(&c, &src, keep_going);
 		free(copy);
 	} else {
-		n = read_lines(stdin, &lines);
-		rc = run_batch(&c, lines, n, keep_going);
-		for (size_t i = 0; i < n; i++)
-			free(lines[i]);
-		free(lines);
+		struct source src = { .f = stdin };
+
+		rc = run_batch(&c, &src, keep_going);
 	}
 	close(c.fd);
 	free(c.buf);

@@ -82,6 +82,26 @@ sleep 0.3
 grep -q 'uncommitted changes discarded' "$dir/log" || fail "no log of the drop"
 tunsh -c 'show running-config' | grep -q 'ipsec tunnel y' && fail "y leaked"
 
+# Two sessions at once: the later commit from a stale candidate is refused,
+# naming the commit that came between.
+mkfifo "$dir/fifo2"
+tunsh <"$dir/fifo2" >"$dir/a.out" 2>"$dir/a.err" &
+apid=$!
+exec 4>"$dir/fifo2"
+printf 'configure\nipsec tunnel branch-1\ndpd delay 40\n' >&4
+sleep 0.3
+printf 'configure\nipsec tunnel branch-1\ndpd delay 50\ncommit comment from b\n' |
+	tunsh >/dev/null || fail "session b could not commit"
+printf 'commit\n' >&4
+exec 4>&-
+rc=0
+wait "$apid" || rc=$?
+[ "$rc" = 1 ] || fail "stale commit exit $rc"
+grep -q 'commit refused: the running configuration changed since this candidate was taken (commit 2 by root: ipsec tunnel branch-1)' \
+	"$dir/a.out" || fail "stale commit: $(cat "$dir/a.out" "$dir/a.err")"
+tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd delay 50' ||
+	fail "b's commit lost"
+
 # Unreachable daemon: exit 2 and the path in the message.
 rc=0
 "$bin/shell/tunsh" --socket "$dir/none" -c 'show version' 2>"$dir/err" || rc=$?
