@@ -215,6 +215,12 @@ switch_to(struct config_store *s, struct config *next,
 	    o->comment ? o->comment : "");
 	summarize(&plan, info.summary, sizeof(info.summary));
 	config_plan_free(&plan);
+	/* The audit trail: who, from where, what (never a key). */
+	log_info("config", "commit %llu by %s from %s: %s%s%s%s",
+	    (unsigned long long)info.version, info.user,
+	    info.source[0] ? info.source : "?", info.summary,
+	    info.comment[0] ? " (comment \"" : "", info.comment,
+	    info.comment[0] ? "\")" : "");
 	if (history_add(&s->hist, s->path, next, &info, d) < 0)
 		diag_warn(d,
 		    "commit %llu is applied but was not recorded in "
@@ -313,8 +319,6 @@ config_store_commit(struct config_store *s, struct config *cand,
 	cand->version = next->version;
 	cand->n_touched = 0;
 	cand->system_changed = false;
-	log_info("config", "commit %llu by %s",
-	    (unsigned long long)next->version, o->user ? o->user : "unknown");
 	return 0;
 }
 

@@ -55,6 +55,8 @@ grep -qx 'commit complete (version 1)' "$dir/out" || fail "commit: $(cat "$dir/o
 grep -q 'dpd-timeout = 20;' "$dir/tunsh.conf" || fail "file not saved"
 [ "$(stat -c %a "$dir/tunsh.conf")" = 600 ] || fail "file mode"
 [ -f "$dir/state/commits/0000000001.info" ] || fail "no history"
+grep -q 'commit 1 by root from pipe: ipsec tunnel branch-1 (comment "from a script")' \
+	"$dir/log" || fail "commit not logged with who, where and what"
 tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd timeout 20' ||
 	fail "running does not show the commit"
 
