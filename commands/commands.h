@@ -13,17 +13,21 @@
 #include "config/config.h"
 
 /* What every session of one daemon shares. */
+struct commands_session;
+
 struct commands_env {
 	struct config_store *store;
 	const char *version; /* for show version */
+	/* Kept by commands/: every session, and who holds configure
+	 * exclusive. */
+	struct commands_session *sessions;
+	struct commands_session *exclusive;
 };
 
 enum commands_role {
 	COMMANDS_OPERATOR, /* exec-mode commands, secrets masked */
 	COMMANDS_ADMIN,	   /* may configure and see secrets */
 };
-
-struct commands_session;
 
 /* Receives each line of output, without its newline. */
 typedef void (*commands_out_fn)(void *arg, const char *line);

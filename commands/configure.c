@@ -103,6 +103,11 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			    argv[i]);
 		}
 	}
+	if (s->env->exclusive != NULL && s->env->exclusive != s)
+		return cmd_error(cli,
+		    "commit refused: %s (%s) holds configure exclusive; "
+		    "wait for them to leave configuration mode",
+		    s->env->exclusive->user, s->env->exclusive->source);
 	diag_init(&d);
 	rc = config_store_commit(s->env->store, s->cand, &o, &d);
 	print_diag(cli, &d);
@@ -123,7 +128,7 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		    (unsigned long long)config_store_running(s->env->store)
 			->version);
 	if (quit && !o.check_only)
-		cli_set_configmode(cli, MODE_EXEC, NULL);
+		leave_config(cli);
 	return CLI_OK;
 }
 
@@ -209,7 +214,7 @@ cmd_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	(void)cmd;
 	(void)argv;
 	(void)argc;
-	cli_set_configmode(cli, MODE_EXEC, NULL);
+	leave_config(cli);
 	if (commands_uncommitted(session_of(cli)))
 		cli_print(cli,
 		    "%% the candidate has uncommitted changes: "

@@ -90,17 +90,66 @@ cmd_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
 
+	struct commands_session *x = s->env->exclusive, *o;
+	bool exclusive = argc == 1 && strcmp(argv[0], "exclusive") == 0;
+
 	(void)cmd;
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "terminal") != 0))
-		return cmd_error(cli, "configure: give nothing or terminal");
+	if (argc > 1 ||
+	    (argc == 1 && !exclusive && strcmp(argv[0], "terminal") != 0))
+		return cmd_error(cli,
+		    "configure: give nothing, terminal or "
+		    "exclusive");
 	if (s->role != COMMANDS_ADMIN)
 		return cmd_error(cli,
 		    "configure: permission denied: operators run exec-mode "
 		    "commands only (admins are root and group tunsh-admin)");
+	if (x != NULL && x != s)
+		return cmd_error(cli,
+		    "configure: %s (%s) holds configure exclusive; try "
+		    "again when they leave configuration mode",
+		    x->user, x->source);
+	/* Exclusive only when nobody else is configuring (Junos). */
+	for (o = s->env->sessions; exclusive && o != NULL; o = o->next)
+		if (o != s && o->cli->mode != MODE_EXEC)
+			return cmd_error(cli,
+			    "configure exclusive: %s (%s) is in "
+			    "configuration mode",
+			    o->user, o->source);
+	if (exclusive)
+		s->env->exclusive = s;
 	if (s->cand == NULL &&
 	    (s->cand = config_store_candidate(s->env->store)) == NULL)
 		return cmd_error(cli, "configure: out of memory");
 	cli_set_configmode(cli, MODE_CONFIG, "config");
+	return CLI_OK;
+}
+
+static const char *
+mode_name(int mode)
+{
+	return mode == MODE_EXEC ? "exec" : "configure";
+}
+
+static int
+cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli), *o;
+	time_t now = time(NULL);
+
+	(void)cmd;
+	(void)argv;
+	if (argc > 0)
+		return cmd_error(cli, "show users takes no argument");
+	cli_print(cli, "  %-12s %-28s %-10s %-8s %s", "User", "From", "Mode",
+	    "Idle", "Lock");
+	for (o = s->env->sessions; o != NULL; o = o->next) {
+		long idle = (long)(now - o->last);
+
+		cli_print(cli, "%c %-12s %-28.28s %-10s %02ld:%02ld:%02ld %s",
+		    o == s ? '*' : ' ', o->user, o->source,
+		    mode_name(o->cli->mode), idle / 3600, idle / 60 % 60,
+		    idle % 60, s->env->exclusive == o ? "exclusive" : "");
+	}
 	return CLI_OK;
 }
 
@@ -134,6 +183,10 @@ commands_register_exec(struct cli_def *cli)
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Configuration history");
 	cli_register_command(cli, conf, "history", cmd_show_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
+	cli_register_command(cli, show, "users", cmd_show_users,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "Who is connected, from where, "
+	    "in which mode");
 	cli_register_command(cli, NULL, "configure", cmd_configure,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Enter configuration mode");
 	cli_register_command(cli, NULL, "exit", cmd_exit,

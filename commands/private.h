@@ -5,6 +5,7 @@
 #define TUNSH_COMMANDS_PRIVATE_H
 
 #include <libcli.h>
+#include <time.h>
 
 #include "commands/commands.h"
 
@@ -28,9 +29,14 @@ struct commands_session {
 	uint16_t vlan;				 /* the vlan context */
 	bool done;
 	bool failed; /* the line being run reported an error */
+	struct commands_session *next; /* in env->sessions */
+	time_t since, last;	       /* started, last line */
 };
 
 struct commands_session *session_of(struct cli_def *cli);
+/* Back to exec mode, releasing configure exclusive if this session held
+ * it. */
+void leave_config(struct cli_def *cli);
 /* "% message" as an error of the current line; returns CLI_ERROR. */
 int cmd_error(struct cli_def *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

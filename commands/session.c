@@ -110,6 +110,9 @@ commands_session_new(struct commands_env *env, const char *user,
 	s->role = role;
 	s->out = out;
 	s->out_arg = arg;
+	s->since = s->last = time(NULL);
+	s->next = env->sessions;
+	env->sessions = s;
 	cli_set_context(s->cli, s);
 	cli_print_callback(s->cli, print_cb);
 	drop_builtins(s->cli);
@@ -123,10 +126,29 @@ commands_session_new(struct commands_env *env, const char *user,
 }
 
 void
+leave_config(struct cli_def *cli)
+{
+	struct commands_session *s = session_of(cli);
+
+	cli_set_configmode(cli, MODE_EXEC, NULL);
+	if (s->env->exclusive == s)
+		s->env->exclusive = NULL;
+}
+
+void
 commands_session_free(struct commands_session *s)
 {
+	struct commands_session **pp;
+
 	if (s == NULL)
 		return;
+	for (pp = &s->env->sessions; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	if (s->env->exclusive == s)
+		s->env->exclusive = NULL;
 	if (commands_uncommitted(s))
 		log_info("commands",
 		    "session of %s (%s) ended: uncommitted "
@@ -143,6 +165,7 @@ commands_run(struct commands_session *s, const char *line)
 	int rc;
 
 	s->failed = false;
+	s->last = time(NULL);
 	/* Blank lines and comments do nothing, as in a script. */
 	while (*line == ' ' || *line == '\t')
 		line++;

@@ -253,8 +253,8 @@ test_commands_complete_and_help(void **state)
 	assert_string_equal(cap.buf, "show\nrunning-config\n");
 	/* '?': each next word with its help. */
 	rewind(cap.f);
-	/* Three words; libcli wraps the first's long help onto a 4th line. */
-	assert_int_equal(commands_complete(s, "show ", true, out, &cap), 4);
+	/* Four words; libcli wraps the first's long help onto a 5th line. */
+	assert_int_equal(commands_complete(s, "show ", true, out, &cap), 5);
 	fputc('\0', cap.f);
 	fflush(cap.f);
 	assert_non_null(strstr(cap.buf,
@@ -270,7 +270,64 @@ test_commands_complete_and_help(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void
+test_commands_exclusive_and_users(void **state)
+{
+	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], cmd[96];
+	struct config_store_params p = { 0 };
+	struct commands_env env = { 0 };
+	struct commands_session *a, *b;
+	struct capture ca = { 0 }, cb = { 0 };
+	struct diag d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
+	copy_file(DIR_T "/base.conf", conf);
+	p.path = conf;
+	diag_init(&d);
+	env.store = config_store_open(&p, &d);
+	env.version = "test";
+	ca.f = open_memstream(&ca.buf, &ca.len);
+	cb.f = open_memstream(&cb.buf, &cb.len);
+	a = commands_session_new(&env, "alice", "ssh 192.0.2.1 4000",
+	    COMMANDS_ADMIN, out, &ca);
+	b = commands_session_new(&env, "bob", "console /dev/ttyS0",
+	    COMMANDS_ADMIN, out, &cb);
+	/* Exclusive is refused while another session configures. */
+	assert_int_equal(commands_run(b, "configure"), 0);
+	assert_int_equal(commands_run(a, "configure exclusive"), -1);
+	assert_int_equal(commands_run(b, "end"), 0);
+	assert_int_equal(commands_run(a, "configure exclusive"), 0);
+	/* Then nobody else may configure or commit until it is released. */
+	assert_int_equal(commands_run(b, "configure"), -1);
+	assert_int_equal(commands_run(b, "show users"), 0);
+	fputc('\0', cb.f);
+	fflush(cb.f);
+	assert_non_null(strstr(cb.buf,
+	    "% configure: alice (ssh 192.0.2.1 4000) holds configure "
+	    "exclusive; try again when they leave configuration mode\n"));
+	assert_non_null(strstr(cb.buf, "  alice        ssh 192.0.2.1 4000"));
+	assert_non_null(strstr(cb.buf, "configure  00:00:0"));
+	assert_non_null(strstr(cb.buf, " exclusive\n"));
+	assert_non_null(strstr(cb.buf, "* bob          console /dev/ttyS0"));
+	assert_int_equal(commands_run(a, "end"), 0);
+	assert_int_equal(commands_run(b, "configure"), 0);
+	commands_session_free(a);
+	commands_session_free(b);
+	assert_null(env.sessions);
+	fclose(ca.f);
+	free(ca.buf);
+	fclose(cb.f);
+	free(cb.buf);
+	config_store_free(env.store);
+	diag_clear(&d);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_commands_exclusive_and_users),
 	cmocka_unit_test(test_commands_complete_and_help),
 	cmocka_unit_test(test_commands_transcripts),
 	cmocka_unit_test(test_commands_exit_status),
