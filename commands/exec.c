@@ -10,15 +10,33 @@
 #include "commands/private.h"
 
 static int
+print_line(void *arg, const char *line)
+{
+	cli_print(arg, "%s", line);
+	return 0;
+}
+
+/* The trailing "json" of a show command. */
+static bool
+json_arg(char **argv, int argc)
+{
+	return argc == 1 && strcmp(argv[0], "json") == 0;
+}
+
+static int
 cmd_show_running(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
 	const struct config *c = config_store_running(s->env->store);
 	struct config_render_opts o = { 0 };
+	bool json = false;
+	int rc;
 
 	(void)cmd;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "show-secrets") == 0) {
+		if (strcmp(argv[i], "json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "show-secrets") == 0) {
 			if (s->role != COMMANDS_ADMIN)
 				return cmd_error(cli,
 				    "show-secrets: only admins may see "
@@ -31,11 +49,13 @@ cmd_show_running(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		} else {
 			return cmd_error(cli,
 			    "show running-config: unexpected \"%s\"; "
-			    "give [ipsec tunnel NAME] [show-secrets]",
+			    "give [ipsec tunnel NAME] [show-secrets] [json]",
 			    argv[i]);
 		}
 	}
-	if (print_config(cli, c, &o) == -ENOENT)
+	rc = json ? config_render_json(c, &o, print_line, cli) :
+		    print_config(cli, c, &o);
+	if (rc == -ENOENT)
 		return cmd_error(cli, "ipsec tunnel %s does not exist",
 		    o.only_tunnel);
 	return CLI_OK;
@@ -46,13 +66,48 @@ cmd_show_version(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
 
+	unsigned long long v =
+	    (unsigned long long)config_store_running(s->env->store)->version;
+
 	(void)cmd;
-	(void)argv;
-	if (argc > 0)
-		return cmd_error(cli, "show version takes no argument");
+	if (argc > 0 && !json_arg(argv, argc))
+		return cmd_error(cli, "show version: give nothing or json");
+	if (argc > 0) {
+		cli_print(cli,
+		    "{ \"tunsh\": \"%s\", \"configuration_version\": "
+		    "%llu }",
+		    s->env->version, v);
+		return CLI_OK;
+	}
 	cli_print(cli, "tunsh %s", s->env->version);
 	cli_print(cli, "configuration version %llu",
 	    (unsigned long long)config_store_running(s->env->store)->version);
+	return CLI_OK;
+}
+
+static int
+show_history_json(struct cli_def *cli, struct commands_session *s)
+{
+	size_t n = config_store_history_count(s->env->store);
+	char user[80], source[300], comment[600], summary[600];
+
+	cli_print(cli, "[");
+	for (size_t i = 0; i < n; i++) {
+		const struct config_commit_info *h =
+		    config_store_history(s->env->store, i);
+
+		json_string(h->user, user, sizeof(user));
+		json_string(h->source, source, sizeof(source));
+		json_string(h->comment, comment, sizeof(comment));
+		json_string(h->summary, summary, sizeof(summary));
+		cli_print(cli,
+		    "  { \"rollback\": %zu, \"version\": %llu, \"time\": "
+		    "%lld, \"user\": %s, \"source\": %s, \"comment\": %s, "
+		    "\"summary\": %s }%s",
+		    i, (unsigned long long)h->version, (long long)h->time, user,
+		    source, comment, summary, i + 1 < n ? "," : "");
+	}
+	cli_print(cli, "]");
 	return CLI_OK;
 }
 
@@ -62,12 +117,14 @@ cmd_show_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	size_t n = config_store_history_count(s->env->store);
 
+	bool json = json_arg(argv, argc);
+
 	(void)cmd;
-	(void)argv;
-	if (argc > 0)
+	if (argc > 0 && !json)
 		return cmd_error(cli,
-		    "show configuration history takes no "
-		    "argument");
+		    "show configuration history: give nothing or json");
+	if (json)
+		return show_history_json(cli, s);
 	cli_print(cli, "%-3s %-7s %-19s %-12s %s", "#", "Version", "Time",
 	    "User", "Summary");
 	for (size_t i = 0; i < n; i++) {
@@ -136,10 +193,29 @@ cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli), *o;
 	time_t now = time(NULL);
 
+	bool json = json_arg(argv, argc);
+	char user[80], source[300];
+
 	(void)cmd;
-	(void)argv;
-	if (argc > 0)
-		return cmd_error(cli, "show users takes no argument");
+	if (argc > 0 && !json)
+		return cmd_error(cli, "show users: give nothing or json");
+	if (json) {
+		cli_print(cli, "[");
+		for (o = s->env->sessions; o != NULL; o = o->next) {
+			json_string(o->user, user, sizeof(user));
+			json_string(o->source, source, sizeof(source));
+			cli_print(cli,
+			    "  { \"user\": %s, \"source\": %s, \"mode\": "
+			    "\"%s\", \"idle\": %ld, \"exclusive\": %s, "
+			    "\"self\": %s }%s",
+			    user, source, mode_name(o->cli->mode),
+			    (long)(now - o->last),
+			    s->env->exclusive == o ? "true" : "false",
+			    o == s ? "true" : "false", o->next ? "," : "");
+		}
+		cli_print(cli, "]");
+		return CLI_OK;
+	}
 	cli_print(cli, "  %-12s %-28s %-10s %-8s %s", "User", "From", "Mode",
 	    "Idle", "Lock");
 	for (o = s->env->sessions; o != NULL; o = o->next) {

@@ -354,6 +354,10 @@ struct config_render_opts {
 typedef int (*config_line_fn)(void *arg, const char *line);
 int config_render(const struct config *c, const struct config_render_opts *o,
     config_line_fn fn, void *arg);
+/* The same as one JSON document with every effective value; "set"
+ * lists what was given explicitly.  -ENOENT for an unknown only_tunnel. */
+int config_render_json(const struct config *c,
+    const struct config_render_opts *o, config_line_fn fn, void *arg);
 /*
  * Junos-style differences from a to b: "[edit ipsec tunnel X]" headers
  * with "+ line" and "- line" beneath.  Secrets masked unless show_secrets.

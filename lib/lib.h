@@ -129,4 +129,11 @@ bool hostname_label_valid(const char *s);
  * digits (RFC 3696 2: so that a mistyped IPv4 address is not a name). */
 bool fqdn_valid(const char *s);
 
+/*
+ * JSON text for the json forms of show commands: one string value,
+ * quoted and escaped (RFC 8259 7), into buf.  Returns the length, or
+ * -ENOSPC when buf is too small (buf then holds "").
+ */
+int json_string(const char *s, char *buf, size_t len);
+
 #endif /* TUNSH_LIB_H */

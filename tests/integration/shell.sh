@@ -60,6 +60,23 @@ grep -q 'commit 1 by root from pipe: ipsec tunnel branch-1 (comment "from a scri
 tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd timeout 20' ||
 	fail "running does not show the commit"
 
+# Every show has a json form that parses, with the values in it.
+for show in 'show running-config json' 'show version json' 'show users json' \
+	'show configuration history json'; do
+	tunsh -c "$show" | python3 -m json.tool >/dev/null ||
+		fail "$show: not JSON"
+done
+tunsh -c 'show running-config ipsec tunnel branch-1 json' | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d["tunnels"][0]
+assert t["name"] == "branch-1", t
+assert t["settings"]["dpd-timeout"] == 20, t
+assert t["settings"]["pre-shared-key"] == "********", t
+assert "dpd-timeout" in t["set"], t
+assert d["version"] == 1, d
+' || fail "show running-config json values"
+
 # Protocol abuse: the abuser is told and cut off, nobody else notices.
 "$bin/tests/integration/bad_client" "$sock" garbage >"$dir/out" ||
 	fail "garbage not answered"
