@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -142,6 +143,57 @@ cmd_show_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+static bool
+parse_n(const char *s, size_t *n)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0')
+		return false;
+	*n = v;
+	return true;
+}
+
+/* show configuration rollback N [compare M]: commit N, or how M differs
+ * from N (M older: what N changed). */
+static int
+cmd_show_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct config_render_opts o = { 0 };
+	struct config *a = NULL, *b = NULL;
+	size_t n, m;
+	struct diag d;
+	int rc = CLI_ERROR;
+
+	(void)cmd;
+	if (!((argc == 1 && parse_n(argv[0], &n)) ||
+		(argc == 3 && parse_n(argv[0], &n) &&
+		    strcmp(argv[1], "compare") == 0 && parse_n(argv[2], &m))))
+		return cmd_error(cli,
+		    "show configuration rollback: give N "
+		    "[compare M]");
+	diag_init(&d);
+	if ((a = config_store_rollback(s->env->store, n, &d)) == NULL ||
+	    (argc == 3 &&
+		(b = config_store_rollback(s->env->store, m, &d)) == NULL)) {
+		print_diag(cli, &d);
+		goto out;
+	}
+	if (argc == 1)
+		rc = print_config(cli, a, &o) < 0 ? CLI_ERROR : CLI_OK;
+	else
+		rc = config_render_diff(b, a, false, print_line, cli) < 0 ?
+		    CLI_ERROR :
+		    CLI_OK;
+out:
+	diag_clear(&d);
+	config_free(a);
+	config_free(b);
+	return rc;
+}
+
 static int
 cmd_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
@@ -257,6 +309,9 @@ commands_register_exec(struct cli_def *cli)
 	    "versions");
 	conf = cli_register_command(cli, show, "configuration", NULL,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Configuration history");
+	cli_register_command(cli, conf, "rollback", cmd_show_rollback,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "A commit of the history: N [compare M]");
 	cli_register_command(cli, conf, "history", cmd_show_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
 	cli_register_command(cli, show, "users", cmd_show_users,
