@@ -292,6 +292,11 @@ commands_register_configure(struct cli_def *cli)
 	cli_register_command(cli, no_ipsec, "tunnel", cmd_no_tunnel, P,
 	    MODE_CONFIG, "Remove a tunnel: NAME");
 	commands_register_system(cli, no);
+	cli_register_command(cli, NULL, "load", cmd_load, P, MODE_CONFIG,
+	    "Into the candidate: merge FILE (commands) | override FILE "
+	    "(tunsh.conf)");
+	cli_register_command(cli, NULL, "save", cmd_save, P, MODE_CONFIG,
+	    "Write the candidate to FILE (tunsh.conf format, mode 0600)");
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		int m = modes[i];
 

@@ -48,6 +48,9 @@ int join_args(char **argv, int argc, int from, char *buf, size_t len);
 int print_config(struct cli_def *cli, const struct config *c,
     const struct config_render_opts *o);
 
+int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
+
 void commands_register_exec(struct cli_def *cli);
 void commands_register_configure(struct cli_def *cli);
 void commands_register_tunnel(struct cli_def *cli);

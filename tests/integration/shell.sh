@@ -60,6 +60,12 @@ grep -q 'commit 1 by root from pipe: ipsec tunnel branch-1 (comment "from a scri
 tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd timeout 20' ||
 	fail "running does not show the commit"
 
+# save writes the candidate as a tunsh.conf file, mode 0600, that checks.
+tunsh -c "configure; save $dir/saved.conf" >/dev/null || fail "save"
+[ "$(stat -c %a "$dir/saved.conf")" = 600 ] || fail "saved file mode"
+"$bin/shell/tunshd" --check-config "$dir/saved.conf" >/dev/null ||
+	fail "saved file does not check"
+
 # Every show has a json form that parses, with the values in it.
 for show in 'show running-config json' 'show version json' 'show users json' \
 	'show configuration history json'; do
