@@ -324,6 +324,16 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+/* The gid of a group, or -1: getgrnam() returns static storage, so the
+ * gid is copied out at once (two calls must not share one result). */
+static long
+group_id(const char *name)
+{
+	struct group *g = getgrnam(name);
+
+	return g != NULL ? (long)g->gr_gid : -1;
+}
+
 /* Root and group tunsh-admin administer; group tunsh operates. */
 static int
 role_of(uid_t uid, char *user, size_t len, enum commands_role *role)
@@ -331,8 +341,7 @@ role_of(uid_t uid, char *user, size_t len, enum commands_role *role)
 	struct passwd *pw = getpwuid(uid);
 	gid_t groups[256];
 	int n = (int)(sizeof(groups) / sizeof(groups[0]));
-	struct group *admin = getgrnam("tunsh-admin");
-	struct group *oper = getgrnam("tunsh");
+	long admin = group_id("tunsh-admin"), oper = group_id("tunsh");
 	bool is_oper = false;
 
 	snprintf(user, len, "%s", pw ? pw->pw_name : "?");
@@ -343,11 +352,11 @@ role_of(uid_t uid, char *user, size_t len, enum commands_role *role)
 	if (pw == NULL || getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
 		return -EPERM;
 	for (int i = 0; i < n; i++) {
-		if (admin != NULL && groups[i] == admin->gr_gid) {
+		if (admin >= 0 && groups[i] == (gid_t)admin) {
 			*role = COMMANDS_ADMIN;
 			return 0;
 		}
-		is_oper |= oper != NULL && groups[i] == oper->gr_gid;
+		is_oper |= oper >= 0 && groups[i] == (gid_t)oper;
 	}
 	if (!is_oper)
 		return -EPERM;
