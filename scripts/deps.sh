@@ -11,7 +11,7 @@ pkgs=(
 	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
 	libssl-dev libconfig-dev libevent-dev libcmocka-dev
 	clang libclang-rt-14-dev clang-format
-	groff-base tmux python3
+	groff-base tmux python3 openssh-server openssh-client
 )
 
 missing=()
