@@ -183,13 +183,6 @@ cmd_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
-static int
-print_line(void *arg, const char *line)
-{
-	cli_print(arg, "%s", line);
-	return 0;
-}
-
 /* show | show compare: the candidate, or how it differs from running. */
 static int
 cmd_show(struct cli_def *cli, const char *cmd, char **argv, int argc)
@@ -202,7 +195,7 @@ cmd_show(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		return print_config(cli, s->cand, &o) < 0 ? CLI_ERROR : CLI_OK;
 	if (argc == 1 && strcmp(argv[0], "compare") == 0)
 		return config_render_diff(config_store_running(s->env->store),
-			   s->cand, false, print_line, cli) < 0 ?
+			   s->cand, false, cli_line, cli) < 0 ?
 		    CLI_ERROR :
 		    CLI_OK;
 	return cmd_error(cli, "show: give nothing or compare");

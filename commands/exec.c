@@ -10,13 +10,6 @@
 
 #include "commands/private.h"
 
-static int
-print_line(void *arg, const char *line)
-{
-	cli_print(arg, "%s", line);
-	return 0;
-}
-
 /* The trailing "json" of a show command. */
 static bool
 json_arg(char **argv, int argc)
@@ -54,7 +47,7 @@ cmd_show_running(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			    argv[i]);
 		}
 	}
-	rc = json ? config_render_json(c, &o, print_line, cli) :
+	rc = json ? config_render_json(c, &o, cli_line, cli) :
 		    print_config(cli, c, &o);
 	if (rc == -ENOENT)
 		return cmd_error(cli, "ipsec tunnel %s does not exist",
@@ -184,7 +177,7 @@ cmd_show_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	if (argc == 1)
 		rc = print_config(cli, a, &o) < 0 ? CLI_ERROR : CLI_OK;
 	else
-		rc = config_render_diff(b, a, false, print_line, cli) < 0 ?
+		rc = config_render_diff(b, a, false, cli_line, cli) < 0 ?
 		    CLI_ERROR :
 		    CLI_OK;
 out:

@@ -44,6 +44,8 @@ int cmd_error(struct cli_def *cli, const char *fmt, ...)
 void print_diag(struct cli_def *cli, const struct diag *d);
 /* argv[from..] joined by single spaces into buf; -ENOSPC if too long. */
 int join_args(char **argv, int argc, int from, char *buf, size_t len);
+/* A config_line_fn that prints to the session (arg: the cli_def). */
+int cli_line(void *arg, const char *line);
 /* Renders a configuration to the session with cli_print. */
 int print_config(struct cli_def *cli, const struct config *c,
     const struct config_render_opts *o);

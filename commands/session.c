@@ -69,8 +69,8 @@ join_args(char **argv, int argc, int from, char *buf, size_t len)
 	return 0;
 }
 
-static int
-print_line(void *arg, const char *line)
+int
+cli_line(void *arg, const char *line)
 {
 	cli_print(arg, "%s", line);
 	return 0;
@@ -80,7 +80,7 @@ int
 print_config(struct cli_def *cli, const struct config *c,
     const struct config_render_opts *o)
 {
-	return config_render(c, o, print_line, cli);
+	return config_render(c, o, cli_line, cli);
 }
 
 /* libcli registers commands of its own; ours replace them. */

@@ -73,38 +73,63 @@ copy_file(const char *from, const char *to)
 	free(text);
 }
 
+/* What a daemon holds, in a scratch directory: a store on base.conf. */
+struct world {
+	char dir[32];
+	struct commands_env env;
+};
+
+static void
+world_open(struct world *w)
+{
+	struct config_store_params p = { 0 };
+	char conf[64], hist[64];
+	struct diag d;
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->dir, sizeof(w->dir), "/tmp/tunsh-cmd-XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", w->dir);
+	snprintf(hist, sizeof(hist), "%s/commits", w->dir);
+	copy_file(DIR_T "/base.conf", conf);
+	p.path = conf;
+	p.history_dir = hist;
+	p.clock = &fixed_clock;
+	diag_init(&d);
+	w->env.store = config_store_open(&p, &d);
+	assert_non_null(w->env.store);
+	diag_clear(&d);
+	w->env.version = "test";
+}
+
+static void
+world_close(struct world *w)
+{
+	char cmd[64];
+
+	config_store_free(w->env.store);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", w->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Runs one transcript; fails with the first difference. */
 static void
 run_transcript(const char *path)
 {
-	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], hist[64], cmd[96];
-	struct config_store_params p = { 0 };
-	struct commands_env env = { 0 };
+	struct world w;
 	struct commands_session *s;
 	struct capture cap = { 0 };
 	char *text = slurp(path), *line, *save = NULL, *expect;
 	size_t elen = 0, lineno = 0, at_line = 0;
 	char prompt[128], typed[1024] = { 0 };
 	enum commands_role role = COMMANDS_ADMIN;
-	struct diag d;
 	FILE *ef;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
-	snprintf(hist, sizeof(hist), "%s/commits", dir);
-	copy_file(DIR_T "/base.conf", conf);
-	p.path = conf;
-	p.history_dir = hist;
-	p.clock = &fixed_clock;
-	diag_init(&d);
-	env.store = config_store_open(&p, &d);
-	assert_non_null(env.store);
-	diag_clear(&d);
-	env.version = "test";
+	world_open(&w);
 	if (strstr(text, "# role: operator\n") != NULL)
 		role = COMMANDS_OPERATOR;
 	cap.f = open_memstream(&cap.buf, &cap.len);
-	s = commands_session_new(&env, "alice", "test", role, out, &cap);
+	s = commands_session_new(&w.env, "alice", "test", role, out, &cap);
 	assert_non_null(s);
 	ef = open_memstream(&expect, &elen);
 	for (line = strtok_r(text, "\n", &save);;
@@ -148,10 +173,8 @@ run_transcript(const char *path)
 	fclose(cap.f);
 	free(cap.buf);
 	commands_session_free(s);
-	config_store_free(env.store);
+	world_close(&w);
 	free(text);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
 }
 
 static void
@@ -183,24 +206,15 @@ test_commands_transcripts(void **state)
 static void
 test_commands_exit_status(void **state)
 {
-	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], cmd[96];
-	struct config_store_params p = { 0 };
-	struct commands_env env = { 0 };
+	struct world w;
 	struct commands_session *s;
 	struct capture cap = { 0 };
 	char prompt[64];
-	struct diag d;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
-	copy_file(DIR_T "/base.conf", conf);
-	p.path = conf;
-	diag_init(&d);
-	env.store = config_store_open(&p, &d);
-	env.version = "test";
+	world_open(&w);
 	cap.f = open_memstream(&cap.buf, &cap.len);
-	s = commands_session_new(&env, "bob", "test", COMMANDS_ADMIN, out,
+	s = commands_session_new(&w.env, "bob", "test", COMMANDS_ADMIN, out,
 	    &cap);
 	assert_int_equal(commands_run(s, "show version"), 0);
 	assert_int_equal(commands_run(s, "bogus"), -1);
@@ -221,32 +235,20 @@ test_commands_exit_status(void **state)
 	commands_session_free(s);
 	fclose(cap.f);
 	free(cap.buf);
-	config_store_free(env.store);
-	diag_clear(&d);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	world_close(&w);
 }
 
 static void
 test_commands_complete_and_help(void **state)
 {
-	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], cmd[96];
-	struct config_store_params p = { 0 };
-	struct commands_env env = { 0 };
+	struct world w;
 	struct commands_session *s;
 	struct capture cap = { 0 };
-	struct diag d;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
-	copy_file(DIR_T "/base.conf", conf);
-	p.path = conf;
-	diag_init(&d);
-	env.store = config_store_open(&p, &d);
-	env.version = "test";
+	world_open(&w);
 	cap.f = open_memstream(&cap.buf, &cap.len);
-	s = commands_session_new(&env, "bob", "test", COMMANDS_ADMIN, out,
+	s = commands_session_new(&w.env, "bob", "test", COMMANDS_ADMIN, out,
 	    &cap);
 	/* Tab: the words that complete the last one. */
 	assert_int_equal(commands_complete(s, "sh", false, out, &cap), 1);
@@ -266,35 +268,23 @@ test_commands_complete_and_help(void **state)
 	commands_session_free(s);
 	fclose(cap.f);
 	free(cap.buf);
-	config_store_free(env.store);
-	diag_clear(&d);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	world_close(&w);
 }
 
 static void
 test_commands_exclusive_and_users(void **state)
 {
-	char dir[] = "/tmp/tunsh-cmd-XXXXXX", conf[64], cmd[96];
-	struct config_store_params p = { 0 };
-	struct commands_env env = { 0 };
+	struct world w;
 	struct commands_session *a, *b;
 	struct capture ca = { 0 }, cb = { 0 };
-	struct diag d;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(conf, sizeof(conf), "%s/tunsh.conf", dir);
-	copy_file(DIR_T "/base.conf", conf);
-	p.path = conf;
-	diag_init(&d);
-	env.store = config_store_open(&p, &d);
-	env.version = "test";
+	world_open(&w);
 	ca.f = open_memstream(&ca.buf, &ca.len);
 	cb.f = open_memstream(&cb.buf, &cb.len);
-	a = commands_session_new(&env, "alice", "ssh 192.0.2.1 4000",
+	a = commands_session_new(&w.env, "alice", "ssh 192.0.2.1 4000",
 	    COMMANDS_ADMIN, out, &ca);
-	b = commands_session_new(&env, "bob", "console /dev/ttyS0",
+	b = commands_session_new(&w.env, "bob", "console /dev/ttyS0",
 	    COMMANDS_ADMIN, out, &cb);
 	/* Exclusive is refused while another session configures. */
 	assert_int_equal(commands_run(b, "configure"), 0);
@@ -317,15 +307,12 @@ test_commands_exclusive_and_users(void **state)
 	assert_int_equal(commands_run(b, "configure"), 0);
 	commands_session_free(a);
 	commands_session_free(b);
-	assert_null(env.sessions);
+	assert_null(w.env.sessions);
 	fclose(ca.f);
 	free(ca.buf);
 	fclose(cb.f);
 	free(cb.buf);
-	config_store_free(env.store);
-	diag_clear(&d);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	world_close(&w);
 }
 
 static const struct CMUnitTest tests[] = {
