@@ -307,6 +307,7 @@ commands_register_exec(struct cli_def *cli)
 	    "A commit of the history: N [compare M]");
 	cli_register_command(cli, conf, "history", cmd_show_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
+	commands_register_show_system(cli, show);
 	cli_register_command(cli, show, "users", cmd_show_users,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
 	    "Who is connected, from where, "

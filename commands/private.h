@@ -54,6 +54,8 @@ int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
 
 void commands_register_exec(struct cli_def *cli);
+void commands_register_show_system(struct cli_def *cli,
+    struct cli_command *show);
 void commands_register_configure(struct cli_def *cli);
 void commands_register_tunnel(struct cli_def *cli);
 /* no_config: the "no" command of configuration mode. */

@@ -68,7 +68,8 @@ tunsh -c "configure; save $dir/saved.conf" >/dev/null || fail "save"
 
 # Every show has a json form that parses, with the values in it.
 for show in 'show running-config json' 'show version json' 'show users json' \
-	'show configuration history json'; do
+	'show configuration history json' 'show interfaces json' \
+	'show vlans json'; do
 	tunsh -c "$show" | python3 -m json.tool >/dev/null ||
 		fail "$show: not JSON"
 done

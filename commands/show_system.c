@@ -1,0 +1,142 @@
+/*
+ * commands/show_system.c: show interfaces and show vlans: the WAN ports
+ * and VLANs of the running configuration with the tunnels that use each,
+ * as a table or as JSON.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands/private.h"
+
+static size_t
+tunnels_on_port(const struct config *c, const char *port)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		n += strcmp(c->tunnels[i]->wan_port, port) == 0;
+	return n;
+}
+
+static size_t
+tunnels_on_vlan(const struct config *c, uint16_t id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_tunnels; i++) {
+		const struct config_tunnel *t = c->tunnels[i];
+
+		for (size_t k = 0; k < t->n_local; k++)
+			if (t->local_nets[k].vlan == id) {
+				n++;
+				break;
+			}
+	}
+	return n;
+}
+
+static bool
+want_json(struct cli_def *cli, const char *what, char **argv, int argc,
+    bool *json)
+{
+	*json = argc == 1 && strcmp(argv[0], "json") == 0;
+	if (argc > 0 && !*json) {
+		cmd_error(cli, "%s: give nothing or json", what);
+		return false;
+	}
+	return true;
+}
+
+static int
+cmd_show_interfaces(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	const struct config *c =
+	    config_store_running(session_of(cli)->env->store);
+	char a[ADDR4_STRLEN], g[ADDR4_STRLEN], addr[24], name[40];
+	bool json;
+
+	(void)cmd;
+	if (!want_json(cli, "show interfaces", argv, argc, &json))
+		return CLI_ERROR;
+	if (json)
+		cli_print(cli, "[");
+	else
+		cli_print(cli, "%-16s %-19s %-16s %s", "Interface", "Address",
+		    "Gateway", "Tunnels");
+	for (size_t i = 0; i < c->n_ifaces; i++) {
+		const struct config_interface *f = &c->ifaces[i];
+		size_t n = tunnels_on_port(c, f->name);
+
+		addr4_format(f->addr, a, sizeof(a));
+		addr4_format(f->gateway, g, sizeof(g));
+		snprintf(addr, sizeof(addr), "%s/%u", a, f->len);
+		if (!json) {
+			cli_print(cli, "%-16s %-19s %-16s %zu", f->name,
+			    f->addr ? addr : "-", f->gateway ? g : "-", n);
+			continue;
+		}
+		json_string(f->name, name, sizeof(name));
+		cli_print(cli,
+		    "  { \"name\": %s, \"address\": %s%s%s, \"gateway\": "
+		    "%s%s%s, \"tunnels\": %zu }%s",
+		    name, f->addr ? "\"" : "", f->addr ? addr : "null",
+		    f->addr ? "\"" : "", f->gateway ? "\"" : "",
+		    f->gateway ? g : "null", f->gateway ? "\"" : "", n,
+		    i + 1 < c->n_ifaces ? "," : "");
+	}
+	if (json)
+		cli_print(cli, "]");
+	return CLI_OK;
+}
+
+static int
+cmd_show_vlans(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	const struct config *c =
+	    config_store_running(session_of(cli)->env->store);
+	char p[PREFIX4_STRLEN], name[80];
+	bool json;
+
+	(void)cmd;
+	if (!want_json(cli, "show vlans", argv, argc, &json))
+		return CLI_ERROR;
+	if (json)
+		cli_print(cli, "[");
+	else
+		cli_print(cli, "%-5s %-20s %-19s %s", "VLAN", "Name", "Subnet",
+		    "Tunnels");
+	for (size_t i = 0; i < c->n_vlans; i++) {
+		const struct config_vlan *v = &c->vlans[i];
+		size_t n = tunnels_on_vlan(c, v->id);
+
+		prefix4_format(&v->subnet, p, sizeof(p));
+		if (!json) {
+			cli_print(cli, "%-5u %-20.20s %-19s %zu", v->id,
+			    v->name[0] ? v->name : "-", v->has_subnet ? p : "-",
+			    n);
+			continue;
+		}
+		json_string(v->name, name, sizeof(name));
+		cli_print(cli,
+		    "  { \"id\": %u, \"name\": %s, \"subnet\": %s%s%s, "
+		    "\"tunnels\": %zu }%s",
+		    v->id, v->name[0] ? name : "null",
+		    v->has_subnet ? "\"" : "", v->has_subnet ? p : "null",
+		    v->has_subnet ? "\"" : "", n,
+		    i + 1 < c->n_vlans ? "," : "");
+	}
+	if (json)
+		cli_print(cli, "]");
+	return CLI_OK;
+}
+
+void
+commands_register_show_system(struct cli_def *cli, struct cli_command *show)
+{
+	cli_register_command(cli, show, "interfaces", cmd_show_interfaces,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "WAN ports: address, gateway, tunnels bound [json]");
+	cli_register_command(cli, show, "vlans", cmd_show_vlans,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "VLANs: name, subnet, tunnels that offer them [json]");
+}
