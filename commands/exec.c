@@ -226,6 +226,45 @@ cmd_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+static void
+log_line(void *arg, const char *line)
+{
+	cli_print(arg, "%s", line);
+}
+
+/* show log [lines N]: the daemon's recent log (never holds a key). */
+static int
+cmd_show_log(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	size_t n = 50;
+
+	(void)cmd;
+	if (argc != 0 &&
+	    !(argc == 2 && strcmp(argv[0], "lines") == 0 &&
+		parse_n(argv[1], &n) && n > 0))
+		return cmd_error(cli, "show log: give nothing or lines N");
+	if (log_ring_each(n, log_line, cli) == 0)
+		cli_print(cli, "(the log is empty)");
+	return CLI_OK;
+}
+
+/* history: this session's last lines, numbered as they were run. */
+static int
+cmd_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	size_t first = s->n_history > 64 ? s->n_history - 64 : 0;
+
+	(void)cmd;
+	(void)argv;
+	if (argc > 0)
+		return cmd_error(cli, "history takes no argument");
+	/* The last line is this very command: show the ones before it. */
+	for (size_t i = first; i + 1 < s->n_history; i++)
+		cli_print(cli, "%5zu  %s", i + 1, s->history[i % 64]);
+	return CLI_OK;
+}
+
 static const char *
 mode_name(int mode)
 {
@@ -308,6 +347,11 @@ commands_register_exec(struct cli_def *cli)
 	cli_register_command(cli, conf, "history", cmd_show_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
 	commands_register_show_system(cli, show);
+	cli_register_command(cli, show, "log", cmd_show_log,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "The daemon's recent log [lines N]");
+	cli_register_command(cli, NULL, "history", cmd_history,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "The lines this session ran");
 	cli_register_command(cli, show, "users", cmd_show_users,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
 	    "Who is connected, from where, "

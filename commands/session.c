@@ -171,6 +171,9 @@ commands_run(struct commands_session *s, const char *line)
 		line++;
 	if (*line == '\0' || *line == '!' || *line == '#')
 		return 0;
+	snprintf(s->history[s->n_history % 64], sizeof(s->history[0]), "%s",
+	    line);
+	s->n_history++;
 	rc = cli_run_command(s->cli, line);
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }

@@ -73,6 +73,12 @@ void log_set_level(enum log_level max);
 void log_msg(enum log_level lvl, const char *subsys, const char *func,
     const char *fmt, ...) TUNSH_PRINTF(4, 5);
 const char *log_level_name(enum log_level lvl);
+/* Keeps the last lines logged ("TIME LEVEL subsys: message") for show
+ * log; 0 turns it off.  -ENOMEM leaves the old ring. */
+int log_ring_init(size_t lines);
+/* Calls fn with the last lines kept (at most last), oldest first. */
+size_t log_ring_each(size_t last, void (*fn)(void *arg, const char *line),
+    void *arg);
 
 #define log_err(sub, ...)   log_msg(LOG_LVL_ERR, sub, __func__, __VA_ARGS__)
 #define log_warn(sub, ...)  log_msg(LOG_LVL_WARN, sub, __func__, __VA_ARGS__)

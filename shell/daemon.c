@@ -82,6 +82,7 @@ daemon_run(const struct daemon_opts *o)
 	struct diag d;
 	int rc = 1;
 
+	log_ring_init(1000); /* the recent lines, for show log */
 	snprintf(hist, sizeof(hist), "%s/commits", o->state_dir);
 	snprintf(sockdir, sizeof(sockdir), "%s", o->socket);
 	if (strrchr(sockdir, '/') != NULL)
@@ -130,5 +131,6 @@ out:
 	if (base != NULL)
 		event_base_free(base);
 	config_store_free(env.store);
+	log_ring_init(0);
 	return rc;
 }

@@ -128,6 +128,12 @@ grep -q 'commit refused: the running configuration changed since this candidate 
 tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd delay 50' ||
 	fail "b's commit lost"
 
+# show log: the daemon's recent lines, with the commits in them.
+tunsh -c 'show log lines 200' | grep -q 'commit 1 by root from pipe' ||
+	fail "show log does not show the commit"
+tunsh -c 'show version; history' | grep -q '^ *1  show version$' ||
+	fail "history"
+
 # Unreachable daemon: exit 2 and the path in the message.
 rc=0
 "$bin/shell/tunsh" --socket "$dir/none" -c 'show version' 2>"$dir/err" || rc=$?
