@@ -390,6 +390,10 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c->next = srv->conns;
 	srv->conns = c;
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	/* Read no further ahead than one whole frame: a client that floods
+	 * costs one frame of memory, not what it sends. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    SHELL_FRAME_HDR + SHELL_FRAME_MAX);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
 	    role_of(cred.uid, c->user, sizeof(c->user), &c->role) < 0) {
