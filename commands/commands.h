@@ -50,6 +50,10 @@ void commands_prompt(const struct commands_session *s, char *buf, size_t len);
  */
 int commands_complete(struct commands_session *s, const char *line, bool help,
     commands_out_fn fn, void *arg);
+/* Lines per page of output (terminal length; 0: no paging). */
+unsigned commands_page_length(const struct commands_session *s);
+void commands_set_terminal(struct commands_session *s, unsigned length,
+    unsigned width);
 /* The candidate differs from running. */
 bool commands_uncommitted(const struct commands_session *s);
 

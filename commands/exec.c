@@ -265,6 +265,26 @@ cmd_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+/* terminal length N | width N: 0 lines turns paging off. */
+static int
+cmd_terminal(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	size_t n;
+
+	(void)cmd;
+	if (argc != 2 || !parse_n(argv[1], &n) || n > 512 ||
+	    (strcmp(argv[0], "length") != 0 && strcmp(argv[0], "width") != 0))
+		return cmd_error(cli,
+		    "terminal: give length N (0-512, 0: no "
+		    "paging) or width N");
+	if (strcmp(argv[0], "length") == 0)
+		s->length = (unsigned)n;
+	else
+		s->width = (unsigned)n;
+	return CLI_OK;
+}
+
 static const char *
 mode_name(int mode)
 {
@@ -350,6 +370,9 @@ commands_register_exec(struct cli_def *cli)
 	cli_register_command(cli, show, "log", cmd_show_log,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
 	    "The daemon's recent log [lines N]");
+	cli_register_command(cli, NULL, "terminal", cmd_terminal,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	    "length N (lines per page, 0: no paging) | width N");
 	cli_register_command(cli, NULL, "history", cmd_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "The lines this session ran");
 	cli_register_command(cli, show, "users", cmd_show_users,

@@ -28,8 +28,9 @@ struct commands_session {
 	char iface[CONFIG_IFNAME_MAX + 1];	 /* the interface context */
 	uint16_t vlan;				 /* the vlan context */
 	bool done;
-	bool failed;	       /* the line being run reported an error */
-	char history[64][256]; /* the last lines run, for history */
+	bool failed;		/* the line being run reported an error */
+	unsigned length, width; /* terminal length and width */
+	char history[64][256];	/* the last lines run, for history */
 	size_t n_history;
 	struct commands_session *next; /* in env->sessions */
 	time_t since, last;	       /* started, last line */

@@ -178,6 +178,20 @@ commands_run(struct commands_session *s, const char *line)
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
 
+unsigned
+commands_page_length(const struct commands_session *s)
+{
+	return s->length;
+}
+
+void
+commands_set_terminal(struct commands_session *s, unsigned length,
+    unsigned width)
+{
+	s->length = length;
+	s->width = width;
+}
+
 bool
 commands_session_done(const struct commands_session *s)
 {

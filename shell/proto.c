@@ -13,13 +13,13 @@
 bool
 shell_msg_from_client(uint8_t type)
 {
-	return type >= SHELL_HELLO && type <= SHELL_HANGUP;
+	return type >= SHELL_HELLO && type <= SHELL_CONTINUE;
 }
 
 bool
 shell_msg_from_daemon(uint8_t type)
 {
-	return type >= SHELL_OUTPUT && type <= SHELL_FATAL;
+	return type >= SHELL_OUTPUT && type <= SHELL_MORE;
 }
 
 int

@@ -29,6 +29,12 @@ struct conn {
 	char user[33];
 	enum commands_role role;
 	bool closing; /* close once the output is written */
+	/* Paging: the output held back for --More--, and the status and
+	 * prompt that follow it. */
+	char **pend;
+	size_t n_pend, i_pend, cap_pend;
+	uint8_t status[2 + 512];
+	size_t status_len;
 	struct conn *next;
 	char last[512]; /* the last line of output, for a failure */
 };
@@ -71,6 +77,9 @@ conn_free(struct conn *c)
 		}
 	commands_session_free(c->session);
 	bufferevent_free(c->bev);
+	for (size_t i = c->i_pend; i < c->n_pend; i++)
+		free(c->pend[i]);
+	free(c->pend);
 	free(c);
 }
 
@@ -87,19 +96,41 @@ conn_fatal(struct conn *c, const char *msg)
 
 /* Output of a command: one frame per line, newline included. */
 static void
-session_out(void *arg, const char *line)
+send_line(struct conn *c, const char *line, size_t n)
 {
-	struct conn *c = arg;
-	size_t n = strlen(line);
 	char *buf = malloc(n + 1);
 
-	snprintf(c->last, sizeof(c->last), "%s", line);
 	if (buf == NULL)
 		return;
 	memcpy(buf, line, n);
 	buf[n] = '\n';
 	send_frame(c, SHELL_OUTPUT, buf, n + 1);
 	free(buf);
+}
+
+/* Output of a command: one frame per line, or held for paging. */
+static void
+session_out(void *arg, const char *line)
+{
+	struct conn *c = arg;
+	char *copy;
+
+	snprintf(c->last, sizeof(c->last), "%s", line);
+	if (commands_page_length(c->session) == 0) {
+		send_line(c, line, strlen(line));
+		return;
+	}
+	if (c->n_pend == c->cap_pend) {
+		size_t cap = c->cap_pend ? 2 * c->cap_pend : 256;
+		char **p = realloc(c->pend, cap * sizeof(*p));
+
+		if (p == NULL)
+			return;
+		c->pend = p;
+		c->cap_pend = cap;
+	}
+	if ((copy = strdup(line)) != NULL)
+		c->pend[c->n_pend++] = copy;
 }
 
 static void
@@ -131,15 +162,55 @@ handle_hello(struct conn *c, const struct shell_frame *f)
 		conn_fatal(c, "tunshd: out of memory");
 		return;
 	}
+	/* On a terminal, page by its height, as IOS does on a vty. */
+	if (h.terminal)
+		commands_set_terminal(c->session, h.height, h.width);
 	log_info("shell", "session of %s (%s) from %s", c->user,
 	    c->role == COMMANDS_ADMIN ? "admin" : "operator", source);
 	send_prompt(c);
 }
 
+/* After the output: the line's status, then the prompt (or the end). */
+static void
+finish_line(struct conn *c)
+{
+	send_frame(c, SHELL_STATUS, c->status, c->status_len);
+	if (commands_session_done(c->session)) {
+		c->closing = true;
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	send_prompt(c);
+}
+
+static void
+drop_pending(struct conn *c)
+{
+	for (size_t i = c->i_pend; i < c->n_pend; i++)
+		free(c->pend[i]);
+	c->n_pend = c->i_pend = 0;
+}
+
+/* Sends up to n held lines; --More-- if some remain, else the end. */
+static void
+page(struct conn *c, size_t n)
+{
+	for (; n > 0 && c->i_pend < c->n_pend; n--, c->i_pend++) {
+		send_line(c, c->pend[c->i_pend], strlen(c->pend[c->i_pend]));
+		free(c->pend[c->i_pend]);
+	}
+	if (c->i_pend < c->n_pend) {
+		send_frame(c, SHELL_MORE, NULL, 0);
+		return;
+	}
+	drop_pending(c);
+	finish_line(c);
+}
+
 static void
 handle_line(struct conn *c, const struct shell_frame *f)
 {
-	uint8_t status[2 + sizeof(c->last)];
+	unsigned length;
 	char *line;
 	size_t mlen = 0;
 	int rc;
@@ -156,23 +227,40 @@ handle_line(struct conn *c, const struct shell_frame *f)
 		    "newline byte");
 		return;
 	}
+	drop_pending(c);
 	c->last[0] = '\0';
 	rc = commands_run(c->session, line);
 	free(line);
-	status[0] = rc == 0 ? 0 : 1;
-	status[1] =
+	c->status[0] = rc == 0 ? 0 : 1;
+	c->status[1] =
 	    commands_uncommitted(c->session) ? SHELL_STATUS_UNCOMMITTED : 0;
 	if (rc != 0) {
-		mlen = strlen(c->last);
-		memcpy(status + 2, c->last, mlen);
+		mlen = strnlen(c->last, sizeof(c->status) - 2);
+		memcpy(c->status + 2, c->last, mlen);
 	}
-	send_frame(c, SHELL_STATUS, status, 2 + mlen);
-	if (commands_session_done(c->session)) {
-		c->closing = true;
-		bufferevent_disable(c->bev, EV_READ);
-		return;
+	c->status_len = 2 + mlen;
+	/* A page is the screen less the --More-- line. */
+	length = commands_page_length(c->session);
+	page(c, length > 1 ? length - 1 : 1);
+}
+
+/* CONTINUE after --More--: ' ' a page, '\r' a line, 'q' the rest away. */
+static void
+handle_continue(struct conn *c, const struct shell_frame *f)
+{
+	unsigned length = commands_page_length(c->session);
+
+	if (c->i_pend >= c->n_pend)
+		return; /* nothing held: a late key */
+	if (f->len >= 1 && (f->payload[0] == 'q' || f->payload[0] == 'Q')) {
+		drop_pending(c);
+		finish_line(c);
+	} else if (f->len >= 1 &&
+	    (f->payload[0] == '\r' || f->payload[0] == '\n')) {
+		page(c, 1);
+	} else {
+		page(c, length > 1 ? length - 1 : 1);
 	}
-	send_prompt(c);
 }
 
 struct words {
@@ -248,6 +336,9 @@ handle_frame(struct conn *c, const struct shell_frame *f)
 		break;
 	case SHELL_LINE:
 		handle_line(c, f);
+		break;
+	case SHELL_CONTINUE:
+		handle_continue(c, f);
 		break;
 	case SHELL_HANGUP:
 		c->closing = true;

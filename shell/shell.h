@@ -12,7 +12,8 @@
  * SHELL_STATUS_UNCOMMITTED when the session's candidate differs from
  * running; then the failure's message, if any),
  * COMPLETIONS (NUL-separated words), FATAL (a message; the daemon then
- * closes the connection).
+ * closes the connection), MORE (a page of output is out; the client
+ * shows --More-- and answers CONTINUE: ' ' a page, '\r' a line, 'q' stop).
  */
 #ifndef TUNSH_SHELL_H
 #define TUNSH_SHELL_H
@@ -33,12 +34,14 @@ enum shell_msg {
 	SHELL_COMPLETE = 3,
 	SHELL_HELP = 4,
 	SHELL_HANGUP = 5,
+	SHELL_CONTINUE = 6,
 	/* daemon -> client */
 	SHELL_OUTPUT = 16,
 	SHELL_PROMPT = 17,
 	SHELL_STATUS = 18,
 	SHELL_COMPLETIONS = 19,
 	SHELL_FATAL = 20,
+	SHELL_MORE = 21,
 };
 
 #define SHELL_STATUS_UNCOMMITTED 0x01

@@ -18,6 +18,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "shell/shell.h"
@@ -95,6 +96,44 @@ read_frame(struct client *c, struct shell_frame *f)
 	}
 }
 
+/* One key from the terminal, unbuffered and unechoed (for --More--). */
+static int
+read_key(void)
+{
+	struct termios saved, raw;
+	unsigned char ch = 'q';
+
+	if (tcgetattr(STDIN_FILENO, &saved) < 0)
+		return 'q';
+	raw = saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	if (read(STDIN_FILENO, &ch, 1) != 1)
+		ch = 'q';
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return ch;
+}
+
+/* --More--: space a page, Enter a line, q (or anything else) stops. */
+static int
+more(struct client *c)
+{
+	static const char prompt[] = "--More--";
+	uint8_t key;
+	int ch;
+
+	fputs(prompt, stdout);
+	fflush(stdout);
+	ch = read_key();
+	key = ch == ' ' ? ' ' : (ch == '\r' || ch == '\n') ? '\r' : 'q';
+	/* Erase the prompt before the next lines. */
+	printf("\r%*s\r", (int)sizeof(prompt) - 1, "");
+	fflush(stdout);
+	return send_frame(c, SHELL_CONTINUE, &key, 1);
+}
+
 /*
  * Sends one line and prints what comes back until the next prompt.
  * Returns 0 when the line succeeded, 1 when it failed (msg set), -1 when
@@ -133,6 +172,10 @@ run_line(struct client *c, const char *line, char *msg, size_t msglen)
 			    (const char *)f.payload);
 			c->closed = true;
 			return -1;
+		case SHELL_MORE:
+			if (more(c) < 0)
+				return -1;
+			break;
 		}
 	}
 	/* The daemon closed after the status: exit or logout. */

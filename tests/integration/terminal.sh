@@ -66,6 +66,30 @@ press C-u
 type 'end'
 press Enter
 expect '^fw1# *$'
+# The pager: --More-- after a page; space for the next, q to stop.
+press C-l
+type 'terminal length 8'
+press Enter
+type 'show running-config'
+press Enter
+expect '^--More--'
+screen | grep -q '^ipsec tunnel aws-1' && fail "paged past the first page"
+type ' '
+expect '^vlan 30$'
+screen | grep -q '^client-vpn' && fail "a page is more than 7 lines"
+press Enter
+expect '^client-vpn$'
+type 'q'
+expect '^fw1# *$'
+screen | grep -q '^ipsec tunnel' && fail "q did not stop the output"
+type 'terminal length 0'
+press Enter
+press C-l
+type 'show running-config'
+press Enter
+expect '^ dpd timeout 10$'
+screen | grep -q -- '--More--' && fail "terminal length 0 still pages"
+
 type 'exit'
 press Enter
 for _ in $(seq 50); do
