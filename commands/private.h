@@ -29,6 +29,8 @@ struct commands_session {
 	uint16_t vlan;				 /* the vlan context */
 	bool done;
 	bool failed;		/* the line being run reported an error */
+	const char *line;	/* the line being run, for error markers */
+	size_t prompt_len;	/* of the prompt the line was typed after */
 	unsigned length, width; /* terminal length and width */
 	char history[64][256];	/* the last lines run, for history */
 	size_t n_history;

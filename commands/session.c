@@ -17,11 +17,59 @@ session_of(struct cli_def *cli)
 	return cli_get_context(cli);
 }
 
+/*
+ * libcli words its parse errors its own way ('Invalid command "x"');
+ * say them as IOS does, with a marker under the word, aligned to what
+ * the user typed after the prompt.
+ */
+static bool
+ios_error(struct commands_session *s, const char *line)
+{
+	static const char invalid[] = "Invalid command \"";
+	char marker[512], prefix[128];
+	const char *word, *at;
+	size_t wlen, col;
+
+	if (strcmp(line, "Incomplete command") == 0) {
+		s->out(s->out_arg, "% Incomplete command.");
+		return true;
+	}
+	if (strncmp(line, invalid, sizeof(invalid) - 1) != 0 || s->line == NULL)
+		return false;
+	/* libcli quotes the path up to the bad word: the last word is it. */
+	word = line + sizeof(invalid) - 1;
+	wlen = strcspn(word, "\"");
+	for (size_t i = wlen; i > 0; i--)
+		if (word[i - 1] == ' ') {
+			word += i;
+			wlen -= i;
+			break;
+		}
+	/* The first word of the line equal to the one refused. */
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)wlen, word);
+	for (at = s->line; (at = strstr(at, prefix)) != NULL; at++)
+		if ((at == s->line || at[-1] == ' ') &&
+		    (at[wlen] == ' ' || at[wlen] == '\0') &&
+		    strncmp(at, word, wlen) == 0)
+			break;
+	col = s->prompt_len + 1 + (at ? (size_t)(at - s->line) : 0);
+	if (col < sizeof(marker) - 2) {
+		memset(marker, ' ', col);
+		marker[col] = '^';
+		marker[col + 1] = '\0';
+		s->out(s->out_arg, marker);
+	}
+	s->out(s->out_arg, "% Invalid input detected at '^' marker.");
+	return true;
+}
+
 static void
 print_cb(struct cli_def *cli, const char *line)
 {
 	struct commands_session *s = session_of(cli);
 
+	if (ios_error(s, line))
+		return;
 	s->out(s->out_arg, line);
 }
 
@@ -162,6 +210,7 @@ commands_session_free(struct commands_session *s)
 int
 commands_run(struct commands_session *s, const char *line)
 {
+	char prompt[128];
 	int rc;
 
 	s->failed = false;
@@ -174,7 +223,11 @@ commands_run(struct commands_session *s, const char *line)
 	snprintf(s->history[s->n_history % 64], sizeof(s->history[0]), "%s",
 	    line);
 	s->n_history++;
+	s->line = line;
+	commands_prompt(s, prompt, sizeof(prompt));
+	s->prompt_len = strlen(prompt);
 	rc = cli_run_command(s->cli, line);
+	s->line = NULL;
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
 

@@ -36,7 +36,7 @@ rc=0
 printf 'show version\nconfigure\nipsec tunnel x\nbogus\ndpd timeout 5\n' |
 	tunsh >"$dir/out" 2>"$dir/err" || rc=$?
 [ "$rc" = 1 ] || fail "batch exit $rc, want 1"
-grep -qx 'tunsh: line 4: bogus: Invalid command "bogus"' "$dir/err" ||
+grep -qx "tunsh: line 4: bogus: % Invalid input detected at '^' marker." "$dir/err" ||
 	fail "batch error: $(cat "$dir/err")"
 grep -qx 'tunsh: end of input in configuration mode: uncommitted changes discarded' \
 	"$dir/err" || fail "no word about the discarded candidate"
