@@ -32,3 +32,55 @@ commands_complete(struct commands_session *s, const char *line, bool help,
 	cli_free_comphelp(&ch);
 	return n > 0 ? n : 0;
 }
+
+/*
+ * libcli runs a prefix that several commands share ("show v" for version
+ * and vlans) as one of them.  Each word of the line is checked first: one
+ * that is no command but the prefix of two or more is ambiguous.  Writes
+ * the line up to that word and the candidates into msg; false if none.
+ */
+bool
+ambiguous_word(struct commands_session *s, const char *line, char *msg,
+    size_t len)
+{
+	char prefix[1024];
+	size_t off = 0;
+
+	while (line[off] != '\0') {
+		struct cli_comphelp ch = { 0 };
+		size_t start, end;
+		bool exact = false, found = false;
+
+		while (line[off] == ' ')
+			off++;
+		start = off;
+		while (line[off] != ' ' && line[off] != '\0')
+			off++;
+		end = off;
+		if (end == start || end >= sizeof(prefix))
+			break;
+		/* Output filters follow their own grammar. */
+		if (line[start] == '|')
+			break;
+		memcpy(prefix, line, end);
+		prefix[end] = '\0';
+		cli_get_completions(s->cli, prefix, '\t', &ch);
+		for (int i = 0; i < ch.num_entries; i++)
+			exact |= strlen(ch.entries[i]) == end - start &&
+			    strncmp(ch.entries[i], line + start, end - start) ==
+				0;
+		if (ch.num_entries >= 2 && !exact) {
+			size_t o = (size_t)snprintf(msg, len,
+			    "\"%.*s\" could be", (int)end, line);
+
+			for (int i = 0; i < ch.num_entries && o < len; i++)
+				o += (size_t)snprintf(msg + o, len - o, "%s %s",
+				    i ? "," : "", ch.entries[i]);
+			found = true;
+		}
+		cli_free_comphelp(&ch);
+		if (found)
+			return true;
+	}
+	return false;
+}

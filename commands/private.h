@@ -55,6 +55,10 @@ int cli_line(void *arg, const char *line);
 int print_config(struct cli_def *cli, const struct config *c,
     const struct config_render_opts *o);
 
+/* A word of line that abbreviates two or more commands: describes it in
+ * msg and returns true. */
+bool ambiguous_word(struct commands_session *s, const char *line, char *msg,
+    size_t len);
 int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
 

@@ -210,7 +210,7 @@ commands_session_free(struct commands_session *s)
 int
 commands_run(struct commands_session *s, const char *line)
 {
-	char prompt[128];
+	char prompt[128], amb[512];
 	int rc;
 
 	s->failed = false;
@@ -223,6 +223,10 @@ commands_run(struct commands_session *s, const char *line)
 	snprintf(s->history[s->n_history % 64], sizeof(s->history[0]), "%s",
 	    line);
 	s->n_history++;
+	if (ambiguous_word(s, line, amb, sizeof(amb))) {
+		cmd_error(s->cli, "Ambiguous command: %s", amb);
+		return -1;
+	}
 	s->line = line;
 	commands_prompt(s, prompt, sizeof(prompt));
 	s->prompt_len = strlen(prompt);
