@@ -418,7 +418,8 @@ help_key(int count, int key)
  * only sets a flag that the select() loop sees (readline's manual, "A
  * Readline Example" / rl_callback_sigcleanup).
  */
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted, suspended;
+static bool end_requested; /* Ctrl-Z: the line is "end", not history */
 static char *typed;
 static bool line_done;
 
@@ -427,6 +428,14 @@ on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+/* Ctrl-Z is end, as on a router (the shell is never suspended). */
+static void
+on_sigtstp(int sig)
+{
+	(void)sig;
+	suspended = 1;
 }
 
 static void
@@ -461,6 +470,16 @@ read_terminal_line(const char *prompt)
 				rl_on_new_line();
 				rl_redisplay();
 			}
+			if (suspended) {
+				suspended = 0;
+				rl_free_line_state();
+				rl_callback_sigcleanup();
+				rl_replace_line("", 0);
+				printf("\n"); /* the terminal has echoed ^Z */
+				rl_callback_handler_remove();
+				end_requested = true;
+				return strdup("end");
+			}
 			continue;
 		}
 		rl_callback_read_char();
@@ -468,6 +487,67 @@ read_terminal_line(const char *prompt)
 	if (!line_done)
 		rl_callback_handler_remove();
 	return typed;
+}
+
+/* "pre-shared-key" alone, in a tunnel's context: the key is asked for. */
+static bool
+asks_for_key(const struct client *c, const char *line)
+{
+	static const char cmd[] = "pre-shared-key";
+	size_t n;
+
+	while (*line == ' ')
+		line++;
+	n = strcspn(line, " ");
+	if (n < 3 || n > sizeof(cmd) - 1 || strncmp(line, cmd, n) != 0)
+		return false;
+	for (const char *p = line + n; *p != '\0'; p++)
+		if (*p != ' ')
+			return false;
+	return strstr(c->prompt, "(config-ipsec-tunnel-") != NULL;
+}
+
+/* A line from the terminal with echo off. */
+static bool
+read_secret(const char *prompt, char *buf, size_t len)
+{
+	struct termios saved, quiet;
+	bool ok = false;
+
+	fputs(prompt, stdout);
+	fflush(stdout);
+	if (tcgetattr(STDIN_FILENO, &saved) < 0)
+		return false;
+	quiet = saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+	if (fgets(buf, (int)len, stdin) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		ok = true;
+	}
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	printf("\n");
+	return ok;
+}
+
+/* The key typed twice, unseen, and sent as one line; never in history. */
+static void
+run_key_prompt(struct client *c, char *msg, size_t msglen)
+{
+	char a[256], b[256], line[300];
+
+	if (!read_secret("Pre-shared key: ", a, sizeof(a)) ||
+	    !read_secret("Again: ", b, sizeof(b)))
+		return;
+	if (strcmp(a, b) != 0) {
+		printf("%% the two keys differ: nothing changed\n");
+	} else {
+		snprintf(line, sizeof(line), "pre-shared-key %s", a);
+		run_line(c, line, msg, msglen);
+		explicit_bzero(line, sizeof(line));
+	}
+	explicit_bzero(a, sizeof(a));
+	explicit_bzero(b, sizeof(b));
 }
 
 static int
@@ -487,15 +567,21 @@ run_interactive(struct client *c)
 	rl_completion_append_character = ' ';
 	rl_bind_key('?', help_key);
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: select() returns */
+	sa.sa_handler = on_sigtstp;
+	sigaction(SIGTSTP, &sa, NULL);
 	while (!c->closed) {
 		snprintf(prompt, sizeof(prompt), "%s ", c->prompt);
 		if ((line = read_terminal_line(prompt)) == NULL) {
 			printf("\n");
 			break; /* Ctrl-D */
 		}
-		if (line[0] != '\0')
+		if (line[0] != '\0' && !end_requested)
 			add_history(line);
-		run_line(c, line, msg, sizeof(msg));
+		end_requested = false;
+		if (asks_for_key(c, line))
+			run_key_prompt(c, msg, sizeof(msg));
+		else
+			run_line(c, line, msg, sizeof(msg));
 		free(line);
 	}
 	free_words();

@@ -90,6 +90,36 @@ press Enter
 expect '^ dpd timeout 10$'
 screen | grep -q -- '--More--' && fail "terminal length 0 still pages"
 
+# pre-shared-key alone asks for the key twice, without echo; Ctrl-Z is end.
+press C-l
+type 'configure'
+press Enter
+type 'ipsec tunnel branch-1'
+press Enter
+type 'pre-shared-key'
+press Enter
+expect '^Pre-shared key: *$'
+type 'new-secret-key-0123456789'
+press Enter
+expect '^Again: *$'
+type 'new-secret-key-0123456789'
+press Enter
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# *$'
+screen | grep -q 'new-secret-key' && fail "the key was echoed"
+type 'show compare'
+press Enter
+expect '^\+  pre-shared-key \*\*\*\*\*\*\*\*$'
+type 'commit'
+press Enter
+expect '^commit complete'
+type 'do show running-config ipsec tunnel branch-1 show-secrets | include pre-shared'
+press Enter
+expect '^ pre-shared-key new-secret-key-0123456789$'
+press C-l
+press C-z
+expect '^fw1# *$'
+grep -q 'new-secret' "$dir/.tunsh_history" 2>/dev/null && fail "key in history"
+
 type 'exit'
 press Enter
 for _ in $(seq 50); do
