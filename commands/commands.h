@@ -54,6 +54,8 @@ int commands_complete(struct commands_session *s, const char *line, bool help,
 unsigned commands_page_length(const struct commands_session *s);
 void commands_set_terminal(struct commands_session *s, unsigned length,
     unsigned width);
+/* terminal monitor: the session wants the daemon's log lines. */
+bool commands_monitor(const struct commands_session *s);
 /* The candidate differs from running. */
 bool commands_uncommitted(const struct commands_session *s);
 

@@ -82,12 +82,20 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		} else if (strcmp(argv[i], "and-quit") == 0) {
 			quit = true;
 		} else if (strcmp(argv[i], "confirmed") == 0 && i + 1 < argc) {
+			/* Minutes as Junos has them; "90s" as IOS-XR counts. */
 			unsigned long m = strtoul(argv[++i], &end, 10);
+			uint32_t secs;
 
-			if (*end != '\0' || m < 1 || m > 65535)
+			if (*end == '\0' && m >= 1 && m <= 65535)
+				o.confirm_seconds = (unsigned)m * 60;
+			else if (*end != '\0' &&
+			    config_parse_seconds(argv[i], &secs) == 0 &&
+			    secs >= 1 && secs <= 65535u * 60)
+				o.confirm_seconds = secs;
+			else
 				return cmd_error(cli,
-				    "commit confirmed: give 1-65535 minutes");
-			o.confirm_minutes = (unsigned)m;
+				    "commit confirmed: give minutes (1-65535) "
+				    "or a duration like 90s");
 		} else if (strcmp(argv[i], "comment") == 0 && i + 1 < argc) {
 			if (join_args(argv, argc, i + 1, comment,
 				sizeof(comment)) < 0)
@@ -118,12 +126,15 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	}
 	if (o.check_only)
 		cli_print(cli, "configuration check succeeds");
-	else if (o.confirm_minutes)
+	else if (o.confirm_seconds) {
+		char when[32];
+
+		config_duration_words(o.confirm_seconds, when, sizeof(when));
 		cli_print(cli,
-		    "commit confirmed will be rolled back in %u "
-		    "minutes unless confirmed",
-		    o.confirm_minutes);
-	else
+		    "commit confirmed: rolled back in %s unless confirmed "
+		    "by a plain commit",
+		    when);
+	} else
 		cli_print(cli, "commit complete (version %llu)",
 		    (unsigned long long)config_store_running(s->env->store)
 			->version);

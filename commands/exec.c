@@ -273,11 +273,19 @@ cmd_terminal(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	size_t n;
 
 	(void)cmd;
+	if (argc >= 1 && strcmp(argv[0], "monitor") == 0) {
+		s->monitor = argc == 1;
+		if (argc == 2 && strcmp(argv[1], "off") != 0)
+			return cmd_error(cli,
+			    "terminal monitor: give nothing "
+			    "or off");
+		return CLI_OK;
+	}
 	if (argc != 2 || !parse_n(argv[1], &n) || n > 512 ||
 	    (strcmp(argv[0], "length") != 0 && strcmp(argv[0], "width") != 0))
 		return cmd_error(cli,
 		    "terminal: give length N (0-512, 0: no "
-		    "paging) or width N");
+		    "paging), width N, or monitor [off]");
 	if (strcmp(argv[0], "length") == 0)
 		s->length = (unsigned)n;
 	else
@@ -372,7 +380,8 @@ commands_register_exec(struct cli_def *cli)
 	    "The daemon's recent log [lines N]");
 	cli_register_command(cli, NULL, "terminal", cmd_terminal,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "length N (lines per page, 0: no paging) | width N");
+	    "length N (lines per page, 0: no paging) | width N | monitor "
+	    "[off] (the daemon's log here)");
 	cli_register_command(cli, NULL, "history", cmd_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "The lines this session ran");
 	cli_register_command(cli, show, "users", cmd_show_users,

@@ -32,6 +32,7 @@ struct commands_session {
 	const char *line;	/* the line being run, for error markers */
 	size_t prompt_len;	/* of the prompt the line was typed after */
 	unsigned length, width; /* terminal length and width */
+	bool monitor;		/* terminal monitor */
 	char history[64][256];	/* the last lines run, for history */
 	size_t n_history;
 	struct commands_session *next; /* in env->sessions */

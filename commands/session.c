@@ -235,6 +235,12 @@ commands_run(struct commands_session *s, const char *line)
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
 
+bool
+commands_monitor(const struct commands_session *s)
+{
+	return s->monitor;
+}
+
 unsigned
 commands_page_length(const struct commands_session *s)
 {

@@ -267,6 +267,8 @@ size_t config_tunnel_local_prefixes(const struct config *c,
 const char *config_partner_name(enum config_partner p);
 const char *config_dpd_action_name(enum config_dpd_action a);
 const char *config_tunnel_type_name(enum config_tunnel_type t);
+/* 300 -> "5 minutes", 90 -> "90 seconds", 7200 -> "2 hours" */
+void config_duration_words(uint32_t secs, char *buf, size_t len);
 /* "8h", "480m", "28800", "28800s" -> seconds; -EINVAL or -ERANGE */
 int config_parse_seconds(const char *s, uint32_t *out);
 
@@ -442,7 +444,8 @@ struct config_commit_opts {
 	const char *user;
 	const char *source;
 	const char *comment;
-	unsigned confirm_minutes; /* commit confirmed; 0 = a plain commit */
+	unsigned confirm_seconds; /* commit confirmed: time until the
+				   * automatic rollback; 0 = a plain commit */
 	bool check_only;	  /* commit check */
 };
 

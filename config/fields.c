@@ -271,6 +271,19 @@ config_parse_seconds(const char *s, uint32_t *out)
 	return 0;
 }
 
+void
+config_duration_words(uint32_t secs, char *buf, size_t len)
+{
+	if (secs % 3600 == 0 && secs >= 3600)
+		snprintf(buf, len, "%u hour%s", secs / 3600,
+		    secs == 3600 ? "" : "s");
+	else if (secs % 60 == 0 && secs >= 60)
+		snprintf(buf, len, "%u minute%s", secs / 60,
+		    secs == 60 ? "" : "s");
+	else
+		snprintf(buf, len, "%u second%s", secs, secs == 1 ? "" : "s");
+}
+
 static int
 parse_enum(const struct config_field_info *fi, const char *v, int *out)
 {

@@ -33,7 +33,7 @@ struct config_store {
 	/* A commit confirmed waiting for its confirmation. */
 	struct config *confirm_prev; /* what to go back to */
 	int64_t confirm_deadline;
-	unsigned confirm_minutes;
+	unsigned confirm_seconds;
 	uint64_t confirm_version;
 };
 
@@ -277,7 +277,7 @@ config_store_commit(struct config_store *s, struct config *cand,
 	    o->check_only)
 		return rc;
 	changed = cand->n_touched > 0 || cand->system_changed;
-	if (!changed && o->confirm_minutes == 0) {
+	if (!changed && o->confirm_seconds == 0) {
 		/* A plain commit confirms a pending commit confirmed. */
 		if (s->confirm_prev != NULL) {
 			config_free(s->confirm_prev);
@@ -299,14 +299,14 @@ config_store_commit(struct config_store *s, struct config *cand,
 	reindex(s, cand);
 	prev = s->running;
 	s->running = next;
-	if (o->confirm_minutes > 0) {
+	if (o->confirm_seconds > 0) {
 		/* Junos: a second commit confirmed keeps the first's target. */
 		if (s->confirm_prev == NULL)
 			s->confirm_prev = prev;
 		else
 			config_free(prev);
-		s->confirm_deadline = now(s) + 60 * (int64_t)o->confirm_minutes;
-		s->confirm_minutes = o->confirm_minutes;
+		s->confirm_deadline = now(s) + (int64_t)o->confirm_seconds;
+		s->confirm_seconds = o->confirm_seconds;
 		s->confirm_version = next->version;
 	} else {
 		config_free(prev);
@@ -359,15 +359,15 @@ int
 config_store_poll(struct config_store *s, struct diag *d)
 {
 	struct config_commit_opts o = { 0 };
-	char comment[160];
+	char comment[160], when[32];
 	int rc;
 
 	if (s->confirm_prev == NULL || now(s) < s->confirm_deadline)
 		return 0;
+	config_duration_words(s->confirm_seconds, when, sizeof(when));
 	snprintf(comment, sizeof(comment),
-	    "automatic rollback: commit %llu "
-	    "was not confirmed within %u minutes",
-	    (unsigned long long)s->confirm_version, s->confirm_minutes);
+	    "automatic rollback: commit %llu was not confirmed within %s",
+	    (unsigned long long)s->confirm_version, when);
 	o.user = "tunshd";
 	o.source = "commit confirmed";
 	o.comment = comment;

@@ -17,15 +17,33 @@
 #include "shell/daemon.h"
 #include "shell/server.h"
 
+/* What the loop's callbacks share. */
+struct daemon {
+	struct config_store *store;
+	struct server *srv;
+	bool to_syslog;
+};
+
+/* Log lines go to syslog (or stderr in the foreground) and to every
+ * session that asked for them with terminal monitor. */
 static void
-syslog_sink(enum log_level lvl, const char *subsys, const char *func,
+log_sink(enum log_level lvl, const char *subsys, const char *func,
     const char *msg, void *arg)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	struct daemon *dm = arg;
+	char line[1100];
 
-	(void)arg;
-	(void)func;
-	syslog(prio[lvl], "%s: %s", subsys, msg);
+	if (dm->to_syslog)
+		syslog(prio[lvl], "%s: %s", subsys, msg);
+	else
+		fprintf(stderr, "%s %s %s: %s\n", log_level_name(lvl), subsys,
+		    func, msg);
+	if (dm->srv != NULL) {
+		snprintf(line, sizeof(line), "%s %s: %s", log_level_name(lvl),
+		    subsys, msg);
+		server_notice(dm->srv, line, true);
+	}
 }
 
 static void
@@ -36,18 +54,28 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-/* commit confirmed: revert when its time is up. */
+/* commit confirmed: revert when its time is up, and tell everyone. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *dm = arg;
+	const struct config_commit_info *h;
+	char msg[300];
 	struct diag d;
+	int rc;
 
 	(void)fd;
 	(void)what;
 	diag_init(&d);
-	if (config_store_poll(arg, &d) < 0)
+	rc = config_store_poll(dm->store, &d);
+	if (rc < 0)
 		for (size_t i = 0; i < d.count; i++)
 			log_err("config", "%s", d.entries[i].text);
+	if (rc == 1 && (h = config_store_history(dm->store, 0)) != NULL) {
+		snprintf(msg, sizeof(msg), "%% %s (now version %llu)",
+		    h->comment, (unsigned long long)h->version);
+		server_notice(dm->srv, msg, false);
+	}
 	diag_clear(&d);
 }
 
@@ -74,6 +102,7 @@ daemon_run(const struct daemon_opts *o)
 {
 	struct config_store_params p = { 0 };
 	struct commands_env env = { .version = TUNSH_VERSION };
+	struct daemon dm = { 0 };
 	struct event *sigterm, *sigint, *tick;
 	struct timeval second = { 1, 0 };
 	struct server *srv = NULL;
@@ -108,15 +137,18 @@ daemon_run(const struct daemon_opts *o)
 	diag_clear(&d);
 	if (srv == NULL)
 		goto out;
+	dm.store = env.store;
+	dm.srv = srv;
 	if (!o->foreground) {
 		if (daemon(0, 0) < 0 || event_reinit(base) < 0)
 			goto out;
 		openlog("tunshd", LOG_PID, LOG_DAEMON);
-		log_set_sink(syslog_sink, NULL);
+		dm.to_syslog = true;
 	}
+	log_set_sink(log_sink, &dm);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
-	tick = event_new(base, -1, EV_PERSIST, on_tick, env.store);
+	tick = event_new(base, -1, EV_PERSIST, on_tick, &dm);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 	event_add(tick, &second);
@@ -127,6 +159,7 @@ daemon_run(const struct daemon_opts *o)
 	event_free(sigint);
 	event_free(tick);
 out:
+	log_set_sink(NULL, NULL); /* dm and srv go now */
 	server_free(srv);
 	if (base != NULL)
 		event_base_free(base);

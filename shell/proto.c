@@ -19,7 +19,7 @@ shell_msg_from_client(uint8_t type)
 bool
 shell_msg_from_daemon(uint8_t type)
 {
-	return type >= SHELL_OUTPUT && type <= SHELL_MORE;
+	return type >= SHELL_OUTPUT && type <= SHELL_NOTICE;
 }
 
 int

@@ -534,6 +534,15 @@ server_new(struct event_base *base, struct commands_env *env, const char *path,
 }
 
 void
+server_notice(struct server *srv, const char *text, bool monitor_only)
+{
+	for (struct conn *c = srv->conns; c != NULL; c = c->next)
+		if (c->session != NULL && !c->closing &&
+		    (!monitor_only || commands_monitor(c->session)))
+			send_text(c, SHELL_NOTICE, text);
+}
+
+void
 server_free(struct server *srv)
 {
 	if (srv == NULL)

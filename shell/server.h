@@ -14,6 +14,8 @@ struct server;
 /* Listens on path (mode 0660, group tunsh when it exists). */
 struct server *server_new(struct event_base *base, struct commands_env *env,
     const char *path, struct diag *d);
+/* Tells every session now (monitor_only: those with terminal monitor). */
+void server_notice(struct server *srv, const char *text, bool monitor_only);
 /* Ends every session (uncommitted candidates are dropped and logged). */
 void server_free(struct server *srv);
 

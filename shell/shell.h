@@ -13,7 +13,9 @@
  * running; then the failure's message, if any),
  * COMPLETIONS (NUL-separated words), FATAL (a message; the daemon then
  * closes the connection), MORE (a page of output is out; the client
- * shows --More-- and answers CONTINUE: ' ' a page, '\r' a line, 'q' stop).
+ * shows --More-- and answers CONTINUE: ' ' a page, '\r' a line, 'q' stop),
+ * NOTICE (a message for the user now, between lines too: a commit
+ * confirmed rolled back, terminal monitor's log lines).
  */
 #ifndef TUNSH_SHELL_H
 #define TUNSH_SHELL_H
@@ -42,6 +44,7 @@ enum shell_msg {
 	SHELL_COMPLETIONS = 19,
 	SHELL_FATAL = 20,
 	SHELL_MORE = 21,
+	SHELL_NOTICE = 22,
 };
 
 #define SHELL_STATUS_UNCOMMITTED 0x01

@@ -176,6 +176,9 @@ run_line(struct client *c, const char *line, char *msg, size_t msglen)
 			if (more(c) < 0)
 				return -1;
 			break;
+		case SHELL_NOTICE:
+			printf("%.*s\n", (int)f.len, (const char *)f.payload);
+			break;
 		}
 	}
 	/* The daemon closed after the status: exit or logout. */
@@ -446,6 +449,45 @@ on_line(char *line)
 	rl_callback_handler_remove();
 }
 
+/* Another whole frame is already in the buffer (read() took several). */
+static bool
+frame_buffered(const struct client *c)
+{
+	struct shell_frame f;
+	size_t used;
+
+	return shell_frame_decode(c->buf + c->used, c->len - c->used, &f,
+		   &used) == 1;
+}
+
+/* Notices from tunshd while the user types: above the line, kept. */
+static bool
+idle_notice(void)
+{
+	struct shell_frame f;
+	char *saved;
+	int point = rl_point;
+
+	saved = rl_copy_text(0, rl_end);
+	rl_save_prompt();
+	rl_replace_line("", 0);
+	rl_redisplay();
+	do {
+		if (read_frame(term, &f) < 0) {
+			term->closed = true; /* tunshd went away */
+			break;
+		}
+		if (f.type == SHELL_NOTICE)
+			printf("\r%.*s\n", (int)f.len, (const char *)f.payload);
+	} while (frame_buffered(term));
+	rl_restore_prompt();
+	rl_replace_line(saved, 0);
+	rl_point = point;
+	rl_forced_update_display();
+	free(saved);
+	return !term->closed;
+}
+
 /* One line from the terminal; NULL at Ctrl-D or end of input. */
 static char *
 read_terminal_line(const char *prompt)
@@ -456,9 +498,13 @@ read_terminal_line(const char *prompt)
 	while (!line_done) {
 		fd_set in;
 
+		/* Frames read along with the last answer wait in the buffer. */
+		if (frame_buffered(term) && !idle_notice())
+			break;
 		FD_ZERO(&in);
 		FD_SET(STDIN_FILENO, &in);
-		if (select(STDIN_FILENO + 1, &in, NULL, NULL, NULL) < 0) {
+		FD_SET(term->fd, &in);
+		if (select(term->fd + 1, &in, NULL, NULL, NULL) < 0) {
 			if (errno != EINTR)
 				break;
 			if (interrupted) {
@@ -482,7 +528,10 @@ read_terminal_line(const char *prompt)
 			}
 			continue;
 		}
-		rl_callback_read_char();
+		if (FD_ISSET(term->fd, &in) && !idle_notice())
+			break;
+		if (FD_ISSET(STDIN_FILENO, &in))
+			rl_callback_read_char();
 	}
 	if (!line_done)
 		rl_callback_handler_remove();

@@ -120,6 +120,34 @@ press C-z
 expect '^fw1# *$'
 grep -q 'new-secret' "$dir/.tunsh_history" 2>/dev/null && fail "key in history"
 
+# Notices arrive between lines: terminal monitor shows the daemon's log
+# (another session's commit), and a commit confirmed that runs out is
+# announced to every session, with the line being typed kept.
+press C-l
+type 'terminal monitor'
+press Enter
+printf 'configure\nipsec tunnel branch-1\ndpd delay 35\ncommit\n' |
+	"$bin/shell/tunsh" --socket "$sock" >/dev/null || fail "other session"
+expect 'INFO config: commit [0-9]+ by root from pipe: ipsec tunnel branch-1'
+type 'configure'
+press Enter
+type 'discard' # the other session committed: start from its version
+press Enter
+type 'ipsec tunnel branch-1'
+press Enter
+type 'dpd delay 45'
+press Enter
+type 'commit confirmed 2s'
+press Enter
+expect '^commit confirmed: rolled back in 2 seconds unless confirmed'
+type 'descr'
+expect 'automatic rollback: commit [0-9]+ was not confirmed within 2 seconds \(now version [0-9]+\)'
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# descr *$'
+press C-u
+press C-z
+type 'terminal monitor off'
+press Enter
+
 type 'exit'
 press Enter
 for _ in $(seq 50); do

@@ -388,7 +388,7 @@ test_commit_confirmed_reverts_on_expiry(void **state)
 	char *before = render(config_store_running(fx->store));
 	char *after, *disk;
 
-	o.confirm_minutes = 5;
+	o.confirm_seconds = 300;
 	set(c, "a", CF_REMOTE_ADDRESS, "198.51.100.77");
 	assert_int_equal(config_store_commit(fx->store, c, &o, &fx->d), 0);
 	assert_int_equal(config_store_confirm_deadline(fx->store),
@@ -426,7 +426,7 @@ test_commit_confirmed_kept_by_plain_commit(void **state)
 	struct config *c = config_store_candidate(fx->store);
 	struct config_commit_opts o = plain;
 
-	o.confirm_minutes = 1;
+	o.confirm_seconds = 60;
 	set(c, "a", CF_DPD_TIMEOUT, "11");
 	assert_int_equal(config_store_commit(fx->store, c, &o, &fx->d), 0);
 	/* The same session confirms with a plain commit and no changes. */
