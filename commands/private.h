@@ -64,6 +64,8 @@ int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
 
 void commands_register_exec(struct cli_def *cli);
+/* | section, and a stream for libcli's | count. */
+int commands_register_filters(struct commands_session *s);
 void commands_register_show_system(struct cli_def *cli,
     struct cli_command *show);
 void commands_register_configure(struct cli_def *cli);

@@ -167,6 +167,11 @@ commands_session_new(struct commands_env *env, const char *user,
 	commands_register_exec(s->cli);
 	commands_register_configure(s->cli);
 	commands_register_tunnel(s->cli);
+	if (commands_register_filters(s) < 0) {
+		cli_done(s->cli);
+		free(s);
+		return NULL;
+	}
 	cli_set_privilege(s->cli,
 	    role == COMMANDS_ADMIN ? PRIVILEGE_PRIVILEGED :
 				     PRIVILEGE_UNPRIVILEGED);
@@ -203,6 +208,9 @@ commands_session_free(struct commands_session *s)
 		    "changes discarded",
 		    s->user, s->source);
 	config_free(s->cand);
+	if (s->cli->client != NULL)
+		fclose(s->cli->client);
+	s->cli->client = NULL;
 	cli_done(s->cli);
 	free(s);
 }
