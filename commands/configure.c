@@ -209,7 +209,15 @@ cmd_show(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			   s->cand, false, cli_line, cli) < 0 ?
 		    CLI_ERROR :
 		    CLI_OK;
-	return cmd_error(cli, "show: give nothing or compare");
+	if (argc == 2 && strcmp(argv[0], "compare") == 0 &&
+	    strcmp(argv[1], "commands") == 0)
+		return compare_commands(cli,
+			   config_store_running(s->env->store), s->cand) < 0 ?
+		    CLI_ERROR :
+		    CLI_OK;
+	return cmd_error(cli,
+	    "show: give nothing, compare, or compare "
+	    "commands");
 }
 
 static int
@@ -312,7 +320,7 @@ commands_register_configure(struct cli_def *cli)
 		cli_register_command(cli, NULL, "rollback", cmd_rollback, P, m,
 		    "Load commit N of the history into the candidate");
 		cli_register_command(cli, NULL, "show", cmd_show, P, m,
-		    "The candidate configuration [compare]");
+		    "The candidate configuration [compare [commands]]");
 		cli_register_command(cli, NULL, "end", cmd_end, P, m,
 		    "Back to exec mode");
 		cli_register_command(cli, NULL, "exit", cmd_exit_config, P, m,

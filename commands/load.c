@@ -1,8 +1,10 @@
 /*
  * commands/load.c: load merge, load override and save: the candidate to
- * and from files.  A merge reads CLI commands as show running-config
- * prints them (masked keys left alone); an override reads a tunsh.conf(5)
- * file.  Nothing reaches running before a commit.
+ * and from files.  Either load takes either kind of file: CLI commands as
+ * show running-config prints them (masked keys left alone), or a
+ * tunsh.conf(5) file.  A merge applies the file's settings to the
+ * candidate; an override makes the file the candidate.  Nothing reaches
+ * running before a commit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,9 +15,32 @@
 
 #define MASKED " pre-shared-key ********"
 
+/* A tunsh.conf has "key = value" where a command file has words. */
+static bool
+is_libconfig(const char *path)
+{
+	char line[512];
+	bool yes = false;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line + strspn(line, " \t");
+
+		if (*p == '\0' || *p == '\n' || *p == '#' || *p == '!' ||
+		    strncmp(p, "//", 2) == 0)
+			continue;
+		yes = strchr(p, '=') != NULL;
+		break;
+	}
+	fclose(f);
+	return yes;
+}
+
 /* Runs each line of a command file at the top of configuration mode. */
 static int
-merge_commands(struct cli_def *cli, const char *path)
+merge_commands(struct cli_def *cli, const char *path, const char *verb)
 {
 	struct commands_session *s = session_of(cli);
 	char *line = NULL;
@@ -24,7 +49,7 @@ merge_commands(struct cli_def *cli, const char *path)
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL)
-		return cmd_error(cli, "load merge: %s: %s", path,
+		return cmd_error(cli, "load %s: %s: %s", verb, path,
 		    strerror(errno));
 	cli_set_configmode(cli, MODE_CONFIG, "config");
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -58,11 +83,68 @@ merge_commands(struct cli_def *cli, const char *path)
 	fclose(f);
 	cli_set_configmode(cli, MODE_CONFIG, "config");
 	if (errors > 0)
+		return cmd_error(cli, "load %s: %zu line%s of %s failed%s",
+		    verb, errors, errors == 1 ? "" : "s", path,
+		    strcmp(verb, "merge") == 0 ?
+			"; the others are in the candidate (show compare, "
+			"or discard)" :
+			"");
+	cli_print(cli, "load %s: %zu lines of %s in the candidate", verb, n,
+	    path);
+	return CLI_OK;
+}
+
+struct merge_out {
+	struct cli_def *cli;
+	size_t errors;
+};
+
+/* One rendered line of a loaded file, run as if typed in a file. */
+static int
+merge_rendered(void *arg, const char *line)
+{
+	struct merge_out *m = arg;
+	struct cli_def *cli = m->cli;
+
+	if (line[0] != ' ' && cli->mode != MODE_CONFIG)
+		cli_set_configmode(cli, MODE_CONFIG, "config");
+	if (line[0] == '!')
+		return 0;
+	if (commands_run(session_of(cli), line) < 0) {
+		cli_error(cli, "%% %s", line);
+		m->errors++;
+	}
+	return 0;
+}
+
+/* A tunsh.conf merged: its configuration, as commands, on the candidate. */
+static int
+merge_libconfig(struct cli_def *cli, const char *path)
+{
+	struct config_render_opts o = { .show_secrets = true };
+	struct merge_out m = { .cli = cli };
+	struct config *c;
+	struct diag d;
+
+	diag_init(&d);
+	c = config_load_file(path, &d);
+	print_diag(cli, &d);
+	diag_clear(&d);
+	if (c == NULL)
 		return cmd_error(cli,
-		    "load merge: %zu line%s of %s failed; the others are in "
-		    "the candidate (show compare, or discard)",
-		    errors, errors == 1 ? "" : "s", path);
-	cli_print(cli, "load merge: %zu lines of %s in the candidate", n, path);
+		    "load merge: %s not loaded; the "
+		    "candidate is unchanged",
+		    path);
+	cli_set_configmode(cli, MODE_CONFIG, "config");
+	config_render(c, &o, merge_rendered, &m);
+	config_free(c);
+	cli_set_configmode(cli, MODE_CONFIG, "config");
+	if (m.errors > 0)
+		return cmd_error(cli,
+		    "load merge: %zu setting%s of %s refused; the others are "
+		    "in the candidate",
+		    m.errors, m.errors == 1 ? "" : "s", path);
+	cli_print(cli, "load merge: %s merged into the candidate", path);
 	return CLI_OK;
 }
 
@@ -92,17 +174,48 @@ override(struct cli_def *cli, const char *path)
 	return CLI_OK;
 }
 
+/* A command file overrides: its commands on an empty candidate. */
+static int
+override_commands(struct cli_def *cli, const char *path)
+{
+	struct commands_session *s = session_of(cli);
+	struct config *empty = config_new(), *old = s->cand;
+	int rc;
+
+	if (empty == NULL)
+		return cmd_error(cli, "load override: out of memory");
+	empty->version = config_store_running(s->env->store)->version;
+	empty->system_changed = true;
+	s->cand = empty;
+	rc = merge_commands(cli, path, "override");
+	if (rc != CLI_OK) {
+		s->cand = old; /* all or nothing */
+		config_free(empty);
+		return cmd_error(cli,
+		    "load override: the candidate is "
+		    "unchanged");
+	}
+	config_free(old);
+	return CLI_OK;
+}
+
 int
 cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
+	bool merge;
+
 	(void)cmd;
-	if (argc == 2 && strcmp(argv[0], "merge") == 0)
-		return merge_commands(cli, argv[1]);
-	if (argc == 2 && strcmp(argv[0], "override") == 0)
-		return override(cli, argv[1]);
-	return cmd_error(cli,
-	    "load: give merge FILE (CLI commands) or "
-	    "override FILE (a tunsh.conf file)");
+	if (argc != 2 ||
+	    (strcmp(argv[0], "merge") != 0 && strcmp(argv[0], "override") != 0))
+		return cmd_error(cli,
+		    "load: give merge FILE or override FILE "
+		    "(CLI commands or a tunsh.conf file)");
+	merge = strcmp(argv[0], "merge") == 0;
+	if (is_libconfig(argv[1]))
+		return merge ? merge_libconfig(cli, argv[1]) :
+			       override(cli, argv[1]);
+	return merge ? merge_commands(cli, argv[1], "merge") :
+		       override_commands(cli, argv[1]);
 }
 
 int

@@ -60,6 +60,9 @@ int print_config(struct cli_def *cli, const struct config *c,
  * msg and returns true. */
 bool ambiguous_word(struct commands_session *s, const char *line, char *msg,
     size_t len);
+/* show compare commands: the diff as commands to paste. */
+int compare_commands(struct cli_def *cli, const struct config *running,
+    const struct config *cand);
 int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
 
