@@ -134,6 +134,36 @@ tunsh -c 'show log lines 200' | grep -q 'commit 1 by root from pipe' ||
 tunsh -c 'show version; history' | grep -q '^ *1  show version$' ||
 	fail "history"
 
+# configure exclusive through the socket: the other session is refused,
+# by name.  Then a commit confirmed runs out, and a session that merely
+# waits is told when it next speaks.
+mkfifo "$dir/fifo3" "$dir/fifo4"
+tunsh <"$dir/fifo3" >"$dir/x.out" 2>&1 &
+xpid=$!
+exec 5>"$dir/fifo3"
+printf 'configure exclusive\n' >&5
+sleep 0.3
+rc=0
+tunsh -c 'configure' >"$dir/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "configure while exclusive: exit $rc"
+grep -q 'configure: root (pipe) holds configure exclusive' "$dir/out" ||
+	fail "exclusive: $(cat "$dir/out")"
+tunsh <"$dir/fifo4" >"$dir/w.out" 2>&1 5>&- &
+wpid=$!
+exec 6>"$dir/fifo4"
+printf 'show version\n' >&6
+printf 'ipsec tunnel branch-1\ndpd delay 55\ncommit confirmed 1s\nend\n' >&5
+exec 5>&-
+wait "$xpid" || fail "commit confirmed: $(cat "$dir/x.out")"
+sleep 2.5
+printf 'show version\n' >&6
+exec 6>&-
+wait "$wpid" || true
+grep -q '% automatic rollback: commit [0-9]* was not confirmed within 1 second' \
+	"$dir/w.out" || fail "the waiting session was not told: $(cat "$dir/w.out")"
+tunsh -c 'show running-config ipsec tunnel branch-1' | grep -q 'dpd delay 55' &&
+	fail "the unconfirmed commit stayed"
+
 # Unreachable daemon: exit 2 and the path in the message.
 rc=0
 "$bin/shell/tunsh" --socket "$dir/none" -c 'show version' 2>"$dir/err" || rc=$?
