@@ -101,3 +101,47 @@ compare_commands(struct cli_def *cli, const struct config *running,
 	end_block(&t);
 	return rc;
 }
+
+/* The same difference as JSON: one record per changed line. */
+struct jdiff {
+	struct cli_def *cli;
+	char edit[128]; /* the current [edit ...] head, "" at the top */
+	bool first;
+};
+
+static int
+json_line(void *arg, const char *line)
+{
+	struct jdiff *j = arg;
+	char edit[300], text[1100];
+
+	if (strcmp(line, "[edit]") == 0) {
+		j->edit[0] = '\0';
+		return 0;
+	}
+	if (strncmp(line, "[edit ", 6) == 0) {
+		snprintf(j->edit, sizeof(j->edit), "%.*s",
+		    (int)(strlen(line) - 7), line + 6);
+		return 0;
+	}
+	json_string(j->edit, edit, sizeof(edit));
+	json_string(line + 2, text, sizeof(text));
+	cli_print(j->cli,
+	    "%s  { \"edit\": %s, \"change\": \"%c\", \"line\": %s }",
+	    j->first ? "" : ",", j->edit[0] ? edit : "null", line[0], text);
+	j->first = false;
+	return 0;
+}
+
+int
+compare_json(struct cli_def *cli, const struct config *a,
+    const struct config *b)
+{
+	struct jdiff j = { .cli = cli, .first = true };
+	int rc;
+
+	cli_print(cli, "[");
+	rc = config_render_diff(a, b, false, json_line, &j);
+	cli_print(cli, "]");
+	return rc;
+}

@@ -201,15 +201,26 @@ cmd_show(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	struct config_render_opts o = { 0 };
 
+	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
+
 	(void)cmd;
+	argc -= json;
 	if (argc == 0)
-		return print_config(cli, s->cand, &o) < 0 ? CLI_ERROR : CLI_OK;
+		return (json ? config_render_json(s->cand, &o, cli_line, cli) :
+			       print_config(cli, s->cand, &o)) < 0 ?
+		    CLI_ERROR :
+		    CLI_OK;
+	if (argc == 1 && strcmp(argv[0], "compare") == 0 && json)
+		return compare_json(cli, config_store_running(s->env->store),
+			   s->cand) < 0 ?
+		    CLI_ERROR :
+		    CLI_OK;
 	if (argc == 1 && strcmp(argv[0], "compare") == 0)
 		return config_render_diff(config_store_running(s->env->store),
 			   s->cand, false, cli_line, cli) < 0 ?
 		    CLI_ERROR :
 		    CLI_OK;
-	if (argc == 2 && strcmp(argv[0], "compare") == 0 &&
+	if (argc == 2 && !json && strcmp(argv[0], "compare") == 0 &&
 	    strcmp(argv[1], "commands") == 0)
 		return compare_commands(cli,
 			   config_store_running(s->env->store), s->cand) < 0 ?

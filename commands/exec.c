@@ -159,14 +159,16 @@ cmd_show_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	size_t n, m;
 	struct diag d;
 	int rc = CLI_ERROR;
+	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
 
 	(void)cmd;
+	argc -= json;
 	if (!((argc == 1 && parse_n(argv[0], &n)) ||
 		(argc == 3 && parse_n(argv[0], &n) &&
 		    strcmp(argv[1], "compare") == 0 && parse_n(argv[2], &m))))
 		return cmd_error(cli,
 		    "show configuration rollback: give N "
-		    "[compare M]");
+		    "[compare M] [json]");
 	diag_init(&d);
 	if ((a = config_store_rollback(s->env->store, n, &d)) == NULL ||
 	    (argc == 3 &&
@@ -174,8 +176,13 @@ cmd_show_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		print_diag(cli, &d);
 		goto out;
 	}
-	if (argc == 1)
+	if (argc == 1 && json)
+		rc = config_render_json(a, &o, cli_line, cli) < 0 ? CLI_ERROR :
+								    CLI_OK;
+	else if (argc == 1)
 		rc = print_config(cli, a, &o) < 0 ? CLI_ERROR : CLI_OK;
+	else if (json)
+		rc = compare_json(cli, b, a) < 0 ? CLI_ERROR : CLI_OK;
 	else
 		rc = config_render_diff(b, a, false, cli_line, cli) < 0 ?
 		    CLI_ERROR :
@@ -232,19 +239,46 @@ log_line(void *arg, const char *line)
 	cli_print(arg, "%s", line);
 }
 
-/* show log [lines N]: the daemon's recent log (never holds a key). */
+struct log_json {
+	struct cli_def *cli;
+	bool first;
+};
+
+static void
+log_json_line(void *arg, const char *line)
+{
+	struct log_json *lj = arg;
+	char q[600];
+
+	json_string(line, q, sizeof(q));
+	cli_print(lj->cli, "%s  %s", lj->first ? "" : ",", q);
+	lj->first = false;
+}
+
+/* show log [lines N] [json]: the daemon's recent log (never a key). */
 static int
 cmd_show_log(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	size_t n = 50;
 
+	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
+	struct log_json lj = { cli, true };
+
 	(void)cmd;
+	argc -= json;
 	if (argc != 0 &&
 	    !(argc == 2 && strcmp(argv[0], "lines") == 0 &&
 		parse_n(argv[1], &n) && n > 0))
-		return cmd_error(cli, "show log: give nothing or lines N");
-	if (log_ring_each(n, log_line, cli) == 0)
+		return cmd_error(cli,
+		    "show log: give nothing or lines N, and "
+		    "json");
+	if (json) {
+		cli_print(cli, "[");
+		log_ring_each(n, log_json_line, &lj);
+		cli_print(cli, "]");
+	} else if (log_ring_each(n, log_line, cli) == 0) {
 		cli_print(cli, "(the log is empty)");
+	}
 	return CLI_OK;
 }
 

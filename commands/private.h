@@ -63,6 +63,9 @@ bool ambiguous_word(struct commands_session *s, const char *line, char *msg,
 /* show compare commands: the diff as commands to paste. */
 int compare_commands(struct cli_def *cli, const struct config *running,
     const struct config *cand);
+/* The same difference as a JSON array of {edit, change, line}. */
+int compare_json(struct cli_def *cli, const struct config *a,
+    const struct config *b);
 int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
 

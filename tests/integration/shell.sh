@@ -69,8 +69,12 @@ tunsh -c "configure; save $dir/saved.conf" >/dev/null || fail "save"
 # Every show has a json form that parses, with the values in it.
 for show in 'show running-config json' 'show version json' 'show users json' \
 	'show configuration history json' 'show interfaces json' \
-	'show vlans json'; do
-	tunsh -c "$show" | python3 -m json.tool >/dev/null ||
+	'show vlans json' 'show log json' 'show log lines 5 json' \
+	'show configuration rollback 0 json' \
+	'show configuration rollback 0 compare 0 json' \
+	'configure; show json' \
+	'configure; ipsec tunnel x; description a "quoted" one; show compare json'; do
+	tunsh -c "$show" 2>/dev/null | python3 -m json.tool >/dev/null ||
 		fail "$show: not JSON"
 done
 tunsh -c 'show running-config ipsec tunnel branch-1 json' | python3 -c '
