@@ -117,12 +117,10 @@ merge_rendered(void *arg, const char *line)
 	return 0;
 }
 
-/* A tunsh.conf merged: its configuration, as commands, on the candidate. */
-static int
-merge_libconfig(struct cli_def *cli, const char *path)
+/* Loads a tunsh.conf for load VERB, saying why not (NULL). */
+static struct config *
+load_conf(struct cli_def *cli, const char *path, const char *verb)
 {
-	struct config_render_opts o = { .show_secrets = true };
-	struct merge_out m = { .cli = cli };
 	struct config *c;
 	struct diag d;
 
@@ -131,10 +129,23 @@ merge_libconfig(struct cli_def *cli, const char *path)
 	print_diag(cli, &d);
 	diag_clear(&d);
 	if (c == NULL)
-		return cmd_error(cli,
-		    "load merge: %s not loaded; the "
-		    "candidate is unchanged",
-		    path);
+		cmd_error(cli,
+		    "load %s: %s not loaded; the candidate is "
+		    "unchanged",
+		    verb, path);
+	return c;
+}
+
+/* A tunsh.conf merged: its configuration, as commands, on the candidate. */
+static int
+merge_libconfig(struct cli_def *cli, const char *path)
+{
+	struct config_render_opts o = { .show_secrets = true };
+	struct merge_out m = { .cli = cli };
+	struct config *c;
+
+	if ((c = load_conf(cli, path, "merge")) == NULL)
+		return CLI_ERROR;
 	cli_set_configmode(cli, MODE_CONFIG, "config");
 	config_render(c, &o, merge_rendered, &m);
 	config_free(c);
@@ -153,17 +164,9 @@ override(struct cli_def *cli, const char *path)
 {
 	struct commands_session *s = session_of(cli);
 	struct config *c;
-	struct diag d;
 
-	diag_init(&d);
-	c = config_load_file(path, &d);
-	print_diag(cli, &d);
-	diag_clear(&d);
-	if (c == NULL)
-		return cmd_error(cli,
-		    "load override: %s not loaded; the "
-		    "candidate is unchanged",
-		    path);
+	if ((c = load_conf(cli, path, "override")) == NULL)
+		return CLI_ERROR;
 	/* A candidate of running that may differ anywhere: full checks. */
 	c->version = config_store_running(s->env->store)->version;
 	c->system_changed = true;
