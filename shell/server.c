@@ -505,6 +505,7 @@ server_new(struct event_base *base, struct commands_env *env, const char *path,
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct server *srv;
 	struct group *gr;
+	mode_t old_mask;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		diag_error(d, "socket path %s is too long", path);
@@ -517,9 +518,12 @@ server_new(struct event_base *base, struct commands_env *env, const char *path,
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	unlink(path); /* a socket left by a daemon that died */
+	/* Born 0600: nobody may connect before the mode below is set. */
+	old_mask = umask(0177);
 	srv->listener = evconnlistener_new_bind(base, accept_cb, srv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_mask);
 	if (srv->listener == NULL) {
 		diag_error(d, "cannot listen on %s: %s", path, strerror(errno));
 		free(srv);
