@@ -16,6 +16,15 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
 tunsh() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
+# Waits (5 s at most) until a command's output matches: no fixed sleeps.
+until_seen() {
+	local cmd=$1 pattern=$2
+	for _ in $(seq 50); do
+		eval "$cmd" 2>/dev/null | grep -qE -- "$pattern" && return 0
+		sleep 0.1
+	done
+	fail "never saw /$pattern/ from: $cmd"
+}
 
 cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
 "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
@@ -105,12 +114,12 @@ tunsh <"$dir/fifo" >/dev/null 2>&1 &
 cpid=$!
 exec 3>"$dir/fifo"
 printf 'configure\nipsec tunnel y\ndpd timeout 7\n' >&3
-sleep 0.3
+until_seen "tunsh -c 'show users'" ' configure +[0-9]'
+drops=$(grep -c 'uncommitted changes discarded' "$dir/log" || true)
 kill -9 "$cpid"
 exec 3>&-
 wait "$cpid" 2>/dev/null || true
-sleep 0.3
-grep -q 'uncommitted changes discarded' "$dir/log" || fail "no log of the drop"
+until_seen "grep -c 'uncommitted changes discarded' $dir/log" "^$((drops + 1))\$"
 tunsh -c 'show running-config' | grep -q 'ipsec tunnel y' && fail "y leaked"
 
 # Two sessions at once: the later commit from a stale candidate is refused,
@@ -120,7 +129,7 @@ tunsh <"$dir/fifo2" >"$dir/a.out" 2>"$dir/a.err" &
 apid=$!
 exec 4>"$dir/fifo2"
 printf 'configure\nipsec tunnel branch-1\ndpd delay 40\n' >&4
-sleep 0.3
+until_seen "tunsh -c 'show users'" ' configure +[0-9]'
 printf 'configure\nipsec tunnel branch-1\ndpd delay 50\ncommit comment from b\n' |
 	tunsh >/dev/null || fail "session b could not commit"
 printf 'commit\n' >&4
@@ -147,7 +156,7 @@ tunsh <"$dir/fifo3" >"$dir/x.out" 2>&1 &
 xpid=$!
 exec 5>"$dir/fifo3"
 printf 'configure exclusive\n' >&5
-sleep 0.3
+until_seen "tunsh -c 'show users'" 'exclusive$'
 rc=0
 tunsh -c 'configure' >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "configure while exclusive: exit $rc"
@@ -160,7 +169,7 @@ printf 'show version\n' >&6
 printf 'ipsec tunnel branch-1\ndpd delay 55\ncommit confirmed 1s\nend\n' >&5
 exec 5>&-
 wait "$xpid" || fail "commit confirmed: $(cat "$dir/x.out")"
-sleep 2.5
+until_seen "cat $dir/log" 'automatic rollback: commit'
 printf 'show version\n' >&6
 exec 6>&-
 wait "$wpid" || true
