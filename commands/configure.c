@@ -166,17 +166,15 @@ cmd_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
 	struct config *c;
-	unsigned long n;
+	size_t n;
 	struct diag d;
-	char *end;
 
 	(void)cmd;
 	if (argc != 1)
 		return cmd_error(cli,
 		    "rollback: give a commit number "
 		    "(show configuration history)");
-	n = strtoul(argv[0], &end, 10);
-	if (*end != '\0')
+	if (!parse_n(argv[0], &n))
 		return cmd_error(cli, "rollback: \"%s\" is not a number",
 		    argv[0]);
 	diag_init(&d);
@@ -188,7 +186,7 @@ cmd_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	config_free(s->cand);
 	s->cand = c;
 	cli_print(cli,
-	    "rollback %lu loaded into the candidate; commit to "
+	    "rollback %zu loaded into the candidate; commit to "
 	    "apply it",
 	    n);
 	return CLI_OK;

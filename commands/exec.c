@@ -136,18 +136,6 @@ cmd_show_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
-static bool
-parse_n(const char *s, size_t *n)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0')
-		return false;
-	*n = v;
-	return true;
-}
-
 /* show configuration rollback N [compare M]: commit N, or how M differs
  * from N (M older: what N changed). */
 static int

@@ -48,6 +48,8 @@ int cmd_error(struct cli_def *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Every entry of d: errors as "% error: ...", warnings "% warning: ...". */
 void print_diag(struct cli_def *cli, const struct diag *d);
+/* s as a decimal number; false if empty or not all digits. */
+bool parse_n(const char *s, size_t *n);
 /* argv[from..] joined by single spaces into buf; -ENOSPC if too long. */
 int join_args(char **argv, int argc, int from, char *buf, size_t len);
 /* A config_line_fn that prints to the session (arg: the cli_def). */

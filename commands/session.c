@@ -98,6 +98,18 @@ print_diag(struct cli_def *cli, const struct diag *d)
 		session_of(cli)->failed = true;
 }
 
+bool
+parse_n(const char *s, size_t *n)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0')
+		return false;
+	*n = v;
+	return true;
+}
+
 int
 join_args(char **argv, int argc, int from, char *buf, size_t len)
 {

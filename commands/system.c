@@ -75,21 +75,21 @@ static int
 cmd_vlan(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
-	unsigned long id;
-	char mode[32], *end;
+	size_t id;
+	char mode[32];
 	struct diag d;
 
 	(void)cmd;
 	if (argc != 1)
 		return cmd_error(cli, "vlan: give an ID, 1-4094");
-	id = strtoul(argv[0], &end, 10);
-	if (*end != '\0' || id < CONFIG_VLAN_MIN || id > CONFIG_VLAN_MAX)
+	if (!parse_n(argv[0], &id) || id < CONFIG_VLAN_MIN ||
+	    id > CONFIG_VLAN_MAX)
 		return cmd_error(cli, "vlan %s: a VLAN ID is 1-4094", argv[0]);
 	diag_init(&d);
 	if (config_vlan_edit(s->cand, (unsigned)id, &d) == NULL)
 		return finish(cli, &d);
 	s->vlan = (uint16_t)id;
-	snprintf(mode, sizeof(mode), "config-vlan-%lu", id);
+	snprintf(mode, sizeof(mode), "config-vlan-%zu", id);
 	cli_set_configmode(cli, MODE_VLAN, mode);
 	return CLI_OK;
 }
@@ -97,14 +97,12 @@ cmd_vlan(struct cli_def *cli, const char *cmd, char **argv, int argc)
 static int
 cmd_no_vlan(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
-	unsigned long id;
-	char *end;
+	size_t id;
 
 	(void)cmd;
 	if (argc != 1)
 		return cmd_error(cli, "no vlan: give an ID");
-	id = strtoul(argv[0], &end, 10);
-	if (*end != '\0' || id > CONFIG_VLAN_MAX ||
+	if (!parse_n(argv[0], &id) || id > CONFIG_VLAN_MAX ||
 	    config_vlan_remove(session_of(cli)->cand, (unsigned)id) < 0)
 		return cmd_error(cli, "vlan %s does not exist", argv[0]);
 	return CLI_OK;
