@@ -8,6 +8,8 @@
 
 void tunnel_apply_defaults(struct config_tunnel *t);
 bool config_ifname_valid(const char *s);
+/* True if s holds only printable ASCII (0x20-0x7e), whatever the locale. */
+bool text_printable(const char *s);
 struct config_tunnel *tunnel_new(const char *name);
 struct config_tunnel *tunnel_clone(const struct config_tunnel *t);
 void tunnel_unref(struct config_tunnel *t);

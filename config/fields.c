@@ -322,11 +322,11 @@ parse_yesno(const char *v, bool *out)
 	return -EINVAL;
 }
 
-static bool
+bool
 text_printable(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (!isprint((unsigned char)*s))
+		if (*s < 0x20 || *s > 0x7e)
 			return false;
 	return true;
 }

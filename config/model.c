@@ -530,15 +530,6 @@ config_vlan_remove(struct config *c, unsigned id)
 	return 0;
 }
 
-static bool
-printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s < 0x20 || *s > 0x7e)
-			return false;
-	return true;
-}
-
 int
 config_vlan_set_name(struct config *c, struct config_vlan *v, const char *name,
     struct diag *d)
@@ -549,7 +540,7 @@ config_vlan_set_name(struct config *c, struct config_vlan *v, const char *name,
 		return 0;
 	}
 	if (name[0] == '\0' || strlen(name) > CONFIG_VLAN_NAME_MAX ||
-	    !printable(name)) {
+	    !text_printable(name)) {
 		diag_error(d, "vlan %u: name must be 1-%d printable characters",
 		    v->id, CONFIG_VLAN_NAME_MAX);
 		return -EINVAL;
