@@ -38,5 +38,7 @@ int config_write_record(const struct config_commit_info *info, FILE *f);
 int save_atomic(const char *path, int (*write_fn)(FILE *, const void *),
     const void *arg, void (*before_rename)(void *), void *hook_arg,
     struct diag *d);
+/* Makes a rename inside path's directory durable: fsync of the directory. */
+void sync_dir(const char *path);
 
 #endif

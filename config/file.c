@@ -695,7 +695,7 @@ save_atomic(const char *path, int (*write_fn)(FILE *, const void *),
 {
 	char tmp[4096], dir[4096], base[4096], buf[1 << 16];
 	const char *dn;
-	int fd, dfd, rc = -EIO;
+	int fd, rc = -EIO;
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -736,11 +736,21 @@ save_atomic(const char *path, int (*write_fn)(FILE *, const void *),
 		return rc;
 	}
 	/* The rename is durable only once the directory is. */
-	if ((dfd = open(dn, O_RDONLY | O_DIRECTORY)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	sync_dir(path);
 	return 0;
+}
+
+void
+sync_dir(const char *path)
+{
+	char dir[4096];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 }
 
 static int

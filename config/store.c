@@ -120,19 +120,6 @@ apply_plan(struct config_store *s, const struct config_plan *p, struct diag *d)
 }
 
 static void
-sync_dir(const char *path)
-{
-	char dir[4096];
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-static void
 summarize(const struct config_plan *p, char *buf, size_t len)
 {
 	size_t off = 0;
