@@ -1,8 +1,143 @@
 /*
  * kernel/kernel.h: netlink XFRM SAs and policies, routes and links, behind
- * an ops struct so the IKE engine can be tested without a kernel.
+ * an ops struct so the IKE engine can be tested without a kernel.  The IKE
+ * engine is the only caller of the SA and policy operations; the parameter
+ * structs say what an SA or policy is, never how netlink spells it.
+ *
+ * Addresses are IPv4 in host byte order; SPIs in host byte order (the
+ * netlink layer converts).  Keys are borrowed for the call only.
  */
 #ifndef TUNSH_KERNEL_H
 #define TUNSH_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/lib.h"
+
+/*
+ * "No limit".  The netlink layer writes it as the kernel wants each field:
+ * XFRM_INF for byte and packet limits (a 0 there expires the SA on its
+ * first packet), 0 for time limits (XFRM_INF overflows the kernel's sum).
+ */
+#define KERNEL_LIFE_INF UINT64_MAX
+
+struct kernel_sa {
+	uint32_t src, dst; /* outer addresses */
+	uint32_t spi;
+	uint32_t reqid;
+	/* Encryption: the XFRM name ("rfc4106(gcm(aes))", "cbc(aes)"). */
+	const char *enc_alg;
+	const struct secbuf *enc_key; /* salt included for AEAD */
+	unsigned icv_bits;	      /* AEAD only */
+	/* Integrity ("hmac(sha256)"), NULL with AEAD. */
+	const char *auth_alg;
+	const struct secbuf *auth_key;
+	unsigned trunc_bits;
+	uint32_t replay_window; /* packets; 0 = none (outbound) */
+	/* NAT-T: ESP in UDP (RFC 3948) with these ports. */
+	bool encap;
+	uint16_t encap_sport, encap_dport;
+	/* Route-based tunnels: the mark (VTI) or if_id (xfrm interface). */
+	uint32_t mark, mark_mask;
+	uint32_t if_id;
+	/* Seconds after add; KERNEL_LIFE_INF = none. */
+	uint64_t soft_secs, hard_secs;
+	/* The traffic the SA carries, for the kernel's selector. */
+	struct prefix4 sel_src, sel_dst;
+};
+
+/* A counter read, for show commands and DPD's "silent peer" test. */
+struct kernel_sa_stats {
+	uint64_t bytes, packets;
+	uint64_t use_time; /* wall-clock seconds of the last packet; 0 none */
+	uint64_t add_time;
+};
+
+enum kernel_dir {
+	KERNEL_DIR_IN,
+	KERNEL_DIR_OUT,
+	KERNEL_DIR_FWD,
+};
+
+struct kernel_policy {
+	struct prefix4 src, dst;
+	enum kernel_dir dir;
+	uint32_t priority; /* lower wins: more specific tunnels first */
+	/* Template: ESP tunnel mode between the outer addresses, matched
+	 * to SAs by reqid.  With no SA the kernel raises ACQUIRE and holds
+	 * the packet: nothing leaks in clear. */
+	uint32_t reqid;
+	uint32_t tmpl_src, tmpl_dst;
+	uint32_t mark, mark_mask;
+	uint32_t if_id;
+};
+
+/*
+ * The operations.  Each returns 0 or a negative errno; a reason a person
+ * can act on goes to d where there is one.  Deleting what is already gone
+ * is not an error.
+ */
+struct kernel_ops {
+	/* XFRM_MSG_ALLOCSPI: an inbound SPI reserved for dst (ours). */
+	int (*spi_alloc)(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
+	    uint32_t *spi, struct diag *d);
+	/* Adds an SA; or replaces the larval state SPI allocation left. */
+	int (*sa_add)(void *arg, const struct kernel_sa *sa, struct diag *d);
+	int (*sa_del)(void *arg, uint32_t dst, uint32_t spi);
+	int (*sa_query)(void *arg, uint32_t dst, uint32_t spi,
+	    struct kernel_sa_stats *out);
+	int (*policy_add)(void *arg, const struct kernel_policy *p,
+	    struct diag *d);
+	int (*policy_del)(void *arg, const struct kernel_policy *p);
+};
+
+/*
+ * Events the kernel raises, delivered by the netlink layer to whoever
+ * registered (the IKE engine).
+ */
+struct kernel_events {
+	/* Traffic matched a policy with no SA (reqid of its template). */
+	void (*acquire)(void *arg, uint32_t reqid, uint32_t src, uint32_t dst);
+	/* An SA's soft (rekey) or hard (gone) lifetime ran out. */
+	void (*expire)(void *arg, uint32_t dst, uint32_t spi, bool hard);
+	/* NAT-T: the peer's UDP port or address changed. */
+	void (*mapping)(void *arg, uint32_t dst, uint32_t spi,
+	    uint32_t new_addr, uint16_t new_port);
+};
+
+/*
+ * The real kernel: XFRM over netlink (kernel/nl.c, ops.c, events.c).
+ * kernel_nl_ops takes the struct kernel_nl * as its arg.  A handle works
+ * in the network namespace it was opened in.
+ */
+struct kernel_nl;
+
+/* NULL with the reason in d (no XFRM netlink, no memory). */
+struct kernel_nl *kernel_nl_open(struct diag *d);
+void kernel_nl_close(struct kernel_nl *k); /* NULL is fine */
+extern const struct kernel_ops kernel_nl_ops;
+
+/*
+ * Whether this kernel can install an ESP SA at all (CONFIG_INET_ESP and
+ * one common algorithm suite), by adding and deleting a throw-away SA on
+ * 127.0.0.1: for the commit-time check before tunnels are applied.
+ */
+bool kernel_nl_has_esp(struct kernel_nl *k);
+
+/*
+ * Events: a second socket joined to the ACQUIRE, EXPIRE and MAPPING
+ * groups.  The caller watches kernel_nl_events_fd() (nonblocking) in its
+ * event loop and calls kernel_nl_events_dispatch() when it is readable;
+ * that reads what is there and calls ev's functions (any may be NULL)
+ * with arg.  An ACQUIRE's src and dst are the packet's that matched the
+ * policy (RFC 7296 2.9: the first traffic selector of the request); an
+ * EXPIRE's and MAPPING's dst and spi name the SA.
+ */
+int kernel_nl_events_open(struct kernel_nl *k, const struct kernel_events *ev,
+    void *arg, struct diag *d);
+int kernel_nl_events_fd(const struct kernel_nl *k); /* -1 when not open */
+void kernel_nl_events_dispatch(struct kernel_nl *k);
 
 #endif

@@ -1,0 +1,196 @@
+/*
+ * kernel/nl.c: the XFRM netlink sockets and the request/reply round trip,
+ * plus the table of SAs this process installed.  It knows nothing of what
+ * a request means: ops.c builds them and turns errors into words.
+ *
+ * Replies are read into the handle's own buffer and wiped after: a GETSA
+ * reply carries the SA's keys, which libnl's receive path would leave in
+ * freed memory.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <openssl/crypto.h>
+
+#include "kernel/nl.h"
+#include "kernel/xfrm.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* The kernel may cut an ACK to the request's header (NETLINK_CAP_ACK), so a
+ * refused SA's keys are not sent back to us, and may explain an error in
+ * words (NETLINK_EXT_ACK, since 4.12).  Both are best effort. */
+static void
+sock_options(int fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+}
+
+int
+nl_sock_open(struct nl_sock **out, const int *groups)
+{
+	struct nl_sock *sk;
+	int rc;
+
+	*out = NULL;
+	sk = nl_socket_alloc();
+	if (sk == NULL)
+		return -ENOMEM;
+	if (groups != NULL)
+		nl_socket_disable_seq_check(sk); /* events are unsolicited */
+	errno = 0;
+	if (nl_connect(sk, NETLINK_XFRM) < 0) {
+		rc = errno != 0 ? -errno : -EPROTONOSUPPORT;
+		nl_socket_free(sk);
+		return rc;
+	}
+	sock_options(nl_socket_get_fd(sk));
+	for (; groups != NULL && *groups != 0; groups++) {
+		errno = 0;
+		if (nl_socket_add_membership(sk, *groups) < 0) {
+			rc = errno != 0 ? -errno : -EPERM;
+			nl_socket_free(sk);
+			return rc;
+		}
+	}
+	*out = sk;
+	return 0;
+}
+
+ssize_t
+nl_recv_one(struct nl_sock *sk, uint8_t *buf, size_t len, bool nonblock)
+{
+	ssize_t n;
+
+	do {
+		n = recv(nl_socket_get_fd(sk), buf, len,
+		    MSG_TRUNC | (nonblock ? MSG_DONTWAIT : 0));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > len) {
+		OPENSSL_cleanse(buf, len);
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+/* One datagram's messages for our request: returns 1 when the ACK or
+ * error was among them, 0 to read on, or a local -errno. */
+static int
+handle(const uint8_t *buf, size_t n, uint32_t seq,
+    int (*reply)(const struct nlmsghdr *h, void *arg), void *arg, int *err,
+    char *ext, size_t extlen)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	int len = (int)n;
+
+	for (; nlmsg_ok(h, len); h = nlmsg_next((struct nlmsghdr *)h, &len)) {
+		if (h->nlmsg_seq != seq)
+			continue; /* a stale reply to an earlier request */
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			if (xfrm_error_parse(h, err, ext, extlen) < 0)
+				return -EPROTO;
+			return 1;
+		}
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (reply != NULL && reply(h, arg) < 0)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int
+nl_transact(struct kernel_nl *k, struct nl_msg *msg,
+    int (*reply)(const struct nlmsghdr *h, void *arg), void *arg, char *ext,
+    size_t extlen)
+{
+	uint32_t seq;
+	ssize_t n;
+	int rc, err = 0;
+
+	if (extlen > 0)
+		ext[0] = '\0';
+	if ((rc = nl_send_auto(k->sk, msg)) < 0)
+		return -ECOMM;
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	do {
+		n = nl_recv_one(k->sk, k->buf, sizeof(k->buf), false);
+		if (n < 0)
+			return (int)n;
+		rc = handle(k->buf, (size_t)n, seq, reply, arg, &err, ext,
+		    extlen);
+		OPENSSL_cleanse(k->buf, (size_t)n);
+	} while (rc == 0);
+	return rc < 0 ? rc : err;
+}
+
+struct nl_sa *
+nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi)
+{
+	for (size_t i = 0; i < k->n_sas; i++)
+		if (k->sas[i].dst == dst && k->sas[i].spi == spi)
+			return &k->sas[i];
+	return NULL;
+}
+
+void
+nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi)
+{
+	struct nl_sa *s = nl_sa_find(k, dst, spi);
+
+	if (s != NULL)
+		*s = k->sas[--k->n_sas];
+}
+
+/* Larval SAs die in the kernel after net.core.xfrm_acq_expires (30 s by
+ * default); ours that nobody filled are dropped after ten times that. */
+#define LARVAL_KEEP 300
+
+static void
+prune(struct kernel_nl *k, time_t now)
+{
+	for (size_t i = 0; i < k->n_sas;) {
+		if (k->sas[i].larval && now - k->sas[i].since > LARVAL_KEEP)
+			k->sas[i] = k->sas[--k->n_sas];
+		else
+			i++;
+	}
+}
+
+int
+nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa)
+{
+	struct timespec ts = { 0 };
+	struct nl_sa *s;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	prune(k, ts.tv_sec);
+	s = nl_sa_find(k, sa->dst, sa->spi);
+	if (s == NULL && k->n_sas == k->cap_sas) {
+		size_t cap = k->cap_sas ? k->cap_sas * 2 : 64;
+
+		s = realloc(k->sas, cap * sizeof(*s));
+		if (s == NULL)
+			return -ENOMEM;
+		k->sas = s;
+		k->cap_sas = cap;
+		s = NULL;
+	}
+	if (s == NULL)
+		s = &k->sas[k->n_sas++];
+	*s = *sa;
+	s->since = ts.tv_sec;
+	return 0;
+}

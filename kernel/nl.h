@@ -1,0 +1,69 @@
+/*
+ * kernel/nl.h: private to kernel/.  The XFRM netlink handle shared by the
+ * operations (ops.c), the event socket (events.c) and the request/reply
+ * plumbing (nl.c).
+ */
+#ifndef TUNSH_KERNEL_NL_H
+#define TUNSH_KERNEL_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+
+#include "kernel/kernel.h"
+
+/* One datagram from the kernel: GETSA replies are well under 2 KiB. */
+#define NL_BUF_SIZE 16384
+
+/*
+ * What we know about the SAs we installed: the kernel finds a marked SA
+ * only when the request carries its mark (xfrm_user_state_lookup), and
+ * kernel.h's sa_del/sa_query take none; and an SPI from ALLOCSPI is a
+ * larval SA that sa_add must replace with UPDSA, not NEWSA.  A linear
+ * table: a gateway has hundreds of SAs, not millions.
+ */
+struct nl_sa {
+	uint32_t dst, spi;
+	uint32_t mark, mark_mask;
+	bool larval;
+	time_t since; /* CLOCK_MONOTONIC seconds, for pruning larval ones */
+};
+
+struct kernel_nl {
+	struct nl_sock *sk;    /* requests */
+	struct nl_sock *ev_sk; /* ACQUIRE, EXPIRE, MAPPING; NULL until open */
+	const struct kernel_events *ev;
+	void *ev_arg;
+	struct nl_sa *sas;
+	size_t n_sas, cap_sas;
+	uint8_t buf[NL_BUF_SIZE]; /* replies */
+	/* Events apart: a callback may make requests while we parse. */
+	uint8_t ev_buf[NL_BUF_SIZE];
+};
+
+/* Opens and connects an XFRM socket; groups is a 0-terminated list of
+ * XFRMNLGRP_* to join (NULL: none). */
+int nl_sock_open(struct nl_sock **out, const int *groups);
+/*
+ * Sends msg (which the caller still frees) and reads until the kernel's
+ * ACK or error.  Each other reply of the request goes to reply (may be
+ * NULL).  Returns 0, the kernel's -errno, or a local -errno; the kernel's
+ * extended-ack text, if any, goes to ext.
+ */
+int nl_transact(struct kernel_nl *k, struct nl_msg *msg,
+    int (*reply)(const struct nlmsghdr *h, void *arg), void *arg, char *ext,
+    size_t extlen);
+/* Reads one datagram into buf without blocking when nonblock; returns its
+ * length or -errno (-EMSGSIZE when it did not fit). */
+ssize_t nl_recv_one(struct nl_sock *sk, uint8_t *buf, size_t len,
+    bool nonblock);
+
+struct nl_sa *nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+int nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa);
+void nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+
+#endif
