@@ -12,6 +12,8 @@ pkgs=(
 	libssl-dev libconfig-dev libevent-dev libcmocka-dev
 	clang libclang-rt-14-dev clang-format
 	groff-base tmux python3 openssh-server openssh-client
+	iproute2 strongswan-charon strongswan-swanctl libcharon-extra-plugins
+	libstrongswan-standard-plugins user-mode-linux busybox-static iptables
 )
 
 missing=()

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# tests/vm/run.sh: runs scenarios in user-mode-linux guests, one guest per
+# scenario, because the build machines' kernel has no ESP.  The guest sees
+# the host's / read-only (hostfs under a tmpfs overlay, see init.sh) and
+# the build directory read-write at the same path, so host-built binaries
+# run unchanged and scenarios leave their logs there.  Prints one PASS/FAIL
+# line per scenario, the scenario's log when it fails, and exits 1 if any
+# failed.  See tests/vm/README.md and /work/shared/docs/real-kernel.md.
+set -euo pipefail
+
+usage() {
+	cat <<EOF
+usage: $0 [-j 1|2] [-b BUILD] [-o RESULTS] [-t SECONDS] [-m MEM] SCENARIO...
+  SCENARIO   a script path, or a name in tests/vm/scenarios/ (.sh optional)
+  -j N       guests at once, each pinned to its own CPU (default 1)
+  -b BUILD   build directory, mounted read-write (\$TUNSH_BUILD, default
+             <repo>/build)
+  -o DIR     results (default BUILD/vm-results); one directory per scenario
+  -t SECONDS host-side limit per guest (\$TUNSH_VM_TIMEOUT, default 120)
+  -m MEM     guest RAM (\$TUNSH_VM_MEM, default 128M; 96M is the floor)
+Environment: TUNSH_UML (default /usr/bin/linux.uml), TUNSH_VM_TMPDIR
+(where UML keeps guest RAM), TUNSH_VM_EXTRA (a directory laid over the
+guest's /, default BUILD/vm-extra/root when it exists).
+EOF
+	exit 2
+}
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${TUNSH_BUILD:-$top/build}
+results=
+jobs=1
+limit=${TUNSH_VM_TIMEOUT:-120}
+mem=${TUNSH_VM_MEM:-128M}
+uml=${TUNSH_UML:-/usr/bin/linux.uml}
+
+while getopts j:b:o:t:m:h opt; do
+	case $opt in
+	j) jobs=$OPTARG ;;
+	b) build=$OPTARG ;;
+	o) results=$OPTARG ;;
+	t) limit=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || usage
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || usage
+[[ $limit =~ ^[1-9][0-9]*$ ]] || usage
+[[ $mem =~ ^[1-9][0-9]*M$ ]] || usage
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+[ -x "$uml" ] || die "$uml missing (Debian package user-mode-linux)"
+[ -x /bin/busybox ] || die "/bin/busybox missing (package busybox-static)"
+[ -d "$build" ] || die "build directory $build does not exist"
+build=$(cd "$build" && pwd -P)
+results=${results:-$build/vm-results}
+mkdir -p "$results"
+results=$(cd "$results" && pwd -P)
+extra=${TUNSH_VM_EXTRA-}
+if [ -z "${TUNSH_VM_EXTRA+set}" ] && [ -d "$build/vm-extra/root" ]; then
+	extra=$build/vm-extra/root
+fi
+
+# Paths travel on the kernel command line (split at spaces), in a sourced
+# job file and in comma-separated mount options: allow only plain names.
+safe_path() {
+	[[ $1 =~ ^/[A-Za-z0-9._/+-]*$ ]] ||
+		die "path '$1' has characters a guest mount cannot take (comma, space, quote...)"
+}
+safe_path "$build"
+safe_path "$results"
+safe_path "$here"
+[ -z "$extra" ] || safe_path "$extra"
+
+# The guest's writable host directories: the build directory, and the
+# results directory when it lies elsewhere.
+rw=$build
+[[ $results/ == "$build"/* ]] || rw="$rw $results"
+
+# UML keeps guest RAM in an unlinked file in $TMPDIR that it maps
+# executable: a noexec or too small filesystem makes the guest die early.
+mem_mb=${mem%M}
+pick_tmpdir() {
+	local d avail
+	for d in ${TUNSH_VM_TMPDIR:-} /dev/shm /var/tmp "$build/vm-tmp"; do
+		mkdir -p "$d" 2>/dev/null || continue
+		[ -w "$d" ] || continue
+		findmnt -no OPTIONS -T "$d" | grep -qw noexec && continue
+		avail=$(df -Pm "$d" | awk 'NR == 2 { print $4 }')
+		[ "${avail:-0}" -gt $((mem_mb * jobs + 64)) ] || continue
+		echo "$d"
+		return 0
+	done
+	return 1
+}
+ramdir=$(pick_tmpdir) || die "no exec-able directory with room for guest RAM; set TUNSH_VM_TMPDIR"
+
+# The CPUs this process may use; guest n is pinned to the n-th.  One CPU
+# per guest: UML is a ptrace loop between host processes, about twice as
+# slow when they migrate between CPUs.
+mapfile -t cpus < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
+	awk -F- '{ e = NF > 1 ? $2 : $1; for (c = $1; c <= e; c++) print c }')
+[ "${#cpus[@]}" -gt 0 ] || die "cannot read the CPU affinity list"
+[ "$jobs" -le "${#cpus[@]}" ] || jobs=${#cpus[@]}
+
+# Resolve scenario arguments to readable scripts with unique names.
+declare -a paths names
+for arg in "$@"; do
+	p=$arg
+	[ -f "$p" ] || p=$here/scenarios/$arg
+	[ -f "$p" ] || p=$here/scenarios/$arg.sh
+	[ -f "$p" ] || die "no scenario '$arg'"
+	p=$(cd "$(dirname "$p")" && pwd -P)/$(basename "$p")
+	safe_path "$p"
+	# The guest mounts fresh /tmp, /run and /dev: host files there are
+	# invisible to it unless they lie under a read-write mount.
+	case $p in
+	/tmp/* | /run/* | /dev/*)
+		[[ " $rw " == *" ${p%/*} "* || $p == "$build"/* || $p == "$results"/* ]] ||
+			die "scenario $p: the guest cannot see host files under /tmp, /run or /dev"
+		;;
+	esac
+	n=$(basename "$p" .sh)
+	for m in "${names[@]}"; do [ "$m" != "$n" ] || die "scenario $n given twice"; done
+	paths+=("$p")
+	names+=("$n")
+done
+
+now() { echo "$EPOCHREALTIME"; }
+# Seconds between two EPOCHREALTIME-style stamps, one decimal.
+span() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Proportional set size of every process in a group, in kB: guest RAM is
+# one shared mapping, Pss counts it once across UML's host processes.
+group_pss() {
+	local p total=0 kb
+	for p in $(pgrep -g "$1" 2>/dev/null); do
+		kb=$(awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null) || continue
+		total=$((total + ${kb:-0}))
+	done
+	echo "$total"
+}
+
+# Boots one guest and waits for it; writes the verdict line to
+# $res/verdict.  UML calls setsid() itself; we start it with setsid so
+# its process id is also its group id, whatever it does, and end the
+# group (only ours) if it outlives its limit or leaves helpers behind.
+run_one() {
+	local path=$1 name=$2 cpu=$3
+	local res=$results/$name pid t0 t1 deadline peak=0 kb st line timed_out='' umldir
+	rm -rf "$res"
+	mkdir -p "$res"
+	{
+		echo "TUNSH_SCENARIO=$path"
+		echo "TUNSH_RESULT=$res"
+		echo "TUNSH_RW='$rw'"
+		echo "TUNSH_EXTRA=$extra"
+		echo "TUNSH_BUILD=$build"
+		echo "TUNSH_TOP=$top"
+		# The guest stops the scenario first so its log says so.
+		echo "TUNSH_TIMEOUT=$((limit > 30 ? limit - 15 : limit * 2 / 3))"
+	} >"$res/job"
+	# A directory of our own for UML's umid (pid file, mconsole
+	# socket): a guest ended by TERM leaves it behind.
+	umldir=$(mktemp -d "$umlbase/XXXXXX")
+	t0=$(now)
+	# con=null ssl=null: no terminals; con0's output (kernel messages
+	# and init's own) goes to fd 3, a file, because UML makes the fds it
+	# is given non-blocking and a shared stdout would break the caller.
+	# uml_dir: not $HOME/.uml, which may be read-only or shared.
+	TMPDIR=$ramdir setsid taskset -c "$cpu" "$uml" \
+		mem="$mem" rootfstype=hostfs rootflags=/ ro \
+		init="$here/init.sh" con=null ssl=null con0=null,fd:3 \
+		uml_dir="$umldir" \
+		tunsh_job="$res/job" \
+		3>"$res/console" </dev/null >"$res/uml.out" 2>&1 &
+	pid=$!
+	deadline=$(awk -v a="$t0" -v l="$limit" 'BEGIN { printf "%d", a + l }')
+	while kill -0 "$pid" 2>/dev/null; do
+		kb=$(group_pss "$pid")
+		[ "$kb" -le "$peak" ] || peak=$kb
+		if [ "${EPOCHSECONDS}" -ge "$deadline" ]; then
+			timed_out=1
+			kill -TERM "$pid" 2>/dev/null || true
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.5
+			done
+			break
+		fi
+		sleep 0.25
+	done
+	wait "$pid" 2>/dev/null || true
+	t1=$(now)
+	# SIGKILL to the main process alone leaves UML's helpers running.
+	if pgrep -g "$pid" >/dev/null 2>&1; then
+		kill -TERM -- "-$pid" 2>/dev/null || true
+		sleep 0.5
+		kill -KILL -- "-$pid" 2>/dev/null || true
+	fi
+	rm -rf "$umldir"
+
+	local boot='?' scen='?'
+	if [ -f "$res/times" ]; then
+		boot=$(awk -v t0="$t0" '$1 == "first" { printf "%.2f", $2 - t0 }' "$res/times")
+		scen=$(awk '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f", $2 - s }' "$res/times")
+	fi
+	st=$(cat "$res/status" 2>/dev/null || true)
+	line="$name $(span "$t0" "$t1")s (boot ${boot}s, scenario ${scen}s, host RAM peak $((peak / 1024)) MB, cpu $cpu)"
+	if [ -n "$timed_out" ]; then
+		line="FAIL $line: guest killed after ${limit}s"
+	elif [ -z "$st" ]; then
+		line="FAIL $line: no status from the guest"
+	elif [ "$st" = 0 ]; then
+		line="PASS $line"
+	elif [ "$st" = 124 ]; then
+		line="FAIL $line: scenario timed out in the guest"
+	else
+		line="FAIL $line: exit $st"
+	fi
+	echo "$line" >"$res/verdict"
+	echo "$line"
+}
+
+# Slot k runs scenarios k, k+jobs, k+2*jobs... on cpus[k].
+slot() {
+	local k=$1 i
+	for ((i = k; i < ${#paths[@]}; i += jobs)); do
+		run_one "${paths[$i]}" "${names[$i]}" "${cpus[$k]}"
+	done
+}
+
+umlbase=$(mktemp -d "$ramdir/tunsh-vm.XXXXXX")
+pids=()
+for ((k = 0; k < jobs; k++)); do
+	slot "$k" &
+	pids+=($!)
+done
+# Ctrl-C or a TERM from ctest: the slots' guests are their own groups,
+# so end them explicitly; each slot is a subshell we started.
+cleanup() {
+	local p g groups=()
+	for p in "${pids[@]}"; do
+		for g in $(pgrep -P "$p" 2>/dev/null); do
+			kill -TERM -- "-$g" 2>/dev/null && groups+=("$g")
+		done
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	# TERM shuts a guest down cleanly in well under a second; what is
+	# left after 3 s gets KILL, group by group.
+	for _ in 1 2 3 4 5 6; do
+		for g in "${groups[@]}"; do
+			pgrep -g "$g" >/dev/null && break
+			g=
+		done
+		[ -n "${g:-}" ] || break
+		sleep 0.5
+	done
+	for g in "${groups[@]}"; do
+		kill -KILL -- "-$g" 2>/dev/null || true
+	done
+}
+trap 'rm -rf "$umlbase"' EXIT
+trap 'cleanup; exit 130' INT TERM
+wait "${pids[@]}" || true
+
+fails=0
+for n in "${names[@]}"; do
+	res=$results/$n
+	v=$(cat "$res/verdict" 2>/dev/null || echo "FAIL $n: no verdict")
+	case $v in
+	PASS*) ;;
+	*)
+		fails=$((fails + 1))
+		echo "---- $n: scenario log ($res/log)"
+		cat "$res/log" 2>/dev/null || echo "(none)"
+		if [ ! -f "$res/status" ]; then
+			echo "---- $n: guest console, last 40 lines ($res/console)"
+			tail -n 40 "$res/console" 2>/dev/null || true
+			tail -n 20 "$res/uml.out" 2>/dev/null || true
+		fi
+		;;
+	esac
+done
+echo "vm: $((${#names[@]} - fails)) passed, $fails failed (results in $results)"
+[ "$fails" -eq 0 ]
