@@ -1,9 +1,245 @@
 /*
  * ike/ike.h: the in-process IKEv2 engine (RFC 7296 with pre-shared keys,
- * DPD, rekeying, NAT-T).  It will implement config/'s apply interface for
- * tunnels and reach the kernel only through kernel/kernel.h.
+ * DPD, rekeying, NAT-T).  It knows tunnels as plain parameter structs (the
+ * layer above translates the configuration model), reaches the network
+ * through struct ike_net_ops and the kernel only through kernel/kernel.h.
+ *
+ * Time comes from a clock seam and randomness from a random seam, so two
+ * engines can run in one process over an in-memory network on a fake
+ * clock.  Timers are the engine's own: ike_engine_run_timers() fires what
+ * is due, ike_engine_next_timer() says when to call it next (tunshd arms a
+ * libevent timer with it).
  */
 #ifndef TUNSH_IKE_H
 #define TUNSH_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/kernel.h"
+#include "lib/lib.h"
+
+#define IKE_NAME_MAX	   32
+#define IKE_ID_MAX	   253
+#define IKE_NETS_MAX	   32
+#define IKE_PROPOSALS_MAX  8
+#define IKE_ALGS_MAX	   8
+#define IKE_PORT	   500
+#define IKE_NATT_PORT	   4500
+#define IKE_HISTORY_EVENTS 8
+
+/* An IPv4 address and UDP port, host byte order. */
+struct ike_endpoint {
+	uint32_t addr;
+	uint16_t port;
+};
+
+/* The network: sending one datagram.  Received ones go to
+ * ike_engine_input().  On port 4500 the net layer adds and strips the
+ * non-ESP marker (RFC 3948 2.2); a 1-byte 0xff is a NAT-T keepalive. */
+struct ike_net_ops {
+	int (*send)(void *arg, const struct ike_endpoint *local,
+	    const struct ike_endpoint *remote, const uint8_t *buf, size_t len);
+};
+
+struct ike_clock_ops {
+	uint64_t (*now_ms)(void *arg); /* monotonic milliseconds */
+	uint64_t (*wall)(void *arg);   /* seconds since the epoch */
+};
+
+struct ike_random_ops {
+	void (*bytes)(void *arg, void *buf, size_t len);
+};
+
+/* One proposal: IANA transform ids in preference order (RFC 7296 3.3). */
+struct ike_algs {
+	size_t n_encr, n_prf, n_integ, n_dh;
+	uint16_t encr[IKE_ALGS_MAX], encr_bits[IKE_ALGS_MAX];
+	uint16_t prf[IKE_ALGS_MAX], integ[IKE_ALGS_MAX], dh[IKE_ALGS_MAX];
+};
+
+enum ike_dpd_action {
+	IKE_DPD_CLEAR,
+	IKE_DPD_HOLD,
+	IKE_DPD_RESTART,
+};
+
+/*
+ * A tunnel as the engine needs it.  The caller keeps ownership of what the
+ * pointers point to; the engine keeps its own compact copy.
+ */
+struct ike_tunnel_conf {
+	char name[IKE_NAME_MAX + 1];
+	bool enable;
+	uint32_t local_addr, remote_addr;
+	const char *local_id;  /* NULL or "" = the local address */
+	const char *remote_id; /* NULL or "" = the remote address */
+	const struct secbuf *psk;
+	const struct prefix4 *local_nets, *remote_nets;
+	size_t n_local, n_remote;
+	/* Route-based: 0.0.0.0/0 selectors, SAs and policies marked. */
+	bool route_based;
+	uint32_t mark, if_id;
+	const struct ike_algs *ike, *esp; /* proposals, in preference order */
+	size_t n_ike, n_esp;
+	uint32_t ike_lifetime, child_lifetime; /* seconds */
+	bool initiator; /* off: answer, and initiate on ACQUIRE only */
+	bool rekey;	/* off: never start a rekey, only answer */
+	bool reauth;	/* at IKE lifetime: reauthenticate, not rekey */
+	enum ike_dpd_action dpd_action;
+	uint32_t dpd_timeout; /* seconds of silence between checks; 0 off */
+	uint32_t dpd_delay;   /* seconds to wait for the answer */
+};
+
+struct ike_engine_params {
+	const struct ike_net_ops *net;
+	void *net_arg;
+	const struct kernel_ops *kernel;
+	void *kernel_arg;
+	const struct ike_clock_ops *clock; /* NULL: the real clocks */
+	void *clock_arg;
+	const struct ike_random_ops *random; /* NULL: OpenSSL's RAND_bytes */
+	void *random_arg;
+	/* Half-open IKE SAs above which the responder demands cookies. */
+	size_t cookie_threshold; /* 0: the default, 1000 */
+	/* Retransmission: first timeout and tries (RFC 7296 2.1). */
+	uint32_t retransmit_ms;	   /* 0: the default, 1000 */
+	unsigned retransmit_tries; /* 0: the default, 5 */
+	uint32_t natt_keepalive;   /* seconds; 0: the default, 20 */
+};
+
+struct ike_engine;
+
+struct ike_engine *ike_engine_new(const struct ike_engine_params *p);
+void ike_engine_free(struct ike_engine *e);
+
+/* The kernel events, to register with the netlink layer. */
+extern const struct kernel_events ike_kernel_events;
+
+/* A datagram from the network, marker already stripped. */
+void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const uint8_t *buf, size_t len);
+/* Fires every timer due by now; ms of the next one, or UINT64_MAX. */
+void ike_engine_run_timers(struct ike_engine *e);
+uint64_t ike_engine_next_timer(const struct ike_engine *e);
+
+/*
+ * Tunnels, driven by the commit plan.  add installs the tunnel's policies
+ * and, when it initiates, starts negotiating.  change applies a new
+ * configuration: settings that need new keys take effect at the next
+ * negotiation unless renegotiate is set, in which case the CHILD SAs are
+ * replaced (networks changed) while the IKE SA stays.  All return 0 or a
+ * negative errno with the reason in d; a failure leaves things as they
+ * were.
+ */
+int ike_tunnel_add(struct ike_engine *e, const struct ike_tunnel_conf *c,
+    struct diag *d);
+int ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
+    bool renegotiate, struct diag *d);
+int ike_tunnel_remove(struct ike_engine *e, const char *name, struct diag *d);
+/* Start now, or tear down (and with restart, renegotiate). */
+int ike_tunnel_initiate(struct ike_engine *e, const char *name, struct diag *d);
+int ike_tunnel_terminate(struct ike_engine *e, const char *name, bool restart,
+    struct diag *d);
+
+/* Status for show commands. */
+enum ike_tunnel_state {
+	IKE_TUNNEL_DOWN,
+	IKE_TUNNEL_CONNECTING,
+	IKE_TUNNEL_UP,
+	IKE_TUNNEL_WAITING, /* initiator off: waiting for the peer */
+	IKE_TUNNEL_DISABLED,
+};
+
+enum ike_event {
+	IKE_EV_ESTABLISHED,
+	IKE_EV_CHILD_UP,
+	IKE_EV_CHILD_REKEYED,
+	IKE_EV_IKE_REKEYED,
+	IKE_EV_REAUTHENTICATED,
+	IKE_EV_DELETED_BY_PEER,
+	IKE_EV_AUTH_FAILED,
+	IKE_EV_NO_PROPOSAL,
+	IKE_EV_TS_UNACCEPTABLE,
+	IKE_EV_NO_RESPONSE,
+	IKE_EV_INVALID_KE,
+	IKE_EV_DPD_TIMEOUT,
+	IKE_EV_DPD_ACTION,
+	IKE_EV_PEER_MOVED,
+	IKE_EV_KERNEL_ERROR,
+	IKE_EV_ACQUIRE, /* traffic for a tunnel with no SA */
+	IKE_EV_COUNT,
+};
+
+struct ike_event_record {
+	enum ike_event ev;
+	uint64_t wall; /* when, seconds since the epoch */
+	char text[120];
+};
+
+struct ike_dpd_status {
+	uint64_t last_heard;  /* wall seconds; 0 = never */
+	unsigned in_flight;   /* liveness checks sent, unanswered */
+	uint64_t last_check;  /* wall seconds of the last check sent */
+	int last_result;      /* 1 answered, 0 none yet, -1 timed out */
+	uint64_t last_action; /* wall seconds of the last action */
+	unsigned actions;
+};
+
+struct ike_tunnel_status {
+	const char *name;
+	enum ike_tunnel_state state;
+	bool initiator_role; /* of the current IKE SA */
+	struct ike_endpoint local, remote;
+	bool natt, behind_nat;
+	uint64_t established; /* wall seconds; 0 = not up */
+	char last_error[200];
+	struct ike_dpd_status dpd;
+	unsigned event_counts[IKE_EV_COUNT];
+	struct ike_event_record events[IKE_HISTORY_EVENTS]; /* newest first */
+	size_t n_events;
+	size_t n_ike_sas, n_child_sas;
+};
+
+struct ike_sa_status {
+	const char *tunnel;
+	uint64_t spi_i, spi_r;
+	bool initiator;
+	const char *state;
+	char algs[128]; /* "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519" */
+	struct ike_endpoint local, remote;
+	uint64_t established;	    /* wall seconds */
+	uint64_t rekey_in, expires; /* seconds from now; 0 = never */
+};
+
+struct ike_child_status {
+	const char *tunnel;
+	uint32_t spi_in, spi_out;
+	char algs[64];
+	struct prefix4 local_ts, remote_ts;
+	bool natt;
+	uint64_t installed;	    /* wall seconds */
+	uint64_t rekey_in, expires; /* seconds from now */
+	struct kernel_sa_stats in, out;
+};
+
+int ike_tunnel_status(const struct ike_engine *e, const char *name,
+    struct ike_tunnel_status *out);
+/* Calls fn for every IKE SA of the tunnel (all if name is NULL). */
+void ike_sa_each(const struct ike_engine *e, const char *name,
+    void (*fn)(void *arg, const struct ike_sa_status *s), void *arg);
+void ike_child_each(const struct ike_engine *e, const char *name,
+    void (*fn)(void *arg, const struct ike_child_status *s), void *arg);
+
+struct ike_counters {
+	uint64_t rx, tx, retransmits, dropped_parse, dropped_auth,
+	    dropped_unknown_spi, dropped_rules, cookies_sent, half_open;
+	uint64_t ike_sas, child_sas;
+};
+void ike_engine_counters(const struct ike_engine *e, struct ike_counters *out);
+
+const char *ike_tunnel_state_name(enum ike_tunnel_state s);
+const char *ike_event_name(enum ike_event ev);
 
 #endif

@@ -242,6 +242,22 @@ void ike_delete_add(struct ike_buf *b, uint8_t protocol, uint8_t spi_size,
     const uint8_t *spis, size_t n_spis);
 void ike_ts_add(struct ike_buf *b, uint8_t pl_type,
     const struct ike_ts_payload *ts);
+/*
+ * An inner payload chain (the plaintext of an SK payload): data[0] holds
+ * the first payload's type, the payloads follow from data[1].
+ */
+void ike_chain_begin(struct ike_buf *b);
+/*
+ * Appends an SK payload whose Next Payload names the first inner type, with
+ * len zero bytes of body to fill; returns the offset of the body.
+ */
+size_t ike_sk_open(struct ike_buf *b, uint8_t first_inner, size_t len);
+/* b holds exactly these bytes (a received message to keep); -ENOMEM. */
+int ike_buf_set(struct ike_buf *b, const uint8_t *data, size_t len);
+/* Gives back the unused capacity of a message kept for long. */
+void ike_buf_shrink(struct ike_buf *b);
+/* dst becomes a copy of src (a message to keep); -ENOMEM. */
+int ike_buf_copy(struct ike_buf *dst, const struct ike_buf *src);
 /* Sets the header length; returns 0, or -ENOMEM / -EMSGSIZE. */
 int ike_buf_finish(struct ike_buf *b);
 

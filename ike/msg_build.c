@@ -255,6 +255,58 @@ ike_ts_add(struct ike_buf *b, uint8_t pl_type, const struct ike_ts_payload *ts)
 	close_payload(b, at);
 }
 
+void
+ike_buf_shrink(struct ike_buf *b)
+{
+	uint8_t *p;
+
+	if (b->oom || b->len == 0 || b->len == b->cap)
+		return;
+	if ((p = realloc(b->data, b->len)) != NULL) {
+		b->data = p;
+		b->cap = b->len;
+	}
+}
+
+int
+ike_buf_set(struct ike_buf *b, const uint8_t *data, size_t len)
+{
+	ike_buf_free(b);
+	put(b, data, len);
+	return b->oom ? -ENOMEM : 0;
+}
+
+int
+ike_buf_copy(struct ike_buf *dst, const struct ike_buf *src)
+{
+	int rc = ike_buf_set(dst, src->data, src->len);
+
+	dst->last_hdr = src->last_hdr;
+	return rc;
+}
+
+void
+ike_chain_begin(struct ike_buf *b)
+{
+	b->len = 0;
+	b->last_hdr = 0;
+	put8(b, IKE_PL_NONE);
+}
+
+size_t
+ike_sk_open(struct ike_buf *b, uint8_t first_inner, size_t len)
+{
+	size_t at = open_payload(b, IKE_PL_SK, false);
+	uint8_t *body = reserve(b, len);
+
+	if (body != NULL)
+		memset(body, 0, len);
+	if (!b->oom)
+		b->data[at] = first_inner;
+	close_payload(b, at);
+	return at + IKE_PAYLOAD_HDR_LEN;
+}
+
 int
 ike_buf_finish(struct ike_buf *b)
 {

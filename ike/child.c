@@ -1,0 +1,711 @@
+/*
+ * ike/child.c: CHILD SAs: our ESP offers and traffic selectors, the keying
+ * material (RFC 7296 2.17) and its installation through the kernel ops,
+ * and CREATE_CHILD_SA (1.3) for CHILD rekeys with the collision rule of
+ * 2.8.1.  IKE SA rekeying lives in rekey.c.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/engine.h"
+
+/* IANA transform id -> the kernel's algorithm name (the ESP side). */
+struct xfrm_alg {
+	uint8_t type;
+	uint16_t id;
+	const char *name;
+	unsigned bits; /* AEAD: ICV bits; integrity: truncation bits */
+};
+
+static const struct xfrm_alg xfrm_algs[] = {
+	{ IKE_TRANS_ENCR, 12, "cbc(aes)", 0 },
+	{ IKE_TRANS_ENCR, 20, "rfc4106(gcm(aes))", 128 },
+	{ IKE_TRANS_ENCR, 28, "rfc7539esp(chacha20,poly1305)", 128 },
+	{ IKE_TRANS_INTEG, 2, "hmac(sha1)", 96 },
+	{ IKE_TRANS_INTEG, 12, "hmac(sha256)", 128 },
+	{ IKE_TRANS_INTEG, 13, "hmac(sha384)", 192 },
+	{ IKE_TRANS_INTEG, 14, "hmac(sha512)", 256 },
+};
+
+static const struct xfrm_alg *
+xfrm_alg(uint8_t type, uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(xfrm_algs) / sizeof(xfrm_algs[0]); i++)
+		if (xfrm_algs[i].type == type && xfrm_algs[i].id == id)
+			return &xfrm_algs[i];
+	return NULL;
+}
+
+/* Our ESP proposals (RFC 7296 3.3.3: ENCR, [INTEG], [DH], ESN). */
+void
+child_offer(const struct ike_tunnel *t, bool with_dh, uint32_t spi,
+    struct ike_sa_payload *out)
+{
+	uint32_t nspi = htobe32(spi);
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < t->conf.n_esp && i < IKE_MAX_PROPOSALS; i++) {
+		const struct ike_algs *a = &t->conf.esp[i];
+		struct ike_proposal *p = &out->proposals[out->n_proposals++];
+		size_t n = 0;
+
+		p->num = (uint8_t)(i + 1);
+		p->protocol = IKE_PROTO_ESP;
+		p->spi_size = 4;
+		memcpy(p->spi, &nspi, 4);
+		for (size_t j = 0; j < a->n_encr; j++)
+			p->transforms[n++] =
+			    (struct ike_transform){ IKE_TRANS_ENCR, a->encr[j],
+				    a->encr_bits[j] };
+		for (size_t j = 0; j < a->n_integ; j++)
+			p->transforms[n++] =
+			    (struct ike_transform){ IKE_TRANS_INTEG,
+				    a->integ[j], 0 };
+		for (size_t j = 0; with_dh && j < a->n_dh; j++)
+			p->transforms[n++] =
+			    (struct ike_transform){ IKE_TRANS_DH, a->dh[j], 0 };
+		p->transforms[n++] =
+		    (struct ike_transform){ IKE_TRANS_ESN, 0, 0 };
+		p->n_transforms = n;
+	}
+}
+
+/* In IKE_AUTH the CHILD SA uses the IKE SA's key exchange: DH transforms
+ * are ignored there (RFC 7296 1.2), so we drop them before choosing. */
+void
+child_strip_dh(struct ike_sa_payload *sa)
+{
+	for (size_t i = 0; i < sa->n_proposals; i++) {
+		struct ike_proposal *p = &sa->proposals[i];
+		size_t n = 0;
+
+		for (size_t j = 0; j < p->n_transforms; j++)
+			if (p->transforms[j].type != IKE_TRANS_DH)
+				p->transforms[n++] = p->transforms[j];
+		p->n_transforms = n;
+	}
+}
+
+static void
+ts_from(const struct prefix4 *nets, size_t n, struct ike_ts_payload *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n && i < IKE_MAX_TS; i++) {
+		struct ike_ts *ts = &out->ts[out->n++];
+
+		ts->end_port = 65535;
+		ts->start_addr = nets[i].addr;
+		ts->end_addr = prefix4_last(&nets[i]);
+	}
+}
+
+/* Route-based tunnels carry anything (0.0.0.0/0); routes pick traffic. */
+void
+child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
+    struct ike_ts_payload *remote)
+{
+	static const struct prefix4 any = { 0, 0 };
+
+	if (t->conf.route_based) {
+		ts_from(&any, 1, local);
+		ts_from(&any, 1, remote);
+		return;
+	}
+	ts_from(t->conf.local_nets, t->conf.n_local, local);
+	ts_from(t->conf.remote_nets, t->conf.n_remote, remote);
+}
+
+static void
+child_rekey_timer(struct ike_engine *e, struct ike_timer *tm)
+{
+	struct child_sa *c = (struct child_sa *)((char *)tm -
+	    offsetof(struct child_sa, rekey_timer));
+
+	c->want_rekey = true;
+	ike_sa_kick(e, c->ike);
+}
+
+/* The hard lifetime: the SA goes, with a Delete if the window allows. */
+static void
+child_expire_timer(struct ike_engine *e, struct ike_timer *tm)
+{
+	struct child_sa *c = (struct child_sa *)((char *)tm -
+	    offsetof(struct child_sa, expire_timer));
+	struct ike_sa *sa = c->ike;
+
+	if (sa->req.kind == REQ_NONE && sa->state == SA_ESTABLISHED) {
+		info_delete_child(e, c);
+		return;
+	}
+	child_unlink(sa, c);
+	child_free(e, c, true);
+}
+
+void
+child_timers_start(struct ike_engine *e, struct child_sa *c)
+{
+	const struct ike_tunnel *t = c->ike->t;
+	uint64_t now = engine_now(e), ms, r;
+
+	if (t == NULL || t->conf.child_lifetime == 0)
+		return;
+	ms = (uint64_t)t->conf.child_lifetime * 1000;
+	if (t->conf.rekey) {
+		/* Jitter, as for the IKE SA: 80-90 % of the lifetime. */
+		engine_random(e, &r, sizeof(r));
+		timer_arm(e, &c->rekey_timer,
+		    now + ms * 9 / 10 - (ms / 10 ? r % (ms / 10) : 0));
+	}
+	timer_arm(e, &c->expire_timer, now + ms);
+}
+
+/* One direction of an ESP SA into the kernel. */
+static int
+install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
+    const struct secbuf *ek, const struct secbuf *ak, struct diag *d)
+{
+	const struct ike_sa *sa = c->ike;
+	const struct ike_tunnel *t = sa->t;
+	const struct xfrm_alg *en = xfrm_alg(IKE_TRANS_ENCR, c->encr);
+	const struct xfrm_alg *in =
+	    c->integ ? xfrm_alg(IKE_TRANS_INTEG, c->integ) : NULL;
+	struct kernel_sa k = {
+		.src = inbound ? sa->remote.addr : sa->local.addr,
+		.dst = inbound ? sa->local.addr : sa->remote.addr,
+		.spi = inbound ? c->spi_in : c->spi_out,
+		.reqid = c->reqid,
+		.enc_alg = en->name,
+		.enc_key = ek,
+		.icv_bits = en->bits,
+		.auth_alg = in ? in->name : NULL,
+		.auth_key = ak,
+		.trunc_bits = in ? in->bits : 0,
+		.replay_window = inbound ? 32 : 0,
+		.encap = c->natt,
+		.encap_sport = inbound ? sa->remote.port : sa->local.port,
+		.encap_dport = inbound ? sa->local.port : sa->remote.port,
+		.mark = t->conf.mark,
+		.mark_mask = t->conf.mark ? 0xffffffff : 0,
+		.if_id = t->conf.if_id,
+		.soft_secs = KERNEL_LIFE_INF,
+		/* Our timers rekey and delete; the kernel's hard limit is
+		 * a backstop should tunshd itself be gone. */
+		.hard_secs = t->conf.child_lifetime ?
+		    (uint64_t)t->conf.child_lifetime + 60 :
+		    KERNEL_LIFE_INF,
+	};
+
+	return e->p.kernel->sa_add(e->p.kernel_arg, &k, d);
+}
+
+/*
+ * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) (2.17): the keys of the
+ * direction initiator -> responder first, encryption before integrity.
+ * "Initiator" is whoever started the exchange that made this CHILD SA.
+ */
+static int
+install_keys(struct ike_engine *e, struct child_sa *c,
+    const struct secbuf *g_ir, const uint8_t *ni, size_t ni_len,
+    const uint8_t *nr, size_t nr_len, struct diag *d)
+{
+	const struct ike_sa *sa = c->ike;
+	const struct ike_encr_alg *en = ike_encr_alg(c->encr, c->encr_bits);
+	const struct ike_integ_alg *in = c->integ ? ike_integ_alg(c->integ) :
+						    NULL;
+	size_t el = en->key_len, al = in ? in->key_len : 0, dir = el + al;
+	struct secbuf *km = ike_child_keymat(sa->prf, sa->keys.sk_d, g_ir, ni,
+	    ni_len, nr, nr_len, 2 * dir);
+	struct secbuf *k[4] = { NULL };
+	size_t out = c->created_by_us ? 0 : dir,
+	       inb = c->created_by_us ? dir : 0;
+	int rc = -ENOMEM;
+
+	if (km == NULL)
+		return -ENOMEM;
+	k[0] = secbuf_from(km->data + inb, el);
+	k[1] = al ? secbuf_from(km->data + inb + el, al) : NULL;
+	k[2] = secbuf_from(km->data + out, el);
+	k[3] = al ? secbuf_from(km->data + out + el, al) : NULL;
+	if (k[0] == NULL || k[2] == NULL || (al && (!k[1] || !k[3])))
+		goto out;
+	if ((rc = install_one(e, c, true, k[0], k[1], d)) < 0)
+		goto out;
+	if ((rc = install_one(e, c, false, k[2], k[3], d)) < 0)
+		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
+out:
+	for (size_t i = 0; i < 4; i++)
+		secbuf_free(k[i]);
+	secbuf_free(km);
+	return rc;
+}
+
+int
+child_install(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_proposal *chosen, uint32_t spi_in,
+    const struct ike_ts_payload *ts_local,
+    const struct ike_ts_payload *ts_remote, const struct secbuf *g_ir,
+    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+    bool by_us, struct child_sa **outp)
+{
+	const struct ike_transform *en =
+	    ike_proposal_get(chosen, IKE_TRANS_ENCR);
+	const struct ike_transform *in =
+	    ike_proposal_get(chosen, IKE_TRANS_INTEG);
+	const struct ike_transform *dh = ike_proposal_get(chosen, IKE_TRANS_DH);
+	struct child_sa *c;
+	uint32_t spi_out;
+	struct diag d;
+	int rc;
+
+	if (en == NULL || chosen->spi_size != 4 ||
+	    ike_encr_alg(en->id, en->keylen) == NULL ||
+	    xfrm_alg(IKE_TRANS_ENCR, en->id) == NULL ||
+	    (in != NULL &&
+		(ike_integ_alg(in->id) == NULL ||
+		    xfrm_alg(IKE_TRANS_INTEG, in->id) == NULL)))
+		return -ENOTSUP;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	memcpy(&spi_out, chosen->spi, 4);
+	c->ike = sa;
+	c->spi_in = spi_in;
+	c->spi_out = be32toh(spi_out);
+	c->reqid = sa->t->reqid;
+	c->encr = en->id;
+	c->encr_bits = en->keylen;
+	c->integ = in ? in->id : 0;
+	c->dh = dh ? dh->id : 0;
+	c->n_local = (uint8_t)ts_local->n;
+	c->n_remote = (uint8_t)ts_remote->n;
+	c->ts = calloc(ts_local->n + ts_remote->n, sizeof(*c->ts));
+	if (c->ts == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	memcpy(c->ts, ts_local->ts, ts_local->n * sizeof(*c->ts));
+	memcpy(c->ts + c->n_local, ts_remote->ts,
+	    ts_remote->n * sizeof(*c->ts));
+	c->natt = sa->natt;
+	c->created_by_us = by_us;
+	nonce_min_keep(c->min_nonce, &c->min_nonce_len, ni, ni_len, nr, nr_len);
+	timer_init(&c->rekey_timer, child_rekey_timer);
+	timer_init(&c->expire_timer, child_expire_timer);
+	diag_init(&d);
+	if ((rc = install_keys(e, c, g_ir, ni, ni_len, nr, nr_len, &d)) < 0) {
+		tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR,
+		    "the kernel refused the CHILD SA: %s",
+		    d.count ? d.entries[0].text : strerror(-rc));
+		diag_clear(&d);
+		free(c->ts);
+		free(c);
+		return rc;
+	}
+	diag_clear(&d);
+	c->installed_wall = engine_wall(e);
+	c->installed_ms = engine_now(e);
+	c->next = sa->children;
+	sa->children = c;
+	e->c.child_sas++;
+	child_timers_start(e, c);
+	sa->t->st.last_error[0] = '\0';
+	tunnel_event(e, sa->t, IKE_EV_CHILD_UP,
+	    "CHILD SA up: SPIs %08x in, %08x out", c->spi_in, c->spi_out);
+	*outp = c;
+	return 0;
+}
+
+void
+child_unlink(struct ike_sa *sa, struct child_sa *c)
+{
+	for (struct child_sa **pp = &sa->children; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+}
+
+/* Frees a CHILD SA already unlinked; kernel: remove its two SAs. */
+void
+child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
+{
+	struct ike_sa *sa = c->ike;
+
+	if (kernel) {
+		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
+		e->p.kernel->sa_del(e->p.kernel_arg, sa->remote.addr,
+		    c->spi_out);
+	}
+	timer_disarm(e, &c->rekey_timer);
+	timer_disarm(e, &c->expire_timer);
+	if (sa->req.child == c)
+		sa->req.child = NULL;
+	for (struct child_sa *o = sa->children; o; o = o->next)
+		if (o->successor == c)
+			o->successor = NULL;
+	e->c.child_sas--;
+	free(c->ts);
+	free(c);
+}
+
+struct child_sa *
+child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound)
+{
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		if ((inbound ? c->spi_in : c->spi_out) == spi)
+			return c;
+	return NULL;
+}
+
+/* The DH group for PFS: the first of the first ESP proposal, or 0. */
+static uint16_t
+pfs_group(const struct ike_tunnel *t)
+{
+	return t->conf.n_esp > 0 && t->conf.esp[0].n_dh > 0 ?
+	    t->conf.esp[0].dh[0] :
+	    0;
+}
+
+static int
+ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b)
+{
+	uint8_t ke[512];
+	size_t len = sizeof(ke);
+
+	if (ike_dh_public(dh, ke, &len) < 0)
+		return -ENOMEM;
+	ike_ke_add(b, group, ke, len);
+	return 0;
+}
+
+/*
+ * RFC 7296 1.3.3: rekeying CHILD SA c (or, with c NULL, a new CHILD SA):
+ *   HDR, SK {N(REKEY_SA), SA, Ni, [KEi,] TSi, TSr}
+ */
+static int
+child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c)
+{
+	struct ike_tunnel *t = sa->t;
+	struct ike_request *r = &sa->req;
+	uint16_t group = pfs_group(t);
+	struct ike_buf inner;
+	struct diag d;
+	int rc;
+
+	diag_init(&d);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
+	    sa->local.addr, t->reqid, &r->new_spi, &d);
+	diag_clear(&d);
+	if (rc < 0)
+		return rc;
+	if (ike_sa_req_sel(sa) == NULL ||
+	    (group != 0 && (r->dh = ike_dh_new(group)) == NULL))
+		return -ENOMEM;
+	engine_random(e, r->nonce, IKE_NONCE_LEN);
+	child_offer(t, group != 0, r->new_spi, &r->sel->offer);
+	child_ts(t, &r->sel->ts_local, &r->sel->ts_remote);
+	ike_sa_begin(sa, &inner);
+	if (c != NULL) {
+		uint32_t spi = htobe32(c->spi_in);
+
+		ike_notify_add(&inner, IKE_PROTO_ESP, N_REKEY_SA,
+		    (const uint8_t *)&spi, 4, NULL, 0);
+	}
+	ike_sa_add(&inner, &r->sel->offer);
+	ike_payload_add(&inner, IKE_PL_NONCE, false, r->nonce, IKE_NONCE_LEN);
+	if (r->dh != NULL && ke_public_add(r->dh, group, &inner) < 0) {
+		ike_buf_free(&inner);
+		return -ENOMEM;
+	}
+	ike_ts_add(&inner, IKE_PL_TSI, &r->sel->ts_local);
+	ike_ts_add(&inner, IKE_PL_TSR, &r->sel->ts_remote);
+	r->child = c;
+	if (c != NULL)
+		c->state = CHILD_REKEYING;
+	return ike_sa_send_request(e, sa,
+	    c ? REQ_CHILD_REKEY : REQ_CHILD_CREATE, IKE_CREATE_CHILD_SA,
+	    &inner);
+}
+
+int
+child_start_rekey(struct ike_engine *e, struct child_sa *c)
+{
+	int rc = child_request(e, c->ike, c);
+
+	if (rc < 0 && c->state == CHILD_REKEYING) {
+		c->state = CHILD_INSTALLED;
+		timer_arm(e, &c->rekey_timer, engine_now(e) + 10000);
+	}
+	return rc;
+}
+
+int
+child_start_new(struct ike_engine *e, struct ike_sa *sa)
+{
+	return child_request(e, sa, NULL);
+}
+
+/* The nonce of a message into buf; 0 or -EBADMSG. */
+static int
+nonce_of(const struct ike_msg *m, const uint8_t **n, size_t *len)
+{
+	const struct ike_payload *p = ike_msg_find(m, IKE_PL_NONCE);
+
+	return p != NULL ? ike_nonce_parse(p, n, len) : -EBADMSG;
+}
+
+/* The peer's KE for a chosen proposal with DH; g_ir NULL without. */
+static uint16_t
+ke_finish(struct ike_dh *dh, const struct ike_msg *m, uint16_t group,
+    struct secbuf **g_ir)
+{
+	const struct ike_payload *p = ike_msg_find(m, IKE_PL_KE);
+	struct ike_ke_payload ke;
+
+	*g_ir = NULL;
+	if (group == 0)
+		return 0;
+	if (p == NULL || ike_ke_parse(p, &ke) < 0 || ke.group != group)
+		return N_INVALID_KE_PAYLOAD;
+	return ike_dh_derive(dh, ke.data, ke.len, g_ir) < 0 ? N_INVALID_SYNTAX :
+							      0;
+}
+
+/*
+ * 2.8.1: when both ends rekeyed old at once, of the two new SAs the one
+ * with the lowest of the four nonces is redundant and is deleted by the
+ * end that created it; the other end's new SA replaces old, and that
+ * end deletes old.
+ */
+static void
+collision_settle(struct child_sa *old, struct child_sa *ours)
+{
+	struct child_sa *theirs = old->successor;
+
+	old->state = CHILD_REKEYED;
+	old->rekey_collision = false;
+	if (nonce_min_lower(ours->min_nonce, ours->min_nonce_len,
+		theirs->min_nonce, theirs->min_nonce_len)) {
+		ours->want_delete = true; /* ours lost; they delete old */
+		return;
+	}
+	old->successor = ours; /* theirs lost; they delete it */
+	old->want_delete = true;
+}
+
+/* As responder: a new or rekeyed CHILD SA; 0 or an error notify. */
+static uint16_t
+child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+    struct child_sa *old, struct ike_buf *inner)
+{
+	struct ike_tunnel *t = sa->t;
+	const struct ike_payload *sap = ike_msg_find(m, IKE_PL_SA);
+	const struct ike_payload *tip = ike_msg_find(m, IKE_PL_TSI);
+	const struct ike_payload *trp = ike_msg_find(m, IKE_PL_TSR);
+	struct ike_sa_payload offered, ours;
+	struct ike_ts_payload tsi, tsr, my_l, my_r, ni_ts, nr_ts;
+	struct ike_proposal chosen;
+	const struct ike_transform *dht;
+	struct ike_dh *dh = NULL;
+	struct secbuf *g_ir = NULL;
+	const uint8_t *ni;
+	size_t ni_len;
+	uint8_t nr[IKE_NONCE_LEN];
+	struct child_sa *c;
+	uint32_t spi;
+	uint16_t err;
+	struct diag d;
+
+	if (sap == NULL || tip == NULL || trp == NULL ||
+	    ike_sa_parse(sap, &offered) < 0 || ike_ts_parse(tip, &tsi) < 0 ||
+	    ike_ts_parse(trp, &tsr) < 0 || nonce_of(m, &ni, &ni_len) < 0)
+		return N_INVALID_SYNTAX;
+	child_offer(t, true, 0, &ours);
+	if (ike_proposal_select(&offered, &ours, &chosen) < 0) {
+		tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
+		    "no common ESP proposal for the peer's new CHILD SA");
+		return N_NO_PROPOSAL_CHOSEN;
+	}
+	child_ts(t, &my_l, &my_r);
+	ike_ts_narrow(&tsi, &my_r, &ni_ts);
+	ike_ts_narrow(&tsr, &my_l, &nr_ts);
+	if (ni_ts.n == 0 || nr_ts.n == 0) {
+		tunnel_error(e, t, IKE_EV_TS_UNACCEPTABLE,
+		    "the peer's networks do not match ours: check local and "
+		    "remote networks on both ends");
+		return N_TS_UNACCEPTABLE;
+	}
+	dht = ike_proposal_get(&chosen, IKE_TRANS_DH);
+	if (dht != NULL && (dh = ike_dh_new(dht->id)) == NULL)
+		return N_TEMPORARY_FAILURE;
+	if ((err = ke_finish(dh, m, dht ? dht->id : 0, &g_ir)) != 0) {
+		ike_dh_free(dh);
+		if (err == N_INVALID_KE_PAYLOAD) {
+			uint16_t g = htobe16(dht->id);
+
+			ike_notify_add(inner, 0, N_INVALID_KE_PAYLOAD, NULL, 0,
+			    (const uint8_t *)&g, 2);
+			return N_ERROR_MAX; /* the notify is in already */
+		}
+		return err;
+	}
+	engine_random(e, nr, sizeof(nr));
+	diag_init(&d);
+	err = 0;
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
+		sa->local.addr, t->reqid, &spi, &d) < 0 ||
+	    child_install(e, sa, &chosen, spi, &nr_ts, &ni_ts, g_ir, ni, ni_len,
+		nr, sizeof(nr), false, &c) < 0)
+		err = N_TEMPORARY_FAILURE;
+	diag_clear(&d);
+	secbuf_free(g_ir);
+	if (err == 0) {
+		uint32_t nspi = htobe32(spi);
+
+		chosen.spi_size = 4;
+		memcpy(chosen.spi, &nspi, 4);
+		ike_sa_add(inner, &(struct ike_sa_payload){ 1, { chosen } });
+		ike_payload_add(inner, IKE_PL_NONCE, false, nr, sizeof(nr));
+		if (dh != NULL)
+			ke_public_add(dh, dht->id, inner);
+		ike_ts_add(inner, IKE_PL_TSI, &ni_ts);
+		ike_ts_add(inner, IKE_PL_TSR, &nr_ts);
+		if (old != NULL) {
+			/* Our own rekey of old in flight: a collision. */
+			old->rekey_collision = old->state == CHILD_REKEYING;
+			if (!old->rekey_collision)
+				old->state = CHILD_REKEYED;
+			old->successor = c;
+			tunnel_event(e, t, IKE_EV_CHILD_REKEYED,
+			    "CHILD SA %08x rekeyed by the peer: now %08x",
+			    old->spi_in, c->spi_in);
+		}
+	}
+	ike_dh_free(dh);
+	return err;
+}
+
+void
+create_child_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m)
+{
+	struct ike_notify_payload n;
+	struct child_sa *old = NULL;
+	struct ike_buf inner;
+	uint16_t err = 0;
+
+	if (ike_sa_rekey_requested(m)) {
+		ike_rekey_request(e, sa, m);
+		return;
+	}
+	ike_sa_begin(sa, &inner);
+	if (sa->state != SA_ESTABLISHED) {
+		err = N_TEMPORARY_FAILURE; /* 2.25: we are closing it */
+	} else if (msg_has_notify(m, N_REKEY_SA, &n)) {
+		uint32_t spi = 0;
+
+		if (n.spi_size == 4)
+			memcpy(&spi, n.spi, 4);
+		/* The SPI the peer receives on: our outbound (1.3.3). */
+		old = child_by_spi(sa, be32toh(spi), false);
+		if (old == NULL)
+			err = N_CHILD_SA_NOT_FOUND;
+		else if (old->state == CHILD_DELETING ||
+		    old->state == CHILD_REKEYED)
+			err = N_TEMPORARY_FAILURE;
+	}
+	if (err == 0)
+		err = child_respond(e, sa, m, old, &inner);
+	if (err != 0 && err != N_ERROR_MAX) {
+		ike_buf_free(&inner);
+		ike_sa_begin(sa, &inner);
+		ike_notify_add(&inner, 0, err, NULL, 0, NULL, 0);
+	}
+	ike_sa_send_response(e, sa, IKE_CREATE_CHILD_SA, m->hdr.message_id,
+	    &inner);
+}
+
+/* Our CREATE_CHILD_SA for a CHILD SA was answered. */
+static void
+child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_request *r = &sa->req;
+	struct child_sa *old = r->child, *c = NULL;
+	const struct ike_payload *sap = ike_msg_find(m, IKE_PL_SA);
+	const struct ike_payload *tip = ike_msg_find(m, IKE_PL_TSI);
+	const struct ike_payload *trp = ike_msg_find(m, IKE_PL_TSR);
+	struct ike_sa_payload reply;
+	struct ike_ts_payload tsi, tsr, ni_ts, nr_ts;
+	struct ike_proposal chosen;
+	const struct ike_transform *dht;
+	struct secbuf *g_ir = NULL;
+	const uint8_t *nr;
+	size_t nr_len;
+	uint16_t err = msg_error_notify(m);
+
+	if (err == 0 &&
+	    (sap == NULL || tip == NULL || trp == NULL ||
+		ike_sa_parse(sap, &reply) < 0 || ike_ts_parse(tip, &tsi) < 0 ||
+		ike_ts_parse(trp, &tsr) < 0 || nonce_of(m, &nr, &nr_len) < 0 ||
+		ike_proposal_check_reply(&r->sel->offer, &reply, &chosen) < 0))
+		err = N_INVALID_SYNTAX;
+	if (err == 0) {
+		ike_ts_narrow(&tsi, &r->sel->ts_local, &ni_ts);
+		ike_ts_narrow(&tsr, &r->sel->ts_remote, &nr_ts);
+		dht = ike_proposal_get(&chosen, IKE_TRANS_DH);
+		if (ni_ts.n == 0 || nr_ts.n == 0)
+			err = N_TS_UNACCEPTABLE;
+		else if ((dht != NULL) != (r->dh != NULL))
+			err = N_INVALID_SYNTAX;
+		else
+			err = ke_finish(r->dh, m, dht ? dht->id : 0, &g_ir);
+	}
+	if (err == 0 &&
+	    child_install(e, sa, &chosen, r->new_spi, &ni_ts, &nr_ts, g_ir,
+		r->nonce, IKE_NONCE_LEN, nr, nr_len, true, &c) < 0)
+		err = N_TEMPORARY_FAILURE;
+	secbuf_free(g_ir);
+	if (err != 0) {
+		/* The reserved SPI goes back; retry the rekey later. */
+		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
+		    r->new_spi);
+		if (err == N_TS_UNACCEPTABLE)
+			tunnel_error(e, sa->t, IKE_EV_TS_UNACCEPTABLE,
+			    "the peer refused our networks: check local and "
+			    "remote networks on both ends");
+		else if (err == N_NO_PROPOSAL_CHOSEN)
+			tunnel_error(e, sa->t, IKE_EV_NO_PROPOSAL,
+			    "no common ESP proposal for the new CHILD SA");
+		if (old != NULL && old->state == CHILD_REKEYING) {
+			old->state = CHILD_INSTALLED;
+			timer_arm(e, &old->rekey_timer, engine_now(e) + 10000);
+		}
+		return;
+	}
+	if (old == NULL)
+		return;
+	if (old->rekey_collision && old->successor != NULL) {
+		collision_settle(old, c);
+	} else if (old->state == CHILD_REKEYING) {
+		old->state = CHILD_REKEYED;
+		old->successor = c;
+		old->want_delete = true;
+	}
+	tunnel_event(e, sa->t, IKE_EV_CHILD_REKEYED,
+	    "CHILD SA %08x rekeyed: now %08x", old->spi_in, c->spi_in);
+}
+
+void
+create_child_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m)
+{
+	if (sa->req.kind == REQ_IKE_REKEY) {
+		ike_rekey_response(e, sa, m);
+		return;
+	}
+	child_response(e, sa, m);
+	ike_sa_request_done(e, sa);
+	ike_sa_kick(e, sa);
+}

@@ -1,0 +1,350 @@
+/*
+ * ike/engine.h: the engine's private state, shared by the files of ike/
+ * that run exchanges: tunnels, IKE SAs and CHILD SAs, timers, and the
+ * functions one exchange file offers the others.  Nothing here is public.
+ */
+#ifndef TUNSH_IKE_ENGINE_H
+#define TUNSH_IKE_ENGINE_H
+
+#include "ike/crypto.h"
+#include "ike/ike.h"
+#include "ike/msg.h"
+#include "ike/negotiate.h"
+
+/* RFC 7296 3.10.1: notify message types. */
+enum ike_notify {
+	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
+	N_INVALID_IKE_SPI = 4,
+	N_INVALID_SYNTAX = 7,
+	N_INVALID_MESSAGE_ID = 9,
+	N_NO_PROPOSAL_CHOSEN = 14,
+	N_INVALID_KE_PAYLOAD = 17,
+	N_AUTHENTICATION_FAILED = 24,
+	N_TS_UNACCEPTABLE = 38,
+	N_TEMPORARY_FAILURE = 43,
+	N_CHILD_SA_NOT_FOUND = 44,
+	N_ERROR_MAX = 16383, /* below: errors; above: status */
+	N_INITIAL_CONTACT = 16384,
+	N_NAT_DETECTION_SOURCE_IP = 16388,
+	N_NAT_DETECTION_DESTINATION_IP = 16389,
+	N_COOKIE = 16390,
+	N_USE_TRANSPORT_MODE = 16391,
+	N_REKEY_SA = 16393,
+};
+
+#define IKE_ID_IPV4_ADDR 1
+#define IKE_ID_FQDN	 2
+#define IKE_AUTH_PSK	 2 /* Shared Key Message Integrity Code */
+#define IKE_NONCE_LEN	 32
+#define IKE_HALF_OPEN_MS 30000 /* RFC 7296 2.4 leaves it to us */
+
+/* A timer of the engine's heap; idx is SIZE_MAX when not armed. */
+struct ike_engine;
+struct ike_timer {
+	uint64_t at; /* ms on the engine's clock */
+	size_t idx;
+	void (*fn)(struct ike_engine *e, struct ike_timer *t);
+};
+
+void timer_init(struct ike_timer *t,
+    void (*fn)(struct ike_engine *, struct ike_timer *));
+void timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);
+void timer_disarm(struct ike_engine *e, struct ike_timer *t);
+bool timer_armed(const struct ike_timer *t);
+void timers_run(struct ike_engine *e, uint64_t now);
+uint64_t timers_next(const struct ike_engine *e);
+void timers_free(struct ike_engine *e);
+
+/*
+ * The allowed transitions live in sa.c's table; ike_sa_set_state() is the
+ * only function that changes an SA's state.
+ */
+enum sa_state {
+	SA_INIT_SENT, /* initiator: IKE_SA_INIT sent */
+	SA_INIT_DONE, /* responder: IKE_SA_INIT answered, AUTH awaited */
+	SA_AUTH_SENT, /* initiator: IKE_AUTH sent */
+	SA_REKEY_NEW, /* being created by an IKE rekey, not yet in use */
+	SA_ESTABLISHED,
+	SA_REKEYED, /* superseded by a rekey or reauth; delete pending */
+	SA_DELETING,
+	SA_DEAD,
+	SA_STATE_COUNT,
+};
+
+enum child_state {
+	CHILD_INSTALLED,
+	CHILD_REKEYING, /* a CREATE_CHILD_SA for it is in flight */
+	CHILD_REKEYED,	/* its successor is up; delete pending */
+	CHILD_DELETING,
+};
+
+/* What an outstanding request of ours is, to handle its response. */
+enum req_kind {
+	REQ_NONE,
+	REQ_INIT,
+	REQ_AUTH,
+	REQ_CHILD_REKEY,
+	REQ_CHILD_CREATE,
+	REQ_IKE_REKEY,
+	REQ_DPD,
+	REQ_DELETE_CHILD,
+	REQ_DELETE_IKE,
+};
+
+struct ike_tunnel;
+struct ike_sa;
+
+struct child_sa {
+	struct child_sa *next;
+	struct ike_sa *ike;
+	enum child_state state;
+	uint32_t spi_in, spi_out;
+	uint32_t reqid;
+	uint16_t encr, encr_bits, integ, dh;
+	/* The negotiated selectors: n_local ours, then n_remote theirs. */
+	struct ike_ts *ts;
+	uint8_t n_local, n_remote;
+	bool natt;
+	uint64_t installed_wall, installed_ms;
+	/* Simultaneous rekey (RFC 7296 2.8.1): the lowest nonce of the
+	 * exchange that made this SA, and who started that exchange. */
+	uint8_t min_nonce[IKE_NONCE_LEN];
+	size_t min_nonce_len;
+	bool created_by_us;
+	struct child_sa *successor;   /* set while rekeyed */
+	bool rekey_collision;	      /* the peer rekeys it too */
+	bool want_rekey, want_delete; /* waiting for the window */
+	struct ike_timer rekey_timer, expire_timer;
+};
+
+/* What a request offered, kept for its response (allocated per request). */
+struct ike_req_sel {
+	struct ike_sa_payload offer;
+	struct ike_ts_payload ts_local, ts_remote;
+};
+
+/* Our pending request: what it is and what it needs for the response. */
+struct ike_request {
+	enum req_kind kind;
+	uint32_t msg_id;
+	struct ike_buf msg; /* as sent, for retransmission */
+	unsigned tries;
+	uint64_t sent_ms;	/* first sent */
+	struct child_sa *child; /* rekeyed or deleted */
+	struct ike_sa *new_sa;	/* IKE rekey */
+	struct ike_dh *dh;
+	uint8_t nonce[IKE_NONCE_LEN];
+	uint32_t new_spi; /* CHILD: our inbound SPI */
+	struct ike_req_sel *sel;
+};
+
+/* What only the first exchanges (or a rekey) need; freed once up. */
+struct ike_sa_init {
+	struct ike_buf init_ours, init_peer;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct ike_dh *dh; /* initiator, until the response */
+	struct ike_sa_payload offer;
+	uint8_t cookie[64];
+	size_t cookie_len;
+};
+
+struct ike_sa {
+	struct ike_sa *hnext; /* chain of the engine's SPI table */
+	struct ike_sa *pnext; /* half-open responder: by the peer's SPI */
+	bool in_peer_table;
+	struct ike_sa *tnext; /* list of the tunnel's IKE SAs */
+	struct ike_tunnel *t; /* NULL for a half-open responder SA */
+	enum sa_state state;
+	bool initiator; /* original initiator of this IKE SA */
+	uint64_t spi_i, spi_r;
+	struct ike_endpoint local, remote;
+	bool natt;	 /* moved to port 4500 */
+	bool nat_local;	 /* we are behind a NAT */
+	bool nat_remote; /* the peer is */
+	const struct ike_prf_alg *prf;
+	const struct ike_encr_alg *encr;
+	const struct ike_integ_alg *integ;
+	uint16_t dh_group;
+	struct ike_keys keys;
+	struct ike_sa_init *in; /* until established */
+	/* RFC 7296 2.3: a window of one each way. */
+	uint32_t next_req_id;  /* our next request */
+	uint32_t next_peer_id; /* the peer's next request */
+	struct ike_request req;
+	struct ike_buf last_resp; /* for the peer's retransmits */
+	uint32_t last_resp_id;
+	bool has_last_resp;
+	/* Work waiting for the window. */
+	bool want_dpd, want_rekey, want_delete;
+	struct child_sa *children;
+	uint64_t established_wall, established_ms, last_heard_ms;
+	struct ike_sa *successor; /* after a rekey or reauth */
+	uint8_t min_nonce[IKE_NONCE_LEN];
+	size_t min_nonce_len;
+	bool created_by_us, rekey_collision;
+	bool reauth; /* being replaced by a reauthentication */
+	struct ike_timer retransmit, rekey_timer, expire_timer, dpd_timer,
+	    keepalive_timer, halfopen_timer;
+};
+
+struct ike_tunnel {
+	struct ike_tunnel *next;     /* list of all tunnels */
+	struct ike_tunnel *hnext;    /* table by remote address */
+	struct ike_tunnel_conf conf; /* points into conf_mem */
+	void *conf_mem;
+	struct secbuf *psk;
+	uint32_t reqid;
+	bool policies_installed;
+	struct ike_sa *sas;
+	struct ike_tunnel_status st; /* events, DPD record, last error */
+	struct ike_timer restart_timer;
+	unsigned restart_backoff;
+	struct ike_tunnel *rnext; /* table by reqid */
+	bool dpd_cleared;	  /* DPD clear: stay down until peer or admin */
+	uint16_t want_group; /* the group the peer asked for (INVALID_KE) */
+	bool want_up;	     /* initiate when possible (restart, ACQUIRE) */
+};
+
+#define IKE_SPI_BUCKETS	   4096
+#define IKE_TUNNEL_BUCKETS 1024
+
+struct ike_engine {
+	struct ike_engine_params p;
+	struct ike_timer **heap;
+	size_t n_heap, cap_heap;
+	struct ike_sa **by_spi;	 /* our SPI (spi_i as initiator, spi_r) */
+	struct ike_sa **by_peer; /* half-open responder SAs, by spi_i */
+	size_t n_buckets, n_sas;
+	struct ike_tunnel *tunnels;
+	struct ike_tunnel **by_remote;
+	struct ike_tunnel **by_reqid;
+	size_t n_tunnels;
+	uint32_t next_reqid;
+	uint8_t cookie_secret[32];
+	struct ike_counters c;
+	uint8_t scratch[IKE_MSG_MAX];
+};
+
+/* engine.c */
+uint64_t engine_now(const struct ike_engine *e);
+uint64_t engine_wall(const struct ike_engine *e);
+void engine_random(struct ike_engine *e, void *buf, size_t len);
+struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr);
+void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t);
+void tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t);
+
+/* sa.c: the table, states, sending and the window */
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_tunnel *t,
+    bool initiator);
+void ike_sa_free(struct ike_engine *e, struct ike_sa *sa);
+struct ike_sa *ike_sa_lookup(struct ike_engine *e, uint64_t spi);
+/* A half-open responder SA for a retransmitted IKE_SA_INIT request. */
+struct ike_sa *ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
+    const struct ike_endpoint *remote);
+void ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_half_open_done(struct ike_engine *e, struct ike_sa *sa);
+uint64_t ike_sa_our_spi(const struct ike_sa *sa);
+void ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa,
+    enum sa_state to);
+const char *ike_sa_state_name(enum sa_state s);
+void ike_sa_attach(struct ike_engine *e, struct ike_sa *sa,
+    struct ike_tunnel *t);
+/* Starts a protected request: header and an inner chain to fill. */
+void ike_sa_begin(struct ike_sa *sa, struct ike_buf *inner);
+int ike_sa_send_request(struct ike_engine *e, struct ike_sa *sa,
+    enum req_kind kind, uint8_t exchange, struct ike_buf *inner);
+int ike_sa_send_response(struct ike_engine *e, struct ike_sa *sa,
+    uint8_t exchange, uint32_t msg_id, struct ike_buf *inner);
+void ike_sa_send_raw(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const struct ike_buf *b);
+void ike_sa_request_done(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_kick(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_delete_now(struct ike_engine *e, struct ike_sa *sa);
+struct ike_sk_keys ike_sa_sk_keys(const struct ike_sa *sa, bool ours);
+void ike_sa_timers_start(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_heard(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_init_done(struct ike_sa *sa);
+struct ike_req_sel *ike_sa_req_sel(struct ike_sa *sa);
+/*
+ * RFC 7296 2.8.1 compares the lowest nonces of two exchanges: kept are
+ * the first IKE_NONCE_LEN bytes of the lower one and its length (a tie
+ * in 32 random bytes does not happen).
+ */
+void nonce_min_keep(uint8_t *out, size_t *out_len, const uint8_t *ni,
+    size_t ni_len, const uint8_t *nr, size_t nr_len);
+bool nonce_min_lower(const uint8_t *a, size_t a_len, const uint8_t *b,
+    size_t b_len);
+void ike_sa_dpd_restart(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_endpoint *local, const struct ike_endpoint *remote);
+
+/* init.c: IKE_SA_INIT and IKE_AUTH */
+int ike_init_start(struct ike_engine *e, struct ike_tunnel *t);
+void ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const struct ike_msg *m,
+    const uint8_t *buf, size_t len);
+void ike_init_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m, const uint8_t *buf, size_t len);
+void ike_auth_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void ike_auth_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void ike_sa_offer(const struct ike_tunnel *t, uint16_t first_dh,
+    struct ike_sa_payload *out);
+int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p);
+void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
+int ike_sa_keys_from(struct ike_engine *e, struct ike_sa *sa,
+    const struct secbuf *g_ir, const struct ike_sa *old);
+
+/* child.c: CHILD SAs, CREATE_CHILD_SA */
+void child_offer(const struct ike_tunnel *t, bool with_dh, uint32_t spi,
+    struct ike_sa_payload *out);
+void child_strip_dh(struct ike_sa_payload *sa);
+void child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
+    struct ike_ts_payload *remote);
+int child_install(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_proposal *chosen, uint32_t spi_in,
+    const struct ike_ts_payload *ts_local,
+    const struct ike_ts_payload *ts_remote, const struct secbuf *g_ir,
+    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+    bool by_us, struct child_sa **out);
+void child_free(struct ike_engine *e, struct child_sa *c, bool kernel);
+void child_unlink(struct ike_sa *sa, struct child_sa *c);
+struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound);
+int child_start_rekey(struct ike_engine *e, struct child_sa *c);
+int child_start_new(struct ike_engine *e, struct ike_sa *sa);
+
+/* rekey.c: IKE SA rekey and reauthentication */
+int ike_rekey_start(struct ike_engine *e, struct ike_sa *sa);
+bool ike_sa_rekey_requested(const struct ike_msg *m);
+void ike_rekey_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void ike_rekey_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void create_child_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void create_child_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void child_timers_start(struct ike_engine *e, struct child_sa *c);
+
+/* info.c: INFORMATIONAL */
+int info_send_dpd(struct ike_engine *e, struct ike_sa *sa);
+int info_delete_child(struct ike_engine *e, struct child_sa *c);
+int info_delete_ike(struct ike_engine *e, struct ike_sa *sa);
+void info_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void info_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void ike_sa_dpd_timer(struct ike_engine *e, struct ike_timer *tm);
+
+/* Notifies of a parsed message. */
+bool msg_has_notify(const struct ike_msg *m, uint16_t type,
+    struct ike_notify_payload *out);
+uint16_t msg_error_notify(const struct ike_msg *m);
+
+#endif

@@ -1,0 +1,464 @@
+/*
+ * tests/unit/ike_lab.c: the in-memory network, fake kernel, fake clock and
+ * deterministic random source of ike_lab.h.  Nothing here is clever: it
+ * must be obviously right so that the engines are what is tested.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_lab.h"
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	/* xorshift64*: reproducible runs from a fixed seed. */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ull;
+}
+
+/* Clock and random seams */
+
+static uint64_t
+lab_now(void *arg)
+{
+	return ((struct lab_peer *)arg)->lab->now_ms;
+}
+
+static uint64_t
+lab_wall(void *arg)
+{
+	const struct lab *l = ((struct lab_peer *)arg)->lab;
+
+	return l->wall + l->now_ms / 1000;
+}
+
+static const struct ike_clock_ops lab_clock = { lab_now, lab_wall };
+
+static void
+lab_bytes(void *arg, void *buf, size_t len)
+{
+	struct lab *l = ((struct lab_peer *)arg)->lab;
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(rng_next(&l->rng) >> 56);
+}
+
+static const struct ike_random_ops lab_random = { lab_bytes };
+
+/* Network */
+
+static bool
+owns(const struct lab_peer *p, uint32_t addr)
+{
+	for (size_t i = 0; i < p->n_addrs; i++)
+		if (p->addrs[i] == addr)
+			return true;
+	return false;
+}
+
+/*
+ * A NAT in front of A: its source becomes LAB_NAT_ADDR with the port
+ * moved up by 10000, and traffic to that address and port goes back.
+ */
+static int
+lab_send(void *arg, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
+{
+	struct lab_peer *p = arg;
+	struct lab *l = p->lab;
+	struct lab_pkt *k = malloc(sizeof(*k) + len);
+
+	if (k == NULL)
+		return -ENOMEM;
+	k->next = NULL;
+	k->src = *local;
+	k->dst = *remote;
+	if (l->nat_a && p == &l->a) {
+		k->src.addr = LAB_NAT_ADDR;
+		k->src.port = (uint16_t)(local->port + 10000);
+	}
+	k->len = len;
+	memcpy(k->data, buf, len);
+	if (l->tail)
+		l->tail->next = k;
+	else
+		l->head = k;
+	l->tail = k;
+	l->queued++;
+	p->tx++;
+	return 0;
+}
+
+static const struct ike_net_ops lab_net = { lab_send };
+
+static struct lab_peer *
+route(struct lab *l, struct ike_endpoint *dst)
+{
+	if (l->nat_a && dst->addr == LAB_NAT_ADDR) {
+		dst->addr = l->a.addrs[0];
+		dst->port = (uint16_t)(dst->port - 10000);
+		return &l->a;
+	}
+	if (owns(&l->a, dst->addr))
+		return &l->a;
+	if (owns(&l->b, dst->addr))
+		return &l->b;
+	return NULL;
+}
+
+static bool
+deliver_one(struct lab *l)
+{
+	struct lab_pkt *k = l->head;
+	struct lab_peer *to;
+
+	if (k == NULL)
+		return false;
+	l->head = k->next;
+	if (l->head == NULL)
+		l->tail = NULL;
+	l->queued--;
+	to = route(l, &k->dst);
+	if (to == NULL || to->dead ||
+	    (l->loss && rng_next(&l->rng) % 100 < l->loss)) {
+		l->dropped++;
+	} else {
+		l->delivered++;
+		ike_engine_input(to->e, &k->dst, &k->src, k->data, k->len);
+		if (l->after)
+			l->after(l, l->after_arg);
+	}
+	free(k);
+	return true;
+}
+
+size_t
+lab_run(struct lab *l, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && deliver_one(l))
+		n++;
+	return n;
+}
+
+void
+lab_flush(struct lab *l)
+{
+	while (l->head) {
+		struct lab_pkt *k = l->head;
+
+		l->head = k->next;
+		free(k);
+	}
+	l->tail = NULL;
+	l->queued = 0;
+}
+
+static uint64_t
+next_timer(const struct lab *l)
+{
+	uint64_t a = ike_engine_next_timer(l->a.e);
+	uint64_t b = ike_engine_next_timer(l->b.e);
+
+	return a < b ? a : b;
+}
+
+void
+lab_advance(struct lab *l, uint64_t ms)
+{
+	uint64_t end = l->now_ms + ms;
+
+	lab_run(l, 100000);
+	for (;;) {
+		uint64_t t = next_timer(l);
+
+		if (t > end)
+			break;
+		if (t > l->now_ms)
+			l->now_ms = t;
+		ike_engine_run_timers(l->a.e);
+		ike_engine_run_timers(l->b.e);
+		lab_run(l, 100000);
+	}
+	l->now_ms = end;
+}
+
+/* Kernel */
+
+static struct lab_sa *
+sa_slot(struct lab_kernel *k, uint32_t dst, uint32_t spi)
+{
+	for (size_t i = 0; i < LAB_SAS; i++)
+		if (k->sas[i].used && k->sas[i].sa.spi == spi &&
+		    k->sas[i].sa.dst == dst)
+			return &k->sas[i];
+	return NULL;
+}
+
+static int
+k_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
+    uint32_t *spi, struct diag *d)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+
+	(void)src;
+	(void)dst;
+	(void)reqid;
+	(void)d;
+	*spi = k->next_spi++;
+	return 0;
+}
+
+static void
+copy_key(const struct secbuf *key, uint8_t *out, size_t *len)
+{
+	*len = key ? key->len : 0;
+	if (key)
+		memcpy(out, key->data, key->len < 64 ? key->len : 64);
+}
+
+static int
+k_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+	struct lab_sa *s = NULL;
+
+	if (k->fail_sa_add > 0) {
+		k->fail_sa_add--;
+		diag_add(d, DIAG_ERROR,
+		    "this kernel has no ESP support (CONFIG_INET_ESP)");
+		return -ENOSYS;
+	}
+	k->sa_adds++;
+	if (k->count_only)
+		return 0;
+	for (size_t i = 0; i < LAB_SAS && s == NULL; i++)
+		if (!k->sas[i].used)
+			s = &k->sas[i];
+	if (s == NULL || sa_slot(k, sa->dst, sa->spi) != NULL)
+		return -EEXIST;
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->sa = *sa;
+	copy_key(sa->enc_key, s->enc_key, &s->enc_len);
+	copy_key(sa->auth_key, s->auth_key, &s->auth_len);
+	snprintf(s->enc_alg, sizeof(s->enc_alg), "%s", sa->enc_alg);
+	snprintf(s->auth_alg, sizeof(s->auth_alg), "%s",
+	    sa->auth_alg ? sa->auth_alg : "");
+	s->sa.enc_key = s->sa.auth_key = NULL;
+	s->sa.enc_alg = s->enc_alg;
+	s->sa.auth_alg = s->auth_alg;
+	return 0;
+}
+
+static int
+k_sa_del(void *arg, uint32_t dst, uint32_t spi)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+	struct lab_sa *s = sa_slot(k, dst, spi);
+
+	k->sa_dels++;
+	if (s != NULL)
+		s->used = false;
+	return 0;
+}
+
+static int
+k_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+	struct lab_sa *s = sa_slot(k, dst, spi);
+
+	if (s == NULL)
+		return -ENOENT;
+	*out = s->stats;
+	return 0;
+}
+
+static bool
+same_policy(const struct kernel_policy *a, const struct kernel_policy *b)
+{
+	return a->dir == b->dir && a->src.addr == b->src.addr &&
+	    a->src.len == b->src.len && a->dst.addr == b->dst.addr &&
+	    a->dst.len == b->dst.len && a->mark == b->mark;
+}
+
+static int
+k_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+
+	if (k->fail_policy_add > 0) {
+		k->fail_policy_add--;
+		diag_add(d, DIAG_ERROR, "policy refused (injected)");
+		return -EIO;
+	}
+	if (k->count_only)
+		return 0;
+	for (size_t i = 0; i < k->n_pol; i++)
+		if (same_policy(&k->pol[i], p)) {
+			k->pol[i] = *p; /* an update */
+			return 0;
+		}
+	if (k->n_pol == LAB_POLICIES)
+		return -ENOSPC;
+	k->pol[k->n_pol++] = *p;
+	return 0;
+}
+
+static int
+k_policy_del(void *arg, const struct kernel_policy *p)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+
+	for (size_t i = 0; i < k->n_pol; i++)
+		if (same_policy(&k->pol[i], p)) {
+			k->pol[i] = k->pol[--k->n_pol];
+			return 0;
+		}
+	return 0;
+}
+
+const struct kernel_ops lab_kernel_ops = {
+	.spi_alloc = k_spi_alloc,
+	.sa_add = k_sa_add,
+	.sa_del = k_sa_del,
+	.sa_query = k_sa_query,
+	.policy_add = k_policy_add,
+	.policy_del = k_policy_del,
+};
+
+size_t
+lab_sa_count(const struct lab_kernel *k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < LAB_SAS; i++)
+		n += k->sas[i].used;
+	return n;
+}
+
+const struct lab_sa *
+lab_sa_find(const struct lab_kernel *k, uint32_t spi)
+{
+	for (size_t i = 0; i < LAB_SAS; i++)
+		if (k->sas[i].used && k->sas[i].sa.spi == spi)
+			return &k->sas[i];
+	return NULL;
+}
+
+bool
+lab_keys_agree(const struct lab_kernel *a, const struct lab_kernel *b,
+    uint32_t spi)
+{
+	const struct lab_sa *x = lab_sa_find(a, spi), *y = lab_sa_find(b, spi);
+
+	return x != NULL && y != NULL && x->enc_len == y->enc_len &&
+	    x->enc_len > 0 && memcmp(x->enc_key, y->enc_key, x->enc_len) == 0 &&
+	    x->auth_len == y->auth_len &&
+	    memcmp(x->auth_key, y->auth_key, x->auth_len) == 0 &&
+	    strcmp(x->enc_alg, y->enc_alg) == 0;
+}
+
+/* Setup */
+
+static void
+peer_init(struct lab *l, struct lab_peer *p, uint32_t spi_base,
+    const struct ike_engine_params *params)
+{
+	struct ike_engine_params ep = { 0 };
+
+	if (params != NULL)
+		ep = *params;
+	p->lab = l;
+	p->k.next_spi = spi_base;
+	ep.net = &lab_net;
+	ep.net_arg = p;
+	ep.kernel = &lab_kernel_ops;
+	ep.kernel_arg = p;
+	ep.clock = &lab_clock;
+	ep.clock_arg = p;
+	ep.random = &lab_random;
+	ep.random_arg = p;
+	p->e = ike_engine_new(&ep);
+}
+
+void
+lab_init(struct lab *l, const struct ike_engine_params *pa,
+    const struct ike_engine_params *pb)
+{
+	memset(l, 0, sizeof(*l));
+	l->rng = 0x9e3779b97f4a7c15ull;
+	l->wall = 1800000000; /* 2027-01-15, any fixed moment */
+	l->now_ms = 1000;
+	l->a.addrs[0] = LAB_ADDR_A;
+	l->a.addrs[1] = LAB_ADDR_A2;
+	l->a.n_addrs = 2;
+	l->b.addrs[0] = LAB_ADDR_B;
+	l->b.n_addrs = 1;
+	peer_init(l, &l->a, 0xa0000001u, pa);
+	peer_init(l, &l->b, 0xb0000001u, pb);
+}
+
+void
+lab_free(struct lab *l)
+{
+	lab_flush(l);
+	ike_engine_free(l->a.e);
+	ike_engine_free(l->b.e);
+}
+
+static size_t
+nets(const char *s, struct prefix4 *out)
+{
+	char buf[256], *save = NULL, *tok;
+	size_t n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, " ", &save); tok && n < 8;
+	     tok = strtok_r(NULL, " ", &save))
+		if (prefix4_parse(tok, &out[n]) == 0)
+			n++;
+	return n;
+}
+
+void
+lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
+    uint32_t remote, const char *ln, const char *rn, const struct lab_suite *s,
+    const struct secbuf *psk)
+{
+	struct ike_tunnel_conf *c = &t->c;
+	struct ike_algs *ike = &t->ike[0], *esp = &t->esp[0];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->enable = true;
+	c->local_addr = local;
+	c->remote_addr = remote;
+	c->psk = psk;
+	c->n_local = nets(ln, t->ln);
+	c->n_remote = nets(rn, t->rn);
+	c->local_nets = t->ln;
+	c->remote_nets = t->rn;
+	c->ike = t->ike;
+	c->esp = t->esp;
+	c->n_ike = c->n_esp = 1;
+	ike->n_encr = ike->n_prf = ike->n_dh = esp->n_encr = 1;
+	ike->encr[0] = esp->encr[0] = s->encr;
+	ike->encr_bits[0] = esp->encr_bits[0] = s->encr_bits;
+	ike->prf[0] = s->prf;
+	ike->dh[0] = s->dh;
+	if (s->integ) {
+		ike->n_integ = esp->n_integ = 1;
+		ike->integ[0] = esp->integ[0] = s->integ;
+	}
+	c->initiator = true;
+	c->rekey = true;
+	c->dpd_action = IKE_DPD_RESTART;
+}

@@ -1,0 +1,116 @@
+/*
+ * tests/unit/ike_lab.h: two (or more) IKE engines in one process, joined
+ * by an in-memory network that delivers one datagram at a time, with a
+ * fake kernel that records SAs and policies, a fake clock and a
+ * deterministic random source.  Loss, a dead peer and a NAT in front of
+ * peer A can be switched on.  Used by test_ike_exchange and ike_bench.
+ */
+#ifndef TUNSH_IKE_LAB_H
+#define TUNSH_IKE_LAB_H
+
+#include "ike/ike.h"
+
+#define LAB_SAS	     64
+#define LAB_POLICIES 256
+#define LAB_ADDRS    4
+
+struct lab_sa {
+	bool used;
+	struct kernel_sa sa;
+	uint8_t enc_key[64], auth_key[64];
+	size_t enc_len, auth_len;
+	char enc_alg[40], auth_alg[40];
+	struct kernel_sa_stats stats;
+};
+
+struct lab_kernel {
+	struct lab_sa sas[LAB_SAS];
+	struct kernel_policy pol[LAB_POLICIES];
+	size_t n_pol;
+	uint32_t next_spi;
+	int fail_sa_add;     /* > 0: the next n sa_add calls fail */
+	int fail_policy_add; /* > 0: the next n policy_add calls fail */
+	size_t sa_adds, sa_dels;
+	bool count_only; /* benchmarks: record nothing, count */
+};
+
+struct lab;
+struct lab_peer {
+	struct lab *lab;
+	struct ike_engine *e;
+	uint32_t addrs[LAB_ADDRS];
+	size_t n_addrs;
+	struct lab_kernel k;
+	bool dead; /* drops everything sent to it */
+	size_t tx;
+};
+
+struct lab_pkt {
+	struct lab_pkt *next;
+	struct ike_endpoint src, dst;
+	size_t len;
+	uint8_t data[];
+};
+
+struct lab {
+	struct lab_peer a, b;
+	uint64_t now_ms, wall;
+	struct lab_pkt *head, *tail;
+	size_t queued;
+	unsigned loss; /* percent */
+	uint64_t rng;
+	bool nat_a; /* A sits behind a NAT at LAB_NAT_ADDR */
+	size_t delivered, dropped;
+	/* Called after every delivery, for invariants (no-gap checks). */
+	void (*after)(struct lab *l, void *arg);
+	void *after_arg;
+};
+
+#define LAB_ADDR_A   0xc0000201u /* 192.0.2.1 */
+#define LAB_ADDR_A2  0xc0000203u /* 192.0.2.3 */
+#define LAB_ADDR_B   0xc0000202u /* 192.0.2.2 */
+#define LAB_NAT_ADDR 0xc6336401u /* 198.51.100.1 */
+
+extern const struct kernel_ops lab_kernel_ops;
+
+/* A and B, each with an engine; params may set cookie thresholds etc. */
+void lab_init(struct lab *l, const struct ike_engine_params *pa,
+    const struct ike_engine_params *pb);
+void lab_free(struct lab *l);
+/* Delivers queued datagrams until none is left (or max); count done. */
+size_t lab_run(struct lab *l, size_t max);
+/* Moves the clock forward by ms, firing timers and delivering. */
+void lab_advance(struct lab *l, uint64_t ms);
+/* Drops what is queued. */
+void lab_flush(struct lab *l);
+
+/* "aes256gcm16-prfsha256-x25519" style suites for confs. */
+struct lab_suite {
+	const char *name;
+	uint16_t encr, encr_bits, prf, integ, dh;
+};
+
+/* A tunnel configuration with the storage its pointers refer to. */
+struct lab_tunnel {
+	struct ike_tunnel_conf c;
+	struct prefix4 ln[8], rn[8];
+	struct ike_algs ike[2], esp[2];
+};
+
+/*
+ * A policy-based tunnel from local to remote protecting ln <-> rn, with
+ * the suite for IKE and ESP, PSK "lab-secret-1", initiator on, DPD off,
+ * lifetimes off.
+ */
+void lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
+    uint32_t remote, const char *ln, const char *rn, const struct lab_suite *s,
+    const struct secbuf *psk);
+
+/* Kernel queries. */
+size_t lab_sa_count(const struct lab_kernel *k);
+const struct lab_sa *lab_sa_find(const struct lab_kernel *k, uint32_t spi);
+/* True when a's outbound SA spi has the keys of b's inbound one. */
+bool lab_keys_agree(const struct lab_kernel *a, const struct lab_kernel *b,
+    uint32_t spi);
+
+#endif
