@@ -620,16 +620,26 @@ ike_sa_heard(struct ike_engine *e, struct ike_sa *sa)
 }
 
 /*
- * RFC 7296 2.23: when the peer is behind a NAT, follow its address and
- * port as they change (only from authenticated messages).
+ * RFC 7296 2.23: a message on port 4500 means the initiator floated
+ * there after NAT detection: answer there from now on.  And when the
+ * peer is behind a NAT, follow its address and port as they change (only
+ * authenticated messages get here).
  */
 void
 ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_endpoint *local, const struct ike_endpoint *remote)
 {
-	if (!sa->nat_remote)
+	bool moved = sa->remote.addr != remote->addr ||
+	    sa->remote.port != remote->port;
+
+	if (!sa->natt && local->port == IKE_NATT_PORT &&
+	    sa->local.port != IKE_NATT_PORT) {
+		sa->natt = true;
+		sa->local = *local;
+		sa->remote = *remote;
 		return;
-	if (sa->remote.addr == remote->addr && sa->remote.port == remote->port)
+	}
+	if (!sa->nat_remote || !moved)
 		return;
 	sa->remote = *remote;
 	sa->local = *local;

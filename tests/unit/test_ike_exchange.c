@@ -5,6 +5,7 @@
  * test says in RFC 7296 notation what crosses the wire, and checks what a
  * user would see: tunnel state, the error in words, the kernel's SAs.
  */
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +83,7 @@ state(struct lab_peer *p, const char *name)
 	return st.state;
 }
 
-static __attribute__((unused)) struct ike_tunnel_status
+static struct ike_tunnel_status
 status(struct lab_peer *p, const char *name)
 {
 	struct ike_tunnel_status st;
@@ -179,8 +180,652 @@ test_ike_establish_every_suite(void **state_)
 	}
 }
 
+static void
+child_first(void *arg, const struct ike_child_status *s)
+{
+	*(struct ike_child_status *)arg = *s;
+}
+
+static bool
+has_event(struct lab_peer *p, const char *name, enum ike_event ev)
+{
+	return status(p, name).event_counts[ev] > 0;
+}
+
+static void
+assert_error_contains(struct lab_peer *p, const char *name, const char *text)
+{
+	struct ike_tunnel_status st = status(p, name);
+
+	if (strstr(st.last_error, text) == NULL)
+		fail_msg("tunnel %s: last error \"%s\" lacks \"%s\"", name,
+		    st.last_error, text);
+}
+
+/*
+ * A -> B  HDR, SK {IDi, AUTH, SAi2, TSi, TSr}   (AUTH with the wrong key)
+ * B -> A  HDR, SK {N(AUTHENTICATION_FAILED)}
+ * Both ends say why in words; nothing reaches the kernel.  Then the same
+ * with B initiating.
+ */
+static void
+test_ike_psk_mismatch_is_named_both_ways(void **state_)
+{
+	(void)state_;
+	for (int dir = 0; dir < 2; dir++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+		secbuf_free(f->psk_b);
+		f->psk_b = secbuf_from_str("not-the-same-key");
+		f->tb.c.psk = f->psk_b;
+		if (dir == 1) {
+			f->ta.c.initiator = false;
+			f->tb.c.initiator = true;
+		}
+		add_both(f);
+		lab_run(&f->l, 100);
+		assert_error_contains(&f->l.a, "to-b",
+		    "authentication failed: the pre-shared keys (or IDs) do "
+		    "not match");
+		assert_error_contains(&f->l.b, "to-a",
+		    "authentication failed: the pre-shared keys (or IDs) do "
+		    "not match");
+		assert_int_equal(lab_sa_count(&f->l.a.k), 0);
+		assert_int_equal(lab_sa_count(&f->l.b.k), 0);
+		assert_int_not_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_UP);
+		fix_free(f);
+	}
+}
+
+/* B takes only AES-CBC: A's GCM offer gets NO_PROPOSAL_CHOSEN, and B
+ * lists both sides' offers. */
+static void
+test_ike_no_proposal_lists_both_offers(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	(void)state_;
+	lab_conf(&f->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, "10.2.0.0/24",
+	    "10.1.0.0/24", &cbc_modp2048, f->psk_b);
+	f->tb.c.initiator = false;
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_error_contains(&f->l.a, "to-b", "no common IKE proposal");
+	assert_error_contains(&f->l.b, "to-a",
+	    "the peer offered AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519");
+	assert_error_contains(&f->l.b, "to-a",
+	    "we accept AES_CBC_256/PRF_HMAC_SHA2_256/HMAC_SHA2_256_128/"
+	    "MODP_2048");
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_NO_PROPOSAL));
+	fix_free(f);
+}
+
+/* B protects other networks: the IKE SA comes up, the CHILD SA is
+ * refused with TS_UNACCEPTABLE, and A says to check the networks. */
+static void
+test_ike_ts_unacceptable_is_named(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	(void)state_;
+	prefix4_parse("10.9.0.0/24", &f->tb.rn[0]);
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_error_contains(&f->l.a, "to-b",
+	    "the peer refused our networks: check local and remote networks "
+	    "on both ends");
+	assert_error_contains(&f->l.b, "to-a",
+	    "check local and remote networks on both ends");
+	assert_int_equal(lab_sa_count(&f->l.a.k), 0);
+	assert_int_equal(lab_sa_count(&f->l.b.k), 0);
+	fix_free(f);
+}
+
+/* RFC 7296 2.9: A offers 10.1.0.0/16, B takes only 10.1.1.0/24 of it;
+ * the CHILD SA carries the narrowed selector on both ends. */
+static void
+test_ike_ts_narrowed_by_responder(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_child_status got;
+	char buf[32];
+
+	(void)state_;
+	prefix4_parse("10.1.0.0/16", &f->ta.ln[0]);
+	prefix4_parse("10.1.1.0/24", &f->tb.rn[0]);
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	memset(&got, 0, sizeof(got));
+	ike_child_each(f->l.a.e, "to-b", child_first, &got);
+	prefix4_format(&got.local_ts, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.1.0/24");
+	fix_free(f);
+}
+
+/*
+ * A's KE is for Curve25519, but B takes only MODP-2048 (A offers both):
+ * A -> B  HDR, SAi1(31, 14), KEi(31), Ni
+ * B -> A  HDR, N(INVALID_KE_PAYLOAD, 14)
+ * A -> B  HDR, SAi1(14, 31), KEi(14), Ni
+ * B -> A  HDR, SAr1(14), KEr(14), Nr ...
+ */
+static void
+test_ike_invalid_ke_retries_with_the_group_asked(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	(void)state_;
+	f->ta.ike[0].n_dh = 2;
+	f->ta.ike[0].dh[1] = 14;
+	f->tb.ike[0].dh[0] = 14;
+	add_both(f);
+	assert_int_equal(lab_run(&f->l, 100), 6);
+	assert_up_and_agreeing(f);
+	assert_int_equal(
+	    status(&f->l.a, "to-b").event_counts[IKE_EV_INVALID_KE], 1);
+	fix_free(f);
+}
+
+/*
+ * B demands cookies once one SA is half-open (threshold 1).  A's first
+ * tunnel (from 192.0.2.3) loses B's answer and stays half-open on B;
+ * the second gets
+ * B -> A  HDR, N(COOKIE)
+ * A -> B  HDR, N(COOKIE), SAi1, KEi, Ni  ... and comes up.
+ */
+static void
+test_ike_cookie_demanded_and_echoed(void **state_)
+{
+	struct ike_engine_params pb = { .cookie_threshold = 1 };
+	struct fix *f = fix_new(&gcm_x25519, NULL, &pb);
+	struct lab_tunnel a2, b2;
+	struct ike_counters c;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	lab_conf(&a2, "to-b-2", LAB_ADDR_A2, LAB_ADDR_B, "10.3.0.0/24",
+	    "10.2.0.0/24", &gcm_x25519, f->psk);
+	lab_conf(&b2, "to-a-2", LAB_ADDR_B, LAB_ADDR_A2, "10.2.0.0/24",
+	    "10.3.0.0/24", &gcm_x25519, f->psk_b);
+	b2.c.initiator = false;
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &b2.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(f->l.a.e, &a2.c, &d), 0);
+	lab_run(&f->l, 1); /* the request reaches B ... */
+	lab_flush(&f->l);  /* ... whose answer is lost */
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_UP);
+	ike_engine_counters(f->l.b.e, &c);
+	assert_int_equal(c.cookies_sent, 1);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* 30 % of datagrams lost: retransmissions still bring it up. */
+static void
+test_ike_establishes_with_30_percent_loss(void **state_)
+{
+	(void)state_;
+	for (uint64_t seed = 1; seed <= 5; seed++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+		f->l.loss = 30;
+		f->l.rng ^= seed;
+		add_both(f);
+		lab_advance(&f->l, 120000);
+		f->l.loss = 0;
+		lab_advance(&f->l, 1000);
+		assert_up_and_agreeing(f);
+		fix_free(f);
+	}
+}
+
+static void
+establish(struct fix *f)
+{
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+}
+
+/*
+ * CHILD lifetime 60 s: A rekeys at 80-90 % of it,
+ * A -> B  HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr}
+ * B -> A  HDR, SK {SA, Nr, TSi, TSr}
+ * A -> B  HDR, SK {D(old)}  and the old SAs leave both kernels.
+ */
+static void
+test_ike_child_rekey_replaces_the_sas(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+
+	(void)state_;
+	f->ta.c.child_lifetime = 60;
+	f->tb.c.child_lifetime = 600; /* only A rekeys */
+	establish(f);
+	before = spis_of(&f->l.a);
+	lab_advance(&f->l, 55000);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_true(after.spi_i[0] == before.spi_i[0]);
+	assert_null(lab_sa_find(&f->l.a.k, before.in[0]));
+	assert_null(lab_sa_find(&f->l.b.k, before.out[0]));
+	assert_true(has_event(&f->l.b, "to-a", IKE_EV_CHILD_REKEYED));
+	fix_free(f);
+}
+
+/*
+ * IKE lifetime 100 s, B rekeys the IKE SA:
+ * B -> A  HDR, SK {SA(new SPIr... as initiator), Ni, KEi}
+ * A -> B  HDR, SK {SA, Nr, KEr}
+ * B -> A  HDR, SK {D(IKE)} on the old SA.  The CHILD SA stays.
+ */
+static void
+test_ike_ike_rekey_keeps_the_child(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+
+	(void)state_;
+	f->tb.c.ike_lifetime = 100;
+	f->ta.c.ike_lifetime = 1000;
+	establish(f);
+	before = spis_of(&f->l.a);
+	lab_advance(&f->l, 95000);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_equal(after.in[0], before.in[0]);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_IKE_REKEYED));
+	/* The new SA works: a CHILD rekey runs over it. */
+	child_start_rekey(f->l.a.e, f->l.a.e->tunnels->sas->children);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+/* 2.8.1: both ends rekey the same CHILD SA at once; one new SA stays,
+ * the redundant one and the old one go, the keys agree. */
+static void
+test_ike_simultaneous_child_rekey_leaves_one(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+
+	(void)state_;
+	establish(f);
+	before = spis_of(&f->l.a);
+	child_start_rekey(f->l.a.e, f->l.a.e->tunnels->sas->children);
+	child_start_rekey(f->l.b.e, f->l.b.e->tunnels->sas->children);
+	lab_run(&f->l, 100);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	fix_free(f);
+}
+
+/* 2.8.1 for the IKE SA: both rekey at once, one new IKE SA stays. */
+static void
+test_ike_simultaneous_ike_rekey_leaves_one(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+
+	(void)state_;
+	establish(f);
+	before = spis_of(&f->l.a);
+	ike_rekey_start(f->l.a.e, f->l.a.e->tunnels->sas);
+	ike_rekey_start(f->l.b.e, f->l.b.e->tunnels->sas);
+	lab_run(&f->l, 100);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_equal(after.in[0], before.in[0]);
+	/* and it still works */
+	child_start_rekey(f->l.b.e, f->l.b.e->tunnels->sas->children);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+/* After every datagram both kernels hold an outbound SA: no gap. */
+static void
+no_gap(struct lab *l, void *arg)
+{
+	(void)arg;
+	assert_true(lab_sa_count(&l->a.k) >= 2);
+	assert_true(lab_sa_count(&l->b.k) >= 2);
+}
+
+/* reauthentication make-before-break: a new IKE_SA_INIT/IKE_AUTH, the
+ * new CHILD SA in, and only then the old IKE SA deleted. */
+static void
+test_ike_reauth_is_make_before_break(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+
+	(void)state_;
+	f->ta.c.ike_lifetime = 100;
+	f->ta.c.reauth = true;
+	f->tb.c.ike_lifetime = 1000;
+	establish(f);
+	before = spis_of(&f->l.a);
+	f->l.after = no_gap;
+	lab_advance(&f->l, 95000);
+	f->l.after = NULL;
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_REAUTHENTICATED));
+	fix_free(f);
+}
+
+/* An administrator's clear: A -> B HDR, SK {D(IKE)}; both ends empty,
+ * B says the peer deleted it. */
+static void
+test_ike_delete_clears_both_ends(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	assert_int_equal(ike_tunnel_terminate(f->l.a.e, "to-b", false, &d), 0);
+	lab_run(&f->l, 100);
+	assert_int_equal(lab_sa_count(&f->l.a.k), 0);
+	assert_int_equal(lab_sa_count(&f->l.b.k), 0);
+	assert_int_equal(spis_of(&f->l.b).n_ike, 0);
+	assert_true(has_event(&f->l.b, "to-a", IKE_EV_DELETED_BY_PEER));
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* The guide's DPD: timeout 10 s of silence, then a check; delay 5 s
+ * for the answer; then the action. */
+static struct fix *
+dpd_fix(enum ike_dpd_action action)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	f->ta.c.dpd_timeout = 10;
+	f->ta.c.dpd_delay = 5;
+	f->ta.c.dpd_action = action;
+	establish(f);
+	f->l.b.dead = true;
+	lab_advance(&f->l, 10000); /* the check goes out ... */
+	assert_int_equal(status(&f->l.a, "to-b").dpd.in_flight, 1);
+	lab_advance(&f->l, 5000); /* ... and no answer within the delay */
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_DPD_TIMEOUT));
+	assert_int_equal(status(&f->l.a, "to-b").dpd.last_result, -1);
+	return f;
+}
+
+static void
+test_ike_dpd_clear_stays_down(void **state_)
+{
+	struct fix *f = dpd_fix(IKE_DPD_CLEAR);
+	size_t tx;
+
+	(void)state_;
+	assert_int_equal(lab_sa_count(&f->l.a.k), 0);
+	assert_int_not_equal(f->l.a.k.n_pol, 0); /* nothing leaks in clear */
+	tx = f->l.a.tx;
+	ike_kernel_events.acquire(f->l.a.e, 1, 0, 0);
+	lab_advance(&f->l, 60000);
+	assert_int_equal(f->l.a.tx, tx); /* no negotiation on our own */
+	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_WAITING);
+	fix_free(f);
+}
+
+static void
+test_ike_dpd_hold_renegotiates_on_traffic(void **state_)
+{
+	struct fix *f = dpd_fix(IKE_DPD_HOLD);
+	size_t tx;
+
+	(void)state_;
+	assert_int_equal(lab_sa_count(&f->l.a.k), 0);
+	assert_int_not_equal(f->l.a.k.n_pol, 0);
+	tx = f->l.a.tx;
+	lab_advance(&f->l, 60000);
+	assert_int_equal(f->l.a.tx, tx); /* held, waiting for traffic */
+	f->l.b.dead = false;
+	ike_kernel_events.acquire(f->l.a.e, 1, 0, 0);
+	lab_run(&f->l, 100);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_ACQUIRE));
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+static void
+test_ike_dpd_restart_comes_back_with_the_peer(void **state_)
+{
+	struct fix *f = dpd_fix(IKE_DPD_RESTART);
+
+	(void)state_;
+	lab_advance(&f->l, 120000); /* B still away: retries, backing off */
+	f->l.b.dead = false;
+	lab_advance(&f->l, 120000);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+/* initiator off: A waits; traffic (ACQUIRE) makes it negotiate. */
+static void
+test_ike_initiator_off_waits_for_acquire(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	(void)state_;
+	f->ta.c.initiator = false;
+	add_both(f);
+	lab_advance(&f->l, 60000);
+	assert_int_equal(f->l.a.tx, 0);
+	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_WAITING);
+	ike_kernel_events.acquire(f->l.a.e, 1, 0, 0);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+/* Both ends initiate at once, again and again: each time exactly one
+ * IKE SA survives, the same on both ends (VyOS T8952). */
+static void
+test_ike_restart_storm_ends_with_one_sa(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	f->tb.c.initiator = true;
+	add_both(f);
+	lab_advance(&f->l, 5000);
+	assert_up_and_agreeing(f);
+	for (int i = 0; i < 5; i++) {
+		/* both lose their state at once and restart */
+		ike_tunnel_terminate(f->l.a.e, "to-b", true, &d);
+		ike_tunnel_terminate(f->l.b.e, "to-a", true, &d);
+		lab_advance(&f->l, 30000);
+		assert_up_and_agreeing(f);
+	}
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* Garbage, truncations and a forged SK payload are dropped and counted;
+ * the tunnel is unharmed. */
+static void
+test_ike_malformed_input_is_dropped_and_counted(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_endpoint from = { LAB_ADDR_A, 500 },
+			    to = { LAB_ADDR_B, 500 };
+	struct spis a;
+	struct ike_counters c;
+	uint8_t msg[200];
+
+	(void)state_;
+	establish(f);
+	a = spis_of(&f->l.a);
+	memset(msg, 0xab, sizeof(msg));
+	ike_engine_input(f->l.b.e, &to, &from, msg, sizeof(msg));
+	ike_engine_input(f->l.b.e, &to, &from, msg, 10);
+	/* a valid header for the live SA with an SK payload of junk */
+	{
+		uint64_t si = htobe64(a.spi_i[0]), sr = htobe64(a.spi_r[0]);
+		uint32_t len = htobe32(sizeof(msg));
+		uint16_t plen = htobe16(sizeof(msg) - 28);
+
+		memcpy(msg, &si, 8);
+		memcpy(msg + 8, &sr, 8);
+		msg[16] = IKE_PL_SK;
+		msg[17] = 0x20;
+		msg[18] = IKE_INFORMATIONAL;
+		msg[19] = IKE_FLAG_INITIATOR;
+		memset(msg + 20, 0, 4);
+		memcpy(msg + 24, &len, 4);
+		msg[28] = 0;
+		msg[29] = 0;
+		memcpy(msg + 30, &plen, 2);
+		ike_engine_input(f->l.b.e, &to, &from, msg, sizeof(msg));
+	}
+	ike_engine_counters(f->l.b.e, &c);
+	assert_int_equal(c.dropped_parse, 2);
+	assert_int_equal(c.dropped_auth, 1);
+	assert_int_equal(f->l.queued, 0); /* no answer to any of them */
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+/* A commit that changes only DPD timers keeps the SPIs; one that
+ * changes a remote network replaces the CHILD SA under the same IKE SA. */
+static void
+test_ike_change_classes(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	before = spis_of(&f->l.a);
+	f->ta.c.dpd_timeout = 30;
+	f->ta.c.dpd_delay = 10;
+	assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c, false, &d), 0);
+	lab_run(&f->l, 100);
+	after = spis_of(&f->l.a);
+	assert_int_equal(after.in[0], before.in[0]);
+	assert_true(after.spi_i[0] == before.spi_i[0]);
+
+	/* both ends move to 10.2.0.0/16 */
+	prefix4_parse("10.2.0.0/16", &f->ta.rn[0]);
+	prefix4_parse("10.2.0.0/16", &f->tb.ln[0]);
+	assert_int_equal(ike_tunnel_change(f->l.b.e, &f->tb.c, true, &d), 0);
+	assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c, true, &d), 0);
+	lab_run(&f->l, 100);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_true(after.spi_i[0] == before.spi_i[0]);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* A failing kernel leaves the previous state: the policy add fails
+ * halfway through a change and the old policies are all still there. */
+static void
+test_ike_change_failing_in_kernel_keeps_old_policies(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct kernel_policy before[LAB_POLICIES];
+	size_t n;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	prefix4_parse("10.1.5.0/24", &f->ta.ln[1]);
+	f->ta.c.n_local = 2;
+	prefix4_parse("10.1.5.0/24", &f->tb.rn[1]);
+	f->tb.c.n_remote = 2;
+	establish(f);
+	n = f->l.a.k.n_pol;
+	memcpy(before, f->l.a.k.pol, n * sizeof(before[0]));
+	prefix4_parse("10.2.0.0/16", &f->ta.rn[0]);
+	f->l.a.k.fail_policy_add = 0;
+	f->l.a.k.fail_policy_add = 1;
+	/* the first add succeeds only if it is an update; force a failure
+	 * on the second one */
+	assert_int_not_equal(ike_tunnel_change(f->l.a.e, &f->ta.c, true, &d),
+	    0);
+	assert_int_equal(f->l.a.k.n_pol, n);
+	for (size_t i = 0; i < n; i++)
+		assert_memory_equal(&before[i], &f->l.a.k.pol[i],
+		    sizeof(before[i]));
+	assert_up_and_agreeing(f);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* A behind a NAT: both float to 4500, the SAs are UDP-encapsulated and
+ * A sends keepalives every 20 s. */
+static void
+test_ike_natt_floats_and_keeps_alive(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_tunnel_status st;
+	const struct lab_sa *sa;
+	size_t tx;
+
+	(void)state_;
+	f->l.nat_a = true;
+	f->tb.c.remote_addr = LAB_NAT_ADDR;
+	f->tb.c.remote_id = "192.0.2.1"; /* A's own address is its ID */
+	establish(f);
+	st = status(&f->l.a, "to-b");
+	assert_true(st.natt);
+	assert_true(st.behind_nat);
+	assert_int_equal(st.remote.port, 4500);
+	sa = lab_sa_find(&f->l.b.k, spis_of(&f->l.b).out[0]);
+	assert_true(sa->sa.encap);
+	assert_int_equal(sa->sa.encap_dport, 14500);
+	tx = f->l.a.tx;
+	lab_advance(&f->l, 20500);
+	assert_int_equal(f->l.a.tx, tx + 1);
+	fix_free(f);
+}
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_establish_every_suite),
+	cmocka_unit_test(test_ike_psk_mismatch_is_named_both_ways),
+	cmocka_unit_test(test_ike_no_proposal_lists_both_offers),
+	cmocka_unit_test(test_ike_ts_unacceptable_is_named),
+	cmocka_unit_test(test_ike_ts_narrowed_by_responder),
+	cmocka_unit_test(test_ike_invalid_ke_retries_with_the_group_asked),
+	cmocka_unit_test(test_ike_cookie_demanded_and_echoed),
+	cmocka_unit_test(test_ike_establishes_with_30_percent_loss),
+	cmocka_unit_test(test_ike_child_rekey_replaces_the_sas),
+	cmocka_unit_test(test_ike_ike_rekey_keeps_the_child),
+	cmocka_unit_test(test_ike_simultaneous_child_rekey_leaves_one),
+	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
+	cmocka_unit_test(test_ike_reauth_is_make_before_break),
+	cmocka_unit_test(test_ike_delete_clears_both_ends),
+	cmocka_unit_test(test_ike_dpd_clear_stays_down),
+	cmocka_unit_test(test_ike_dpd_hold_renegotiates_on_traffic),
+	cmocka_unit_test(test_ike_dpd_restart_comes_back_with_the_peer),
+	cmocka_unit_test(test_ike_initiator_off_waits_for_acquire),
+	cmocka_unit_test(test_ike_restart_storm_ends_with_one_sa),
+	cmocka_unit_test(test_ike_malformed_input_is_dropped_and_counted),
+	cmocka_unit_test(test_ike_change_classes),
+	cmocka_unit_test(test_ike_change_failing_in_kernel_keeps_old_policies),
+	cmocka_unit_test(test_ike_natt_floats_and_keeps_alive),
 };
 
 TUNSH_TEST_MAIN(tests)
