@@ -11,12 +11,16 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "ike/ike.h"
 
 /* What every session of one daemon shares. */
 struct commands_session;
 
 struct commands_env {
 	struct config_store *store;
+	/* The live IKE engine for show ipsec, clear and test; NULL when
+	 * tunshd runs without one (then those commands say so). */
+	struct ike_engine *ike;
 	const char *version; /* for show version */
 	/* Kept by commands/: every session, and who holds configure
 	 * exclusive. */

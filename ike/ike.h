@@ -107,6 +107,10 @@ struct ike_engine_params {
 	uint32_t retransmit_ms;	   /* 0: the default, 1000 */
 	unsigned retransmit_tries; /* 0: the default, 5 */
 	uint32_t natt_keepalive;   /* seconds; 0: the default, 20 */
+	/* Called when the engine's next timer moves earlier (a command or
+	 * a commit started something): the loop re-arms its timer. */
+	void (*wakeup)(void *arg);
+	void *wakeup_arg;
 };
 
 struct ike_engine;

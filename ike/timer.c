@@ -105,6 +105,8 @@ timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at)
 	t->at = at;
 	place(e, e->n_heap++, t);
 	sift_up(e, t->idx);
+	if (t->idx == 0 && e->p.wakeup != NULL)
+		e->p.wakeup(e->p.wakeup_arg);
 }
 
 void

@@ -140,4 +140,19 @@ int kernel_nl_events_open(struct kernel_nl *k, const struct kernel_events *ev,
 int kernel_nl_events_fd(const struct kernel_nl *k); /* -1 when not open */
 void kernel_nl_events_dispatch(struct kernel_nl *k);
 
+/*
+ * A kernel that only remembers (kernel/mem.c): SAs and policies in
+ * memory, keys never kept.  For tunshd --kernel=none (a lab on a kernel
+ * without ESP) and for tests that check what would be installed.
+ */
+struct kernel_mem;
+struct kernel_mem *kernel_mem_new(void);
+void kernel_mem_free(struct kernel_mem *k);
+extern const struct kernel_ops kernel_mem_ops; /* arg: struct kernel_mem * */
+/* Calls fn for each SA held (keys are not there); returns the count. */
+size_t kernel_mem_sas(const struct kernel_mem *k,
+    void (*fn)(void *arg, const struct kernel_sa *sa, const char *enc_alg),
+    void *arg);
+size_t kernel_mem_policies(const struct kernel_mem *k);
+
 #endif

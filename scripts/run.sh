@@ -14,8 +14,11 @@ build/shell/tunshd --check-config etc/tunsh.conf
 
 dir=$(mktemp -d)
 cp etc/tunsh.conf "$dir/tunsh.conf"
+# A lab: --kernel none keeps SAs in memory (most kernels here have no
+# ESP), and IKE uses free ports, so nothing on this machine is disturbed.
 build/shell/tunshd -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
-	--socket "$dir/tunshd.sock" 2>"$dir/tunshd.log" &
+	--socket "$dir/tunshd.sock" --kernel none --ike-ports 0,0 \
+	2>"$dir/tunshd.log" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do [ -S "$dir/tunshd.sock" ] && break; sleep 0.1; done

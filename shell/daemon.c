@@ -1,8 +1,8 @@
 /*
  * shell/daemon.c: tunshd running: the configuration store, the sessions
  * server and the timers on one libevent loop, signals, and logging to
- * syslog (or stderr in the foreground).  The IKE daemon and the kernel
- * layer will join this loop as the store's apply ops.
+ * syslog (or stderr in the foreground).  The IKE engine and the kernel
+ * (shell/live.c) are on the same loop and are the store's apply ops.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -106,6 +106,8 @@ daemon_run(const struct daemon_opts *o)
 	struct event *sigterm, *sigint, *tick;
 	struct timeval second = { 1, 0 };
 	struct server *srv = NULL;
+	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port };
+	struct live *live = NULL;
 	struct event_base *base;
 	char hist[4096], sockdir[4096];
 	struct diag d;
@@ -121,17 +123,30 @@ daemon_run(const struct daemon_opts *o)
 		return 1;
 	p.path = o->config;
 	p.history_dir = hist;
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		return 1;
 	diag_init(&d);
+	live = live_open(base, &lo, &d);
+	print_all(&d);
+	diag_clear(&d);
+	if (live == NULL) {
+		fprintf(stderr,
+		    "tunshd: the kernel cannot be reached: not "
+		    "started (--kernel none runs without one)\n");
+		goto out;
+	}
+	p.apply = &live_apply_ops;
+	p.apply_arg = live;
+	env.ike = live_engine(live);
 	env.store = config_store_open(&p, &d);
 	print_all(&d);
 	diag_clear(&d);
 	if (env.store == NULL) {
 		fprintf(stderr, "tunshd: %s: not started\n", o->config);
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	if ((base = event_base_new()) == NULL)
 		goto out;
+	}
+	live_set_started(live);
 	srv = server_new(base, &env, o->socket, &d);
 	print_all(&d);
 	diag_clear(&d);
@@ -161,9 +176,9 @@ daemon_run(const struct daemon_opts *o)
 out:
 	log_set_sink(NULL, NULL); /* dm and srv go now */
 	server_free(srv);
-	if (base != NULL)
-		event_base_free(base);
 	config_store_free(env.store);
+	live_free(live);
+	event_base_free(base);
 	log_ring_init(0);
 	return rc;
 }

@@ -5,12 +5,17 @@
 #define TUNSH_SHELL_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "shell/live.h"
 
 struct daemon_opts {
 	const char *config;    /* /etc/tunsh/tunsh.conf */
 	const char *state_dir; /* /var/lib/tunsh */
 	const char *socket;    /* /run/tunsh/tunshd.sock */
 	bool foreground;
+	enum live_kernel kernel; /* --kernel: netlink, or none (a lab) */
+	uint16_t ike_port, natt_port;
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit status. */

@@ -3,6 +3,7 @@
  * offline modes that check and print configuration files.  Running is
  * shell/daemon.c.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: tunshd [-f] [--config FILE] [--state-dir DIR] "
 	    "[--socket PATH]\n"
+	    "              [--kernel netlink|none] [--ike-ports PORT,PORT]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -93,6 +95,21 @@ print_config(const char *file, bool secrets)
 	return rc;
 }
 
+/* "500,4500" */
+static int
+parse_ports(const char *s, uint16_t *a, uint16_t *b)
+{
+	unsigned x, y;
+	char end;
+
+	if (sscanf(s, "%u,%u%c", &x, &y, &end) != 2 || x > 65535 || y > 65535 ||
+	    (x == y && x != 0))
+		return -EINVAL;
+	*a = (uint16_t)x;
+	*b = (uint16_t)y;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -103,12 +120,15 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "socket", required_argument, NULL, 'k' },
+		{ "kernel", required_argument, NULL, 'K' },
+		{ "ike-ports", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts d = { "/etc/tunsh/tunsh.conf", "/var/lib/tunsh",
-		"/run/tunsh/tunshd.sock", false };
+		"/run/tunsh/tunshd.sock", false, LIVE_KERNEL_NETLINK, IKE_PORT,
+		IKE_NATT_PORT };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
 	int ch;
@@ -128,6 +148,30 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			d.socket = optarg;
+			daemon_opt = true;
+			break;
+		case 'K':
+			if (strcmp(optarg, "none") == 0)
+				d.kernel = LIVE_KERNEL_NONE;
+			else if (strcmp(optarg, "netlink") != 0) {
+				fprintf(stderr,
+				    "tunshd: --kernel %s: give "
+				    "netlink or none\n",
+				    optarg);
+				return 2;
+			}
+			daemon_opt = true;
+			break;
+		case 'I':
+			if (parse_ports(optarg, &d.ike_port, &d.natt_port) <
+			    0) {
+				fprintf(stderr,
+				    "tunshd: --ike-ports %s: give "
+				    "two ports, like 500,4500 (0: "
+				    "any free port)\n",
+				    optarg);
+				return 2;
+			}
 			daemon_opt = true;
 			break;
 		case 'C':

@@ -72,8 +72,11 @@ SetEnv TUNSH_SOCKET=$sock
 EOT
 
 cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
-"$bin/shell/tunshd" -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
-	--socket "$sock" 2>"$dir/log" &
+# Its own network namespace (only lo, down): the example tunnels' IKE
+# never leaves this machine.  --kernel none: this kernel has no ESP.
+unshare -n "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" \
+	--state-dir "$dir/state" --socket "$sock" --kernel none \
+	--ike-ports 0,0 2>"$dir/log" &
 pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" ||

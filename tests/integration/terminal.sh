@@ -31,8 +31,11 @@ type() { tmux send-keys -t t -l "$1"; }
 press() { tmux send-keys -t t "$@"; }
 
 cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
-"$bin/shell/tunshd" -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
-	--socket "$sock" 2>"$dir/log" &
+# Its own network namespace (only lo, down): the example tunnels' IKE
+# never leaves this machine.  --kernel none: this kernel has no ESP.
+unshare -n "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" \
+	--state-dir "$dir/state" --socket "$sock" --kernel none \
+	--ike-ports 0,0 2>"$dir/log" &
 pid=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 tmux new-session -d -s t -x 100 -y 40 \

@@ -1,0 +1,197 @@
+/*
+ * kernel/mem.c: a kernel that only remembers.  SAs and policies are kept
+ * in memory and reported back (never their keys), so tunshd can run as a
+ * lab on a machine whose kernel has no ESP (tunshd --kernel=none), and
+ * interop tests can check what would have been installed.  Nothing here
+ * touches a real kernel; the show commands say which kernel is in use.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "kernel/kernel.h"
+
+struct mem_sa {
+	struct kernel_sa sa; /* keys and names not kept: see below */
+	char enc_alg[48];
+	uint64_t add_time;
+};
+
+struct kernel_mem {
+	struct mem_sa *sas;
+	size_t n_sas, cap_sas;
+	struct kernel_policy *pol;
+	size_t n_pol, cap_pol;
+	uint32_t next_spi;
+};
+
+struct kernel_mem *
+kernel_mem_new(void)
+{
+	struct kernel_mem *k = calloc(1, sizeof(*k));
+
+	if (k != NULL)
+		k->next_spi = 0xc0000001u; /* the range the real one uses */
+	return k;
+}
+
+void
+kernel_mem_free(struct kernel_mem *k)
+{
+	if (k == NULL)
+		return;
+	free(k->sas);
+	free(k->pol);
+	free(k);
+}
+
+static int
+grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	size_t c = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return 0;
+	if ((p = realloc(*v, c * size)) == NULL)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+static ssize_t
+sa_index(const struct kernel_mem *k, uint32_t dst, uint32_t spi)
+{
+	for (size_t i = 0; i < k->n_sas; i++)
+		if (k->sas[i].sa.dst == dst && k->sas[i].sa.spi == spi)
+			return (ssize_t)i;
+	return -1;
+}
+
+static int
+m_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
+    uint32_t *spi, struct diag *d)
+{
+	struct kernel_mem *k = arg;
+
+	(void)src;
+	(void)dst;
+	(void)reqid;
+	(void)d;
+	*spi = k->next_spi++;
+	return 0;
+}
+
+static int
+m_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
+{
+	struct kernel_mem *k = arg;
+	struct mem_sa *m;
+	ssize_t i = sa_index(k, sa->dst, sa->spi);
+
+	(void)d;
+	if (i < 0) {
+		if (grow((void **)&k->sas, &k->cap_sas, k->n_sas,
+			sizeof(*k->sas)) < 0)
+			return -ENOMEM;
+		i = (ssize_t)k->n_sas++;
+	}
+	m = &k->sas[i];
+	memset(m, 0, sizeof(*m));
+	m->sa = *sa;
+	/* Keys are borrowed for the call: never kept, never shown. */
+	m->sa.enc_key = m->sa.auth_key = NULL;
+	m->sa.auth_alg = NULL;
+	snprintf(m->enc_alg, sizeof(m->enc_alg), "%s",
+	    sa->enc_alg ? sa->enc_alg : "");
+	m->sa.enc_alg = NULL;
+	return 0;
+}
+
+static int
+m_sa_del(void *arg, uint32_t dst, uint32_t spi)
+{
+	struct kernel_mem *k = arg;
+	ssize_t i = sa_index(k, dst, spi);
+
+	if (i >= 0)
+		k->sas[i] = k->sas[--k->n_sas];
+	return 0;
+}
+
+static int
+m_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+{
+	struct kernel_mem *k = arg;
+
+	if (sa_index(k, dst, spi) < 0)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
+static bool
+same_policy(const struct kernel_policy *a, const struct kernel_policy *b)
+{
+	return a->dir == b->dir && prefix4_cmp(&a->src, &b->src) == 0 &&
+	    prefix4_cmp(&a->dst, &b->dst) == 0 && a->mark == b->mark &&
+	    a->if_id == b->if_id;
+}
+
+static int
+m_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
+{
+	struct kernel_mem *k = arg;
+
+	(void)d;
+	for (size_t i = 0; i < k->n_pol; i++)
+		if (same_policy(&k->pol[i], p)) {
+			k->pol[i] = *p;
+			return 0;
+		}
+	if (grow((void **)&k->pol, &k->cap_pol, k->n_pol, sizeof(*k->pol)) < 0)
+		return -ENOMEM;
+	k->pol[k->n_pol++] = *p;
+	return 0;
+}
+
+static int
+m_policy_del(void *arg, const struct kernel_policy *p)
+{
+	struct kernel_mem *k = arg;
+
+	for (size_t i = 0; i < k->n_pol; i++)
+		if (same_policy(&k->pol[i], p)) {
+			k->pol[i] = k->pol[--k->n_pol];
+			break;
+		}
+	return 0;
+}
+
+const struct kernel_ops kernel_mem_ops = {
+	.spi_alloc = m_spi_alloc,
+	.sa_add = m_sa_add,
+	.sa_del = m_sa_del,
+	.sa_query = m_sa_query,
+	.policy_add = m_policy_add,
+	.policy_del = m_policy_del,
+};
+
+size_t
+kernel_mem_sas(const struct kernel_mem *k,
+    void (*fn)(void *arg, const struct kernel_sa *sa, const char *enc_alg),
+    void *arg)
+{
+	for (size_t i = 0; fn != NULL && i < k->n_sas; i++)
+		fn(arg, &k->sas[i].sa, k->sas[i].enc_alg);
+	return k->n_sas;
+}
+
+size_t
+kernel_mem_policies(const struct kernel_mem *k)
+{
+	return k->n_pol;
+}

@@ -1,0 +1,216 @@
+/*
+ * shell/live.c: the IKE engine and the kernel on tunshd's loop: UDP
+ * datagrams and kernel events in, the engine's timer re-armed after each
+ * thing that happens.  Everything runs on the one thread of the loop, so
+ * commands, commits and negotiations never race.
+ */
+#include <event2/event.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "ike/net_udp.h"
+#include "shell/live.h"
+
+struct live {
+	struct event_base *base;
+	struct ike_engine *e;
+	struct ike_net_udp *net;
+	struct kernel_nl *nl;
+	struct kernel_mem *mem;
+	struct event *timer, *kev;
+	bool has_esp, started;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the engine's clock too */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+live_rearm(struct live *l)
+{
+	uint64_t next = ike_engine_next_timer(l->e), now = now_ms();
+	struct timeval tv = { 0, 0 };
+
+	if (next == UINT64_MAX) {
+		event_del(l->timer);
+		return;
+	}
+	if (next > now) {
+		tv.tv_sec = (time_t)((next - now) / 1000);
+		tv.tv_usec = (suseconds_t)((next - now) % 1000 * 1000);
+	}
+	event_add(l->timer, &tv);
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct live *l = arg;
+
+	(void)fd;
+	(void)what;
+	ike_engine_run_timers(l->e);
+	live_rearm(l);
+}
+
+static void
+on_input(void *arg, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
+{
+	struct live *l = arg;
+
+	ike_engine_input(l->e, local, remote, buf, len);
+	live_rearm(l);
+}
+
+static void
+on_kernel(evutil_socket_t fd, short what, void *arg)
+{
+	struct live *l = arg;
+
+	(void)fd;
+	(void)what;
+	kernel_nl_events_dispatch(l->nl);
+	live_rearm(l);
+}
+
+/* Sends through the sockets when they are open; otherwise the datagram
+ * is lost and the engine's retransmissions report the peer silent. */
+static int
+net_send(void *arg, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
+{
+	struct live *l = arg;
+
+	if (l->net == NULL)
+		return -ENETDOWN;
+	return ike_net_udp_ops.send(l->net, local, remote, buf, len);
+}
+
+static const struct ike_net_ops live_net = { net_send };
+
+static void
+on_wakeup(void *arg)
+{
+	live_rearm(arg);
+}
+
+static int
+kernel_open(struct live *l, const struct live_opts *o,
+    struct ike_engine_params *p, struct diag *d)
+{
+	if (o->kernel == LIVE_KERNEL_NONE) {
+		if ((l->mem = kernel_mem_new()) == NULL)
+			return -ENOMEM;
+		p->kernel = &kernel_mem_ops;
+		p->kernel_arg = l->mem;
+		l->has_esp = true; /* it takes anything; nothing is real */
+		return 0;
+	}
+	if ((l->nl = kernel_nl_open(d)) == NULL)
+		return -EIO;
+	p->kernel = &kernel_nl_ops;
+	p->kernel_arg = l->nl;
+	l->has_esp = kernel_nl_has_esp(l->nl);
+	if (!l->has_esp)
+		log_warn("kernel",
+		    "this kernel has no ESP support "
+		    "(CONFIG_INET_ESP): tunnels cannot carry "
+		    "traffic");
+	return 0;
+}
+
+static void
+net_open(struct live *l, const struct live_opts *o)
+{
+	struct ike_net_udp_params np = {
+		.base = l->base,
+		.port = o->ike_port,
+		.natt_port = o->natt_port,
+		.input = on_input,
+		.input_arg = l,
+	};
+	struct diag d;
+
+	diag_init(&d);
+	l->net = ike_net_udp_open(&np, &d);
+	for (size_t i = 0; i < d.count; i++)
+		log_msg(l->net ? LOG_LVL_WARN : LOG_LVL_ERR, "ike", __func__,
+		    "%s%s", d.entries[i].text,
+		    l->net ? "" : ": tunnels cannot negotiate");
+	diag_clear(&d);
+}
+
+struct live *
+live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	struct ike_engine_params p = { .net = &live_net, .wakeup = on_wakeup };
+
+	if (l == NULL)
+		return NULL;
+	l->base = base;
+	p.net_arg = l;
+	p.wakeup_arg = l;
+	if (kernel_open(l, o, &p, d) < 0 ||
+	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
+	    (l->e = ike_engine_new(&p)) == NULL) {
+		live_free(l);
+		return NULL;
+	}
+	if (l->nl != NULL &&
+	    kernel_nl_events_open(l->nl, &ike_kernel_events, l->e, d) == 0) {
+		l->kev = event_new(base, kernel_nl_events_fd(l->nl),
+		    EV_READ | EV_PERSIST, on_kernel, l);
+		if (l->kev != NULL)
+			event_add(l->kev, NULL);
+	}
+	net_open(l, o);
+	return l;
+}
+
+void
+live_free(struct live *l)
+{
+	if (l == NULL)
+		return;
+	/* The engine goes first: it removes its SAs and policies. */
+	ike_engine_free(l->e);
+	if (l->kev != NULL)
+		event_free(l->kev);
+	if (l->timer != NULL)
+		event_free(l->timer);
+	ike_net_udp_close(l->net);
+	kernel_nl_close(l->nl);
+	kernel_mem_free(l->mem);
+	free(l);
+}
+
+struct ike_engine *
+live_engine(struct live *l)
+{
+	return l->e;
+}
+
+void
+live_set_started(struct live *l)
+{
+	l->started = true;
+}
+
+bool
+live_started(const struct live *l)
+{
+	return l->started;
+}
+
+bool
+live_has_esp(const struct live *l)
+{
+	return l->has_esp;
+}

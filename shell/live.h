@@ -1,0 +1,47 @@
+/*
+ * shell/live.h: the live half of tunshd, private to shell/: the IKE
+ * engine on UDP 500/4500 and the kernel (netlink XFRM, or a kernel that
+ * only remembers) joined to the daemon's libevent loop, and the apply ops
+ * that drive them from the commit plan.
+ */
+#ifndef TUNSH_SHELL_LIVE_H
+#define TUNSH_SHELL_LIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "ike/ike.h"
+
+struct event_base;
+
+enum live_kernel {
+	LIVE_KERNEL_NETLINK, /* the real kernel: XFRM over netlink */
+	LIVE_KERNEL_NONE,    /* remember only: a lab without ESP */
+};
+
+struct live_opts {
+	enum live_kernel kernel;
+	uint16_t ike_port, natt_port; /* 500, 4500; 0 = any (tests) */
+};
+
+struct live;
+
+/* NULL with the reason in d when the kernel cannot be reached; sockets
+ * that cannot be bound are a warning (tunnels then say so). */
+struct live *live_open(struct event_base *base, const struct live_opts *o,
+    struct diag *d);
+void live_free(struct live *l);
+struct ike_engine *live_engine(struct live *l);
+/* The running configuration is applied: from now on commits are checked
+ * against what the kernel can do. */
+void live_set_started(struct live *l);
+bool live_started(const struct live *l);
+bool live_has_esp(const struct live *l);
+/* Re-arms the engine's timer after anything that may have changed it. */
+void live_rearm(struct live *l);
+
+/* shell/apply.c: config_apply_ops with arg = the struct live *. */
+extern const struct config_apply_ops live_apply_ops;
+
+#endif
