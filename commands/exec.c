@@ -397,6 +397,7 @@ commands_register_exec(struct cli_def *cli)
 	cli_register_command(cli, conf, "history", cmd_show_history,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
 	commands_register_show_system(cli, show);
+	show_ipsec_register(cli, show);
 	cli_register_command(cli, show, "log", cmd_show_log,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
 	    "The daemon's recent log [lines N]");

@@ -76,6 +76,8 @@ void commands_register_exec(struct cli_def *cli);
 int commands_register_filters(struct commands_session *s);
 void commands_register_show_system(struct cli_def *cli,
     struct cli_command *show);
+/* show ipsec tunnel|sa|dpd, clear ipsec sa, test ipsec tunnel. */
+void show_ipsec_register(struct cli_def *cli, struct cli_command *show);
 void commands_register_configure(struct cli_def *cli);
 void commands_register_tunnel(struct cli_def *cli);
 /* no_config: the "no" command of configuration mode. */

@@ -1,0 +1,1289 @@
+/*
+ * commands/show_ipsec.c: the live IPsec state of the IKE engine as a
+ * person or a script reads it: show ipsec tunnel, show ipsec sa and show
+ * ipsec dpd (tables, detail blocks and JSON), and the two commands that
+ * act on it, clear ipsec sa and test ipsec tunnel (admins only).  It reads
+ * the engine only through ike/ike.h and the tunnels' settings from the
+ * running configuration; it never changes the configuration.
+ *
+ * Times are UTC like show configuration history; durations are hh:mm:ss
+ * like show users, with days in front when there are any.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands/private.h"
+
+#define WIDTH	  80 /* of every line of text output */
+#define LABEL_COL 17 /* where the values of "  Label:" lines start */
+#define NO_ENGINE "the IKE engine is not running"
+#define NO_ENGINE_FIX \
+	NO_ENGINE "; restart tunshd, and see show log if it stays so"
+
+/*
+ * The engine's wall clock.  ike.h offers no accessor for it, so this is
+ * the real clock, which is what the engine's own default clock returns
+ * (ike/engine.c engine_wall); an engine on a fake clock (tests) must keep
+ * its wall clock in step with the real one.
+ */
+static uint64_t
+wall_now(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+static void
+fmt_time(uint64_t wall, char *buf, size_t len)
+{
+	time_t t = (time_t)wall;
+	struct tm tm;
+
+	if (wall == 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+fmt_duration(uint64_t s, char *buf, size_t len)
+{
+	if (s >= 86400)
+		snprintf(buf, len, "%" PRIu64 "d %02u:%02u:%02u", s / 86400,
+		    (unsigned)(s / 3600 % 24), (unsigned)(s / 60 % 60),
+		    (unsigned)(s % 60));
+	else
+		snprintf(buf, len, "%02u:%02u:%02u", (unsigned)(s / 3600),
+		    (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+}
+
+/* A timer of the engine: seconds from now, 0 when not armed. */
+static void
+fmt_in(uint64_t s, char *buf, size_t len)
+{
+	char d[32];
+
+	if (s == 0) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	fmt_duration(s, d, sizeof(d));
+	snprintf(buf, len, "in %s", d);
+}
+
+static void
+fmt_endpoint(const struct ike_endpoint *ep, char *buf, size_t len)
+{
+	char a[ADDR4_STRLEN];
+
+	addr4_format(ep->addr, a, sizeof(a));
+	snprintf(buf, len, "%s port %u", a, ep->port);
+}
+
+/*
+ * "  Label:        text", the text wrapped at word boundaries to WIDTH
+ * columns with its continuation lines under the first word.  Engine texts
+ * (last error, events) run to 200 characters.
+ */
+static void
+print_wrapped(struct cli_def *cli, const char *head, size_t col,
+    const char *text)
+{
+	size_t room = WIDTH - col;
+	bool first = true;
+
+	while (first || *text != '\0') {
+		size_t n = strlen(text);
+
+		if (n > room) {
+			size_t cut = room;
+
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			n = cut > 0 ? cut : room;
+		}
+		cli_print(cli, "%-*s%.*s", (int)col, first ? head : "", (int)n,
+		    text);
+		text += n;
+		while (*text == ' ')
+			text++;
+		first = false;
+	}
+}
+
+static void print_field(struct cli_def *cli, const char *label, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
+static void
+print_field(struct cli_def *cli, const char *label, const char *fmt, ...)
+{
+	char head[32], text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(head, sizeof(head), "  %s:", label);
+	print_wrapped(cli, head, LABEL_COL, text);
+}
+
+/*
+ * JSON, pretty-printed two spaces an indent.  A line is held until the
+ * next one shows whether it needs a comma.
+ */
+struct jw {
+	struct cli_def *cli;
+	char pend[1600];
+	bool has_pend;
+	unsigned depth;
+	bool first[16]; /* no member yet at this depth */
+};
+
+static void
+jw_line(struct jw *j, const char *key, const char *value, bool member)
+{
+	char k[80];
+	int n;
+
+	if (j->has_pend)
+		cli_print(j->cli, "%s%s", j->pend, member ? "," : "");
+	if (key != NULL && json_string(key, k, sizeof(k)) < 0)
+		snprintf(k, sizeof(k), "\"?\"");
+	n = snprintf(j->pend, sizeof(j->pend), "%*s%s%s%s", (int)j->depth * 2,
+	    "", key ? k : "", key ? ": " : "", value);
+	j->has_pend = n >= 0;
+}
+
+static void
+jw_value(struct jw *j, const char *key, const char *value)
+{
+	jw_line(j, key, value, !j->first[j->depth]);
+	j->first[j->depth] = false;
+}
+
+static void
+jw_open(struct jw *j, const char *key, const char *bracket)
+{
+	jw_value(j, key, bracket);
+	if (j->depth + 1 < sizeof(j->first) / sizeof(j->first[0]))
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void
+jw_close(struct jw *j, const char *bracket)
+{
+	if (j->depth > 0)
+		j->depth--;
+	jw_line(j, NULL, bracket, false);
+}
+
+static void
+jw_end(struct jw *j)
+{
+	if (j->has_pend)
+		cli_print(j->cli, "%s", j->pend);
+	j->has_pend = false;
+}
+
+static void
+jw_str(struct jw *j, const char *key, const char *s)
+{
+	char q[1300];
+
+	if (s == NULL || json_string(s, q, sizeof(q)) < 0)
+		snprintf(q, sizeof(q), "null");
+	jw_value(j, key, q);
+}
+
+static void
+jw_u64(struct jw *j, const char *key, uint64_t v)
+{
+	char n[24];
+
+	snprintf(n, sizeof(n), "%" PRIu64, v);
+	jw_value(j, key, n);
+}
+
+/* A wall time or a duration that may be absent (0): null then. */
+static void
+jw_u64_or_null(struct jw *j, const char *key, uint64_t v)
+{
+	if (v == 0)
+		jw_value(j, key, "null");
+	else
+		jw_u64(j, key, v);
+}
+
+static void
+jw_bool(struct jw *j, const char *key, bool v)
+{
+	jw_value(j, key, v ? "true" : "false");
+}
+
+static void
+jw_endpoint(struct jw *j, const char *key, const struct ike_endpoint *ep)
+{
+	char a[ADDR4_STRLEN];
+
+	addr4_format(ep->addr, a, sizeof(a));
+	jw_open(j, key, "{");
+	jw_str(j, "address", a);
+	jw_u64(j, "port", ep->port);
+	jw_close(j, "}");
+}
+
+static void
+jw_prefix(struct jw *j, const char *key, const struct prefix4 *p)
+{
+	char s[PREFIX4_STRLEN];
+
+	prefix4_format(p, s, sizeof(s));
+	jw_str(j, key, s);
+}
+
+static void
+jw_spi32(struct jw *j, const char *key, uint32_t spi)
+{
+	char s[12];
+
+	snprintf(s, sizeof(s), "%08" PRIx32, spi);
+	jw_str(j, key, s);
+}
+
+/* What the engine holds for one tunnel: its SAs, copied. */
+struct sa_list {
+	struct ike_sa_status *ike;
+	size_t n_ike, cap_ike;
+	struct ike_child_status *child;
+	size_t n_child, cap_child;
+	bool oom;
+};
+
+/* Appends item to the array *v of *n (capacity *cap); false on OOM. */
+static bool
+append(void *v, size_t *n, size_t *cap, const void *item, size_t size)
+{
+	void **arr = v;
+
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 4;
+		void *p = realloc(*arr, c * size);
+
+		if (p == NULL)
+			return false;
+		*arr = p;
+		*cap = c;
+	}
+	memcpy((char *)*arr + *n * size, item, size);
+	(*n)++;
+	return true;
+}
+
+static void
+ike_cb(void *arg, const struct ike_sa_status *s)
+{
+	struct sa_list *l = arg;
+
+	if (!append(&l->ike, &l->n_ike, &l->cap_ike, s, sizeof(*s)))
+		l->oom = true;
+}
+
+static void
+child_cb(void *arg, const struct ike_child_status *s)
+{
+	struct sa_list *l = arg;
+
+	if (!append(&l->child, &l->n_child, &l->cap_child, s, sizeof(*s)))
+		l->oom = true;
+}
+
+static void
+sa_list_get(const struct ike_engine *e, const char *name, struct sa_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	ike_sa_each(e, name, ike_cb, l);
+	ike_child_each(e, name, child_cb, l);
+}
+
+static void
+sa_list_free(struct sa_list *l)
+{
+	free(l->ike);
+	free(l->child);
+}
+
+static bool
+ike_established(const struct ike_sa_status *s)
+{
+	return strcmp(s->state, "established") == 0;
+}
+
+/* More than one established IKE SA for its tunnel (VyOS T8952). */
+static bool
+ike_duplicate(const struct sa_list *l, size_t i)
+{
+	if (!ike_established(&l->ike[i]))
+		return false;
+	for (size_t k = 0; k < l->n_ike; k++)
+		if (k != i && ike_established(&l->ike[k]) &&
+		    strcmp(l->ike[k].tunnel, l->ike[i].tunnel) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Another CHILD SA of the tunnel with the same selectors.  ike.h does not
+ * say which CHILD SA is being replaced, so the old and new SA of a rekey
+ * are marked too in the moment both exist.
+ */
+static bool
+child_duplicate(const struct sa_list *l, size_t i)
+{
+	const struct ike_child_status *c = &l->child[i];
+
+	for (size_t k = 0; k < l->n_child; k++) {
+		const struct ike_child_status *o = &l->child[k];
+
+		if (k != i && strcmp(o->tunnel, c->tunnel) == 0 &&
+		    prefix4_cmp(&o->local_ts, &c->local_ts) == 0 &&
+		    prefix4_cmp(&o->remote_ts, &c->remote_ts) == 0)
+			return true;
+	}
+	return false;
+}
+
+static size_t
+ike_established_count(const struct sa_list *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n_ike; i++)
+		n += ike_established(&l->ike[i]);
+	return n;
+}
+
+static const char *
+role(bool initiator)
+{
+	return initiator ? "initiator" : "responder";
+}
+
+static const char *
+plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* The algorithms of the tunnel's established IKE SA, or NULL. */
+static const char *
+ike_proposal(const struct sa_list *l)
+{
+	for (size_t i = 0; i < l->n_ike; i++)
+		if (ike_established(&l->ike[i]))
+			return l->ike[i].algs;
+	return NULL;
+}
+
+/*
+ * NAT-T in words.  ike_tunnel_status says whether we are behind a NAT;
+ * NAT-T without that means the peer is (the engine floats to 4500 only
+ * when a NAT was detected).
+ */
+static const char *
+natt_words(const struct ike_tunnel_status *st)
+{
+	if (!st->natt)
+		return "no";
+	return st->behind_nat ? "yes, we are behind a NAT" :
+				"yes, the peer is behind a NAT";
+}
+
+static const char *
+natt_json(const struct ike_tunnel_status *st)
+{
+	if (!st->natt)
+		return NULL;
+	return st->behind_nat ? "us" : "peer";
+}
+
+/* Arguments */
+
+struct args {
+	const char *name; /* the tunnel, or NULL for all */
+	bool detail, json;
+};
+
+/*
+ * [NAME] (positional when positional is set) or [tunnel NAME], then
+ * [detail] (when allowed) and [json].  Names the command and what it
+ * takes on an error.
+ */
+static bool
+parse_args(struct cli_def *cli, const char *what, const char *usage,
+    bool positional, bool detail_ok, char **argv, int argc, struct args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "json") == 0) {
+			a->json = true;
+		} else if (detail_ok && strcmp(argv[i], "detail") == 0) {
+			a->detail = true;
+		} else if (!positional && a->name == NULL &&
+		    strcmp(argv[i], "tunnel") == 0 && i + 1 < argc) {
+			a->name = argv[++i];
+		} else if (positional && a->name == NULL) {
+			a->name = argv[i];
+		} else {
+			cmd_error(cli, "%s: unexpected \"%s\"; give %s", what,
+			    argv[i], usage);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The tunnel of the running configuration, or an error naming it. */
+static const struct config_tunnel *
+tunnel_of(struct cli_def *cli, const struct config *c, const char *name)
+{
+	const struct config_tunnel *t = config_tunnel_find(c, name);
+
+	if (t == NULL)
+		cmd_error(cli,
+		    "ipsec tunnel %s does not exist in the running "
+		    "configuration; show running-config lists the tunnels",
+		    name);
+	return t;
+}
+
+/* The tunnels to show: the one named, or all of running (sorted). */
+static bool
+select_tunnels(struct cli_def *cli, const struct config *c, const char *name,
+    size_t *from, size_t *to)
+{
+	if (name == NULL) {
+		*from = 0;
+		*to = c->n_tunnels;
+		return true;
+	}
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		if (strcmp(c->tunnels[i]->name, name) == 0) {
+			*from = i;
+			*to = i + 1;
+			return true;
+		}
+	tunnel_of(cli, c, name);
+	return false;
+}
+
+/* show ipsec tunnel */
+
+struct tunnel_view {
+	const struct config_tunnel *conf;
+	bool known; /* the engine has the tunnel */
+	struct ike_tunnel_status st;
+	struct sa_list sas;
+};
+
+static void
+view_get(struct ike_engine *e, const struct config_tunnel *t, bool with_sas,
+    struct tunnel_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->conf = t;
+	v->known = e != NULL && ike_tunnel_status(e, t->name, &v->st) == 0;
+	if (v->known && with_sas)
+		sa_list_get(e, t->name, &v->sas);
+}
+
+/* Why the state of a tunnel the engine lacks is unknown. */
+static const char *
+unknown_reason(const struct ike_engine *e)
+{
+	return e == NULL ? NO_ENGINE :
+			   "the IKE engine does not have this tunnel; see show "
+			   "log for why its commit did not reach it";
+}
+
+static void
+print_children(struct cli_def *cli, const struct sa_list *l)
+{
+	for (size_t i = 0; i < l->n_child; i++) {
+		const struct ike_child_status *c = &l->child[i];
+		char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+
+		prefix4_format(&c->local_ts, a, sizeof(a));
+		prefix4_format(&c->remote_ts, b, sizeof(b));
+		cli_print(cli,
+		    "    %s <-> %s  in %08" PRIx32 " out %08" PRIx32 "%s", a, b,
+		    c->spi_in, c->spi_out,
+		    child_duplicate(l, i) ? "  duplicate" : "");
+	}
+}
+
+/*
+ * Junos "Tunnel events": each kind of event once, newest first, with the
+ * time it last happened and how often it did.  Kinds whose last time has
+ * left the history come after, without a time.
+ */
+static void
+print_event_counts(struct cli_def *cli, const struct ike_tunnel_status *st)
+{
+	bool done[IKE_EV_COUNT] = { false };
+	char when[32];
+
+	cli_print(cli, "  Tunnel events:");
+	for (size_t i = 0; i < st->n_events; i++) {
+		enum ike_event ev = st->events[i].ev;
+
+		if (ev >= IKE_EV_COUNT || done[ev])
+			continue;
+		done[ev] = true;
+		fmt_time(st->events[i].wall, when, sizeof(when));
+		cli_print(cli, "    %s: %s (%u time%s)", when,
+		    ike_event_name(ev), st->event_counts[ev],
+		    plural(st->event_counts[ev]));
+	}
+	for (int ev = 0; ev < IKE_EV_COUNT; ev++)
+		if (!done[ev] && st->event_counts[ev] > 0)
+			cli_print(cli, "    before the history: %s (%u time%s)",
+			    ike_event_name((enum ike_event)ev),
+			    st->event_counts[ev], plural(st->event_counts[ev]));
+	if (st->n_events == 0)
+		cli_print(cli, "    none");
+}
+
+static void
+print_history(struct cli_def *cli, const struct ike_tunnel_status *st)
+{
+	char when[32], head[40];
+
+	cli_print(cli, "  Event history (newest first):");
+	for (size_t i = 0; i < st->n_events; i++) {
+		fmt_time(st->events[i].wall, when, sizeof(when));
+		snprintf(head, sizeof(head), "    %s", when);
+		/* the text under its first word: 4 + the time + 2 */
+		print_wrapped(cli, head, strlen(head) + 2, st->events[i].text);
+	}
+	if (st->n_events == 0)
+		cli_print(cli, "    none");
+}
+
+static void
+print_endpoints_conf(struct cli_def *cli, const struct config *c,
+    const struct config_tunnel *t)
+{
+	char local[CONFIG_HOST_MAX + 1];
+
+	if (config_tunnel_local_addr(c, t, local, sizeof(local)) < 0)
+		snprintf(local, sizeof(local), "-");
+	print_field(cli, "Local", "%s", local);
+	print_field(cli, "Remote", "%s", t->remote_address);
+}
+
+static void
+print_tunnel_text(struct cli_def *cli, const struct config *c,
+    const struct ike_engine *e, const struct tunnel_view *v, bool detail)
+{
+	const struct ike_tunnel_status *st = &v->st;
+	char buf[64], when[32];
+	size_t dup = ike_established_count(&v->sas);
+	const char *algs = ike_proposal(&v->sas);
+
+	cli_print(cli, "Tunnel %s", v->conf->name);
+	if (!v->known) {
+		print_field(cli, "State", "unknown: %s", unknown_reason(e));
+		print_endpoints_conf(cli, c, v->conf);
+		return;
+	}
+	print_field(cli, "State", "%s", ike_tunnel_state_name(st->state));
+	print_field(cli, "Role", "%s",
+	    st->established ? role(st->initiator_role) : "-");
+	fmt_endpoint(&st->local, buf, sizeof(buf));
+	print_field(cli, "Local", "%s", buf);
+	fmt_endpoint(&st->remote, buf, sizeof(buf));
+	print_field(cli, "Remote", "%s", buf);
+	if (st->established != 0) {
+		uint64_t now = wall_now();
+
+		fmt_duration(now > st->established ? now - st->established : 0,
+		    buf, sizeof(buf));
+		fmt_time(st->established, when, sizeof(when));
+		print_field(cli, "Uptime", "%s, since %s", buf, when);
+	} else {
+		print_field(cli, "Uptime", "-");
+	}
+	print_field(cli, "IKE proposal", "%s", algs ? algs : "-");
+	print_field(cli, "NAT-T", "%s", natt_words(st));
+	if (dup > 1)
+		print_field(cli, "Duplicates",
+		    "%zu established IKE SAs (the fix: clear ipsec sa tunnel "
+		    "%s)",
+		    dup, v->conf->name);
+	print_field(cli, "CHILD SAs", "%zu", v->sas.n_child);
+	print_children(cli, &v->sas);
+	print_field(cli, "Last error", "%s",
+	    st->last_error[0] ? st->last_error : "none");
+	if (detail) {
+		print_history(cli, st);
+		print_event_counts(cli, st);
+	}
+}
+
+static void
+json_events(struct jw *j, const struct ike_tunnel_status *st)
+{
+	jw_open(j, "events", "[");
+	for (size_t i = 0; i < st->n_events; i++) {
+		jw_open(j, NULL, "{");
+		jw_u64(j, "time", st->events[i].wall);
+		jw_str(j, "event", ike_event_name(st->events[i].ev));
+		jw_str(j, "text", st->events[i].text);
+		jw_close(j, "}");
+	}
+	jw_close(j, "]");
+	jw_open(j, "event_counts", "[");
+	for (int ev = 0; ev < IKE_EV_COUNT; ev++) {
+		if (st->event_counts[ev] == 0)
+			continue;
+		jw_open(j, NULL, "{");
+		jw_str(j, "event", ike_event_name((enum ike_event)ev));
+		jw_u64(j, "count", st->event_counts[ev]);
+		jw_close(j, "}");
+	}
+	jw_close(j, "]");
+}
+
+static void
+json_children_brief(struct jw *j, const struct sa_list *l)
+{
+	jw_open(j, "child_sas", "[");
+	for (size_t i = 0; i < l->n_child; i++) {
+		jw_open(j, NULL, "{");
+		jw_prefix(j, "local_ts", &l->child[i].local_ts);
+		jw_prefix(j, "remote_ts", &l->child[i].remote_ts);
+		jw_spi32(j, "spi_in", l->child[i].spi_in);
+		jw_spi32(j, "spi_out", l->child[i].spi_out);
+		jw_bool(j, "duplicate", child_duplicate(l, i));
+		jw_close(j, "}");
+	}
+	jw_close(j, "]");
+}
+
+static void
+print_tunnel_json(struct jw *j, const struct ike_engine *e,
+    const struct tunnel_view *v, bool detail)
+{
+	const struct ike_tunnel_status *st = &v->st;
+	uint64_t now = wall_now();
+
+	jw_open(j, NULL, "{");
+	jw_str(j, "name", v->conf->name);
+	if (!v->known) {
+		jw_str(j, "state", "unknown");
+		jw_str(j, "reason", unknown_reason(e));
+		jw_close(j, "}");
+		return;
+	}
+	jw_str(j, "state", ike_tunnel_state_name(st->state));
+	jw_str(j, "role", st->established ? role(st->initiator_role) : NULL);
+	jw_endpoint(j, "local", &st->local);
+	jw_endpoint(j, "remote", &st->remote);
+	jw_u64_or_null(j, "established", st->established);
+	if (st->established == 0)
+		jw_value(j, "uptime", "null");
+	else
+		jw_u64(j, "uptime",
+		    now > st->established ? now - st->established : 0);
+	jw_str(j, "ike_proposal", ike_proposal(&v->sas));
+	jw_bool(j, "natt", st->natt);
+	jw_str(j, "behind_nat", natt_json(st));
+	jw_bool(j, "duplicate_ike_sas", ike_established_count(&v->sas) > 1);
+	json_children_brief(j, &v->sas);
+	jw_str(j, "last_error", st->last_error[0] ? st->last_error : NULL);
+	if (detail)
+		json_events(j, st);
+	jw_close(j, "}");
+}
+
+static int
+cmd_show_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	struct jw j = { .cli = cli };
+	struct tunnel_view v;
+	struct args a;
+	size_t from, to;
+	bool oom = false;
+
+	(void)cmd;
+	if (!parse_args(cli, "show ipsec tunnel", "[NAME] [detail] [json]",
+		true, true, argv, argc, &a) ||
+	    !select_tunnels(cli, c, a.name, &from, &to))
+		return CLI_ERROR;
+	if (a.json)
+		jw_open(&j, NULL, "[");
+	for (size_t i = from; i < to; i++) {
+		view_get(s->env->ike, c->tunnels[i], true, &v);
+		oom |= v.sas.oom;
+		if (a.json) {
+			print_tunnel_json(&j, s->env->ike, &v, a.detail);
+		} else {
+			if (i > from)
+				cli_print(cli, "%s", "");
+			print_tunnel_text(cli, c, s->env->ike, &v, a.detail);
+		}
+		sa_list_free(&v.sas);
+	}
+	if (a.json) {
+		jw_close(&j, "]");
+		jw_end(&j);
+	} else if (from == to) {
+		cli_print(cli, "(no tunnels in the running configuration)");
+	}
+	if (oom)
+		return cmd_error(cli,
+		    "show ipsec tunnel: out of memory: the SAs above are "
+		    "incomplete; try again");
+	return CLI_OK;
+}
+
+/* show ipsec sa */
+
+static void
+print_ike_line(struct cli_def *cli, const struct sa_list *l, size_t i)
+{
+	const struct ike_sa_status *s = &l->ike[i];
+
+	cli_print(cli, "  IKE   %016" PRIx64 "_i %016" PRIx64 "_r  %-11s  %s%s",
+	    s->spi_i, s->spi_r, s->state, role(s->initiator),
+	    ike_duplicate(l, i) ? "  duplicate" : "");
+}
+
+static void
+print_child_line(struct cli_def *cli, const struct sa_list *l, size_t i)
+{
+	const struct ike_child_status *c = &l->child[i];
+	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+
+	prefix4_format(&c->local_ts, a, sizeof(a));
+	prefix4_format(&c->remote_ts, b, sizeof(b));
+	cli_print(cli, "  CHILD %08" PRIx32 "_i %08" PRIx32 "_o  %s <-> %s%s",
+	    c->spi_in, c->spi_out, a, b,
+	    child_duplicate(l, i) ? "  duplicate" : "");
+}
+
+static void
+print_ike_detail(struct cli_def *cli, const struct sa_list *l, size_t i)
+{
+	const struct ike_sa_status *s = &l->ike[i];
+	char a[40], b[40], when[32];
+
+	cli_print(cli, "  IKE SA %016" PRIx64 "_i %016" PRIx64 "_r%s", s->spi_i,
+	    s->spi_r, ike_duplicate(l, i) ? "  duplicate" : "");
+	print_field(cli, "  State", "%s, %s", s->state, role(s->initiator));
+	fmt_endpoint(&s->local, a, sizeof(a));
+	fmt_endpoint(&s->remote, b, sizeof(b));
+	print_field(cli, "  Local", "%s", a);
+	print_field(cli, "  Remote", "%s", b);
+	print_field(cli, "  Algorithms", "%s", s->algs);
+	fmt_time(s->established, when, sizeof(when));
+	print_field(cli, "  Established", "%s", when);
+	fmt_in(s->rekey_in, a, sizeof(a));
+	fmt_in(s->expires, b, sizeof(b));
+	print_field(cli, "  Rekey", "%s", a);
+	print_field(cli, "  Expires", "%s", b);
+}
+
+static void
+print_child_detail(struct cli_def *cli, const struct sa_list *l, size_t i)
+{
+	const struct ike_child_status *c = &l->child[i];
+	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN], r[40], x[40], when[32];
+
+	prefix4_format(&c->local_ts, a, sizeof(a));
+	prefix4_format(&c->remote_ts, b, sizeof(b));
+	cli_print(cli, "  CHILD SA %08" PRIx32 "_i %08" PRIx32 "_o%s",
+	    c->spi_in, c->spi_out, child_duplicate(l, i) ? "  duplicate" : "");
+	print_field(cli, "  Networks", "%s <-> %s", a, b);
+	print_field(cli, "  Algorithms", "%s", c->algs);
+	print_field(cli, "  NAT-T", "%s", c->natt ? "yes (UDP 4500)" : "no");
+	print_field(cli, "  In", "%" PRIu64 " bytes, %" PRIu64 " packets",
+	    c->in.bytes, c->in.packets);
+	print_field(cli, "  Out", "%" PRIu64 " bytes, %" PRIu64 " packets",
+	    c->out.bytes, c->out.packets);
+	fmt_time(c->installed, when, sizeof(when));
+	print_field(cli, "  Installed", "%s", when);
+	fmt_in(c->rekey_in, r, sizeof(r));
+	fmt_in(c->expires, x, sizeof(x));
+	print_field(cli, "  Rekey", "%s", r);
+	print_field(cli, "  Expires", "%s", x);
+}
+
+static void
+print_sas_text(struct cli_def *cli, const char *name, const struct sa_list *l,
+    bool detail)
+{
+	cli_print(cli, "Tunnel %s", name);
+	for (size_t i = 0; i < l->n_ike; i++)
+		(detail ? print_ike_detail : print_ike_line)(cli, l, i);
+	for (size_t i = 0; i < l->n_child; i++)
+		(detail ? print_child_detail : print_child_line)(cli, l, i);
+	if (l->n_ike == 0 && l->n_child == 0)
+		cli_print(cli, "  no SAs");
+}
+
+static void
+json_ike_sas(struct jw *j, const struct sa_list *l)
+{
+	char spi[20];
+
+	for (size_t i = 0; i < l->n_ike; i++) {
+		const struct ike_sa_status *s = &l->ike[i];
+
+		jw_open(j, NULL, "{");
+		jw_str(j, "tunnel", s->tunnel);
+		snprintf(spi, sizeof(spi), "%016" PRIx64, s->spi_i);
+		jw_str(j, "spi_i", spi);
+		snprintf(spi, sizeof(spi), "%016" PRIx64, s->spi_r);
+		jw_str(j, "spi_r", spi);
+		jw_str(j, "state", s->state);
+		jw_str(j, "role", role(s->initiator));
+		jw_str(j, "algorithms", s->algs);
+		jw_endpoint(j, "local", &s->local);
+		jw_endpoint(j, "remote", &s->remote);
+		jw_u64_or_null(j, "established", s->established);
+		jw_u64_or_null(j, "rekey_in", s->rekey_in);
+		jw_u64_or_null(j, "expires", s->expires);
+		jw_bool(j, "duplicate", ike_duplicate(l, i));
+		jw_close(j, "}");
+	}
+}
+
+static void
+json_child_sas(struct jw *j, const struct sa_list *l)
+{
+	for (size_t i = 0; i < l->n_child; i++) {
+		const struct ike_child_status *c = &l->child[i];
+
+		jw_open(j, NULL, "{");
+		jw_str(j, "tunnel", c->tunnel);
+		jw_spi32(j, "spi_in", c->spi_in);
+		jw_spi32(j, "spi_out", c->spi_out);
+		jw_str(j, "algorithms", c->algs);
+		jw_prefix(j, "local_ts", &c->local_ts);
+		jw_prefix(j, "remote_ts", &c->remote_ts);
+		jw_bool(j, "natt", c->natt);
+		jw_u64_or_null(j, "installed", c->installed);
+		jw_u64_or_null(j, "rekey_in", c->rekey_in);
+		jw_u64_or_null(j, "expires", c->expires);
+		jw_u64(j, "bytes_in", c->in.bytes);
+		jw_u64(j, "packets_in", c->in.packets);
+		jw_u64(j, "bytes_out", c->out.bytes);
+		jw_u64(j, "packets_out", c->out.packets);
+		jw_bool(j, "duplicate", child_duplicate(l, i));
+		jw_close(j, "}");
+	}
+}
+
+static void
+print_sas_json(struct cli_def *cli, const struct sa_list *l, size_t n)
+{
+	struct jw j = { .cli = cli };
+
+	jw_open(&j, NULL, "{");
+	jw_open(&j, "ike_sas", "[");
+	for (size_t i = 0; i < n; i++)
+		json_ike_sas(&j, &l[i]);
+	jw_close(&j, "]");
+	jw_open(&j, "child_sas", "[");
+	for (size_t i = 0; i < n; i++)
+		json_child_sas(&j, &l[i]);
+	jw_close(&j, "]");
+	jw_close(&j, "}");
+	jw_end(&j);
+}
+
+static int
+cmd_show_sa(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	struct sa_list *l;
+	struct args a;
+	size_t from, to, n;
+	bool oom = false;
+
+	(void)cmd;
+	if (!parse_args(cli, "show ipsec sa", "[tunnel NAME] [detail] [json]",
+		false, true, argv, argc, &a) ||
+	    !select_tunnels(cli, c, a.name, &from, &to))
+		return CLI_ERROR;
+	if (s->env->ike == NULL)
+		return cmd_error(cli, "show ipsec sa: %s", NO_ENGINE_FIX);
+	n = to - from;
+	if ((l = calloc(n + 1, sizeof(*l))) == NULL)
+		return cmd_error(cli,
+		    "show ipsec sa: out of memory; try again");
+	for (size_t i = 0; i < n; i++) {
+		sa_list_get(s->env->ike, c->tunnels[from + i]->name, &l[i]);
+		oom |= l[i].oom;
+	}
+	if (!oom && a.json)
+		print_sas_json(cli, l, n);
+	for (size_t i = 0; i < n && !oom && !a.json; i++)
+		print_sas_text(cli, c->tunnels[from + i]->name, &l[i],
+		    a.detail);
+	for (size_t i = 0; i < n; i++)
+		sa_list_free(&l[i]);
+	free(l);
+	if (oom)
+		return cmd_error(cli,
+		    "show ipsec sa: out of memory; try again");
+	return CLI_OK;
+}
+
+/* show ipsec dpd */
+
+static const char *
+dpd_result(int r)
+{
+	return r > 0 ? "answered" :
+	    r < 0    ? "no answer: timed out" :
+		       "no answer yet";
+}
+
+static void
+print_dpd_text(struct cli_def *cli, const struct config_tunnel *t,
+    const struct ike_engine *e, const struct tunnel_view *v)
+{
+	const struct ike_dpd_status *d = &v->st.dpd;
+	char dur[32], when[32];
+
+	cli_print(cli, "Tunnel %s", t->name);
+	if (t->dpd_timeout == 0) {
+		print_field(cli, "DPD",
+		    "off (dpd timeout 0): no liveness checks");
+	} else {
+		config_duration_words(t->dpd_timeout, dur, sizeof(dur));
+		print_field(cli, "Timeout",
+		    "%s: a check after this much silence "
+		    "from the peer",
+		    dur);
+		config_duration_words(t->dpd_delay, dur, sizeof(dur));
+		print_field(cli, "Delay",
+		    "%s: the wait for the answer before "
+		    "the action",
+		    dur);
+	}
+	print_field(cli, "Action", "%s", config_dpd_action_name(t->dpd_action));
+	if (!v->known) {
+		print_field(cli, "State", "unknown: %s", unknown_reason(e));
+		return;
+	}
+	fmt_time(d->last_heard, when, sizeof(when));
+	print_field(cli, "Last heard", "%s", when);
+	print_field(cli, "In flight", "%u check%s", d->in_flight,
+	    plural(d->in_flight));
+	fmt_time(d->last_check, when, sizeof(when));
+	if (d->last_check == 0)
+		print_field(cli, "Last check", "never");
+	else
+		print_field(cli, "Last check", "%s, %s", when,
+		    dpd_result(d->last_result));
+	fmt_time(d->last_action, when, sizeof(when));
+	if (d->actions == 0)
+		print_field(cli, "Actions", "none");
+	else
+		print_field(cli, "Actions", "%u, the last %s", d->actions,
+		    when);
+}
+
+static void
+print_dpd_json(struct jw *j, const struct config_tunnel *t,
+    const struct ike_engine *e, const struct tunnel_view *v)
+{
+	const struct ike_dpd_status *d = &v->st.dpd;
+
+	jw_open(j, NULL, "{");
+	jw_str(j, "tunnel", t->name);
+	jw_bool(j, "enabled", t->dpd_timeout != 0);
+	jw_u64(j, "timeout", t->dpd_timeout);
+	jw_u64(j, "delay", t->dpd_delay);
+	jw_str(j, "action", config_dpd_action_name(t->dpd_action));
+	if (!v->known) {
+		jw_str(j, "state", "unknown");
+		jw_str(j, "reason", unknown_reason(e));
+		jw_close(j, "}");
+		return;
+	}
+	jw_u64_or_null(j, "last_heard", d->last_heard);
+	jw_u64(j, "in_flight", d->in_flight);
+	jw_u64_or_null(j, "last_check", d->last_check);
+	jw_str(j, "last_result",
+	    d->last_check == 0	   ? NULL :
+		d->last_result > 0 ? "answered" :
+		d->last_result < 0 ? "timed out" :
+				     "pending");
+	jw_u64(j, "actions", d->actions);
+	jw_u64_or_null(j, "last_action", d->last_action);
+	jw_close(j, "}");
+}
+
+static int
+cmd_show_dpd(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	struct jw j = { .cli = cli };
+	struct tunnel_view v;
+	struct args a;
+	size_t from, to;
+
+	(void)cmd;
+	if (!parse_args(cli, "show ipsec dpd", "[tunnel NAME] [json]", false,
+		false, argv, argc, &a) ||
+	    !select_tunnels(cli, c, a.name, &from, &to))
+		return CLI_ERROR;
+	if (a.json)
+		jw_open(&j, NULL, "[");
+	for (size_t i = from; i < to; i++) {
+		view_get(s->env->ike, c->tunnels[i], false, &v);
+		if (a.json) {
+			print_dpd_json(&j, c->tunnels[i], s->env->ike, &v);
+		} else {
+			if (i > from)
+				cli_print(cli, "%s", "");
+			print_dpd_text(cli, c->tunnels[i], s->env->ike, &v);
+		}
+	}
+	if (a.json) {
+		jw_close(&j, "]");
+		jw_end(&j);
+	} else if (from == to) {
+		cli_print(cli, "(no tunnels in the running configuration)");
+	}
+	return CLI_OK;
+}
+
+/* clear ipsec sa, test ipsec tunnel */
+
+/* Admins only, with the engine running: else an error naming the fix. */
+static bool
+may_act(struct cli_def *cli, const char *what)
+{
+	struct commands_session *s = session_of(cli);
+
+	if (s->role != COMMANDS_ADMIN) {
+		cmd_error(cli,
+		    "%s: permission denied: only admins may act on SAs "
+		    "(admins are root and group tunsh-admin); show ipsec "
+		    "tunnel shows the state",
+		    what);
+		return false;
+	}
+	if (s->env->ike == NULL) {
+		cmd_error(cli, "%s: %s", what, NO_ENGINE_FIX);
+		return false;
+	}
+	return true;
+}
+
+static int
+clear_one(struct cli_def *cli, struct ike_engine *e,
+    const struct config_tunnel *t)
+{
+	struct ike_tunnel_status st, after;
+	char msg[256];
+	struct diag d;
+	int rc;
+
+	if (ike_tunnel_status(e, t->name, &st) < 0) {
+		cli_print(cli,
+		    "ipsec tunnel %s: not in the IKE engine; nothing to clear",
+		    t->name);
+		return 0;
+	}
+	diag_init(&d);
+	rc = ike_tunnel_terminate(e, t->name, true, &d);
+	print_diag(cli, &d);
+	diag_clear(&d);
+	if (rc < 0)
+		return rc;
+	if (ike_tunnel_status(e, t->name, &after) < 0)
+		after.state = IKE_TUNNEL_DOWN;
+	snprintf(msg, sizeof(msg),
+	    "ipsec tunnel %s: cleared %zu IKE SA%s and %zu CHILD SA%s; %s",
+	    t->name, st.n_ike_sas, plural(st.n_ike_sas), st.n_child_sas,
+	    plural(st.n_child_sas),
+	    after.state == IKE_TUNNEL_CONNECTING   ? "renegotiating" :
+		after.state == IKE_TUNNEL_WAITING  ? "waiting for the peer "
+						     "(initiator is off)" :
+		after.state == IKE_TUNNEL_DISABLED ? "it is disabled" :
+						     "it stays down");
+	print_wrapped(cli, "", 0, msg);
+	return 0;
+}
+
+static int
+cmd_clear_sa(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	struct args a;
+	size_t from, to;
+	int rc = 0;
+
+	(void)cmd;
+	if (!may_act(cli, "clear ipsec sa") ||
+	    !parse_args(cli, "clear ipsec sa", "[tunnel NAME]", false, false,
+		argv, argc, &a) ||
+	    !select_tunnels(cli, c, a.name, &from, &to))
+		return CLI_ERROR;
+	if (a.json)
+		return cmd_error(cli,
+		    "clear ipsec sa: unexpected \"json\"; give [tunnel NAME]");
+	for (size_t i = from; i < to; i++)
+		if (clear_one(cli, s->env->ike, c->tunnels[i]) < 0)
+			rc = -1;
+	if (from == to)
+		cli_print(cli, "(no tunnels in the running configuration)");
+	if (rc < 0)
+		session_of(cli)->failed = true;
+	return rc < 0 ? CLI_ERROR : CLI_OK;
+}
+
+static size_t
+event_total(const struct ike_tunnel_status *st)
+{
+	size_t n = 0;
+
+	for (int ev = 0; ev < IKE_EV_COUNT; ev++)
+		n += st->event_counts[ev];
+	return n;
+}
+
+/* The engine recorded a new error during the call. */
+static bool
+new_error(const struct ike_tunnel_status *before,
+    const struct ike_tunnel_status *now)
+{
+	return event_total(now) > event_total(before) && now->last_error[0] &&
+	    strcmp(now->last_error, before->last_error) != 0;
+}
+
+/*
+ * test ipsec tunnel NAME.  Commands run on the daemon's event loop, so no
+ * answer from the peer can arrive while this one runs: what is known
+ * right after ike_tunnel_initiate() is "already up", a failure the engine
+ * found before sending (no key, the kernel refused an SPI), or "started",
+ * and that is what it says, with the previous attempt's error if any.
+ */
+static int
+test_initiate(struct cli_def *cli, struct ike_engine *e,
+    const struct config_tunnel *t, const struct ike_tunnel_status *before)
+{
+	struct ike_tunnel_status now;
+	char buf[64];
+	struct diag d;
+	size_t errors;
+	int rc;
+
+	diag_init(&d);
+	rc = ike_tunnel_initiate(e, t->name, &d);
+	print_diag(cli, &d);
+	errors = d.errors;
+	diag_clear(&d);
+	if (ike_tunnel_status(e, t->name, &now) < 0)
+		return cmd_error(cli,
+		    "test ipsec tunnel %s: the tunnel left "
+		    "the IKE engine; see show log",
+		    t->name);
+	if (new_error(before, &now))
+		return cmd_error(cli, "test ipsec tunnel %s: failed: %s",
+		    t->name, now.last_error);
+	if (rc < 0)
+		return errors > 0 ?
+		    CLI_ERROR :
+		    cmd_error(cli, "test ipsec tunnel %s: %s; see show log",
+			t->name, strerror(-rc));
+	fmt_endpoint(&now.remote, buf, sizeof(buf));
+	cli_print(cli, "ipsec tunnel %s: negotiation started with %s", t->name,
+	    buf);
+	cli_print(cli, "see show ipsec tunnel %s for how it goes", t->name);
+	if (before->last_error[0])
+		print_wrapped(cli, "the previous attempt failed:", 29,
+		    before->last_error);
+	return CLI_OK;
+}
+
+static int
+cmd_test_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	struct ike_tunnel_status before;
+	const struct config_tunnel *t;
+	char when[32];
+
+	(void)cmd;
+	if (!may_act(cli, "test ipsec tunnel"))
+		return CLI_ERROR;
+	if (argc != 1)
+		return cmd_error(cli,
+		    "test ipsec tunnel: give the tunnel's NAME");
+	if ((t = tunnel_of(cli, c, argv[0])) == NULL)
+		return CLI_ERROR;
+	if (ike_tunnel_status(s->env->ike, t->name, &before) < 0)
+		return cmd_error(cli,
+		    "test ipsec tunnel %s: the IKE engine does not have this "
+		    "tunnel; see show log for why its commit did not reach it",
+		    t->name);
+	if (before.state != IKE_TUNNEL_UP)
+		return test_initiate(cli, s->env->ike, t, &before);
+	fmt_time(before.established, when, sizeof(when));
+	cli_print(cli,
+	    "ipsec tunnel %s is up: established %s as %s, %zu CHILD SA%s; "
+	    "nothing to do",
+	    t->name, when, role(before.initiator_role), before.n_child_sas,
+	    plural(before.n_child_sas));
+	return CLI_OK;
+}
+
+void
+show_ipsec_register(struct cli_def *cli, struct cli_command *show)
+{
+	struct cli_command *ipsec, *clear, *test;
+	const int P = PRIVILEGE_UNPRIVILEGED;
+
+	ipsec = cli_register_command(cli, show, "ipsec", NULL, P, MODE_EXEC,
+	    "Live IPsec state of the IKE engine");
+	cli_register_command(cli, ipsec, "tunnel", cmd_show_tunnel, P,
+	    MODE_EXEC,
+	    "Tunnels: state, peer, proposal, CHILD SAs, last error "
+	    "[NAME] [detail] [json]");
+	cli_register_command(cli, ipsec, "sa", cmd_show_sa, P, MODE_EXEC,
+	    "IKE and CHILD SAs: SPIs, algorithms, timers, traffic "
+	    "[tunnel NAME] [detail] [json]");
+	cli_register_command(cli, ipsec, "dpd", cmd_show_dpd, P, MODE_EXEC,
+	    "Dead peer detection: settings, checks, actions [tunnel NAME] "
+	    "[json]");
+	/* Operators reach these and are told why they may not. */
+	clear = cli_register_command(cli, NULL, "clear", NULL, P, MODE_EXEC,
+	    "Tear down live state (admins)");
+	clear = cli_register_command(cli, clear, "ipsec", NULL, P, MODE_EXEC,
+	    "IPsec state");
+	cli_register_command(cli, clear, "sa", cmd_clear_sa, P, MODE_EXEC,
+	    "Delete the SAs and renegotiate [tunnel NAME]");
+	test = cli_register_command(cli, NULL, "test", NULL, P, MODE_EXEC,
+	    "Try something now (admins)");
+	test = cli_register_command(cli, test, "ipsec", NULL, P, MODE_EXEC,
+	    "IPsec");
+	cli_register_command(cli, test, "tunnel", cmd_test_tunnel, P, MODE_EXEC,
+	    "Negotiate a tunnel now and say how it went: NAME");
+}
