@@ -64,16 +64,22 @@ ike_engine_new(const struct ike_engine_params *p)
 		e->p.retransmit_tries = 5;
 	if (!e->p.natt_keepalive)
 		e->p.natt_keepalive = 20;
-	e->by_spi = calloc(IKE_SPI_BUCKETS, sizeof(*e->by_spi));
-	e->by_peer = calloc(IKE_SPI_BUCKETS, sizeof(*e->by_peer));
-	e->by_remote = calloc(IKE_TUNNEL_BUCKETS, sizeof(*e->by_remote));
-	e->by_reqid = calloc(IKE_TUNNEL_BUCKETS, sizeof(*e->by_reqid));
-	if (!e->by_spi || !e->by_peer || !e->by_remote || !e->by_reqid) {
+	/* The SPI tables start at IKE_SPI_BUCKETS and grow (sa.c). */
+	e->n_buckets = IKE_SPI_BUCKETS;
+	e->by_spi = calloc(e->n_buckets, sizeof(*e->by_spi));
+	e->by_peer = calloc(e->n_buckets, sizeof(*e->by_peer));
+	/* The tunnel tables start at IKE_TUNNEL_BUCKETS and grow. */
+	e->n_tbuckets = IKE_TUNNEL_BUCKETS;
+	e->by_remote = calloc(e->n_tbuckets, sizeof(*e->by_remote));
+	e->by_reqid = calloc(e->n_tbuckets, sizeof(*e->by_reqid));
+	e->by_name = calloc(e->n_tbuckets, sizeof(*e->by_name));
+	if (!e->by_spi || !e->by_peer || !e->by_remote || !e->by_reqid ||
+	    !e->by_name) {
 		ike_engine_free(e);
 		return NULL;
 	}
 	engine_random(e, e->cookie_secret, sizeof(e->cookie_secret));
-	e->next_reqid = 1;
+	e->next_reqid = KERNEL_REQID_MIN;
 	return e;
 }
 
@@ -90,6 +96,7 @@ ike_engine_free(struct ike_engine *e)
 	free(e->by_peer);
 	free(e->by_remote);
 	free(e->by_reqid);
+	free(e->by_name);
 	timers_free(e);
 	OPENSSL_cleanse(e->cookie_secret, sizeof(e->cookie_secret));
 	free(e);
@@ -116,15 +123,26 @@ ike_engine_counters(const struct ike_engine *e, struct ike_counters *out)
 /* Tunnels */
 
 static size_t
-tbucket(uint32_t v)
+tbucket(const struct ike_engine *e, uint32_t v)
 {
-	return (size_t)(v * 2654435761u) % IKE_TUNNEL_BUCKETS;
+	return (size_t)(v * 2654435761u) & (e->n_tbuckets - 1);
+}
+
+/* FNV-1a: names are short and chosen by the administrator. */
+static size_t
+nbucket(const struct ike_engine *e, const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return (size_t)h & (e->n_tbuckets - 1);
 }
 
 struct ike_tunnel *
 tunnel_by_remote(struct ike_engine *e, uint32_t addr)
 {
-	for (struct ike_tunnel *t = e->by_remote[tbucket(addr)]; t;
+	for (struct ike_tunnel *t = e->by_remote[tbucket(e, addr)]; t;
 	     t = t->hnext)
 		if (t->conf.remote_addr == addr)
 			return t;
@@ -134,17 +152,18 @@ tunnel_by_remote(struct ike_engine *e, uint32_t addr)
 static struct ike_tunnel *
 tunnel_by_reqid(struct ike_engine *e, uint32_t reqid)
 {
-	for (struct ike_tunnel *t = e->by_reqid[tbucket(reqid)]; t;
+	for (struct ike_tunnel *t = e->by_reqid[tbucket(e, reqid)]; t;
 	     t = t->rnext)
 		if (t->reqid == reqid)
 			return t;
 	return NULL;
 }
 
-static struct ike_tunnel *
-tunnel_by_name(struct ike_engine *e, const char *name)
+struct ike_tunnel *
+tunnel_by_name(const struct ike_engine *e, const char *name)
 {
-	for (struct ike_tunnel *t = e->tunnels; t; t = t->next)
+	for (struct ike_tunnel *t = e->by_name[nbucket(e, name)]; t;
+	     t = t->nnext)
 		if (strcmp(t->conf.name, name) == 0)
 			return t;
 	return NULL;
@@ -421,15 +440,84 @@ tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t)
 }
 
 static void
+tables_put(struct ike_engine *e, struct ike_tunnel *t)
+{
+	size_t r = tbucket(e, t->conf.remote_addr), q = tbucket(e, t->reqid);
+	size_t n = nbucket(e, t->conf.name);
+
+	t->hnext = e->by_remote[r];
+	e->by_remote[r] = t;
+	t->rnext = e->by_reqid[q];
+	e->by_reqid[q] = t;
+	t->nnext = e->by_name[n];
+	e->by_name[n] = t;
+}
+
+/*
+ * Moves the chains of old (n/2 buckets) into new (n buckets).  A new
+ * bucket takes from one old chain only, which is reversed first so that
+ * prepending keeps its order: the newest tunnel stays first, and freeing
+ * newest first (ike_engine_free) stays O(1) per tunnel even when many
+ * tunnels share a remote address and so a chain.
+ */
+#define REHASH(old, new, old_n, link, key)                 \
+	for (size_t i_ = 0; i_ < (old_n); i_++) {          \
+		struct ike_tunnel *rev_ = NULL, *t_, *nx_; \
+		for (t_ = (old)[i_]; t_; t_ = nx_) {       \
+			nx_ = t_->link;                    \
+			t_->link = rev_;                   \
+			rev_ = t_;                         \
+		}                                          \
+		for (t_ = rev_; t_; t_ = nx_) {            \
+			size_t b_ = (key);                 \
+			nx_ = t_->link;                    \
+			t_->link = (new)[b_];              \
+			(new)[b_] = t_;                    \
+		}                                          \
+	}
+
+/*
+ * Doubles the three tunnel tables once there are more tunnels than
+ * buckets, so that lookups stay O(1) at 100,000 tunnels (a fixed 1024
+ * meant chains of 100).  On allocation failure they keep their size.
+ */
+static void
+tunnel_tables_grow(struct ike_engine *e)
+{
+	size_t old_n = e->n_tbuckets, n = 2 * old_n;
+	struct ike_tunnel **r = calloc(n, sizeof(*r));
+	struct ike_tunnel **q = calloc(n, sizeof(*q));
+	struct ike_tunnel **m = calloc(n, sizeof(*m));
+
+	if (r == NULL || q == NULL || m == NULL) {
+		free(r);
+		free(q);
+		free(m);
+		return;
+	}
+	e->n_tbuckets = n;
+	REHASH(e->by_remote, r, old_n, hnext, tbucket(e, t_->conf.remote_addr));
+	REHASH(e->by_reqid, q, old_n, rnext, tbucket(e, t_->reqid));
+	REHASH(e->by_name, m, old_n, nnext, nbucket(e, t_->conf.name));
+	free(e->by_remote);
+	free(e->by_reqid);
+	free(e->by_name);
+	e->by_remote = r;
+	e->by_reqid = q;
+	e->by_name = m;
+}
+
+static void
 tunnel_link(struct ike_engine *e, struct ike_tunnel *t)
 {
 	t->next = e->tunnels;
+	t->pprev = &e->tunnels;
+	if (e->tunnels != NULL)
+		e->tunnels->pprev = &t->next;
 	e->tunnels = t;
-	t->hnext = e->by_remote[tbucket(t->conf.remote_addr)];
-	e->by_remote[tbucket(t->conf.remote_addr)] = t;
-	t->rnext = e->by_reqid[tbucket(t->reqid)];
-	e->by_reqid[tbucket(t->reqid)] = t;
-	e->n_tunnels++;
+	tables_put(e, t);
+	if (++e->n_tunnels > e->n_tbuckets)
+		tunnel_tables_grow(e);
 }
 
 static void
@@ -437,20 +525,24 @@ tunnel_unlink(struct ike_engine *e, struct ike_tunnel *t)
 {
 	struct ike_tunnel **pp;
 
-	for (pp = &e->tunnels; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
-	for (pp = &e->by_remote[tbucket(t->conf.remote_addr)]; *pp;
+	*t->pprev = t->next;
+	if (t->next != NULL)
+		t->next->pprev = t->pprev;
+	for (pp = &e->by_remote[tbucket(e, t->conf.remote_addr)]; *pp;
 	     pp = &(*pp)->hnext)
 		if (*pp == t) {
 			*pp = t->hnext;
 			break;
 		}
-	for (pp = &e->by_reqid[tbucket(t->reqid)]; *pp; pp = &(*pp)->rnext)
+	for (pp = &e->by_reqid[tbucket(e, t->reqid)]; *pp; pp = &(*pp)->rnext)
 		if (*pp == t) {
 			*pp = t->rnext;
+			break;
+		}
+	for (pp = &e->by_name[nbucket(e, t->conf.name)]; *pp;
+	     pp = &(*pp)->nnext)
+		if (*pp == t) {
+			*pp = t->nnext;
 			break;
 		}
 	e->n_tunnels--;
@@ -556,13 +648,26 @@ ike_tunnel_add(struct ike_engine *e, const struct ike_tunnel_conf *c,
 		diag_add(d, DIAG_ERROR, "tunnel %s: already running", c->name);
 		return -EEXIST;
 	}
+	if (e->n_tunnels > KERNEL_REQID_MAX - KERNEL_REQID_MIN) {
+		diag_add(d, DIAG_ERROR,
+		    "tunnel %s: no reqid left for it (%zu tunnels): remove "
+		    "tunnels first",
+		    c->name, e->n_tunnels);
+		return -ENOSPC;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
 	if (conf_copy(t, c) < 0) {
 		free(t);
 		return -ENOMEM;
 	}
-	t->reqid = e->next_reqid++;
+	/* The range wraps after 16 million adds; skip reqids in use (one
+	 * is free: the count was checked above). */
+	do {
+		t->reqid = e->next_reqid++;
+		if (e->next_reqid > KERNEL_REQID_MAX)
+			e->next_reqid = KERNEL_REQID_MIN;
+	} while (tunnel_by_reqid(e, t->reqid) != NULL);
 	timer_init(&t->restart_timer, restart_timer);
 	tunnel_link(e, t);
 	if ((rc = tunnel_start(e, t, d)) < 0) {

@@ -190,7 +190,9 @@ struct ike_sa {
 
 struct ike_tunnel {
 	struct ike_tunnel *next;     /* list of all tunnels */
+	struct ike_tunnel **pprev;   /* what points to it in that list */
 	struct ike_tunnel *hnext;    /* table by remote address */
+	struct ike_tunnel *nnext;    /* table by name */
 	struct ike_tunnel_conf conf; /* points into conf_mem */
 	void *conf_mem;
 	struct secbuf *psk;
@@ -219,7 +221,8 @@ struct ike_engine {
 	struct ike_tunnel *tunnels;
 	struct ike_tunnel **by_remote;
 	struct ike_tunnel **by_reqid;
-	size_t n_tunnels;
+	struct ike_tunnel **by_name;
+	size_t n_tunnels, n_tbuckets; /* tunnel tables: a power of two */
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
 	struct ike_counters c;
@@ -231,6 +234,7 @@ uint64_t engine_now(const struct ike_engine *e);
 uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
 struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr);
+struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
 void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,

@@ -71,16 +71,62 @@ ike_sa_our_spi(const struct ike_sa *sa)
 }
 
 static size_t
-bucket(uint64_t spi)
+bucket(const struct ike_engine *e, uint64_t spi)
 {
-	/* SPIs are random (RFC 7296 2.6): the low bits hash well. */
-	return (size_t)(spi ^ (spi >> 32)) % IKE_SPI_BUCKETS;
+	/* SPIs are random (RFC 7296 2.6): the low bits hash well.
+	 * n_buckets is a power of two (tables_grow() doubles it). */
+	return (size_t)(spi ^ (spi >> 32)) & (e->n_buckets - 1);
+}
+
+/*
+ * Doubles both SPI tables once there are more SAs than buckets, so that
+ * a chain stays about one SA long at any scale: a fixed 4096 buckets
+ * meant chains of 25 at 100,000 SAs, walked for every datagram and for
+ * every new SPI.  Amortized O(1) per SA.  On allocation failure the
+ * tables keep their size: longer chains, still correct.
+ */
+static void
+tables_grow(struct ike_engine *e)
+{
+	size_t old_n = e->n_buckets, n = 2 * old_n;
+	struct ike_sa **old_spi = e->by_spi, **old_peer = e->by_peer;
+	struct ike_sa **spi = calloc(n, sizeof(*spi));
+	struct ike_sa **peer = calloc(n, sizeof(*peer));
+
+	if (spi == NULL || peer == NULL) {
+		free(spi);
+		free(peer);
+		return;
+	}
+	e->by_spi = spi;
+	e->by_peer = peer;
+	e->n_buckets = n;
+	for (size_t i = 0; i < old_n; i++) {
+		struct ike_sa *sa, *next;
+
+		for (sa = old_spi[i]; sa; sa = next) {
+			size_t b = bucket(e, ike_sa_our_spi(sa));
+
+			next = sa->hnext;
+			sa->hnext = spi[b];
+			spi[b] = sa;
+		}
+		for (sa = old_peer[i]; sa; sa = next) {
+			size_t b = bucket(e, sa->spi_i);
+
+			next = sa->pnext;
+			sa->pnext = peer[b];
+			peer[b] = sa;
+		}
+	}
+	free(old_spi);
+	free(old_peer);
 }
 
 struct ike_sa *
 ike_sa_lookup(struct ike_engine *e, uint64_t spi)
 {
-	for (struct ike_sa *sa = e->by_spi[bucket(spi)]; sa; sa = sa->hnext)
+	for (struct ike_sa *sa = e->by_spi[bucket(e, spi)]; sa; sa = sa->hnext)
 		if (ike_sa_our_spi(sa) == spi)
 			return sa;
 	return NULL;
@@ -90,7 +136,8 @@ struct ike_sa *
 ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
     const struct ike_endpoint *remote)
 {
-	for (struct ike_sa *sa = e->by_peer[bucket(spi_i)]; sa; sa = sa->pnext)
+	for (struct ike_sa *sa = e->by_peer[bucket(e, spi_i)]; sa;
+	     sa = sa->pnext)
 		if (sa->spi_i == spi_i && sa->remote.addr == remote->addr &&
 		    sa->remote.port == remote->port)
 			return sa;
@@ -111,7 +158,7 @@ unlink_chain(struct ike_sa **head, struct ike_sa *sa, bool peer)
 void
 ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa)
 {
-	size_t b = bucket(sa->spi_i);
+	size_t b = bucket(e, sa->spi_i);
 
 	sa->pnext = e->by_peer[b];
 	e->by_peer[b] = sa;
@@ -124,7 +171,7 @@ ike_sa_half_open_done(struct ike_engine *e, struct ike_sa *sa)
 {
 	if (!sa->in_peer_table)
 		return;
-	unlink_chain(&e->by_peer[bucket(sa->spi_i)], sa, true);
+	unlink_chain(&e->by_peer[bucket(e, sa->spi_i)], sa, true);
 	sa->in_peer_table = false;
 	e->c.half_open--;
 }
@@ -177,9 +224,10 @@ ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 	timer_init(&sa->dpd_timer, ike_sa_dpd_timer);
 	timer_init(&sa->keepalive_timer, keepalive_timer);
 	timer_init(&sa->halfopen_timer, halfopen_timer);
-	sa->hnext = e->by_spi[bucket(spi)];
-	e->by_spi[bucket(spi)] = sa;
-	e->n_sas++;
+	sa->hnext = e->by_spi[bucket(e, spi)];
+	e->by_spi[bucket(e, spi)] = sa;
+	if (++e->n_sas > e->n_buckets)
+		tables_grow(e);
 	e->c.ike_sas++;
 	sa->last_heard_ms = engine_now(e);
 	if (t != NULL)
@@ -292,7 +340,7 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 		ike_sa_free(e, n);
 	}
 	ike_sa_half_open_done(e, sa);
-	unlink_chain(&e->by_spi[bucket(ike_sa_our_spi(sa))], sa, false);
+	unlink_chain(&e->by_spi[bucket(e, ike_sa_our_spi(sa))], sa, false);
 	detach(sa);
 	request_clear(&sa->req);
 	ike_buf_free(&sa->last_resp);

@@ -175,11 +175,8 @@ int
 ike_tunnel_status(const struct ike_engine *e, const char *name,
     struct ike_tunnel_status *out)
 {
-	const struct ike_tunnel *t;
+	const struct ike_tunnel *t = tunnel_by_name(e, name);
 
-	for (t = e->tunnels; t; t = t->next)
-		if (strcmp(t->conf.name, name) == 0)
-			break;
 	if (t == NULL)
 		return -ENOENT;
 	*out = t->st;

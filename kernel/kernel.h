@@ -23,6 +23,13 @@
  */
 #define KERNEL_LIFE_INF UINT64_MAX
 
+/*
+ * Every SA and policy tunshd installs carries a reqid in this range, so
+ * that what a crashed tunshd left can be told from other daemons' state.
+ */
+#define KERNEL_REQID_MIN 0x74000000u /* "t" */
+#define KERNEL_REQID_MAX 0x74ffffffu
+
 struct kernel_sa {
 	uint32_t src, dst; /* outer addresses */
 	uint32_t spi;
@@ -108,6 +115,44 @@ struct kernel_events {
 };
 
 /*
+ * Route-based tunnels: a virtual tunnel interface each, its inside
+ * address, and routes to the remote networks through it.  The apply
+ * layer drives these (the IKE engine only marks its SAs and policies).
+ */
+enum kernel_link_kind {
+	KERNEL_LINK_NONE,  /* neither: route-based tunnels cannot work */
+	KERNEL_LINK_VTI,   /* matched to SAs and policies by mark */
+	KERNEL_LINK_XFRMI, /* matched by if_id */
+};
+
+struct kernel_link {
+	char name[16];	/* IFNAMSIZ */
+	char under[16]; /* XFRM interface: the WAN port under it; "" none */
+	bool xfrmi;
+	uint32_t key;		/* if_id, or the VTI key (= the mark) */
+	uint32_t local, remote; /* VTI: the outer addresses */
+	uint32_t addr;		/* inside address; len 0 = none */
+	uint8_t len;
+};
+
+/* tunshd's routes carry their own protocol number (rtnetlink). */
+#define KERNEL_RTPROT 116
+
+struct kernel_route {
+	struct prefix4 dst;
+	char dev[16];
+	uint32_t metric; /* a backup tunnel's routes get a higher one */
+};
+
+struct kernel_link_ops {
+	int (*link_add)(void *arg, const struct kernel_link *l, struct diag *d);
+	int (*link_del)(void *arg, const char *name); /* gone: 0 */
+	int (*route_add)(void *arg, const struct kernel_route *r,
+	    struct diag *d);
+	int (*route_del)(void *arg, const struct kernel_route *r);
+};
+
+/*
  * The real kernel: XFRM over netlink (kernel/nl.c, ops.c, events.c).
  * kernel_nl_ops takes the struct kernel_nl * as its arg.  A handle works
  * in the network namespace it was opened in.
@@ -125,6 +170,17 @@ extern const struct kernel_ops kernel_nl_ops;
  * 127.0.0.1: for the commit-time check before tunnels are applied.
  */
 bool kernel_nl_has_esp(struct kernel_nl *k);
+/* Links and routes over rtnetlink (kernel/link.c), arg = the handle. */
+extern const struct kernel_link_ops kernel_nl_link_ops;
+/* Which tunnel interfaces the kernel can make, by trying (XFRM first). */
+enum kernel_link_kind kernel_nl_link_kind(struct kernel_nl *k);
+
+/*
+ * At start: deletes the SAs and policies whose reqid is in tunshd's
+ * range, left by an earlier tunshd that died; *removed says how many.
+ * A failure to list them is a warning in d.
+ */
+int kernel_nl_cleanup(struct kernel_nl *k, size_t *removed, struct diag *d);
 
 /*
  * Events: a second socket joined to the ACQUIRE, EXPIRE and MAPPING
@@ -154,5 +210,8 @@ size_t kernel_mem_sas(const struct kernel_mem *k,
     void (*fn)(void *arg, const struct kernel_sa *sa, const char *enc_alg),
     void *arg);
 size_t kernel_mem_policies(const struct kernel_mem *k);
+extern const struct kernel_link_ops kernel_mem_link_ops;
+size_t kernel_mem_links(const struct kernel_mem *k);
+size_t kernel_mem_routes(const struct kernel_mem *k);
 
 #endif

@@ -19,6 +19,10 @@ struct live {
 	struct kernel_mem *mem;
 	struct event *timer, *kev;
 	bool has_esp, started;
+	enum kernel_link_kind link_kind;
+	const struct kernel_link_ops *links;
+	void *links_arg;
+	struct dataplane *dp;
 };
 
 static uint64_t
@@ -104,18 +108,32 @@ static int
 kernel_open(struct live *l, const struct live_opts *o,
     struct ike_engine_params *p, struct diag *d)
 {
+	size_t gone;
+
 	if (o->kernel == LIVE_KERNEL_NONE) {
 		if ((l->mem = kernel_mem_new()) == NULL)
 			return -ENOMEM;
 		p->kernel = &kernel_mem_ops;
 		p->kernel_arg = l->mem;
+		l->links = &kernel_mem_link_ops;
+		l->links_arg = l->mem;
+		l->link_kind = KERNEL_LINK_VTI;
 		l->has_esp = true; /* it takes anything; nothing is real */
 		return 0;
 	}
 	if ((l->nl = kernel_nl_open(d)) == NULL)
 		return -EIO;
+	/* Before the running configuration goes in: what a tunshd that
+	 * died left would otherwise block or shadow it. */
+	if (kernel_nl_cleanup(l->nl, &gone, d) == 0 && gone > 0)
+		log_warn("kernel",
+		    "removed %zu SAs and policies an earlier tunshd left",
+		    gone);
 	p->kernel = &kernel_nl_ops;
 	p->kernel_arg = l->nl;
+	l->links = &kernel_nl_link_ops;
+	l->links_arg = l->nl;
+	l->link_kind = kernel_nl_link_kind(l->nl);
 	l->has_esp = kernel_nl_has_esp(l->nl);
 	if (!l->has_esp)
 		log_warn("kernel",
@@ -179,8 +197,10 @@ live_free(struct live *l)
 {
 	if (l == NULL)
 		return;
-	/* The engine goes first: it removes its SAs and policies. */
+	/* The engine goes first: it removes its SAs and policies; then the
+	 * interfaces and routes of route-based tunnels. */
 	ike_engine_free(l->e);
+	dataplane_remove_all(l);
 	if (l->kev != NULL)
 		event_free(l->kev);
 	if (l->timer != NULL)
@@ -213,4 +233,23 @@ bool
 live_has_esp(const struct live *l)
 {
 	return l->has_esp;
+}
+
+const struct kernel_link_ops *
+live_links(struct live *l, void **arg)
+{
+	*arg = l->links_arg;
+	return l->links;
+}
+
+enum kernel_link_kind
+live_link_kind(const struct live *l)
+{
+	return l->link_kind;
+}
+
+struct dataplane **
+live_dataplane(struct live *l)
+{
+	return &l->dp;
 }

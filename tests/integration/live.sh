@@ -121,9 +121,24 @@ grep -q "tunnel to-a: the peer deleted the IKE SA" "$dir/b.log" ||
 	fail "b: the delete did not arrive"
 echo "ok: removing the tunnel deleted the peer's SA"
 
+# What a tunshd that died left (a policy with a reqid of tunshd's range)
+# is removed at start; another daemon's policy (reqid 5) stays.
+ip -n "$ns_c" xfrm policy add src 10.3.0.0/24 dst 10.8.0.0/24 dir out \
+	tmpl src 192.0.2.3 dst 192.0.2.8 proto esp reqid 0x74730009 mode tunnel
+ip -n "$ns_c" xfrm policy add src 10.3.0.0/24 dst 10.7.0.0/24 dir out \
+	tmpl src 192.0.2.3 dst 192.0.2.7 proto esp reqid 5 mode tunnel
+
 # The real kernel, which has no ESP here: the commit is refused in words
 # and nothing is installed.
 start c "$ns_c" netlink
+grep -q "removed 1 SAs and policies an earlier tunshd left" "$dir/c.log" ||
+	fail "c: the leftover policy was not cleaned"
+ip -n "$ns_c" xfrm policy | grep -q "dst 10.8.0.0/24" &&
+	fail "c: the leftover policy is still there"
+ip -n "$ns_c" xfrm policy | grep -q "dst 10.7.0.0/24" ||
+	fail "c: another daemon's policy was removed"
+ip -n "$ns_c" xfrm policy del src 10.3.0.0/24 dst 10.7.0.0/24 dir out
+echo "ok: state left by a dead tunshd is cleaned, others' kept"
 if sh_run c <<'EOT' >"$dir/c-commit.out" 2>&1; then
 configure
 ipsec tunnel to-x

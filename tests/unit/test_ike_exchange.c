@@ -577,7 +577,7 @@ test_ike_dpd_clear_stays_down(void **state_)
 	assert_int_equal(lab_sa_count(&f->l.a.k), 0);
 	assert_int_not_equal(f->l.a.k.n_pol, 0); /* nothing leaks in clear */
 	tx = f->l.a.tx;
-	ike_kernel_events.acquire(f->l.a.e, 1, 0, 0);
+	ike_kernel_events.acquire(f->l.a.e, KERNEL_REQID_MIN, 0, 0);
 	lab_advance(&f->l, 60000);
 	assert_int_equal(f->l.a.tx, tx); /* no negotiation on our own */
 	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_WAITING);
@@ -597,7 +597,7 @@ test_ike_dpd_hold_renegotiates_on_traffic(void **state_)
 	lab_advance(&f->l, 60000);
 	assert_int_equal(f->l.a.tx, tx); /* held, waiting for traffic */
 	f->l.b.dead = false;
-	ike_kernel_events.acquire(f->l.a.e, 1, 0, 0);
+	ike_kernel_events.acquire(f->l.a.e, KERNEL_REQID_MIN, 0, 0);
 	lab_run(&f->l, 100);
 	assert_true(has_event(&f->l.a, "to-b", IKE_EV_ACQUIRE));
 	assert_up_and_agreeing(f);
@@ -629,7 +629,7 @@ test_ike_initiator_off_waits_for_acquire(void **state_)
 	lab_advance(&f->l, 60000);
 	assert_int_equal(f->l.a.tx, 0);
 	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_WAITING);
-	ike_kernel_events.acquire(f->l.a.e, 1, 0, 0);
+	ike_kernel_events.acquire(f->l.a.e, KERNEL_REQID_MIN, 0, 0);
 	lab_run(&f->l, 100);
 	assert_up_and_agreeing(f);
 	fix_free(f);
