@@ -20,6 +20,10 @@ struct mem_sa {
 };
 
 struct kernel_mem {
+	struct kernel_link *links;
+	size_t n_links, cap_links;
+	struct kernel_route *routes;
+	size_t n_routes, cap_routes;
 	struct mem_sa *sas;
 	size_t n_sas, cap_sas;
 	struct kernel_policy *pol;
@@ -44,6 +48,8 @@ kernel_mem_free(struct kernel_mem *k)
 		return;
 	free(k->sas);
 	free(k->pol);
+	free(k->links);
+	free(k->routes);
 	free(k);
 }
 
@@ -194,4 +200,94 @@ size_t
 kernel_mem_policies(const struct kernel_mem *k)
 {
 	return k->n_pol;
+}
+
+/* Links and routes: remembered, so a lab shows route-based tunnels too. */
+
+static int
+ml_link_add(void *arg, const struct kernel_link *l, struct diag *d)
+{
+	struct kernel_mem *k = arg;
+
+	for (size_t i = 0; i < k->n_links; i++)
+		if (strcmp(k->links[i].name, l->name) == 0) {
+			diag_add(d, DIAG_ERROR,
+			    "interface %s already exists: remove it, or rename "
+			    "the tunnel",
+			    l->name);
+			return -EEXIST;
+		}
+	if (grow((void **)&k->links, &k->cap_links, k->n_links,
+		sizeof(*k->links)) < 0)
+		return -ENOMEM;
+	k->links[k->n_links++] = *l;
+	return 0;
+}
+
+static int
+ml_link_del(void *arg, const char *name)
+{
+	struct kernel_mem *k = arg;
+
+	for (size_t i = 0; i < k->n_links; i++)
+		if (strcmp(k->links[i].name, name) == 0) {
+			k->links[i] = k->links[--k->n_links];
+			break;
+		}
+	return 0;
+}
+
+static bool
+same_route(const struct kernel_route *a, const struct kernel_route *b)
+{
+	return prefix4_cmp(&a->dst, &b->dst) == 0 &&
+	    strcmp(a->dev, b->dev) == 0 && a->metric == b->metric;
+}
+
+static int
+ml_route_add(void *arg, const struct kernel_route *r, struct diag *d)
+{
+	struct kernel_mem *k = arg;
+
+	(void)d;
+	for (size_t i = 0; i < k->n_routes; i++)
+		if (same_route(&k->routes[i], r))
+			return -EEXIST;
+	if (grow((void **)&k->routes, &k->cap_routes, k->n_routes,
+		sizeof(*k->routes)) < 0)
+		return -ENOMEM;
+	k->routes[k->n_routes++] = *r;
+	return 0;
+}
+
+static int
+ml_route_del(void *arg, const struct kernel_route *r)
+{
+	struct kernel_mem *k = arg;
+
+	for (size_t i = 0; i < k->n_routes; i++)
+		if (same_route(&k->routes[i], r)) {
+			k->routes[i] = k->routes[--k->n_routes];
+			break;
+		}
+	return 0;
+}
+
+const struct kernel_link_ops kernel_mem_link_ops = {
+	.link_add = ml_link_add,
+	.link_del = ml_link_del,
+	.route_add = ml_route_add,
+	.route_del = ml_route_del,
+};
+
+size_t
+kernel_mem_links(const struct kernel_mem *k)
+{
+	return k->n_links;
+}
+
+size_t
+kernel_mem_routes(const struct kernel_mem *k)
+{
+	return k->n_routes;
 }

@@ -36,6 +36,7 @@ struct nl_sa {
 struct kernel_nl {
 	struct nl_sock *sk;    /* requests */
 	struct nl_sock *ev_sk; /* ACQUIRE, EXPIRE, MAPPING; NULL until open */
+	struct nl_sock *rt;    /* rtnetlink for links and routes (link.c) */
 	const struct kernel_events *ev;
 	void *ev_arg;
 	struct nl_sa *sas;

@@ -60,6 +60,7 @@ kernel_nl_close(struct kernel_nl *k)
 		return;
 	nl_socket_free(k->ev_sk);
 	nl_socket_free(k->sk);
+	nl_socket_free(k->rt);
 	free(k->sas);
 	free(k);
 }

@@ -56,22 +56,157 @@ proposals(const struct config_tunnel *t, bool ike, struct ike_algs *out,
 }
 
 /*
- * A stable mark for a route-based tunnel's policies and SAs, so that only
- * traffic routed into its interface matches them, never the rest.
+ * A stable key for a route-based tunnel: the mark (VTI) or if_id (XFRM
+ * interface) of its policies and SAs, so that only traffic routed into
+ * its interface matches them, never the rest.
  */
 static uint32_t
-route_mark(const char *name)
+route_key(const char *name)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
 
 	for (const char *p = name; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
-	return 0x7e000000u | (h & 0xffffu);
+	return 0x74730000u | (h & 0xffffu);
+}
+
+/* The interface of a route-based tunnel: "ts-NAME", or for long names
+ * "ts-" with the first 8 characters and 4 hex digits of the key. */
+static void
+link_name(const char *tunnel, char *buf, size_t len)
+{
+	if (strlen(tunnel) <= 12)
+		snprintf(buf, len, "ts-%s", tunnel);
+	else
+		snprintf(buf, len, "ts-%.8s%04x", tunnel,
+		    route_key(tunnel) & 0xffffu);
+}
+
+/* What apply made for a route-based tunnel, to undo exactly that. */
+struct dataplane {
+	struct dataplane *next;
+	char tunnel[CONFIG_TUNNEL_NAME_MAX + 1];
+	struct kernel_link link;
+	struct kernel_route routes[CONFIG_NETS_MAX];
+	size_t n_routes;
+};
+
+/*
+ * Two route-based tunnels to the same networks (AWS's pair) both route
+ * them: the first by name gets metric 100, the next 110, and so on, so the
+ * second is the backup.
+ */
+static uint32_t
+route_metric(const struct config *cfg, const struct config_tunnel *t,
+    const struct prefix4 *net)
+{
+	uint32_t m = 100;
+
+	for (size_t i = 0; i < cfg->n_tunnels; i++) {
+		const struct config_tunnel *o = cfg->tunnels[i];
+
+		if (o == t || strcmp(o->name, t->name) >= 0 || !o->enable ||
+		    o->type != CONFIG_TUNNEL_ROUTE)
+			continue;
+		for (size_t j = 0; j < o->n_remote; j++)
+			if (prefix4_overlap(&o->remote_nets[j], net)) {
+				m += 10;
+				break;
+			}
+	}
+	return m;
+}
+
+static void
+dataplane_undo(struct live *l, const struct dataplane *dp, size_t routes)
+{
+	void *arg;
+	const struct kernel_link_ops *ops = live_links(l, &arg);
+
+	for (size_t i = 0; i < routes; i++)
+		ops->route_del(arg, &dp->routes[i]);
+	ops->link_del(arg, dp->link.name);
+}
+
+/* The interface, its inside address and the routes; all or nothing. */
+static int
+dataplane_add(struct live *l, const struct config *cfg,
+    const struct config_tunnel *t, const struct ike_tunnel_conf *c,
+    struct diag *d)
+{
+	void *arg;
+	const struct kernel_link_ops *ops = live_links(l, &arg);
+	struct dataplane *dp = calloc(1, sizeof(*dp));
+	size_t i;
+	int rc;
+
+	if (dp == NULL)
+		return -ENOMEM;
+	snprintf(dp->tunnel, sizeof(dp->tunnel), "%s", t->name);
+	link_name(t->name, dp->link.name, sizeof(dp->link.name));
+	dp->link.xfrmi = live_link_kind(l) == KERNEL_LINK_XFRMI;
+	dp->link.key = route_key(t->name);
+	dp->link.local = c->local_addr;
+	dp->link.remote = c->remote_addr;
+	dp->link.addr = t->inside_addr;
+	dp->link.len = t->inside_addr ? t->inside_len : 0;
+	snprintf(dp->link.under, sizeof(dp->link.under), "%s", t->wan_port);
+	if ((rc = ops->link_add(arg, &dp->link, d)) < 0) {
+		free(dp);
+		return rc;
+	}
+	for (i = 0; i < t->n_remote; i++) {
+		struct kernel_route *r = &dp->routes[i];
+
+		r->dst = t->remote_nets[i];
+		snprintf(r->dev, sizeof(r->dev), "%s", dp->link.name);
+		r->metric = route_metric(cfg, t, &r->dst);
+		if ((rc = ops->route_add(arg, r, d)) < 0) {
+			dataplane_undo(l, dp, i);
+			free(dp);
+			return rc;
+		}
+	}
+	dp->n_routes = i;
+	dp->next = *live_dataplane(l);
+	*live_dataplane(l) = dp;
+	return 0;
+}
+
+static struct dataplane *
+dataplane_take(struct live *l, const char *tunnel)
+{
+	for (struct dataplane **pp = live_dataplane(l); *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->tunnel, tunnel) == 0) {
+			struct dataplane *dp = *pp;
+
+			*pp = dp->next;
+			return dp;
+		}
+	return NULL;
+}
+
+static void
+dataplane_del(struct live *l, const char *tunnel)
+{
+	struct dataplane *dp = dataplane_take(l, tunnel);
+
+	if (dp != NULL) {
+		dataplane_undo(l, dp, dp->n_routes);
+		free(dp);
+	}
+}
+
+void
+dataplane_remove_all(struct live *l)
+{
+	while (*live_dataplane(l) != NULL)
+		dataplane_del(l, (*live_dataplane(l))->tunnel);
 }
 
 static int
-conf_from(const struct config *cfg, const struct config_tunnel *t,
-    struct conf_store *s, struct diag *d)
+conf_from(struct live *l, const struct config *cfg,
+    const struct config_tunnel *t, struct conf_store *s, struct diag *d)
 {
 	struct ike_tunnel_conf *c = &s->c;
 
@@ -104,12 +239,15 @@ conf_from(const struct config *cfg, const struct config_tunnel *t,
 	c->local_nets = s->ln;
 	c->remote_nets = s->rn;
 	c->route_based = t->type == CONFIG_TUNNEL_ROUTE;
-	c->mark = c->route_based ? route_mark(t->name) : 0;
 	if (proposals(t, true, s->ike, &c->n_ike, d) < 0 ||
 	    proposals(t, false, s->esp, &c->n_esp, d) < 0)
 		return -EINVAL;
 	c->ike = s->ike;
 	c->esp = s->esp;
+	if (c->route_based && live_link_kind(l) == KERNEL_LINK_XFRMI)
+		c->if_id = route_key(t->name);
+	else if (c->route_based)
+		c->mark = route_key(t->name);
 	c->ike_lifetime = t->ike_lifetime;
 	c->child_lifetime = t->child_lifetime;
 	c->initiator = t->initiator;
@@ -134,8 +272,20 @@ kernel_can(struct live *l, const struct config_plan_step *step, struct diag *d)
 {
 	const struct config_tunnel *t = step->new_tunnel;
 
-	if (!t->enable || !live_started(l) || live_has_esp(l) ||
+	if (!t->enable || !live_started(l) ||
 	    (step->old_tunnel != NULL && step->old_tunnel->enable))
+		return 0;
+	if (t->type == CONFIG_TUNNEL_ROUTE &&
+	    live_link_kind(l) == KERNEL_LINK_NONE) {
+		diag_add(d, DIAG_ERROR,
+		    "tunnel %s: this kernel has neither XFRM interfaces nor VTI "
+		    "(CONFIG_XFRM_INTERFACE, CONFIG_NET_IPVTI): a route-based "
+		    "tunnel cannot work here; make it policy-based or disable "
+		    "it",
+		    t->name);
+		return -ENOTSUP;
+	}
+	if (live_has_esp(l))
 		return 0;
 	diag_add(d, DIAG_ERROR,
 	    "tunnel %s: this kernel has no ESP support (CONFIG_INET_ESP): "
@@ -144,30 +294,78 @@ kernel_can(struct live *l, const struct config_plan_step *step, struct diag *d)
 	return -ENOTSUP;
 }
 
+/* Adds or changes a tunnel: interface and routes first, so that traffic
+ * has a way in when the SAs come; undone if the engine refuses. */
+static int
+tunnel_up(struct live *l, const struct config_plan_step *step,
+    const struct config *cfg, const struct conf_store *s, struct diag *d)
+{
+	const struct config_tunnel *t = step->new_tunnel;
+	struct ike_engine *e = live_engine(l);
+	struct dataplane *old = NULL;
+	int rc;
+
+	if (step->kind == CONFIG_STEP_TUNNEL_CHANGE)
+		old = dataplane_take(l, t->name);
+	if (old != NULL)
+		dataplane_undo(l, old, old->n_routes);
+	if (t->type == CONFIG_TUNNEL_ROUTE && t->enable &&
+	    (rc = dataplane_add(l, cfg, t, &s->c, d)) < 0) {
+		if (live_started(l))
+			goto restore;
+		/* At start the daemon comes up regardless, to be fixed. */
+		log_warn("shell",
+		    "tunnel %s: no interface: it cannot carry "
+		    "traffic until that is fixed",
+		    t->name);
+	}
+	if (step->kind == CONFIG_STEP_TUNNEL_ADD)
+		rc = ike_tunnel_add(e, &s->c, d);
+	else
+		rc = ike_tunnel_change(e, &s->c,
+		    step->change >= CONFIG_CHANGE_REPLACE, d);
+	if (rc == 0) {
+		free(old);
+		return 0;
+	}
+	dataplane_del(l, t->name);
+restore:
+	if (old != NULL) {
+		/* Put back what was there, as it was. */
+		void *arg;
+		const struct kernel_link_ops *ops = live_links(l, &arg);
+
+		ops->link_add(arg, &old->link, NULL);
+		for (size_t i = 0; i < old->n_routes; i++)
+			ops->route_add(arg, &old->routes[i], NULL);
+		old->next = *live_dataplane(l);
+		*live_dataplane(l) = old;
+	}
+	return rc;
+}
+
 static int
 apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
     struct diag *d)
 {
 	struct live *l = arg;
-	struct ike_engine *e = live_engine(l);
 	struct conf_store *s;
 	int rc;
 
 	if (step->kind == CONFIG_STEP_SYSTEM)
 		return 0; /* tunnels it moves come as their own steps */
-	if (step->kind == CONFIG_STEP_TUNNEL_REMOVE)
-		return ike_tunnel_remove(e, step->old_tunnel->name, d);
+	if (step->kind == CONFIG_STEP_TUNNEL_REMOVE) {
+		rc = ike_tunnel_remove(live_engine(l), step->old_tunnel->name,
+		    d);
+		dataplane_del(l, step->old_tunnel->name);
+		return rc;
+	}
 	if ((rc = kernel_can(l, step, d)) < 0)
 		return rc;
 	if ((s = malloc(sizeof(*s))) == NULL)
 		return -ENOMEM;
-	if ((rc = conf_from(cfg, step->new_tunnel, s, d)) == 0) {
-		if (step->kind == CONFIG_STEP_TUNNEL_ADD)
-			rc = ike_tunnel_add(e, &s->c, d);
-		else
-			rc = ike_tunnel_change(e, &s->c,
-			    step->change >= CONFIG_CHANGE_REPLACE, d);
-	}
+	if ((rc = conf_from(l, cfg, step->new_tunnel, s, d)) == 0)
+		rc = tunnel_up(l, step, cfg, s, d);
 	free(s);
 	live_rearm(l);
 	return rc;

@@ -38,6 +38,14 @@ struct ike_engine *live_engine(struct live *l);
 void live_set_started(struct live *l);
 bool live_started(const struct live *l);
 bool live_has_esp(const struct live *l);
+/* Interfaces and routes of route-based tunnels, and which interfaces
+ * this kernel can make. */
+const struct kernel_link_ops *live_links(struct live *l, void **arg);
+enum kernel_link_kind live_link_kind(const struct live *l);
+/* shell/apply.c's record of the interfaces and routes it made. */
+struct dataplane **live_dataplane(struct live *l);
+/* Removes every interface and route apply.c made (tunshd stops). */
+void dataplane_remove_all(struct live *l);
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);
 
