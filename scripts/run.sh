@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # README command 1: install what is needed, build (build/), check the
-# embedded default configuration, then run tunshd on a copy of it in a
-# scratch directory (no system path is touched) and open tunsh on it.
-# On a terminal tunsh is interactive; from a pipe it runs the lines given.
+# embedded default configuration, then bring it alive in a lab
+# (scripts/lab.sh): a user-mode-linux guest, so a kernel with ESP whatever
+# this machine runs, where tunshd runs the default configuration and
+# strongSwan plays the branch office of its tunnel branch-1; tunsh opens
+# on it.  On a terminal tunsh is interactive; from a pipe it runs the
+# lines given.  No system path and no network of this machine is touched.
+#
+# TUNSH_LAB=none skips the guest: tunshd then runs on this machine with a
+# kernel that only remembers (--kernel none), its IKE on free ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${JOBS:-2}
@@ -12,10 +18,12 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 build/shell/tunshd --check-config etc/tunsh.conf
 
+if [ "${TUNSH_LAB:-uml}" != none ]; then
+	exec scripts/lab.sh build
+fi
+
 dir=$(mktemp -d)
 cp etc/tunsh.conf "$dir/tunsh.conf"
-# A lab: --kernel none keeps SAs in memory (most kernels here have no
-# ESP), and IKE uses free ports, so nothing on this machine is disturbed.
 build/shell/tunshd -f --config "$dir/tunsh.conf" --state-dir "$dir/state" \
 	--socket "$dir/tunshd.sock" --kernel none --ike-ports 0,0 \
 	2>"$dir/tunshd.log" &

@@ -16,6 +16,8 @@
 #   TUNSH_EXTRA     optional host directory laid over / (extra packages)
 #   TUNSH_TIMEOUT   seconds the scenario may run
 #   TUNSH_BUILD, TUNSH_TOP  passed on to the scenario
+#   TUNSH_CONSOLE   1: the scenario talks to the console (scripts/lab.sh,
+#                   a person at a terminal) instead of writing its log
 
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -123,8 +125,15 @@ t_start=$(date +%s.%N)
 # timeout puts itself and the scenario in a process group of their own
 # and signals the whole group, daemons included.  The output goes to a
 # file on the rw mount, not to the console.
-timeout -k 5 "$TUNSH_TIMEOUT" bash "$TUNSH_SCENARIO" \
-	>"$TUNSH_RESULT/log" 2>&1 </dev/null
+export TUNSH_INPUT
+if [ "${TUNSH_CONSOLE:-}" = 1 ]; then
+	# The console is the person's terminal: a session of its own so
+	# that it is the scenario's controlling tty (job control, ^C).
+	$bb setsid -c bash "$TUNSH_SCENARIO" </dev/console >/dev/console 2>&1
+else
+	timeout -k 5 "$TUNSH_TIMEOUT" bash "$TUNSH_SCENARIO" \
+		>"$TUNSH_RESULT/log" 2>&1 </dev/null
+fi
 st=$?
 t_end=$(date +%s.%N)
 printf 'first %s\nstart %s\nend %s\n' "$t_first" "$t_start" "$t_end" \
