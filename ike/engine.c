@@ -877,12 +877,11 @@ const struct kernel_events ike_kernel_events = {
 
 static int
 decrypt(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,
-    uint8_t *buf)
+    uint8_t *buf, struct ike_parse_err *err)
 {
 	struct ike_sk_keys k = ike_sa_sk_keys(sa, false);
 	const struct ike_payload *sk = &m->pl[0];
 	size_t body = sk->offset + IKE_PAYLOAD_HDR_LEN;
-	struct ike_parse_err err;
 	uint8_t *plain;
 	size_t plain_len;
 
@@ -894,7 +893,7 @@ decrypt(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,
 		return -EBADMSG;
 	}
 	if (ike_payloads_parse(m->sk_next, plain, plain_len,
-		(size_t)(plain - buf), m, &err) < 0) {
+		(size_t)(plain - buf), m, err) < 0) {
 		e->c.dropped_parse++;
 		return -EBADMSG;
 	}
@@ -978,6 +977,48 @@ protected_in(struct ike_engine *e, struct ike_sa *sa,
 	request_in(e, sa, m);
 }
 
+/*
+ * RFC 7296 2.5: a request with an unknown payload marked critical gets
+ * UNSUPPORTED_CRITICAL_PAYLOAD naming its type, and one of another major
+ * version INVALID_MAJOR_VERSION; both unprotected for IKE_SA_INIT.
+ */
+static void
+refuse_init(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, const struct ike_msg *m,
+    const struct ike_parse_err *err)
+{
+	uint8_t type = err->payload;
+
+	if (m->hdr.exchange != IKE_SA_INIT ||
+	    (m->hdr.flags & IKE_FLAG_RESPONSE))
+		return;
+	if (err->code == IKE_PARSE_CRITICAL)
+		init_notify_reply(e, local, remote, m->hdr.spi_i,
+		    N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	else if (err->code == IKE_PARSE_BAD_VERSION)
+		init_notify_reply(e, local, remote, m->hdr.spi_i,
+		    N_INVALID_MAJOR_VERSION, NULL, 0);
+}
+
+/* The same inside SK: the request is answered (and its ID used up). */
+static void
+refuse_protected(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m, const struct ike_parse_err *err)
+{
+	struct ike_buf inner;
+	uint8_t type = err->payload;
+
+	if (err->code != IKE_PARSE_CRITICAL ||
+	    (m->hdr.flags & IKE_FLAG_RESPONSE) ||
+	    m->hdr.message_id != sa->next_peer_id)
+		return;
+	sa->next_peer_id++;
+	ike_sa_begin(sa, &inner);
+	ike_notify_add(&inner, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, NULL, 0,
+	    &type, 1);
+	ike_sa_send_response(e, sa, m->hdr.exchange, m->hdr.message_id, &inner);
+}
+
 void
 ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
@@ -992,6 +1033,8 @@ ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 		return; /* a NAT-T keepalive (RFC 3948 2.3) */
 	if (len > sizeof(e->scratch) || ike_msg_parse(buf, len, &m, &err) < 0) {
 		e->c.dropped_parse++;
+		if (len <= sizeof(e->scratch) && len >= IKE_HDR_LEN)
+			refuse_init(e, local, remote, &m, &err);
 		return;
 	}
 	from_initiator = (m.hdr.flags & IKE_FLAG_INITIATOR) != 0;
@@ -1018,9 +1061,12 @@ ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 		return;
 	}
 	memcpy(e->scratch, buf, len);
-	if (ike_msg_parse(e->scratch, len, &m, &err) < 0 ||
-	    decrypt(e, sa, &m, e->scratch) < 0)
+	if (ike_msg_parse(e->scratch, len, &m, &err) < 0)
 		return;
+	if (decrypt(e, sa, &m, e->scratch, &err) < 0) {
+		refuse_protected(e, sa, &m, &err);
+		return;
+	}
 	if (ike_msg_check_rules(&m, &err) < 0) {
 		e->c.dropped_rules++;
 		return;

@@ -15,6 +15,7 @@
 enum ike_notify {
 	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
 	N_INVALID_IKE_SPI = 4,
+	N_INVALID_MAJOR_VERSION = 5,
 	N_INVALID_SYNTAX = 7,
 	N_INVALID_MESSAGE_ID = 9,
 	N_NO_PROPOSAL_CHOSEN = 14,
@@ -301,6 +302,9 @@ void ike_auth_response(struct ike_engine *e, struct ike_sa *sa,
 void ike_sa_offer(const struct ike_tunnel *t, uint16_t first_dh,
     struct ike_sa_payload *out);
 int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p);
+void init_notify_reply(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, uint64_t spi_i, uint16_t type,
+    const uint8_t *data, size_t len);
 void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
 int ike_sa_keys_from(struct ike_engine *e, struct ike_sa *sa,
     const struct secbuf *g_ir, const struct ike_sa *old);

@@ -193,7 +193,7 @@ ike_init_start(struct ike_engine *e, struct ike_tunnel *t)
 }
 
 /* An unprotected IKE_SA_INIT response carrying one notify. */
-static void
+void
 init_notify_reply(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, uint64_t spi_i, uint16_t type,
     const uint8_t *data, size_t len)

@@ -705,6 +705,55 @@ test_ike_malformed_input_is_dropped_and_counted(void **state_)
 	fix_free(f);
 }
 
+/*
+ * RFC 7296 2.5: an unknown payload marked critical is refused by name.
+ * A -> B  HDR(IKE_SA_INIT), [200!]
+ * B -> A  HDR, N(UNSUPPORTED_CRITICAL_PAYLOAD, 200)
+ * and inside SK on an established SA, where B answers the request.
+ */
+static void
+test_ike_unknown_critical_payload_is_refused(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_endpoint from = { LAB_ADDR_A, 500 },
+			    to = { LAB_ADDR_B, 500 };
+	struct ike_header h = { .spi_i = 0x1122334455667788ull,
+		.exchange = IKE_SA_INIT,
+		.flags = IKE_FLAG_INITIATOR };
+	struct ike_notify_payload n;
+	struct ike_parse_err err;
+	struct ike_buf b, inner;
+	struct ike_msg m;
+	struct ike_sa *sa;
+
+	(void)state_;
+	establish(f);
+	ike_buf_init(&b);
+	ike_msg_begin(&b, &h);
+	ike_payload_add(&b, 200, true, "x", 1);
+	assert_int_equal(ike_buf_finish(&b), 0);
+	ike_engine_input(f->l.b.e, &to, &from, b.data, b.len);
+	ike_buf_free(&b);
+	assert_int_equal(f->l.queued, 1);
+	assert_int_equal(
+	    ike_msg_parse(f->l.head->data, f->l.head->len, &m, &err), 0);
+	assert_true(msg_has_notify(&m, N_UNSUPPORTED_CRITICAL_PAYLOAD, &n));
+	assert_int_equal(n.data_len, 1);
+	assert_int_equal(n.data[0], 200);
+	lab_flush(&f->l);
+
+	sa = f->l.a.e->tunnels->sas;
+	ike_sa_begin(sa, &inner);
+	ike_payload_add(&inner, 200, true, "x", 1);
+	assert_int_equal(ike_sa_send_request(f->l.a.e, sa, REQ_DPD,
+			     IKE_INFORMATIONAL, &inner),
+	    0);
+	lab_run(&f->l, 10);
+	assert_int_equal(sa->req.kind, REQ_NONE); /* B answered */
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
 /* A commit that changes only DPD timers keeps the SPIs; one that
  * changes a remote network replaces the CHILD SA under the same IKE SA. */
 static void
@@ -823,6 +872,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_initiator_off_waits_for_acquire),
 	cmocka_unit_test(test_ike_restart_storm_ends_with_one_sa),
 	cmocka_unit_test(test_ike_malformed_input_is_dropped_and_counted),
+	cmocka_unit_test(test_ike_unknown_critical_payload_is_refused),
 	cmocka_unit_test(test_ike_change_classes),
 	cmocka_unit_test(test_ike_change_failing_in_kernel_keeps_old_policies),
 	cmocka_unit_test(test_ike_natt_floats_and_keeps_alive),
