@@ -3,13 +3,16 @@
  * died without removing its SAs and policies.  Everything tunshd installs
  * carries a reqid in [KERNEL_REQID_MIN, KERNEL_REQID_MAX]; at start the
  * SAs and policies in that range are found by a dump and deleted, and
- * nothing else is touched (another IKE daemon's state stays).
+ * nothing else is touched (another IKE daemon's state stays).  Tunnel
+ * interfaces are tunshd's by name and kind ("ts-" VTI or XFRM
+ * interfaces); their routes go with them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/xfrm.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <netlink/route/link.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +166,37 @@ delete_one(struct kernel_nl *k, const struct leftover *l)
 	return rc == -ENOENT || rc == -ESRCH ? 0 : rc;
 }
 
+/* Removes the "ts-" VTI and XFRM interfaces a dead tunshd left. */
+static size_t
+links_cleanup(struct kernel_nl *k)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	size_t n = 0;
+
+	if (sk == NULL || nl_connect(sk, NETLINK_ROUTE) < 0 ||
+	    rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		goto out;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l);
+		const char *type = rtnl_link_get_type(l);
+
+		if (name == NULL || type == NULL ||
+		    strncmp(name, "ts-", 3) != 0 ||
+		    (strcmp(type, "vti") != 0 && strcmp(type, "xfrm") != 0))
+			continue;
+		if (rtnl_link_delete(sk, l) == 0)
+			n++;
+	}
+out:
+	(void)k;
+	nl_cache_free(cache);
+	nl_socket_free(sk);
+	return n;
+}
+
 int
 kernel_nl_cleanup(struct kernel_nl *k, size_t *removed, struct diag *d)
 {
@@ -183,5 +217,6 @@ kernel_nl_cleanup(struct kernel_nl *k, size_t *removed, struct diag *d)
 		if (delete_one(k, &f.v[i]) == 0)
 			(*removed)++;
 	free(f.v);
+	*removed += links_cleanup(k);
 	return 0;
 }

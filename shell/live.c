@@ -127,7 +127,8 @@ kernel_open(struct live *l, const struct live_opts *o,
 	 * died left would otherwise block or shadow it. */
 	if (kernel_nl_cleanup(l->nl, &gone, d) == 0 && gone > 0)
 		log_warn("kernel",
-		    "removed %zu SAs and policies an earlier tunshd left",
+		    "removed %zu SAs, policies and interfaces an earlier "
+		    "tunshd left",
 		    gone);
 	p->kernel = &kernel_nl_ops;
 	p->kernel_arg = l->nl;

@@ -131,7 +131,7 @@ ip -n "$ns_c" xfrm policy add src 10.3.0.0/24 dst 10.7.0.0/24 dir out \
 # The real kernel, which has no ESP here: the commit is refused in words
 # and nothing is installed.
 start c "$ns_c" netlink
-grep -q "removed 1 SAs and policies an earlier tunshd left" "$dir/c.log" ||
+grep -q "removed 1 SAs, policies and interfaces an earlier tunshd left" "$dir/c.log" ||
 	fail "c: the leftover policy was not cleaned"
 ip -n "$ns_c" xfrm policy | grep -q "dst 10.8.0.0/24" &&
 	fail "c: the leftover policy is still there"

@@ -100,3 +100,34 @@ ip -n a link show ts-aws-1 >/dev/null 2>&1 && vm_fail "ts-aws-1 is still there"
 pols=$(ip -n a xfrm policy | grep -v "socket \(in\|out\)") || true
 grep -q dir <<<"$pols" && vm_fail "policies stayed: $pols"
 vm_log "removing the tunnel removed its interface, route, SAs and policies"
+
+# A tunshd that dies (SIGKILL) leaves its interface, routes, SAs and
+# policies; the next one removes them, then applies the running
+# configuration again.
+mark=$(vm_tunshd_lines a)
+vm_tunsh_ok a "add the tunnel again" <<'EOF2'
+configure
+ipsec tunnel aws-1
+ partner-type aws
+ wan-port wan1
+ remote-address 192.0.2.2
+ pre-shared-key vm_test_psk_not_secret_0123456789
+ inside-address 169.254.10.2/30
+ local-network vlan 10
+ remote-network 10.2.0.0/24
+ exit
+commit
+EOF2
+vm_tunshd_wait a 20 "tunnel aws-1: CHILD SA up" "$mark"
+kill -KILL "$(cat "$VM_WORK/a/pid")"
+sleep 0.2
+ip -n a link show ts-aws-1 >/dev/null 2>&1 || vm_fail "the killed tunshd's interface vanished by itself"
+[ "$(vm_xfrm_count a)" -ge 2 ] || vm_fail "the killed tunshd's SAs vanished by itself"
+cp "$VM_WORK/a/tunsh.conf" "$VM_WORK/a-restart.conf"
+vm_tunshd_start a a <"$VM_WORK/a-restart.conf"
+vm_tunshd_wait a 20 "removed [0-9]+ SAs, policies and interfaces an earlier tunshd left"
+vm_log "$(grep 'an earlier tunshd left' "$VM_WORK/a/tunshd.log")"
+vm_tunshd_wait a 20 "tunnel aws-1: CHILD SA up"
+[ "$(vm_xfrm_count a)" = 2 ] || vm_fail "after the restart a holds $(vm_xfrm_count a) SAs, want 2"
+vm_ping_all ha 10.2.0.10 3
+vm_log "a restarted tunshd cleaned the dead one's state and carries traffic again"
