@@ -388,16 +388,14 @@ ike_proposal(const struct sa_list *l)
 	return NULL;
 }
 
-/*
- * NAT-T in words.  ike_tunnel_status says whether we are behind a NAT;
- * NAT-T without that means the peer is (the engine floats to 4500 only
- * when a NAT was detected).
- */
+/* NAT-T in words: which end NAT detection found behind a NAT. */
 static const char *
 natt_words(const struct ike_tunnel_status *st)
 {
 	if (!st->natt)
 		return "no";
+	if (st->behind_nat && st->peer_behind_nat)
+		return "yes, both ends are behind a NAT";
 	return st->behind_nat ? "yes, we are behind a NAT" :
 				"yes, the peer is behind a NAT";
 }
@@ -407,6 +405,8 @@ natt_json(const struct ike_tunnel_status *st)
 {
 	if (!st->natt)
 		return NULL;
+	if (st->behind_nat && st->peer_behind_nat)
+		return "both";
 	return st->behind_nat ? "us" : "peer";
 }
 

@@ -196,8 +196,9 @@ struct ike_tunnel_status {
 	enum ike_tunnel_state state;
 	bool initiator_role; /* of the current IKE SA */
 	struct ike_endpoint local, remote;
-	bool natt, behind_nat;
-	uint64_t established; /* wall seconds; 0 = not up */
+	bool natt;
+	bool behind_nat, peer_behind_nat; /* NAT detection (RFC 7296 2.23) */
+	uint64_t established;		  /* wall seconds; 0 = not up */
 	char last_error[200];
 	struct ike_dpd_status dpd;
 	unsigned event_counts[IKE_EV_COUNT];

@@ -195,6 +195,7 @@ ike_tunnel_status(const struct ike_engine *e, const char *name,
 		out->remote = sa->remote;
 		out->natt = sa->natt;
 		out->behind_nat = sa->nat_local;
+		out->peer_behind_nat = sa->nat_remote;
 		out->established = sa->established_wall;
 	}
 	return 0;
