@@ -382,7 +382,7 @@ restart_timer(struct ike_engine *e, struct ike_timer *tm)
 	struct ike_tunnel *t = (struct ike_tunnel *)((char *)tm -
 	    offsetof(struct ike_tunnel, restart_timer));
 
-	if (t->sas == NULL && t->want_up && t->conf.enable)
+	if (t->sas == NULL && t->want_up && t->conf.enable && t->conf.initiator)
 		ike_init_start(e, t);
 }
 
@@ -738,6 +738,11 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 	if (!was_enabled)
 		return tunnel_start(e, t, d);
 	t->want_up = t->conf.initiator || t->want_up;
+	if (old.initiator && !t->conf.initiator && t->sas == NULL) {
+		/* initiator off: no more tries of our own. */
+		t->want_up = false;
+		timer_disarm(e, &t->restart_timer);
+	}
 	for (struct ike_sa *sa = t->sas; sa; sa = sa->tnext) {
 		for (struct child_sa *ch = sa->children; renegotiate && ch;
 		     ch = ch->next)

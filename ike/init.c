@@ -686,8 +686,13 @@ reauth_finish(struct ike_engine *e, struct ike_sa *sa)
 		}
 }
 
+/*
+ * The IKE SA is up (AUTH verified).  Its first CHILD SA is made after
+ * this, with the nonces still at hand; established_settle() then lets
+ * them go and settles what the new SA means for the tunnel's others.
+ */
 static void
-established(struct ike_engine *e, struct ike_sa *sa, bool initial)
+established_mark(struct ike_engine *e, struct ike_sa *sa)
 {
 	char peer[16];
 
@@ -695,7 +700,6 @@ established(struct ike_engine *e, struct ike_sa *sa, bool initial)
 	ike_sa_half_open_done(e, sa);
 	sa->established_wall = engine_wall(e);
 	sa->established_ms = engine_now(e);
-	ike_sa_init_done(sa);
 	ike_sa_timers_start(e, sa);
 	sa->t->restart_backoff = 0;
 	addr4_format(sa->remote.addr, peer, sizeof(peer));
@@ -703,6 +707,12 @@ established(struct ike_engine *e, struct ike_sa *sa, bool initial)
 	    "IKE SA established with %s as %s%s", peer,
 	    sa->initiator ? "initiator" : "responder",
 	    sa->natt ? ", NAT-T" : "");
+}
+
+static void
+established_settle(struct ike_engine *e, struct ike_sa *sa, bool initial)
+{
+	ike_sa_init_done(sa);
 	reauth_finish(e, sa);
 	one_sa_per_tunnel(e, sa, initial);
 }
@@ -804,11 +814,12 @@ ike_auth_request(struct ike_engine *e, struct ike_sa *sa,
 		ike_sa_delete_now(e, sa);
 		return;
 	}
+	established_mark(e, sa);
 	/* 1.2: a refused CHILD SA does not fail the IKE SA. */
 	if ((err = auth_child_respond(e, sa, m, &inner)) != 0)
 		ike_notify_add(&inner, 0, err, NULL, 0, NULL, 0);
 	ike_sa_send_response(e, sa, IKE_AUTH, m->hdr.message_id, &inner);
-	established(e, sa, msg_has_notify(m, N_INITIAL_CONTACT, NULL));
+	established_settle(e, sa, msg_has_notify(m, N_INITIAL_CONTACT, NULL));
 }
 
 /* The initiator's CHILD SA from the IKE_AUTH response; 0 or -errno. */
@@ -883,10 +894,14 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa,
 		ike_sa_delete_now(e, sa);
 		return;
 	}
-	/* The CHILD SA's keys need the nonces established() lets go of. */
-	rc = auth_child_finish(e, sa, m);
+	established_mark(e, sa);
+	if ((rc = auth_child_finish(e, sa, m)) < 0) {
+		/* The SPI reserved for it goes back to the kernel. */
+		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
+		    sa->req.new_spi);
+	}
 	ike_sa_request_done(e, sa);
-	established(e, sa, false);
+	established_settle(e, sa, false);
 	if (rc < 0 && sa->state == SA_ESTABLISHED) {
 		/* Without its CHILD SA the tunnel carries nothing. */
 		sa->want_delete = true;

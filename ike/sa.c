@@ -331,6 +331,13 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 		child_unlink(sa, c);
 		child_free(e, c, true);
 	}
+	/* A CHILD SA asked for and never made: its reserved SPI is a larval
+	 * SA in the kernel until given back. */
+	if (sa->req.new_spi != 0 &&
+	    (sa->req.kind == REQ_AUTH || sa->req.kind == REQ_CHILD_REKEY ||
+		sa->req.kind == REQ_CHILD_CREATE))
+		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
+		    sa->req.new_spi);
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		timer_disarm(e, timers[i]);
 	if (sa->req.new_sa != NULL) {

@@ -118,6 +118,8 @@ daemon_run(const struct daemon_opts *o)
 	snprintf(sockdir, sizeof(sockdir), "%s", o->socket);
 	if (strrchr(sockdir, '/') != NULL)
 		*strrchr(sockdir, '/') = '\0';
+	else
+		sockdir[0] = '\0'; /* a socket in the current directory */
 	if (make_dir(o->state_dir, 0700) < 0 ||
 	    (sockdir[0] != '\0' && make_dir(sockdir, 0755) < 0))
 		return 1;

@@ -212,7 +212,19 @@ k_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
 	(void)reqid;
 	(void)d;
 	*spi = k->next_spi++;
+	if (!k->count_only && k->n_larval < LAB_SAS)
+		k->larval[k->n_larval++] = *spi;
 	return 0;
+}
+
+static void
+larval_drop(struct lab_kernel *k, uint32_t spi)
+{
+	for (size_t i = 0; i < k->n_larval; i++)
+		if (k->larval[i] == spi) {
+			k->larval[i] = k->larval[--k->n_larval];
+			return;
+		}
 }
 
 static void
@@ -238,6 +250,7 @@ k_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 	k->sa_adds++;
 	if (k->count_only)
 		return 0;
+	larval_drop(k, sa->spi);
 	for (size_t i = 0; i < LAB_SAS && s == NULL; i++)
 		if (!k->sas[i].used)
 			s = &k->sas[i];
@@ -264,6 +277,7 @@ k_sa_del(void *arg, uint32_t dst, uint32_t spi)
 	struct lab_sa *s = sa_slot(k, dst, spi);
 
 	k->sa_dels++;
+	larval_drop(k, spi);
 	if (s != NULL)
 		s->used = false;
 	return 0;

@@ -31,6 +31,10 @@ struct lab_kernel {
 	int fail_sa_add;     /* > 0: the next n sa_add calls fail */
 	int fail_policy_add; /* > 0: the next n policy_add calls fail */
 	size_t sa_adds, sa_dels;
+	/* SPIs reserved by spi_alloc and not yet given an SA or deleted:
+	 * larval SAs a real kernel would hold. */
+	uint32_t larval[LAB_SAS];
+	size_t n_larval;
 	bool count_only; /* benchmarks: record nothing, count */
 };
 

@@ -232,6 +232,9 @@ test_ike_psk_mismatch_is_named_both_ways(void **state_)
 		    "not match");
 		assert_int_equal(lab_sa_count(&f->l.a.k), 0);
 		assert_int_equal(lab_sa_count(&f->l.b.k), 0);
+		/* the SPIs reserved for the CHILD SA were given back */
+		assert_int_equal(f->l.a.k.n_larval, 0);
+		assert_int_equal(f->l.b.k.n_larval, 0);
 		assert_int_not_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_UP);
 		fix_free(f);
 	}
@@ -278,6 +281,8 @@ test_ike_ts_unacceptable_is_named(void **state_)
 	    "check local and remote networks on both ends");
 	assert_int_equal(lab_sa_count(&f->l.a.k), 0);
 	assert_int_equal(lab_sa_count(&f->l.b.k), 0);
+	assert_int_equal(f->l.a.k.n_larval, 0);
+	assert_int_equal(f->l.b.k.n_larval, 0);
 	fix_free(f);
 }
 
