@@ -35,10 +35,16 @@ vm_fail() {
 	local n
 	echo "FAIL: $*" >&2
 	for n in "${VM_CHARONS[@]}"; do
-		echo "---- charon $n log (last 60 lines)" >&2
-		tail -n 60 "$VM_WORK/$n/charon.log" >&2 2>/dev/null || true
+		echo "---- charon $n log (last 60 lines but its config dump)" >&2
+		grep -v '\[CFG\]  ' "$VM_WORK/$n/charon.log" 2>/dev/null | tail -n 60 >&2 || true
 		[ -z "${TUNSH_RESULT:-}" ] ||
 			cp "$VM_WORK/$n/charon.log" "$TUNSH_RESULT/charon-$n.log" 2>/dev/null || true
+	done
+	for n in $(vm_tunshds); do
+		echo "---- tunshd $n log (last 60 lines)" >&2
+		tail -n 60 "$VM_WORK/$n/tunshd.log" >&2 2>/dev/null || true
+		[ -z "${TUNSH_RESULT:-}" ] ||
+			cp "$VM_WORK/$n/tunshd.log" "$TUNSH_RESULT/tunshd-$n.log" 2>/dev/null || true
 	done
 	exit 1
 }
@@ -249,4 +255,291 @@ vm_charon_stop() {
 	for n in "${VM_CHARONS[@]}"; do
 		kill "$(cat "$VM_WORK/$n/pid")" 2>/dev/null || true
 	done
+}
+
+# --- two sites: tunshd in a, charon in b -------------------------------
+#
+#   ha (10.1.0.10) --lan-- a --wan--------------wan-- b --lan-- hb (10.2.0.10)
+#                    10.1.0.1  192.0.2.1   192.0.2.2  10.2.0.1
+#
+# vm_sites: the topology of charon_pair.sh.  a's default route and b's
+# route to 10.1.0.0/24 go over wan, so traffic that no policy catches
+# leaves in clear, where the counters see it.  Each gateway's raw
+# PREROUTING counts, from wan: "esp", "plain" (not ESP, from the wire:
+# --pol none; IKE too), "icmp-clear" (ICMP from the wire: a leak) and
+# "decrypted" (ICMP after decryption: --pol ipsec).
+vm_sites() {
+	local gw
+	# No IPv6 on the gateways' links (below): tunshd loads the ipv6
+	# module, and link-local addresses' DAD, router solicitations and MLD
+	# reports would add frames to the wire counts at random.  Loaded here
+	# so that the sysctl exists.
+	modprobe ipv6 2>/dev/null || true
+	vm_netns a b ha hb
+	{
+		vm_veth a wan b wan
+		vm_veth a lan ha eth0
+		vm_veth b lan hb eth0
+	} | vm_ip
+	vm_ip a <<EOT
+link set wan up
+link set lan up
+addr add 192.0.2.1/24 dev wan
+addr add 10.1.0.1/24 dev lan
+route add default via 192.0.2.2 dev wan
+EOT
+	vm_ip b <<EOT
+link set wan up
+link set lan up
+addr add 192.0.2.2/24 dev wan
+addr add 10.2.0.1/24 dev lan
+route add 10.1.0.0/24 via 192.0.2.1 dev wan
+EOT
+	vm_ip ha <<EOT
+link set eth0 up
+addr add 10.1.0.10/24 dev eth0
+route add default via 10.1.0.1
+EOT
+	vm_ip hb <<EOT
+link set eth0 up
+addr add 10.2.0.10/24 dev eth0
+route add default via 10.2.0.1
+EOT
+	for gw in a b; do
+		# "all" set after the links exist reaches each of them.
+		if [ -d /proc/sys/net/ipv6 ]; then
+			vm_sysctl "$gw" net.ipv4.ip_forward=1 net.ipv6.conf.all.disable_ipv6=1
+		else
+			vm_sysctl "$gw" net.ipv4.ip_forward=1
+		fi
+		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p esp \
+			-m comment --comment esp
+		vm_ipt "$gw" -t raw -A PREROUTING -i wan -m policy --dir in --pol none \
+			! -p esp -m comment --comment plain
+		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p icmp \
+			-m policy --dir in --pol ipsec -m comment --comment decrypted
+		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p icmp \
+			-m policy --dir in --pol none -m comment --comment icmp-clear
+	done
+}
+
+# vm_ping NS DST COUNT [INTERVAL] [WAIT]: busybox ping; prints the number
+# of answers (0 when none), never fails the scenario by itself.
+vm_ping() {
+	local out
+	out=$(ip netns exec "$1" busybox ping -c "$3" -i "${4:-0.2}" -W "${5:-2}" "$2" 2>&1) || true
+	sed -n 's/.* packets transmitted, \([0-9]*\) packets received.*/\1/p' <<<"$out" |
+		grep . || echo 0
+}
+
+# vm_ping_all NS DST COUNT [INTERVAL]: COUNT pings, all answered, or fail.
+vm_ping_all() {
+	local n
+	n=$(vm_ping "$@")
+	[ "$n" = "$3" ] || vm_fail "ping $1 -> $2: $n of $3 answered"
+}
+
+# --- tunshd -----------------------------------------------------------
+
+# vm_tunshd_start NAME NS [KERNEL]: tunshd -f in namespace NS with the
+# real kernel ops (--kernel netlink unless KERNEL says otherwise), its
+# config from stdin (a site: interfaces and vlans; the tunnels come from
+# tunsh scripts), state, socket and log (stderr) in $VM_WORK/NAME.
+# Waits for the socket.
+vm_tunshd_start() {
+	local name=$1 ns=$2 dir=$VM_WORK/$1
+	mkdir -p "$dir"
+	cat >"$dir/tunsh.conf"
+	ip netns exec "$ns" "$TUNSH_BUILD/shell/tunshd" -f \
+		--config "$dir/tunsh.conf" --state-dir "$dir/state" \
+		--socket "$dir/tunshd.sock" --kernel "${3:-netlink}" \
+		>"$dir/tunshd.log" 2>&1 &
+	echo $! >"$dir/pid"
+	vm_wait 10 "tunshd $name listens on its socket" vm_tunshd_ready "$name"
+}
+
+# vm_tunshd_ready NAME: the socket exists; fails the scenario at once,
+# with the log, when tunshd has exited instead.
+vm_tunshd_ready() {
+	local dir=$VM_WORK/$1
+	[ ! -S "$dir/tunshd.sock" ] || return 0
+	kill -0 "$(cat "$dir/pid")" 2>/dev/null ||
+		vm_fail "tunshd $1 exited: $(tail -n 5 "$dir/tunshd.log")"
+	return 1
+}
+
+# vm_tunsh NAME < script: a tunsh script against tunshd NAME; its output
+# goes to stdout, its status is tunsh's.
+vm_tunsh() {
+	"$TUNSH_BUILD/shell/tunsh" --socket "$VM_WORK/$1/tunshd.sock"
+}
+
+# vm_tunsh_ok NAME WHAT < script: like vm_tunsh, failing the scenario
+# with the output when tunsh reports an error.
+vm_tunsh_ok() {
+	local out
+	out=$(vm_tunsh "$1" 2>&1) || vm_fail "tunsh $1 ($2): $out"
+	printf '%s\n' "$out" >>"$VM_WORK/$1/tunsh.out"
+}
+
+# vm_tunshd_log NAME: tunshd NAME's log so far.
+vm_tunshd_log() {
+	cat "$VM_WORK/$1/tunshd.log"
+}
+
+# vm_tunshd_logged NAME EXTENDED-REGEX [FROM-LINE]: true once the log has a
+# matching line after line FROM-LINE (default 0).
+vm_tunshd_logged() {
+	tail -n "+$((${3:-0} + 1))" "$VM_WORK/$1/tunshd.log" | grep -Eq -- "$2"
+}
+
+# vm_tunshd_lines NAME: the number of lines in the log now (a mark for
+# vm_tunshd_logged).
+vm_tunshd_lines() {
+	wc -l <"$VM_WORK/$1/tunshd.log"
+}
+
+# vm_tunshd_wait NAME SECONDS EXTENDED-REGEX [FROM-LINE]: bounded wait for
+# a log line.
+vm_tunshd_wait() {
+	vm_wait "$2" "tunshd $1 logged /$3/" vm_tunshd_logged "$1" "$3" "${4:-0}"
+}
+
+# vm_tunsh_has_show: true when the build has show ipsec tunnel.
+vm_tunsh_has_show() {
+	local out
+	out=$(echo "show ipsec tunnel" | vm_tunsh "$1" 2>&1) || return 1
+	! grep -q 'Invalid input' <<<"$out"
+}
+
+# vm_tunshds: the names of the tunshd we started, from their directories
+# (vm_tunshd_start may run in a pipeline's subshell: no array).
+vm_tunshds() {
+	local f
+	for f in "$VM_WORK"/*/tunshd.log; do
+		[ -f "$f" ] || continue
+		f=${f%/tunshd.log}
+		echo "${f##*/}"
+	done
+}
+
+# vm_tunshd_stop: TERM to every tunshd we started, by pid.
+vm_tunshd_stop() {
+	local n
+	for n in $(vm_tunshds); do
+		kill "$(cat "$VM_WORK/$n/pid")" 2>/dev/null || true
+	done
+}
+
+# vm_stop_all: the EXIT trap of scenarios with tunshd and charon; keeps
+# the daemons' logs next to the scenario log (tunshd-NAME.log,
+# charon-NAME.log).
+vm_stop_all() {
+	local n
+	vm_tunshd_stop
+	vm_charon_stop
+	[ -n "${TUNSH_RESULT:-}" ] || return 0
+	for n in $(vm_tunshds); do
+		cp "$VM_WORK/$n/tunshd.log" "$TUNSH_RESULT/tunshd-$n.log" 2>/dev/null || true
+	done
+	for n in "${VM_CHARONS[@]}"; do
+		cp "$VM_WORK/$n/charon.log" "$TUNSH_RESULT/charon-$n.log" 2>/dev/null || true
+	done
+}
+
+# vm_site_conf NAME ADDR LAN: tunshd's start configuration for site NAME
+# with one WAN port wan1 (the veth is "wan": only XFRM interfaces
+# would need the two to match) at ADDR/24 and VLAN 10 = LAN; no tunnels.
+vm_site_conf() {
+	cat <<EOT
+hostname = "site-$1";
+interfaces = ( { name = "wan1"; address = "$2/24"; } );
+vlans = ( { id = 10; name = "lan"; subnet = "$3"; } );
+tunnels = ( );
+EOT
+}
+
+# --- charon as tunshd's peer ------------------------------------------
+
+# vm_peer_conf: swanctl.conf for charon in b facing tunshd in a with the
+# IDs tunsh uses by default (the addresses).  Settings from variables:
+#   PEER_IKE    IKE proposals     (aes256gcm16-prfsha256-x25519)
+#   PEER_ESP    ESP proposals     (aes256gcm16)
+#   PEER_LTS    local_ts          (10.2.0.0/24)
+#   PEER_RTS    remote_ts         (10.1.0.0/24)
+#   PEER_START  start_action      (none)
+#   PEER_PSK    the secret        (vm-test-psk-not-secret-0123456789)
+#   PEER_CONN   extra lines for the connection (e.g. rekey_time = 60s)
+#   PEER_CHILD  extra lines for the child
+vm_peer_conf() {
+	cat <<EOT
+connections {
+	site {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		proposals = ${PEER_IKE:-aes256gcm16-prfsha256-x25519}
+		keyingtries = 0
+		mobike = no
+		${PEER_CONN:-}
+		local {
+			auth = psk
+			id = 192.0.2.2
+		}
+		remote {
+			auth = psk
+			id = 192.0.2.1
+		}
+		children {
+			lans {
+				local_ts = ${PEER_LTS:-10.2.0.0/24}
+				remote_ts = ${PEER_RTS:-10.1.0.0/24}
+				mode = tunnel
+				esp_proposals = ${PEER_ESP:-aes256gcm16}
+				start_action = ${PEER_START:-none}
+				${PEER_CHILD:-}
+			}
+		}
+	}
+}
+secrets {
+	ike-site {
+		id-a = 192.0.2.1
+		id-b = 192.0.2.2
+		secret = "${PEER_PSK:-vm-test-psk-not-secret-0123456789}"
+	}
+}
+EOT
+}
+
+# vm_charon_child_spis NAME CHILD: "IN OUT" of the newest INSTALLED CHILD
+# SA called CHILD in charon NAME, as swanctl --list-sas shows them; empty
+# when there is none.
+vm_charon_child_spis() {
+	vm_swanctl "$1" --list-sas --child "$2" 2>/dev/null |
+		awk -v c="$2:" '$1 == c && /INSTALLED/ { on = 1; next }
+			on && $1 == "in" { i = $2; sub(/,.*/, "", i) }
+			on && $1 == "out" { o = $2; sub(/,.*/, "", o); on = 0 }
+			END { if (i != "" && o != "") print i, o }'
+}
+
+# vm_charon_ike_spis NAME: the SPI pair ("I_i R_r") of each ESTABLISHED
+# IKE SA in charon NAME, one a line.
+vm_charon_ike_spis() {
+	vm_swanctl "$1" --list-sas 2>/dev/null |
+		awk '/ESTABLISHED, IKEv2,/ { print $(NF - 1), $NF }' | tr -d '*'
+}
+
+# vm_xfrm_spis NS SRC DST: the SPIs (8 hex digits, no 0x) of the ESP SAs
+# from SRC to DST in NS, one a line.
+vm_xfrm_spis() {
+	ip -n "$1" xfrm state list src "$2" dst "$3" proto esp |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "spi") {
+			s = $(i + 1); sub(/^0x/, "", s); print s } }'
+}
+
+# vm_xfrm_keyed NS: SAs in NS that carry keys (aead, enc or auth lines),
+# as opposed to the larval ones XFRM_MSG_ALLOCSPI reserves.
+vm_xfrm_keyed() {
+	ip -n "$1" xfrm state | grep -Ec '^[[:space:]]+(aead|enc|auth|auth-trunc) ' || true
 }
