@@ -183,6 +183,12 @@ switch_to(struct config_store *s, struct config *next,
 	}
 	plan.new_cfg = next;
 	if ((rc = apply_plan(s, &plan, d)) < 0) {
+		/* The committer sees the reasons; the log keeps that it
+		 * happened, for whoever looks later. */
+		log_warn("config",
+		    "commit by %s from %s failed and was undone: %s",
+		    o->user ? o->user : "unknown", o->source ? o->source : "",
+		    d->count ? d->entries[d->count - 1].text : strerror(-rc));
 		if (had_file ? rename(backup, s->path) : unlink(s->path))
 			diag_error(d, "%s could not be restored: %s", s->path,
 			    strerror(errno));
