@@ -310,6 +310,10 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	sa->children = c;
 	e->c.child_sas++;
 	child_timers_start(e, c);
+	/* The tunnel works: the next failure starts its backoff afresh.
+	 * (Not at IKE_AUTH: a peer refusing our networks would otherwise
+	 * be asked again every second.) */
+	sa->t->restart_backoff = 0;
 	sa->t->st.last_error[0] = '\0';
 	tunnel_event(e, sa->t, IKE_EV_CHILD_UP,
 	    "CHILD SA up: SPIs %08x in, %08x out", c->spi_in, c->spi_out);

@@ -701,7 +701,6 @@ established_mark(struct ike_engine *e, struct ike_sa *sa)
 	sa->established_wall = engine_wall(e);
 	sa->established_ms = engine_now(e);
 	ike_sa_timers_start(e, sa);
-	sa->t->restart_backoff = 0;
 	addr4_format(sa->remote.addr, peer, sizeof(peer));
 	tunnel_event(e, sa->t, IKE_EV_ESTABLISHED,
 	    "IKE SA established with %s as %s%s", peer,

@@ -283,6 +283,10 @@ test_ike_ts_unacceptable_is_named(void **state_)
 	assert_int_equal(lab_sa_count(&f->l.b.k), 0);
 	assert_int_equal(f->l.a.k.n_larval, 0);
 	assert_int_equal(f->l.b.k.n_larval, 0);
+	/* A tries again with backoff (1, 2, 4 s), not every second. */
+	lab_advance(&f->l, 10000);
+	assert_in_range(
+	    status(&f->l.a, "to-b").event_counts[IKE_EV_TS_UNACCEPTABLE], 3, 5);
 	fix_free(f);
 }
 
