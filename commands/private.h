@@ -84,4 +84,22 @@ void commands_register_tunnel(struct cli_def *cli);
 void commands_register_system(struct cli_def *cli,
     struct cli_command *no_config);
 
+/* json_writer.c: a show command's json form, line by line. */
+struct jw {
+	struct cli_def *cli;
+	char pend[1600];
+	bool has_pend;
+	unsigned depth;
+	bool first[16]; /* no member yet at this depth */
+};
+void jw_value(struct jw *j, const char *key, const char *value);
+/* "{" or "[" after key (NULL inside an array); jw_close with its pair. */
+void jw_open(struct jw *j, const char *key, const char *bracket);
+void jw_close(struct jw *j, const char *bracket);
+void jw_end(struct jw *j); /* prints the last line */
+void jw_str(struct jw *j, const char *key, const char *s); /* NULL: null */
+void jw_u64(struct jw *j, const char *key, uint64_t v);
+void jw_u64_or_null(struct jw *j, const char *key, uint64_t v); /* 0: null */
+void jw_bool(struct jw *j, const char *key, bool v);
+
 #endif

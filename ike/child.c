@@ -372,8 +372,9 @@ pfs_group(const struct ike_tunnel *t)
 	    0;
 }
 
-static int
-ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b)
+/* Our KE payload for dh (RFC 7296 3.4); shared with rekey.c. */
+int
+ike_ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b)
 {
 	uint8_t ke[512];
 	size_t len = sizeof(ke);
@@ -419,7 +420,7 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c)
 	}
 	ike_sa_add(&inner, &r->sel->offer);
 	ike_payload_add(&inner, IKE_PL_NONCE, false, r->nonce, IKE_NONCE_LEN);
-	if (r->dh != NULL && ke_public_add(r->dh, group, &inner) < 0) {
+	if (r->dh != NULL && ike_ke_public_add(r->dh, group, &inner) < 0) {
 		ike_buf_free(&inner);
 		return -ENOMEM;
 	}
@@ -573,7 +574,7 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 		ike_sa_add(inner, &(struct ike_sa_payload){ 1, { chosen } });
 		ike_payload_add(inner, IKE_PL_NONCE, false, nr, sizeof(nr));
 		if (dh != NULL)
-			ke_public_add(dh, dht->id, inner);
+			ike_ke_public_add(dh, dht->id, inner);
 		ike_ts_add(inner, IKE_PL_TSI, &ni_ts);
 		ike_ts_add(inner, IKE_PL_TSR, &nr_ts);
 		if (old != NULL) {

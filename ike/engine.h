@@ -313,6 +313,7 @@ int ike_sa_keys_from(struct ike_engine *e, struct ike_sa *sa,
 void child_offer(const struct ike_tunnel *t, bool with_dh, uint32_t spi,
     struct ike_sa_payload *out);
 void child_strip_dh(struct ike_sa_payload *sa);
+int ike_ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b);
 void child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
     struct ike_ts_payload *remote);
 int child_install(struct ike_engine *e, struct ike_sa *sa,

@@ -81,18 +81,6 @@ sibling(struct ike_engine *e, struct ike_sa *sa, bool initiator)
 	return n;
 }
 
-static int
-ke_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b)
-{
-	uint8_t ke[512];
-	size_t len = sizeof(ke);
-
-	if (ike_dh_public(dh, ke, &len) < 0)
-		return -ENOMEM;
-	ike_ke_add(b, group, ke, len);
-	return 0;
-}
-
 /*
  * Starts replacing sa: a reauthentication (a new IKE_SA_INIT, the old SA
  * kept until the new one is up) when the tunnel asks for it, else
@@ -131,7 +119,7 @@ ike_rekey_start(struct ike_engine *e, struct ike_sa *sa)
 	ike_sa_begin(sa, &inner);
 	ike_sa_add(&inner, &r->sel->offer);
 	ike_payload_add(&inner, IKE_PL_NONCE, false, n->in->ni, n->in->ni_len);
-	if (ke_add(r->dh, sa->dh_group, &inner) < 0) {
+	if (ike_ke_public_add(r->dh, sa->dh_group, &inner) < 0) {
 		ike_buf_free(&inner);
 		ike_sa_free(e, n);
 		return -ENOMEM;
@@ -233,7 +221,7 @@ ike_rekey_request(struct ike_engine *e, struct ike_sa *sa,
 	memcpy(chosen.spi, &spi, 8);
 	ike_sa_add(&inner, &(struct ike_sa_payload){ 1, { chosen } });
 	ike_payload_add(&inner, IKE_PL_NONCE, false, n->in->nr, n->in->nr_len);
-	ke_add(dh, n->dh_group, &inner);
+	ike_ke_public_add(dh, n->dh_group, &inner);
 	ike_dh_free(dh);
 	ike_sa_send_response(e, sa, IKE_CREATE_CHILD_SA, m->hdr.message_id,
 	    &inner);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <linux/udp.h>
@@ -121,43 +122,46 @@ alg_name_ok(const char *name)
 	    strlen(name) < sizeof(((struct xfrm_algo *)0)->alg_name);
 }
 
-/* XFRMA_ALG_AEAD: struct xfrm_algo_aead, key (salt included, RFC 4106 8.1)
- * and ICV length in bits, the key right behind the header. */
+/*
+ * The three algorithm attributes share one shape: the name, the key
+ * length in bits, for AEAD (struct xfrm_algo_aead) and truncated
+ * integrity (struct xfrm_algo_auth) one more length in bits, then the key
+ * right behind the header (for AEAD with its salt, RFC 4106 8.1).
+ * extra_off 0: no extra length (struct xfrm_algo).
+ */
+static int
+put_alg(struct nl_msg *msg, int type, size_t hdr, const char *name,
+    const struct secbuf *key, size_t extra_off, uint32_t extra)
+{
+	uint32_t bits = (uint32_t)key->len * 8;
+	struct nlattr *nla = nla_reserve(msg, type, (int)(hdr + key->len));
+	uint8_t *p;
+
+	if (nla == NULL)
+		return -EMSGSIZE;
+	p = nla_data(nla);
+	memset(p, 0, hdr);
+	memcpy(p, name, strlen(name)); /* shorter than alg_name: checked */
+	memcpy(p + offsetof(struct xfrm_algo, alg_key_len), &bits, 4);
+	if (extra_off != 0)
+		memcpy(p + extra_off, &extra, 4);
+	memcpy(p + hdr, key->data, key->len);
+	return 0;
+}
+
 static int
 put_aead(struct nl_msg *msg, const struct kernel_sa *sa)
 {
-	const struct secbuf *key = sa->enc_key;
-	struct xfrm_algo_aead *a;
-	struct nlattr *nla;
-
-	nla = nla_reserve(msg, XFRMA_ALG_AEAD, sizeof(*a) + key->len);
-	if (nla == NULL)
-		return -EMSGSIZE;
-	a = nla_data(nla);
-	memset(a, 0, sizeof(*a));
-	strncpy(a->alg_name, sa->enc_alg, sizeof(a->alg_name) - 1);
-	a->alg_key_len = key->len * 8;
-	a->alg_icv_len = sa->icv_bits;
-	memcpy(a->alg_key, key->data, key->len);
-	return 0;
+	return put_alg(msg, XFRMA_ALG_AEAD, sizeof(struct xfrm_algo_aead),
+	    sa->enc_alg, sa->enc_key,
+	    offsetof(struct xfrm_algo_aead, alg_icv_len), sa->icv_bits);
 }
 
 static int
 put_crypt(struct nl_msg *msg, const struct kernel_sa *sa)
 {
-	const struct secbuf *key = sa->enc_key;
-	struct xfrm_algo *a;
-	struct nlattr *nla;
-
-	nla = nla_reserve(msg, XFRMA_ALG_CRYPT, sizeof(*a) + key->len);
-	if (nla == NULL)
-		return -EMSGSIZE;
-	a = nla_data(nla);
-	memset(a, 0, sizeof(*a));
-	strncpy(a->alg_name, sa->enc_alg, sizeof(a->alg_name) - 1);
-	a->alg_key_len = key->len * 8;
-	memcpy(a->alg_key, key->data, key->len);
-	return 0;
+	return put_alg(msg, XFRMA_ALG_CRYPT, sizeof(struct xfrm_algo),
+	    sa->enc_alg, sa->enc_key, 0, 0);
 }
 
 /* XFRMA_ALG_AUTH_TRUNC rather than XFRMA_ALG_AUTH: the latter takes the
@@ -166,20 +170,9 @@ put_crypt(struct nl_msg *msg, const struct kernel_sa *sa)
 static int
 put_auth(struct nl_msg *msg, const struct kernel_sa *sa)
 {
-	const struct secbuf *key = sa->auth_key;
-	struct xfrm_algo_auth *a;
-	struct nlattr *nla;
-
-	nla = nla_reserve(msg, XFRMA_ALG_AUTH_TRUNC, sizeof(*a) + key->len);
-	if (nla == NULL)
-		return -EMSGSIZE;
-	a = nla_data(nla);
-	memset(a, 0, sizeof(*a));
-	strncpy(a->alg_name, sa->auth_alg, sizeof(a->alg_name) - 1);
-	a->alg_key_len = key->len * 8;
-	a->alg_trunc_len = sa->trunc_bits;
-	memcpy(a->alg_key, key->data, key->len);
-	return 0;
+	return put_alg(msg, XFRMA_ALG_AUTH_TRUNC, sizeof(struct xfrm_algo_auth),
+	    sa->auth_alg, sa->auth_key,
+	    offsetof(struct xfrm_algo_auth, alg_trunc_len), sa->trunc_bits);
 }
 
 static int
