@@ -23,10 +23,16 @@ trap 'rm -rf "$umldir"' EXIT
 
 interactive=
 [ -t 0 ] && [ -t 1 ] && interactive=1
+# The guest mounts fresh /tmp, /run and /dev: a checkout there must be
+# mounted into it explicitly (see tests/vm/run.sh).
+rw=$build
+case $top in
+/tmp/* | /run/* | /dev/*) rw="$top $build" ;;
+esac
 {
 	echo "TUNSH_SCENARIO=$top/scripts/lab-guest.sh"
 	echo "TUNSH_RESULT=$res"
-	echo "TUNSH_RW='$build'"
+	echo "TUNSH_RW='$rw'"
 	echo "TUNSH_EXTRA="
 	echo "TUNSH_BUILD=$build"
 	echo "TUNSH_TOP=$top"

@@ -79,6 +79,12 @@ safe_path "$here"
 # results directory when it lies elsewhere.
 rw=$build
 [[ $results/ == "$build"/* ]] || rw="$rw $results"
+# A checkout under /tmp, /run or /dev (a CI clone, say) is invisible in
+# the guest, which mounts fresh ones there: mount it too, first, so that
+# the scenarios, lib.sh and init.sh are found.
+case $top in
+/tmp/* | /run/* | /dev/*) rw="$top $rw" ;;
+esac
 
 # UML keeps guest RAM in an unlinked file in $TMPDIR that it maps
 # executable: a noexec or too small filesystem makes the guest die early.
@@ -119,7 +125,8 @@ for arg in "$@"; do
 	# invisible to it unless they lie under a read-write mount.
 	case $p in
 	/tmp/* | /run/* | /dev/*)
-		[[ " $rw " == *" ${p%/*} "* || $p == "$build"/* || $p == "$results"/* ]] ||
+		[[ " $rw " == *" ${p%/*} "* || $p == "$build"/* || $p == "$results"/* ||
+			" $rw " == *" $top "* && $p == "$top"/* ]] ||
 			die "scenario $p: the guest cannot see host files under /tmp, /run or /dev"
 		;;
 	esac
