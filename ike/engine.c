@@ -140,13 +140,20 @@ nbucket(const struct ike_engine *e, const char *name)
 }
 
 struct ike_tunnel *
-tunnel_by_remote(struct ike_engine *e, uint32_t addr)
+tunnel_by_remote(struct ike_engine *e, uint32_t addr, uint32_t local)
 {
+	struct ike_tunnel *any = NULL;
+
+	/* One tunnel per pair of gateways (validation): with several WAN
+	 * addresses the local one tells tunnels to one peer apart. */
 	for (struct ike_tunnel *t = e->by_remote[tbucket(e, addr)]; t;
 	     t = t->hnext)
-		if (t->conf.remote_addr == addr)
-			return t;
-	return NULL;
+		if (t->conf.remote_addr == addr) {
+			if (t->conf.local_addr == local)
+				return t;
+			any = any ? any : t;
+		}
+	return any;
 }
 
 static struct ike_tunnel *

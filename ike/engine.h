@@ -234,7 +234,8 @@ struct ike_engine {
 uint64_t engine_now(const struct ike_engine *e);
 uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
-struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr);
+struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr,
+    uint32_t local);
 struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
 void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -337,7 +337,7 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 		ike_sa_send_raw(e, &sa->local, &sa->remote, &sa->in->init_ours);
 		return;
 	}
-	if ((t = tunnel_by_remote(e, remote->addr)) == NULL ||
+	if ((t = tunnel_by_remote(e, remote->addr, local->addr)) == NULL ||
 	    !t->conf.enable) {
 		e->c.dropped_unknown_spi++;
 		return;

@@ -415,7 +415,8 @@ lab_init(struct lab *l, const struct ike_engine_params *pa,
 	l->a.addrs[1] = LAB_ADDR_A2;
 	l->a.n_addrs = 2;
 	l->b.addrs[0] = LAB_ADDR_B;
-	l->b.n_addrs = 1;
+	l->b.addrs[1] = LAB_ADDR_B2;
+	l->b.n_addrs = 2;
 	peer_init(l, &l->a, 0xa0000001u, pa);
 	peer_init(l, &l->b, 0xb0000001u, pb);
 }

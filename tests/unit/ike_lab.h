@@ -73,6 +73,7 @@ struct lab {
 #define LAB_ADDR_A   0xc0000201u /* 192.0.2.1 */
 #define LAB_ADDR_A2  0xc0000203u /* 192.0.2.3 */
 #define LAB_ADDR_B   0xc0000202u /* 192.0.2.2 */
+#define LAB_ADDR_B2  0xc0000204u /* 192.0.2.4 */
 #define LAB_NAT_ADDR 0xc6336401u /* 198.51.100.1 */
 
 extern const struct kernel_ops lab_kernel_ops;

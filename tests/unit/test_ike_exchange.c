@@ -763,6 +763,41 @@ test_ike_unknown_critical_payload_is_refused(void **state_)
 	fix_free(f);
 }
 
+/* B has two WAN addresses with a tunnel to A from each (one tunnel per
+ * pair of gateways): each of A's requests finds the tunnel of the
+ * address it was sent to, with that tunnel's networks. */
+static void
+test_ike_tunnels_to_one_peer_from_two_addresses(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct lab_tunnel a2, b2;
+	struct ike_child_status got;
+	char buf[32];
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	lab_conf(&b2, "to-a-2", LAB_ADDR_B2, LAB_ADDR_A, "10.4.0.0/24",
+	    "10.1.0.0/24", &gcm_x25519, f->psk_b);
+	b2.c.initiator = false;
+	lab_conf(&a2, "to-b-2", LAB_ADDR_A, LAB_ADDR_B2, "10.1.0.0/24",
+	    "10.4.0.0/24", &gcm_x25519, f->psk);
+	/* B's second tunnel first: a lookup by the peer alone finds it. */
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &f->tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &b2.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(f->l.a.e, &f->ta.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(f->l.a.e, &a2.c, &d), 0);
+	lab_run(&f->l, 100);
+	assert_int_equal(state(&f->l.b, "to-a"), IKE_TUNNEL_UP);
+	assert_int_equal(state(&f->l.b, "to-a-2"), IKE_TUNNEL_UP);
+	memset(&got, 0, sizeof(got));
+	ike_child_each(f->l.b.e, "to-a-2", child_first, &got);
+	prefix4_format(&got.local_ts, buf, sizeof(buf));
+	assert_string_equal(buf, "10.4.0.0/24");
+	diag_clear(&d);
+	fix_free(f);
+}
+
 /* A commit that changes only DPD timers keeps the SPIs; one that
  * changes a remote network replaces the CHILD SA under the same IKE SA. */
 static void
@@ -882,6 +917,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_restart_storm_ends_with_one_sa),
 	cmocka_unit_test(test_ike_malformed_input_is_dropped_and_counted),
 	cmocka_unit_test(test_ike_unknown_critical_payload_is_refused),
+	cmocka_unit_test(test_ike_tunnels_to_one_peer_from_two_addresses),
 	cmocka_unit_test(test_ike_change_classes),
 	cmocka_unit_test(test_ike_change_failing_in_kernel_keeps_old_policies),
 	cmocka_unit_test(test_ike_natt_floats_and_keeps_alive),
