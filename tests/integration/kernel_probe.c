@@ -73,7 +73,7 @@ num(const char *key, uint32_t dflt)
 static uint32_t
 addr(const char *key)
 {
-	uint32_t a;
+	uint32_t a = 0;
 
 	if (arg(key) == NULL || addr4_parse(arg(key), &a) < 0)
 		die(key);
