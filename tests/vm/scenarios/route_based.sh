@@ -89,6 +89,36 @@ for gw in a b; do
 done
 vm_log "pings crossed the VTI as ESP only"
 
+# AWS's second tunnel of the pair (its peer is absent here): both carry
+# the VPC's network, the second by name as the backup (metric 110).
+vm_tunsh_ok a "add the backup tunnel" <<'EOF2'
+configure
+ipsec tunnel aws-2
+ partner-type aws
+ wan-port wan1
+ remote-address 192.0.2.9
+ pre-shared-key vm_test_psk_not_secret_9876543210
+ inside-address 169.254.11.2/30
+ local-network vlan 10
+ remote-network 10.2.0.0/24
+ exit
+commit
+EOF2
+routes=$(ip -n a route show 10.2.0.0/24)
+vm_log "routes: $(tr '\n' ';' <<<"$routes")"
+grep -q "dev ts-aws-1 proto 116 scope link metric 100" <<<"$routes" ||
+	vm_fail "the first tunnel's route is not metric 100: $routes"
+grep -q "dev ts-aws-2 proto 116 scope link metric 110" <<<"$routes" ||
+	vm_fail "the backup tunnel's route is not metric 110: $routes"
+vm_ping_all ha 10.2.0.10 3
+vm_tunsh_ok a "remove the backup tunnel" <<'EOF2'
+configure
+no ipsec tunnel aws-2
+commit
+EOF2
+ip -n a link show ts-aws-2 >/dev/null 2>&1 && vm_fail "ts-aws-2 is still there"
+vm_log "the backup tunnel's route was metric 110 and the primary kept carrying"
+
 vm_tunsh_ok a "remove the tunnel" <<'EOF2'
 configure
 no ipsec tunnel aws-1
