@@ -205,9 +205,11 @@ void
 ike_sa_each(const struct ike_engine *e, const char *name,
     void (*fn)(void *arg, const struct ike_sa_status *s), void *arg)
 {
-	for (const struct ike_tunnel *t = e->tunnels; t; t = t->next) {
-		if (name != NULL && strcmp(name, t->conf.name) != 0)
-			continue;
+	/* One tunnel by its hash, not a walk: show commands ask for each
+	 * tunnel in turn, and a walk each time is quadratic. */
+	for (const struct ike_tunnel *t = name ? tunnel_by_name(e, name) :
+						 e->tunnels;
+	     t; t = name ? NULL : t->next) {
 		for (const struct ike_sa *sa = t->sas; sa; sa = sa->tnext) {
 			struct ike_sa_status s = {
 				.tunnel = t->conf.name,
@@ -262,9 +264,11 @@ void
 ike_child_each(const struct ike_engine *e, const char *name,
     void (*fn)(void *arg, const struct ike_child_status *s), void *arg)
 {
-	for (const struct ike_tunnel *t = e->tunnels; t; t = t->next) {
-		if (name != NULL && strcmp(name, t->conf.name) != 0)
-			continue;
+	/* One tunnel by its hash, not a walk: show commands ask for each
+	 * tunnel in turn, and a walk each time is quadratic. */
+	for (const struct ike_tunnel *t = name ? tunnel_by_name(e, name) :
+						 e->tunnels;
+	     t; t = name ? NULL : t->next) {
 		for (const struct ike_sa *sa = t->sas; sa; sa = sa->tnext)
 			for (const struct child_sa *c = sa->children; c;
 			     c = c->next) {
