@@ -26,6 +26,7 @@ struct leftover {
 	uint32_t index;		  /* policy */
 	uint8_t dir;		  /* policy */
 	struct xfrm_selector sel; /* policy */
+	uint32_t if_id;		  /* policy */
 	struct xfrm_mark mark;
 };
 
@@ -111,6 +112,9 @@ policy_seen(const struct nlmsghdr *h, void *arg)
 	l.dir = info.dir;
 	l.sel = info.sel;
 	mark_of(h, sizeof(info), &l.mark);
+	a = nlmsg_find_attr((struct nlmsghdr *)h, sizeof(info), XFRMA_IF_ID);
+	if (a != NULL && nla_len(a) >= (int)sizeof(uint32_t))
+		l.if_id = nla_get_u32(a);
 	return keep(arg, &l);
 }
 
@@ -137,6 +141,7 @@ put_mark(struct nl_msg *msg, const struct xfrm_mark *m)
 	return nla_put(msg, XFRMA_MARK, sizeof(*m), m);
 }
 
+/* 1: deleted; 0: gone already; else a negative errno. */
 static int
 delete_one(struct kernel_nl *k, const struct leftover *l)
 {
@@ -148,7 +153,8 @@ delete_one(struct kernel_nl *k, const struct leftover *l)
 		rc = xfrm_sa_id_build(XFRM_MSG_DELSA, l->dst, l->spi, l->mark.v,
 		    l->mark.m, &msg);
 	} else {
-		/* By index: the kernel finds it whatever its selector. */
+		/* By index: the kernel finds it whatever its selector,
+		 * but only with its mark and if_id (xfrm_policy_byid). */
 		id.index = l->index;
 		id.dir = l->dir;
 		id.sel = l->sel;
@@ -156,14 +162,16 @@ delete_one(struct kernel_nl *k, const struct leftover *l)
 			  NLM_F_REQUEST | NLM_F_ACK)) == NULL ?
 		    -ENOMEM :
 		    nlmsg_append(msg, &id, sizeof(id), NLMSG_ALIGNTO) < 0 ||
-			put_mark(msg, &l->mark) < 0 ?
+			put_mark(msg, &l->mark) < 0 ||
+			(l->if_id != 0 &&
+			    nla_put_u32(msg, XFRMA_IF_ID, l->if_id) < 0) ?
 		    -EMSGSIZE :
 		    0;
 	}
 	if (rc == 0)
 		rc = nl_transact(k, msg, NULL, NULL, NULL, 0);
 	xfrm_msg_free(msg);
-	return rc == -ENOENT || rc == -ESRCH ? 0 : rc;
+	return rc == -ENOENT || rc == -ESRCH ? 0 : rc == 0 ? 1 : rc;
 }
 
 /* Removes the "ts-" VTI and XFRM interfaces a dead tunshd left. */
@@ -214,7 +222,7 @@ kernel_nl_cleanup(struct kernel_nl *k, size_t *removed, struct diag *d)
 		return rc;
 	}
 	for (size_t i = 0; i < f.n; i++)
-		if (delete_one(k, &f.v[i]) == 0)
+		if (delete_one(k, &f.v[i]) > 0)
 			(*removed)++;
 	free(f.v);
 	*removed += links_cleanup(k);

@@ -14,6 +14,7 @@ pkgs=(
 	groff-base tmux python3 openssh-server openssh-client
 	iproute2 strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins user-mode-linux busybox-static iptables
+	qemu-system-x86
 )
 
 missing=()

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# A route-based tunnel over an XFRM interface: route_based.sh's AWS-style
+# tunnel in a kernel that has XFRM interfaces (Debian's amd64 kernel
+# under qemu, tests/vm/qemu.sh), where tunshd (real kernel) must choose
+# one over VTI.  The peer is charon configured the way AWS's side is,
+# 0.0.0.0/0 traffic selectors both ways, with an XFRM interface of its
+# own (if_id 42) holding the inside address 169.254.10.1/30 and a route
+# to site a's LAN.  What a user would see:
+#  - ts-aws-1 is an XFRM interface (an if_id, on the WAN port), up, with
+#    the inside address 169.254.10.2/30;
+#  - the route to 10.2.0.0/24 goes through it, with tunshd's protocol;
+#  - SAs and policies carry the interface's if_id and no mark;
+#  - pings between the LANs and across the inside addresses are
+#    answered, counted by the SAs, and only ESP crossed the wire;
+#  - removing the tunnel removes the interface, its route, SAs, policies;
+#  - a tunshd killed with SIGKILL leaves them; the next one removes them
+#    and carries traffic again.
+#
+#   ha (10.1.0.10) --lan-- a --wan--------------wan-- b --lan-- hb (10.2.0.10)
+#          tunshd      10.1.0.1  192.0.2.1   192.0.2.2  10.2.0.1    charon
+#                 ts-aws-1@wan 169.254.10.2/30 == xfrm0@wan 169.254.10.1/30
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$TUNSH_TOP/tests/vm/lib.sh"
+trap vm_stop_all EXIT
+
+vm_charon_need openssl kernel-netlink vici
+
+# The tunnel as a user adds it.  tunshd's WAN port is called "wan" like
+# the veth, so that the XFRM interface is made on it (IFLA_XFRM_LINK).
+tunnel_add() {
+	vm_tunsh_ok a "$1" <<'EOF2'
+configure
+ipsec tunnel aws-1
+ partner-type aws
+ wan-port wan
+ remote-address 192.0.2.2
+ pre-shared-key vm_test_psk_not_secret_0123456789
+ inside-address 169.254.10.2/30
+ local-network vlan 10
+ remote-network 10.2.0.0/24
+ exit
+commit
+EOF2
+}
+
+# policies NS: the XFRM policies but the per-socket ones (charon's and
+# tunshd's IKE sockets), one per line.
+policies() {
+	ip -n "$1" -o xfrm policy | grep -v "socket \(in\|out\)" || true
+}
+
+vm_log "topology"
+vm_sites
+# b reaches a's LAN only through its XFRM interface (if_id 42).
+vm_ip b <<'EOF2'
+route del 10.1.0.0/24 via 192.0.2.1 dev wan
+link add xfrm0 type xfrm dev wan if_id 42
+addr add 169.254.10.1/30 dev xfrm0
+link set xfrm0 up
+route add 10.1.0.0/24 dev xfrm0
+EOF2
+
+vm_log "charon in b like AWS: 0/0 selectors, on xfrm0 (if_id 42)"
+vm_charon_start b b
+PEER_PSK=vm_test_psk_not_secret_0123456789 PEER_IKE="aes256gcm16-prfsha384-ecp384" PEER_ESP="aes256gcm16-ecp384" \
+	PEER_LTS=0.0.0.0/0 PEER_RTS=0.0.0.0/0 \
+	PEER_CHILD="if_id_in = 42
+				if_id_out = 42" vm_peer_conf | vm_charon_load b
+cat <<EOF2 | vm_tunshd_start a a
+hostname = "site-a";
+interfaces = ( { name = "wan"; address = "192.0.2.1/24"; } );
+vlans = ( { id = 10; name = "lan"; subnet = "10.1.0.0/24"; } );
+tunnels = ( );
+EOF2
+
+mark=$(vm_tunshd_lines a)
+tunnel_add "add the AWS-style tunnel"
+# IKE with ECP-384 takes seconds on the emulated CPU.
+vm_tunshd_wait a 40 "tunnel aws-1: CHILD SA up" "$mark"
+vm_charon_wait b lans 20
+
+link=$(ip -n a -d link show ts-aws-1 2>&1) || vm_fail "no interface ts-aws-1 in a: $link"
+vm_log "interface: $(tr -s ' \n' ' ' <<<"$link")"
+grep -q " xfrm if_id 0x7473[0-9a-f]\{4\} " <<<"$link" ||
+	vm_fail "ts-aws-1 is not an XFRM interface with tunshd's if_id: $link"
+if_id=$(sed -n 's/.* xfrm if_id \(0x[0-9a-f]*\) .*/\1/p' <<<"$link")
+grep -q "ts-aws-1@wan:" <<<"$link" || vm_fail "ts-aws-1 is not on the WAN port wan: $link"
+grep -q "UP" <<<"$link" || vm_fail "ts-aws-1 is not up: $link"
+addrs=$(ip -n a addr show ts-aws-1)
+grep -q "inet 169.254.10.2/30" <<<"$addrs" ||
+	vm_fail "ts-aws-1 lacks the inside address: $addrs"
+route=$(ip -n a route show 10.2.0.0/24)
+vm_log "route: $route"
+grep -q "dev ts-aws-1 proto 116 scope link metric 100" <<<"$route" ||
+	vm_fail "no route to 10.2.0.0/24 through ts-aws-1: $route"
+
+sas=$(ip -n a xfrm state)
+[ "$(vm_xfrm_count a)" = 2 ] || vm_fail "a holds $(vm_xfrm_count a) SAs, want 2: $sas"
+[ "$(grep -c "if_id $if_id" <<<"$sas")" = 2 ] || vm_fail "a's SAs lack if_id $if_id: $sas"
+grep -q "mark " <<<"$sas" && vm_fail "a's SAs carry a mark besides the if_id: $sas"
+pols=$(policies a)
+vm_log "policies: $(grep -c . <<<"$pols"), e.g. $(head -n 1 <<<"$pols")"
+[ -n "$pols" ] || vm_fail "a has no policies"
+grep -v "if_id $if_id" <<<"$pols" | grep -q . &&
+	vm_fail "a has policies without if_id $if_id: $pols"
+grep -q "mark " <<<"$pols" && vm_fail "a's policies carry a mark: $pols"
+
+vm_ipt a -t raw -Z PREROUTING
+vm_ipt b -t raw -Z PREROUTING
+vm_ping_all ha 10.2.0.10 5
+vm_ping_all hb 10.1.0.10 5
+[ "$(vm_ping a 169.254.10.1 3)" = 3 ] || vm_fail "no answer across the inside addresses"
+for spec in "192.0.2.1 192.0.2.2" "192.0.2.2 192.0.2.1"; do
+	read -r src dst <<<"$spec"
+	n=$(vm_xfrm_packets a "$src" "$dst")
+	[ "$n" -ge 13 ] || vm_fail "a's SA $spec counted $n packets, want 13 or more"
+done
+tx=$(vm_tx a ts-aws-1)
+[ "$tx" -ge 13 ] || vm_fail "ts-aws-1 sent $tx packets, want 13 or more"
+for gw in a b; do
+	plain=$(vm_ipt_count "$gw" raw PREROUTING plain)
+	[ "$plain" = 0 ] || vm_fail "$gw received $plain non-ESP packets from the wire"
+	esp=$(vm_ipt_count "$gw" raw PREROUTING esp)
+	[ "$esp" -ge 13 ] || vm_fail "$gw received $esp ESP packets, want 13 or more"
+done
+vm_log "pings crossed the XFRM interfaces as ESP only ($tx sent by ts-aws-1)"
+
+vm_tunsh_ok a "remove the tunnel" <<'EOF2'
+configure
+no ipsec tunnel aws-1
+commit
+EOF2
+ip -n a link show ts-aws-1 >/dev/null 2>&1 && vm_fail "ts-aws-1 is still there"
+[ -z "$(ip -n a route show 10.2.0.0/24)" ] || vm_fail "the route stayed: $(ip -n a route show 10.2.0.0/24)"
+[ "$(vm_xfrm_count a)" = 0 ] || vm_fail "SAs stayed: $(ip -n a xfrm state)"
+[ -z "$(policies a)" ] || vm_fail "policies stayed: $(policies a)"
+vm_log "removing the tunnel removed its interface, route, SAs and policies"
+
+# A tunshd that dies (SIGKILL) leaves its interface, route, SAs and
+# policies; the next one removes them, then applies the running
+# configuration again.  Policies must be deleted with their if_id: the
+# kernel finds a policy by index only when the if_id matches too.  A
+# policy the new tunshd merely updated would keep its index (the kernel
+# keeps it on replace), so no index of the dead tunshd's may remain.
+mark=$(vm_tunshd_lines a)
+tunnel_add "add the tunnel again"
+vm_tunshd_wait a 40 "tunnel aws-1: CHILD SA up" "$mark"
+old_idx=$(ip -n a -s xfrm policy | grep -v "socket \(in\|out\)" |
+	sed -n 's/.*index \([0-9]*\).*/\1/p' | sort -n | tr '\n' ' ')
+kill -KILL "$(cat "$VM_WORK/a/pid")"
+sleep 0.2
+ip -n a link show ts-aws-1 >/dev/null 2>&1 || vm_fail "the killed tunshd's interface vanished by itself"
+[ "$(vm_xfrm_count a)" -ge 2 ] || vm_fail "the killed tunshd's SAs vanished by itself"
+[ -n "$old_idx" ] || vm_fail "the killed tunshd's policies vanished by itself"
+cp "$VM_WORK/a/tunsh.conf" "$VM_WORK/a-restart.conf"
+vm_tunshd_start a a <"$VM_WORK/a-restart.conf"
+vm_tunshd_wait a 20 "removed [0-9]+ SAs, policies and interfaces an earlier tunshd left"
+vm_log "$(grep 'an earlier tunshd left' "$VM_WORK/a/tunshd.log")"
+vm_tunshd_wait a 40 "tunnel aws-1: CHILD SA up"
+[ "$(vm_xfrm_count a)" = 2 ] || vm_fail "after the restart a holds $(vm_xfrm_count a) SAs, want 2: $(ip -n a xfrm state)"
+new_idx=$(ip -n a -s xfrm policy | grep -v "socket \(in\|out\)" |
+	sed -n 's/.*index \([0-9]*\).*/\1/p' | sort -n | tr '\n' ' ')
+for i in $old_idx; do
+	[[ " $new_idx " != *" $i "* ]] ||
+		vm_fail "policy index $i of the dead tunshd is still there (indexes before: $old_idx, after: $new_idx): $(ip -n a -s xfrm policy)"
+done
+vm_ping_all ha 10.2.0.10 3
+vm_log "a restarted tunshd removed the dead one's state (policies $old_idx) and carries traffic again (policies $new_idx)"
