@@ -344,8 +344,15 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 	}
 	timer_disarm(e, &c->rekey_timer);
 	timer_disarm(e, &c->expire_timer);
-	if (sa->req.child == c)
+	if (sa->req.child == c) {
+		/* Our rekey of c is out: if the peer rekeyed it too, its new
+		 * SA is what ours must be weighed against (2.8.1). */
+		if (c->rekey_collision && c->successor != NULL)
+			sa->req.theirs = c->successor;
 		sa->req.child = NULL;
+	}
+	if (sa->req.theirs == c)
+		sa->req.theirs = NULL;
 	for (struct child_sa *o = sa->children; o; o = o->next)
 		if (o->successor == c)
 			o->successor = NULL;
@@ -689,8 +696,15 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		}
 		return;
 	}
-	if (old == NULL)
+	if (old == NULL) {
+		/* The peer deleted what we rekeyed before answering: it won
+		 * a collision, and ours is redundant if its nonce is lowest. */
+		if (r->theirs != NULL &&
+		    nonce_min_lower(c->min_nonce, c->min_nonce_len,
+			r->theirs->min_nonce, r->theirs->min_nonce_len))
+			c->want_delete = true;
 		return;
+	}
 	if (old->rekey_collision && old->successor != NULL) {
 		collision_settle(old, c);
 	} else if (old->state == CHILD_REKEYING) {

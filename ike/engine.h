@@ -132,7 +132,10 @@ struct ike_request {
 	unsigned tries;
 	uint64_t sent_ms;	/* first sent */
 	struct child_sa *child; /* rekeyed or deleted */
-	struct ike_sa *new_sa;	/* IKE rekey */
+	/* 2.8.1: the peer's new SA for child, kept when the peer deleted
+	 * child before answering our rekey of it (it won the collision). */
+	struct child_sa *theirs;
+	struct ike_sa *new_sa; /* IKE rekey */
 	struct ike_dh *dh;
 	uint8_t nonce[IKE_NONCE_LEN];
 	uint32_t new_spi; /* CHILD: our inbound SPI */

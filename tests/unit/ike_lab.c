@@ -160,6 +160,19 @@ lab_flush(struct lab *l)
 	l->queued = 0;
 }
 
+void
+lab_rotate(struct lab *l)
+{
+	struct lab_pkt *k = l->head;
+
+	if (k == NULL || k->next == NULL)
+		return;
+	l->head = k->next;
+	k->next = NULL;
+	l->tail->next = k;
+	l->tail = k;
+}
+
 static uint64_t
 next_timer(const struct lab *l)
 {

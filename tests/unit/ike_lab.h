@@ -88,6 +88,8 @@ size_t lab_run(struct lab *l, size_t max);
 void lab_advance(struct lab *l, uint64_t ms);
 /* Drops what is queued. */
 void lab_flush(struct lab *l);
+/* Moves the first queued datagram to the end: reordering on the wire. */
+void lab_rotate(struct lab *l);
 
 /* "aes256gcm16-prfsha256-x25519" style suites for confs. */
 struct lab_suite {

@@ -477,6 +477,34 @@ test_ike_simultaneous_child_rekey_leaves_one(void **state_)
 	fix_free(f);
 }
 
+/*
+ * 2.8.1 when the winner's Delete overtakes a response: both rekey old;
+ * B settles first and, having won, deletes old, and that Delete reaches
+ * A before B's answer to A's rekey.  A must still close its redundant SA
+ * when the answer comes (it made the SA with the lowest nonce), or one
+ * CHILD SA too many stays (strongSwan's charon saw it in interop).
+ */
+static void
+test_ike_simultaneous_child_rekey_with_early_delete(void **state_)
+{
+	(void)state_;
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+		f->l.rng ^= seed * 0x9e3779b97f4a7c15ull;
+		establish(f);
+		child_start_rekey(f->l.a.e, f->l.a.e->tunnels->sas->children);
+		child_start_rekey(f->l.b.e, f->l.b.e->tunnels->sas->children);
+		lab_run(&f->l, 2); /* each request reaches the other end */
+		lab_rotate(&f->l); /* A's answer to B first */
+		lab_run(&f->l, 1); /* B settles; if it won, its Delete goes */
+		lab_rotate(&f->l); /* which overtakes B's answer to A */
+		lab_run(&f->l, 100);
+		assert_up_and_agreeing(f);
+		fix_free(f);
+	}
+}
+
 /* 2.8.1 for the IKE SA: both rekey at once, one new IKE SA stays. */
 static void
 test_ike_simultaneous_ike_rekey_leaves_one(void **state_)
@@ -907,6 +935,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_child_rekey_replaces_the_sas),
 	cmocka_unit_test(test_ike_ike_rekey_keeps_the_child),
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_leaves_one),
+	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
 	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
 	cmocka_unit_test(test_ike_reauth_is_make_before_break),
 	cmocka_unit_test(test_ike_delete_clears_both_ends),
