@@ -9,12 +9,16 @@
  *       --ike P --esp P [--initiator | --responder] ... --state FILE
  *
  * SIGUSR1 initiates, SIGUSR2 terminates and renegotiates, SIGTERM (or
- * SIGINT) removes the tunnel (Delete to the peer) and exits 0.
+ * SIGINT) removes the tunnel (Delete to the peer) and exits 0.  For the
+ * tests only: SIGURG rekeys the CHILD SA now (the public API has no such
+ * command: this reaches into the engine's private state), SIGWINCH plays
+ * the kernel's ACQUIRE for the tunnel's policies (traffic with no SA).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "ike/engine.h"
 #include "ike/ike.h"
 #include "ike/net_udp.h"
 #include "lib/lib.h"
@@ -47,12 +52,18 @@ struct rec_kernel {
 	struct kernel_policy pol[REC_POLICIES_MAX];
 	size_t n_pol;
 	unsigned n_spi_alloc, n_sa_add, n_sa_del, n_policy_add, n_policy_del;
+	/* SAs held now; the fewest held right after a delete (UINT_MAX
+	 * before the first), frozen once the tunnel is being removed: a
+	 * make-before-break replacement never goes below the CHILD SA's
+	 * two. */
+	unsigned n_held, min_held;
+	bool frozen;
 };
 
 struct opts {
 	const char *name, *local, *remote, *psk, *local_id, *remote_id;
 	const char *ike, *esp, *local_net, *remote_net, *state;
-	bool initiator, verbose;
+	bool initiator, verbose, reauth;
 	uint32_t ike_lifetime, child_lifetime, dpd_timeout, dpd_delay;
 	uint32_t retransmit_ms, retransmit_tries;
 	enum ike_dpd_action dpd_action;
@@ -63,7 +74,7 @@ struct peer {
 	struct event_base *base;
 	struct ike_net_udp *udp;
 	struct ike_engine *e;
-	struct event *timer, *tick, *sigs[4];
+	struct event *timer, *tick, *sigs[6];
 	struct rec_kernel k;
 	int exit_code;
 };
@@ -109,6 +120,8 @@ rec_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 		    REC_SAS_MAX);
 		return -ENOSPC;
 	}
+	if (!r->used)
+		k->n_held++;
 	*r = (struct rec_sa){
 		.used = true,
 		.src = sa->src,
@@ -134,8 +147,12 @@ rec_sa_del(void *arg, uint32_t dst, uint32_t spi)
 	struct rec_sa *r = rec_find(k, dst, spi);
 
 	k->n_sa_del++;
-	if (r != NULL)
+	if (r != NULL) {
 		r->used = false;
+		k->n_held--;
+	}
+	if (!k->frozen && k->n_held < k->min_held)
+		k->min_held = k->n_held;
 	return 0;
 }
 
@@ -272,6 +289,9 @@ write_kernel(FILE *f, const struct rec_kernel *k)
 	    "policy_del=%u\n",
 	    k->n_spi_alloc, k->n_sa_add, k->n_sa_del, k->n_policy_add,
 	    k->n_policy_del);
+	/* No delete yet: what is held now. */
+	fprintf(f, "kernel-min-sas %u\n",
+	    k->min_held == UINT_MAX ? k->n_held : k->min_held);
 }
 
 static void
@@ -402,6 +422,44 @@ log_diag(const struct diag *d)
 		log_warn("peer", "%s", d->entries[i].text);
 }
 
+/* SIGURG: the tunnel's first installed CHILD SA is rekeyed as at its
+ * soft lifetime, when the IKE SA's window is free. */
+static void
+child_rekey_now(struct peer *p)
+{
+	struct ike_tunnel *t = tunnel_by_name(p->e, p->o.name);
+
+	for (struct ike_sa *sa = t ? t->sas : NULL; sa; sa = sa->tnext) {
+		if (sa->state != SA_ESTABLISHED)
+			continue;
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			if (c->state == CHILD_INSTALLED) {
+				log_info("peer",
+				    "SIGURG: rekeying CHILD SA %08x",
+				    c->spi_in);
+				c->want_rekey = true;
+				ike_sa_kick(p->e, sa);
+				return;
+			}
+	}
+	log_warn("peer", "SIGURG: no installed CHILD SA to rekey");
+}
+
+/* SIGWINCH: what the kernel says when traffic meets a policy with no
+ * SA, for the reqid of the policies the engine installed. */
+static void
+acquire_now(struct peer *p)
+{
+	const struct kernel_policy *pol = p->k.n_pol ? &p->k.pol[0] : NULL;
+
+	if (pol == NULL) {
+		log_warn("peer", "SIGWINCH: no policy, so no ACQUIRE");
+		return;
+	}
+	log_info("peer", "SIGWINCH: ACQUIRE for reqid %u", pol->reqid);
+	ike_kernel_events.acquire(p->e, pol->reqid, 0, 0);
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -419,9 +477,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		log_info("peer", "SIGUSR2: terminate and restart");
 		ike_tunnel_terminate(p->e, p->o.name, true, &d);
 		break;
+	case SIGURG:
+		child_rekey_now(p);
+		break;
+	case SIGWINCH:
+		acquire_now(p);
+		break;
 	default:
 		log_info("peer", "signal %d: removing the tunnel, exiting",
 		    (int)sig);
+		p->k.frozen = true;
 		ike_tunnel_remove(p->e, p->o.name, &d);
 		event_base_loopexit(p->base, NULL);
 		break;
@@ -459,7 +524,7 @@ usage(void)
 	    "    --ike PROPOSAL[,...] --esp PROPOSAL[,...]\n"
 	    "    [--initiator | --responder] [--name NAME]\n"
 	    "    [--local-id ID] [--remote-id ID]\n"
-	    "    [--ike-lifetime S] [--child-lifetime S]\n"
+	    "    [--ike-lifetime S] [--child-lifetime S] [--reauth]\n"
 	    "    [--dpd-timeout S --dpd-delay S --dpd-action "
 	    "clear|hold|restart]\n"
 	    "    [--retransmit-ms MS] [--retransmit-tries N]\n"
@@ -541,6 +606,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "responder", no_argument, NULL, 'y' },
 		{ "ike-lifetime", required_argument, NULL, 'L' },
 		{ "child-lifetime", required_argument, NULL, 'C' },
+		{ "reauth", no_argument, NULL, 'R' },
 		{ "dpd-timeout", required_argument, NULL, 'T' },
 		{ "dpd-delay", required_argument, NULL, 'D' },
 		{ "dpd-action", required_argument, NULL, 'A' },
@@ -572,6 +638,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->initiator = c == 'x';
 		else if (c == 'v')
 			o->verbose = true;
+		else if (c == 'R')
+			o->reauth = true;
 		else if (c == '?' || parse_value(o, c, optarg) < 0)
 			return -EINVAL;
 	}
@@ -684,6 +752,7 @@ conf_build(const struct opts *o, struct conf_mem *m, const struct secbuf *psk,
 	c->child_lifetime = o->child_lifetime;
 	c->initiator = o->initiator;
 	c->rekey = true;
+	c->reauth = o->reauth;
 	c->dpd_action = o->dpd_action;
 	c->dpd_timeout = o->dpd_timeout;
 	c->dpd_delay = o->dpd_delay;
@@ -706,7 +775,8 @@ peer_open(struct peer *p, uint32_t addr, struct diag *d)
 		.retransmit_ms = p->o.retransmit_ms,
 		.retransmit_tries = p->o.retransmit_tries,
 	};
-	static const int sigs[] = { SIGUSR1, SIGUSR2, SIGTERM, SIGINT };
+	static const int sigs[] = { SIGUSR1, SIGUSR2, SIGURG, SIGWINCH, SIGTERM,
+		SIGINT };
 	struct timeval tick = { 0, STATE_TICK_MS * 1000 };
 
 	if ((p->base = event_base_new()) == NULL)
@@ -749,6 +819,7 @@ main(int argc, char **argv)
 	/* SPIs differ from run to run, so that one run's log lines are
 	 * not mistaken for another's. */
 	p.k.next_spi = 0xc0000000u | ((uint32_t)getpid() & 0xffff) << 8;
+	p.k.min_held = UINT_MAX;
 	if (parse_args(argc, argv, &p.o) < 0)
 		return 2;
 	log_set_sink(log_sink, NULL);

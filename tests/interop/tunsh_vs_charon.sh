@@ -15,6 +15,11 @@
 #   e  DPD restart: charon killed, then back
 #   g  commands: SIGUSR2 renegotiates, SIGUSR1 initiates a responder
 #   f  networks refused by charon: retried with backoff
+#   h  no common proposal: IKE both ways, ESP both ways
+#   i  INVALID_KE_PAYLOAD: charon wants MODP-2048, tunsh retries with it
+#   j  reauthentication by tunsh, make-before-break
+#   k  CHILD rekey by both at once (RFC 7296 2.8.1)
+#   l  DPD clear (stays down) and hold (back on an ACQUIRE)
 #
 # Use: tunsh_vs_charon.sh PATH/TO/ike_peer [SCENARIO...]   (as root)
 # Exits 0 when every scenario passed, 1 on a failure, 77 when it cannot
@@ -292,6 +297,22 @@ run() {
 	else
 		charon_start "$NS2" "$c" # a scenario killed it and failed
 	fi
+}
+
+# peer_tx: datagrams ike_peer has sent so far.
+peer_tx() {
+	sed -nE 's/^counters rx=[0-9]+ tx=([0-9]+) .*/\1/p' "$PEER_STATE" \
+		2>/dev/null
+}
+
+# peer_sent_since TX: ike_peer has sent more than TX datagrams.
+peer_sent_since() {
+	[ "$(peer_tx)" -gt "$1" ]
+}
+
+# The tunnel's state line, for messages.
+peer_tunnel() {
+	sed -n 's/^tunnel state //p' "$PEER_STATE" 2>/dev/null
 }
 
 # --- scenarios -----------------------------------------------------------------
@@ -601,6 +622,255 @@ scn_f() {
 		nope "tunsh: $n attempts in about 9 s: no backoff" || return 1
 }
 
+no_prop_ike='^error no common IKE proposal:'
+no_prop_esp='^error no common ESP proposal:'
+
+# Refused, said so (the error matching $1), nothing in the kernel.
+no_proposal() {
+	wait_for 5 peer_grep "$1" ||
+		nope "tunsh: no error like '$1' (error: $(sed -n 's/^error //p' \
+			"$PEER_STATE" 2>/dev/null))" || return 1
+	[ "$(peer_event no_proposal_chosen)" -ge 1 ] ||
+		nope "tunsh: no no_proposal_chosen event" || return 1
+	peer_grep '^kernel-ops .* sa_add=0 ' ||
+		nope "tunsh: kernel SAs without a common proposal" || return 1
+	! peer_up || nope "tunsh: tunnel up without a common proposal"
+}
+
+# h: charon takes only AES-CBC-128/SHA-1/MODP-2048 (IKE) or, with IKE
+# matching, only AES-CBC-128/SHA-1 (ESP); tunsh offers AES-GCM-256.
+scn_h() {
+	local esp_ok=aes256gcm16 esp_no=aes128-sha1
+
+	charon_conf ike_proposals=aes128-sha1-modp2048 esp_proposals="$esp_no" ||
+		nope "charon config" || return 1
+	peer_start h1 --initiator --psk "$psk" --ike "$gcm_ike" --esp "$esp_ok"
+	no_proposal "$no_prop_ike the peer accepts none of ours \(AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\)\$" ||
+		{ why="IKE, tunsh initiating: $why"; return 1; }
+	charon_log_has 'generating IKE_SA_INIT response 0 \[ N\(NO_PROP\) \]' ||
+		nope "IKE, tunsh initiating: charon did not answer NO_PROPOSAL_CHOSEN" ||
+		return 1
+	peer_stop || nope "ike_peer exited with status $? on SIGTERM" ||
+		return 1
+	peer_start h2 --responder --psk "$psk" --ike "$gcm_ike" --esp "$esp_ok"
+	sleep 0.5
+	! charon_initiate "$c" t 5 2>/dev/null ||
+		nope "IKE, charon initiating: charon says it succeeded" ||
+		return 1
+	no_proposal "$no_prop_ike the peer offered AES_CBC_128/[^;]*MODP_2048; we accept AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\$" ||
+		{ why="IKE, charon initiating: $why"; return 1; }
+	peer_stop || nope "ike_peer exited with status $? on SIGTERM" ||
+		return 1
+	# IKE agrees, ESP does not: the refusal comes in IKE_AUTH.
+	charon_conf ike_proposals="$gcm_ike" esp_proposals="$esp_no" ||
+		nope "charon config" || return 1
+	peer_start h3 --initiator --psk "$psk" --ike "$gcm_ike" --esp "$esp_ok"
+	no_proposal "$no_prop_esp the peer accepts none of ours \(AES_GCM_16_256\)\$" ||
+		{ why="ESP, tunsh initiating: $why"; return 1; }
+	charon_log_has 'no acceptable proposal found' ||
+		nope "ESP, tunsh initiating: charon's log does not say why" ||
+		return 1
+	peer_stop || nope "ike_peer exited with status $? on SIGTERM" ||
+		return 1
+	charon_terminate "$c" t 2>/dev/null
+	charon_gone "$c" t 5 2>/dev/null || nope "charon kept an IKE SA" ||
+		return 1
+	peer_start h4 --responder --psk "$psk" --ike "$gcm_ike" --esp "$esp_ok"
+	sleep 0.5
+	! charon_initiate "$c" t 5 2>/dev/null ||
+		nope "ESP, charon initiating: charon says it succeeded" ||
+		return 1
+	no_proposal "$no_prop_esp the peer offered AES_CBC_128/HMAC_SHA1_96[^;]*; we accept AES_GCM_16_256\$" ||
+		{ why="ESP, charon initiating: $why"; return 1; }
+}
+
+# i: tunsh's key exchange is X25519, its proposal also has MODP-2048,
+# charon takes only MODP-2048: INVALID_KE_PAYLOAD, one retry, up.
+scn_i() {
+	local ike=aes256gcm16-prfsha256-modp2048
+
+	charon_conf ike_proposals="$ike" esp_proposals=aes256gcm16 ||
+		nope "charon config" || return 1
+	peer_start i --initiator --psk "$psk" --ike "$gcm_ike-modp2048" \
+		--esp aes256gcm16
+	wait_for 10 settled || { agree; nope "not up: ${why:-tunsh not up}"; } ||
+		return 1
+	[ "$(peer_event dh_group_changed)" = 1 ] ||
+		nope "tunsh: DH group changed $(peer_event dh_group_changed) times, not once" ||
+		return 1
+	peer_grep '^history [0-9]+ dh_group_changed the peer asked for DH group 14 instead of 31$' ||
+		nope "tunsh: no history of the group change 31 -> 14" || return 1
+	peer_grep '^ike .* established AES_GCM_16_256/PRF_HMAC_SHA2_256/MODP_2048 initiator=1 ' ||
+		nope "tunsh: IKE SA not AES-GCM-256/MODP-2048" || return 1
+	charon_log_has 'generating IKE_SA_INIT response 0 \[ N\(INVAL_KE\) \]' ||
+		nope "charon's log does not show it sent INVALID_KE_PAYLOAD" ||
+		return 1
+	charon_says 'AES_GCM_16-256/PRF_HMAC_SHA2_256/MODP_2048' ||
+		nope "charon: IKE SA not MODP-2048" || return 1
+	kernel_holds 'rfc4106(gcm(aes))' -
+}
+
+# j: tunsh reauthenticates at its IKE lifetime (12 s: at 9.6-10.8 s): a
+# new IKE_SA_INIT and IKE_AUTH with the old IKE SA and its CHILD SA still
+# up, then the old one deleted.  ike_peer's kernel-min-sas: the fewest
+# SAs the recording kernel held after any delete.
+scn_j() {
+	local ike child ti
+
+	charon_conf ike_proposals="$gcm_ike" esp_proposals=aes256gcm16 ||
+		nope "charon config" || return 1
+	up_gcm tunsh j --reauth --ike-lifetime 12 || return 1
+	ike=$(peer_ike | awk '{ print $1, $2 }')
+	child=$(peer_child)
+	wait_for 13 peer_grep '^event reauthenticated 1$' ||
+		nope "no reauthentication within 13 s (IKE SAs '$(peer_ike)')" ||
+		return 1
+	wait_for 3 settled || { agree; return 1; }
+	ti=$(peer_ike | awk '{ print $1, $2 }')
+	[ "$ti" != "$ike" ] && [ "${ti% *}" != "${ike% *}" ] ||
+		nope "IKE SPIs not new: was '$ike', now '$ti'" || return 1
+	[ "$(peer_child)" != "$child" ] ||
+		nope "CHILD SPIs not new: '$child'" || return 1
+	[ "$(peer_event ike_sa_established)" = 2 ] &&
+		[ "$(peer_event ike_sa_rekeyed)" = 0 ] ||
+		nope "not one new IKE SA by IKE_SA_INIT (established" \
+			"$(peer_event ike_sa_established), rekeyed" \
+			"$(peer_event ike_sa_rekeyed))" || return 1
+	[ "$(charon_ike | wc -l)" = 1 ] ||
+		nope "charon: not one IKE SA: '$(charon_ike)'" || return 1
+	# Make before break at charon: the new IKE SA and its CHILD SA up
+	# before the Delete for the old one.
+	[ "$(charon_log_lines | awk '
+		/IKE_SA t\[[0-9]+\] established/ { n++ }
+		/CHILD_SA t\{[0-9]+\} established/ && n == 2 { up = 1 }
+		/received DELETE for IKE_SA t/ { print n == 2 && up; exit }')" = 1 ] ||
+		nope "charon's log: no new IKE SA and CHILD SA before the" \
+			"Delete of the old" || return 1
+	peer_grep '^kernel-min-sas [2-9]' ||
+		nope "tunsh's kernel went below the CHILD SA's two SAs" \
+			"($(peer_grep '^kernel-min-sas'))" || return 1
+	kernel_holds 'rfc4106(gcm(aes))' -
+}
+
+# What charon sends tunsh is dropped (block) or not (unblock).
+charon_muted() {
+	ip netns exec "$NS1" iptables "$1" INPUT -s "$ADDR2" -p udp -j DROP
+}
+
+# wait_fast SECONDS COMMAND...: wait_for, every 0.05 s.
+wait_fast() {
+	local secs=$1
+
+	shift
+	for _ in $(seq $((secs * 20))); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+
+# k: both ends rekey the CHILD SA at once (RFC 7296 2.8.1).  With what
+# charon sends dropped: charon starts its rekey, unheard; tunsh starts
+# its own, which charon answers (its collision), unheard.  Then the drop
+# ends and charon's retransmission (1 s) reaches tunsh before tunsh's own
+# (2 s): tunsh meets charon's request with its own pending (tunsh's
+# collision), then gets its answer.  One new CHILD SA must remain.
+scn_k() {
+	local ike child rekey='CREATE_CHILD_SA request .*N\(REKEY_SA\)'
+
+	command -v iptables >/dev/null || nope "no iptables" || return 1
+	charon_conf ike_proposals="$gcm_ike" esp_proposals=aes256gcm16 ||
+		nope "charon config" || return 1
+	up_gcm tunsh k --retransmit-ms 2000 || return 1
+	ike=$(peer_ike | awk '{ print $1, $2 }')
+	child=$(peer_child)
+	charon_muted -I || nope "iptables" || return 1
+	charon_swanctl "$c" --rekey --child t >/dev/null 2>&1
+	wait_fast 1 charon_log_has "generating $rekey"
+	peer_signal URG
+	wait_fast 1 charon_log_has "parsed $rekey"
+	charon_muted -D || nope "iptables" || return 1
+	charon_log_has 'detected CHILD_REKEY collision with CHILD_REKEY' ||
+		nope "charon: no collision (it did not start first, or" \
+			"tunsh's request did not come)" || return 1
+	child_rekeyed "$ike" "$child" 10 || return 1
+	# The SPIs of tunsh's rekey and of its answer to charon's.
+	peer_grep '^kernel-ops spi_alloc=3 ' ||
+		nope "tunsh did not take part in both exchanges:" \
+			"$(grep '^kernel-ops' "$PEER_STATE")" || return 1
+	! charon_log_lines | grep -E 'failed|error|N\((NO_PROP|TEMP_FAIL|INVAL_SYN|NO_CHILD_SA)\)' >&2 ||
+		nope "errors in charon's log (above)" || return 1
+}
+
+peer_dpd_acted() {
+	[ "$(peer_event dpd_action)" -ge 1 ]
+}
+
+no_sas() {
+	if [ -n "$(peer_ike)$(peer_child)$(peer_kernel_sas)" ]; then
+		nope "tunsh: SAs left after the DPD action: '$(peer_ike)'" \
+			"'$(peer_child)' '$(peer_kernel_sas)'"
+	fi
+}
+
+# l: DPD every 1 s of silence, 2 s for the answer.  clear: down, and
+# it stays down (no IKE_SA_INIT for 10 s, charon back meanwhile).  hold:
+# down with the policies kept; back only on an ACQUIRE.
+scn_l() {
+	local tx pol
+
+	charon_conf ike_proposals="$gcm_ike" esp_proposals=aes256gcm16 ||
+		nope "charon config" || return 1
+	up_gcm tunsh l1 --dpd-timeout 1 --dpd-delay 2 --dpd-action clear ||
+		return 1
+	charon_kill "$c"
+	wait_for 8 peer_dpd_acted || nope "clear: no DPD action in 8 s" ||
+		return 1
+	peer_grep '^history [0-9]+ dpd_action DPD clear' ||
+		nope "clear: no DPD clear recorded" || return 1
+	no_sas || return 1
+	tx=$(peer_tx)
+	charon_start "$NS2" "$c" && charon_load "$c" ||
+		nope "charon did not start again" || return 1
+	sleep 10
+	! peer_grep '^tunnel state (connecting|up)$' ||
+		nope "clear: tunnel $(peer_tunnel)" || return 1
+	[ "$(peer_tx)" = "$tx" ] ||
+		nope "clear: tunsh sent $(($(peer_tx) - tx)) datagrams in 10 s" ||
+		return 1
+	peer_stop || nope "ike_peer exited with status $? on SIGTERM" ||
+		return 1
+	# hold
+	up_gcm tunsh l2 --dpd-timeout 1 --dpd-delay 2 --dpd-action hold ||
+		return 1
+	pol=$(grep '^kernel-policy' "$PEER_STATE")
+	[ -n "$pol" ] || nope "hold: no policies recorded" || return 1
+	charon_kill "$c"
+	wait_for 8 peer_dpd_acted || nope "hold: no DPD action in 8 s" ||
+		return 1
+	peer_grep '^history [0-9]+ dpd_action DPD hold' ||
+		nope "hold: no DPD hold recorded" || return 1
+	no_sas || return 1
+	[ "$(grep '^kernel-policy' "$PEER_STATE")" = "$pol" ] ||
+		nope "hold: policies not kept: '$pol' now" \
+			"'$(grep '^kernel-policy' "$PEER_STATE")'" || return 1
+	tx=$(peer_tx)
+	charon_start "$NS2" "$c" && charon_load "$c" ||
+		nope "charon did not start again" || return 1
+	sleep 3
+	[ "$(peer_tx)" = "$tx" ] && ! peer_grep '^tunnel state (connecting|up)$' ||
+		nope "hold: tunsh negotiates without an ACQUIRE (tunnel" \
+			"$(peer_tunnel))" || return 1
+	peer_signal WINCH
+	wait_for 10 settled ||
+		{ agree; nope "hold: not up after the ACQUIRE: $why"; } ||
+		return 1
+	[ "$(peer_event traffic_triggered_negotiation)" = 1 ] &&
+		[ "$(peer_event ike_sa_established)" = 2 ] ||
+		nope "hold: not one ACQUIRE and one new IKE SA" || return 1
+	kernel_holds 'rfc4106(gcm(aes))' -
+}
+
 start=$SECONDS
 run a "tunsh initiates, AES-GCM-256/X25519, SPIs agree" scn_a
 run b "charon initiates, AES-CBC-256/SHA-256/MODP-2048" scn_b
@@ -612,6 +882,11 @@ run d4 "IKE rekey by charon, CHILD SA kept" scn_d4
 run e "DPD restart: charon killed, then back" scn_e
 run g "SIGUSR2 renegotiates, SIGUSR1 initiates" scn_g
 run f "networks refused: error and retries with backoff" scn_f
+run h "no common IKE or ESP proposal, both ways" scn_h
+run i "INVALID_KE_PAYLOAD: retried with MODP-2048" scn_i
+run j "reauthentication, make-before-break" scn_j
+run k "simultaneous CHILD rekey" scn_k
+run l "DPD clear stays down, DPD hold back on ACQUIRE" scn_l
 if [ "$failed" = 0 ]; then
 	echo "PASS: tunsh vs charon in $((SECONDS - start)) s"
 	exit 0
