@@ -154,6 +154,7 @@ enum ike_tunnel_state {
 	IKE_TUNNEL_UP,
 	IKE_TUNNEL_WAITING, /* initiator off: waiting for the peer */
 	IKE_TUNNEL_DISABLED,
+	IKE_TUNNEL_NO_CHILD, /* IKE SA up, CHILD SA refused: see last error */
 };
 
 enum ike_event {

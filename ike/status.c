@@ -19,9 +19,10 @@ ike_tunnel_state_name(enum ike_tunnel_state s)
 		[IKE_TUNNEL_UP] = "up",
 		[IKE_TUNNEL_WAITING] = "waiting for peer",
 		[IKE_TUNNEL_DISABLED] = "disabled",
+		[IKE_TUNNEL_NO_CHILD] = "IKE up, no CHILD SA",
 	};
 
-	return s <= IKE_TUNNEL_DISABLED ? names[s] : "?";
+	return s <= IKE_TUNNEL_NO_CHILD ? names[s] : "?";
 }
 
 const char *
@@ -154,19 +155,27 @@ ike_algs(const struct ike_sa *sa, char *buf, size_t len)
 static enum ike_tunnel_state
 tunnel_state(const struct ike_tunnel *t)
 {
-	bool connecting = false;
+	bool connecting = false, no_child = false;
 
 	if (!t->conf.enable)
 		return IKE_TUNNEL_DISABLED;
 	for (const struct ike_sa *sa = t->sas; sa; sa = sa->tnext) {
-		if ((sa->state == SA_ESTABLISHED || sa->state == SA_REKEYED) &&
-		    sa->children != NULL)
+		bool up = sa->state == SA_ESTABLISHED ||
+		    sa->state == SA_REKEYED;
+
+		if (up && sa->children != NULL)
 			return IKE_TUNNEL_UP;
-		if (sa->state != SA_DEAD && sa->state != SA_DELETING)
+		/* Up, but the peer refused the CHILD SA (or we did): the
+		 * last error says why; nothing is on its way. */
+		if (up && sa->req.kind != REQ_CHILD_CREATE)
+			no_child = true;
+		else if (sa->state != SA_DEAD && sa->state != SA_DELETING)
 			connecting = true;
 	}
 	if (connecting)
 		return IKE_TUNNEL_CONNECTING;
+	if (no_child)
+		return IKE_TUNNEL_NO_CHILD;
 	return t->conf.initiator && !t->dpd_cleared ? IKE_TUNNEL_DOWN :
 						      IKE_TUNNEL_WAITING;
 }
