@@ -536,8 +536,7 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 		return N_INVALID_SYNTAX;
 	child_offer(t, true, 0, &ours);
 	if (ike_proposal_select(&offered, &ours, &chosen) < 0) {
-		tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
-		    "no common ESP proposal for the peer's new CHILD SA");
+		tunnel_no_proposal(e, t, "ESP", &offered, &ours);
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	child_ts(t, &my_l, &my_r);

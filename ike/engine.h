@@ -309,6 +309,9 @@ int ike_sa_set_algs(struct ike_sa *sa, const struct ike_proposal *p);
 void init_notify_reply(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, uint64_t spi_i, uint16_t type,
     const uint8_t *data, size_t len);
+void tunnel_no_proposal(struct ike_engine *e, struct ike_tunnel *t,
+    const char *kind, const struct ike_sa_payload *offered,
+    const struct ike_sa_payload *ours);
 void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
 int ike_sa_keys_from(struct ike_engine *e, struct ike_sa *sa,
     const struct secbuf *g_ir, const struct ike_sa *old);

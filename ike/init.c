@@ -119,6 +119,21 @@ nonce_get(const struct ike_msg *m, uint8_t *out, size_t *len)
 	return 0;
 }
 
+/* As responder: nothing the peer offered is acceptable; both offers go
+ * into the error so the admin can compare them. */
+void
+tunnel_no_proposal(struct ike_engine *e, struct ike_tunnel *t, const char *kind,
+    const struct ike_sa_payload *offered, const struct ike_sa_payload *ours)
+{
+	char theirs[256], mine[256];
+
+	ike_offers_format(offered, theirs, sizeof(theirs));
+	ike_offers_format(ours, mine, sizeof(mine));
+	tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
+	    "no common %s proposal: the peer offered %s; we accept %s", kind,
+	    theirs, mine);
+}
+
 /* Sends our IKE_SA_INIT request (again, after a cookie or a new group). */
 static int
 init_send(struct ike_engine *e, struct ike_sa *sa)
@@ -351,14 +366,7 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 		return;
 	ike_sa_offer(t, 0, &ours);
 	if (ike_proposal_select(&offered, &ours, &chosen) < 0) {
-		char theirs[256], mine[256];
-
-		ike_offers_format(&offered, theirs, sizeof(theirs));
-		ike_offers_format(&ours, mine, sizeof(mine));
-		tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
-		    "no common IKE proposal: the peer offered %s; we accept "
-		    "%s",
-		    theirs, mine);
+		tunnel_no_proposal(e, t, "IKE", &offered, &ours);
 		init_notify_reply(e, local, remote, m->hdr.spi_i,
 		    N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
@@ -739,14 +747,7 @@ auth_child_respond(struct ike_engine *e, struct ike_sa *sa,
 	child_offer(t, false, 0, &ours);
 	child_strip_dh(&offered);
 	if (ike_proposal_select(&offered, &ours, &chosen) < 0) {
-		char theirs[256], mine[256];
-
-		ike_offers_format(&offered, theirs, sizeof(theirs));
-		ike_offers_format(&ours, mine, sizeof(mine));
-		tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
-		    "no common ESP proposal: the peer offered %s; we accept "
-		    "%s",
-		    theirs, mine);
+		tunnel_no_proposal(e, t, "ESP", &offered, &ours);
 		return N_NO_PROPOSAL_CHOSEN;
 	}
 	/* Their TSi is our remote side, their TSr our local side. */
