@@ -136,37 +136,109 @@ nl_transact(struct kernel_nl *k, struct nl_msg *msg,
 	return rc < 0 ? rc : err;
 }
 
+static size_t
+sa_bucket(const struct kernel_nl *k, uint32_t dst, uint32_t spi)
+{
+	/* SPIs come from the kernel's allocator: sequential or random, the
+	 * low bits spread; dst folds in for SAs towards several peers. */
+	return (size_t)((spi ^ (dst * 2654435761u)) & (k->sa_buckets - 1));
+}
+
+static struct nl_sa **
+sa_slot(struct kernel_nl *k, uint32_t dst, uint32_t spi)
+{
+	struct nl_sa **pp;
+
+	if (k->sa_buckets == 0)
+		return NULL;
+	for (pp = &k->sa_tab[sa_bucket(k, dst, spi)]; *pp; pp = &(*pp)->next)
+		if ((*pp)->dst == dst && (*pp)->spi == spi)
+			return pp;
+	return NULL;
+}
+
 struct nl_sa *
 nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi)
 {
-	for (size_t i = 0; i < k->n_sas; i++)
-		if (k->sas[i].dst == dst && k->sas[i].spi == spi)
-			return &k->sas[i];
-	return NULL;
+	struct nl_sa **pp = sa_slot(k, dst, spi);
+
+	return pp ? *pp : NULL;
 }
 
 void
 nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi)
 {
-	struct nl_sa *s = nl_sa_find(k, dst, spi);
+	struct nl_sa **pp = sa_slot(k, dst, spi), *s;
 
-	if (s != NULL)
-		*s = k->sas[--k->n_sas];
+	if (pp == NULL)
+		return;
+	s = *pp;
+	*pp = s->next;
+	free(s);
+	k->n_sas--;
+}
+
+void
+nl_sa_free_all(struct kernel_nl *k)
+{
+	for (size_t b = 0; b < k->sa_buckets; b++)
+		while (k->sa_tab[b] != NULL) {
+			struct nl_sa *s = k->sa_tab[b];
+
+			k->sa_tab[b] = s->next;
+			free(s);
+		}
+	free(k->sa_tab);
+	k->sa_tab = NULL;
+	k->sa_buckets = k->n_sas = 0;
 }
 
 /* Larval SAs die in the kernel after net.core.xfrm_acq_expires (30 s by
- * default); ours that nobody filled are dropped after ten times that. */
+ * default); ours that nobody filled are dropped after ten times that.
+ * Looked over at most once a minute: a walk of every SA. */
 #define LARVAL_KEEP 300
 
 static void
 prune(struct kernel_nl *k, time_t now)
 {
-	for (size_t i = 0; i < k->n_sas;) {
-		if (k->sas[i].larval && now - k->sas[i].since > LARVAL_KEEP)
-			k->sas[i] = k->sas[--k->n_sas];
-		else
-			i++;
-	}
+	if (now - k->pruned < 60)
+		return;
+	k->pruned = now;
+	for (size_t b = 0; b < k->sa_buckets; b++)
+		for (struct nl_sa **pp = &k->sa_tab[b]; *pp;) {
+			struct nl_sa *s = *pp;
+
+			if (s->larval && now - s->since > LARVAL_KEEP) {
+				*pp = s->next;
+				free(s);
+				k->n_sas--;
+			} else {
+				pp = &s->next;
+			}
+		}
+}
+
+/* Doubles the table when it holds two SAs a bucket; on failure it stays
+ * as it is, which is slower but right. */
+static void
+grow(struct kernel_nl *k)
+{
+	size_t n = k->sa_buckets ? k->sa_buckets * 2 : 256, old = k->sa_buckets;
+	struct nl_sa **tab = calloc(n, sizeof(*tab)), **from = k->sa_tab;
+
+	if (tab == NULL)
+		return;
+	k->sa_tab = tab;
+	k->sa_buckets = n;
+	for (size_t b = 0; b < old; b++)
+		while (from[b] != NULL) {
+			struct nl_sa *s = from[b];
+
+			from[b] = s->next;
+			s->next = tab[sa_bucket(k, s->dst, s->spi)];
+			tab[sa_bucket(k, s->dst, s->spi)] = s;
+		}
+	free(from);
 }
 
 int
@@ -177,20 +249,21 @@ nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	prune(k, ts.tv_sec);
-	s = nl_sa_find(k, sa->dst, sa->spi);
-	if (s == NULL && k->n_sas == k->cap_sas) {
-		size_t cap = k->cap_sas ? k->cap_sas * 2 : 64;
-
-		s = realloc(k->sas, cap * sizeof(*s));
-		if (s == NULL)
+	if ((s = nl_sa_find(k, sa->dst, sa->spi)) == NULL) {
+		if (k->n_sas >= 2 * k->sa_buckets)
+			grow(k);
+		if (k->sa_buckets == 0 || (s = calloc(1, sizeof(*s))) == NULL)
 			return -ENOMEM;
-		k->sas = s;
-		k->cap_sas = cap;
-		s = NULL;
+		*s = *sa;
+		s->next = k->sa_tab[sa_bucket(k, sa->dst, sa->spi)];
+		k->sa_tab[sa_bucket(k, sa->dst, sa->spi)] = s;
+		k->n_sas++;
+	} else {
+		struct nl_sa *next = s->next;
+
+		*s = *sa;
+		s->next = next;
 	}
-	if (s == NULL)
-		s = &k->sas[k->n_sas++];
-	*s = *sa;
 	s->since = ts.tv_sec;
 	return 0;
 }

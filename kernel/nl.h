@@ -23,10 +23,11 @@
  * What we know about the SAs we installed: the kernel finds a marked SA
  * only when the request carries its mark (xfrm_user_state_lookup), and
  * kernel.h's sa_del/sa_query take none; and an SPI from ALLOCSPI is a
- * larval SA that sa_add must replace with UPDSA, not NEWSA.  A linear
- * table: a gateway has hundreds of SAs, not millions.
+ * larval SA that sa_add must replace with UPDSA, not NEWSA.  Hashed by
+ * SPI: the IKE engine holds up to 100,000 tunnels, two SAs each.
  */
 struct nl_sa {
+	struct nl_sa *next; /* in its bucket */
 	uint32_t dst, spi;
 	uint32_t mark, mark_mask;
 	bool larval;
@@ -39,8 +40,9 @@ struct kernel_nl {
 	struct nl_sock *rt;    /* rtnetlink for links and routes (link.c) */
 	const struct kernel_events *ev;
 	void *ev_arg;
-	struct nl_sa *sas;
-	size_t n_sas, cap_sas;
+	struct nl_sa **sa_tab; /* sa_buckets chains, a power of two */
+	size_t sa_buckets, n_sas;
+	time_t pruned;		  /* when larval SAs were last looked over */
 	uint8_t buf[NL_BUF_SIZE]; /* replies */
 	/* Events apart: a callback may make requests while we parse. */
 	uint8_t ev_buf[NL_BUF_SIZE];
@@ -66,5 +68,6 @@ ssize_t nl_recv_one(struct nl_sock *sk, uint8_t *buf, size_t len,
 struct nl_sa *nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi);
 int nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa);
 void nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+void nl_sa_free_all(struct kernel_nl *k);
 
 #endif

@@ -61,7 +61,7 @@ kernel_nl_close(struct kernel_nl *k)
 	nl_socket_free(k->ev_sk);
 	nl_socket_free(k->sk);
 	nl_socket_free(k->rt);
-	free(k->sas);
+	nl_sa_free_all(k);
 	free(k);
 }
 
