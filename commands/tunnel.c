@@ -18,6 +18,27 @@ context_tunnel(struct cli_def *cli, struct diag *d)
 	return config_tunnel_edit(s->cand, s->tunnel, false, d);
 }
 
+/*
+ * "no rekey" returns rekey to its default, which is yes: an IOS hand may
+ * have meant the opposite, so say what happened and how to turn it off.
+ * (Flags such as enable and initiator take "no" as off.)
+ */
+static void
+warn_default_yes(const struct config_tunnel *t,
+    const struct config_field_info *fi, int argc, struct diag *d)
+{
+	char v[16];
+
+	if (fi->kind != CFK_YESNO || argc != 0)
+		return;
+	config_tunnel_format(t, fi->id, 0, false, v, sizeof(v));
+	if (strcmp(v, "yes") == 0)
+		diag_add(d, DIAG_WARNING,
+		    "ipsec tunnel %s: no %s restores the default, which is "
+		    "yes; to turn it off, give %s no",
+		    t->name, fi->cli, fi->cli);
+}
+
 static int
 cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
@@ -39,9 +60,11 @@ cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		diag_clear(&d);
 		return CLI_ERROR;
 	}
-	if (no)
+	if (no) {
 		rc = config_tunnel_unset(t, fi->id, argc ? value : NULL, &d);
-	else if (argc == 0 && fi->kind != CFK_FLAG && fi->kind != CFK_YESNO)
+		if (rc == 0)
+			warn_default_yes(t, fi, argc, &d);
+	} else if (argc == 0 && fi->kind != CFK_FLAG && fi->kind != CFK_YESNO)
 		rc = cmd_error(cli, "%s needs a value: %s", fi->cli, fi->help);
 	else
 		rc = config_tunnel_set(t, fi->id, argc ? value : NULL, &d);
