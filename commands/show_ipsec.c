@@ -130,6 +130,24 @@ print_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	print_wrapped(cli, head, LABEL_COL, text);
 }
 
+/* "10.1.0.0/24, 10.3.0.0/24": every selector of a side. */
+static void
+nets_format(const struct prefix4 *p, size_t n, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && at < len; i++) {
+		char one[PREFIX4_STRLEN];
+
+		prefix4_format(&p[i], one, sizeof(one));
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+		    i ? ", " : "", one);
+	}
+	if (n == 0)
+		snprintf(buf, len, "-");
+}
+
 static void
 jw_endpoint(struct jw *j, const char *key, const struct ike_endpoint *ep)
 {
@@ -149,6 +167,15 @@ jw_prefix(struct jw *j, const char *key, const struct prefix4 *p)
 
 	prefix4_format(p, s, sizeof(s));
 	jw_str(j, key, s);
+}
+
+static void
+jw_nets(struct jw *j, const char *key, const struct prefix4 *p, size_t n)
+{
+	jw_open(j, key, "[");
+	for (size_t i = 0; i < n; i++)
+		jw_prefix(j, NULL, &p[i]);
+	jw_close(j, "]");
 }
 
 static void
@@ -420,10 +447,10 @@ print_children(struct cli_def *cli, const struct sa_list *l)
 {
 	for (size_t i = 0; i < l->n_child; i++) {
 		const struct ike_child_status *c = &l->child[i];
-		char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+		char a[320], b[320];
 
-		prefix4_format(&c->local_ts, a, sizeof(a));
-		prefix4_format(&c->remote_ts, b, sizeof(b));
+		nets_format(c->local_nets, c->n_local_nets, a, sizeof(a));
+		nets_format(c->remote_nets, c->n_remote_nets, b, sizeof(b));
 		cli_print(cli,
 		    "    %s <-> %s  in %08" PRIx32 " out %08" PRIx32 "%s", a, b,
 		    c->spi_in, c->spi_out,
@@ -675,10 +702,10 @@ static void
 print_child_line(struct cli_def *cli, const struct sa_list *l, size_t i)
 {
 	const struct ike_child_status *c = &l->child[i];
-	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+	char a[320], b[320];
 
-	prefix4_format(&c->local_ts, a, sizeof(a));
-	prefix4_format(&c->remote_ts, b, sizeof(b));
+	nets_format(c->local_nets, c->n_local_nets, a, sizeof(a));
+	nets_format(c->remote_nets, c->n_remote_nets, b, sizeof(b));
 	cli_print(cli, "  CHILD %08" PRIx32 "_i %08" PRIx32 "_o  %s <-> %s%s",
 	    c->spi_in, c->spi_out, a, b,
 	    child_duplicate(l, i) ? "  duplicate" : "");
@@ -710,10 +737,10 @@ static void
 print_child_detail(struct cli_def *cli, const struct sa_list *l, size_t i)
 {
 	const struct ike_child_status *c = &l->child[i];
-	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN], r[40], x[40], when[32];
+	char a[320], b[320], r[40], x[40], when[32];
 
-	prefix4_format(&c->local_ts, a, sizeof(a));
-	prefix4_format(&c->remote_ts, b, sizeof(b));
+	nets_format(c->local_nets, c->n_local_nets, a, sizeof(a));
+	nets_format(c->remote_nets, c->n_remote_nets, b, sizeof(b));
 	cli_print(cli, "  CHILD SA %08" PRIx32 "_i %08" PRIx32 "_o%s",
 	    c->spi_in, c->spi_out, child_duplicate(l, i) ? "  duplicate" : "");
 	print_field(cli, "  Networks", "%s <-> %s", a, b);
@@ -784,6 +811,8 @@ json_child_sas(struct jw *j, const struct sa_list *l)
 		jw_str(j, "algorithms", c->algs);
 		jw_prefix(j, "local_ts", &c->local_ts);
 		jw_prefix(j, "remote_ts", &c->remote_ts);
+		jw_nets(j, "local_networks", c->local_nets, c->n_local_nets);
+		jw_nets(j, "remote_networks", c->remote_nets, c->n_remote_nets);
 		jw_bool(j, "natt", c->natt);
 		jw_u64_or_null(j, "installed", c->installed);
 		jw_u64_or_null(j, "rekey_in", c->rekey_in);

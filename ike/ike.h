@@ -28,6 +28,7 @@
 #define IKE_PORT	   500
 #define IKE_NATT_PORT	   4500
 #define IKE_HISTORY_EVENTS 8
+#define IKE_STATUS_NETS	   16 /* selectors shown per CHILD SA side */
 
 /* An IPv4 address and UDP port, host byte order. */
 struct ike_endpoint {
@@ -223,7 +224,12 @@ struct ike_child_status {
 	const char *tunnel;
 	uint32_t spi_in, spi_out;
 	char algs[64];
-	struct prefix4 local_ts, remote_ts;
+	struct prefix4 local_ts, remote_ts; /* the first of each */
+	/* All of them, as prefixes (a CHILD SA of a tunnel with several
+	 * networks carries several selectors). */
+	struct prefix4 local_nets[IKE_STATUS_NETS],
+	    remote_nets[IKE_STATUS_NETS];
+	size_t n_local_nets, n_remote_nets;
 	bool natt;
 	uint64_t installed;	    /* wall seconds */
 	uint64_t rekey_in, expires; /* seconds from now */

@@ -296,6 +296,16 @@ ike_child_each(const struct ike_engine *e, const char *name,
 				};
 
 				child_algs(c, s.algs, sizeof(s.algs));
+				for (size_t i = 0;
+				     i < c->n_local && i < IKE_STATUS_NETS; i++)
+					s.local_nets[s.n_local_nets++] =
+					    ts_prefix(&c->ts[i], 1);
+				for (size_t i = 0;
+				     i < c->n_remote && i < IKE_STATUS_NETS;
+				     i++)
+					s.remote_nets[s.n_remote_nets++] =
+					    ts_prefix(&c->ts[c->n_local + i],
+						1);
 				e->p.kernel->sa_query(e->p.kernel_arg,
 				    sa->local.addr, c->spi_in, &s.in);
 				e->p.kernel->sa_query(e->p.kernel_arg,

@@ -312,6 +312,32 @@ test_ike_ts_narrowed_by_responder(void **state_)
 	fix_free(f);
 }
 
+/* A tunnel with two local networks: one CHILD SA with two selectors on
+ * that side, and the status (show ipsec sa) lists both. */
+static void
+test_ike_child_with_two_networks_shows_both(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_child_status got;
+	char buf[32];
+
+	(void)state_;
+	prefix4_parse("10.3.0.0/24", &f->ta.ln[1]);
+	f->ta.c.n_local = 2;
+	prefix4_parse("10.3.0.0/24", &f->tb.rn[1]);
+	f->tb.c.n_remote = 2;
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	memset(&got, 0, sizeof(got));
+	ike_child_each(f->l.a.e, "to-b", child_first, &got);
+	assert_int_equal(got.n_local_nets, 2);
+	assert_int_equal(got.n_remote_nets, 1);
+	prefix4_format(&got.local_nets[1], buf, sizeof(buf));
+	assert_string_equal(buf, "10.3.0.0/24");
+	fix_free(f);
+}
+
 /*
  * A's KE is for Curve25519, but B takes only MODP-2048 (A offers both):
  * A -> B  HDR, SAi1(31, 14), KEi(31), Ni
@@ -929,6 +955,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_no_proposal_lists_both_offers),
 	cmocka_unit_test(test_ike_ts_unacceptable_is_named),
 	cmocka_unit_test(test_ike_ts_narrowed_by_responder),
+	cmocka_unit_test(test_ike_child_with_two_networks_shows_both),
 	cmocka_unit_test(test_ike_invalid_ke_retries_with_the_group_asked),
 	cmocka_unit_test(test_ike_cookie_demanded_and_echoed),
 	cmocka_unit_test(test_ike_establishes_with_30_percent_loss),
