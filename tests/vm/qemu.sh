@@ -64,60 +64,13 @@ die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 command -v "$qemu" >/dev/null || die "$qemu missing (Debian package qemu-system-x86)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (package busybox-static)"
-[ -d "$build" ] || die "build directory $build does not exist"
-build=$(cd "$build" && pwd -P)
-results=${results:-$build/vm-results}
-mkdir -p "$results"
-results=$(cd "$results" && pwd -P)
-extra=${TUNSH_VM_EXTRA-}
-if [ -z "${TUNSH_VM_EXTRA+set}" ] && [ -d "$build/vm-extra/root" ]; then
-	extra=$build/vm-extra/root
-fi
-
-# Paths travel on the kernel command line (split at spaces), in a
-# sourced job file and in comma-separated option lists (mount, -fsdev).
-safe_path() {
-	[[ $1 =~ ^/[A-Za-z0-9._/+-]*$ ]] ||
-		die "path '$1' has characters a guest mount cannot take (comma, space, quote...)"
-}
-safe_path "$build"
-safe_path "$results"
-safe_path "$here"
-[ -z "$extra" ] || safe_path "$extra"
-
-rw=$build
-[[ $results/ == "$build"/* ]] || rw="$rw $results"
-case $top in
-/tmp/* | /run/* | /dev/*) rw="$top $rw" ;;
-esac
+# shellcheck source=SCRIPTDIR/host.sh
+. "$here/host.sh"
+vm_host_paths
 
 declare -a paths names
-for arg in "$@"; do
-	p=$arg
-	if [ ! -f "$p" ]; then
-		for c in "$here/qemu-scenarios/$arg" "$here/qemu-scenarios/$arg.sh" \
-			"$here/scenarios/$arg" "$here/scenarios/$arg.sh"; do
-			[ -f "$c" ] && { p=$c; break; }
-		done
-	fi
-	[ -f "$p" ] || die "no scenario '$arg'"
-	p=$(cd "$(dirname "$p")" && pwd -P)/$(basename "$p")
-	safe_path "$p"
-	case $p in
-	/tmp/* | /run/* | /dev/*)
-		[[ $p == "$build"/* || $p == "$results"/* ||
-			" $rw " == *" $top "* && $p == "$top"/* ]] ||
-			die "scenario $p: the guest cannot see host files under /tmp, /run or /dev"
-		;;
-	esac
-	n=$(basename "$p" .sh)
-	for m in "${names[@]}"; do [ "$m" != "$n" ] || die "scenario $n given twice"; done
-	paths+=("$p")
-	names+=("$n")
-done
+vm_host_scenarios "$here/qemu-scenarios $here/scenarios" "$@"
 
-now() { echo "$EPOCHREALTIME"; }
-span() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # --- the kernel ------------------------------------------------------
 

@@ -54,37 +54,9 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 
 [ -x "$uml" ] || die "$uml missing (Debian package user-mode-linux)"
 [ -x /bin/busybox ] || die "/bin/busybox missing (package busybox-static)"
-[ -d "$build" ] || die "build directory $build does not exist"
-build=$(cd "$build" && pwd -P)
-results=${results:-$build/vm-results}
-mkdir -p "$results"
-results=$(cd "$results" && pwd -P)
-extra=${TUNSH_VM_EXTRA-}
-if [ -z "${TUNSH_VM_EXTRA+set}" ] && [ -d "$build/vm-extra/root" ]; then
-	extra=$build/vm-extra/root
-fi
-
-# Paths travel on the kernel command line (split at spaces), in a sourced
-# job file and in comma-separated mount options: allow only plain names.
-safe_path() {
-	[[ $1 =~ ^/[A-Za-z0-9._/+-]*$ ]] ||
-		die "path '$1' has characters a guest mount cannot take (comma, space, quote...)"
-}
-safe_path "$build"
-safe_path "$results"
-safe_path "$here"
-[ -z "$extra" ] || safe_path "$extra"
-
-# The guest's writable host directories: the build directory, and the
-# results directory when it lies elsewhere.
-rw=$build
-[[ $results/ == "$build"/* ]] || rw="$rw $results"
-# A checkout under /tmp, /run or /dev (a CI clone, say) is invisible in
-# the guest, which mounts fresh ones there: mount it too, first, so that
-# the scenarios, lib.sh and init.sh are found.
-case $top in
-/tmp/* | /run/* | /dev/*) rw="$top $rw" ;;
-esac
+# shellcheck source=SCRIPTDIR/host.sh
+. "$here/host.sh"
+vm_host_paths
 
 # UML keeps guest RAM in an unlinked file in $TMPDIR that it maps
 # executable: a noexec or too small filesystem makes the guest die early.
@@ -114,31 +86,8 @@ mapfile -t cpus < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
 
 # Resolve scenario arguments to readable scripts with unique names.
 declare -a paths names
-for arg in "$@"; do
-	p=$arg
-	[ -f "$p" ] || p=$here/scenarios/$arg
-	[ -f "$p" ] || p=$here/scenarios/$arg.sh
-	[ -f "$p" ] || die "no scenario '$arg'"
-	p=$(cd "$(dirname "$p")" && pwd -P)/$(basename "$p")
-	safe_path "$p"
-	# The guest mounts fresh /tmp, /run and /dev: host files there are
-	# invisible to it unless they lie under a read-write mount.
-	case $p in
-	/tmp/* | /run/* | /dev/*)
-		[[ " $rw " == *" ${p%/*} "* || $p == "$build"/* || $p == "$results"/* ||
-			" $rw " == *" $top "* && $p == "$top"/* ]] ||
-			die "scenario $p: the guest cannot see host files under /tmp, /run or /dev"
-		;;
-	esac
-	n=$(basename "$p" .sh)
-	for m in "${names[@]}"; do [ "$m" != "$n" ] || die "scenario $n given twice"; done
-	paths+=("$p")
-	names+=("$n")
-done
+vm_host_scenarios "$here/scenarios" "$@"
 
-now() { echo "$EPOCHREALTIME"; }
-# Seconds between two EPOCHREALTIME-style stamps, one decimal.
-span() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Proportional set size of every process in a group, in kB: guest RAM is
 # one shared mapping, Pss counts it once across UML's host processes.
