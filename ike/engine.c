@@ -861,6 +861,11 @@ on_expire(void *arg, uint32_t dst, uint32_t spi, bool hard)
 	child_free(e, c, false);
 }
 
+/*
+ * The kernel saw our inbound ESP-in-UDP arrive, authenticated, from a new
+ * address or port (RFC 3948): the peer's NAT rebound.  Follow it at once
+ * with the SAs and the IKE SA; a liveness check confirms it over IKE.
+ */
 static void
 on_mapping(void *arg, uint32_t dst, uint32_t spi, uint32_t new_addr,
     uint16_t new_port)
@@ -868,15 +873,15 @@ on_mapping(void *arg, uint32_t dst, uint32_t spi, uint32_t new_addr,
 	struct ike_engine *e = arg;
 	bool inbound;
 	struct child_sa *c = child_find(e, dst, spi, &inbound);
+	struct ike_endpoint to = { new_addr, new_port };
+	struct ike_sa *sa;
 
-	if (c == NULL || !c->ike->nat_remote)
+	if (c == NULL || !inbound || !c->ike->nat_remote)
 		return;
-	/* RFC 3948 / 7296 2.23: follow the peer only after it speaks IKE
-	 * from there; here we just note it and probe with a check. */
-	(void)new_addr;
-	(void)new_port;
-	c->ike->want_dpd = true;
-	ike_sa_kick(e, c->ike);
+	sa = c->ike;
+	ike_sa_endpoints_update(e, sa, &sa->local, &to);
+	sa->want_dpd = true;
+	ike_sa_kick(e, sa);
 }
 
 const struct kernel_events ike_kernel_events = {

@@ -675,6 +675,38 @@ ike_sa_heard(struct ike_engine *e, struct ike_sa *sa)
 }
 
 /*
+ * The ESP SAs follow the peer too: outbound to its new address and port,
+ * inbound from them (RFC 3948); keys and counters stay.
+ */
+static void
+children_move(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_endpoint *local, const struct ike_endpoint *remote)
+{
+	const struct kernel_ops *k = e->p.kernel;
+
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		struct kernel_sa_move out = { local->addr, remote->addr,
+			local->port, remote->port };
+		struct kernel_sa_move in = { remote->addr, local->addr,
+			remote->port, local->port };
+		struct diag d;
+
+		c->natt = true;
+		if (k->sa_move == NULL)
+			continue;
+		diag_init(&d);
+		if (k->sa_move(e->p.kernel_arg, sa->remote.addr, c->spi_out,
+			&out, &d) < 0 ||
+		    k->sa_move(e->p.kernel_arg, sa->local.addr, c->spi_in, &in,
+			&d) < 0)
+			tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR, "%s",
+			    d.count ? d.entries[0].text :
+				      "the kernel did not follow the peer");
+		diag_clear(&d);
+	}
+}
+
+/*
  * RFC 7296 2.23: a message on port 4500 means the initiator floated
  * there after NAT detection: answer there from now on.  And when the
  * peer is behind a NAT, follow its address and port as they change (only
@@ -696,13 +728,14 @@ ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
 	}
 	if (!sa->nat_remote || !moved)
 		return;
+	children_move(e, sa, local, remote);
 	sa->remote = *remote;
 	sa->local = *local;
-	for (struct child_sa *c = sa->children; c; c = c->next)
-		c->natt = true;
 	if (sa->t != NULL)
 		tunnel_event(e, sa->t, IKE_EV_PEER_MOVED,
-		    "the peer moved to port %u", remote->port);
+		    "the peer moved to %u.%u.%u.%u port %u", remote->addr >> 24,
+		    (remote->addr >> 16) & 0xff, (remote->addr >> 8) & 0xff,
+		    remote->addr & 0xff, remote->port);
 }
 
 /*

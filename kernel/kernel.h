@@ -55,6 +55,13 @@ struct kernel_sa {
 	struct prefix4 sel_src, sel_dst;
 };
 
+/* Where an SA's peer went, behind a NAT: outer addresses and the UDP
+ * ports of its encapsulation. */
+struct kernel_sa_move {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
 /* A counter read, for show commands and DPD's "silent peer" test. */
 struct kernel_sa_stats {
 	uint64_t bytes, packets;
@@ -95,6 +102,10 @@ struct kernel_ops {
 	int (*sa_del)(void *arg, uint32_t dst, uint32_t spi);
 	int (*sa_query)(void *arg, uint32_t dst, uint32_t spi,
 	    struct kernel_sa_stats *out);
+	/* The SA (dst, spi) keeps its keys and counters but gets m's
+	 * addresses and encapsulation ports (NAT-T, RFC 3948). */
+	int (*sa_move)(void *arg, uint32_t dst, uint32_t spi,
+	    const struct kernel_sa_move *m, struct diag *d);
 	int (*policy_add)(void *arg, const struct kernel_policy *p,
 	    struct diag *d);
 	int (*policy_del)(void *arg, const struct kernel_policy *p);

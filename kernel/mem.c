@@ -139,6 +139,24 @@ m_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
 	return 0;
 }
 
+static int
+m_sa_move(void *arg, uint32_t dst, uint32_t spi,
+    const struct kernel_sa_move *mv, struct diag *d)
+{
+	struct kernel_mem *k = arg;
+	ssize_t i = sa_index(k, dst, spi);
+
+	(void)d;
+	if (i < 0)
+		return -ENOENT;
+	k->sas[i].sa.src = mv->src;
+	k->sas[i].sa.dst = mv->dst;
+	k->sas[i].sa.encap = true;
+	k->sas[i].sa.encap_sport = mv->sport;
+	k->sas[i].sa.encap_dport = mv->dport;
+	return 0;
+}
+
 static bool
 same_policy(const struct kernel_policy *a, const struct kernel_policy *b)
 {
@@ -182,6 +200,7 @@ const struct kernel_ops kernel_mem_ops = {
 	.sa_add = m_sa_add,
 	.sa_del = m_sa_del,
 	.sa_query = m_sa_query,
+	.sa_move = m_sa_move,
 	.policy_add = m_policy_add,
 	.policy_del = m_policy_del,
 };

@@ -69,5 +69,8 @@ struct nl_sa *nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi);
 int nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa);
 void nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi);
 void nl_sa_free_all(struct kernel_nl *k);
+/* kernel_ops.sa_move (move.c). */
+int nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
+    const struct kernel_sa_move *m, struct diag *d);
 
 #endif

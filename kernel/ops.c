@@ -337,6 +337,7 @@ const struct kernel_ops kernel_nl_ops = {
 	.sa_add = sa_add,
 	.sa_del = sa_del,
 	.sa_query = sa_query,
+	.sa_move = nl_sa_move,
 	.policy_add = policy_add,
 	.policy_del = policy_del,
 };

@@ -80,7 +80,8 @@ lab_send(void *arg, const struct ike_endpoint *local,
 	k->dst = *remote;
 	if (l->nat_a && p == &l->a) {
 		k->src.addr = LAB_NAT_ADDR;
-		k->src.port = (uint16_t)(local->port + 10000);
+		k->src.port = (uint16_t)(local->port +
+		    (l->nat_shift ? l->nat_shift : 10000));
 	}
 	k->len = len;
 	memcpy(k->data, buf, len);
@@ -101,7 +102,8 @@ route(struct lab *l, struct ike_endpoint *dst)
 {
 	if (l->nat_a && dst->addr == LAB_NAT_ADDR) {
 		dst->addr = l->a.addrs[0];
-		dst->port = (uint16_t)(dst->port - 10000);
+		dst->port = (uint16_t)(dst->port -
+		    (l->nat_shift ? l->nat_shift : 10000));
 		return &l->a;
 	}
 	if (owns(&l->a, dst->addr))
@@ -308,6 +310,25 @@ k_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
 	return 0;
 }
 
+static int
+k_sa_move(void *arg, uint32_t dst, uint32_t spi, const struct kernel_sa_move *m,
+    struct diag *d)
+{
+	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
+	struct lab_sa *s = sa_slot(k, dst, spi);
+
+	(void)d;
+	if (s == NULL)
+		return -ENOENT;
+	s->sa.src = m->src;
+	s->sa.dst = m->dst;
+	s->sa.encap = true;
+	s->sa.encap_sport = m->sport;
+	s->sa.encap_dport = m->dport;
+	k->sa_moves++;
+	return 0;
+}
+
 static bool
 same_policy(const struct kernel_policy *a, const struct kernel_policy *b)
 {
@@ -357,6 +378,7 @@ const struct kernel_ops lab_kernel_ops = {
 	.sa_add = k_sa_add,
 	.sa_del = k_sa_del,
 	.sa_query = k_sa_query,
+	.sa_move = k_sa_move,
 	.policy_add = k_policy_add,
 	.policy_del = k_policy_del,
 };

@@ -30,7 +30,7 @@ struct lab_kernel {
 	uint32_t next_spi;
 	int fail_sa_add;     /* > 0: the next n sa_add calls fail */
 	int fail_policy_add; /* > 0: the next n policy_add calls fail */
-	size_t sa_adds, sa_dels;
+	size_t sa_adds, sa_dels, sa_moves;
 	/* SPIs reserved by spi_alloc and not yet given an SA or deleted:
 	 * larval SAs a real kernel would hold. */
 	uint32_t larval[LAB_SAS];
@@ -63,7 +63,8 @@ struct lab {
 	size_t queued;
 	unsigned loss; /* percent */
 	uint64_t rng;
-	bool nat_a; /* A sits behind a NAT at LAB_NAT_ADDR */
+	bool nat_a;	    /* A sits behind a NAT at LAB_NAT_ADDR */
+	uint16_t nat_shift; /* the NAT's port offset; 0: 10000 */
 	size_t delivered, dropped;
 	/* Called after every delivery, for invariants (no-gap checks). */
 	void (*after)(struct lab *l, void *arg);

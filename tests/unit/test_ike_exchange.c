@@ -947,6 +947,32 @@ test_ike_natt_floats_and_keeps_alive(void **state_)
 	tx = f->l.a.tx;
 	lab_advance(&f->l, 20500);
 	assert_int_equal(f->l.a.tx, tx + 1);
+
+	/* The NAT gives A a new port: B follows it with IKE and with ESP
+	 * (its SAs keep their keys and take the new port). */
+	f->l.nat_shift = 20000;
+	info_send_dpd(f->l.a.e, f->l.a.e->tunnels->sas);
+	lab_run(&f->l, 10);
+	assert_true(has_event(&f->l.b, "to-a", IKE_EV_PEER_MOVED));
+	sa = lab_sa_find(&f->l.b.k, spis_of(&f->l.b).out[0]);
+	assert_int_equal(sa->sa.encap_dport, 24500);
+	sa = lab_sa_find(&f->l.b.k, spis_of(&f->l.b).in[0]);
+	assert_int_equal(sa->sa.encap_sport, 24500);
+	assert_int_equal(f->l.b.k.sa_moves, 2);
+	assert_up_and_agreeing(f);
+
+	/* Again, but B learns it from its kernel (a MAPPING event for
+	 * authenticated ESP from the new port) before any IKE message: it
+	 * follows at once and confirms with a liveness check there. */
+	f->l.nat_shift = 30000;
+	ike_kernel_events.mapping(f->l.b.e, LAB_ADDR_B, spis_of(&f->l.b).in[0],
+	    LAB_NAT_ADDR, 34500);
+	sa = lab_sa_find(&f->l.b.k, spis_of(&f->l.b).out[0]);
+	assert_int_equal(sa->sa.encap_dport, 34500);
+	assert_int_equal(status(&f->l.b, "to-a").remote.port, 34500);
+	lab_run(&f->l, 10);
+	assert_int_equal(status(&f->l.b, "to-a").dpd.last_result, 1);
+	assert_up_and_agreeing(f);
 	fix_free(f);
 }
 static const struct CMUnitTest tests[] = {
