@@ -7,6 +7,8 @@
 # lines given are run by tunsh and the transcript is printed.  Nothing on
 # this machine is touched: the guest's network is its own.
 set -euo pipefail
+# The piped lines and the guest's logs may hold pre-shared keys.
+umask 077
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd -P)
