@@ -90,3 +90,44 @@ jw_bool(struct jw *j, const char *key, bool v)
 {
 	jw_value(j, key, v ? "true" : "false");
 }
+
+/* Values of the IPsec show commands. */
+
+void
+jw_endpoint(struct jw *j, const char *key, const struct ike_endpoint *ep)
+{
+	char a[ADDR4_STRLEN];
+
+	addr4_format(ep->addr, a, sizeof(a));
+	jw_open(j, key, "{");
+	jw_str(j, "address", a);
+	jw_u64(j, "port", ep->port);
+	jw_close(j, "}");
+}
+
+void
+jw_prefix(struct jw *j, const char *key, const struct prefix4 *p)
+{
+	char s[PREFIX4_STRLEN];
+
+	prefix4_format(p, s, sizeof(s));
+	jw_str(j, key, s);
+}
+
+void
+jw_nets(struct jw *j, const char *key, const struct prefix4 *p, size_t n)
+{
+	jw_open(j, key, "[");
+	for (size_t i = 0; i < n; i++)
+		jw_prefix(j, NULL, &p[i]);
+	jw_close(j, "]");
+}
+
+void
+jw_spi32(struct jw *j, const char *key, uint32_t spi)
+{
+	char s[12];
+
+	snprintf(s, sizeof(s), "%08" PRIx32, spi);
+	jw_str(j, key, s);
+}

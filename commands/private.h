@@ -101,5 +101,9 @@ void jw_str(struct jw *j, const char *key, const char *s); /* NULL: null */
 void jw_u64(struct jw *j, const char *key, uint64_t v);
 void jw_u64_or_null(struct jw *j, const char *key, uint64_t v); /* 0: null */
 void jw_bool(struct jw *j, const char *key, bool v);
+void jw_endpoint(struct jw *j, const char *key, const struct ike_endpoint *ep);
+void jw_prefix(struct jw *j, const char *key, const struct prefix4 *p);
+void jw_nets(struct jw *j, const char *key, const struct prefix4 *p, size_t n);
+void jw_spi32(struct jw *j, const char *key, uint32_t spi); /* 8 hex */
 
 #endif

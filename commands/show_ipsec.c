@@ -148,45 +148,6 @@ nets_format(const struct prefix4 *p, size_t n, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static void
-jw_endpoint(struct jw *j, const char *key, const struct ike_endpoint *ep)
-{
-	char a[ADDR4_STRLEN];
-
-	addr4_format(ep->addr, a, sizeof(a));
-	jw_open(j, key, "{");
-	jw_str(j, "address", a);
-	jw_u64(j, "port", ep->port);
-	jw_close(j, "}");
-}
-
-static void
-jw_prefix(struct jw *j, const char *key, const struct prefix4 *p)
-{
-	char s[PREFIX4_STRLEN];
-
-	prefix4_format(p, s, sizeof(s));
-	jw_str(j, key, s);
-}
-
-static void
-jw_nets(struct jw *j, const char *key, const struct prefix4 *p, size_t n)
-{
-	jw_open(j, key, "[");
-	for (size_t i = 0; i < n; i++)
-		jw_prefix(j, NULL, &p[i]);
-	jw_close(j, "]");
-}
-
-static void
-jw_spi32(struct jw *j, const char *key, uint32_t spi)
-{
-	char s[12];
-
-	snprintf(s, sizeof(s), "%08" PRIx32, spi);
-	jw_str(j, key, s);
-}
-
 /* What the engine holds for one tunnel: its SAs, copied. */
 struct sa_list {
 	struct ike_sa_status *ike;
