@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ike/msg.h"
+#include "ike_payloads.h"
 
 static void
 sa_round_trip(const struct ike_sa_payload *sa)
@@ -55,51 +56,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ike_msg *m = malloc(sizeof(*m));
-	struct ike_sa_payload sa;
-	struct ike_ke_payload ke;
-	struct ike_typed_data td;
-	struct ike_notify_payload n;
-	struct ike_delete_payload d;
-	struct ike_ts_payload ts;
 	struct ike_parse_err err;
-	const uint8_t *p;
-	size_t len;
 
 	if (m == NULL || ike_msg_parse(data, size, m, &err) != 0) {
 		free(m);
 		return 0;
 	}
-	for (size_t i = 0; i < m->n_pl; i++) {
-		const struct ike_payload *pl = &m->pl[i];
-
-		switch (pl->type) {
-		case IKE_PL_SA:
-			if (ike_sa_parse(pl, &sa) == 0)
-				sa_round_trip(&sa);
-			break;
-		case IKE_PL_KE:
-			ike_ke_parse(pl, &ke);
-			break;
-		case IKE_PL_NONCE:
-			ike_nonce_parse(pl, &p, &len);
-			break;
-		case IKE_PL_IDI:
-		case IKE_PL_IDR:
-		case IKE_PL_AUTH:
-			ike_typed_parse(pl, &td);
-			break;
-		case IKE_PL_NOTIFY:
-			ike_notify_parse(pl, &n);
-			break;
-		case IKE_PL_DELETE:
-			ike_delete_parse(pl, &d);
-			break;
-		case IKE_PL_TSI:
-		case IKE_PL_TSR:
-			ike_ts_parse(pl, &ts);
-			break;
-		}
-	}
+	fuzz_ike_payloads(m, 0, sa_round_trip);
 	ike_msg_check_rules(m, &err);
 	free(m);
 	return 0;

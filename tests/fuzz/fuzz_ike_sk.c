@@ -21,6 +21,7 @@
 
 #include "ike/crypto.h"
 #include "ike/msg.h"
+#include "ike_payloads.h"
 
 #define ENCR_AES_CBC	       12
 #define ENCR_AES_GCM_16	       20
@@ -67,54 +68,6 @@ keys_init(void)
 	done = true;
 }
 
-/* Every payload from index first on through its typed parser. */
-static void
-payloads_each(const struct ike_msg *m, size_t first)
-{
-	struct ike_sa_payload *sa = malloc(sizeof(*sa));
-	struct ike_ts_payload ts;
-	struct ike_ke_payload ke;
-	struct ike_typed_data td;
-	struct ike_notify_payload n;
-	struct ike_delete_payload d;
-	const uint8_t *p;
-	size_t len;
-
-	if (sa == NULL)
-		return;
-	for (size_t i = first; i < m->n_pl; i++) {
-		const struct ike_payload *pl = &m->pl[i];
-
-		switch (pl->type) {
-		case IKE_PL_SA:
-			ike_sa_parse(pl, sa);
-			break;
-		case IKE_PL_KE:
-			ike_ke_parse(pl, &ke);
-			break;
-		case IKE_PL_NONCE:
-			ike_nonce_parse(pl, &p, &len);
-			break;
-		case IKE_PL_IDI:
-		case IKE_PL_IDR:
-		case IKE_PL_AUTH:
-			ike_typed_parse(pl, &td);
-			break;
-		case IKE_PL_NOTIFY:
-			ike_notify_parse(pl, &n);
-			break;
-		case IKE_PL_DELETE:
-			ike_delete_parse(pl, &d);
-			break;
-		case IKE_PL_TSI:
-		case IKE_PL_TSR:
-			ike_ts_parse(pl, &ts);
-			break;
-		}
-	}
-	free(sa);
-}
-
 /*
  * ike/engine.c's decrypt() and what follows it, on buf (len bytes,
  * writable: decryption is in place).  Returns 0 when the SK payload
@@ -150,7 +103,7 @@ decrypt_parse(const struct ike_sk_keys *k, uint8_t *buf, size_t len,
 		(size_t)(plain - buf), m, &err) != 0)
 		goto out;
 	ike_msg_check_rules(m, &err);
-	payloads_each(m, n_outer);
+	fuzz_ike_payloads(m, n_outer, NULL);
 out:
 	free(m);
 	return rc;
