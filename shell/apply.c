@@ -93,27 +93,28 @@ struct dataplane {
 
 /*
  * Two route-based tunnels to the same networks (AWS's pair) both route
- * them: the first by name gets metric 100, the next 110, and so on, so the
- * second is the backup.
+ * them: each takes the lowest of metric 100, 110, 120 ... that no other
+ * tunnel's route to that network uses, so the first one in keeps 100 and
+ * the next is the backup; nobody else's metric moves when one comes or
+ * goes (the kernel refuses two routes with one metric).
  */
 static uint32_t
-route_metric(const struct config *cfg, const struct config_tunnel *t,
-    const struct prefix4 *net)
+route_metric(struct live *l, const struct prefix4 *net)
 {
 	uint32_t m = 100;
+	bool taken;
 
-	for (size_t i = 0; i < cfg->n_tunnels; i++) {
-		const struct config_tunnel *o = cfg->tunnels[i];
-
-		if (o == t || strcmp(o->name, t->name) >= 0 || !o->enable ||
-		    o->type != CONFIG_TUNNEL_ROUTE)
-			continue;
-		for (size_t j = 0; j < o->n_remote; j++)
-			if (prefix4_overlap(&o->remote_nets[j], net)) {
-				m += 10;
-				break;
-			}
-	}
+	do {
+		taken = false;
+		for (const struct dataplane *o = *live_dataplane(l);
+		     o && !taken; o = o->next)
+			for (size_t i = 0; i < o->n_routes && !taken; i++)
+				taken = prefix4_cmp(&o->routes[i].dst, net) ==
+					0 &&
+				    o->routes[i].metric == m;
+		if (taken)
+			m += 10;
+	} while (taken);
 	return m;
 }
 
@@ -128,20 +129,12 @@ dataplane_undo(struct live *l, const struct dataplane *dp, size_t routes)
 	ops->link_del(arg, dp->link.name);
 }
 
-/* The interface, its inside address and the routes; all or nothing. */
-static int
-dataplane_add(struct live *l, const struct config *cfg,
-    const struct config_tunnel *t, const struct ike_tunnel_conf *c,
-    struct diag *d)
+/* What a route-based tunnel needs: its interface and routes. */
+static void
+dataplane_plan(struct live *l, const struct config_tunnel *t,
+    const struct ike_tunnel_conf *c, struct dataplane *dp)
 {
-	void *arg;
-	const struct kernel_link_ops *ops = live_links(l, &arg);
-	struct dataplane *dp = calloc(1, sizeof(*dp));
-	size_t i;
-	int rc;
-
-	if (dp == NULL)
-		return -ENOMEM;
+	memset(dp, 0, sizeof(*dp));
 	snprintf(dp->tunnel, sizeof(dp->tunnel), "%s", t->name);
 	link_name(t->name, dp->link.name, sizeof(dp->link.name));
 	dp->link.xfrmi = live_link_kind(l) == KERNEL_LINK_XFRMI;
@@ -151,26 +144,62 @@ dataplane_add(struct live *l, const struct config *cfg,
 	dp->link.addr = t->inside_addr;
 	dp->link.len = t->inside_addr ? t->inside_len : 0;
 	snprintf(dp->link.under, sizeof(dp->link.under), "%s", t->wan_port);
-	if ((rc = ops->link_add(arg, &dp->link, d)) < 0) {
-		free(dp);
-		return rc;
-	}
-	for (i = 0; i < t->n_remote; i++) {
+	for (size_t i = 0; i < t->n_remote; i++) {
 		struct kernel_route *r = &dp->routes[i];
 
 		r->dst = t->remote_nets[i];
 		snprintf(r->dev, sizeof(r->dev), "%s", dp->link.name);
-		r->metric = route_metric(cfg, t, &r->dst);
-		if ((rc = ops->route_add(arg, r, d)) < 0) {
+		r->metric = route_metric(l, &r->dst);
+	}
+	dp->n_routes = t->n_remote;
+}
+
+/* The planned interface and routes into the kernel; all or nothing. */
+static int
+dataplane_add(struct live *l, const struct dataplane *plan, struct diag *d)
+{
+	void *arg;
+	const struct kernel_link_ops *ops = live_links(l, &arg);
+	struct dataplane *dp = malloc(sizeof(*dp));
+	int rc;
+
+	if (dp == NULL)
+		return -ENOMEM;
+	*dp = *plan;
+	if ((rc = ops->link_add(arg, &dp->link, d)) < 0) {
+		free(dp);
+		return rc;
+	}
+	for (size_t i = 0; i < dp->n_routes; i++)
+		if ((rc = ops->route_add(arg, &dp->routes[i], d)) < 0) {
 			dataplane_undo(l, dp, i);
 			free(dp);
 			return rc;
 		}
-	}
-	dp->n_routes = i;
 	dp->next = *live_dataplane(l);
 	*live_dataplane(l) = dp;
 	return 0;
+}
+
+/* Same interface and routes: a change that leaves them alone (DPD
+ * timers, say) must not flap the interface. */
+static bool
+dataplane_same(const struct dataplane *a, const struct dataplane *b)
+{
+	const struct kernel_link *x = &a->link, *y = &b->link;
+
+	/* Field by field: the structs have padding. */
+	if (strcmp(x->name, y->name) != 0 || strcmp(x->under, y->under) != 0 ||
+	    x->xfrmi != y->xfrmi || x->key != y->key || x->local != y->local ||
+	    x->remote != y->remote || x->addr != y->addr || x->len != y->len ||
+	    a->n_routes != b->n_routes)
+		return false;
+	for (size_t i = 0; i < a->n_routes; i++)
+		if (prefix4_cmp(&a->routes[i].dst, &b->routes[i].dst) != 0 ||
+		    strcmp(a->routes[i].dev, b->routes[i].dev) != 0 ||
+		    a->routes[i].metric != b->routes[i].metric)
+			return false;
+	return true;
 }
 
 static struct dataplane *
@@ -298,25 +327,35 @@ kernel_can(struct live *l, const struct config_plan_step *step, struct diag *d)
  * has a way in when the SAs come; undone if the engine refuses. */
 static int
 tunnel_up(struct live *l, const struct config_plan_step *step,
-    const struct config *cfg, const struct conf_store *s, struct diag *d)
+    const struct conf_store *s, struct diag *d)
 {
 	const struct config_tunnel *t = step->new_tunnel;
 	struct ike_engine *e = live_engine(l);
-	struct dataplane *old = NULL;
-	int rc;
+	bool route = t->type == CONFIG_TUNNEL_ROUTE && t->enable;
+	struct dataplane *old = NULL, plan;
+	bool keep = false;
+	int rc = 0;
 
+	/* Its own routes out of the way first: their metrics are free to it. */
 	if (step->kind == CONFIG_STEP_TUNNEL_CHANGE)
 		old = dataplane_take(l, t->name);
+	if (route)
+		dataplane_plan(l, t, &s->c, &plan);
+	if (old != NULL && route && dataplane_same(old, &plan)) {
+		keep = true; /* in place: nothing to do in the kernel */
+		old->next = *live_dataplane(l);
+		*live_dataplane(l) = old;
+		old = NULL;
+	}
 	if (old != NULL)
 		dataplane_undo(l, old, old->n_routes);
-	if (t->type == CONFIG_TUNNEL_ROUTE && t->enable &&
-	    (rc = dataplane_add(l, cfg, t, &s->c, d)) < 0) {
+	if (route && !keep && (rc = dataplane_add(l, &plan, d)) < 0) {
 		if (live_started(l))
 			goto restore;
 		/* At start the daemon comes up regardless, to be fixed. */
 		log_warn("shell",
-		    "tunnel %s: no interface: it cannot carry "
-		    "traffic until that is fixed",
+		    "tunnel %s: no interface: it cannot carry traffic until "
+		    "that is fixed",
 		    t->name);
 	}
 	if (step->kind == CONFIG_STEP_TUNNEL_ADD)
@@ -328,7 +367,8 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 		free(old);
 		return 0;
 	}
-	dataplane_del(l, t->name);
+	if (!keep)
+		dataplane_del(l, t->name);
 restore:
 	if (old != NULL) {
 		/* Put back what was there, as it was. */
@@ -365,7 +405,7 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 	if ((s = malloc(sizeof(*s))) == NULL)
 		return -ENOMEM;
 	if ((rc = conf_from(l, cfg, step->new_tunnel, s, d)) == 0)
-		rc = tunnel_up(l, step, cfg, s, d);
+		rc = tunnel_up(l, step, s, d);
 	free(s);
 	live_rearm(l);
 	return rc;

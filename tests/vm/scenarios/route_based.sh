@@ -89,6 +89,24 @@ for gw in a b; do
 done
 vm_log "pings crossed the VTI as ESP only"
 
+# A change that leaves the interface and routes alone (DPD timers) does
+# not recreate the interface: same ifindex, same SAs.
+idx=$(ip -n a -o link show ts-aws-1 | cut -d: -f1)
+spis=$(vm_xfrm_spis a 192.0.2.1 192.0.2.2)
+vm_tunsh_ok a "change the DPD timers" <<'EOF2'
+configure
+ipsec tunnel aws-1
+ dpd timeout 20
+ exit
+commit
+EOF2
+[ "$(ip -n a -o link show ts-aws-1 | cut -d: -f1)" = "$idx" ] ||
+	vm_fail "changing DPD timers recreated ts-aws-1"
+[ "$(vm_xfrm_spis a 192.0.2.1 192.0.2.2)" = "$spis" ] ||
+	vm_fail "changing DPD timers changed the SAs"
+vm_ping_all ha 10.2.0.10 2
+vm_log "a DPD timer change left the interface ($idx) and the SAs alone"
+
 # AWS's second tunnel of the pair (its peer is absent here): both carry
 # the VPC's network, the second by name as the backup (metric 110).
 vm_tunsh_ok a "add the backup tunnel" <<'EOF2'
