@@ -275,14 +275,6 @@ policies_of(const struct ike_tunnel_conf *c, uint32_t reqid, size_t *n)
 	return p;
 }
 
-static bool
-policy_same(const struct kernel_policy *a, const struct kernel_policy *b)
-{
-	return a->dir == b->dir && prefix4_cmp(&a->src, &b->src) == 0 &&
-	    prefix4_cmp(&a->dst, &b->dst) == 0 && a->mark == b->mark &&
-	    a->if_id == b->if_id;
-}
-
 /* Removes the policies of list a that are not in list b. */
 static void
 policies_del_except(struct ike_engine *e, const struct kernel_policy *a,
@@ -292,7 +284,7 @@ policies_del_except(struct ike_engine *e, const struct kernel_policy *a,
 		bool keep = false;
 
 		for (size_t j = 0; j < nb && !keep; j++)
-			keep = policy_same(&a[i], &b[j]);
+			keep = kernel_policy_same(&a[i], &b[j]);
 		if (!keep)
 			e->p.kernel->policy_del(e->p.kernel_arg, &a[i]);
 	}

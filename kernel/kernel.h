@@ -89,6 +89,18 @@ struct kernel_policy {
 };
 
 /*
+ * Whether two policies are the same kernel object: the kernel keys them
+ * by direction, selector, mark and if_id (an add of the same updates it).
+ */
+static inline bool
+kernel_policy_same(const struct kernel_policy *a, const struct kernel_policy *b)
+{
+	return a->dir == b->dir && prefix4_cmp(&a->src, &b->src) == 0 &&
+	    prefix4_cmp(&a->dst, &b->dst) == 0 && a->mark == b->mark &&
+	    a->if_id == b->if_id;
+}
+
+/*
  * The operations.  Each returns 0 or a negative errno; a reason a person
  * can act on goes to d where there is one.  Deleting what is already gone
  * is not an error.

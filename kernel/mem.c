@@ -157,14 +157,6 @@ m_sa_move(void *arg, uint32_t dst, uint32_t spi,
 	return 0;
 }
 
-static bool
-same_policy(const struct kernel_policy *a, const struct kernel_policy *b)
-{
-	return a->dir == b->dir && prefix4_cmp(&a->src, &b->src) == 0 &&
-	    prefix4_cmp(&a->dst, &b->dst) == 0 && a->mark == b->mark &&
-	    a->if_id == b->if_id;
-}
-
 static int
 m_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 {
@@ -172,7 +164,7 @@ m_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 
 	(void)d;
 	for (size_t i = 0; i < k->n_pol; i++)
-		if (same_policy(&k->pol[i], p)) {
+		if (kernel_policy_same(&k->pol[i], p)) {
 			k->pol[i] = *p;
 			return 0;
 		}
@@ -188,7 +180,7 @@ m_policy_del(void *arg, const struct kernel_policy *p)
 	struct kernel_mem *k = arg;
 
 	for (size_t i = 0; i < k->n_pol; i++)
-		if (same_policy(&k->pol[i], p)) {
+		if (kernel_policy_same(&k->pol[i], p)) {
 			k->pol[i] = k->pol[--k->n_pol];
 			break;
 		}

@@ -329,14 +329,6 @@ k_sa_move(void *arg, uint32_t dst, uint32_t spi, const struct kernel_sa_move *m,
 	return 0;
 }
 
-static bool
-same_policy(const struct kernel_policy *a, const struct kernel_policy *b)
-{
-	return a->dir == b->dir && a->src.addr == b->src.addr &&
-	    a->src.len == b->src.len && a->dst.addr == b->dst.addr &&
-	    a->dst.len == b->dst.len && a->mark == b->mark;
-}
-
 static int
 k_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 {
@@ -350,7 +342,7 @@ k_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 	if (k->count_only)
 		return 0;
 	for (size_t i = 0; i < k->n_pol; i++)
-		if (same_policy(&k->pol[i], p)) {
+		if (kernel_policy_same(&k->pol[i], p)) {
 			k->pol[i] = *p; /* an update */
 			return 0;
 		}
@@ -366,7 +358,7 @@ k_policy_del(void *arg, const struct kernel_policy *p)
 	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
 
 	for (size_t i = 0; i < k->n_pol; i++)
-		if (same_policy(&k->pol[i], p)) {
+		if (kernel_policy_same(&k->pol[i], p)) {
 			k->pol[i] = k->pol[--k->n_pol];
 			return 0;
 		}
