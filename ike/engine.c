@@ -1040,9 +1040,16 @@ ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 	e->c.rx++;
 	if (len == 1 && buf[0] == 0xff)
 		return; /* a NAT-T keepalive (RFC 3948 2.3) */
-	if (len > sizeof(e->scratch) || ike_msg_parse(buf, len, &m, &err) < 0) {
+	if (len > sizeof(e->scratch)) {
 		e->c.dropped_parse++;
-		if (len <= sizeof(e->scratch) && len >= IKE_HDR_LEN)
+		return;
+	}
+	/* One parse, of a copy: the SK payload is decrypted in place. */
+	memcpy(e->scratch, buf, len);
+	buf = e->scratch;
+	if (ike_msg_parse(buf, len, &m, &err) < 0) {
+		e->c.dropped_parse++;
+		if (len >= IKE_HDR_LEN)
 			refuse_init(e, local, remote, &m, &err);
 		return;
 	}
@@ -1069,9 +1076,6 @@ ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 		e->c.dropped_unknown_spi++;
 		return;
 	}
-	memcpy(e->scratch, buf, len);
-	if (ike_msg_parse(e->scratch, len, &m, &err) < 0)
-		return;
 	if (decrypt(e, sa, &m, e->scratch, &err) < 0) {
 		refuse_protected(e, sa, &m, &err);
 		return;
