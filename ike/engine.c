@@ -114,6 +114,12 @@ ike_engine_next_timer(const struct ike_engine *e)
 	return timers_next(e);
 }
 
+uint64_t
+ike_engine_now(const struct ike_engine *e)
+{
+	return engine_now(e);
+}
+
 void
 ike_engine_counters(const struct ike_engine *e, struct ike_counters *out)
 {

@@ -128,6 +128,8 @@ void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 /* Fires every timer due by now; ms of the next one, or UINT64_MAX. */
 void ike_engine_run_timers(struct ike_engine *e);
 uint64_t ike_engine_next_timer(const struct ike_engine *e);
+/* Now on the engine's clock, in the units of ike_engine_next_timer(). */
+uint64_t ike_engine_now(const struct ike_engine *e);
 
 /*
  * Tunnels, driven by the commit plan.  add installs the tunnel's policies

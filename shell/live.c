@@ -25,19 +25,10 @@ struct live {
 	struct dataplane *dp;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the engine's clock too */
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void
 live_rearm(struct live *l)
 {
-	uint64_t next = ike_engine_next_timer(l->e), now = now_ms();
+	uint64_t next = ike_engine_next_timer(l->e), now = ike_engine_now(l->e);
 	struct timeval tv = { 0, 0 };
 
 	if (next == UINT64_MAX) {
