@@ -75,6 +75,32 @@ vm_host_scenarios() {
 	done
 }
 
+# vm_host_report LABEL OUTPUT: each failed scenario's log (and, when the
+# guest never reported, its console and the runner's OUTPUT file), then
+# the tally; false if any failed.
+vm_host_report() {
+	local label=$1 output=$2 fails=0 n res v
+	for n in "${names[@]}"; do
+		res=$results/$n
+		v=$(cat "$res/verdict" 2>/dev/null || echo "FAIL $n: no verdict")
+		case $v in
+		PASS*) ;;
+		*)
+			fails=$((fails + 1))
+			echo "---- $n: scenario log ($res/log)"
+			cat "$res/log" 2>/dev/null || echo "(none)"
+			if [ ! -f "$res/status" ]; then
+				echo "---- $n: guest console, last 40 lines ($res/console)"
+				tail -n 40 "$res/console" 2>/dev/null || true
+				tail -n 20 "$res/$output" 2>/dev/null || true
+			fi
+			;;
+		esac
+	done
+	echo "$label: $((${#names[@]} - fails)) passed, $fails failed (results in $results)"
+	[ "$fails" -eq 0 ]
+}
+
 now() { echo "$EPOCHREALTIME"; }
 # Seconds between two EPOCHREALTIME-style stamps, one decimal.
 span() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }

@@ -223,23 +223,4 @@ trap 'rm -rf "$umlbase"' EXIT
 trap 'cleanup; exit 130' INT TERM
 wait "${pids[@]}" || true
 
-fails=0
-for n in "${names[@]}"; do
-	res=$results/$n
-	v=$(cat "$res/verdict" 2>/dev/null || echo "FAIL $n: no verdict")
-	case $v in
-	PASS*) ;;
-	*)
-		fails=$((fails + 1))
-		echo "---- $n: scenario log ($res/log)"
-		cat "$res/log" 2>/dev/null || echo "(none)"
-		if [ ! -f "$res/status" ]; then
-			echo "---- $n: guest console, last 40 lines ($res/console)"
-			tail -n 40 "$res/console" 2>/dev/null || true
-			tail -n 20 "$res/uml.out" 2>/dev/null || true
-		fi
-		;;
-	esac
-done
-echo "vm: $((${#names[@]} - fails)) passed, $fails failed (results in $results)"
-[ "$fails" -eq 0 ]
+vm_host_report vm uml.out
