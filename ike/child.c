@@ -288,7 +288,7 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	memcpy(c->ts, ts_local->ts, ts_local->n * sizeof(*c->ts));
 	memcpy(c->ts + c->n_local, ts_remote->ts,
 	    ts_remote->n * sizeof(*c->ts));
-	c->natt = sa->natt;
+	c->natt = ike_sa_nat(sa);
 	c->created_by_us = by_us;
 	nonce_min_keep(c->min_nonce, &c->min_nonce_len, ni, ni_len, nr, nr_len);
 	timer_init(&c->rekey_timer, child_rekey_timer);

@@ -163,7 +163,10 @@ struct ike_sa {
 	bool initiator; /* original initiator of this IKE SA */
 	uint64_t spi_i, spi_r;
 	struct ike_endpoint local, remote;
-	bool natt;	 /* moved to port 4500 */
+	/* IKE moved to port 4500: after NAT detection, or because the
+	 * peer moved there with no NAT (MOBIKE, RFC 4555 3.5).  Whether ESP
+	 * is UDP-encapsulated is ike_sa_nat(), never this. */
+	bool natt;
 	bool nat_local;	 /* we are behind a NAT */
 	bool nat_remote; /* the peer is */
 	const struct ike_prf_alg *prf;
@@ -252,6 +255,13 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_tunnel *t,
     bool initiator);
 void ike_sa_free(struct ike_engine *e, struct ike_sa *sa);
 struct ike_sa *ike_sa_lookup(struct ike_engine *e, uint64_t spi);
+/* RFC 7296 2.23: NAT detection alone decides UDP encapsulation of ESP. */
+static inline bool
+ike_sa_nat(const struct ike_sa *sa)
+{
+	return sa->nat_local || sa->nat_remote;
+}
+
 /* A half-open responder SA for a retransmitted IKE_SA_INIT request. */
 struct ike_sa *ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
     const struct ike_endpoint *remote);

@@ -713,7 +713,7 @@ established_mark(struct ike_engine *e, struct ike_sa *sa)
 	tunnel_event(e, sa->t, IKE_EV_ESTABLISHED,
 	    "IKE SA established with %s as %s%s", peer,
 	    sa->initiator ? "initiator" : "responder",
-	    sa->natt ? ", NAT-T" : "");
+	    ike_sa_nat(sa) ? ", NAT-T" : "");
 }
 
 static void

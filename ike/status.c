@@ -202,7 +202,7 @@ ike_tunnel_status(const struct ike_engine *e, const char *name,
 		out->initiator_role = sa->initiator;
 		out->local = sa->local;
 		out->remote = sa->remote;
-		out->natt = sa->natt;
+		out->natt = ike_sa_nat(sa);
 		out->behind_nat = sa->nat_local;
 		out->peer_behind_nat = sa->nat_remote;
 		out->established = sa->established_wall;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/msg.h"
 #include "ike_lab.h"
 
 static uint64_t
@@ -83,6 +84,9 @@ lab_send(void *arg, const struct ike_endpoint *local,
 		k->src.port = (uint16_t)(local->port +
 		    (l->nat_shift ? l->nat_shift : 10000));
 	}
+	/* Byte 18 of the IKE header is the exchange type (RFC 7296 3.1). */
+	if (l->float_a && p == &l->a && len > 18 && buf[18] != IKE_SA_INIT)
+		k->src.port = k->dst.port = IKE_NATT_PORT;
 	k->len = len;
 	memcpy(k->data, buf, len);
 	if (l->tail)

@@ -65,6 +65,9 @@ struct lab {
 	uint64_t rng;
 	bool nat_a;	    /* A sits behind a NAT at LAB_NAT_ADDR */
 	uint16_t nat_shift; /* the NAT's port offset; 0: 10000 */
+	/* A moves to UDP 4500 after IKE_SA_INIT with no NAT between, as a
+	 * MOBIKE-capable strongSwan does (RFC 4555 3.5). */
+	bool float_a;
 	size_t delivered, dropped;
 	/* Called after every delivery, for invariants (no-gap checks). */
 	void (*after)(struct lab *l, void *arg);

@@ -922,6 +922,33 @@ test_ike_change_failing_in_kernel_keeps_old_policies(void **state_)
 	fix_free(f);
 }
 
+/*
+ * A moves to UDP 4500 for IKE_AUTH with no NAT between (strongSwan does
+ * so by default, for MOBIKE: RFC 4555 3.5).  B answers on 4500, but only
+ * NAT detection decides UDP encapsulation (RFC 7296 2.23): both ends'
+ * ESP SAs are plain, or no packet crosses.
+ */
+static void
+test_ike_port_4500_without_nat_is_plain_esp(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_tunnel_status st;
+
+	(void)state_;
+	f->l.float_a = true;
+	establish(f);
+	st = status(&f->l.b, "to-a");
+	assert_int_equal(st.remote.port, 4500);
+	assert_false(st.natt);
+	assert_false(st.behind_nat);
+	assert_false(st.peer_behind_nat);
+	assert_false(lab_sa_find(&f->l.b.k, spis_of(&f->l.b).out[0])->sa.encap);
+	assert_false(lab_sa_find(&f->l.b.k, spis_of(&f->l.b).in[0])->sa.encap);
+	assert_false(lab_sa_find(&f->l.a.k, spis_of(&f->l.a).out[0])->sa.encap);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
 /* A behind a NAT: both float to 4500, the SAs are UDP-encapsulated and
  * A sends keepalives every 20 s. */
 static void
@@ -1002,6 +1029,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_tunnels_to_one_peer_from_two_addresses),
 	cmocka_unit_test(test_ike_change_classes),
 	cmocka_unit_test(test_ike_change_failing_in_kernel_keeps_old_policies),
+	cmocka_unit_test(test_ike_port_4500_without_nat_is_plain_esp),
 	cmocka_unit_test(test_ike_natt_floats_and_keeps_alive),
 };
 

@@ -355,7 +355,8 @@ vm_tunshd_start() {
 		--socket "$dir/tunshd.sock" --kernel "${3:-netlink}" \
 		>"$dir/tunshd.log" 2>&1 &
 	echo $! >"$dir/pid"
-	vm_wait 10 "tunshd $name listens on its socket" vm_tunshd_ready "$name"
+	# 30 s: a guest on a loaded host took over 10 s (two VM runs at once).
+	vm_wait 30 "tunshd $name listens on its socket" vm_tunshd_ready "$name"
 }
 
 # vm_tunshd_ready NAME: the socket exists; fails the scenario at once,
@@ -479,8 +480,6 @@ connections {
 		local_addrs = 192.0.2.2
 		remote_addrs = 192.0.2.1
 		proposals = ${PEER_IKE:-aes256gcm16-prfsha256-x25519}
-		keyingtries = 0
-		mobike = no
 		${PEER_CONN:-}
 		local {
 			auth = psk

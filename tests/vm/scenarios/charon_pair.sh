@@ -89,10 +89,6 @@ connections {
 		local_addrs = $me
 		remote_addrs = $peer
 		proposals = aes256gcm16-prfsha256-x25519
-		keyingtries = 0
-		# Nothing roams here; MOBIKE's address updates would only add
-		# IKE packets to the wire counts.
-		mobike = no
 		local {
 			auth = psk
 			id = $gw.vm.test

@@ -68,7 +68,6 @@ connections {
 		local_addrs = 192.168.2.2
 		remote_addrs = 192.0.2.1
 		proposals = aes256gcm16-prfsha256-x25519
-		mobike = no
 		local { auth = psk
 			id = 192.168.2.2 }
 		remote { auth = psk

@@ -71,7 +71,6 @@ connections {
 		local_addrs = 192.0.2.2
 		remote_addrs = %any
 		proposals = aes256gcm16-prfsha256-x25519
-		mobike = no
 		local { auth = psk
 			id = 192.0.2.2 }
 		remote { auth = psk

@@ -57,6 +57,12 @@ vm_tunshd_wait a 10 "tunnel to-b: CHILD SA up" "$mark"
 vm_tunshd_logged a "tunnel to-b: IKE SA established with 192.0.2.2 as responder" "$mark" ||
 	vm_fail "tunshd does not say it is the responder: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log")"
 [ "$(vm_xfrm_count a)" = 2 ] || vm_fail "a holds $(vm_xfrm_count a) SAs, want 2: $(ip -n a xfrm state)"
+# charon as shipped (MOBIKE on) moves IKE to UDP 4500 with no NAT between:
+# both ends' ESP must be plain, or nothing crosses (RFC 7296 2.23).
+! ip -n a xfrm state | grep -q encap ||
+	vm_fail "a UDP-encapsulates ESP with no NAT between: $(ip -n a xfrm state)"
+! ip -n b xfrm state | grep -q encap ||
+	vm_fail "charon UDP-encapsulates ESP: $(ip -n b xfrm state)"
 vm_ping_all ha 10.2.0.10 3
 vm_ping_all hb 10.1.0.10 3
 for spec in "192.0.2.1 192.0.2.2" "192.0.2.2 192.0.2.1"; do
