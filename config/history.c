@@ -2,9 +2,10 @@
  * config/history.c: the commit history on disk.  Each commit N is
  * DIR/N.conf, the configuration file exactly as committed, and DIR/N.info,
  * its record (version, time, user, source, comment, summary) in the same
- * libconfig syntax.  N.conf is a hard link to the file just saved, so
- * recording a commit costs no second write of a large configuration; a
- * copy is written only when the link is impossible (another file system).
+ * libconfig syntax.  N.conf is a copy, never a hard link to the file: an
+ * editor or a "> tunsh.conf" that writes the file in place would otherwise
+ * change the history with it, and the last commit is what tunshd starts
+ * from when the file is broken.
  * N.info is written after N.conf and is the commit point: a .conf without
  * its record is the debris of a commit that never completed.  DIR/N.undo is
  * the configuration that commit confirmed N reverts to, while it waits.
@@ -200,7 +201,7 @@ write_info(FILE *f, const void *arg)
 }
 
 int
-history_record(struct history *h, const char *saved, const struct config *c,
+history_record(struct history *h, const struct config *c,
     const struct config_commit_info *info, struct diag *d)
 {
 	char conf[4096], rec[4096];
@@ -212,8 +213,7 @@ history_record(struct history *h, const char *saved, const struct config *c,
 	entry_path(h, info->version, "info", rec, sizeof(rec));
 	unlink(rec);
 	unlink(conf);
-	if (link(saved, conf) < 0 &&
-	    (rc = save_atomic(conf, write_conf, c, NULL, NULL, d)) < 0)
+	if ((rc = save_atomic(conf, write_conf, c, NULL, NULL, d)) < 0)
 		return rc;
 	if ((rc = save_atomic(rec, write_info, info, NULL, NULL, d)) < 0) {
 		unlink(conf);

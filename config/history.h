@@ -22,11 +22,11 @@ struct history {
 int history_open(struct history *h, const char *dir, unsigned max);
 void history_free(struct history *h);
 /*
- * Writes commit info whose configuration c was just saved at saved:
- * N.conf, then N.info, which is the commit point.  Nothing is left on
- * failure.  The record joins h only with history_push().
+ * Writes commit info with its configuration c: N.conf, then N.info,
+ * which is the commit point.  Nothing is left on failure.  The record
+ * joins h only with history_push().
  */
-int history_record(struct history *h, const char *saved, const struct config *c,
+int history_record(struct history *h, const struct config *c,
     const struct config_commit_info *info, struct diag *d);
 /* Takes back a record written but not pushed (the apply failed). */
 void history_unrecord(struct history *h, uint64_t version);

@@ -246,7 +246,7 @@ switch_to(struct config_store *s, struct config *next,
 		unlink(backup);
 		goto out;
 	}
-	if ((rc = history_record(&s->hist, s->path, next, &info, d)) < 0) {
+	if ((rc = history_record(&s->hist, next, &info, d)) < 0) {
 		diag_error(d,
 		    "commit refused: commit %llu could not be recorded in "
 		    "%s; nothing was changed (make room there, then commit "
