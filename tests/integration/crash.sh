@@ -13,8 +13,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "crash.sh: needs root for its network namespace; skipped" >&2
 	exit 77
 fi
-iterations=${ITERATIONS:-120}
-seconds_max=${SECONDS_MAX:-150}
+iterations=${ITERATIONS:-100}
+seconds_max=${SECONDS_MAX:-300}
 dir=$(mktemp -d)
 conf=$dir/tunsh.conf
 hist=$dir/state/commits
