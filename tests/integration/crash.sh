@@ -21,8 +21,10 @@ hist=$dir/state/commits
 sock=$dir/tunshd.sock
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	local rc=$?
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	rm -rf "$dir"
+	exit "$rc"
 }
 trap cleanup EXIT
 fail() { echo "FAIL (iteration $i, $action): $*" >&2; echo "--- daemon log:" >&2; tail -40 "$dir/log" >&2; exit 1; }

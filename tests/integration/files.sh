@@ -18,10 +18,12 @@ sock=$dir/tunshd.sock
 pid=
 made_groups=()
 cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	local rc=$?
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	userdel "$user" 2>/dev/null || true
 	for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null || true; done
 	rm -rf "$dir"
+	exit "$rc"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
