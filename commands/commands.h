@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "config/config.h"
 #include "ike/ike.h"
@@ -39,6 +40,13 @@ typedef void (*commands_out_fn)(void *arg, const char *line);
 struct commands_session *commands_session_new(struct commands_env *env,
     const char *user, const char *source, enum commands_role role,
     commands_out_fn out, void *arg);
+/*
+ * Who the session's user is (SO_PEERCRED), set after commands_session_new:
+ * load and save open files with these rights.  Without it a session opens
+ * no file at all.
+ */
+void commands_session_set_cred(struct commands_session *s, uid_t uid,
+    gid_t gid);
 /* Ends a session; an uncommitted candidate is dropped and logged. */
 void commands_session_free(struct commands_session *s);
 /* Runs one line; returns 0 when it succeeded, -1 when it failed. */

@@ -4,7 +4,9 @@
  * show running-config prints them (masked keys left alone), or a
  * tunsh.conf(5) file.  A merge applies the file's settings to the
  * candidate; an override makes the file the candidate.  Nothing reaches
- * running before a commit.
+ * running before a commit.  Every file is opened with the rights of the
+ * session's user (userfile.c), read whole within CONFIG_FILE_MAX, and
+ * parsed from memory: the file is opened once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,45 +19,67 @@
 
 /* A tunsh.conf has "key = value" where a command file has words. */
 static bool
-is_libconfig(const char *path)
+is_libconfig(const char *text)
 {
-	char line[512];
-	bool yes = false;
-	FILE *f = fopen(path, "r");
+	const char *p = text;
+	size_t len;
 
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		const char *p = line + strspn(line, " \t");
-
-		if (*p == '\0' || *p == '\n' || *p == '#' || *p == '!' ||
-		    strncmp(p, "//", 2) == 0)
-			continue;
-		yes = strchr(p, '=') != NULL;
-		break;
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		len = strcspn(p, "\n");
+		if (len > 0 && *p != '#' && *p != '!' &&
+		    strncmp(p, "//", 2) != 0)
+			return memchr(p, '=', len) != NULL;
+		p += len;
+		p += *p == '\n';
 	}
-	fclose(f);
-	return yes;
+	return false;
+}
+
+/* The whole file, read with the session's user's rights, or NULL. */
+static char *
+read_file(struct cli_def *cli, const char *path, const char *verb, size_t *len)
+{
+	struct commands_session *s = session_of(cli);
+	struct diag d;
+	char *text;
+
+	diag_init(&d);
+	if (userfile_read(&s->cred, path, &text, len, &d) < 0) {
+		for (size_t i = 0; i < d.count; i++)
+			cmd_error(cli, "load %s: %s", verb, d.entries[i].text);
+		cmd_error(cli, "load %s: the candidate is unchanged", verb);
+		text = NULL;
+	}
+	diag_clear(&d);
+	return text;
+}
+
+static void
+drop_text(char *text, size_t len)
+{
+	if (text == NULL)
+		return;
+	explicit_bzero(text, len); /* it may hold keys */
+	free(text);
 }
 
 /* Runs each line of a command file at the top of configuration mode. */
 static int
-merge_commands(struct cli_def *cli, const char *path, const char *verb)
+merge_commands(struct cli_def *cli, const char *path, char *text,
+    const char *verb)
 {
 	struct commands_session *s = session_of(cli);
-	char *line = NULL;
-	size_t cap = 0, n = 0, errors = 0;
-	ssize_t len;
-	FILE *f = fopen(path, "r");
+	size_t n = 0, errors = 0, len;
+	char *line, *next;
 
-	if (f == NULL)
-		return cmd_error(cli, "load %s: %s: %s", verb, path,
-		    strerror(errno));
 	cli_set_configmode(cli, MODE_CONFIG, "config");
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (line = text; *line != '\0'; line = next) {
+		len = strcspn(line, "\n");
+		next = line + len + (line[len] == '\n');
+		line[len] = '\0';
 		n++;
-		while (
-		    len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		while (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		/* A key printed masked is no key: keep the one we have. */
 		if (strcmp(line, MASKED) == 0) {
@@ -79,8 +103,6 @@ merge_commands(struct cli_def *cli, const char *path, const char *verb)
 			errors++;
 		}
 	}
-	free(line);
-	fclose(f);
 	cli_set_configmode(cli, MODE_CONFIG, "config");
 	if (errors > 0)
 		return cmd_error(cli, "load %s: %zu line%s of %s failed%s",
@@ -119,13 +141,14 @@ merge_rendered(void *arg, const char *line)
 
 /* Loads a tunsh.conf for load VERB, saying why not (NULL). */
 static struct config *
-load_conf(struct cli_def *cli, const char *path, const char *verb)
+load_conf(struct cli_def *cli, const char *path, const char *text,
+    const char *verb)
 {
 	struct config *c;
 	struct diag d;
 
 	diag_init(&d);
-	c = config_load_file(path, &d);
+	c = config_load_string(text, path, &d);
 	print_diag(cli, &d);
 	diag_clear(&d);
 	if (c == NULL)
@@ -138,13 +161,13 @@ load_conf(struct cli_def *cli, const char *path, const char *verb)
 
 /* A tunsh.conf merged: its configuration, as commands, on the candidate. */
 static int
-merge_libconfig(struct cli_def *cli, const char *path)
+merge_libconfig(struct cli_def *cli, const char *path, const char *text)
 {
 	struct config_render_opts o = { .show_secrets = true };
 	struct merge_out m = { .cli = cli };
 	struct config *c;
 
-	if ((c = load_conf(cli, path, "merge")) == NULL)
+	if ((c = load_conf(cli, path, text, "merge")) == NULL)
 		return CLI_ERROR;
 	cli_set_configmode(cli, MODE_CONFIG, "config");
 	config_render(c, &o, merge_rendered, &m);
@@ -160,12 +183,12 @@ merge_libconfig(struct cli_def *cli, const char *path)
 }
 
 static int
-override(struct cli_def *cli, const char *path)
+override(struct cli_def *cli, const char *path, const char *text)
 {
 	struct commands_session *s = session_of(cli);
 	struct config *c;
 
-	if ((c = load_conf(cli, path, "override")) == NULL)
+	if ((c = load_conf(cli, path, text, "override")) == NULL)
 		return CLI_ERROR;
 	/* A candidate of running that may differ anywhere: full checks. */
 	c->version = config_store_running(s->env->store)->version;
@@ -179,7 +202,7 @@ override(struct cli_def *cli, const char *path)
 
 /* A command file overrides: its commands on an empty candidate. */
 static int
-override_commands(struct cli_def *cli, const char *path)
+override_commands(struct cli_def *cli, const char *path, char *text)
 {
 	struct commands_session *s = session_of(cli);
 	struct config *empty = config_new(), *old = s->cand;
@@ -190,7 +213,7 @@ override_commands(struct cli_def *cli, const char *path)
 	empty->version = config_store_running(s->env->store)->version;
 	empty->system_changed = true;
 	s->cand = empty;
-	rc = merge_commands(cli, path, "override");
+	rc = merge_commands(cli, path, text, "override");
 	if (rc != CLI_OK) {
 		s->cand = old; /* all or nothing */
 		config_free(empty);
@@ -205,7 +228,11 @@ override_commands(struct cli_def *cli, const char *path)
 int
 cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
+	const char *path;
+	char *text;
+	size_t len;
 	bool merge;
+	int rc;
 
 	(void)cmd;
 	if (argc != 2 ||
@@ -214,11 +241,17 @@ cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		    "load: give merge FILE or override FILE "
 		    "(CLI commands or a tunsh.conf file)");
 	merge = strcmp(argv[0], "merge") == 0;
-	if (is_libconfig(argv[1]))
-		return merge ? merge_libconfig(cli, argv[1]) :
-			       override(cli, argv[1]);
-	return merge ? merge_commands(cli, argv[1], "merge") :
-		       override_commands(cli, argv[1]);
+	path = argv[1];
+	if ((text = read_file(cli, path, argv[0], &len)) == NULL)
+		return CLI_ERROR;
+	if (is_libconfig(text))
+		rc = merge ? merge_libconfig(cli, path, text) :
+			     override(cli, path, text);
+	else
+		rc = merge ? merge_commands(cli, path, text, "merge") :
+			     override_commands(cli, path, text);
+	drop_text(text, len);
+	return rc;
 }
 
 int
@@ -232,7 +265,7 @@ cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	if (argc != 1)
 		return cmd_error(cli, "save: give a file name");
 	diag_init(&d);
-	rc = config_save_file(s->cand, argv[0], NULL, NULL, &d);
+	rc = userfile_save(&s->cred, argv[0], s->cand, &d);
 	print_diag(cli, &d);
 	diag_clear(&d);
 	if (rc < 0)
@@ -240,4 +273,12 @@ cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	cli_print(cli, "saved the candidate to %s (mode 0600: it holds keys)",
 	    argv[0]);
 	return CLI_OK;
+}
+
+void
+commands_session_set_cred(struct commands_session *s, uid_t uid, gid_t gid)
+{
+	s->cred.set = true;
+	s->cred.uid = uid;
+	s->cred.gid = gid;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "commands/commands.h"
+#include "commands/userfile.h"
 
 /* libcli modes beyond MODE_EXEC and MODE_CONFIG: the contexts. */
 #define MODE_TUNNEL	10
@@ -37,6 +38,8 @@ struct commands_session {
 	size_t n_history;
 	struct commands_session *next; /* in env->sessions */
 	time_t since, last;	       /* started, last line */
+	/* Whose rights the files of load and save are opened with. */
+	struct userfile_cred cred;
 };
 
 struct commands_session *session_of(struct cli_def *cli);

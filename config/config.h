@@ -416,6 +416,19 @@ struct config_apply_ops {
 	    const struct config *cfg, struct diag *d);
 };
 
+/*
+ * file.c: reading a file a person names.  Only a regular file of at most
+ * CONFIG_FILE_MAX bytes, of text without NUL bytes, is read; a FIFO or a
+ * device is refused without blocking.  *text is NUL-terminated and may
+ * hold keys: explicit_bzero() it before free().
+ */
+#define CONFIG_FILE_MAX (64u << 20)
+int config_file_read(const char *path, char **text, size_t *len,
+    struct diag *d);
+/* The same on a file already open (opened with O_NONBLOCK). */
+int config_file_read_fd(int fd, const char *name, char **text, size_t *len,
+    struct diag *d);
+
 /* store.c: running configuration, commits, history */
 struct config_clock {
 	int64_t (*now)(void *arg); /* seconds since the epoch */
@@ -438,6 +451,11 @@ struct config_commit_info {
 	char source[128];
 	char comment[256];
 	char summary[256]; /* what changed: "ipsec tunnel a, vlan 20" */
+	/* commit confirmed: when it reverts unless confirmed (seconds since
+	 * the epoch), and the time it was given; 0 for other commits.  The
+	 * configuration it reverts to is DIR/N.undo while it is pending. */
+	int64_t confirm_deadline;
+	unsigned confirm_seconds;
 };
 
 struct config_commit_opts {

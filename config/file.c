@@ -357,7 +357,8 @@ load_commit(struct loader *l, const config_setting_t *g)
 		    256 },
 	};
 	static const char *const keys[] = { "version", "time", "user", "source",
-		"comment", "summary", NULL };
+		"comment", "summary", "confirm-deadline", "confirm-seconds",
+		NULL };
 	const config_setting_t *m;
 	const char *v;
 	int rc;
@@ -365,7 +366,8 @@ load_commit(struct loader *l, const config_setting_t *g)
 	if (want(l, g, CONFIG_TYPE_GROUP, "commit") < 0)
 		return -EINVAL;
 	rc = check_keys(l, g, "commit", keys,
-	    "version, time, user, source, comment, summary");
+	    "version, time, user, source, comment, summary, "
+	    "confirm-deadline, confirm-seconds");
 	if (l->info == NULL)
 		return rc;
 	memset(l->info, 0, sizeof(*l->info));
@@ -375,6 +377,13 @@ load_commit(struct loader *l, const config_setting_t *g)
 	if ((m = config_setting_get_member(g, "time")) != NULL &&
 	    want(l, m, CONFIG_TYPE_INT, "time") == 0)
 		l->info->time = config_setting_get_int64(m);
+	if ((m = config_setting_get_member(g, "confirm-deadline")) != NULL &&
+	    want(l, m, CONFIG_TYPE_INT, "confirm-deadline") == 0)
+		l->info->confirm_deadline = config_setting_get_int64(m);
+	if ((m = config_setting_get_member(g, "confirm-seconds")) != NULL &&
+	    want(l, m, CONFIG_TYPE_INT, "confirm-seconds") == 0)
+		l->info->confirm_seconds =
+		    (unsigned)config_setting_get_int64(m);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if ((v = member_string(l, g, strs[i].key, &rc)) != NULL)
 			snprintf((char *)l->info + strs[i].off, strs[i].len,
@@ -484,44 +493,133 @@ config_load_string_info(const char *text, const char *name,
 	return c;
 }
 
-#define FILE_MAX (64u << 20)
+/* What kind of file a mode is, for a refusal. */
+static const char *
+kind_of(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * The size is checked twice: by fstat, and while reading, since a file can
+ * grow between the two (a log being written, a sparse file extended).
+ */
+int
+config_file_read_fd(int fd, const char *name, char **text, size_t *len,
+    struct diag *d)
+{
+	size_t cap, n = 0;
+	struct stat st;
+	ssize_t got;
+	char *buf;
+
+	*text = NULL;
+	*len = 0;
+	if (fstat(fd, &st) < 0) {
+		diag_error(d, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(d, "%s is %s: give a regular file", name,
+		    kind_of(st.st_mode));
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > CONFIG_FILE_MAX)
+		goto too_big;
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL) {
+		diag_error(d, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (n + 1 == cap) {
+			char *p;
+
+			if (n >= CONFIG_FILE_MAX) {
+				explicit_bzero(buf, n);
+				free(buf);
+				goto too_big;
+			}
+			cap = cap * 2 > CONFIG_FILE_MAX + 1 ?
+			    CONFIG_FILE_MAX + 1 :
+			    cap * 2;
+			if ((p = realloc(buf, cap)) == NULL) {
+				explicit_bzero(buf, n);
+				free(buf);
+				diag_error(d, "%s: out of memory", name);
+				return -ENOMEM;
+			}
+			buf = p;
+		}
+		got = read(fd, buf + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	if (got < 0 || memchr(buf, '\0', n) != NULL) {
+		diag_error(d, "%s: %s", name,
+		    got < 0 ? strerror(errno) :
+			      "holds a NUL byte: not a text file");
+		explicit_bzero(buf, n);
+		free(buf);
+		return -EINVAL;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+too_big:
+	diag_error(d,
+	    "%s is larger than %u MiB, the limit for a "
+	    "configuration or command file: split it",
+	    name, CONFIG_FILE_MAX >> 20);
+	return -EFBIG;
+}
+
+int
+config_file_read(const char *path, char **text, size_t *len, struct diag *d)
+{
+	int fd, rc;
+
+	/* O_NONBLOCK: a FIFO must not block the open, a device is refused
+	 * after fstat without a read.  O_NOCTTY: a terminal never becomes
+	 * the daemon's. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		diag_error(d, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = config_file_read_fd(fd, path, text, len, d);
+	close(fd);
+	return rc;
+}
 
 static struct config *
 load_path(const char *path, struct config_commit_info *info, struct diag *d)
 {
-	struct config *c = NULL;
-	struct stat st;
-	char *text;
+	struct config *c;
 	size_t n;
-	FILE *f;
+	char *text;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		diag_error(d, "%s: %s", path, strerror(errno));
+	if (config_file_read(path, &text, &n, d) < 0)
 		return NULL;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > FILE_MAX) {
-		diag_error(d, "%s: not a regular file of at most 64 MiB", path);
-		fclose(f);
-		return NULL;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		diag_error(d, "%s: out of memory", path);
-		fclose(f);
-		return NULL;
-	}
-	n = fread(text, 1, (size_t)st.st_size, f);
-	text[n] = '\0';
-	if (ferror(f) || memchr(text, '\0', n) != NULL)
-		diag_error(d, "%s: %s", path,
-		    ferror(f) ? strerror(errno) :
-				"holds a NUL byte: not a text file");
-	else
-		c = config_load_string_info(text, path, info, d);
+	c = config_load_string_info(text, path, info, d);
 	/* The text holds pre-shared keys. */
 	explicit_bzero(text, n);
 	free(text);
-	fclose(f);
 	return c;
 }
 
@@ -684,6 +782,10 @@ config_write_record(const struct config_commit_info *info, FILE *f)
 	put_kv(f, "  ", "source", info->source);
 	put_kv(f, "  ", "comment", info->comment);
 	put_kv(f, "  ", "summary", info->summary);
+	if (info->confirm_deadline != 0)
+		fprintf(f,
+		    "  confirm-deadline = %lldL;\n  confirm-seconds = %u;\n",
+		    (long long)info->confirm_deadline, info->confirm_seconds);
 	fputs("};\n", f);
 	return ferror(f) ? -EIO : 0;
 }

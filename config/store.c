@@ -3,7 +3,14 @@
  * index and its history; turns a candidate into running all or nothing:
  * stale-base check, validation, plan, save, apply, and on any failure the
  * applied steps undone in reverse and the previous file put back.  Also
- * commit confirmed (revert unless confirmed in time) and rollback.
+ * commit confirmed (revert unless confirmed in time, across a restart
+ * too) and rollback, and at start the repair of what a crash left.
+ *
+ * A commit on disk, in order: the old file linked as PATH.previous (the
+ * mark of a commit in progress), the new file saved, DIR/N.conf and then
+ * DIR/N.info written (the commit point), the apply, PATH.previous removed.
+ * A failure undoes in reverse; a crash is sorted out at the next start by
+ * whether the last record's configuration is the file in place.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -144,10 +151,72 @@ summarize(const struct config_plan *p, char *buf, size_t len)
 		snprintf(buf, len, "no change");
 }
 
+/* Puts the file from before a failed commit back. */
+static void
+restore_file(const struct config_store *s, const char *backup, bool had_file,
+    struct diag *d)
+{
+	if (had_file ? rename(backup, s->path) : unlink(s->path))
+		diag_error(d, "%s could not be restored: %s", s->path,
+		    strerror(errno));
+	if (!had_file)
+		unlink(backup);
+	sync_dir(s->path);
+}
+
 /*
- * Makes next the running configuration: save, apply, history.  next gets
- * the new version.  On failure nothing changed: not the file, not the live
- * state, not running.
+ * Keeps the file as PATH.previous until the commit is through: undoing is
+ * then a rename, and the file comes back byte for byte.  Without a file an
+ * empty PATH.previous marks the commit in progress all the same.
+ */
+static int
+keep_backup(const struct config_store *s, const char *backup, bool *had_file,
+    struct diag *d)
+{
+	int fd;
+
+	unlink(backup);
+	*had_file = link(s->path, backup) == 0;
+	if (*had_file)
+		return 0;
+	if (errno == ENOENT &&
+	    (fd = open(backup, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		 0600)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	diag_error(d,
+	    "commit refused: cannot keep the current configuration as %s "
+	    "(%s); nothing was changed",
+	    backup, strerror(errno));
+	return -errno;
+}
+
+static void
+fill_info(const struct config_store *s, const struct config_plan *plan,
+    const struct config_commit_opts *o, uint64_t version,
+    struct config_commit_info *info)
+{
+	info->version = version;
+	info->time = now(s);
+	snprintf(info->user, sizeof(info->user), "%s",
+	    o->user ? o->user : "unknown");
+	snprintf(info->source, sizeof(info->source), "%s",
+	    o->source ? o->source : "");
+	snprintf(info->comment, sizeof(info->comment), "%s",
+	    o->comment ? o->comment : "");
+	summarize(plan, info->summary, sizeof(info->summary));
+	if (o->confirm_seconds > 0) {
+		info->confirm_deadline =
+		    info->time + (int64_t)o->confirm_seconds;
+		info->confirm_seconds = o->confirm_seconds;
+	}
+}
+
+/*
+ * Makes next the running configuration: file, history, apply.  next gets
+ * the new version.  Either the commit is saved, recorded and applied, or
+ * nothing changed: not the file, not the history, not the live state.
  */
 static int
 switch_to(struct config_store *s, struct config *next,
@@ -165,21 +234,26 @@ switch_to(struct config_store *s, struct config *next,
 		return rc;
 	}
 	next->version = s->running->version + 1;
-	/*
-	 * Keep the old file under a second name until the apply succeeds:
-	 * undoing is then a rename, and the file comes back byte for byte.
-	 */
+	fill_info(s, &plan, o, next->version, &info);
 	snprintf(backup, sizeof(backup), "%s.previous", s->path);
-	unlink(backup);
-	had_file = link(s->path, backup) == 0;
+	if ((rc = keep_backup(s, backup, &had_file, d)) < 0)
+		goto out;
 	if ((rc = config_save_file(next, s->path, NULL, NULL, d)) < 0) {
 		diag_error(d,
-		    "commit failed: the configuration could not be "
-		    "saved; nothing was changed");
-		if (had_file)
-			unlink(backup);
-		config_plan_free(&plan);
-		return rc;
+		    "commit refused: the configuration could not be "
+		    "saved to %s; nothing was changed",
+		    s->path);
+		unlink(backup);
+		goto out;
+	}
+	if ((rc = history_record(&s->hist, next, &info, d)) < 0) {
+		diag_error(d,
+		    "commit refused: commit %llu could not be recorded in "
+		    "%s; nothing was changed (make room there, then commit "
+		    "again)",
+		    (unsigned long long)info.version, s->hist.dir);
+		restore_file(s, backup, had_file, d);
+		goto out;
 	}
 	plan.new_cfg = next;
 	if ((rc = apply_plan(s, &plan, d)) < 0) {
@@ -189,37 +263,26 @@ switch_to(struct config_store *s, struct config *next,
 		    "commit by %s from %s failed and was undone: %s",
 		    o->user ? o->user : "unknown", o->source ? o->source : "",
 		    d->count ? d->entries[d->count - 1].text : strerror(-rc));
-		if (had_file ? rename(backup, s->path) : unlink(s->path))
-			diag_error(d, "%s could not be restored: %s", s->path,
-			    strerror(errno));
-		sync_dir(s->path);
-		config_plan_free(&plan);
-		return rc;
+		history_unrecord(&s->hist, info.version);
+		restore_file(s, backup, had_file, d);
+		goto out;
 	}
-	if (had_file)
-		unlink(backup);
-	info.version = next->version;
-	info.time = now(s);
-	snprintf(info.user, sizeof(info.user), "%s",
-	    o->user ? o->user : "unknown");
-	snprintf(info.source, sizeof(info.source), "%s",
-	    o->source ? o->source : "");
-	snprintf(info.comment, sizeof(info.comment), "%s",
-	    o->comment ? o->comment : "");
-	summarize(&plan, info.summary, sizeof(info.summary));
-	config_plan_free(&plan);
+	unlink(backup);
+	sync_dir(backup);
+	/* Written already; only memory can fail here, and a restart reads
+	 * the record back. */
+	if (history_push(&s->hist, &info) < 0)
+		diag_warn(d, "commit %llu: out of memory keeping its record",
+		    (unsigned long long)info.version);
 	/* The audit trail: who, from where, what (never a key). */
 	log_info("config", "commit %llu by %s from %s: %s%s%s%s",
 	    (unsigned long long)info.version, info.user,
 	    info.source[0] ? info.source : "?", info.summary,
 	    info.comment[0] ? " (comment \"" : "", info.comment,
 	    info.comment[0] ? "\")" : "");
-	if (history_add(&s->hist, s->path, next, &info, d) < 0)
-		diag_warn(d,
-		    "commit %llu is applied but was not recorded in "
-		    "the history",
-		    (unsigned long long)info.version);
-	return 0;
+out:
+	config_plan_free(&plan);
+	return rc;
 }
 
 static void
@@ -256,11 +319,62 @@ refuse_stale(const struct config_store *s, const struct config *cand,
 	return -ESTALE;
 }
 
+/* Ends a pending commit confirmed: its .undo goes, it is kept for good. */
+static void
+confirm_clear(struct config_store *s)
+{
+	char undo[4096];
+
+	if (s->confirm_prev == NULL)
+		return;
+	if (history_path(&s->hist, s->confirm_version, "undo", undo,
+		sizeof(undo)) == 0) {
+		unlink(undo);
+		sync_dir(undo);
+	}
+	config_free(s->confirm_prev);
+	s->confirm_prev = NULL;
+	s->confirm_deadline = 0;
+}
+
+/*
+ * commit confirmed N: DIR/N.undo holds what to go back to, written before
+ * N's record so a restart finds it.  A second commit confirmed keeps the
+ * first's target (Junos).
+ */
+static int
+write_undo(struct config_store *s, uint64_t version, struct diag *d)
+{
+	const struct config *target =
+	    s->confirm_prev != NULL ? s->confirm_prev : s->running;
+	char undo[4096];
+	int rc;
+
+	if (history_path(&s->hist, version, "undo", undo, sizeof(undo)) < 0)
+		return 0; /* no history: it lasts as long as tunshd */
+	if ((rc = config_save_file(target, undo, NULL, NULL, d)) < 0)
+		diag_error(d,
+		    "commit confirmed refused: what to go back to could "
+		    "not be saved as %s; nothing was changed",
+		    undo);
+	return rc;
+}
+
+static void
+drop_undo(const struct config_store *s, uint64_t version)
+{
+	char undo[4096];
+
+	if (history_path(&s->hist, version, "undo", undo, sizeof(undo)) == 0)
+		unlink(undo);
+}
+
 int
 config_store_commit(struct config_store *s, struct config *cand,
     const struct config_commit_opts *o, struct diag *d)
 {
 	struct config *next, *prev;
+	uint64_t pending = s->confirm_prev ? s->confirm_version : 0;
 	bool changed;
 	int rc;
 
@@ -273,11 +387,9 @@ config_store_commit(struct config_store *s, struct config *cand,
 	if (!changed && o->confirm_seconds == 0) {
 		/* A plain commit confirms a pending commit confirmed. */
 		if (s->confirm_prev != NULL) {
-			config_free(s->confirm_prev);
-			s->confirm_prev = NULL;
-			s->confirm_deadline = 0;
+			confirm_clear(s);
 			log_info("config", "commit %llu confirmed",
-			    (unsigned long long)s->confirm_version);
+			    (unsigned long long)pending);
 		}
 		return 0;
 	}
@@ -285,7 +397,14 @@ config_store_commit(struct config_store *s, struct config *cand,
 		diag_error(d, "commit failed: out of memory");
 		return -ENOMEM;
 	}
+	if (o->confirm_seconds > 0 &&
+	    (rc = write_undo(s, s->running->version + 1, d)) < 0) {
+		config_free(next);
+		return rc;
+	}
 	if ((rc = switch_to(s, next, cand, o, d)) < 0) {
+		if (o->confirm_seconds > 0)
+			drop_undo(s, s->running->version + 1);
 		config_free(next);
 		return rc;
 	}
@@ -298,16 +417,14 @@ config_store_commit(struct config_store *s, struct config *cand,
 			s->confirm_prev = prev;
 		else
 			config_free(prev);
+		if (pending != 0)
+			drop_undo(s, pending); /* now in next's .undo */
 		s->confirm_deadline = now(s) + (int64_t)o->confirm_seconds;
 		s->confirm_seconds = o->confirm_seconds;
 		s->confirm_version = next->version;
 	} else {
 		config_free(prev);
-		if (s->confirm_prev != NULL) {
-			config_free(s->confirm_prev);
-			s->confirm_prev = NULL;
-			s->confirm_deadline = 0;
-		}
+		confirm_clear(s);
 	}
 	cand->version = next->version;
 	cand->n_touched = 0;
@@ -368,9 +485,7 @@ config_store_poll(struct config_store *s, struct diag *d)
 		diag_error(d, "%s failed; retrying at the next poll", comment);
 		return rc;
 	}
-	config_free(s->confirm_prev);
-	s->confirm_prev = NULL;
-	s->confirm_deadline = 0;
+	confirm_clear(s);
 	log_warn("config", "%s", comment);
 	return 1;
 }
@@ -407,32 +522,43 @@ config_store_candidate(const struct config_store *s)
 	return config_copy(s->running);
 }
 
-/*
- * A crash between saving a commit and finishing its apply leaves the file
- * before it as PATH.previous: that commit never completed, so put the file
- * back.  Temporary files of an interrupted save are removed.
- */
-static void
-recover_interrupted(const char *path, struct diag *d)
+/* Whether two files hold the same bytes (a hard link, or a copy). */
+static bool
+same_content(const char *a, const char *b)
 {
-	char backup[4096], dir[4096], base[4096], prefix[4200], tmp[8400];
+	char *ta = NULL, *tb = NULL;
+	size_t la = 0, lb = 0;
+	struct stat sa, sb;
+	struct diag d;
+	bool same;
+
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return false;
+	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return true;
+	diag_init(&d);
+	same = config_file_read(a, &ta, &la, &d) == 0 &&
+	    config_file_read(b, &tb, &lb, &d) == 0 && la == lb &&
+	    memcmp(ta, tb, la) == 0;
+	diag_clear(&d);
+	if (ta != NULL)
+		explicit_bzero(ta, la);
+	if (tb != NULL)
+		explicit_bzero(tb, lb);
+	free(ta);
+	free(tb);
+	return same;
+}
+
+/* save_atomic()'s temporary files of PATH: ".tunsh.conf.AbC123". */
+static void
+remove_temporaries(const char *path)
+{
+	char dir[4096], base[4096], prefix[4200], tmp[8400];
 	const char *dn, *bn;
 	struct dirent *e;
 	DIR *dh;
 
-	snprintf(backup, sizeof(backup), "%s.previous", path);
-	if (access(backup, F_OK) == 0) {
-		if (rename(backup, path) == 0) {
-			sync_dir(path);
-			diag_warn(d,
-			    "%s: tunshd stopped during a commit; the "
-			    "configuration from before it was restored",
-			    path);
-		} else {
-			diag_warn(d, "%s: cannot restore %s: %s", path, backup,
-			    strerror(errno));
-		}
-	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	snprintf(base, sizeof(base), "%s", path);
 	dn = dirname(dir);
@@ -444,9 +570,161 @@ recover_interrupted(const char *path, struct diag *d)
 		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
 		    strlen(e->d_name) == strlen(prefix) + 6) {
 			snprintf(tmp, sizeof(tmp), "%s/%s", dn, e->d_name);
-			unlink(tmp);
+			if (unlink(tmp) == 0)
+				log_warn("config",
+				    "removed %s: left by a save that did "
+				    "not complete",
+				    tmp);
 		}
 	closedir(dh);
+}
+
+/*
+ * PATH.previous is there only while a commit is in progress.  The commit
+ * reached its record if the last record's configuration is the file in
+ * place: it is complete, and the start applies it.  Otherwise it never
+ * completed: the file from before it goes back (an empty PATH.previous
+ * says there was none).
+ */
+static void
+recover_interrupted(struct config_store *s, struct diag *d)
+{
+	char backup[4096], last[4096];
+	const struct config_commit_info *h = history_get(&s->hist, 0);
+	struct stat st;
+
+	snprintf(backup, sizeof(backup), "%s.previous", s->path);
+	if (lstat(backup, &st) < 0)
+		return;
+	if (h != NULL &&
+	    history_path(&s->hist, h->version, "conf", last, sizeof(last)) ==
+		0 &&
+	    same_content(last, s->path)) {
+		unlink(backup);
+		diag_warn(d,
+		    "%s: tunshd stopped during commit %llu, after it was "
+		    "recorded; starting from it",
+		    s->path, (unsigned long long)h->version);
+	} else if (st.st_size == 0 ? unlink(s->path) < 0 && errno != ENOENT :
+				     rename(backup, s->path) < 0) {
+		diag_warn(d, "%s: cannot restore %s: %s", s->path, backup,
+		    strerror(errno));
+		return;
+	} else {
+		unlink(backup);
+		diag_warn(d,
+		    "%s: tunshd stopped during a commit; the "
+		    "configuration from before it was restored",
+		    s->path);
+	}
+	sync_dir(s->path);
+}
+
+/*
+ * The file, or the last commit when the file is missing, empty or broken
+ * and there is one: a firewall that boots carries its tunnels (Junos boots
+ * from its last committed configuration).  The bad file is kept as
+ * PATH.rejected and the last commit written in its place.  No commit at
+ * all: a missing or empty file means the defaults, a broken one is fatal.
+ */
+static struct config *
+load_start(struct config_store *s, struct diag *d)
+{
+	const struct config_commit_info *h = history_get(&s->hist, 0);
+	char last[4096], rejected[4096], why[600];
+	struct config *c = NULL;
+	struct stat st;
+	struct diag fd;
+	bool missing;
+
+	missing = stat(s->path, &st) < 0 && errno == ENOENT;
+	diag_init(&fd);
+	if (missing)
+		snprintf(why, sizeof(why), "%s is missing", s->path);
+	else if (st.st_size == 0 && h != NULL)
+		snprintf(why, sizeof(why), "%s is empty", s->path);
+	else if ((c = config_load_file(s->path, &fd)) != NULL &&
+	    config_validate(c, &fd) == 0)
+		goto loaded;
+	else
+		snprintf(why, sizeof(why), "%s does not load (%s)", s->path,
+		    fd.errors ? fd.entries[fd.count - 1].text : "?");
+	config_free(c);
+	if (h == NULL) {
+		diag_move(d, &fd);
+		return missing ? config_new() : NULL;
+	}
+	diag_clear(&fd);
+	history_path(&s->hist, h->version, "conf", last, sizeof(last));
+	if ((c = history_load(&s->hist, 0, d)) == NULL ||
+	    config_validate(c, d) < 0) {
+		diag_error(d,
+		    "%s, and the last commit (%llu, %s) does not load "
+		    "either: not started; fix %s (tunshd --check-config) or "
+		    "copy a commit from %s over it",
+		    why, (unsigned long long)h->version, last, s->path,
+		    s->hist.dir);
+		config_free(c);
+		return NULL;
+	}
+	snprintf(rejected, sizeof(rejected), "%s.rejected", s->path);
+	if (!missing && rename(s->path, rejected) < 0)
+		snprintf(rejected, sizeof(rejected), "(not kept: %s)",
+		    strerror(errno));
+	diag_warn(d,
+	    "%s: started from the last commit, %llu (%s by %s); the "
+	    "file was %s%s and is rewritten from that commit",
+	    why, (unsigned long long)h->version, last, h->user,
+	    missing ? "not there" : "kept as ", missing ? "" : rejected);
+	if (config_save_file(c, s->path, NULL, NULL, d) < 0)
+		diag_warn(d, "%s stays as it is until the next commit",
+		    s->path);
+	return c;
+loaded:
+	diag_move(d, &fd);
+	/* Legitimate, but worth a line: the history no longer says what
+	 * runs. */
+	if (h != NULL &&
+	    history_path(&s->hist, h->version, "conf", last, sizeof(last)) ==
+		0 &&
+	    !same_content(last, s->path))
+		log_warn("config",
+		    "%s differs from the last commit, %llu (%s): edited by "
+		    "hand; starting from the file",
+		    s->path, (unsigned long long)h->version, last);
+	return c;
+}
+
+/* A commit confirmed that was pending when tunshd stopped. */
+static void
+rearm_confirm(struct config_store *s, struct diag *d)
+{
+	const struct config_commit_info *h = history_get(&s->hist, 0);
+	char undo[4096];
+	struct diag ud;
+
+	if (h == NULL || h->confirm_deadline == 0 ||
+	    history_path(&s->hist, h->version, "undo", undo, sizeof(undo)) <
+		0 ||
+	    access(undo, F_OK) < 0)
+		return; /* none, or confirmed */
+	diag_init(&ud);
+	s->confirm_prev = config_load_file(undo, &ud);
+	diag_clear(&ud);
+	if (s->confirm_prev == NULL) {
+		diag_warn(d,
+		    "commit %llu was not confirmed, but what it reverts to "
+		    "(%s) does not load: it stays",
+		    (unsigned long long)h->version, undo);
+		return;
+	}
+	s->confirm_deadline = h->confirm_deadline;
+	s->confirm_seconds = h->confirm_seconds;
+	s->confirm_version = h->version;
+	log_warn("config",
+	    "commit %llu is still to be confirmed (by %lld, in %lld s)",
+	    (unsigned long long)h->version, (long long)h->confirm_deadline,
+	    (long long)(h->confirm_deadline - now(s)));
 }
 
 struct config_store *
@@ -455,7 +733,6 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 	struct config_store *s = calloc(1, sizeof(*s));
 	struct config *loaded = NULL;
 	struct config_plan plan;
-	struct stat st;
 	int rc;
 
 	if (s == NULL)
@@ -467,18 +744,15 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 			      (struct config_clock){ real_now, NULL };
 	if (s->path == NULL || (s->running = config_new()) == NULL)
 		goto oom;
-	recover_interrupted(p->path, d);
-	if (stat(p->path, &st) < 0 && errno == ENOENT)
-		loaded = config_new();
-	else
-		loaded = config_load_file(p->path, d);
-	if (loaded == NULL || config_validate(loaded, d) < 0)
-		goto fail;
 	rc = history_open(&s->hist, p->history_dir,
 	    p->history_max ? p->history_max : HISTORY_MAX_DEFAULT);
 	if (rc < 0)
 		diag_warn(d, "%s: cannot read the commit history: %s",
 		    p->history_dir, strerror(-rc));
+	remove_temporaries(p->path);
+	recover_interrupted(s, d);
+	if ((loaded = load_start(s, d)) == NULL)
+		goto fail;
 	loaded->version = s->hist.n ? s->hist.v[s->hist.n - 1].version : 0;
 	s->running->version = loaded->version;
 	/* Bring the live state up from nothing: a full plan, all adds. */
@@ -495,6 +769,10 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 	loaded = NULL;
 	if ((s->idx = config_index_build(s->running)) == NULL)
 		goto oom;
+	rearm_confirm(s, d);
+	/* Its time ran out while tunshd was down: revert now. */
+	if (s->confirm_prev != NULL && config_store_poll(s, d) < 0)
+		diag_warn(d, "the automatic rollback is retried every second");
 	return s;
 oom:
 	diag_error(d, "out of memory opening the configuration");

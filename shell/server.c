@@ -27,6 +27,8 @@ struct conn {
 	struct bufferevent *bev;
 	struct commands_session *session; /* after HELLO */
 	char user[33];
+	uid_t uid; /* SO_PEERCRED: load and save open files as them */
+	gid_t gid;
 	enum commands_role role;
 	bool closing; /* close once the output is written */
 	/* Paging: the output held back for --More--, and the status and
@@ -162,6 +164,7 @@ handle_hello(struct conn *c, const struct shell_frame *f)
 		conn_fatal(c, "tunshd: out of memory");
 		return;
 	}
+	commands_session_set_cred(c->session, c->uid, c->gid);
 	/* On a terminal, page by its height, as IOS does on a vty. */
 	if (h.terminal)
 		commands_set_terminal(c->session, h.height, h.width);
@@ -496,6 +499,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		    c->user[0] ? c->user : "?");
 		conn_fatal(c, msg);
 	}
+	c->uid = cred.uid;
+	c->gid = cred.gid;
 }
 
 struct server *

@@ -131,6 +131,8 @@ run_transcript(const char *path)
 	cap.f = open_memstream(&cap.buf, &cap.len);
 	s = commands_session_new(&w.env, "alice", "test", role, out, &cap);
 	assert_non_null(s);
+	/* The transcripts' files are this process's: open them as it. */
+	commands_session_set_cred(s, getuid(), getgid());
 	ef = open_memstream(&expect, &elen);
 	for (line = strtok_r(text, "\n", &save);;
 	     line = strtok_r(NULL, "\n", &save)) {

@@ -478,11 +478,19 @@ test_history_rotation_and_rollback(void **state)
 	assert_int_equal(config_store_history_count(fx->store), 3);
 	/* Each commit: its configuration and its record. */
 	assert_int_equal(count_files(fx->hist), 6);
-	/* The newest is the running file itself, linked, not copied. */
+	/* The newest is a copy of the running file, never a link: a write
+	 * to the file in place must leave the history alone. */
 	snprintf(newest, sizeof(newest), "%s/0000000005.conf", fx->hist);
 	assert_int_equal(stat(newest, &st_hist), 0);
 	assert_int_equal(stat(fx->path, &st_conf), 0);
-	assert_int_equal(st_hist.st_ino, st_conf.st_ino);
+	assert_int_not_equal(st_hist.st_ino, st_conf.st_ino);
+	{
+		char *a = slurp(newest), *b = slurp(fx->path);
+
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
 	assert_int_equal(st_hist.st_mode & 0777, 0600);
 	assert_int_equal(config_store_history(fx->store, 0)->version, 5);
 	assert_int_equal(config_store_history(fx->store, 2)->version, 3);
@@ -610,6 +618,155 @@ test_open_bad_file_refused_with_line(void **state)
 	    "the list)"));
 }
 
+/* Closes and opens the store again, as a restart does. */
+static void
+restart(struct fixture *fx)
+{
+	config_store_free(fx->store);
+	diag_clear(&fx->d);
+	memset(&fx->rec, 0, sizeof(fx->rec));
+	fx->store = open_store(fx, 0);
+	assert_non_null(fx->store);
+}
+
+static uint32_t
+dpd_of(struct fixture *fx, const char *tunnel)
+{
+	return config_tunnel_find(config_store_running(fx->store), tunnel)
+	    ->dpd_timeout;
+}
+
+static void
+test_commit_confirmed_survives_restart(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = config_store_candidate(fx->store);
+	struct config_commit_opts o = plain;
+	char undo[200];
+
+	o.confirm_seconds = 60;
+	set(c, "a", CF_DPD_TIMEOUT, "12");
+	assert_int_equal(config_store_commit(fx->store, c, &o, &fx->d), 0);
+	snprintf(undo, sizeof(undo), "%s/0000000001.undo", fx->hist);
+	assert_int_equal(access(undo, F_OK), 0);
+	/* Restarted in time: armed again, same deadline. */
+	fake_time += 30;
+	restart(fx);
+	assert_int_equal(config_store_confirm_deadline(fx->store),
+	    fake_time + 30);
+	assert_int_equal(dpd_of(fx, "a"), 12);
+	/* Restarted after it: rolled back at once, and recorded. */
+	fake_time += 31;
+	restart(fx);
+	assert_int_equal(config_store_confirm_deadline(fx->store), 0);
+	assert_int_equal(dpd_of(fx, "a"), 10);
+	assert_int_equal(config_store_history(fx->store, 0)->version, 2);
+	assert_string_equal(config_store_history(fx->store, 0)->comment,
+	    "automatic rollback: commit 1 was not confirmed within 1 minute");
+	assert_int_equal(access(undo, F_OK), -1);
+	/* And it stays rolled back. */
+	restart(fx);
+	assert_int_equal(dpd_of(fx, "a"), 10);
+	config_free(c);
+}
+
+static void
+test_commit_confirmed_then_confirmed_survives_restart(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = config_store_candidate(fx->store);
+	struct config_commit_opts o = plain;
+
+	o.confirm_seconds = 60;
+	set(c, "a", CF_DPD_TIMEOUT, "13");
+	assert_int_equal(config_store_commit(fx->store, c, &o, &fx->d), 0);
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &fx->d), 0);
+	fake_time += 3600;
+	restart(fx);
+	assert_int_equal(config_store_confirm_deadline(fx->store), 0);
+	assert_int_equal(dpd_of(fx, "a"), 13);
+	config_free(c);
+}
+
+static void
+test_commit_history_unwritable_refused_and_undone(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = config_store_candidate(fx->store);
+	char rec[200], *before = slurp(fx->path), *after;
+
+	/* Commit 1's record cannot be written: a directory in its way. */
+	snprintf(rec, sizeof(rec), "%s/0000000001.info", fx->hist);
+	assert_int_equal(mkdir(rec, 0700), 0);
+	set(c, "a", CF_DPD_TIMEOUT, "14");
+	assert_true(config_store_commit(fx->store, c, &plain, &fx->d) < 0);
+	assert_non_null(strstr(fx->d.entries[fx->d.count - 1].text,
+	    "commit refused: commit 1 could not be recorded"));
+	assert_int_equal(fx->rec.n, 0); /* nothing applied */
+	assert_int_equal(dpd_of(fx, "a"), 10);
+	assert_int_equal(config_store_history_count(fx->store), 0);
+	after = slurp(fx->path);
+	assert_string_equal(before, after);
+	assert_int_equal(rmdir(rec), 0);
+	free(before);
+	free(after);
+	config_free(c);
+}
+
+static void
+test_open_empty_file_starts_from_last_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = config_store_candidate(fx->store);
+	char rejected[200];
+
+	set(c, "a", CF_DPD_TIMEOUT, "15");
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &fx->d), 0);
+	spit(fx->path, "");
+	restart(fx);
+	assert_int_equal(dpd_of(fx, "a"), 15);
+	assert_int_equal(fx->d.warnings, 1);
+	assert_non_null(strstr(fx->d.entries[0].text,
+	    "is empty: started from the last commit, 1"));
+	snprintf(rejected, sizeof(rejected), "%s.rejected", fx->path);
+	assert_int_equal(access(rejected, F_OK), 0);
+	/* The file is the commit again: the next start is a plain one. */
+	restart(fx);
+	assert_int_equal(fx->d.count, 0);
+	assert_int_equal(dpd_of(fx, "a"), 15);
+	config_free(c);
+}
+
+static void
+test_open_removes_debris(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = config_store_candidate(fx->store);
+	char p[200];
+
+	set(c, "a", CF_DPD_TIMEOUT, "16");
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &fx->d), 0);
+	/* What kills leave: temporary files, a .conf without its record,
+	 * a record without its .conf, an .undo of nothing pending. */
+	snprintf(p, sizeof(p), "%s/.0000000002.info.AbC123", fx->hist);
+	spit(p, "partial");
+	snprintf(p, sizeof(p), "%s/0000000003.conf", fx->hist);
+	spit(p, base_conf);
+	snprintf(p, sizeof(p), "%s/0000000004.info", fx->hist);
+	spit(p, "commit = { version = 4; };\n");
+	snprintf(p, sizeof(p), "%s/0000000001.undo", fx->hist);
+	spit(p, base_conf);
+	snprintf(p, sizeof(p), "%s/README", fx->hist);
+	spit(p, "not ours");
+	restart(fx);
+	/* 1.conf, 1.info and the file that is not ours. */
+	assert_int_equal(count_files(fx->hist), 3);
+	snprintf(p, sizeof(p), "%s/.0000000002.info.AbC123", fx->hist);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(config_store_history_count(fx->store), 1);
+	config_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_commit_applies_plan_in_order,
 	    setup, teardown),
@@ -634,6 +791,17 @@ static const struct CMUnitTest tests[] = {
 	    teardown),
 	cmocka_unit_test_setup_teardown(test_open_bad_file_refused_with_line,
 	    setup, teardown),
+	cmocka_unit_test_setup_teardown(test_commit_confirmed_survives_restart,
+	    setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_commit_confirmed_then_confirmed_survives_restart, setup,
+	    teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_commit_history_unwritable_refused_and_undone, setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_open_empty_file_starts_from_last_commit, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_open_removes_debris, setup,
+	    teardown),
 };
 
 TUNSH_TEST_MAIN(tests)

@@ -319,7 +319,60 @@ test_file_save_is_0600_and_replaces(void **state)
 	config_free(back);
 }
 
+/* A FIFO, a device, a directory and a file over the limit are refused
+ * at once and in words: none may block or spin the daemon. */
+static void
+test_file_read_refuses_what_is_not_a_bounded_regular_file(void **state)
+{
+	char dir[] = "/tmp/tunsh-read-XXXXXX", fifo[64], big[64];
+	static const struct {
+		const char *path, *words;
+	} cases[] = {
+		{ "/dev/zero",
+		    "/dev/zero is a character device: give a "
+		    "regular file" },
+		{ "/tmp", "/tmp is a directory: give a regular file" },
+	};
+	struct diag d;
+	size_t len;
+	char *text;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		diag_init(&d);
+		assert_true(
+		    config_file_read(cases[i].path, &text, &len, &d) < 0);
+		assert_null(text);
+		assert_string_equal(d.entries[0].text, cases[i].words);
+		diag_clear(&d);
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	diag_init(&d);
+	assert_int_equal(config_file_read(fifo, &text, &len, &d), -EINVAL);
+	assert_non_null(strstr(d.entries[0].text, "is a FIFO"));
+	diag_clear(&d);
+	/* One byte over the limit (sparse: no disk used). */
+	snprintf(big, sizeof(big), "%s/big.conf", dir);
+	assert_non_null(f = fopen(big, "w"));
+	assert_int_equal(ftruncate(fileno(f), (off_t)CONFIG_FILE_MAX + 1), 0);
+	fclose(f);
+	diag_init(&d);
+	assert_int_equal(config_file_read(big, &text, &len, &d), -EFBIG);
+	assert_non_null(strstr(d.entries[0].text, "is larger than 64 MiB"));
+	diag_clear(&d);
+	assert_null(config_load_file(big, &d));
+	diag_clear(&d);
+	unlink(fifo);
+	unlink(big);
+	rmdir(dir);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(
+	    test_file_read_refuses_what_is_not_a_bounded_regular_file),
 	cmocka_unit_test(test_file_load_save_load_is_identity),
 	cmocka_unit_test(test_file_unknown_keys_refused_with_line),
 	cmocka_unit_test(test_file_wrong_types_refused_with_line),
