@@ -209,7 +209,7 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 static int
 install_keys(struct ike_engine *e, struct child_sa *c,
     const struct secbuf *g_ir, const uint8_t *ni, size_t ni_len,
-    const uint8_t *nr, size_t nr_len, struct diag *d)
+    const uint8_t *nr, size_t nr_len, bool hold_out, struct diag *d)
 {
 	const struct ike_sa *sa = c->ike;
 	const struct ike_encr_alg *en = ike_encr_alg(c->encr, c->encr_bits);
@@ -233,6 +233,13 @@ install_keys(struct ike_engine *e, struct child_sa *c,
 		goto out;
 	if ((rc = install_one(e, c, true, k[0], k[1], d)) < 0)
 		goto out;
+	if (hold_out) {
+		c->out_ek = k[2];
+		c->out_ak = k[3];
+		k[2] = k[3] = NULL;
+		c->out_pending = true;
+		goto out;
+	}
 	if ((rc = install_one(e, c, false, k[2], k[3], d)) < 0)
 		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
 out:
@@ -242,14 +249,44 @@ out:
 	return rc;
 }
 
+/*
+ * RFC 7296 2.8: the responder of a rekey must not send on the new SA
+ * before the initiator has it, and the initiator has it only once our
+ * answer arrives.  Sending at once (the kernel picks the newest outbound
+ * SA) loses what crosses the answer on the wire.  So the new inbound SA
+ * goes in at once, the outbound one when the old SA goes: the
+ * initiator's Delete of it, or its expiry, as strongSwan does.
+ */
+void
+child_out_release(struct ike_engine *e, struct child_sa *c)
+{
+	struct diag d;
+	int rc;
+
+	if (!c->out_pending)
+		return;
+	diag_init(&d);
+	rc = install_one(e, c, false, c->out_ek, c->out_ak, &d);
+	if (rc < 0)
+		tunnel_error(e, c->ike->t, IKE_EV_KERNEL_ERROR,
+		    "the kernel refused the outbound SA %08x: %s", c->spi_out,
+		    d.count ? d.entries[0].text : strerror(-rc));
+	diag_clear(&d);
+	secbuf_free(c->out_ek);
+	secbuf_free(c->out_ak);
+	c->out_ek = c->out_ak = NULL;
+	c->out_pending = false;
+}
+
 int
 child_install(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_proposal *chosen, uint32_t spi_in,
     const struct ike_ts_payload *ts_local,
     const struct ike_ts_payload *ts_remote, const struct secbuf *g_ir,
     const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-    bool by_us, struct child_sa **outp)
+    enum child_origin origin, struct child_sa **outp)
 {
+	bool by_us = origin == CHILD_BY_US;
 	const struct ike_transform *en =
 	    ike_proposal_get(chosen, IKE_TRANS_ENCR);
 	const struct ike_transform *in =
@@ -294,7 +331,8 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	timer_init(&c->rekey_timer, child_rekey_timer);
 	timer_init(&c->expire_timer, child_expire_timer);
 	diag_init(&d);
-	if ((rc = install_keys(e, c, g_ir, ni, ni_len, nr, nr_len, &d)) < 0) {
+	if ((rc = install_keys(e, c, g_ir, ni, ni_len, nr, nr_len,
+		 origin == CHILD_BY_PEER_REKEY, &d)) < 0) {
 		tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR,
 		    "the kernel refused the CHILD SA: %s",
 		    d.count ? d.entries[0].text : strerror(-rc));
@@ -337,11 +375,17 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 {
 	struct ike_sa *sa = c->ike;
 
+	/* The old SA goes: its successor sends from now on (2.8). */
+	if (c->successor != NULL)
+		child_out_release(e, c->successor);
 	if (kernel) {
 		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->remote.addr,
-		    c->spi_out);
+		if (!c->out_pending)
+			e->p.kernel->sa_del(e->p.kernel_arg, sa->remote.addr,
+			    c->spi_out);
 	}
+	secbuf_free(c->out_ek);
+	secbuf_free(c->out_ak);
 	timer_disarm(e, &c->rekey_timer);
 	timer_disarm(e, &c->expire_timer);
 	if (sa->req.child == c) {
@@ -568,7 +612,8 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
 		sa->local.addr, t->reqid, &spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr_ts, &ni_ts, g_ir, ni, ni_len,
-		nr, sizeof(nr), false, &c) < 0)
+		nr, sizeof(nr), old ? CHILD_BY_PEER_REKEY : CHILD_BY_PEER,
+		&c) < 0)
 		err = N_TEMPORARY_FAILURE;
 	diag_clear(&d);
 	secbuf_free(g_ir);
@@ -675,7 +720,7 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	}
 	if (err == 0 &&
 	    child_install(e, sa, &chosen, r->new_spi, &ni_ts, &nr_ts, g_ir,
-		r->nonce, IKE_NONCE_LEN, nr, nr_len, true, &c) < 0)
+		r->nonce, IKE_NONCE_LEN, nr, nr_len, CHILD_BY_US, &c) < 0)
 		err = N_TEMPORARY_FAILURE;
 	secbuf_free(g_ir);
 	if (err != 0) {

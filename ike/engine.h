@@ -116,6 +116,10 @@ struct child_sa {
 	bool rekey_collision;	      /* the peer rekeys it too */
 	bool want_rekey, want_delete; /* waiting for the window */
 	struct ike_timer rekey_timer, expire_timer;
+	/* As the responder of a rekey, the outbound SA's keys are held
+	 * back until the old SA goes: see child_out_release(). */
+	struct secbuf *out_ek, *out_ak;
+	bool out_pending;
 };
 
 /* What a request offered, kept for its response (allocated per request). */
@@ -333,12 +337,20 @@ void child_strip_dh(struct ike_sa_payload *sa);
 int ike_ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b);
 void child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
     struct ike_ts_payload *remote);
+/* Who started the exchange that makes a CHILD SA, and what for. */
+enum child_origin {
+	CHILD_BY_US,
+	CHILD_BY_PEER,
+	CHILD_BY_PEER_REKEY, /* replaces one: outbound held back (2.8) */
+};
 int child_install(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_proposal *chosen, uint32_t spi_in,
     const struct ike_ts_payload *ts_local,
     const struct ike_ts_payload *ts_remote, const struct secbuf *g_ir,
     const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-    bool by_us, struct child_sa **out);
+    enum child_origin origin, struct child_sa **out);
+/* Installs a rekeyed SA's held-back outbound SA, if any. */
+void child_out_release(struct ike_engine *e, struct child_sa *c);
 void child_free(struct ike_engine *e, struct child_sa *c, bool kernel);
 void child_unlink(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound);

@@ -764,7 +764,8 @@ auth_child_respond(struct ike_engine *e, struct ike_sa *sa,
 	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
 		sa->local.addr, t->reqid, &spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr, &ni, NULL, sa->in->ni,
-		sa->in->ni_len, sa->in->nr, sa->in->nr_len, false, &c) < 0) {
+		sa->in->ni_len, sa->in->nr, sa->in->nr_len, CHILD_BY_PEER,
+		&c) < 0) {
 		tunnel_error(e, t, IKE_EV_KERNEL_ERROR, "%s",
 		    d.count ? d.entries[0].text : "the kernel refused the SA");
 		diag_clear(&d);
@@ -870,7 +871,8 @@ auth_child_finish(struct ike_engine *e, struct ike_sa *sa,
 		return -EBADMSG;
 	}
 	return child_install(e, sa, &chosen, sa->req.new_spi, &ni, &nr, NULL,
-	    sa->in->ni, sa->in->ni_len, sa->in->nr, sa->in->nr_len, true, &c);
+	    sa->in->ni, sa->in->ni_len, sa->in->nr, sa->in->nr_len, CHILD_BY_US,
+	    &c);
 }
 
 void

@@ -277,6 +277,7 @@ k_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 		return -EEXIST;
 	memset(s, 0, sizeof(*s));
 	s->used = true;
+	s->seq = ++k->next_seq;
 	s->sa = *sa;
 	copy_key(sa->enc_key, s->enc_key, &s->enc_len);
 	copy_key(sa->auth_key, s->auth_key, &s->auth_len);
@@ -396,6 +397,18 @@ lab_sa_find(const struct lab_kernel *k, uint32_t spi)
 		if (k->sas[i].used && k->sas[i].sa.spi == spi)
 			return &k->sas[i];
 	return NULL;
+}
+
+uint32_t
+lab_sa_sending(const struct lab_kernel *k, uint32_t addr)
+{
+	const struct lab_sa *best = NULL;
+
+	for (size_t i = 0; i < LAB_SAS; i++)
+		if (k->sas[i].used && k->sas[i].sa.src == addr &&
+		    (best == NULL || k->sas[i].seq > best->seq))
+			best = &k->sas[i];
+	return best ? best->sa.spi : 0;
 }
 
 bool

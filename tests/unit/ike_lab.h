@@ -16,6 +16,7 @@
 
 struct lab_sa {
 	bool used;
+	uint64_t seq; /* order of installation: a kernel sends on the newest */
 	struct kernel_sa sa;
 	uint8_t enc_key[64], auth_key[64];
 	size_t enc_len, auth_len;
@@ -28,6 +29,7 @@ struct lab_kernel {
 	struct kernel_policy pol[LAB_POLICIES];
 	size_t n_pol;
 	uint32_t next_spi;
+	uint64_t next_seq;
 	int fail_sa_add;     /* > 0: the next n sa_add calls fail */
 	int fail_policy_add; /* > 0: the next n policy_add calls fail */
 	size_t sa_adds, sa_dels, sa_moves;
@@ -120,6 +122,8 @@ void lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
 /* Kernel queries. */
 size_t lab_sa_count(const struct lab_kernel *k);
 const struct lab_sa *lab_sa_find(const struct lab_kernel *k, uint32_t spi);
+/* The SPI a kernel sends on from addr: its newest SA from there, or 0. */
+uint32_t lab_sa_sending(const struct lab_kernel *k, uint32_t addr);
 /* True when a's outbound SA spi has the keys of b's inbound one. */
 bool lab_keys_agree(const struct lab_kernel *a, const struct lab_kernel *b,
     uint32_t spi);

@@ -453,6 +453,48 @@ test_ike_child_rekey_replaces_the_sas(void **state_)
 	fix_free(f);
 }
 
+/* After every datagram: the SA each end sends on is one the other end
+ * can receive (else what crosses the exchange on the wire is lost). */
+static void
+sending_is_received(struct lab *l, void *arg)
+{
+	uint32_t a = lab_sa_sending(&l->a.k, LAB_ADDR_A);
+	uint32_t b = lab_sa_sending(&l->b.k, LAB_ADDR_B);
+
+	(void)arg;
+	assert_true(a == 0 || lab_sa_find(&l->b.k, a) != NULL);
+	assert_true(b == 0 || lab_sa_find(&l->a.k, b) != NULL);
+}
+
+/*
+ * A CHILD rekey loses nothing, whoever starts it (RFC 7296 2.8):
+ * A -> B  HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr}
+ *         B installs the new inbound SA, keeps sending on the old one
+ * B -> A  HDR, SK {SA, Nr, TSi, TSr}
+ *         A installs both and sends on the new one
+ * A -> B  HDR, SK {D(old)}
+ *         B sends on the new one, and the old SAs go
+ */
+static void
+test_ike_child_rekey_loses_nothing(void **state_)
+{
+	for (int who = 0; who < 2; who++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+		struct lab_peer *p = who ? &f->l.b : &f->l.a;
+		struct spis before;
+
+		(void)state_;
+		establish(f);
+		before = spis_of(&f->l.a);
+		f->l.after = sending_is_received;
+		child_start_rekey(p->e, p->e->tunnels->sas->children);
+		lab_run(&f->l, 100);
+		assert_up_and_agreeing(f);
+		assert_int_not_equal(spis_of(&f->l.a).in[0], before.in[0]);
+		fix_free(f);
+	}
+}
+
 /*
  * IKE lifetime 100 s, B rekeys the IKE SA:
  * B -> A  HDR, SK {SA(new SPIr... as initiator), Ni, KEi}
@@ -1013,6 +1055,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_cookie_demanded_and_echoed),
 	cmocka_unit_test(test_ike_establishes_with_30_percent_loss),
 	cmocka_unit_test(test_ike_child_rekey_replaces_the_sas),
+	cmocka_unit_test(test_ike_child_rekey_loses_nothing),
 	cmocka_unit_test(test_ike_ike_rekey_keeps_the_child),
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_leaves_one),
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
