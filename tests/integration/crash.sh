@@ -5,7 +5,7 @@
 # with its configuration, versions without a gap, rollback 0 is running),
 # nothing a crash left stays, and a commit confirmed whose time ran out
 # while tunshd was down is rolled back at start.  Root (unshare -n); 77
-# otherwise.  Bounded: ITERATIONS kills, or SECONDS_MAX seconds.
+# otherwise.  ITERATIONS kills (100; the sanitizer build asks fewer).
 set -euo pipefail
 bin=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,7 +14,6 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 iterations=${ITERATIONS:-100}
-seconds_max=${SECONDS_MAX:-300}
 dir=$(mktemp -d)
 conf=$dir/tunsh.conf
 hist=$dir/state/commits
@@ -75,8 +74,8 @@ start
 for t in 9 10; do
 	tunsh -c "configure; ipsec tunnel branch-1; dpd timeout $t; top; commit" >/dev/null
 done
-i=0 action=start done_n=0 undone_n=0 rolled_back=0 deadline=$((SECONDS + seconds_max))
-while [ "$i" -lt "$iterations" ] && [ "$SECONDS" -lt "$deadline" ]; do
+i=0 action=start done_n=0 undone_n=0 rolled_back=0
+while [ "$i" -lt "$iterations" ]; do
 	i=$((i + 1))
 	old=$(run_dpd)
 	new=$((11 + i % 3000))
@@ -127,5 +126,4 @@ while [ "$i" -lt "$iterations" ] && [ "$SECONDS" -lt "$deadline" ]; do
 	tunsh -c 'configure; commit' >/dev/null
 	check_store
 done
-[ "$i" -ge "$iterations" ] || [ "$i" -ge 100 ] || fail "only $i iterations in ${seconds_max}s"
 echo "crash: $i kills: $done_n commits survived, $undone_n undone, $rolled_back confirmed ones rolled back at start"
