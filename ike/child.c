@@ -352,6 +352,7 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	 * (Not at IKE_AUTH: a peer refusing our networks would otherwise
 	 * be asked again every second.) */
 	sa->t->restart_backoff = 0;
+	sa->t->acquired_ms = 0; /* what the traffic asked for is there */
 	sa->t->st.last_error[0] = '\0';
 	tunnel_event(e, sa->t, IKE_EV_CHILD_UP,
 	    "CHILD SA up: SPIs %08x in, %08x out", c->spi_in, c->spi_out);

@@ -381,13 +381,34 @@ sas_drop(struct ike_engine *e, struct ike_tunnel *t, bool tell_peer)
 	}
 }
 
+/*
+ * The kernel asks once for traffic that hits a policy without SAs, then
+ * holds that traffic (an acquire state, 30 s by default) without asking
+ * again.  A first attempt that fails (a peer that has just restarted
+ * answers NO_PROPOSAL_CHOSEN or AUTHENTICATION_FAILED until its
+ * configuration is loaded) must be retried, or the traffic waits for the
+ * next ACQUIRE.  So an ACQUIRE's attempt is retried with the backoff for
+ * a minute; traffic still there after that asks again.
+ */
+#define TUNNEL_ACQUIRE_RETRY_MS 60000
+
+static bool
+wants_initiation(struct ike_engine *e, const struct ike_tunnel *t)
+{
+	if (!t->conf.enable || t->dpd_cleared)
+		return false;
+	return (t->want_up && t->conf.initiator) ||
+	    (t->acquired_ms != 0 &&
+		engine_now(e) < t->acquired_ms + TUNNEL_ACQUIRE_RETRY_MS);
+}
+
 static void
 restart_timer(struct ike_engine *e, struct ike_timer *tm)
 {
 	struct ike_tunnel *t = (struct ike_tunnel *)((char *)tm -
 	    offsetof(struct ike_tunnel, restart_timer));
 
-	if (t->sas == NULL && t->want_up && t->conf.enable && t->conf.initiator)
+	if (t->sas == NULL && wants_initiation(e, t))
 		ike_init_start(e, t);
 }
 
@@ -406,9 +427,9 @@ restart_later(struct ike_engine *e, struct ike_tunnel *t)
 void
 tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t)
 {
-	if (t->sas != NULL || !t->conf.enable)
+	if (t->sas != NULL)
 		return;
-	if (t->want_up && t->conf.initiator && !t->dpd_cleared)
+	if (wants_initiation(e, t))
 		restart_later(e, t);
 }
 
@@ -820,6 +841,7 @@ on_acquire(void *arg, uint32_t reqid, uint32_t src, uint32_t dst)
 		return;
 	tunnel_event(e, t, IKE_EV_ACQUIRE,
 	    "traffic for the tunnel: negotiating");
+	t->acquired_ms = engine_now(e) ? engine_now(e) : 1;
 	if (ike_init_start(e, t) < 0)
 		restart_later(e, t);
 }

@@ -217,6 +217,9 @@ struct ike_tunnel {
 	bool dpd_cleared;	  /* DPD clear: stay down until peer or admin */
 	uint16_t want_group; /* the group the peer asked for (INVALID_KE) */
 	bool want_up;	     /* initiate when possible (restart, ACQUIRE) */
+	/* When traffic last asked for the tunnel (ACQUIRE), in ms; an
+	 * attempt it started is retried for TUNNEL_ACQUIRE_RETRY_MS. */
+	uint64_t acquired_ms;
 };
 
 #define IKE_SPI_BUCKETS	   4096

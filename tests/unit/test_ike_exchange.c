@@ -709,6 +709,39 @@ test_ike_dpd_hold_renegotiates_on_traffic(void **state_)
 	fix_free(f);
 }
 
+/*
+ * DPD hold, and the peer comes back restarting: its first answer is
+ * NO_PROPOSAL_CHOSEN (its configuration is not loaded yet).  The attempt
+ * the traffic started is retried with backoff, not dropped until the
+ * kernel's next ACQUIRE.
+ */
+static void
+test_ike_acquire_retries_a_restarting_peer(void **state_)
+{
+	struct fix *f = dpd_fix(IKE_DPD_HOLD);
+	struct lab_tunnel loading;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	lab_conf(&loading, "to-a", LAB_ADDR_B, LAB_ADDR_A, "10.2.0.0/24",
+	    "10.1.0.0/24", &cbc_modp2048, f->psk_b);
+	loading.c.initiator = false;
+	assert_int_equal(ike_tunnel_remove(f->l.b.e, "to-a", &d), 0);
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &loading.c, &d), 0);
+	f->l.b.dead = false;
+	ike_kernel_events.acquire(f->l.a.e, KERNEL_REQID_MIN, 0, 0);
+	lab_run(&f->l, 100);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_NO_PROPOSAL));
+	/* Its configuration is loaded. */
+	assert_int_equal(ike_tunnel_remove(f->l.b.e, "to-a", &d), 0);
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &f->tb.c, &d), 0);
+	lab_advance(&f->l, 10000);
+	assert_up_and_agreeing(f);
+	diag_clear(&d);
+	fix_free(f);
+}
+
 static void
 test_ike_dpd_restart_comes_back_with_the_peer(void **state_)
 {
@@ -1064,6 +1097,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_delete_clears_both_ends),
 	cmocka_unit_test(test_ike_dpd_clear_stays_down),
 	cmocka_unit_test(test_ike_dpd_hold_renegotiates_on_traffic),
+	cmocka_unit_test(test_ike_acquire_retries_a_restarting_peer),
 	cmocka_unit_test(test_ike_dpd_restart_comes_back_with_the_peer),
 	cmocka_unit_test(test_ike_initiator_off_waits_for_acquire),
 	cmocka_unit_test(test_ike_restart_storm_ends_with_one_sa),
