@@ -265,9 +265,9 @@ vm_charon_stop() {
 # vm_sites: the topology of charon_pair.sh.  a's default route and b's
 # route to 10.1.0.0/24 go over wan, so traffic that no policy catches
 # leaves in clear, where the counters see it.  Each gateway's raw
-# PREROUTING counts, from wan: "esp", "plain" (not ESP, from the wire:
-# --pol none; IKE too), "icmp-clear" (ICMP from the wire: a leak) and
-# "decrypted" (ICMP after decryption: --pol ipsec).
+# PREROUTING counts, from wan: "esp", "ike" (UDP 500 and 4500), "plain"
+# (neither, from the wire: --pol none), "icmp-clear" (ICMP from the wire:
+# a leak) and "decrypted" (ICMP after decryption: --pol ipsec).
 vm_sites() {
 	local gw
 	# No IPv6 on the gateways' links (below): tunshd loads the ipv6
@@ -314,6 +314,12 @@ EOT
 		fi
 		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p esp \
 			-m comment --comment esp
+		# IKE is counted apart: a liveness check may cross any
+		# window of pings, and it is no leak.
+		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p udp --dport 500 \
+			-m comment --comment ike -j RETURN
+		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p udp --dport 4500 \
+			-m comment --comment ike -j RETURN
 		vm_ipt "$gw" -t raw -A PREROUTING -i wan -m policy --dir in --pol none \
 			! -p esp -m comment --comment plain
 		vm_ipt "$gw" -t raw -A PREROUTING -i wan -p icmp \

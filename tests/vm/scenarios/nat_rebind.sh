@@ -115,6 +115,10 @@ vm_log "before: a's SAs go to $before"
 # Quiet for longer than the mapping lives, then a new port range.
 sleep 3
 vm_ipt nat -t nat -R POSTROUTING 1 -o out -p udp -j SNAT --to-source 192.0.2.2:41000-41009
+# The new mapping lives as long as a NAT's usually do (30 s): the checks
+# below take longer than 2 s in a guest, and the rebinding is over.
+vm_sysctl nat net.netfilter.nf_conntrack_udp_timeout=30
+vm_sysctl nat net.netfilter.nf_conntrack_udp_timeout_stream=30
 mark=$(vm_tunshd_lines a)
 n=$(vm_ping hb 10.1.0.10 6)
 vm_log "after the rebinding: $n of 6 pings answered"
