@@ -177,7 +177,7 @@ main(int argc, char **argv)
 	for (size_t i = 0; f.sent < max && now_s() < end; i = (i + 1) % f.n) {
 		send_init(&f, f.fd[i], f.next_spi++, NULL, 0);
 		drain(&f, f.fd[i]);
-		if (i == f.n - 1) /* a breath per round for the answers */
+		if (f.sent % 256 == 0) /* a breath for the answers */
 			poll(NULL, 0, 1);
 	}
 	for (size_t i = 0; i < f.n; i++) {
