@@ -513,7 +513,7 @@ flood_tunnels(struct fix *f, struct lab_tunnel *t, size_t n)
 
 	diag_init(&d);
 	for (size_t i = 0; i < n; i++) {
-		char name[16], rn[24];
+		char name[32], rn[64];
 
 		snprintf(name, sizeof(name), "f-%zu", i);
 		snprintf(rn, sizeof(rn), "10.%zu.%zu.0/24", 50 + i / 256,
