@@ -1,10 +1,11 @@
 /*
  * commands/show_ipsec.c: the live IPsec state of the IKE engine as a
- * person or a script reads it: show ipsec tunnel, show ipsec sa and show
- * ipsec dpd (tables, detail blocks and JSON), and the two commands that
- * act on it, clear ipsec sa and test ipsec tunnel (admins only).  It reads
- * the engine only through ike/ike.h and the tunnels' settings from the
- * running configuration; it never changes the configuration.
+ * person or a script reads it: show ipsec tunnel, show ipsec sa, show
+ * ipsec dpd and show ipsec counters (tables, detail blocks and JSON),
+ * and the two commands that act on it, clear ipsec sa and test ipsec
+ * tunnel (admins only).  It reads the engine only through ike/ike.h and
+ * the tunnels' settings from the running configuration; it never changes
+ * the configuration.
  *
  * Times are UTC like show configuration history; durations are hh:mm:ss
  * like show users, with days in front when there are any.
@@ -967,6 +968,93 @@ cmd_show_dpd(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+/* show ipsec counters */
+
+static void
+print_counters_text(struct cli_def *cli, const struct ike_counters *c)
+{
+	const struct {
+		uint64_t n;
+		const char *why;
+	} drops[] = {
+		{ c->dropped_parse, "malformed" },
+		{ c->dropped_rules,
+		    "with payloads their exchange may not carry" },
+		{ c->dropped_auth, "failing authentication" },
+		{ c->dropped_unknown_spi, "for no SA or tunnel of ours" },
+		{ c->dropped_half_open_peer,
+		    "IKE_SA_INIT over the half-open bound per address" },
+		{ c->dropped_half_open_total,
+		    "IKE_SA_INIT over the half-open bound in total" },
+	};
+
+	cli_print(cli, "IKE engine");
+	print_field(cli, "Datagrams",
+	    "%" PRIu64 " in, %" PRIu64 " out, %" PRIu64 " retransmitted", c->rx,
+	    c->tx, c->retransmits);
+	print_field(cli, "IKE SAs",
+	    "%" PRIu64 ", %" PRIu64 " of them half-open from %" PRIu64
+	    " address%s",
+	    c->ike_sas, c->half_open, c->half_open_peers,
+	    c->half_open_peers == 1 ? "" : "es");
+	print_field(cli, "CHILD SAs", "%" PRIu64, c->child_sas);
+	print_field(cli, "Cookies sent", "%" PRIu64, c->cookies_sent);
+	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
+		cli_print(cli, "%-*s%" PRIu64 " %s", LABEL_COL,
+		    i == 0 ? "  Dropped:" : "", drops[i].n, drops[i].why);
+}
+
+static void
+print_counters_json(struct cli_def *cli, const struct ike_counters *c)
+{
+	struct jw j = { .cli = cli };
+
+	jw_open(&j, NULL, "{");
+	jw_u64(&j, "rx", c->rx);
+	jw_u64(&j, "tx", c->tx);
+	jw_u64(&j, "retransmits", c->retransmits);
+	jw_u64(&j, "ike_sas", c->ike_sas);
+	jw_u64(&j, "half_open", c->half_open);
+	jw_u64(&j, "half_open_peers", c->half_open_peers);
+	jw_u64(&j, "child_sas", c->child_sas);
+	jw_u64(&j, "cookies_sent", c->cookies_sent);
+	jw_open(&j, "dropped", "{");
+	jw_u64(&j, "parse", c->dropped_parse);
+	jw_u64(&j, "rules", c->dropped_rules);
+	jw_u64(&j, "auth", c->dropped_auth);
+	jw_u64(&j, "unknown_spi", c->dropped_unknown_spi);
+	jw_u64(&j, "half_open_peer", c->dropped_half_open_peer);
+	jw_u64(&j, "half_open_total", c->dropped_half_open_total);
+	jw_close(&j, "}");
+	jw_close(&j, "}");
+	jw_end(&j);
+}
+
+/* The engine's counters: what arrived, what was dropped and why. */
+static int
+cmd_show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	struct ike_counters c;
+	struct args a;
+
+	(void)cmd;
+	if (!parse_args(cli, "show ipsec counters", "[json]", false, false,
+		argv, argc, &a))
+		return CLI_ERROR;
+	if (a.name != NULL)
+		return cmd_error(cli,
+		    "show ipsec counters: unexpected \"tunnel\"; give [json]");
+	if (s->env->ike == NULL)
+		return cmd_error(cli, "show ipsec counters: %s", NO_ENGINE_FIX);
+	ike_engine_counters(s->env->ike, &c);
+	if (a.json)
+		print_counters_json(cli, &c);
+	else
+		print_counters_text(cli, &c);
+	return CLI_OK;
+}
+
 /* clear ipsec sa, test ipsec tunnel */
 
 /* Admins only, with the engine running: else an error naming the fix. */
@@ -1169,6 +1257,9 @@ show_ipsec_register(struct cli_def *cli, struct cli_command *show)
 	cli_register_command(cli, ipsec, "dpd", cmd_show_dpd, P, MODE_EXEC,
 	    "Dead peer detection: settings, checks, actions [tunnel NAME] "
 	    "[json]");
+	cli_register_command(cli, ipsec, "counters", cmd_show_counters, P,
+	    MODE_EXEC,
+	    "IKE engine: datagrams, SAs, cookies, drops by reason [json]");
 	/* Operators reach these and are told why they may not. */
 	clear = cli_register_command(cli, NULL, "clear", NULL, P, MODE_EXEC,
 	    "Tear down live state (admins)");

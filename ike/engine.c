@@ -58,6 +58,10 @@ ike_engine_new(const struct ike_engine_params *p)
 	e->p = *p;
 	if (!e->p.cookie_threshold)
 		e->p.cookie_threshold = 1000;
+	if (!e->p.half_open_per_peer)
+		e->p.half_open_per_peer = 5;
+	if (!e->p.half_open_max)
+		e->p.half_open_max = 10000;
 	if (!e->p.retransmit_ms)
 		e->p.retransmit_ms = 1000;
 	if (!e->p.retransmit_tries)
@@ -97,6 +101,7 @@ ike_engine_free(struct ike_engine *e)
 	free(e->by_remote);
 	free(e->by_reqid);
 	free(e->by_name);
+	half_open_peers_free(e);
 	timers_free(e);
 	OPENSSL_cleanse(e->cookie_secret, sizeof(e->cookie_secret));
 	free(e);

@@ -54,6 +54,7 @@ void timer_disarm(struct ike_engine *e, struct ike_timer *t);
 bool timer_armed(const struct ike_timer *t);
 void timers_run(struct ike_engine *e, uint64_t now);
 uint64_t timers_next(const struct ike_engine *e);
+void timers_shrink(struct ike_engine *e);
 void timers_free(struct ike_engine *e);
 
 /*
@@ -161,8 +162,9 @@ struct ike_sa {
 	struct ike_sa *hnext; /* chain of the engine's SPI table */
 	struct ike_sa *pnext; /* half-open responder: by the peer's SPI */
 	bool in_peer_table;
-	struct ike_sa *tnext; /* list of the tunnel's IKE SAs */
-	struct ike_tunnel *t; /* NULL for a half-open responder SA */
+	uint32_t half_open_addr; /* counted under it while in_peer_table */
+	struct ike_sa *tnext;	 /* list of the tunnel's IKE SAs */
+	struct ike_tunnel *t;	 /* NULL for a half-open responder SA */
 	enum sa_state state;
 	bool initiator; /* original initiator of this IKE SA */
 	uint64_t spi_i, spi_r;
@@ -232,6 +234,9 @@ struct ike_engine {
 	struct ike_sa **by_spi;	 /* our SPI (spi_i as initiator, spi_r) */
 	struct ike_sa **by_peer; /* half-open responder SAs, by spi_i */
 	size_t n_buckets, n_sas;
+	size_t sas_peak; /* most SAs since memory was last given back */
+	struct half_open_peer **peers; /* halfopen.c; NULL when none */
+	size_t n_pbuckets;
 	struct ike_tunnel *tunnels;
 	struct ike_tunnel **by_remote;
 	struct ike_tunnel **by_reqid;
@@ -272,7 +277,7 @@ ike_sa_nat(const struct ike_sa *sa)
 /* A half-open responder SA for a retransmitted IKE_SA_INIT request. */
 struct ike_sa *ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
     const struct ike_endpoint *remote);
-void ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa);
+int ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_half_open_done(struct ike_engine *e, struct ike_sa *sa);
 uint64_t ike_sa_our_spi(const struct ike_sa *sa);
 void ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa,
@@ -308,6 +313,14 @@ bool nonce_min_lower(const uint8_t *a, size_t a_len, const uint8_t *b,
 void ike_sa_dpd_restart(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_endpoint *local, const struct ike_endpoint *remote);
+
+/* halfopen.c: admission of half-open responder SAs, per address */
+size_t half_open_of(struct ike_engine *e, uint32_t addr);
+bool half_open_cookie_wanted(struct ike_engine *e, uint32_t addr);
+bool half_open_admit(struct ike_engine *e, uint32_t addr);
+int half_open_peer_add(struct ike_engine *e, uint32_t addr);
+void half_open_peer_del(struct ike_engine *e, uint32_t addr);
+void half_open_peers_free(struct ike_engine *e);
 
 /* init.c: IKE_SA_INIT and IKE_AUTH */
 int ike_init_start(struct ike_engine *e, struct ike_tunnel *t);

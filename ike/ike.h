@@ -104,6 +104,11 @@ struct ike_engine_params {
 	void *random_arg;
 	/* Half-open IKE SAs above which the responder demands cookies. */
 	size_t cookie_threshold; /* 0: the default, 1000 */
+	/* Half-open responder SAs one peer address may hold (cookies are
+	 * demanded from it at half of that), and all together; beyond,
+	 * IKE_SA_INIT requests are dropped and counted (see halfopen.c). */
+	size_t half_open_per_peer; /* 0: the default, 5 */
+	size_t half_open_max;	   /* 0: the default, 10000 */
 	/* Retransmission: first timeout and tries (RFC 7296 2.1). */
 	uint32_t retransmit_ms;	   /* 0: the default, 1000 */
 	unsigned retransmit_tries; /* 0: the default, 5 */
@@ -250,6 +255,10 @@ struct ike_counters {
 	uint64_t rx, tx, retransmits, dropped_parse, dropped_auth,
 	    dropped_unknown_spi, dropped_rules, cookies_sent, half_open;
 	uint64_t ike_sas, child_sas;
+	/* IKE_SA_INIT requests dropped at the half-open bounds: the
+	 * address's own, the total; and the addresses holding any now. */
+	uint64_t dropped_half_open_peer, dropped_half_open_total;
+	uint64_t half_open_peers;
 };
 void ike_engine_counters(const struct ike_engine *e, struct ike_counters *out);
 

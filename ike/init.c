@@ -264,7 +264,7 @@ cookie_check(struct ike_engine *e, const struct ike_endpoint *local,
 	uint8_t want[33];
 	size_t len;
 
-	if (e->c.half_open < e->p.cookie_threshold)
+	if (!half_open_cookie_wanted(e, remote->addr))
 		return true;
 	len = cookie_make(e, ni, ni_len, remote->addr, m->hdr.spi_i, want);
 	if (len > 0 && msg_has_notify(m, N_COOKIE, &n) && n.data_len == len &&
@@ -362,7 +362,8 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 		e->c.dropped_parse++;
 		return;
 	}
-	if (!cookie_check(e, local, remote, m, ni, ni_len))
+	if (!cookie_check(e, local, remote, m, ni, ni_len) ||
+	    !half_open_admit(e, remote->addr))
 		return;
 	ike_sa_offer(t, 0, &ours);
 	if (ike_proposal_select(&offered, &ours, &chosen) < 0) {
@@ -418,12 +419,12 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 	nat_notifies_add(&sa->in->init_ours, sa->spi_i, sa->spi_r, local,
 	    remote);
 	if (ike_buf_finish(&sa->in->init_ours) < 0 ||
-	    ike_buf_set(&sa->in->init_peer, buf, len) < 0) {
+	    ike_buf_set(&sa->in->init_peer, buf, len) < 0 ||
+	    ike_sa_half_open_add(e, sa) < 0) {
 		ike_sa_free(e, sa);
 		return;
 	}
 	sa->next_peer_id = 1;
-	ike_sa_half_open_add(e, sa);
 	timer_arm(e, &sa->halfopen_timer, engine_now(e) + IKE_HALF_OPEN_MS);
 	ike_sa_send_raw(e, local, remote, &sa->in->init_ours);
 }

@@ -126,6 +126,25 @@ timers_next(const struct ike_engine *e)
 	return e->n_heap > 0 ? e->heap[0]->at : UINT64_MAX;
 }
 
+/* The heap keeps its size while SAs come and go; after a mass expiry
+ * (sa.c) it halves down to what is armed, as the SPI tables do. */
+void
+timers_shrink(struct ike_engine *e)
+{
+	size_t cap = e->cap_heap;
+
+	while (cap > 256 && e->n_heap < cap / 4)
+		cap /= 2;
+	if (cap < e->cap_heap) {
+		struct ike_timer **h = realloc(e->heap, cap * sizeof(*h));
+
+		if (h == NULL)
+			return;
+		e->heap = h;
+		e->cap_heap = cap;
+	}
+}
+
 void
 timers_free(struct ike_engine *e)
 {

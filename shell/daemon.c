@@ -106,7 +106,8 @@ daemon_run(const struct daemon_opts *o)
 	struct event *sigterm, *sigint, *tick;
 	struct timeval second = { 1, 0 };
 	struct server *srv = NULL;
-	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port };
+	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port,
+		o->ike_half_open_per_peer, o->ike_half_open_max };
 	struct live *live = NULL;
 	struct event_base *base;
 	char hist[4096], sockdir[4096];

@@ -16,6 +16,7 @@ struct daemon_opts {
 	bool foreground;
 	enum live_kernel kernel; /* --kernel: netlink, or none (a lab) */
 	uint16_t ike_port, natt_port;
+	size_t ike_half_open_per_peer, ike_half_open_max; /* 0: defaults */
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit status. */

@@ -167,6 +167,8 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	l->base = base;
 	p.net_arg = l;
 	p.wakeup_arg = l;
+	p.half_open_per_peer = o->half_open_per_peer;
+	p.half_open_max = o->half_open_max;
 	if (kernel_open(l, o, &p, d) < 0 ||
 	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
 	    (l->e = ike_engine_new(&p)) == NULL) {

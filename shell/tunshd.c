@@ -21,6 +21,7 @@ usage(FILE *f)
 	    "usage: tunshd [-f] [--config FILE] [--state-dir DIR] "
 	    "[--socket PATH]\n"
 	    "              [--kernel netlink|none] [--ike-ports PORT,PORT]\n"
+	    "              [--ike-half-open-per-peer N] [--ike-half-open-max N]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -95,6 +96,20 @@ print_config(const char *file, bool secrets)
 	return rc;
 }
 
+/* A count of 1 to 1,000,000 for an option; -EINVAL otherwise. */
+static int
+parse_count(const char *s, size_t *out)
+{
+	unsigned long v;
+	char end;
+
+	if (sscanf(s, "%lu%c", &v, &end) != 1 || v < 1 || v > 1000000 ||
+	    s[0] == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* "500,4500" */
 static int
 parse_ports(const char *s, uint16_t *a, uint16_t *b)
@@ -122,13 +137,15 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'k' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "ike-ports", required_argument, NULL, 'I' },
+		{ "ike-half-open-per-peer", required_argument, NULL, 'H' },
+		{ "ike-half-open-max", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts d = { "/etc/tunsh/tunsh.conf", "/var/lib/tunsh",
 		"/run/tunsh/tunshd.sock", false, LIVE_KERNEL_NETLINK, IKE_PORT,
-		IKE_NATT_PORT };
+		IKE_NATT_PORT, 0, 0 };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
 	int ch;
@@ -170,6 +187,19 @@ main(int argc, char **argv)
 				    "two ports, like 500,4500 (0: "
 				    "any free port)\n",
 				    optarg);
+				return 2;
+			}
+			daemon_opt = true;
+			break;
+		case 'H':
+		case 'M':
+			if (parse_count(optarg,
+				ch == 'H' ? &d.ike_half_open_per_peer :
+					    &d.ike_half_open_max) < 0) {
+				fprintf(stderr,
+				    "tunshd: --ike-half-open-%s %s: give a "
+				    "count from 1 to 1000000\n",
+				    ch == 'H' ? "per-peer" : "max", optarg);
 				return 2;
 			}
 			daemon_opt = true;

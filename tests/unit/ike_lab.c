@@ -130,7 +130,10 @@ deliver_one(struct lab *l)
 		l->tail = NULL;
 	l->queued--;
 	to = route(l, &k->dst);
-	if (to == NULL || to->dead ||
+	if (to == NULL && l->stray != NULL) {
+		l->delivered++;
+		l->stray(l, k, l->stray_arg);
+	} else if (to == NULL || to->dead ||
 	    (l->loss && rng_next(&l->rng) % 100 < l->loss)) {
 		l->dropped++;
 	} else {

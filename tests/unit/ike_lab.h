@@ -74,6 +74,10 @@ struct lab {
 	/* Called after every delivery, for invariants (no-gap checks). */
 	void (*after)(struct lab *l, void *arg);
 	void *after_arg;
+	/* Datagrams to an address neither peer owns (a flooder's): given
+	 * here instead of dropped, when set. */
+	void (*stray)(struct lab *l, const struct lab_pkt *k, void *arg);
+	void *stray_arg;
 };
 
 #define LAB_ADDR_A   0xc0000201u /* 192.0.2.1 */

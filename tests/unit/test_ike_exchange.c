@@ -6,6 +6,7 @@
  * user would see: tunnel state, the error in words, the kernel's SAs.
  */
 #include <endian.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,6 +396,304 @@ test_ike_cookie_demanded_and_echoed(void **state_)
 	ike_engine_counters(f->l.b.e, &c);
 	assert_int_equal(c.cookies_sent, 1);
 	diag_clear(&d);
+	fix_free(f);
+}
+
+/*
+ * A flooder: IKE_SA_INIT requests with fresh SPIs from addresses B has
+ * tunnels to (only those get state), answering B's N(COOKIE) at once
+ * with the request again and the cookie (RFC 7296 2.6), the way a
+ * flooder that receives at its address does.  Its KE is one real
+ * Curve25519 value, so B does all the work of a real request.
+ */
+struct flood {
+	struct lab *l;
+	uint8_t ke[32];
+	uint64_t next_spi;
+	size_t answered; /* B's SA answers: half-open SAs made */
+	size_t cookies;	 /* cookies B demanded and got back */
+};
+
+static void
+flood_nonce(uint64_t spi, uint8_t *ni)
+{
+	/* The nonce follows the SPI, so the echo matches B's cookie hash. */
+	for (size_t i = 0; i < IKE_NONCE_LEN; i++)
+		ni[i] = (uint8_t)(spi >> (8 * (i % 8))) ^ (uint8_t)i;
+}
+
+static void
+flood_send(struct flood *fl, uint32_t addr, uint64_t spi, const uint8_t *cookie,
+    size_t cookie_len)
+{
+	struct ike_header h = { .spi_i = spi,
+		.exchange = IKE_SA_INIT,
+		.flags = IKE_FLAG_INITIATOR };
+	struct ike_sa_payload sa = { .n_proposals = 1 };
+	struct ike_proposal *p = &sa.proposals[0];
+	struct ike_endpoint local = { LAB_ADDR_B, 500 }, remote = { addr, 500 };
+	uint8_t ni[IKE_NONCE_LEN];
+	struct ike_buf b;
+
+	p->num = 1;
+	p->protocol = IKE_PROTO_IKE;
+	p->transforms[0] = (struct ike_transform){ IKE_TRANS_ENCR, 20, 256 };
+	p->transforms[1] = (struct ike_transform){ IKE_TRANS_PRF, 5, 0 };
+	p->transforms[2] = (struct ike_transform){ IKE_TRANS_DH, 31, 0 };
+	p->n_transforms = 3;
+	flood_nonce(spi, ni);
+	ike_buf_init(&b);
+	ike_msg_begin(&b, &h);
+	if (cookie_len > 0)
+		ike_notify_add(&b, 0, N_COOKIE, NULL, 0, cookie, cookie_len);
+	ike_sa_add(&b, &sa);
+	ike_ke_add(&b, 31, fl->ke, sizeof(fl->ke));
+	ike_payload_add(&b, IKE_PL_NONCE, false, ni, sizeof(ni));
+	assert_int_equal(ike_buf_finish(&b), 0);
+	ike_engine_input(fl->l->b.e, &local, &remote, b.data, b.len);
+	ike_buf_free(&b);
+}
+
+static void
+flood_stray(struct lab *l, const struct lab_pkt *k, void *arg)
+{
+	struct flood *fl = arg;
+	struct ike_parse_err err;
+	struct ike_notify_payload n;
+	struct ike_msg m;
+	uint8_t buf[IKE_MSG_MAX];
+
+	(void)l;
+	memcpy(buf, k->data, k->len);
+	if (ike_msg_parse(buf, k->len, &m, &err) < 0 ||
+	    m.hdr.exchange != IKE_SA_INIT)
+		return;
+	if (msg_has_notify(&m, N_COOKIE, &n)) {
+		fl->cookies++;
+		flood_send(fl, k->dst.addr, m.hdr.spi_i, n.data, n.data_len);
+	} else if (ike_msg_find(&m, IKE_PL_SA) != NULL) {
+		fl->answered++;
+	}
+}
+
+static void
+flood_init(struct flood *fl, struct lab *l)
+{
+	struct ike_dh *dh = ike_dh_new(31);
+	size_t len = sizeof(fl->ke);
+
+	memset(fl, 0, sizeof(*fl));
+	fl->l = l;
+	fl->next_spi = 0xf100d00000000001ull;
+	assert_non_null(dh);
+	assert_int_equal(ike_dh_public(dh, fl->ke, &len), 0);
+	ike_dh_free(dh);
+	l->stray = flood_stray;
+	l->stray_arg = fl;
+}
+
+/* n requests from addr, each answered through to its end. */
+static void
+flood(struct flood *fl, uint32_t addr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		flood_send(fl, addr, fl->next_spi++, NULL, 0);
+		lab_run(fl->l, 100);
+	}
+}
+
+/* Tunnels on B (responder only) to n flooding addresses from
+ * FLOOD_ADDR up, so that their requests get state. */
+#define FLOOD_ADDR 0xc6120001u /* 198.18.0.1 */
+
+static void
+flood_tunnels(struct fix *f, struct lab_tunnel *t, size_t n)
+{
+	struct diag d;
+
+	diag_init(&d);
+	for (size_t i = 0; i < n; i++) {
+		char name[32], rn[64];
+
+		snprintf(name, sizeof(name), "f-%zu", i);
+		snprintf(rn, sizeof(rn), "10.%zu.%zu.0/24", 50 + i / 256,
+		    i % 256);
+		lab_conf(&t[i], name, LAB_ADDR_B, FLOOD_ADDR + (uint32_t)i,
+		    "10.2.0.0/24", rn, &gcm_x25519, f->psk_b);
+		t[i].c.initiator = false;
+		assert_int_equal(ike_tunnel_add(f->l.b.e, &t[i].c, &d), 0);
+	}
+	diag_clear(&d);
+}
+
+static struct ike_counters
+counters(struct lab_peer *p)
+{
+	struct ike_counters c;
+
+	ike_engine_counters(p->e, &c);
+	return c;
+}
+
+/*
+ * One address B has a tunnel to floods IKE_SA_INIT and answers every
+ * cookie: B holds 5 half-open SAs from it (its bound), demands cookies
+ * from the third on, and drops the rest, counted.
+ */
+static void
+test_ike_half_open_one_address_held_at_its_bound(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct lab_tunnel t[1];
+	struct ike_counters c;
+	struct flood fl;
+
+	(void)state_;
+	flood_init(&fl, &f->l);
+	flood_tunnels(f, t, 1);
+	flood(&fl, FLOOD_ADDR, 300);
+	c = counters(&f->l.b);
+	assert_int_equal(c.half_open, 5);
+	assert_int_equal(fl.answered, 5);
+	assert_int_equal(c.half_open_peers, 1);
+	assert_int_equal(c.cookies_sent, 298);
+	assert_int_equal(fl.cookies, 298);
+	assert_int_equal(c.dropped_half_open_peer, 295);
+	assert_int_equal(c.dropped_half_open_total, 0);
+	fix_free(f);
+}
+
+/* 20 addresses, 5 each would be 100: B holds 40, its total bound. */
+static void
+flood_many(struct fix *f, struct flood *fl, size_t n_addrs, size_t rounds)
+{
+	for (size_t r = 0; r < rounds; r++)
+		for (size_t i = 0; i < n_addrs; i++)
+			flood(fl, FLOOD_ADDR + (uint32_t)i, 1);
+	(void)f;
+}
+
+static void
+test_ike_half_open_many_addresses_held_at_the_total(void **state_)
+{
+	struct ike_engine_params pb = { .half_open_max = 40 };
+	struct fix *f = fix_new(&gcm_x25519, NULL, &pb);
+	struct lab_tunnel t[20];
+	struct ike_counters c;
+	struct flood fl;
+
+	(void)state_;
+	flood_init(&fl, &f->l);
+	flood_tunnels(f, t, 20);
+	flood_many(f, &fl, 20, 10);
+	c = counters(&f->l.b);
+	assert_int_equal(c.half_open, 40);
+	assert_int_equal(fl.answered, 40);
+	assert_int_equal(c.half_open_peers, 20);
+	assert_int_equal(c.dropped_half_open_total, 160);
+	assert_int_equal(c.dropped_half_open_peer, 0);
+	fix_free(f);
+}
+
+/*
+ * While 20 flooding addresses keep B at its total bound, A's configured
+ * tunnel still comes up: an address holding no half-open SA may always
+ * start one.  Both ends' SAs and keys agree.
+ */
+static void
+test_ike_half_open_flood_leaves_a_configured_tunnel_up(void **state_)
+{
+	struct ike_engine_params pb = { .half_open_max = 40 };
+	struct fix *f = fix_new(&gcm_x25519, NULL, &pb);
+	struct lab_tunnel t[20];
+	struct flood fl;
+
+	(void)state_;
+	flood_init(&fl, &f->l);
+	flood_tunnels(f, t, 20);
+	flood_many(f, &fl, 20, 3);
+	assert_int_equal(counters(&f->l.b).half_open, 40);
+	add_both(f);
+	for (int i = 0; i < 10; i++) {
+		flood_many(f, &fl, 20, 1);
+		lab_advance(&f->l, 100);
+	}
+	/* B's other IKE SAs are the flood's: only the CHILD SAs compare. */
+	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_UP);
+	assert_int_equal(state(&f->l.b, "to-a"), IKE_TUNNEL_UP);
+	assert_int_equal(spis_of(&f->l.a).n, 1);
+	assert_true(
+	    lab_keys_agree(&f->l.a.k, &f->l.b.k, spis_of(&f->l.a).in[0]));
+	assert_true(
+	    lab_keys_agree(&f->l.a.k, &f->l.b.k, spis_of(&f->l.a).out[0]));
+	assert_int_equal(counters(&f->l.b).half_open, 40);
+	assert_true(counters(&f->l.b).dropped_half_open_total > 0);
+	fix_free(f);
+}
+
+/*
+ * A sender that cannot receive at 192.0.2.1 forges A's address: it gets
+ * 2 half-open SAs, then cookies it never sees.  A itself returns its
+ * cookie and comes up within its share.
+ */
+static void
+test_ike_half_open_forged_peer_address_cannot_lock_it_out(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_counters c;
+	struct flood fl;
+	struct diag d;
+
+	(void)state_;
+	flood_init(&fl, &f->l);
+	diag_init(&d);
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &f->tb.c, &d), 0);
+	for (int i = 0; i < 100; i++) { /* B answers A, which drops it */
+		flood_send(&fl, LAB_ADDR_A, fl.next_spi++, NULL, 0);
+		lab_run(&f->l, 100);
+	}
+	c = counters(&f->l.b);
+	assert_int_equal(c.half_open, 2);
+	assert_int_equal(c.cookies_sent, 98);
+	assert_int_equal(ike_tunnel_add(f->l.a.e, &f->ta.c, &d), 0);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	assert_int_equal(counters(&f->l.b).cookies_sent, 99);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/*
+ * RFC 7296 2.4: after 30 s the flood's half-open SAs are gone, and so is
+ * the table of addresses; a flood that had grown the SPI tables and the
+ * timer heap leaves them at their first size.
+ */
+static void
+test_ike_half_open_expiry_gives_everything_back(void **state_)
+{
+	struct ike_engine_params pb = { .half_open_per_peer = 100000,
+		.half_open_max = 100000 };
+	struct fix *f = fix_new(&gcm_x25519, NULL, &pb);
+	struct lab_tunnel t[20];
+	struct ike_engine *b;
+	struct flood fl;
+
+	(void)state_;
+	flood_init(&fl, &f->l);
+	flood_tunnels(f, t, 20);
+	flood_many(f, &fl, 20, 220);
+	b = f->l.b.e;
+	assert_int_equal(counters(&f->l.b).half_open, 4400);
+	assert_int_equal(counters(&f->l.b).half_open_peers, 20);
+	assert_int_equal(b->n_buckets, 2 * IKE_SPI_BUCKETS);
+	lab_advance(&f->l, 29000);
+	assert_int_equal(counters(&f->l.b).half_open, 4400);
+	lab_advance(&f->l, 2000);
+	assert_int_equal(counters(&f->l.b).half_open, 0);
+	assert_int_equal(counters(&f->l.b).half_open_peers, 0);
+	assert_null(b->peers);
+	assert_int_equal(b->n_buckets, IKE_SPI_BUCKETS);
+	assert_true(b->cap_heap <= 256);
 	fix_free(f);
 }
 
@@ -1087,6 +1386,13 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_invalid_ke_retries_with_the_group_asked),
 	cmocka_unit_test(test_ike_cookie_demanded_and_echoed),
 	cmocka_unit_test(test_ike_establishes_with_30_percent_loss),
+	cmocka_unit_test(test_ike_half_open_one_address_held_at_its_bound),
+	cmocka_unit_test(test_ike_half_open_many_addresses_held_at_the_total),
+	cmocka_unit_test(
+	    test_ike_half_open_flood_leaves_a_configured_tunnel_up),
+	cmocka_unit_test(
+	    test_ike_half_open_forged_peer_address_cannot_lock_it_out),
+	cmocka_unit_test(test_ike_half_open_expiry_gives_everything_back),
 	cmocka_unit_test(test_ike_child_rekey_replaces_the_sas),
 	cmocka_unit_test(test_ike_child_rekey_loses_nothing),
 	cmocka_unit_test(test_ike_ike_rekey_keeps_the_child),

@@ -1,0 +1,182 @@
+/*
+ * ike/halfopen.c: who may make a half-open responder SA, the responder's
+ * defence against a flood of IKE_SA_INIT requests (RFC 7296 2.6).  It
+ * counts the half-open SAs of each peer address in a table that exists
+ * only while some address holds one, decides when an address must
+ * return a cookie first, and bounds half-open SAs per address and in
+ * total, counting every drop by its reason.  The anchors are strongSwan's
+ * block_threshold (per address), cookie_threshold_ip and
+ * init_limit_half_open (in total).  No I/O and no SAs: init.c asks
+ * before it makes one, sa.c reports what it filed and freed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "ike/engine.h"
+
+#define PEER_BUCKETS_MIN 64
+
+struct half_open_peer {
+	struct half_open_peer *next;
+	uint32_t addr;
+	uint32_t n; /* half-open SAs from addr; the entry goes at 0 */
+};
+
+static size_t
+pbucket(const struct ike_engine *e, uint32_t addr)
+{
+	/* A flooder picks its addresses: a multiplicative hash spreads a
+	 * run of them, and n_pbuckets is a power of two. */
+	return (size_t)(addr * 2654435761u) & (e->n_pbuckets - 1);
+}
+
+static struct half_open_peer **
+peer_slot(struct ike_engine *e, uint32_t addr)
+{
+	struct half_open_peer **pp;
+
+	if (e->peers == NULL)
+		return NULL;
+	for (pp = &e->peers[pbucket(e, addr)]; *pp; pp = &(*pp)->next)
+		if ((*pp)->addr == addr)
+			return pp;
+	return NULL;
+}
+
+size_t
+half_open_of(struct ike_engine *e, uint32_t addr)
+{
+	struct half_open_peer **pp = peer_slot(e, addr);
+
+	return pp ? (*pp)->n : 0;
+}
+
+/* Rebuilds the table at n buckets; on allocation failure it stays as it
+ * is (longer chains, still right). */
+static void
+peers_rehash(struct ike_engine *e, size_t n)
+{
+	struct half_open_peer **t = calloc(n, sizeof(*t)), **old = e->peers;
+	size_t old_n = e->n_pbuckets;
+
+	if (t == NULL)
+		return;
+	e->peers = t;
+	e->n_pbuckets = n;
+	for (size_t i = 0; old != NULL && i < old_n; i++)
+		while (old[i] != NULL) {
+			struct half_open_peer *p = old[i];
+			size_t b = pbucket(e, p->addr);
+
+			old[i] = p->next;
+			p->next = t[b];
+			t[b] = p;
+		}
+	free(old);
+}
+
+/*
+ * RFC 7296 2.6 leaves when to demand cookies to the responder.  Above
+ * cookie_threshold half-open SAs in total, from everyone; and from an
+ * address that already holds half of its bound (strongSwan's
+ * cookie_threshold_ip): a sender that cannot receive at the address it
+ * claims, forging a configured peer's, so fills at most half of that
+ * peer's share, and the peer itself, which answers cookies, still gets
+ * the rest.
+ */
+bool
+half_open_cookie_wanted(struct ike_engine *e, uint32_t addr)
+{
+	return e->c.half_open >= e->p.cookie_threshold ||
+	    half_open_of(e, addr) >= e->p.half_open_per_peer / 2;
+}
+
+/*
+ * May addr have one more half-open SA?  Not beyond half_open_per_peer
+ * of its own, nor beyond half_open_max in total, except that an address
+ * holding none may always start one: a flood from many addresses then
+ * cannot lock out a configured peer that is not itself flooding, and it
+ * costs at most one SA per address with state, and those are bounded by
+ * half_open_max too.  Refusals are counted by reason; the caller drops
+ * the request without a word (an answer would serve the flood).
+ */
+bool
+half_open_admit(struct ike_engine *e, uint32_t addr)
+{
+	size_t n = half_open_of(e, addr);
+
+	if (n >= e->p.half_open_per_peer) {
+		e->c.dropped_half_open_peer++;
+		return false;
+	}
+	if (n == 0 ? e->c.half_open_peers >= e->p.half_open_max :
+		     e->c.half_open >= e->p.half_open_max) {
+		e->c.dropped_half_open_total++;
+		return false;
+	}
+	return true;
+}
+
+/* One more half-open SA from addr; -ENOMEM leaves nothing counted. */
+int
+half_open_peer_add(struct ike_engine *e, uint32_t addr)
+{
+	struct half_open_peer **pp = peer_slot(e, addr), *p;
+
+	if (pp != NULL) {
+		(*pp)->n++;
+		return 0;
+	}
+	if (e->peers == NULL) {
+		peers_rehash(e, PEER_BUCKETS_MIN);
+		if (e->peers == NULL)
+			return -ENOMEM;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -ENOMEM;
+	p->addr = addr;
+	p->n = 1;
+	p->next = e->peers[pbucket(e, addr)];
+	e->peers[pbucket(e, addr)] = p;
+	if (++e->c.half_open_peers > e->n_pbuckets)
+		peers_rehash(e, 2 * e->n_pbuckets);
+	return 0;
+}
+
+/* One fewer; the entry goes at 0, the table when no address is left,
+ * and it shrinks as a flood from many addresses ends. */
+void
+half_open_peer_del(struct ike_engine *e, uint32_t addr)
+{
+	struct half_open_peer **pp = peer_slot(e, addr), *p;
+
+	if (pp == NULL || --(*pp)->n > 0)
+		return;
+	p = *pp;
+	*pp = p->next;
+	free(p);
+	if (--e->c.half_open_peers == 0) {
+		free(e->peers);
+		e->peers = NULL;
+		e->n_pbuckets = 0;
+	} else if (e->n_pbuckets > PEER_BUCKETS_MIN &&
+	    e->c.half_open_peers < e->n_pbuckets / 4) {
+		peers_rehash(e, e->n_pbuckets / 2);
+	}
+}
+
+void
+half_open_peers_free(struct ike_engine *e)
+{
+	for (size_t i = 0; e->peers != NULL && i < e->n_pbuckets; i++)
+		while (e->peers[i] != NULL) {
+			struct half_open_peer *p = e->peers[i];
+
+			e->peers[i] = p->next;
+			free(p);
+		}
+	free(e->peers);
+	e->peers = NULL;
+	e->n_pbuckets = 0;
+	e->c.half_open_peers = 0;
+}
