@@ -302,10 +302,12 @@ test_commands_exclusive_and_users(void **state)
 	assert_non_null(strstr(cb.buf,
 	    "% configure: alice (ssh 192.0.2.1 4000) holds configure "
 	    "exclusive; try again when they leave configuration mode\n"));
-	assert_non_null(strstr(cb.buf, "  alice        ssh 192.0.2.1 4000"));
+	assert_non_null(
+	    strstr(cb.buf, "  1    alice        ssh 192.0.2.1 4000"));
 	assert_non_null(strstr(cb.buf, "configure  00:00:0"));
 	assert_non_null(strstr(cb.buf, " exclusive\n"));
-	assert_non_null(strstr(cb.buf, "* bob          console /dev/ttyS0"));
+	assert_non_null(
+	    strstr(cb.buf, "* 2    bob          console /dev/ttyS0"));
 	assert_int_equal(commands_run(a, "end"), 0);
 	assert_int_equal(commands_run(b, "configure"), 0);
 	commands_session_free(a);
