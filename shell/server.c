@@ -170,7 +170,7 @@ static void
 conn_end(struct conn *c, const char *why)
 {
 	struct commands_session *s = c->session;
-	char msg[512];
+	char msg[512], fatal[520];
 	bool unc = commands_uncommitted(s);
 	bool excl = commands_session_exclusive(s);
 
@@ -183,10 +183,13 @@ conn_end(struct conn *c, const char *why)
 	    excl ? "; configure exclusive released" : "");
 	drop_pending(c);
 	send_text(c, SHELL_NOTICE, msg);
+	snprintf(fatal, sizeof(fatal), "tunshd: %s", msg + 2);
+	send_text(c, SHELL_FATAL, fatal);
+	/* Closing first: freeing the session logs, and a log line goes to
+	 * the sessions (server_notice) that are still running. */
+	conn_close(c);
 	c->session = NULL;
 	commands_session_free(s);
-	send_text(c, SHELL_FATAL, msg + 2);
-	conn_close(c);
 }
 
 /* Output of a command: one frame per line, newline included. */
