@@ -27,6 +27,15 @@ struct commands_env {
 	 * exclusive. */
 	struct commands_session *sessions;
 	struct commands_session *exclusive;
+	unsigned last_id; /* the id of the newest session */
+	/*
+	 * Set by the owner of the sessions (tunshd's server): ends session s
+	 * for clear session, telling its user why; s is freed before it
+	 * returns.  NULL: clear session says it cannot.
+	 */
+	void (*end_session)(void *arg, struct commands_session *s,
+	    const char *why);
+	void *end_arg;
 };
 
 enum commands_role {
@@ -70,5 +79,17 @@ void commands_set_terminal(struct commands_session *s, unsigned length,
 bool commands_monitor(const struct commands_session *s);
 /* The candidate differs from running. */
 bool commands_uncommitted(const struct commands_session *s);
+
+/* commands/sessions.c: the bookkeeping the server's limits read. */
+
+/* The number show users lists and clear session takes (1, 2, ...). */
+unsigned commands_session_id(const struct commands_session *s);
+/* The client did something (a line, Tab, '?', a key at --More--). */
+void commands_session_touch(struct commands_session *s);
+/* This session ran the commit confirmed that is waiting for its
+ * confirmation: the idle timeout spares it. */
+bool commands_session_confirming(const struct commands_session *s);
+/* This session holds configure exclusive. */
+bool commands_session_exclusive(const struct commands_session *s);
 
 #endif

@@ -129,6 +129,11 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	else if (o.confirm_seconds) {
 		char when[32];
 
+		/* This session waits for the confirmation: the idle
+		 * timeout spares it (commands_session_confirming()). */
+		s->confirm_version =
+		    config_store_running(s->env->store)->version;
+
 		config_duration_words(o.confirm_seconds, when, sizeof(when));
 		cli_print(cli,
 		    "commit confirmed: rolled back in %s unless confirmed "

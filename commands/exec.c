@@ -339,10 +339,10 @@ cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			json_string(o->user, user, sizeof(user));
 			json_string(o->source, source, sizeof(source));
 			cli_print(cli,
-			    "  { \"user\": %s, \"source\": %s, \"mode\": "
-			    "\"%s\", \"idle\": %ld, \"exclusive\": %s, "
-			    "\"self\": %s }%s",
-			    user, source, mode_name(o->cli->mode),
+			    "  { \"id\": %u, \"user\": %s, \"source\": %s, "
+			    "\"mode\": \"%s\", \"idle\": %ld, "
+			    "\"exclusive\": %s, \"self\": %s }%s",
+			    o->id, user, source, mode_name(o->cli->mode),
 			    (long)(now - o->last),
 			    s->env->exclusive == o ? "true" : "false",
 			    o == s ? "true" : "false", o->next ? "," : "");
@@ -350,13 +350,14 @@ cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		cli_print(cli, "]");
 		return CLI_OK;
 	}
-	cli_print(cli, "  %-12s %-28s %-10s %-8s %s", "User", "From", "Mode",
-	    "Idle", "Lock");
+	/* The From column is never cut: "(claimed)" must show. */
+	cli_print(cli, "  %-4s %-12s %-28s %-10s %-8s %s", "ID", "User", "From",
+	    "Mode", "Idle", "Lock");
 	for (o = s->env->sessions; o != NULL; o = o->next) {
 		long idle = (long)(now - o->last);
 
-		cli_print(cli, "%c %-12s %-28.28s %-10s %02ld:%02ld:%02ld %s",
-		    o == s ? '*' : ' ', o->user, o->source,
+		cli_print(cli, "%c %-4u %-12s %-28s %-10s %02ld:%02ld:%02ld %s",
+		    o == s ? '*' : ' ', o->id, o->user, o->source,
 		    mode_name(o->cli->mode), idle / 3600, idle / 60 % 60,
 		    idle % 60, s->env->exclusive == o ? "exclusive" : "");
 	}

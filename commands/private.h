@@ -40,6 +40,8 @@ struct commands_session {
 	time_t since, last;	       /* started, last line */
 	/* Whose rights the files of load and save are opened with. */
 	struct userfile_cred cred;
+	unsigned id;		  /* commands_session_id() */
+	uint64_t confirm_version; /* the commit confirmed this session ran */
 };
 
 struct commands_session *session_of(struct cli_def *cli);
@@ -81,6 +83,8 @@ void commands_register_show_system(struct cli_def *cli,
     struct cli_command *show);
 /* show ipsec tunnel|sa|dpd, clear ipsec sa, test ipsec tunnel. */
 void show_ipsec_register(struct cli_def *cli, struct cli_command *show);
+/* clear session ID, under clear. */
+void commands_register_sessions(struct cli_def *cli, struct cli_command *clear);
 void commands_register_configure(struct cli_def *cli);
 void commands_register_tunnel(struct cli_def *cli);
 /* no_config: the "no" command of configuration mode. */

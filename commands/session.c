@@ -171,6 +171,7 @@ commands_session_new(struct commands_env *env, const char *user,
 	s->out = out;
 	s->out_arg = arg;
 	s->since = s->last = time(NULL);
+	s->id = ++env->last_id;
 	s->next = env->sessions;
 	env->sessions = s;
 	cli_set_context(s->cli, s);

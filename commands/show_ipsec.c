@@ -1263,6 +1263,7 @@ show_ipsec_register(struct cli_def *cli, struct cli_command *show)
 	/* Operators reach these and are told why they may not. */
 	clear = cli_register_command(cli, NULL, "clear", NULL, P, MODE_EXEC,
 	    "Tear down live state (admins)");
+	commands_register_sessions(cli, clear);
 	clear = cli_register_command(cli, clear, "ipsec", NULL, P, MODE_EXEC,
 	    "IPsec state");
 	cli_register_command(cli, clear, "sa", cmd_clear_sa, P, MODE_EXEC,

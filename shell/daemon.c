@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -97,6 +98,38 @@ make_dir(const char *path, mode_t mode)
 	return -1;
 }
 
+/*
+ * Sessions must never take the descriptors the daemon's own work needs
+ * (a commit's writes, the history, netlink, IKE sockets): the soft limit
+ * goes up to the hard one, and max_sessions must leave SERVER_FD_RESERVE
+ * of it, or tunshd does not start.
+ */
+static int
+raise_nofile(unsigned max_sessions)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)max_sessions + SERVER_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0; /* nothing known: nothing to check */
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		fprintf(stderr,
+		    "tunshd: --max-sessions %u needs %llu file descriptors "
+		    "(%u kept for the daemon), and RLIMIT_NOFILE is %llu: "
+		    "lower --max-sessions or raise the limit (LimitNOFILE=, "
+		    "ulimit -n)\n",
+		    max_sessions, (unsigned long long)need, SERVER_FD_RESERVE,
+		    (unsigned long long)rl.rlim_cur);
+		return -1;
+	}
+	return 0;
+}
+
 int
 daemon_run(const struct daemon_opts *o)
 {
@@ -121,6 +154,8 @@ daemon_run(const struct daemon_opts *o)
 		*strrchr(sockdir, '/') = '\0';
 	else
 		sockdir[0] = '\0'; /* a socket in the current directory */
+	if (raise_nofile(o->limits.max_sessions) < 0)
+		return 1;
 	if (make_dir(o->state_dir, 0700) < 0 ||
 	    (sockdir[0] != '\0' && make_dir(sockdir, 0755) < 0))
 		return 1;
@@ -150,7 +185,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	live_set_started(live);
-	srv = server_new(base, &env, o->socket, &d);
+	srv = server_new(base, &env, o->socket, &o->limits, &d);
 	print_all(&d);
 	diag_clear(&d);
 	if (srv == NULL)

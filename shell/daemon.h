@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "shell/live.h"
+#include "shell/server.h"
 
 struct daemon_opts {
 	const char *config;    /* /etc/tunsh/tunsh.conf */
@@ -17,6 +18,7 @@ struct daemon_opts {
 	enum live_kernel kernel; /* --kernel: netlink, or none (a lab) */
 	uint16_t ike_port, natt_port;
 	size_t ike_half_open_per_peer, ike_half_open_max; /* 0: defaults */
+	struct server_limits limits; /* --max-sessions and the rest */
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit status. */

@@ -22,6 +22,9 @@ usage(FILE *f)
 	    "[--socket PATH]\n"
 	    "              [--kernel netlink|none] [--ike-ports PORT,PORT]\n"
 	    "              [--ike-half-open-per-peer N] [--ike-half-open-max N]\n"
+	    "              [--max-sessions N] [--max-sessions-per-user N]\n"
+	    "              [--idle-timeout MINUTES] [--hello-timeout SECONDS]\n"
+	    "              [--output-timeout SECONDS] [--max-output BYTES]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -96,20 +99,6 @@ print_config(const char *file, bool secrets)
 	return rc;
 }
 
-/* A count of 1 to 1,000,000 for an option; -EINVAL otherwise. */
-static int
-parse_count(const char *s, size_t *out)
-{
-	unsigned long v;
-	char end;
-
-	if (sscanf(s, "%lu%c", &v, &end) != 1 || v < 1 || v > 1000000 ||
-	    s[0] == '-')
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* "500,4500" */
 static int
 parse_ports(const char *s, uint16_t *a, uint16_t *b)
@@ -125,6 +114,118 @@ parse_ports(const char *s, uint16_t *a, uint16_t *b)
 	return 0;
 }
 
+/* A whole number in [min, max]. */
+static int
+parse_count(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A number of unit seconds (60: minutes), or a duration like 90s, 5m. */
+static int
+parse_time(const char *s, unsigned unit, unsigned min, unsigned *out)
+{
+	unsigned long v;
+	uint32_t secs;
+
+	if (parse_count(s, 0, UINT32_MAX / unit, &v) == 0)
+		secs = (uint32_t)(v * unit);
+	else if (config_parse_seconds(s, &secs) < 0)
+		return -EINVAL;
+	if (secs < min)
+		return -EINVAL;
+	*out = secs;
+	return 0;
+}
+
+/* Bytes, or with K or M: 1024 or 1048576 of them; at least 4K. */
+static int
+parse_size(const char *s, size_t *out)
+{
+	char num[32];
+	size_t n = strlen(s), mult = 1;
+	unsigned long v;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n + 1);
+	if (num[n - 1] == 'K' || num[n - 1] == 'k')
+		mult = 1024;
+	else if (num[n - 1] == 'M' || num[n - 1] == 'm')
+		mult = 1024 * 1024;
+	if (mult > 1)
+		num[n - 1] = '\0';
+	if (parse_count(num, 1, 1024ul * 1024 * 1024 / mult, &v) < 0 ||
+	    v * mult < 4096)
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+/* The options of the sessions' limits; 2 (usage) for a bad value. */
+static int
+limit_option(int ch, const char *arg, struct server_limits *l)
+{
+	unsigned long n;
+
+	switch (ch) {
+	case 'M':
+		if (parse_count(arg, 1, 100000, &n) < 0)
+			break;
+		l->max_sessions = (unsigned)n;
+		return 0;
+	case 'U':
+		if (parse_count(arg, 1, 100000, &n) < 0)
+			break;
+		l->max_per_user = (unsigned)n;
+		return 0;
+	case 'T':
+		if (parse_time(arg, 60, 0, &l->idle_seconds) < 0)
+			break;
+		return 0;
+	case 'H':
+		if (parse_time(arg, 1, 1, &l->hello_seconds) < 0)
+			break;
+		return 0;
+	case 'O':
+		if (parse_time(arg, 1, 1, &l->output_seconds) < 0)
+			break;
+		return 0;
+	case 'B':
+		if (parse_size(arg, &l->max_output) < 0)
+			break;
+		return 0;
+	}
+	fprintf(stderr, "tunshd: %s: give %s\n", arg,
+	    ch == 'M' || ch == 'U' ?
+		"a number of sessions, 1-100000" :
+		ch == 'T' ?
+		"--idle-timeout in minutes (0: never) or a duration "
+		"like 90s" :
+		ch == 'B' ?
+		"--max-output in bytes, at least 4096, or with K "
+		"or M" :
+		"a number of seconds, at least 1, or a duration like 2m");
+	return 2;
+}
+
+/* Long options without a letter of their own. */
+enum {
+	OPT_HALF_OPEN_PER_PEER = 256,
+	OPT_HALF_OPEN_MAX,
+};
+
 int
 main(int argc, char **argv)
 {
@@ -137,17 +238,29 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 'k' },
 		{ "kernel", required_argument, NULL, 'K' },
 		{ "ike-ports", required_argument, NULL, 'I' },
-		{ "ike-half-open-per-peer", required_argument, NULL, 'H' },
-		{ "ike-half-open-max", required_argument, NULL, 'M' },
+		{ "ike-half-open-per-peer", required_argument, NULL,
+		    OPT_HALF_OPEN_PER_PEER },
+		{ "ike-half-open-max", required_argument, NULL,
+		    OPT_HALF_OPEN_MAX },
+		{ "max-sessions", required_argument, NULL, 'M' },
+		{ "max-sessions-per-user", required_argument, NULL, 'U' },
+		{ "idle-timeout", required_argument, NULL, 'T' },
+		{ "hello-timeout", required_argument, NULL, 'H' },
+		{ "output-timeout", required_argument, NULL, 'O' },
+		{ "max-output", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts d = { "/etc/tunsh/tunsh.conf", "/var/lib/tunsh",
 		"/run/tunsh/tunshd.sock", false, LIVE_KERNEL_NETLINK, IKE_PORT,
-		IKE_NATT_PORT, 0, 0 };
+		IKE_NATT_PORT, 0, 0,
+		{ SERVER_MAX_SESSIONS, SERVER_MAX_SESSIONS_USER,
+		    SERVER_IDLE_SECONDS, SERVER_HELLO_SECONDS,
+		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT } };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
+	unsigned long n;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
@@ -191,17 +304,31 @@ main(int argc, char **argv)
 			}
 			daemon_opt = true;
 			break;
-		case 'H':
-		case 'M':
-			if (parse_count(optarg,
-				ch == 'H' ? &d.ike_half_open_per_peer :
-					    &d.ike_half_open_max) < 0) {
+		case OPT_HALF_OPEN_PER_PEER:
+		case OPT_HALF_OPEN_MAX:
+			if (parse_count(optarg, 1, 1000000, &n) < 0) {
 				fprintf(stderr,
 				    "tunshd: --ike-half-open-%s %s: give a "
 				    "count from 1 to 1000000\n",
-				    ch == 'H' ? "per-peer" : "max", optarg);
+				    ch == OPT_HALF_OPEN_PER_PEER ? "per-peer" :
+								   "max",
+				    optarg);
 				return 2;
 			}
+			if (ch == OPT_HALF_OPEN_PER_PEER)
+				d.ike_half_open_per_peer = n;
+			else
+				d.ike_half_open_max = n;
+			daemon_opt = true;
+			break;
+		case 'M':
+		case 'U':
+		case 'T':
+		case 'H':
+		case 'O':
+		case 'B':
+			if (limit_option(ch, optarg, &d.limits) != 0)
+				return 2;
 			daemon_opt = true;
 			break;
 		case 'C':

@@ -101,6 +101,11 @@ sshto tunsh-t-adm 'configure; ipsec tunnel branch-1; dpd timeout 25; commit' \
 grep -q 'commit 1 by tunsh-t-adm from ssh 127.0.0.1 ' "$dir/log" ||
 	fail "commit not logged with its ssh source"
 
+# The source is checked against sshd's own connection: not "(claimed)".
+out=$(sshto tunsh-t-op 'show users') || fail "operator show users: $out"
+grep -qE '^\* [0-9]+ +tunsh-t-op +ssh 127\.0\.0\.1 [0-9]+ +exec' <<<"$out" ||
+	fail "ssh source not verified: $out"
+
 # An operator reads with keys masked and may not configure: status 1.
 out=$(sshto tunsh-t-op 'show running-config ipsec tunnel branch-1') ||
 	fail "operator show"

@@ -304,10 +304,12 @@ test_commands_exclusive_and_users(void **state)
 	assert_non_null(strstr(cb.buf,
 	    "% configure: alice (ssh 192.0.2.1 4000) holds configure "
 	    "exclusive; try again when they leave configuration mode\n"));
-	assert_non_null(strstr(cb.buf, "  alice        ssh 192.0.2.1 4000"));
+	assert_non_null(
+	    strstr(cb.buf, "  1    alice        ssh 192.0.2.1 4000"));
 	assert_non_null(strstr(cb.buf, "configure  00:00:0"));
 	assert_non_null(strstr(cb.buf, " exclusive\n"));
-	assert_non_null(strstr(cb.buf, "* bob          console /dev/ttyS0"));
+	assert_non_null(
+	    strstr(cb.buf, "* 2    bob          console /dev/ttyS0"));
 	assert_int_equal(commands_run(a, "end"), 0);
 	assert_int_equal(commands_run(b, "configure"), 0);
 	commands_session_free(a);
@@ -320,7 +322,75 @@ test_commands_exclusive_and_users(void **state)
 	world_close(&w);
 }
 
+/* The server's end of clear session: it frees the session, as tunshd's
+ * does, and keeps why. */
+static void
+end_session(void *arg, struct commands_session *s, const char *why)
+{
+	snprintf(arg, 200, "%s", why);
+	commands_session_free(s);
+}
+
+static void
+test_commands_clear_session(void **state)
+{
+	struct world w;
+	struct commands_session *a, *o, *v;
+	struct capture ca = { 0 }, co = { 0 }, cv = { 0 };
+	char why[200] = "";
+
+	(void)state;
+	world_open(&w);
+	w.env.end_session = end_session;
+	w.env.end_arg = why;
+	ca.f = open_memstream(&ca.buf, &ca.len);
+	co.f = open_memstream(&co.buf, &co.len);
+	cv.f = open_memstream(&cv.buf, &cv.len);
+	a = commands_session_new(&w.env, "alice", "pipe", COMMANDS_ADMIN, out,
+	    &ca);
+	o = commands_session_new(&w.env, "olga", "pipe", COMMANDS_OPERATOR, out,
+	    &co);
+	v = commands_session_new(&w.env, "victor", "ssh 192.0.2.7 22",
+	    COMMANDS_ADMIN, out, &cv);
+	assert_int_equal(commands_session_id(v), 3);
+	assert_int_equal(commands_run(v, "configure exclusive"), 0);
+	assert_int_equal(commands_run(v, "hostname fw9"), 0);
+	/* An operator is refused, and so are a bad ID and one's own. */
+	assert_int_equal(commands_run(o, "clear session 3"), -1);
+	assert_int_equal(commands_run(a, "clear session 9"), -1);
+	assert_int_equal(commands_run(a, "clear session 1"), -1);
+	assert_int_equal(commands_run(a, "clear session 3"), 0);
+	assert_string_equal(why, "ended by admin alice (session 1, pipe)");
+	assert_null(w.env.exclusive);
+	assert_int_equal(commands_run(a, "configure exclusive"), 0);
+	fputc('\0', ca.f);
+	fflush(ca.f);
+	fputc('\0', co.f);
+	fflush(co.f);
+	assert_non_null(strstr(co.buf,
+	    "% clear session: permission denied: only admins may end "
+	    "sessions (admins are root and group tunsh-admin)\n"));
+	assert_non_null(strstr(ca.buf,
+	    "% clear session 9: no such session; show users lists them\n"));
+	assert_non_null(strstr(ca.buf,
+	    "% clear session 1: this is your own session; exit ends it\n"));
+	assert_non_null(strstr(ca.buf,
+	    "session 3 of victor (ssh 192.0.2.7 22) ended; its uncommitted "
+	    "changes are discarded; configure exclusive is released\n"));
+	commands_session_free(a);
+	commands_session_free(o);
+	assert_null(w.env.sessions);
+	fclose(ca.f);
+	free(ca.buf);
+	fclose(co.f);
+	free(co.buf);
+	fclose(cv.f);
+	free(cv.buf);
+	world_close(&w);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_commands_clear_session),
 	cmocka_unit_test(test_commands_exclusive_and_users),
 	cmocka_unit_test(test_commands_complete_and_help),
 	cmocka_unit_test(test_commands_transcripts),
