@@ -41,7 +41,8 @@ for g in tunsh tunsh-admin; do
 	getent group "$g" >/dev/null || { groupadd "$g"; made_groups+=("$g"); }
 done
 grep -qx "$tunsh_bin" /etc/shells || echo "$tunsh_bin" >>/etc/shells
-# Admins are in tunsh too: the socket is mode 0660, group tunsh.
+# Admins are in tunsh too, as an installation makes them (either group
+# alone is enough: hostile.sh checks that).
 for spec in "tunsh-t-adm:tunsh,tunsh-admin" "tunsh-t-op:tunsh"; do
 	u=${spec%%:*}
 	mkdir -p "$dir/home/$u"
