@@ -291,7 +291,12 @@ commands_session_free(struct commands_session *s)
 	if (s->cli->client != NULL)
 		fclose(s->cli->client);
 	s->cli->client = NULL;
+	/* The lines typed (history) and libcli's print buffer (the last
+	 * lines shown) may hold keys: pre-shared-key K, show-secrets. */
+	if (s->cli->buffer != NULL)
+		OPENSSL_cleanse(s->cli->buffer, s->cli->buf_size);
 	cli_done(s->cli);
+	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
 
@@ -313,6 +318,7 @@ commands_run(struct commands_session *s, const char *line)
 	s->n_history++;
 	if (ambiguous_word(s, line, amb, sizeof(amb))) {
 		cmd_error(s->cli, "Ambiguous command: %s", amb);
+		OPENSSL_cleanse(amb, sizeof(amb));
 		return -1;
 	}
 	s->line = line;
