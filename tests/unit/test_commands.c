@@ -420,12 +420,99 @@ test_commands_output_escapes_control_characters(void **state)
 	world_close(&w);
 }
 
+/* The buffers a renderer handed over, remembered to be looked at again
+ * once it has returned. */
+struct seen {
+	const char *bufs[8];
+	size_t n;
+};
+
+static int
+remember_key_line(void *arg, const char *line)
+{
+	struct seen *w = arg;
+
+	if (strstr(line, "example-only-change-me-0001") == NULL || w->n == 8)
+		return 0;
+	/* Stop there, as a failed write would: no later line overwrites
+	 * the buffer, and the error path must wipe too. */
+	w->bufs[w->n++] = line;
+	return -EIO;
+}
+
+/* Whether the key is still in the memory that held one of the lines.
+ * The renderer has returned: its stack buffers are dead but not yet
+ * reused (this loop calls nothing); what a later deep call, or a core
+ * dump, would find there. */
+static bool
+key_left(const struct seen *w)
+{
+	static const char key[] = "example-only-change-me-0001";
+
+	for (size_t i = 0; i < w->n; i++) {
+		const volatile char *p = w->bufs[i];
+
+		for (size_t k = 0; k + sizeof(key) - 1 <= 256; k++) {
+			size_t j = 0;
+
+			while (j < sizeof(key) - 1 && p[k + j] == key[j])
+				j++;
+			if (j == sizeof(key) - 1)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Issue 9, defect 16: the renderers format keys (show-secrets, diffs,
+ * save) into buffers of their own and hand them to a callback; once they
+ * return, those buffers hold no key.
+ */
+static void
+test_commands_renderers_wipe_key_buffers(void **state)
+{
+	struct config_render_opts o = { .show_secrets = true };
+	struct world w;
+	struct seen seen = { 0 };
+	const struct config *running;
+	struct config *empty;
+	struct diag d;
+
+	(void)state;
+	world_open(&w);
+	running = config_store_running(w.env.store);
+	assert_int_equal(config_render(running, &o, remember_key_line, &seen),
+	    -EIO);
+	assert_true(seen.n > 0);
+	assert_false(key_left(&seen));
+	seen.n = 0;
+	assert_true(
+	    config_render_json(running, &o, remember_key_line, &seen) < 0);
+	assert_true(seen.n > 0);
+	assert_false(key_left(&seen));
+	/* A deleted tunnel, as show compare renders it (with the key, to
+	 * tell a changed one). */
+	diag_init(&d);
+	empty = config_load_string("hostname = \"fw1\";", "empty", &d);
+	assert_non_null(empty);
+	seen.n = 0;
+	assert_true(config_render_diff(running, empty, true, remember_key_line,
+			&seen) < 0);
+	assert_true(seen.n > 0);
+	assert_false(key_left(&seen));
+	config_free(empty);
+	diag_clear(&d);
+	world_close(&w);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_commands_exclusive_and_users),
 	cmocka_unit_test(test_commands_complete_and_help),
 	cmocka_unit_test(test_commands_transcripts),
 	cmocka_unit_test(test_commands_exit_status),
 	cmocka_unit_test(test_commands_hostile_lines),
+	cmocka_unit_test(test_commands_renderers_wipe_key_buffers),
 	cmocka_unit_test(test_commands_output_escapes_control_characters),
 };
 
