@@ -110,21 +110,20 @@ ios_error(struct commands_session *s, const char *line)
 }
 
 /*
- * Every line a session prints passes here, so this is where text users
+ * Every line a session prints passes here (libcli's through print_cb,
+ * what libcli writes to cli->client through filters.c), so this is where
+ * text users
  * gave (names, descriptions, comments, the words of an error, who is
  * connected from where) is made safe for the terminal: control
  * characters are escaped, once, for every command.  The copy may hold a
  * key (show running-config show-secrets), so it is wiped.
  */
-static void
-print_cb(struct cli_def *cli, const char *line)
+void
+session_print(struct commands_session *s, const char *line)
 {
-	struct commands_session *s = session_of(cli);
 	size_t need;
 	char *esc;
 
-	if (ios_error(s, line))
-		return;
 	if (lib_ctl_free(line)) {
 		s->out(s->out_arg, line);
 		return;
@@ -139,6 +138,15 @@ print_cb(struct cli_def *cli, const char *line)
 	s->out(s->out_arg, esc);
 	OPENSSL_cleanse(esc, need);
 	free(esc);
+}
+
+static void
+print_cb(struct cli_def *cli, const char *line)
+{
+	struct commands_session *s = session_of(cli);
+
+	if (!ios_error(s, line))
+		session_print(s, line);
 }
 
 int

@@ -400,6 +400,10 @@ test_commands_output_escapes_control_characters(void **state)
 	    COMMANDS_ADMIN, out, &cap);
 	assert_int_equal(commands_run(s, "show running-config \x1b[2J"), -1);
 	assert_int_equal(commands_run(s, "show users"), 0);
+	/* What libcli writes to the session's stream: its CRLF and a
+	 * pattern it echoes. */
+	assert_int_equal(commands_run(s, "show version | count"), 0);
+	commands_run(s, "show version | grep \x1b[(");
 	assert_int_equal(commands_run(s, "configure"), 0);
 	assert_int_equal(commands_run(s, "ipsec tunnel branch-1"), 0);
 	assert_int_equal(commands_run(s, "dpd timeout 20"), 0);
@@ -411,6 +415,9 @@ test_commands_output_escapes_control_characters(void **state)
 	    "% show running-config: unexpected \"\\x1b[2J\"; give "));
 	assert_non_null(strstr(got, "* bob          ssh \\x1b]0;owned\\x07 "));
 	assert_non_null(strstr(got, "(comment \"a\\x1b[2Jb\")"));
+	assert_non_null(strstr(got, "\n2\n"));
+	assert_non_null(strstr(got, "Invalid pattern \"\\x1b[(\""));
+	assert_null(memchr(got, '\r', cap.len));
 	assert_null(memchr(got, '\x1b', cap.len));
 	assert_null(memchr(got, '\x07', cap.len));
 	commands_session_free(s);
