@@ -5,6 +5,8 @@
  */
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "commands/private.h"
 
 /*
@@ -45,11 +47,12 @@ ambiguous_word(struct commands_session *s, const char *line, char *msg,
 {
 	char prefix[1024];
 	size_t off = 0;
+	bool found = false;
 
-	while (line[off] != '\0') {
+	while (line[off] != '\0' && !found) {
 		struct cli_comphelp ch = { 0 };
 		size_t start, end;
-		bool exact = false, found = false;
+		bool exact = false;
 
 		while (line[off] == ' ')
 			off++;
@@ -79,8 +82,8 @@ ambiguous_word(struct commands_session *s, const char *line, char *msg,
 			found = true;
 		}
 		cli_free_comphelp(&ch);
-		if (found)
-			return true;
 	}
-	return false;
+	/* prefix held the line up to a word: a typed key, perhaps. */
+	OPENSSL_cleanse(prefix, sizeof(prefix));
+	return found;
 }

@@ -52,7 +52,12 @@ section_init(struct cli_def *cli, int argc, char **argv,
 	return CLI_OK;
 }
 
-/* The stream behind cli->client: whole lines to the session's output. */
+/*
+ * The stream behind cli->client: whole lines to the session's output,
+ * through the same escaping as every other line.  libcli ends its lines
+ * with CRLF for a telnet peer, and echoes a bad pattern the user typed
+ * ("Invalid pattern"): the CR goes, control characters are escaped.
+ */
 static ssize_t
 client_write(void *cookie, const char *buf, size_t len)
 {
@@ -61,9 +66,13 @@ client_write(void *cookie, const char *buf, size_t len)
 
 	for (size_t i = 0, start = 0; i < len; i++)
 		if (buf[i] == '\n') {
-			snprintf(line, sizeof(line), "%.*s", (int)(i - start),
+			size_t n = i - start;
+
+			if (n > 0 && buf[i - 1] == '\r')
+				n--;
+			snprintf(line, sizeof(line), "%.*s", (int)n,
 			    buf + start);
-			s->out(s->out_arg, line);
+			session_print(s, line);
 			start = i + 1;
 		}
 	return (ssize_t)len;

@@ -45,6 +45,8 @@ struct commands_session {
 };
 
 struct commands_session *session_of(struct cli_def *cli);
+/* One line of output to the session, control characters escaped. */
+void session_print(struct commands_session *s, const char *line);
 /* Back to exec mode, releasing configure exclusive if this session held
  * it. */
 void leave_config(struct cli_def *cli);

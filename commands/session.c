@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+
+#include <openssl/crypto.h>
 
 #include "commands/private.h"
 
@@ -18,17 +21,61 @@ session_of(struct cli_def *cli)
 }
 
 /*
+ * Where word is in line: the first place it stands as a whole word (at
+ * the start or after a blank, and followed by a blank or the end), else
+ * the first place it occurs at all; -1 if it is not there or is empty.
+ * libcli's words lose their quotes and backslashes, so a refused word
+ * need not appear in the line as it was typed.
+ */
+static ssize_t
+word_offset(const char *line, const char *word, size_t wlen)
+{
+	size_t llen = strlen(line);
+	ssize_t any = -1;
+
+	if (wlen == 0 || wlen > llen)
+		return -1;
+	for (size_t i = 0; i + wlen <= llen; i++) {
+		if (memcmp(line + i, word, wlen) != 0)
+			continue;
+		if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t') &&
+		    (line[i + wlen] == ' ' || line[i + wlen] == '\t' ||
+			line[i + wlen] == '\0'))
+			return (ssize_t)i;
+		if (any < 0)
+			any = (ssize_t)i;
+	}
+	return any;
+}
+
+/* The screen column of byte off of line: UTF-8 continuation bytes take
+ * no column of their own. */
+static size_t
+screen_column(const char *line, size_t off)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < off; i++)
+		col += ((unsigned char)line[i] & 0xc0) != 0x80;
+	return col;
+}
+
+/*
  * libcli words its parse errors its own way ('Invalid command "x"');
  * say them as IOS does, with a marker under the word, aligned to what
- * the user typed after the prompt.
+ * the user typed after the prompt.  Any line must do: the refused word
+ * may be empty (a lone quote), missing from the line (libcli unquotes
+ * it), or so far right that no marker fits; then the marker goes under
+ * the start of the line, or is left out.
  */
 static bool
 ios_error(struct commands_session *s, const char *line)
 {
 	static const char invalid[] = "Invalid command \"";
-	char marker[512], prefix[128];
-	const char *word, *at;
+	char marker[512];
+	const char *word;
 	size_t wlen, col;
+	ssize_t at;
 
 	if (strcmp(line, "Incomplete command") == 0) {
 		s->out(s->out_arg, "% Incomplete command.");
@@ -36,24 +83,23 @@ ios_error(struct commands_session *s, const char *line)
 	}
 	if (strncmp(line, invalid, sizeof(invalid) - 1) != 0 || s->line == NULL)
 		return false;
-	/* libcli quotes the path up to the bad word: the last word is it. */
+	/* libcli quotes the path up to the bad word, which is its last word;
+	 * the word may hold quotes itself, so the closing quote is the
+	 * line's last character. */
 	word = line + sizeof(invalid) - 1;
-	wlen = strcspn(word, "\"");
+	wlen = strlen(word);
+	if (wlen > 0 && word[wlen - 1] == '"')
+		wlen--;
 	for (size_t i = wlen; i > 0; i--)
 		if (word[i - 1] == ' ') {
 			word += i;
 			wlen -= i;
 			break;
 		}
-	/* The first word of the line equal to the one refused. */
-	snprintf(prefix, sizeof(prefix), "%.*s", (int)wlen, word);
-	for (at = s->line; (at = strstr(at, prefix)) != NULL; at++)
-		if ((at == s->line || at[-1] == ' ') &&
-		    (at[wlen] == ' ' || at[wlen] == '\0') &&
-		    strncmp(at, word, wlen) == 0)
-			break;
-	col = s->prompt_len + 1 + (at ? (size_t)(at - s->line) : 0);
-	if (col < sizeof(marker) - 2) {
+	at = word_offset(s->line, word, wlen);
+	col = s->prompt_len + 1 +
+	    (at >= 0 ? screen_column(s->line, (size_t)at) : 0);
+	if (col + 2 <= sizeof(marker)) {
 		memset(marker, ' ', col);
 		marker[col] = '^';
 		marker[col + 1] = '\0';
@@ -63,14 +109,44 @@ ios_error(struct commands_session *s, const char *line)
 	return true;
 }
 
+/*
+ * Every line a session prints passes here (libcli's through print_cb,
+ * what libcli writes to cli->client through filters.c), so this is where
+ * text users
+ * gave (names, descriptions, comments, the words of an error, who is
+ * connected from where) is made safe for the terminal: control
+ * characters are escaped, once, for every command.  The copy may hold a
+ * key (show running-config show-secrets), so it is wiped.
+ */
+void
+session_print(struct commands_session *s, const char *line)
+{
+	size_t need;
+	char *esc;
+
+	if (lib_ctl_free(line)) {
+		s->out(s->out_arg, line);
+		return;
+	}
+	need = lib_escape_ctl(NULL, 0, line) + 1;
+	if ((esc = malloc(need)) == NULL) {
+		s->out(s->out_arg,
+		    "% (a line of output was lost: out of memory)");
+		return;
+	}
+	lib_escape_ctl(esc, need, line);
+	s->out(s->out_arg, esc);
+	OPENSSL_cleanse(esc, need);
+	free(esc);
+}
+
 static void
 print_cb(struct cli_def *cli, const char *line)
 {
 	struct commands_session *s = session_of(cli);
 
-	if (ios_error(s, line))
-		return;
-	s->out(s->out_arg, line);
+	if (!ios_error(s, line))
+		session_print(s, line);
 }
 
 int
@@ -224,7 +300,12 @@ commands_session_free(struct commands_session *s)
 	if (s->cli->client != NULL)
 		fclose(s->cli->client);
 	s->cli->client = NULL;
+	/* The lines typed (history) and libcli's print buffer (the last
+	 * lines shown) may hold keys: pre-shared-key K, show-secrets. */
+	if (s->cli->buffer != NULL)
+		OPENSSL_cleanse(s->cli->buffer, s->cli->buf_size);
 	cli_done(s->cli);
+	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
 
@@ -246,6 +327,7 @@ commands_run(struct commands_session *s, const char *line)
 	s->n_history++;
 	if (ambiguous_word(s, line, amb, sizeof(amb))) {
 		cmd_error(s->cli, "Ambiguous command: %s", amb);
+		OPENSSL_cleanse(amb, sizeof(amb));
 		return -1;
 	}
 	s->line = line;

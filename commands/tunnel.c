@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "commands/private.h"
 
 /* The tunnel of the context, writable in the candidate. */
@@ -52,10 +54,13 @@ cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 
 	if (fi == NULL)
 		return cmd_error(cli, "%s: unknown setting", cmd);
-	if (join_args(argv, argc, 0, value, sizeof(value)) < 0)
+	if (join_args(argv, argc, 0, value, sizeof(value)) < 0) {
+		OPENSSL_cleanse(value, sizeof(value));
 		return cmd_error(cli, "%s: value too long", fi->cli);
+	}
 	diag_init(&d);
 	if ((t = context_tunnel(cli, &d)) == NULL) {
+		OPENSSL_cleanse(value, sizeof(value));
 		print_diag(cli, &d);
 		diag_clear(&d);
 		return CLI_ERROR;
@@ -68,6 +73,8 @@ cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		rc = cmd_error(cli, "%s needs a value: %s", fi->cli, fi->help);
 	else
 		rc = config_tunnel_set(t, fi->id, argc ? value : NULL, &d);
+	/* value is what was typed: for pre-shared-key, the key. */
+	OPENSSL_cleanse(value, sizeof(value));
 	print_diag(cli, &d);
 	diag_clear(&d);
 	return rc < 0 ? CLI_ERROR : CLI_OK;

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "config/config_private.h"
 
 struct loader {
@@ -821,10 +823,15 @@ save_atomic(const char *path, int (*write_fn)(FILE *, const void *),
 		rc = errno ? -errno : -EIO;
 		diag_error(d, "cannot write %s: %s", tmp, strerror(-rc));
 		fclose(f);
+		OPENSSL_cleanse(buf, sizeof(buf));
 		unlink(tmp);
 		return rc;
 	}
-	if (fclose(f) != 0) {
+	/* The stdio buffer held the file's text, keys and all, and stays
+	 * on the stack for the next deep call to find. */
+	rc = fclose(f);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc != 0) {
 		diag_error(d, "cannot write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		return -EIO;

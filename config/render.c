@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "config/config_private.h"
 
 #define LINE_MAX_LEN 512
@@ -61,10 +63,14 @@ emit(config_line_fn fn, void *arg, const char *fmt, ...)
 	char line[LINE_MAX_LEN];
 	va_list ap;
 
+	int rc;
+
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	return fn(arg, line);
+	rc = fn(arg, line);
+	OPENSSL_cleanse(line, sizeof(line)); /* a line may hold a key */
+	return rc;
 }
 
 /* The body of a tunnel: one-space-indented lines, in table order. */
@@ -73,9 +79,9 @@ render_tunnel_body(const struct config_tunnel *t, bool secrets,
     config_line_fn fn, void *arg)
 {
 	char val[LINE_MAX_LEN];
-	int rc;
+	int rc = 0;
 
-	for (enum config_field f = 0; f < CF__COUNT; f++) {
+	for (enum config_field f = 0; f < CF__COUNT && rc == 0; f++) {
 		const struct config_field_info *fi = config_field_info(f);
 		size_t n;
 
@@ -93,10 +99,11 @@ render_tunnel_body(const struct config_tunnel *t, bool secrets,
 			else
 				rc = emit(fn, arg, " %s %s", fi->cli, val);
 			if (rc < 0)
-				return rc;
+				break;
 		}
 	}
-	return 0;
+	OPENSSL_cleanse(val, sizeof(val)); /* it held the key */
+	return rc;
 }
 
 static int

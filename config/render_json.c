@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "config/config_private.h"
 
 #define LINE 1024
@@ -34,6 +36,7 @@ line(struct out *o, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	o->rc = o->fn(o->arg, buf);
+	OPENSSL_cleanse(buf, sizeof(buf)); /* a line may hold a key */
 }
 
 /* A JSON string, or null for an empty one. */
@@ -59,10 +62,10 @@ tunnel_value(const struct config_tunnel *t, enum config_field f, bool secrets,
 	case CFK_YESNO:
 		snprintf(buf, len, "%s",
 		    strcmp(v, "yes") == 0 ? "true" : "false");
-		return;
+		break;
 	case CFK_SECONDS:
 		snprintf(buf, len, "%s", v);
-		return;
+		break;
 	case CFK_PREFIXES:
 	case CFK_LOCALNETS:
 	case CFK_PROPOSALS:
@@ -74,11 +77,14 @@ tunnel_value(const struct config_tunnel *t, enum config_field f, bool secrets,
 		}
 		if (off < len)
 			snprintf(buf + off, len - off, "]");
-		return;
+		break;
 	default:
 		snprintf(buf, len, "%s", n ? jstr(v, q, sizeof(q)) : "null");
-		return;
+		break;
 	}
+	/* v and q held the key when secrets were asked for. */
+	OPENSSL_cleanse(v, sizeof(v));
+	OPENSSL_cleanse(q, sizeof(q));
 }
 
 static void
@@ -101,6 +107,7 @@ tunnel(struct out *o, const struct config_tunnel *t, bool secrets, bool last)
 	}
 	if (off == 0)
 		set[0] = '\0';
+	OPENSSL_cleanse(v, sizeof(v));
 	line(o, "      },");
 	line(o, "      \"set\": [%s]", set);
 	line(o, "    }%s", last ? "" : ",");

@@ -136,6 +136,18 @@ bool hostname_label_valid(const char *s);
 bool fqdn_valid(const char *s);
 
 /*
+ * Text a user gave, made safe for another person's terminal: each control
+ * character (C0, DEL, C1) and each byte that is not well-formed UTF-8
+ * becomes "\xHH" (ESC is "\x1b"); everything else, backslashes
+ * included, is copied.  Writes at most len bytes with the NUL, never half
+ * an escape or half a character, and returns the length of the whole
+ * escaped text, as snprintf does: dst may be NULL when len is 0.
+ */
+size_t lib_escape_ctl(char *dst, size_t len, const char *src);
+/* src holds nothing that lib_escape_ctl() would change. */
+bool lib_ctl_free(const char *src);
+
+/*
  * JSON text for the json forms of show commands: one string value,
  * quoted and escaped (RFC 8259 7), into buf.  Returns the length, or
  * -ENOSPC when buf is too small (buf then holds "").

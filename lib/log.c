@@ -2,7 +2,10 @@
  * lib/log.c: levelled logging with one replaceable sink.  The default sink
  * writes "LEVEL subsys func: message" to stderr; tunshd installs its own.
  * It formats and hands over; what reaches the log is the caller's
- * business, and key material must never be passed in.
+ * business, and key material must never be passed in.  Messages carry
+ * text users gave (commit comments, names, where a session came from),
+ * so control characters are escaped here, once, before the ring, the
+ * sink (syslog, terminal monitor) or stderr sees them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,14 +80,15 @@ void
 log_msg(enum log_level lvl, const char *subsys, const char *func,
     const char *fmt, ...)
 {
-	char msg[1024]; /* longer messages are cut, not lost */
+	char raw[1024], msg[1024]; /* longer messages are cut, not lost */
 	va_list ap;
 
 	if (lvl > max_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	lib_escape_ctl(msg, sizeof(msg), raw);
 	if (ring != NULL)
 		ring_add(lvl, subsys, msg);
 	if (sink != NULL)

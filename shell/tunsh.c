@@ -4,7 +4,8 @@
  * in batch mode (a pipe, a file, ssh fw1 < script), or from -c 'LINE;
  * LINE' (ssh fw1 'show running-config' with tunsh as the login shell).
  * Batch mode stops at the first failing line unless --keep-going, and
- * exits 1 if any line failed, 2 if tunshd cannot be reached.
+ * exits 1 if any line failed, 2 if tunshd cannot be reached.  A line
+ * longer than one frame is refused here, by its number, never sent.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "lib/lib.h"
 #include "shell/shell.h"
 
 #define DEFAULT_SOCKET "/run/tunsh/tunshd.sock"
@@ -194,9 +196,14 @@ source_of(char *buf, size_t len)
 	char ip[64] = "", *tty;
 	unsigned port = 0;
 
-	if (ssh != NULL && sscanf(ssh, "%63s %u", ip, &port) == 2)
+	if (ssh != NULL && sscanf(ssh, "%63s %u", ip, &port) == 2) {
+		/* The variable is the user's to set; tunshd refuses a source
+		 * that is not printable, and the session with it. */
+		for (char *p = ip; *p != '\0'; p++)
+			if (*p < 0x21 || *p > 0x7e)
+				*p = '?';
 		snprintf(buf, len, "ssh %s %u", ip, port);
-	else if ((tty = ttyname(STDIN_FILENO)) != NULL)
+	} else if ((tty = ttyname(STDIN_FILENO)) != NULL)
 		snprintf(buf, len, "console %s", tty);
 	else
 		snprintf(buf, len, "pipe");
@@ -282,6 +289,31 @@ next_line(struct source *src)
 	return src->buf;
 }
 
+/*
+ * A line tunshd cannot take in one frame.  Sending it would break the
+ * protocol and end the session, so it is refused here, by its number.
+ */
+static bool
+too_long(const char *line)
+{
+	return strlen(line) > SHELL_FRAME_MAX;
+}
+
+/* The line as typed, in an error: a script from elsewhere may hold
+ * control characters, which are shown, not obeyed. */
+static void
+report_line(size_t n, const char *line, const char *msg)
+{
+	size_t need = lib_escape_ctl(NULL, 0, line) + 1;
+	char *esc = malloc(need);
+
+	if (esc != NULL)
+		lib_escape_ctl(esc, need, line);
+	fprintf(stderr, "tunsh: line %zu: %s: %s\n", n, esc != NULL ? esc : "?",
+	    msg);
+	free(esc);
+}
+
 static int
 run_batch(struct client *c, struct source *src, bool keep_going)
 {
@@ -290,15 +322,21 @@ run_batch(struct client *c, struct source *src, bool keep_going)
 	size_t n = 0;
 
 	while (!c->closed && (line = next_line(src)) != NULL) {
-		int rc = run_line(c, line, msg, sizeof(msg));
+		int rc;
 
 		n++;
+		if (too_long(line)) {
+			fprintf(stderr,
+			    "tunsh: line %zu: longer than %u bytes: not "
+			    "sent\n",
+			    n, SHELL_FRAME_MAX);
+			rc = 1;
+		} else if ((rc = run_line(c, line, msg, sizeof(msg))) > 0) {
+			report_line(n, line, msg[0] ? msg : "failed");
+		}
 		if (rc == 0)
 			continue;
 		failed = true;
-		if (rc > 0)
-			fprintf(stderr, "tunsh: line %zu: %s: %s\n", n, line,
-			    msg[0] ? msg : "failed");
 		if (rc < 0 || !keep_going)
 			break;
 	}
@@ -627,7 +665,10 @@ run_interactive(struct client *c)
 		if (line[0] != '\0' && !end_requested)
 			add_history(line);
 		end_requested = false;
-		if (asks_for_key(c, line))
+		if (too_long(line))
+			printf("%% longer than %u bytes: not sent\n",
+			    SHELL_FRAME_MAX);
+		else if (asks_for_key(c, line))
 			run_key_prompt(c, msg, sizeof(msg));
 		else
 			run_line(c, line, msg, sizeof(msg));

@@ -389,12 +389,210 @@ test_commands_clear_session(void **state)
 	world_close(&w);
 }
 
+/* The whole capture so far, as a string. */
+static const char *
+captured(struct capture *c)
+{
+	fputc('\0', c->f);
+	fflush(c->f);
+	return c->buf;
+}
+
+/*
+ * Lines that crashed tunshd (issue 9): "show " and 3,000 capitals and a
+ * lone quote walked ios_error() past the end of the line.  For both
+ * roles, the marker lands under the refused word, and a word too far
+ * right for a marker gets the message alone.
+ */
+static void
+test_commands_hostile_lines(void **state)
+{
+	static const enum commands_role roles[] = { COMMANDS_OPERATOR,
+		COMMANDS_ADMIN };
+	char line[3100];
+	unsigned seed = 9;
+
+	(void)state;
+	memcpy(line, "show ", 5);
+	for (size_t i = 5; i < 3005; i++) {
+		seed = seed * 1103515245u + 12345u;
+		line[i] = (char)('A' + (seed >> 16) % 26);
+	}
+	memcpy(line + 3005, "'\"", 3);
+	for (size_t r = 0; r < 2; r++) {
+		struct world w;
+		struct commands_session *s;
+		struct capture cap = { 0 };
+		char far[700];
+
+		world_open(&w);
+		cap.f = open_memstream(&cap.buf, &cap.len);
+		s = commands_session_new(&w.env, "bob", "test", roles[r], out,
+		    &cap);
+		assert_int_equal(commands_run(s, line), -1);
+		/* "fw1> " or "fw1# ", then "show ": the word is at 10. */
+		assert_string_equal(captured(&cap),
+		    "          ^\n"
+		    "% Invalid input detected at '^' marker.\n");
+		rewind(cap.f);
+		snprintf(far, sizeof(far), "show%*s", 600, "bogus");
+		assert_int_equal(commands_run(s, far), -1);
+		assert_string_equal(captured(&cap),
+		    "% Invalid input detected at '^' marker.\n");
+		rewind(cap.f);
+		assert_int_equal(commands_run(s, "'\""), -1);
+		assert_int_equal(commands_run(s, "|"), -1);
+		assert_int_equal(commands_run(s, "show version"), 0);
+		commands_session_free(s);
+		fclose(cap.f);
+		free(cap.buf);
+		world_close(&w);
+	}
+}
+
+/*
+ * Text users gave reaches other terminals escaped (issue 9, defect 12):
+ * an error that echoes the word typed, the source of a session in show
+ * users, a commit comment in show log.  No ESC byte in any output.
+ */
+static void
+test_commands_output_escapes_control_characters(void **state)
+{
+	struct world w;
+	struct commands_session *s;
+	struct capture cap = { 0 };
+	const char *got;
+
+	(void)state;
+	world_open(&w);
+	assert_int_equal(log_ring_init(16), 0);
+	cap.f = open_memstream(&cap.buf, &cap.len);
+	s = commands_session_new(&w.env, "bob", "ssh \x1b]0;owned\x07",
+	    COMMANDS_ADMIN, out, &cap);
+	assert_int_equal(commands_run(s, "show running-config \x1b[2J"), -1);
+	assert_int_equal(commands_run(s, "show users"), 0);
+	/* What libcli writes to the session's stream: its CRLF and a
+	 * pattern it echoes. */
+	assert_int_equal(commands_run(s, "show version | count"), 0);
+	commands_run(s, "show version | grep \x1b[(");
+	assert_int_equal(commands_run(s, "configure"), 0);
+	assert_int_equal(commands_run(s, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(s, "dpd timeout 20"), 0);
+	assert_int_equal(commands_run(s, "commit comment a\x1b[2Jb"), 0);
+	assert_int_equal(commands_run(s, "end"), 0);
+	assert_int_equal(commands_run(s, "show log"), 0);
+	got = captured(&cap);
+	assert_non_null(strstr(got,
+	    "% show running-config: unexpected \"\\x1b[2J\"; give "));
+	assert_non_null(strstr(got, " bob          ssh \\x1b]0;owned\\x07 "));
+	assert_non_null(strstr(got, "(comment \"a\\x1b[2Jb\")"));
+	assert_non_null(strstr(got, "\n2\n"));
+	assert_non_null(strstr(got, "Invalid pattern \"\\x1b[(\""));
+	assert_null(memchr(got, '\r', cap.len));
+	assert_null(memchr(got, '\x1b', cap.len));
+	assert_null(memchr(got, '\x07', cap.len));
+	commands_session_free(s);
+	log_ring_init(0);
+	fclose(cap.f);
+	free(cap.buf);
+	world_close(&w);
+}
+
+/* The buffers a renderer handed over, remembered to be looked at again
+ * once it has returned. */
+struct seen {
+	const char *bufs[8];
+	size_t n;
+};
+
+static int
+remember_key_line(void *arg, const char *line)
+{
+	struct seen *w = arg;
+
+	if (strstr(line, "example-only-change-me-0001") == NULL || w->n == 8)
+		return 0;
+	/* Stop there, as a failed write would: no later line overwrites
+	 * the buffer, and the error path must wipe too. */
+	w->bufs[w->n++] = line;
+	return -EIO;
+}
+
+/* Whether the key is still in the memory that held one of the lines.
+ * The renderer has returned: its stack buffers are dead but not yet
+ * reused (this loop calls nothing); what a later deep call, or a core
+ * dump, would find there. */
+static bool
+key_left(const struct seen *w)
+{
+	static const char key[] = "example-only-change-me-0001";
+
+	for (size_t i = 0; i < w->n; i++) {
+		const volatile char *p = w->bufs[i];
+
+		for (size_t k = 0; k + sizeof(key) - 1 <= 256; k++) {
+			size_t j = 0;
+
+			while (j < sizeof(key) - 1 && p[k + j] == key[j])
+				j++;
+			if (j == sizeof(key) - 1)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Issue 9, defect 16: the renderers format keys (show-secrets, diffs,
+ * save) into buffers of their own and hand them to a callback; once they
+ * return, those buffers hold no key.
+ */
+static void
+test_commands_renderers_wipe_key_buffers(void **state)
+{
+	struct config_render_opts o = { .show_secrets = true };
+	struct world w;
+	struct seen seen = { 0 };
+	const struct config *running;
+	struct config *empty;
+	struct diag d;
+
+	(void)state;
+	world_open(&w);
+	running = config_store_running(w.env.store);
+	assert_int_equal(config_render(running, &o, remember_key_line, &seen),
+	    -EIO);
+	assert_true(seen.n > 0);
+	assert_false(key_left(&seen));
+	seen.n = 0;
+	assert_true(
+	    config_render_json(running, &o, remember_key_line, &seen) < 0);
+	assert_true(seen.n > 0);
+	assert_false(key_left(&seen));
+	/* A deleted tunnel, as show compare renders it (with the key, to
+	 * tell a changed one). */
+	diag_init(&d);
+	empty = config_load_string("hostname = \"fw1\";", "empty", &d);
+	assert_non_null(empty);
+	seen.n = 0;
+	assert_true(config_render_diff(running, empty, true, remember_key_line,
+			&seen) < 0);
+	assert_true(seen.n > 0);
+	assert_false(key_left(&seen));
+	config_free(empty);
+	diag_clear(&d);
+	world_close(&w);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_commands_clear_session),
 	cmocka_unit_test(test_commands_exclusive_and_users),
 	cmocka_unit_test(test_commands_complete_and_help),
 	cmocka_unit_test(test_commands_transcripts),
 	cmocka_unit_test(test_commands_exit_status),
+	cmocka_unit_test(test_commands_hostile_lines),
+	cmocka_unit_test(test_commands_renderers_wipe_key_buffers),
+	cmocka_unit_test(test_commands_output_escapes_control_characters),
 };
 
 TUNSH_TEST_MAIN(tests)

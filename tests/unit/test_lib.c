@@ -1,7 +1,8 @@
 /*
- * tests/unit/test_lib.c: lib/: diagnostics lists, logging to a sink, secret
- * buffers, and the strict IPv4 and host name parsers.  Parser tests are
- * tables of what a person might type and what must come back.
+ * tests/unit/test_lib.c: lib/: diagnostics lists, logging to a sink (with
+ * control characters escaped), the escaping itself, secret buffers, and
+ * the strict IPv4 and host name parsers.  Parser tests are tables of what
+ * a person might type and what must come back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -267,6 +268,101 @@ test_log_level_name_covers_every_level(void **state)
 	assert_string_equal(log_level_name(LOG_LVL_DEBUG), "DEBUG");
 	assert_string_equal(log_level_name((enum log_level)42), "?");
 	assert_string_equal(log_level_name(below_err), "?");
+}
+
+static void
+ring_line(void *arg, const char *line)
+{
+	snprintf(arg, 256, "%s", line);
+}
+
+/* A comment with a screen-clearing sequence reaches the sink (syslog,
+ * terminal monitor) and the ring (show log) escaped, never raw. */
+static void
+test_log_escapes_control_characters(void **state)
+{
+	struct captured c = { 0 };
+	char last[256] = { 0 };
+
+	(void)state;
+	assert_int_equal(log_ring_init(4), 0);
+	log_set_sink(capture, &c);
+	log_info("config", "commit 3 (comment \"%s\")", "a\x1b[2Jb\r\n");
+	assert_string_equal(c.line,
+	    "INFO config test_log_escapes_control_characters: "
+	    "commit 3 (comment \"a\\x1b[2Jb\\x0d\\x0a\")");
+	assert_null(strchr(c.line, '\x1b'));
+	assert_int_equal(log_ring_each(1, ring_line, last), 1);
+	assert_non_null(strstr(last,
+	    " INFO config: commit 3 (comment \"a\\x1b[2Jb\\x0d\\x0a\")"));
+	assert_null(strchr(last, '\x1b'));
+	log_ring_init(0);
+}
+
+/* escape */
+
+static void
+test_lib_escape_ctl_table(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "", "" },
+		{ "plain text, \"quoted\" \\ kept",
+		    "plain text, \"quoted\" \\ kept" },
+		{ "\x1b[2J", "\\x1b[2J" },
+		{ "a\tb\rc\nd\x07\x7f", "a\\x09b\\x0dc\\x0ad\\x07\\x7f" },
+		{ "\x01\x1f ~", "\\x01\\x1f ~" },
+		/* UTF-8 stays; its C1 controls (U+009B is CSI) do not. */
+		{ "Lyon \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91",
+		    "Lyon \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91" },
+		{ "\xc2\x9b[2J", "\\xc2\\x9b[2J" },
+		{ "\xc2\xa0", "\xc2\xa0" },
+		/* Raw 8-bit CSI, stray continuations, overlong, surrogate,
+		 * cut sequences: each byte on its own. */
+		{ "\x9b[2J", "\\x9b[2J" },
+		{ "\x80\xbf", "\\x80\\xbf" },
+		{ "\xc0\xaf", "\\xc0\\xaf" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },
+		{ "\xe2\x82", "\\xe2\\x82" },
+		{ "\xe2\x82x", "\\xe2\\x82x" },
+		{ "\xff", "\\xff" },
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(t); i++) {
+		size_t n = lib_escape_ctl(buf, sizeof(buf), t[i].in);
+
+		if (strcmp(buf, t[i].out) != 0 || n != strlen(t[i].out))
+			fail_msg("case %zu: got \"%s\" (%zu), want \"%s\"", i,
+			    buf, n, t[i].out);
+		assert_int_equal(lib_ctl_free(t[i].in),
+		    strcmp(t[i].in, t[i].out) == 0);
+	}
+}
+
+/* A short buffer: cut before an escape or a character that would not fit
+ * whole, NUL-terminated, and the whole length still returned. */
+static void
+test_lib_escape_ctl_cuts_whole_units(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(lib_escape_ctl(buf, 6, "ab\x1b-d"), 8);
+	assert_string_equal(buf, "ab");
+	assert_int_equal(lib_escape_ctl(buf, 7, "ab\x1b-d"), 8);
+	assert_string_equal(buf, "ab\\x1b");
+	assert_int_equal(lib_escape_ctl(buf, 4, "ab\xe2\x82\xac"), 5);
+	assert_string_equal(buf, "ab");
+	assert_int_equal(lib_escape_ctl(buf, 1, "abc"), 3);
+	assert_string_equal(buf, "");
+	assert_int_equal(lib_escape_ctl(NULL, 0, "\x1b"), 4);
+	/* Once a unit is cut, nothing smaller after it slips in. */
+	assert_int_equal(lib_escape_ctl(buf, 4, "a\x1b-"), 6);
+	assert_string_equal(buf, "a");
 }
 
 /* secbuf */
@@ -841,6 +937,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_prefix4_cmp_orders_by_addr_then_len),
 	cmocka_unit_test(test_hostname_label_valid_table),
 	cmocka_unit_test(test_fqdn_valid_table),
+	cmocka_unit_test(test_lib_escape_ctl_table),
+	cmocka_unit_test(test_lib_escape_ctl_cuts_whole_units),
+	cmocka_unit_test_teardown(test_log_escapes_control_characters,
+	    log_teardown),
 };
 
 TUNSH_TEST_MAIN(tests)
