@@ -32,6 +32,7 @@
 #define CONFIG_PROPOSAL_LEN    128 /* one proposal, with its NUL */
 #define CONFIG_VLAN_MIN	       1
 #define CONFIG_VLAN_MAX	       4094
+#define CONFIG_REPLAY_MAX      4096 /* packets: the kernel's bitmap limit */
 
 enum config_partner {
 	CONFIG_PARTNER_NONE,
@@ -82,6 +83,7 @@ enum config_field {
 	CF_ESP_PROPOSAL,
 	CF_IKE_LIFETIME,
 	CF_CHILD_LIFETIME,
+	CF_REPLAY_WINDOW,
 	CF_REKEY,
 	CF_REAUTH,
 	CF_DPD_ACTION,
@@ -100,6 +102,7 @@ enum config_field_kind {
 	CFK_PSK,       /* secret: 8-128 printable characters */
 	CFK_ENUM,      /* one word of a fixed set */
 	CFK_SECONDS,   /* a duration: 28800, 480m, 8h */
+	CFK_COUNT,     /* a plain number within min-max */
 	CFK_PREFIXES,  /* list of A.B.C.D/N */
 	CFK_LOCALNETS, /* list of "vlan ID" or A.B.C.D/N */
 	CFK_PROPOSALS, /* list of strongSwan-style proposals */
@@ -155,6 +158,7 @@ struct config_tunnel {
 	size_t n_esp_proposals;
 	uint32_t ike_lifetime;	 /* seconds */
 	uint32_t child_lifetime; /* seconds */
+	uint32_t replay_window;	 /* packets of inbound ESP; 0 = off */
 	bool rekey;
 	bool reauth;
 	enum config_dpd_action dpd_action;
@@ -307,6 +311,18 @@ const struct config_transform *config_transforms(void);
  */
 int config_proposal_parse(const char *s, bool ike, struct config_proposal *out,
     struct diag *d);
+
+/*
+ * azure.c: Azure's default IPsec/IKE policy offers only DH group 2, which
+ * tunsh refuses; a partner-type azure tunnel needs a custom policy on the
+ * Azure connection.  Writes the one matching the tunnel's proposals and
+ * child-lifetime as a New-AzIpsecPolicy command; -ENOENT, with the fix in
+ * d, when no proposal is one Azure can express.
+ */
+int config_azure_policy(const struct config_tunnel *t, char *buf, size_t len,
+    struct diag *d);
+/* For the engine's "no common IKE proposal" error (static storage). */
+const char *config_azure_no_proposal_hint(void);
 
 /* validate.c */
 struct config_index;

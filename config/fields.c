@@ -77,6 +77,9 @@ static const struct config_field_info fields[CF__COUNT] = {
 	{ CF_CHILD_LIFETIME, "child-lifetime", "child-lifetime", CFK_SECONDS,
 	    CONFIG_CHANGE_RENEGOTIATE, 300, DAY, NULL,
 	    "CHILD (ESP) SA lifetime: 300-86400 s" },
+	{ CF_REPLAY_WINDOW, "replay-window", "replay-window", CFK_COUNT,
+	    CONFIG_CHANGE_RENEGOTIATE, 0, CONFIG_REPLAY_MAX, NULL,
+	    "Inbound ESP anti-replay window: 0-4096 packets; 0 off" },
 	{ CF_REKEY, "rekey", "rekey", CFK_YESNO, CONFIG_CHANGE_IN_PLACE, 0, 0,
 	    NULL, "yes: we start rekeys; no: we only answer them" },
 	{ CF_REAUTH, "reauthentication", "reauthentication", CFK_YESNO,
@@ -99,6 +102,7 @@ struct preset {
 	const char *ike[3];
 	const char *esp[3];
 	uint32_t ike_lifetime, child_lifetime;
+	uint32_t replay_window;
 	uint32_t dpd_timeout, dpd_delay;
 	enum config_dpd_action dpd_action;
 	bool initiator;
@@ -110,16 +114,21 @@ static const struct preset presets[] = {
 		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
 	    { "aes256gcm16-curve25519-ecp384-ecp256-modp2048",
 		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
-	    28800, 3600, 10, 30, CONFIG_DPD_RESTART, true },
-	/* AWS Site-to-Site VPN tunnel options; no curve25519 nor chacha. */
+	    28800, 3600, 32, 10, 30, CONFIG_DPD_RESTART, true },
+	/*
+	 * AWS Site-to-Site VPN tunnel options; no curve25519 nor chacha.
+	 * The first group we offer (ecp384, 20) is one AWS takes, so our
+	 * first KE payload is accepted without an INVALID_KE round trip;
+	 * AWS's own replay window is 1024 packets.
+	 */
 	[CONFIG_PARTNER_AWS] = { CONFIG_TUNNEL_ROUTE,
 	    { "aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048", NULL },
 	    { "aes256gcm16-ecp384", "aes256-sha256-modp2048", NULL }, 28800,
-	    3600, 10, 30, CONFIG_DPD_RESTART, true },
+	    3600, 1024, 10, 30, CONFIG_DPD_RESTART, true },
 	/* Azure VPN gateway custom IPsec/IKE policy. */
 	[CONFIG_PARTNER_AZURE] = { CONFIG_TUNNEL_ROUTE,
 	    { "aes256-sha256-modp2048", "aes256-sha256-ecp384", NULL },
-	    { "aes256gcm16", "aes256-sha256", NULL }, 28800, 27000, 15, 45,
+	    { "aes256gcm16", "aes256-sha256", NULL }, 28800, 27000, 32, 15, 45,
 	    CONFIG_DPD_RESTART, true },
 };
 
@@ -221,6 +230,8 @@ tunnel_apply_defaults(struct config_tunnel *t)
 		t->ike_lifetime = p->ike_lifetime;
 	if (UNSET(CF_CHILD_LIFETIME))
 		t->child_lifetime = p->child_lifetime;
+	if (UNSET(CF_REPLAY_WINDOW))
+		t->replay_window = p->replay_window;
 	if (UNSET(CF_REKEY))
 		t->rekey = true;
 	if (UNSET(CF_REAUTH))
@@ -510,6 +521,27 @@ config_ifname_valid(const char *s)
 }
 
 static int
+set_count(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = isdigit((unsigned char)v[0]) ? strtoul(v, &end, 10) : 0;
+	if (!isdigit((unsigned char)v[0]) || *end != '\0' || errno != 0 ||
+	    n < fi->min || n > fi->max) {
+		diag_error(d,
+		    "%s: %s \"%s\" is not a number of packets: give "
+		    "%u-%u",
+		    who, fi->cli, v, fi->min, fi->max);
+		return -ERANGE;
+	}
+	t->replay_window = (uint32_t)n;
+	return 0;
+}
+
+static int
 set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
@@ -632,6 +664,8 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 		else
 			t->dpd_delay = secs;
 		return 0;
+	case CFK_COUNT:
+		return set_count(t, fi, v, who, d);
 	case CFK_IFADDR:
 		if (ifaddr4_parse(v, &a, &len) < 0 || len != 30) {
 			diag_error(d,
@@ -862,6 +896,9 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 			f == CF_CHILD_LIFETIME ? t->child_lifetime :
 			f == CF_DPD_TIMEOUT    ? t->dpd_timeout :
 						 t->dpd_delay);
+		return 1;
+	case CFK_COUNT:
+		snprintf(buf, len, "%u", t->replay_window);
 		return 1;
 	case CFK_IFADDR:
 		if (t->inside_len == 0)

@@ -233,6 +233,7 @@ load_field(struct loader *l, struct config_tunnel *t, const config_setting_t *m)
 		    config_setting_get_bool(m) ? "yes" : "no", &sub);
 		break;
 	case CFK_SECONDS:
+	case CFK_COUNT:
 		if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
 			snprintf(num, sizeof(num), "%lld",
 			    config_setting_get_int64(m));
@@ -244,10 +245,11 @@ load_field(struct loader *l, struct config_tunnel *t, const config_setting_t *m)
 			rc = config_tunnel_set(t, fi->id,
 			    config_setting_get_string(m), &sub);
 		} else {
-			return at(l, m,
-			    "%s must be a number of seconds or a "
-			    "string like \"8h\", not %s",
-			    fi->key, type_name(type));
+			return at(l, m, "%s must be %s, not %s", fi->key,
+			    fi->kind == CFK_COUNT ?
+				"a number" :
+				"a number of seconds or a string like \"8h\"",
+			    type_name(type));
 		}
 		break;
 	case CFK_PREFIXES:
@@ -684,6 +686,7 @@ write_tunnel(FILE *f, const struct config_tunnel *t)
 			    strcmp(val, "yes") == 0 ? "true" : "false");
 			break;
 		case CFK_SECONDS:
+		case CFK_COUNT:
 			fprintf(f, "    %s = %s;\n", fi->key, val);
 			break;
 		case CFK_PREFIXES:

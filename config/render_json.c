@@ -64,6 +64,7 @@ tunnel_value(const struct config_tunnel *t, enum config_field f, bool secrets,
 		    strcmp(v, "yes") == 0 ? "true" : "false");
 		break;
 	case CFK_SECONDS:
+	case CFK_COUNT:
 		snprintf(buf, len, "%s", v);
 		break;
 	case CFK_PREFIXES:

@@ -369,6 +369,41 @@ proposal_has(const char (*list)[CONFIG_PROPOSAL_LEN], size_t n,
 	return false;
 }
 
+/*
+ * Azure's default IPsec/IKE policy offers only DH group 2 (1024-bit MODP),
+ * which tunsh refuses: without a custom policy on the Azure connection the
+ * tunnel never comes up, with nothing but "no common proposal" in the log.
+ * A warning, since the fix is on Azure's side; it carries the policy that
+ * matches this tunnel, ready to paste.  A PolicyBased Azure gateway speaks
+ * only IKEv1: narrow (policy-based) selectors need a RouteBased gateway
+ * whose connection sets UsePolicyBasedTrafficSelectors.
+ */
+static void
+check_azure(struct vctx *v, const struct config_tunnel *t)
+{
+	char policy[320];
+
+	if (config_azure_policy(t, policy, sizeof(policy), v->d) < 0)
+		return;
+	diag_warn(v->d,
+	    WHO "Azure's default IPsec/IKE policy offers only DH group 2, "
+		"which tunsh refuses: give the Azure connection this custom "
+		"policy: $p = %s; Set-AzVirtualNetworkGatewayConnection "
+		"-VirtualNetworkGatewayConnection $conn -IpsecPolicies $p%s",
+	    t->name, policy,
+	    t->type == CONFIG_TUNNEL_POLICY ?
+		" -UsePolicyBasedTrafficSelectors $true" :
+		"");
+	if (t->type == CONFIG_TUNNEL_POLICY)
+		diag_warn(v->d,
+		    WHO "policy-based with partner-type azure needs a "
+			"RouteBased Azure gateway (a PolicyBased one speaks "
+			"only IKEv1, which tunsh does not) with "
+			"UsePolicyBasedTrafficSelectors set on the connection, "
+			"as above; or remove tunnel-type policy-based",
+		    t->name);
+}
+
 static void
 check_partner(struct vctx *v, const struct config_tunnel *t)
 {
@@ -379,6 +414,8 @@ check_partner(struct vctx *v, const struct config_tunnel *t)
 	struct prefix4 slash30 = { t->inside_addr & prefix4_mask(30), 30 };
 	char ia[ADDR4_STRLEN], lp[PREFIX4_STRLEN];
 
+	if (t->partner == CONFIG_PARTNER_AZURE)
+		check_azure(v, t);
 	if (t->partner != CONFIG_PARTNER_AWS)
 		return;
 	if (t->type == CONFIG_TUNNEL_POLICY)

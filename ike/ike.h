@@ -85,12 +85,20 @@ struct ike_tunnel_conf {
 	const struct ike_algs *ike, *esp; /* proposals, in preference order */
 	size_t n_ike, n_esp;
 	uint32_t ike_lifetime, child_lifetime; /* seconds */
+	/* Inbound ESP anti-replay window in packets; 0 off, at most 4096. */
+	uint32_t replay_window;
 	bool initiator; /* off: answer, and initiate on ACQUIRE only */
 	bool rekey;	/* off: never start a rekey, only answer */
 	bool reauth;	/* at IKE lifetime: reauthenticate, not rekey */
 	enum ike_dpd_action dpd_action;
 	uint32_t dpd_timeout; /* seconds of silence between checks; 0 off */
 	uint32_t dpd_delay;   /* seconds to wait for the answer */
+	/*
+	 * Appended to "no common IKE proposal" errors: what the partner
+	 * needs changed on its side.  NULL or a string of static storage
+	 * (the engine keeps the pointer, not a copy).
+	 */
+	const char *no_proposal_hint;
 };
 
 struct ike_engine_params {

@@ -125,13 +125,14 @@ void
 tunnel_no_proposal(struct ike_engine *e, struct ike_tunnel *t, const char *kind,
     const struct ike_sa_payload *offered, const struct ike_sa_payload *ours)
 {
+	const char *hint = kind[0] == 'I' ? t->conf.no_proposal_hint : NULL;
 	char theirs[256], mine[256];
 
 	ike_offers_format(offered, theirs, sizeof(theirs));
 	ike_offers_format(ours, mine, sizeof(mine));
 	tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
-	    "no common %s proposal: the peer offered %s; we accept %s", kind,
-	    theirs, mine);
+	    "no common %s proposal: the peer offered %s; we accept %s%s%s",
+	    kind, theirs, mine, hint ? "; " : "", hint ? hint : "");
 }
 
 /* Sends our IKE_SA_INIT request (again, after a cookie or a new group). */
@@ -612,8 +613,9 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa,
 		ike_offers_format(&sa->in->offer, mine, sizeof(mine));
 		tunnel_error(e, t, IKE_EV_NO_PROPOSAL,
 		    "no common IKE proposal: the peer accepts none of ours "
-		    "(%s)",
-		    mine);
+		    "(%s)%s%s",
+		    mine, t->conf.no_proposal_hint ? "; " : "",
+		    t->conf.no_proposal_hint ? t->conf.no_proposal_hint : "");
 		ike_sa_delete_now(e, sa);
 		return;
 	}

@@ -279,6 +279,9 @@ conf_from(struct live *l, const struct config *cfg,
 		c->mark = route_key(t->name);
 	c->ike_lifetime = t->ike_lifetime;
 	c->child_lifetime = t->child_lifetime;
+	c->replay_window = t->replay_window;
+	if (t->partner == CONFIG_PARTNER_AZURE)
+		c->no_proposal_hint = config_azure_no_proposal_hint();
 	c->initiator = t->initiator;
 	c->rekey = t->rekey;
 	c->reauth = t->reauth;

@@ -300,6 +300,154 @@ test_partner_presets_fill_unset_only(void **state)
 	config_free(c);
 }
 
+/*
+ * AWS Site-to-Site VPN accepts, in IKEv2 and for its CHILD SAs: AES128,
+ * AES256, AES128-GCM-16, AES256-GCM-16; SHA1, SHA2-256/384/512; DH groups
+ * 2, 5 and 14-24.  Every algorithm the aws preset offers is one of them,
+ * and the first IKE proposal's first group above all: its KE payload goes
+ * in our first IKE_SA_INIT, and a group AWS refuses costs an INVALID_KE
+ * round trip on every start.
+ */
+static bool
+aws_accepts(const struct config_transform *tr)
+{
+	switch (tr->type) {
+	case CONFIG_TRANSFORM_ENCR:
+		return (tr->id == 12 || tr->id == 20) &&
+		    (tr->keylen == 128 || tr->keylen == 256);
+	case CONFIG_TRANSFORM_INTEG: /* sha1-96, sha256/384/512 */
+		return tr->id == 2 || (tr->id >= 12 && tr->id <= 14);
+	case CONFIG_TRANSFORM_PRF: /* prfsha1, prfsha256/384/512 */
+		return tr->id == 2 || (tr->id >= 5 && tr->id <= 7);
+	case CONFIG_TRANSFORM_DH:
+		return tr->id == 2 || tr->id == 5 ||
+		    (tr->id >= 14 && tr->id <= 24);
+	}
+	return false;
+}
+
+static void
+test_aws_preset_offers_what_aws_accepts(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "aws-1");
+	struct config_proposal p;
+
+	(void)state;
+	set_ok(t, CF_PARTNER_TYPE, "aws");
+	assert_true(t->n_ike_proposals > 0);
+	assert_int_equal(
+	    config_proposal_parse(t->ike_proposals[0], true, &p, NULL), 0);
+	assert_true(p.n_dh > 0);
+	assert_true(aws_accepts(p.dh[0]));
+	for (int ike = 1; ike >= 0; ike--) {
+		size_t n = ike ? t->n_ike_proposals : t->n_esp_proposals;
+
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(config_proposal_parse(ike ?
+						 t->ike_proposals[i] :
+						 t->esp_proposals[i],
+					     ike, &p, NULL),
+			    0);
+			for (size_t k = 0; k < p.n_encr; k++)
+				assert_true(aws_accepts(p.encr[k]));
+			for (size_t k = 0; k < p.n_integ; k++)
+				assert_true(aws_accepts(p.integ[k]));
+			for (size_t k = 0; k < p.n_prf; k++)
+				assert_true(aws_accepts(p.prf[k]));
+			for (size_t k = 0; k < p.n_dh; k++)
+				assert_true(aws_accepts(p.dh[k]));
+		}
+	}
+	/* AWS's own replay window; 32 (strongSwan's) without a partner. */
+	assert_int_equal(t->replay_window, 1024);
+	assert_int_equal(config_tunnel_unset(t, CF_PARTNER_TYPE, NULL, NULL),
+	    0);
+	assert_int_equal(t->replay_window, 32);
+	config_free(c);
+}
+
+static void
+test_replay_window_setting(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "t");
+	char *out;
+
+	(void)state;
+	assert_int_equal(t->replay_window, 32);
+	set_ok(t, CF_REPLAY_WINDOW, "0");
+	assert_int_equal(t->replay_window, 0);
+	set_ok(t, CF_REPLAY_WINDOW, "4096");
+	assert_int_equal(t->replay_window, 4096);
+	set_bad(t, CF_REPLAY_WINDOW, "4097",
+	    "ipsec tunnel t: replay-window \"4097\" is not a number of "
+	    "packets: give 0-4096");
+	set_bad(t, CF_REPLAY_WINDOW, "1k",
+	    "ipsec tunnel t: replay-window \"1k\" is not a number of "
+	    "packets: give 0-4096");
+	set_bad(t, CF_REPLAY_WINDOW, "-1",
+	    "ipsec tunnel t: replay-window \"-1\" is not a number of "
+	    "packets: give 0-4096");
+	set_bad(t, CF_REPLAY_WINDOW, "99999999999999999999",
+	    "ipsec tunnel t: replay-window \"99999999999999999999\" is not "
+	    "a number of packets: give 0-4096");
+	assert_int_equal(t->replay_window, 4096);
+	/* An explicit window outlives a partner preset. */
+	set_ok(t, CF_PARTNER_TYPE, "aws");
+	assert_int_equal(t->replay_window, 4096);
+	out = render(c, false);
+	assert_non_null(strstr(out, "\n replay-window 4096\n"));
+	free(out);
+	assert_int_equal(config_tunnel_unset(t, CF_REPLAY_WINDOW, NULL, NULL),
+	    0);
+	assert_int_equal(t->replay_window, 1024);
+	config_free(c);
+}
+
+/* The Azure mapper: our first proposal Azure can express, by IANA id
+ * (aliases included); the lifetime is the tunnel's. */
+static void
+test_azure_policy_from_proposals(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "az");
+	char buf[320];
+	struct diag d;
+
+	(void)state;
+	set_ok(t, CF_PARTNER_TYPE, "azure");
+	assert_int_equal(config_azure_policy(t, buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf,
+	    "New-AzIpsecPolicy -IkeEncryption AES256 -IkeIntegrity SHA256 "
+	    "-DhGroup DHGroup14 -IpsecEncryption GCMAES256 -IpsecIntegrity "
+	    "GCMAES256 -PfsGroup None -SALifeTimeSeconds 27000 "
+	    "-SADataSizeKilobytes 102400000");
+	/* curve25519 and sha512 are not Azure's: the next proposal wins;
+	 * inside a proposal, the first algorithm Azure has. */
+	set_ok(t, CF_IKE_PROPOSAL, "aes256-sha512-curve25519");
+	set_ok(t, CF_IKE_PROPOSAL,
+	    "aes256gcm-prfsha512-prfsha384-modp4096-ecp256");
+	set_ok(t, CF_ESP_PROPOSAL, "aes256-sha384");
+	set_ok(t, CF_ESP_PROPOSAL, "aes128-sha384-sha256-modp2048");
+	set_ok(t, CF_CHILD_LIFETIME, "300");
+	assert_int_equal(config_azure_policy(t, buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf,
+	    "New-AzIpsecPolicy -IkeEncryption GCMAES256 -IkeIntegrity SHA384 "
+	    "-DhGroup ECP256 -IpsecEncryption AES128 -IpsecIntegrity SHA256 "
+	    "-PfsGroup PFS2048 -SALifeTimeSeconds 300 "
+	    "-SADataSizeKilobytes 102400000");
+	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
+			     "aes256gcm-prfsha512-prfsha384-modp4096-ecp256",
+			     NULL),
+	    0);
+	diag_init(&d);
+	assert_int_equal(config_azure_policy(t, buf, sizeof(buf), &d), -ENOENT);
+	assert_int_equal(d.errors, 1);
+	diag_clear(&d);
+	config_free(c);
+}
+
 static void
 test_explicit_proposal_replaces_defaults(void **state)
 {
@@ -462,6 +610,8 @@ static const struct {
 	{ CF_ESP_PROPOSAL, "aes128-sha256", CONFIG_CHANGE_RENEGOTIATE },
 	{ CF_IKE_LIFETIME, "4h", CONFIG_CHANGE_RENEGOTIATE },
 	{ CF_CHILD_LIFETIME, "30m", CONFIG_CHANGE_RENEGOTIATE },
+	/* The kernel sets an SA's replay window when it creates it. */
+	{ CF_REPLAY_WINDOW, "1024", CONFIG_CHANGE_RENEGOTIATE },
 	{ CF_REKEY, "no", CONFIG_CHANGE_IN_PLACE },
 	{ CF_REAUTH, "yes", CONFIG_CHANGE_IN_PLACE },
 	{ CF_DPD_ACTION, "hold", CONFIG_CHANGE_IN_PLACE },
@@ -558,6 +708,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_tunnel_name_rules),
 	cmocka_unit_test(test_proposal_parse),
 	cmocka_unit_test(test_partner_presets_fill_unset_only),
+	cmocka_unit_test(test_aws_preset_offers_what_aws_accepts),
+	cmocka_unit_test(test_replay_window_setting),
+	cmocka_unit_test(test_azure_policy_from_proposals),
 	cmocka_unit_test(test_explicit_proposal_replaces_defaults),
 	cmocka_unit_test(test_render_masks_secrets),
 	cmocka_unit_test(test_copy_on_write_shares_unchanged_tunnels),

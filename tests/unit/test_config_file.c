@@ -31,6 +31,7 @@ static const char full_conf[] =
     "    client-vpn-bound = true; ike-lifetime = \"8h\";\n"
     "    child-lifetime = 1800; rekey = false; reauthentication = true;\n"
     "    dpd-action = \"hold\"; dpd-timeout = 20; dpd-delay = 60;\n"
+    "    replay-window = 64;\n"
     "    ike-proposal = [ \"aes128-sha256-modp3072\" ];\n"
     "    esp-proposal = [ \"aes128gcm16-ecp256\" ];\n"
     "    local-id = \"fw1.example.net\"; remote-id = \"198.51.100.7\"; },\n"
@@ -134,6 +135,9 @@ test_file_load_save_load_is_identity(void **state)
 	    "    description = \"the \\\"old\\\" "
 	    "branch\";\n"));
 	assert_int_equal(config_tunnel_find(b, "aws-1")->child_lifetime, 3600);
+	assert_non_null(strstr(ta, "    replay-window = 64;\n"));
+	assert_int_equal(config_tunnel_find(b, "branch-1")->replay_window, 64);
+	assert_int_equal(config_tunnel_find(b, "aws-1")->replay_window, 1024);
 	assert_false(config_tunnel_find(b, "aws-1")->enable);
 	free(ra);
 	free(rb);
@@ -190,6 +194,10 @@ test_file_wrong_types_refused_with_line(void **state)
 		"number of seconds or a string like \"8h\", not true or false",
 		NULL
 	};
+	static const char *const count[] = {
+		"t.conf:1: replay-window must be a number, not a list ( ... )",
+		NULL
+	};
 	static const char *const list[] = {
 		"t.conf:1: remote-network must be an "
 		"array [ ... ], not a string",
@@ -207,6 +215,8 @@ test_file_wrong_types_refused_with_line(void **state)
 	(void)state;
 	load_bad("tunnels = ( { name = \"x\";\n enable = \"yes\"; } );", flag);
 	load_bad("tunnels = ( { name = \"x\"; dpd-timeout = true; } );", secs);
+	load_bad("tunnels = ( { name = \"x\"; replay-window = ( 1 ); } );",
+	    count);
 	load_bad("tunnels = ( { name = \"x\"; remote-network = \"10.0.0.0/8\"; "
 		 "} );",
 	    list);
@@ -226,6 +236,8 @@ test_file_bad_values_refused_with_line(void **state)
 		"unknown algorithm \"modp1024\"; valid: aes128 aes256 aes128gcm16 "
 		"aes256gcm16 chacha20poly1305 sha1 sha256 sha384 sha512 modp2048 "
 		"modp3072 modp4096 ecp256 ecp384 ecp521 curve25519",
+		"t.conf:5: ipsec tunnel x: replay-window \"5000\" is not a "
+		"number of packets: give 0-4096",
 		NULL
 	};
 	static const char *const dup[] = { "t.conf:2: ipsec tunnel x is defined "
@@ -239,7 +251,8 @@ test_file_bad_values_refused_with_line(void **state)
 	/* Every error in the file at once, not just the first. */
 	load_bad("tunnels = ( { name = \"x\";\n ike-lifetime = 60;\n"
 		 " local-network = [ \"10.1.1.1/24\" ];\n"
-		 " esp-proposal = [ \"aes256-sha256-modp1024\" ]; } );",
+		 " esp-proposal = [ \"aes256-sha256-modp1024\" ];\n"
+		 " replay-window = 5000; } );",
 	    msgs);
 	load_bad("tunnels = ( { name = \"x\"; },\n { name = \"x\"; } );", dup);
 	load_bad("vlans = ( { id = 5000; } );", vlan);

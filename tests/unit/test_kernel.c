@@ -295,6 +295,15 @@ test_sa_build_large_replay_window_uses_esn_attr(void **state)
 	assert_false(usersa(msg)->flags & XFRM_STATE_ESN);
 	xfrm_msg_free(msg);
 
+	/* The largest the kernel takes (tunsh's replay-window maximum):
+	 * XFRMA_REPLAY_ESN_MAX, 4096 bytes, is 128 words of bitmap. */
+	sa.replay_window = XFRM_REPLAY_MAX;
+	assert_int_equal(xfrm_sa_build(&sa, false, &msg), 0);
+	r = nla_data(sa_attr(msg, XFRMA_REPLAY_ESN_VAL));
+	assert_int_equal(r->replay_window, 4096);
+	assert_int_equal(r->bmp_len, 128);
+	xfrm_msg_free(msg);
+
 	sa.replay_window = XFRM_REPLAY_MAX + 1;
 	assert_int_equal(xfrm_sa_build(&sa, false, &msg), -EINVAL);
 	assert_null(msg);

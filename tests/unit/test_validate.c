@@ -563,6 +563,117 @@ test_validate_warnings_do_not_fail(void **state)
 	config_free(c);
 }
 
+/* The policy a default partner-type azure tunnel asks Azure for. */
+#define AZURE_POLICY                                                         \
+	"$p = New-AzIpsecPolicy -IkeEncryption AES256 -IkeIntegrity SHA256 " \
+	"-DhGroup DHGroup14 -IpsecEncryption GCMAES256 -IpsecIntegrity "     \
+	"GCMAES256 -PfsGroup None -SALifeTimeSeconds 27000 "                 \
+	"-SADataSizeKilobytes 102400000; "                                   \
+	"Set-AzVirtualNetworkGatewayConnection "                             \
+	"-VirtualNetworkGatewayConnection $conn -IpsecPolicies $p"
+
+static struct config_tunnel *
+azure_tunnel(struct config *c, const char *name)
+{
+	struct config_tunnel *t = edit(c, name);
+
+	set(t, CF_PARTNER_TYPE, "azure");
+	set(t, CF_WAN_PORT, "wan1");
+	set(t, CF_REMOTE_ADDRESS, "40.1.2.3");
+	set(t, CF_PSK, PSK);
+	set(t, CF_INSIDE_ADDRESS, "169.254.21.2/30");
+	return t;
+}
+
+/*
+ * Azure's default policy offers only DH group 2, which tunsh refuses: the
+ * commit says so, with the custom policy that matches this tunnel.
+ */
+static void
+test_validate_azure_says_the_custom_policy(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = azure_tunnel(c, "az-1");
+
+	(void)state;
+	expect_warning(c,
+	    "ipsec tunnel az-1: Azure's default IPsec/IKE policy offers only "
+	    "DH group 2, which tunsh refuses: give the Azure connection this "
+	    "custom policy: " AZURE_POLICY);
+	/* Computed from the tunnel's own settings, not a fixed text. */
+	set(t, CF_IKE_PROPOSAL, "aes128gcm16-prfsha384-ecp384");
+	set(t, CF_ESP_PROPOSAL, "aes128-sha1-ecp256");
+	set(t, CF_CHILD_LIFETIME, "1h");
+	expect_warning(c,
+	    "ipsec tunnel az-1: Azure's default IPsec/IKE policy offers only "
+	    "DH group 2, which tunsh refuses: give the Azure connection this "
+	    "custom policy: $p = New-AzIpsecPolicy -IkeEncryption GCMAES128 "
+	    "-IkeIntegrity SHA384 -DhGroup ECP384 -IpsecEncryption AES128 "
+	    "-IpsecIntegrity SHA1 -PfsGroup ECP256 -SALifeTimeSeconds 3600 "
+	    "-SADataSizeKilobytes 102400000; "
+	    "Set-AzVirtualNetworkGatewayConnection "
+	    "-VirtualNetworkGatewayConnection $conn -IpsecPolicies $p");
+	config_free(c);
+}
+
+/* Nothing Azure can do: an error, since the tunnel can never come up. */
+static void
+test_validate_azure_needs_a_proposal_it_can_do(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = azure_tunnel(c, "az-1");
+
+	(void)state;
+	set(t, CF_IKE_PROPOSAL, "aes256-sha512-curve25519");
+	expect_error(c,
+	    "ipsec tunnel az-1: no ike-proposal is one Azure can do: add one "
+	    "of aes256 or aes256gcm16, sha256 or prfsha256, and modp2048, "
+	    "ecp256 or ecp384, e.g. aes256-sha256-modp2048");
+	unset(t, CF_IKE_PROPOSAL, NULL);
+	set(t, CF_ESP_PROPOSAL, "aes256-sha512");
+	expect_error(c,
+	    "ipsec tunnel az-1: no esp-proposal is one Azure can do: add one "
+	    "of aes256gcm16, or aes256 with sha256, with no DH group or "
+	    "modp2048, ecp256 or ecp384, e.g. aes256gcm16");
+	config_free(c);
+}
+
+/*
+ * A PolicyBased Azure gateway speaks only IKEv1; narrow selectors need a
+ * RouteBased one with UsePolicyBasedTrafficSelectors on the connection.
+ */
+static void
+test_validate_azure_policy_based_needs_selectors_flag(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = azure_tunnel(c, "az-1");
+	struct diag d;
+
+	(void)state;
+	unset(t, CF_INSIDE_ADDRESS, NULL);
+	set(t, CF_TUNNEL_TYPE, "policy-based");
+	set(t, CF_LOCAL_NETWORK, "vlan 20");
+	set(t, CF_REMOTE_NETWORK, "10.60.0.0/16");
+	diag_init(&d);
+	assert_int_equal(config_validate(c, &d), 0);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(d.warnings, 2);
+	assert_true(
+	    find(&d,
+		"ipsec tunnel az-1: Azure's default IPsec/IKE policy offers only "
+		"DH group 2, which tunsh refuses: give the Azure connection this "
+		"custom policy: " AZURE_POLICY
+		" -UsePolicyBasedTrafficSelectors $true") >= 0);
+	assert_true(find(&d,
+			"ipsec tunnel az-1: policy-based with partner-type "
+			"azure needs a RouteBased Azure gateway (a PolicyBased "
+			"one speaks only IKEv1, which tunsh does not) with "
+			"UsePolicyBasedTrafficSelectors set on the connection, "
+			"as above; or remove tunnel-type policy-based") >= 0);
+	diag_clear(&d);
+	config_free(c);
+}
+
 static void
 test_validate_errors_and_warnings_together(void **state)
 {
@@ -604,6 +715,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_aws_inside_address),
 	cmocka_unit_test(test_validate_aws_refuses_curve25519_and_chacha),
 	cmocka_unit_test(test_validate_warnings_do_not_fail),
+	cmocka_unit_test(test_validate_azure_says_the_custom_policy),
+	cmocka_unit_test(test_validate_azure_needs_a_proposal_it_can_do),
+	cmocka_unit_test(test_validate_azure_policy_based_needs_selectors_flag),
 	cmocka_unit_test(test_validate_errors_and_warnings_together),
 };
 
