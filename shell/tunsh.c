@@ -137,6 +137,23 @@ more(struct client *c)
 }
 
 /*
+ * tunshd closed the session (idle, cleared, over a limit): what it said
+ * before closing is still in the socket; print it rather than die
+ * silently on the next write.
+ */
+static void
+last_words(struct client *c)
+{
+	struct shell_frame f;
+
+	while (read_frame(c, &f) == 0)
+		if (f.type == SHELL_NOTICE || f.type == SHELL_FATAL)
+			fprintf(f.type == SHELL_FATAL ? stderr : stdout,
+			    "%.*s\n", (int)f.len, (const char *)f.payload);
+	c->closed = true;
+}
+
+/*
  * Sends one line and prints what comes back until the next prompt.
  * Returns 0 when the line succeeded, 1 when it failed (msg set), -1 when
  * the session is gone.
@@ -148,8 +165,10 @@ run_line(struct client *c, const char *line, char *msg, size_t msglen)
 	int result = -1;
 
 	msg[0] = '\0';
-	if (send_frame(c, SHELL_LINE, line, strlen(line)) < 0)
+	if (send_frame(c, SHELL_LINE, line, strlen(line)) < 0) {
+		last_words(c);
 		return -1;
+	}
 	while (read_frame(c, &f) == 0) {
 		switch (f.type) {
 		case SHELL_OUTPUT:
@@ -517,6 +536,13 @@ idle_notice(void)
 		}
 		if (f.type == SHELL_NOTICE)
 			printf("\r%.*s\n", (int)f.len, (const char *)f.payload);
+		/* Why tunshd ends the session (idle, cleared by an admin). */
+		if (f.type == SHELL_FATAL) {
+			fprintf(stderr, "\r%.*s\n", (int)f.len,
+			    (const char *)f.payload);
+			term->closed = true;
+			break;
+		}
 	} while (frame_buffered(term));
 	rl_restore_prompt();
 	rl_replace_line(saved, 0);
@@ -734,8 +760,15 @@ main(int argc, char **argv)
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_SOCKET;
 	terminal = cmd == NULL && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	if (connect_daemon(&c, path, terminal) < 0)
+	/* A write to a session tunshd has closed fails with EPIPE, and
+	 * tunsh then prints why (last_words()). */
+	signal(SIGPIPE, SIG_IGN);
+	if (connect_daemon(&c, path, terminal) < 0) {
+		if (c.fd >= 0)
+			close(c.fd);
+		free(c.buf);
 		return 2;
+	}
 	if (terminal) {
 		rc = run_interactive(&c);
 	} else if (cmd != NULL) {

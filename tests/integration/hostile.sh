@@ -295,8 +295,15 @@ ts -c 'configure' >"$dir/out" 2>&1 || fail "lock not released: $(cat "$dir/out")
 # Confirmed, it is idle like any other.
 printf 'configure\ncommit\nend\n' >&7
 until_seen "cat $log" 'session [0-9]+ of root idle for 3 seconds: closed \(tunshd --idle-timeout\)$'
+# Its next line finds the session gone: tunsh says why, not dies of
+# SIGPIPE in silence.
+printf 'show version\n' >&7
 exec 7>&-
-wait "$cpid" || true
+rc=0
+wait "$cpid" || rc=$?
+[ "$rc" != 0 ] && [ "$rc" -lt 128 ] || fail "tunsh after its session idled out: exit $rc"
+grep -q 'idle for 3 seconds: closed (tunshd --idle-timeout)' "$dir/c.out" ||
+	fail "tunsh did not say why its session ended: $(cat "$dir/c.out")"
 stop
 
 # --- clear: an admin ends another session and its exclusive lock.
