@@ -43,6 +43,9 @@ enum ike_notify {
  * message, and the bytes of their plaintexts together. */
 #define IKE_FRAG_MAX	   64
 #define IKE_FRAG_BYTES_MAX 65536
+/* The UDP payload every IPv4 path carries whole: 576 bytes of datagram
+ * (RFC 791) less 28 of headers; above, a message may be lost. */
+#define IKE_FRAG_SAFE	   548
 
 /* A timer of the engine's heap; idx is SIZE_MAX when not armed. */
 struct ike_engine;

@@ -22,6 +22,7 @@ struct frag_asm {
 	uint32_t msg_id;
 	bool response;
 	uint16_t total, have;
+	bool refused;  /* over IKE_FRAG_BYTES_MAX: the rest is dropped too */
 	uint8_t first; /* Next Payload of fragment 1: the first inner type */
 	size_t bytes;
 	uint8_t *part[IKE_FRAG_MAX];
@@ -105,17 +106,26 @@ frag_protect(struct ike_engine *e, struct ike_sa *sa,
 	return rc;
 }
 
+static void
+parts_free(struct frag_asm *a)
+{
+	for (size_t i = 0; i < IKE_FRAG_MAX; i++) {
+		free(a->part[i]);
+		a->part[i] = NULL;
+		a->part_len[i] = 0;
+	}
+	a->have = 0;
+	a->bytes = 0;
+}
+
 void
 frag_discard(struct ike_engine *e, struct ike_sa *sa)
 {
-	struct frag_asm *a = sa->rx_frag;
-
 	(void)e;
-	if (a == NULL)
+	if (sa->rx_frag == NULL)
 		return;
-	for (size_t i = 0; i < IKE_FRAG_MAX; i++)
-		free(a->part[i]);
-	free(a);
+	parts_free(sa->rx_frag);
+	free(sa->rx_frag);
 	sa->rx_frag = NULL;
 }
 
@@ -268,9 +278,12 @@ frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 		e->c.frag_dropped_dup++;
 		return 0;
 	}
-	if (plain_len > IKE_FRAG_BYTES_MAX - a->bytes) {
+	if (a->refused || plain_len > IKE_FRAG_BYTES_MAX - a->bytes) {
+		/* The message is refused: what is held goes, and so does
+		 * what comes of it later (unless cut anew, above). */
 		e->c.frag_dropped_too_big++;
-		frag_discard(e, sa);
+		parts_free(a);
+		a->refused = true;
 		return -EMSGSIZE;
 	}
 	if ((a->part[f.number - 1] = malloc(plain_len ? plain_len : 1)) == NULL)

@@ -630,7 +630,7 @@ retransmit_timer(struct ike_engine *e, struct ike_timer *tm)
 			    "allowed",
 			    peer, sa->remote.port);
 		} else if (t != NULL && sa->req.kind == REQ_AUTH && !sa->frag &&
-		    sa->req.msg.len > frag_limit(e, sa)) {
+		    sa->req.msg.len > IKE_FRAG_SAFE) {
 			/* The likely cause is worth saying (RFC 7383 1). */
 			tunnel_error(e, t, IKE_EV_NO_RESPONSE,
 			    "no answer to IKE_AUTH (%u tries): it went "
