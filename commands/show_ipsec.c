@@ -986,6 +986,17 @@ print_counters_text(struct cli_def *cli, const struct ike_counters *c)
 		    "IKE_SA_INIT over the half-open bound per address" },
 		{ c->dropped_half_open_total,
 		    "IKE_SA_INIT over the half-open bound in total" },
+		/* IKE fragments (RFC 7383); an ICV failure counts above
+		 * too, as failing authentication. */
+		{ c->frag_dropped_icv, "fragments failing their ICV" },
+		{ c->frag_dropped_dup, "fragments held already" },
+		{ c->frag_dropped_too_many,
+		    "fragments of a message in more than 64" },
+		{ c->frag_dropped_too_big,
+		    "fragments of a message over 64 KiB" },
+		{ c->frag_dropped_invalid,
+		    "fragments malformed or out of place" },
+		{ c->frag_discarded, "messages left unfinished in fragments" },
 	};
 
 	cli_print(cli, "IKE engine");
@@ -999,6 +1010,9 @@ print_counters_text(struct cli_def *cli, const struct ike_counters *c)
 	    c->half_open_peers == 1 ? "" : "es");
 	print_field(cli, "CHILD SAs", "%" PRIu64, c->child_sas);
 	print_field(cli, "Cookies sent", "%" PRIu64, c->cookies_sent);
+	print_field(cli, "IKE fragments",
+	    "%" PRIu64 " in, %" PRIu64 " out, %" PRIu64 " messages reassembled",
+	    c->frag_rx, c->frag_tx, c->frag_reassembled);
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
 		cli_print(cli, "%-*s%" PRIu64 " %s", LABEL_COL,
 		    i == 0 ? "  Dropped:" : "", drops[i].n, drops[i].why);
@@ -1018,6 +1032,9 @@ print_counters_json(struct cli_def *cli, const struct ike_counters *c)
 	jw_u64(&j, "half_open_peers", c->half_open_peers);
 	jw_u64(&j, "child_sas", c->child_sas);
 	jw_u64(&j, "cookies_sent", c->cookies_sent);
+	jw_u64(&j, "fragments_rx", c->frag_rx);
+	jw_u64(&j, "fragments_tx", c->frag_tx);
+	jw_u64(&j, "fragments_reassembled", c->frag_reassembled);
 	jw_open(&j, "dropped", "{");
 	jw_u64(&j, "parse", c->dropped_parse);
 	jw_u64(&j, "rules", c->dropped_rules);
@@ -1025,6 +1042,12 @@ print_counters_json(struct cli_def *cli, const struct ike_counters *c)
 	jw_u64(&j, "unknown_spi", c->dropped_unknown_spi);
 	jw_u64(&j, "half_open_peer", c->dropped_half_open_peer);
 	jw_u64(&j, "half_open_total", c->dropped_half_open_total);
+	jw_u64(&j, "fragment_icv", c->frag_dropped_icv);
+	jw_u64(&j, "fragment_duplicate", c->frag_dropped_dup);
+	jw_u64(&j, "fragment_too_many", c->frag_dropped_too_many);
+	jw_u64(&j, "fragment_too_big", c->frag_dropped_too_big);
+	jw_u64(&j, "fragment_invalid", c->frag_dropped_invalid);
+	jw_u64(&j, "fragment_unfinished", c->frag_discarded);
 	jw_close(&j, "}");
 	jw_close(&j, "}");
 	jw_end(&j);

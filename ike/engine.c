@@ -68,6 +68,9 @@ ike_engine_new(const struct ike_engine_params *p)
 		e->p.retransmit_tries = 5;
 	if (!e->p.natt_keepalive)
 		e->p.natt_keepalive = 20;
+	/* RFC 7383 2.5.1: 1280 fits any IPv6 path and most IPv4 ones. */
+	if (!e->p.fragment_size)
+		e->p.fragment_size = 1280;
 	/* The SPI tables start at IKE_SPI_BUCKETS and grow (sa.c). */
 	e->n_buckets = IKE_SPI_BUCKETS;
 	e->by_spi = calloc(e->n_buckets, sizeof(*e->by_spi));
@@ -1014,6 +1017,8 @@ protected_in(struct ike_engine *e, struct ike_sa *sa,
 		return;
 	}
 	sa->next_peer_id++;
+	/* A new request: fragments of an older message are of no use. */
+	frag_discard(e, sa);
 	ike_sa_heard(e, sa);
 	ike_sa_endpoints_update(e, sa, local, remote);
 	request_in(e, sa, m);
@@ -1059,6 +1064,33 @@ refuse_protected(struct ike_engine *e, struct ike_sa *sa,
 	ike_notify_add(&inner, 0, N_UNSUPPORTED_CRITICAL_PAYLOAD, NULL, 0,
 	    &type, 1);
 	ike_sa_send_response(e, sa, m->hdr.exchange, m->hdr.message_id, &inner);
+}
+
+/*
+ * An Encrypted Fragment (RFC 7383 2.6): kept until its message is whole,
+ * then that message goes on as if it had come in one SK payload; m
+ * keeps the fragment's header and gets the inner payloads appended.
+ */
+static void
+fragment_in(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_endpoint *local, const struct ike_endpoint *remote,
+    struct ike_msg *m)
+{
+	struct ike_parse_err err;
+	uint8_t *whole = NULL, first;
+	size_t len;
+
+	if (frag_input(e, sa, m, e->scratch, &whole, &len, &first) <= 0)
+		return;
+	if (ike_payloads_parse(first, whole, len, 0, m, &err) < 0) {
+		e->c.dropped_parse++;
+		refuse_protected(e, sa, m, &err);
+	} else if (ike_msg_check_rules(m, &err) < 0) {
+		e->c.dropped_rules++;
+	} else {
+		protected_in(e, sa, local, remote, m);
+	}
+	free(whole);
 }
 
 void
@@ -1107,6 +1139,10 @@ ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 	if (sa == NULL || sa->initiator == from_initiator ||
 	    sa->spi_i != m.hdr.spi_i || sa->spi_r != m.hdr.spi_r) {
 		e->c.dropped_unknown_spi++;
+		return;
+	}
+	if (m.n_pl == 1 && m.pl[0].type == IKE_PL_SKF) {
+		fragment_in(e, sa, local, remote, &m);
 		return;
 	}
 	if (decrypt(e, sa, &m, e->scratch, &err) < 0) {

@@ -31,13 +31,21 @@ enum ike_notify {
 	N_COOKIE = 16390,
 	N_USE_TRANSPORT_MODE = 16391,
 	N_REKEY_SA = 16393,
+	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 2.3 */
 };
 
-#define IKE_ID_IPV4_ADDR 1
-#define IKE_ID_FQDN	 2
-#define IKE_AUTH_PSK	 2 /* Shared Key Message Integrity Code */
-#define IKE_NONCE_LEN	 32
-#define IKE_HALF_OPEN_MS 30000 /* RFC 7296 2.4 leaves it to us */
+#define IKE_ID_IPV4_ADDR   1
+#define IKE_ID_FQDN	   2
+#define IKE_AUTH_PSK	   2 /* Shared Key Message Integrity Code */
+#define IKE_NONCE_LEN	   32
+#define IKE_HALF_OPEN_MS   30000 /* RFC 7296 2.4 leaves it to us */
+/* Reassembly bounds (RFC 7383 2.6 leaves them to us): fragments of one
+ * message, and the bytes of their plaintexts together. */
+#define IKE_FRAG_MAX	   64
+#define IKE_FRAG_BYTES_MAX 65536
+/* The UDP payload every IPv4 path carries whole: 576 bytes of datagram
+ * (RFC 791) less 28 of headers; above, a message may be lost. */
+#define IKE_FRAG_SAFE	   548
 
 /* A timer of the engine's heap; idx is SIZE_MAX when not armed. */
 struct ike_engine;
@@ -95,6 +103,7 @@ enum req_kind {
 
 struct ike_tunnel;
 struct ike_sa;
+struct frag_asm;
 
 struct child_sa {
 	struct child_sa *next;
@@ -175,6 +184,9 @@ struct ike_sa {
 	bool natt;
 	bool nat_local;	 /* we are behind a NAT */
 	bool nat_remote; /* the peer is */
+	/* RFC 7383 2.3: both ends announced IKE fragmentation. */
+	bool frag;
+	struct frag_asm *rx_frag; /* frag.c: a message being reassembled */
 	const struct ike_prf_alg *prf;
 	const struct ike_encr_alg *encr;
 	const struct ike_integ_alg *integ;
@@ -313,6 +325,15 @@ bool nonce_min_lower(const uint8_t *a, size_t a_len, const uint8_t *b,
 void ike_sa_dpd_restart(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_endpoint *local, const struct ike_endpoint *remote);
+
+/* frag.c: IKE fragmentation (RFC 7383) */
+size_t frag_limit(const struct ike_engine *e, const struct ike_sa *sa);
+int frag_protect(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_header *h, const struct ike_buf *inner,
+    struct ike_buf *train);
+int frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
+    uint8_t *buf, uint8_t **whole, size_t *len, uint8_t *first);
+void frag_discard(struct ike_engine *e, struct ike_sa *sa);
 
 /* halfopen.c: admission of half-open responder SAs, per address */
 size_t half_open_of(struct ike_engine *e, uint32_t addr);

@@ -121,6 +121,13 @@ struct ike_engine_params {
 	uint32_t retransmit_ms;	   /* 0: the default, 1000 */
 	unsigned retransmit_tries; /* 0: the default, 5 */
 	uint32_t natt_keepalive;   /* seconds; 0: the default, 20 */
+	/* IKE fragmentation (RFC 7383): the largest UDP payload an IKE
+	 * message after IKE_SA_INIT may take, the non-ESP marker on 4500
+	 * included (IP and UDP headers add 28 bytes on the wire); larger
+	 * ones go as fragments when both ends announced support.  Off:
+	 * not announced, never used. */
+	size_t fragment_size; /* 0: the default, 1280 */
+	bool fragment_off;
 	/* Called when the engine's next timer moves earlier (a command or
 	 * a commit started something): the loop re-arms its timer. */
 	void (*wakeup)(void *arg);
@@ -267,6 +274,15 @@ struct ike_counters {
 	 * address's own, the total; and the addresses holding any now. */
 	uint64_t dropped_half_open_peer, dropped_half_open_total;
 	uint64_t half_open_peers;
+	/* IKE fragments (RFC 7383) sent and received (ICV verified), and
+	 * messages reassembled; fragments dropped: ICV failed, a number
+	 * already held, more than 64 in a message, their plaintext over
+	 * 64 KiB, malformed or out of place (a lower Total Fragments,
+	 * fragmentation not negotiated); and messages whose fragments were
+	 * thrown away unfinished (a new message or Total Fragments). */
+	uint64_t frag_tx, frag_rx, frag_reassembled;
+	uint64_t frag_dropped_icv, frag_dropped_dup, frag_dropped_too_many,
+	    frag_dropped_too_big, frag_dropped_invalid, frag_discarded;
 };
 void ike_engine_counters(const struct ike_engine *e, struct ike_counters *out);
 

@@ -162,6 +162,10 @@ init_send(struct ike_engine *e, struct ike_sa *sa)
 	ike_ke_add(b, sa->dh_group, ke, ke_len);
 	ike_payload_add(b, IKE_PL_NONCE, false, sa->in->ni, sa->in->ni_len);
 	nat_notifies_add(b, sa->spi_i, 0, &sa->local, &sa->remote);
+	/* RFC 7383 2.3: announced unless fragmentation is off here. */
+	if (!e->p.fragment_off)
+		ike_notify_add(b, 0, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0,
+		    NULL, 0);
 	if (ike_buf_finish(b) < 0)
 		return -ENOMEM;
 	/* The request as sent is what the retransmit timer resends. */
@@ -419,6 +423,14 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 	    sa->in->nr_len);
 	nat_notifies_add(&sa->in->init_ours, sa->spi_i, sa->spi_r, local,
 	    remote);
+	/* RFC 7383 2.3: the responder answers the announcement with its
+	 * own, and only then do both use fragments. */
+	if (!e->p.fragment_off &&
+	    msg_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL)) {
+		sa->frag = true;
+		ike_notify_add(&sa->in->init_ours, 0,
+		    N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0, NULL, 0);
+	}
 	if (ike_buf_finish(&sa->in->init_ours) < 0 ||
 	    ike_buf_set(&sa->in->init_peer, buf, len) < 0 ||
 	    ike_sa_half_open_add(e, sa) < 0) {
@@ -647,6 +659,8 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa,
 	t->want_group = 0;
 	nat_detect(sa, m, sa->spi_r);
 	float_natt(sa);
+	sa->frag = !e->p.fragment_off &&
+	    msg_has_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	if (auth_send(e, sa) < 0)
 		ike_sa_delete_now(e, sa);
 }

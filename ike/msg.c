@@ -412,6 +412,31 @@ ike_ts_parse(const struct ike_payload *p, struct ike_ts_payload *out)
 	return off == p->len ? 0 : -EBADMSG;
 }
 
+/*
+ * Encrypted Fragment payload (RFC 7383 2.5):
+ *  | Next Payload  |C|  RESERVED   |         Payload Length        |
+ *  |        Fragment Number        |        Total Fragments        |
+ *  |                   Initialization Vector                       |
+ *  ~                      Encrypted content                        ~
+ *  |               |             Padding (0-255 octets)            |
+ *  |                                               |  Pad Length   |
+ *  ~                    Integrity Checksum Data                    ~
+ * Only the two 16-bit fields are read here; the rest is an SK body.
+ */
+int
+ike_skf_parse(const struct ike_payload *p, struct ike_skf_payload *out)
+{
+	if (p->len < 4)
+		return -EBADMSG;
+	out->number = get16(p->body);
+	out->total = get16(p->body + 2);
+	out->body = p->body + 4;
+	out->len = p->len - 4;
+	if (out->number == 0 || out->total == 0 || out->number > out->total)
+		return -EBADMSG;
+	return 0;
+}
+
 const char *
 ike_payload_name(uint8_t type)
 {

@@ -174,6 +174,14 @@ struct ike_ts_payload {
 	struct ike_ts ts[IKE_MAX_TS];
 };
 
+/* RFC 7383 2.5: the Encrypted Fragment payload's own fields; body is
+ * the part protected like an SK body (IV | ciphertext | ICV). */
+struct ike_skf_payload {
+	uint16_t number, total;
+	const uint8_t *body;
+	size_t len;
+};
+
 #define IKE_TS_IPV4_ADDR_RANGE 7
 #define IKE_NONCE_MIN	       16 /* RFC 7296 3.9 */
 #define IKE_NONCE_MAX	       256
@@ -203,6 +211,8 @@ int ike_notify_parse(const struct ike_payload *p,
 int ike_delete_parse(const struct ike_payload *p,
     struct ike_delete_payload *out);
 int ike_ts_parse(const struct ike_payload *p, struct ike_ts_payload *out);
+/* -EBADMSG unless 1 <= Fragment Number <= Total Fragments (RFC 7383 2.5). */
+int ike_skf_parse(const struct ike_payload *p, struct ike_skf_payload *out);
 
 /* First payload of a type in msg, or NULL; count of that type. */
 const struct ike_payload *ike_msg_find(const struct ike_msg *m, uint8_t type);
@@ -252,6 +262,16 @@ void ike_chain_begin(struct ike_buf *b);
  * len zero bytes of body to fill; returns the offset of the body.
  */
 size_t ike_sk_open(struct ike_buf *b, uint8_t first_inner, size_t len);
+/*
+ * Appends an Encrypted Fragment payload (RFC 7383 2.5): Next Payload
+ * names the first inner type in fragment 1 and is 0 in the others; len
+ * zero bytes of body to fill follow the fragment fields; returns the
+ * offset of that body (everything before it is the associated data).
+ */
+size_t ike_skf_open(struct ike_buf *b, uint8_t first_inner, uint16_t number,
+    uint16_t total, size_t len);
+/* Appends raw bytes (a datagram to a train of them); -ENOMEM. */
+int ike_buf_append(struct ike_buf *b, const uint8_t *data, size_t len);
 /* b holds exactly these bytes (a received message to keep); -ENOMEM. */
 int ike_buf_set(struct ike_buf *b, const uint8_t *data, size_t len);
 /* Gives back the unused capacity of a message kept for long. */

@@ -307,6 +307,30 @@ ike_sk_open(struct ike_buf *b, uint8_t first_inner, size_t len)
 	return at + IKE_PAYLOAD_HDR_LEN;
 }
 
+size_t
+ike_skf_open(struct ike_buf *b, uint8_t first_inner, uint16_t number,
+    uint16_t total, size_t len)
+{
+	size_t at = open_payload(b, IKE_PL_SKF, false);
+	uint8_t *body;
+
+	put16(b, number);
+	put16(b, total);
+	if ((body = reserve(b, len)) != NULL)
+		memset(body, 0, len);
+	if (!b->oom)
+		b->data[at] = first_inner;
+	close_payload(b, at);
+	return at + IKE_PAYLOAD_HDR_LEN + 4;
+}
+
+int
+ike_buf_append(struct ike_buf *b, const uint8_t *data, size_t len)
+{
+	put(b, data, len);
+	return b->oom ? -ENOMEM : 0;
+}
+
 int
 ike_buf_finish(struct ike_buf *b)
 {

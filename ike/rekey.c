@@ -78,6 +78,7 @@ sibling(struct ike_engine *e, struct ike_sa *sa, bool initiator)
 	n->natt = sa->natt;
 	n->nat_local = sa->nat_local;
 	n->nat_remote = sa->nat_remote;
+	n->frag = sa->frag; /* RFC 7383 2.3: a rekeyed SA keeps it */
 	return n;
 }
 

@@ -5,6 +5,7 @@
  * (RFC 7296 2.1-2.3), the SA's lifetime timers, and its end.  What an
  * exchange means is decided in init.c, child.c and info.c.
  */
+#include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
 #ifdef __GLIBC__
@@ -389,6 +390,7 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	detach(sa);
 	request_clear(&sa->req);
 	ike_buf_free(&sa->last_resp);
+	frag_discard(e, sa);
 	ike_sa_init_done(sa);
 	ike_keys_free(&sa->keys);
 	e->n_sas--;
@@ -433,12 +435,29 @@ ike_sa_begin(struct ike_sa *sa, struct ike_buf *inner)
 	ike_chain_begin(inner);
 }
 
+/*
+ * Sends a message, or every datagram of a train of fragments (frag.c):
+ * each begins with an IKE header whose Length says where it ends.
+ */
 void
 ike_sa_send_raw(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, const struct ike_buf *b)
 {
-	e->c.tx++;
-	e->p.net->send(e->p.net_arg, local, remote, b->data, b->len);
+	size_t off = 0;
+
+	while (b->len - off >= IKE_HDR_LEN) {
+		uint32_t n;
+
+		memcpy(&n, b->data + off + 24, 4);
+		n = be32toh(n);
+		if (n < IKE_HDR_LEN || n > b->len - off)
+			break;
+		e->c.tx++;
+		if (b->data[off + 16] == IKE_PL_SKF)
+			e->c.frag_tx++;
+		e->p.net->send(e->p.net_arg, local, remote, b->data + off, n);
+		off += n;
+	}
 }
 
 /*
@@ -467,6 +486,11 @@ protect(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange,
 
 	if (inner->oom)
 		return -ENOMEM;
+	/* RFC 7383 2.5: fragments only when both ends announced them and
+	 * the message would not fit in one datagram. */
+	if (sa->frag &&
+	    IKE_HDR_LEN + IKE_PAYLOAD_HDR_LEN + body_len > frag_limit(e, sa))
+		return frag_protect(e, sa, &h, inner, out);
 	ike_buf_init(out);
 	ike_msg_begin(out, &h);
 	at = ike_sk_open(out, inner->data[0], body_len);
@@ -605,6 +629,18 @@ retransmit_timer(struct ike_engine *e, struct ike_timer *tm)
 			    "reachable and that UDP 500, UDP 4500 and ESP are "
 			    "allowed",
 			    peer, sa->remote.port);
+		} else if (t != NULL && sa->req.kind == REQ_AUTH && !sa->frag &&
+		    sa->req.msg.len > IKE_FRAG_SAFE) {
+			/* The likely cause is worth saying (RFC 7383 1). */
+			tunnel_error(e, t, IKE_EV_NO_RESPONSE,
+			    "no answer to IKE_AUTH (%u tries): it went "
+			    "unfragmented (%zu bytes) since IKE fragmentation "
+			    "is %s, and a path that drops large datagrams or "
+			    "IP fragments loses it",
+			    sa->req.tries, sa->req.msg.len,
+			    e->p.fragment_off ?
+				"off here (--ike-fragment-size 0)" :
+				"not supported by the peer");
 		} else if (t != NULL) {
 			tunnel_error(e, t, IKE_EV_NO_RESPONSE,
 			    "the peer stopped answering (%u tries)",

@@ -18,6 +18,8 @@ struct daemon_opts {
 	enum live_kernel kernel; /* --kernel: netlink, or none (a lab) */
 	uint16_t ike_port, natt_port;
 	size_t ike_half_open_per_peer, ike_half_open_max; /* 0: defaults */
+	size_t ike_fragment_size;			  /* 0: the default */
+	bool ike_fragment_off;
 	struct server_limits limits; /* --max-sessions and the rest */
 };
 

@@ -169,6 +169,8 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	p.wakeup_arg = l;
 	p.half_open_per_peer = o->half_open_per_peer;
 	p.half_open_max = o->half_open_max;
+	p.fragment_size = o->fragment_size;
+	p.fragment_off = o->fragment_off;
 	if (kernel_open(l, o, &p, d) < 0 ||
 	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
 	    (l->e = ike_engine_new(&p)) == NULL) {

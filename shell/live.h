@@ -24,6 +24,8 @@ struct live_opts {
 	enum live_kernel kernel;
 	uint16_t ike_port, natt_port; /* 500, 4500; 0 = any (tests) */
 	size_t half_open_per_peer, half_open_max; /* 0: the engine's */
+	size_t fragment_size;			  /* 0: the engine's */
+	bool fragment_off;
 };
 
 struct live;

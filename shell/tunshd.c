@@ -25,6 +25,7 @@ usage(FILE *f)
 	    "              [--max-sessions N] [--max-sessions-per-user N]\n"
 	    "              [--idle-timeout MINUTES] [--hello-timeout SECONDS]\n"
 	    "              [--output-timeout SECONDS] [--max-output BYTES]\n"
+	    "              [--ike-fragment-size BYTES]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -248,13 +249,14 @@ main(int argc, char **argv)
 		{ "hello-timeout", required_argument, NULL, 'H' },
 		{ "output-timeout", required_argument, NULL, 'O' },
 		{ "max-output", required_argument, NULL, 'B' },
+		{ "ike-fragment-size", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon_opts d = { "/etc/tunsh/tunsh.conf", "/var/lib/tunsh",
 		"/run/tunsh/tunshd.sock", false, LIVE_KERNEL_NETLINK, IKE_PORT,
-		IKE_NATT_PORT, 0, 0,
+		IKE_NATT_PORT, 0, 0, 0, false,
 		{ SERVER_MAX_SESSIONS, SERVER_MAX_SESSIONS_USER,
 		    SERVER_IDLE_SECONDS, SERVER_HELLO_SECONDS,
 		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT } };
@@ -331,6 +333,26 @@ main(int argc, char **argv)
 				return 2;
 			daemon_opt = true;
 			break;
+		case 'F': {
+			unsigned long v;
+			char end;
+
+			/* 0: off; a UDP payload, from an IPv4 minimum of 576
+			 * less 28 header bytes (RFC 7383 2.5.1) up. */
+			if (sscanf(optarg, "%lu%c", &v, &end) != 1 ||
+			    optarg[0] == '-' ||
+			    (v != 0 && (v < 548 || v > 65507))) {
+				fprintf(stderr,
+				    "tunshd: --ike-fragment-size %s: give bytes "
+				    "from 548 to 65507, or 0 for off\n",
+				    optarg);
+				return 2;
+			}
+			d.ike_fragment_size = v;
+			d.ike_fragment_off = v == 0;
+			daemon_opt = true;
+			break;
+		}
 		case 'C':
 			check = optarg;
 			break;

@@ -72,9 +72,18 @@ lab_send(void *arg, const struct ike_endpoint *local,
 {
 	struct lab_peer *p = arg;
 	struct lab *l = p->lab;
-	struct lab_pkt *k = malloc(sizeof(*k) + len);
+	struct lab_pkt *k;
+	size_t udp = len + (len > 1 && remote->port == IKE_NATT_PORT ? 4 : 0);
 
-	if (k == NULL)
+	if (udp > l->largest)
+		l->largest = udp;
+	if (l->mtu && udp > l->mtu) {
+		l->too_big++;
+		l->dropped++;
+		p->tx++;
+		return 0;
+	}
+	if ((k = malloc(sizeof(*k) + len)) == NULL)
 		return -ENOMEM;
 	k->next = NULL;
 	k->src = *local;
@@ -479,11 +488,11 @@ lab_free(struct lab *l)
 static size_t
 nets(const char *s, struct prefix4 *out)
 {
-	char buf[256], *save = NULL, *tok;
+	char buf[512], *save = NULL, *tok;
 	size_t n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, " ", &save); tok && n < 8;
+	for (tok = strtok_r(buf, " ", &save); tok && n < 16;
 	     tok = strtok_r(NULL, " ", &save))
 		if (prefix4_parse(tok, &out[n]) == 0)
 			n++;

@@ -11,7 +11,7 @@
 #include "ike/ike.h"
 
 #define LAB_SAS	     64
-#define LAB_POLICIES 256
+#define LAB_POLICIES 1024
 #define LAB_ADDRS    4
 
 struct lab_sa {
@@ -70,6 +70,11 @@ struct lab {
 	/* A moves to UDP 4500 after IKE_SA_INIT with no NAT between, as a
 	 * MOBIKE-capable strongSwan does (RFC 4555 3.5). */
 	bool float_a;
+	/* A path MTU: datagrams whose UDP payload (the non-ESP marker on
+	 * 4500 counted) is larger are dropped, as a path that drops IP
+	 * fragments does; 0: no limit.  largest: the largest one sent. */
+	size_t mtu;
+	size_t largest, too_big;
 	size_t delivered, dropped;
 	/* Called after every delivery, for invariants (no-gap checks). */
 	void (*after)(struct lab *l, void *arg);
@@ -110,7 +115,7 @@ struct lab_suite {
 /* A tunnel configuration with the storage its pointers refer to. */
 struct lab_tunnel {
 	struct ike_tunnel_conf c;
-	struct prefix4 ln[8], rn[8];
+	struct prefix4 ln[16], rn[16];
 	struct ike_algs ike[2], esp[2];
 };
 

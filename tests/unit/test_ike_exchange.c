@@ -1376,6 +1376,404 @@ test_ike_natt_floats_and_keeps_alive(void **state_)
 	assert_up_and_agreeing(f);
 	fix_free(f);
 }
+
+/* IKE fragmentation (RFC 7383) */
+
+#define FRAG_NETS_A                                                    \
+	"10.1.0.0/24 10.1.1.0/24 10.1.2.0/24 10.1.3.0/24 10.1.4.0/24 " \
+	"10.1.5.0/24 10.1.6.0/24 10.1.7.0/24 10.1.8.0/24 10.1.9.0/24 " \
+	"10.1.10.0/24 10.1.11.0/24 10.1.12.0/24 10.1.13.0/24 "         \
+	"10.1.14.0/24 10.1.15.0/24"
+#define FRAG_NETS_B                                                    \
+	"10.2.0.0/24 10.2.1.0/24 10.2.2.0/24 10.2.3.0/24 10.2.4.0/24 " \
+	"10.2.5.0/24 10.2.6.0/24 10.2.7.0/24 10.2.8.0/24 10.2.9.0/24 " \
+	"10.2.10.0/24 10.2.11.0/24 10.2.12.0/24 10.2.13.0/24 "         \
+	"10.2.14.0/24 10.2.15.0/24"
+#define FRAG_LONG                                                        \
+	"with-a-name-long-enough-to-fill-most-of-what-an-fqdn-may-hold." \
+	"the-two-hundred-and-fifty-three-bytes-of-rfc-1035-dns-names."   \
+	"so-that-the-ike-auth-messages-pass-the-path-mtu.example.net"
+static const char frag_id_a[] = "gateway-a.branch-office." FRAG_LONG;
+static const char frag_id_b[] = "gateway-b.head-office." FRAG_LONG;
+
+/*
+ * A tunnel whose IKE_AUTH messages pass 1000 bytes: 16 networks a side
+ * (16 selectors in TSi and in TSr, 16 bytes each), long FQDN IDs, and
+ * an ESP proposal of four ciphers.  Path MTU 1000 in the lab, both
+ * engines fragmenting at 1000 unless pa/pb say otherwise.
+ */
+static struct fix *
+frag_fix(const struct ike_engine_params *pa, const struct ike_engine_params *pb)
+{
+	static const struct ike_engine_params dflt = { .fragment_size = 800 };
+	struct fix *f = fix_new(&gcm_x25519, pa ? pa : &dflt, pb ? pb : &dflt);
+	struct lab_tunnel *t[2] = { &f->ta, &f->tb };
+
+	lab_conf(&f->ta, "to-b", LAB_ADDR_A, LAB_ADDR_B, FRAG_NETS_A,
+	    FRAG_NETS_B, &gcm_x25519, f->psk);
+	lab_conf(&f->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, FRAG_NETS_B,
+	    FRAG_NETS_A, &gcm_x25519, f->psk_b);
+	f->tb.c.initiator = false;
+	for (size_t i = 0; i < 2; i++) {
+		struct ike_algs *esp = &t[i]->esp[0];
+
+		t[i]->c.local_id = i == 0 ? frag_id_a : frag_id_b;
+		t[i]->c.remote_id = i == 0 ? frag_id_b : frag_id_a;
+		esp->n_encr = 4;
+		esp->encr[1] = 20, esp->encr_bits[1] = 128;
+		esp->encr[2] = 28, esp->encr_bits[2] = 0;
+		esp->encr[3] = 19, esp->encr_bits[3] = 256;
+		/* A second proposal: AES-CBC with four integrity algorithms. */
+		esp = &t[i]->esp[1];
+		esp->n_encr = 2;
+		esp->encr[0] = 12, esp->encr_bits[0] = 256;
+		esp->encr[1] = 12, esp->encr_bits[1] = 128;
+		esp->n_integ = 4;
+		esp->integ[0] = 12, esp->integ[1] = 13, esp->integ[2] = 14;
+		esp->integ[3] = 2;
+		t[i]->c.n_esp = 2;
+	}
+	f->l.mtu = 800;
+	return f;
+}
+
+/*
+ * A -> B  HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*), N(IKEV2_FRAG_SUPPORTED)
+ * B -> A  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*), N(IKEV2_FRAG_SUPPORTED)
+ * A -> B  HDR, SKF(1/n) {IDi, ...}, ..., SKF(n/n) {... TSr}
+ * B -> A  HDR, SKF(1/m) {IDr, ...}, ..., SKF(m/m) {... TSr}
+ * over a path that drops datagrams above 1000 bytes: the tunnel comes
+ * up, and no datagram either end sent was above 1000 bytes.
+ */
+static void
+test_ike_frag_big_auth_crosses_a_small_mtu(void **state_)
+{
+	struct fix *f = frag_fix(NULL, NULL);
+	struct ike_counters a, b;
+
+	(void)state_;
+	add_both(f);
+	lab_advance(&f->l, 5000);
+	assert_up_and_agreeing(f);
+	a = counters(&f->l.a);
+	b = counters(&f->l.b);
+	assert_int_equal(f->l.too_big, 0);
+	assert_true(f->l.largest <= 800);
+	assert_true(a.frag_tx >= 2 && b.frag_tx >= 2);
+	assert_int_equal(a.frag_rx, b.frag_tx);
+	assert_int_equal(b.frag_rx, a.frag_tx);
+	assert_int_equal(a.frag_reassembled, 1);
+	assert_int_equal(b.frag_reassembled, 1);
+	assert_int_equal(a.retransmits + b.retransmits, 0);
+	fix_free(f);
+}
+
+/*
+ * Fragmentation off at either end: no notify from it, so the other end
+ * sends IKE_AUTH whole, the path drops it, and the initiator says why.
+ */
+static void
+test_ike_frag_off_on_either_end_times_out(void **state_)
+{
+	static const struct ike_engine_params on = { .fragment_size = 800 };
+	static const struct ike_engine_params off = { .fragment_off = true };
+
+	(void)state_;
+	for (int side = 0; side < 2; side++) {
+		struct fix *f =
+		    frag_fix(side == 0 ? &off : &on, side == 0 ? &on : &off);
+		struct ike_tunnel_status st;
+
+		add_both(f);
+		lab_advance(&f->l, 120000);
+		st = status(&f->l.a, "to-b");
+		assert_int_not_equal(st.state, IKE_TUNNEL_UP);
+		assert_int_not_equal(state(&f->l.b, "to-a"), IKE_TUNNEL_UP);
+		assert_true(f->l.too_big > 0);
+		assert_true(f->l.largest > 800);
+		assert_non_null(strstr(st.last_error, "no answer to IKE_AUTH"));
+		assert_non_null(strstr(st.last_error,
+		    side == 0 ? "off here" : "not supported by the peer"));
+		assert_int_equal(counters(&f->l.a).frag_tx, 0);
+		fix_free(f);
+	}
+}
+
+/*
+ * Fragments out of order (each train rotated on the wire) and lost (30 %
+ * of all datagrams): the request and the cached response go whole again
+ * on every retransmission (2.6.1), and the message is put together.
+ */
+static void
+test_ike_frag_lost_and_reordered_still_reassemble(void **state_)
+{
+	struct fix *f = frag_fix(NULL, NULL);
+
+	(void)state_;
+	add_both(f);
+	lab_run(&f->l, 2);	       /* IKE_SA_INIT there and back */
+	assert_true(f->l.queued >= 2); /* A's IKE_AUTH, in fragments */
+	lab_rotate(&f->l);
+	lab_run(&f->l, f->l.queued); /* B answers, in fragments */
+	assert_true(f->l.queued >= 2);
+	lab_rotate(&f->l);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+
+	for (uint64_t seed = 1; seed <= 5; seed++) {
+		f = frag_fix(NULL, NULL);
+		f->l.loss = 30;
+		f->l.rng ^= seed;
+		add_both(f);
+		lab_advance(&f->l, 120000);
+		f->l.loss = 0;
+		lab_advance(&f->l, 1000);
+		assert_up_and_agreeing(f);
+		assert_true(counters(&f->l.a).frag_tx >= 2);
+		fix_free(f);
+	}
+}
+
+/*
+ * The first fragments of a request are answered after the whole message
+ * is in; a retransmitted request is answered from the cache once, on
+ * its fragment 1, with every fragment of the response.
+ */
+static void
+test_ike_frag_retransmit_answers_with_all_fragments(void **state_)
+{
+	struct fix *f = frag_fix(NULL, NULL);
+	struct spis before;
+	uint64_t a0, b0, r0;
+	size_t n, m;
+
+	(void)state_;
+	add_both(f);
+	lab_advance(&f->l, 5000);
+	assert_up_and_agreeing(f);
+	before = spis_of(&f->l.a);
+	f->l.a.e->p.fragment_size = 300;
+	f->l.b.e->p.fragment_size = 300;
+	a0 = counters(&f->l.a).frag_tx;
+	b0 = counters(&f->l.b).frag_tx;
+	r0 = counters(&f->l.b).retransmits;
+	/* A -> B  HDR, SKF(1/n) {N(REKEY_SA), ...} ... SKF(n/n) */
+	child_start_rekey(f->l.a.e, f->l.a.e->tunnels->sas->children);
+	n = f->l.queued;
+	assert_true(n >= 3);
+	assert_int_equal(counters(&f->l.a).frag_tx - a0, n);
+	/* B -> A  HDR, SKF(1/m) ... SKF(m/m), all lost on the way. */
+	lab_run(&f->l, n);
+	m = f->l.queued;
+	assert_true(m >= 2);
+	assert_int_equal(counters(&f->l.b).frag_tx - b0, m);
+	lab_flush(&f->l);
+	/* A retransmits all n; B answers fragment 1 with all m from its
+	 * cache, and the others with nothing. */
+	lab_advance(&f->l, 1500);
+	assert_int_equal(counters(&f->l.a).frag_tx - a0, 2 * n);
+	assert_int_equal(counters(&f->l.b).frag_tx - b0, 2 * m);
+	assert_int_equal(counters(&f->l.b).retransmits - r0, 1);
+	assert_int_equal(counters(&f->l.b).frag_reassembled, 2);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(spis_of(&f->l.a).in[0], before.in[0]);
+	fix_free(f);
+}
+
+/* A's next request, the given inner chain as an INFORMATIONAL, cut at
+ * size bytes; returns the number of datagrams queued. */
+static size_t
+frag_send_info(struct fix *f, size_t size, size_t notifies, size_t each)
+{
+	struct ike_sa *sa = f->l.a.e->tunnels->sas;
+	struct ike_buf inner;
+	uint8_t data[2048] = { 0 };
+
+	f->l.a.e->p.fragment_size = size;
+	f->l.mtu = 0;
+	ike_sa_begin(sa, &inner);
+	for (size_t i = 0; i < notifies; i++)
+		ike_notify_add(&inner, 0, 40000, NULL, 0, data, each);
+	assert_int_equal(ike_sa_send_request(f->l.a.e, sa, REQ_DPD,
+			     IKE_INFORMATIONAL, &inner),
+	    0);
+	return f->l.queued;
+}
+
+/* Forgets A's request that B never took: the window is free again
+ * and the Message ID is used anew. */
+static void
+frag_unsend(struct fix *f)
+{
+	struct ike_sa *sa = f->l.a.e->tunnels->sas;
+
+	ike_sa_request_done(f->l.a.e, sa);
+	sa->next_req_id--;
+}
+
+/* The fragments queued, for tampering: copies of the first n. */
+static size_t
+frag_take(struct fix *f, uint8_t **pkt, size_t *len, size_t max)
+{
+	size_t n = 0;
+
+	for (struct lab_pkt *k = f->l.head; k && n < max; k = k->next, n++) {
+		pkt[n] = malloc(k->len);
+		memcpy(pkt[n], k->data, k->len);
+		len[n] = k->len;
+	}
+	lab_flush(&f->l);
+	return n;
+}
+
+static void
+frag_to_b(struct fix *f, const uint8_t *pkt, size_t len)
+{
+	struct ike_endpoint la = { LAB_ADDR_A, 500 }, lb = { LAB_ADDR_B, 500 };
+
+	ike_engine_input(f->l.b.e, &lb, &la, pkt, len);
+}
+
+/*
+ * The bounds of reassembly, each counted, none a crash:
+ *  - a fragment whose ICV fails is dropped before it is kept (2.6);
+ *  - a fragment number held already is ignored;
+ *  - a message cut into more than 64 fragments is refused;
+ *  - fragments whose plaintext passes 64 KiB are thrown away;
+ *  - a Total Fragments lower than the one held is dropped, a higher one
+ *    starts over (2.6.2).
+ */
+static void
+test_ike_frag_limits_are_counted(void **state_)
+{
+	struct fix *f = frag_fix(NULL, NULL);
+	uint8_t *pkt[128];
+	size_t len[128], n;
+	struct ike_counters b;
+
+	(void)state_;
+	add_both(f);
+	lab_advance(&f->l, 5000);
+	assert_up_and_agreeing(f);
+
+	/* A 3000-byte INFORMATIONAL in 600-byte fragments. */
+	assert_true(frag_send_info(f, 600, 3, 1000) >= 5);
+	n = frag_take(f, pkt, len, 128);
+	/* Fragment 2 with one ciphertext bit flipped, then fragment 1
+	 * twice, then all of them: one ICV failure, two duplicates. */
+	pkt[1][len[1] - 20] ^= 1;
+	frag_to_b(f, pkt[1], len[1]);
+	pkt[1][len[1] - 20] ^= 1;
+	frag_to_b(f, pkt[0], len[0]);
+	frag_to_b(f, pkt[0], len[0]);
+	for (size_t i = 0; i < n; i++)
+		frag_to_b(f, pkt[i], len[i]);
+	b = counters(&f->l.b);
+	assert_int_equal(b.frag_dropped_icv, 1);
+	assert_int_equal(b.frag_dropped_dup, 2);
+	assert_int_equal(b.frag_reassembled, 2);
+	for (size_t i = 0; i < n; i++)
+		free(pkt[i]);
+	lab_advance(&f->l, 100);
+	assert_int_equal(f->l.a.e->tunnels->sas->req.kind, REQ_NONE);
+
+	/* The same request cut in 3, then again in 4 (2.6.2): the old
+	 * cut's fragment after the new one started is dropped, the new
+	 * cut completes. */
+	{
+		uint8_t *p3[8], *p4[8];
+		size_t l3[8], l4[8], n3, n4;
+
+		frag_send_info(f, 1000, 2, 1000);
+		n3 = frag_take(f, p3, l3, 8);
+		frag_unsend(f);
+		frag_send_info(f, 600, 2, 1000);
+		n4 = frag_take(f, p4, l4, 8);
+		assert_true(n4 > n3 && n3 >= 2);
+		frag_to_b(f, p3[0], l3[0]);
+		frag_to_b(f, p4[0], l4[0]); /* more: starts over */
+		frag_to_b(f, p3[1], l3[1]); /* fewer: dropped */
+		for (size_t i = 1; i < n4; i++)
+			frag_to_b(f, p4[i], l4[i]);
+		b = counters(&f->l.b);
+		assert_int_equal(b.frag_discarded, 1);
+		assert_int_equal(b.frag_dropped_invalid, 1);
+		assert_int_equal(b.frag_reassembled, 3);
+		for (size_t i = 0; i < n3; i++)
+			free(p3[i]);
+		for (size_t i = 0; i < n4; i++)
+			free(p4[i]);
+		lab_advance(&f->l, 100);
+	}
+
+	/* 30 KiB in 400-byte fragments: about 90 of them, over 64. */
+	n = frag_send_info(f, 400, 30, 1024);
+	assert_true(n > IKE_FRAG_MAX);
+	n = frag_take(f, pkt, len, 128);
+	for (size_t i = 0; i < n; i++)
+		frag_to_b(f, pkt[i], len[i]);
+	b = counters(&f->l.b);
+	assert_int_equal(b.frag_dropped_too_many, n);
+	assert_int_equal(b.frag_reassembled, 3);
+	for (size_t i = 0; i < n; i++)
+		free(pkt[i]);
+	frag_unsend(f);
+
+	/* 66 KiB of plaintext in about 60 fragments of 1.1 KB: refused
+	 * when the bytes pass 64 KiB, and so are the rest of them. */
+	n = frag_send_info(f, 1200, 60, 1120);
+	assert_true(n <= IKE_FRAG_MAX);
+	n = frag_take(f, pkt, len, 128);
+	for (size_t i = 0; i < n; i++)
+		frag_to_b(f, pkt[i], len[i]);
+	b = counters(&f->l.b);
+	assert_true(b.frag_dropped_too_big >= 1);
+	assert_int_equal(b.frag_reassembled, 3);
+	for (size_t i = 0; i < n; i++)
+		free(pkt[i]);
+	frag_unsend(f);
+	lab_advance(&f->l, 100);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
+/*
+ * A CHILD rekey whose CREATE_CHILD_SA request and response go in
+ * fragments (both ends cut at 500 bytes, the path drops larger):
+ * A -> B  HDR, SKF(1/n) {N(REKEY_SA), SA, Ni, ...} ... SKF(n/n) {... TSr}
+ * B -> A  HDR, SKF(1/m) {SA, Nr, ...} ... SKF(m/m) {... TSr}
+ */
+static void
+test_ike_frag_child_rekey(void **state_)
+{
+	struct fix *f = frag_fix(NULL, NULL);
+	struct spis before, after;
+	struct ike_counters a0, b0;
+
+	(void)state_;
+	add_both(f);
+	lab_advance(&f->l, 5000);
+	assert_up_and_agreeing(f);
+	before = spis_of(&f->l.a);
+	a0 = counters(&f->l.a);
+	b0 = counters(&f->l.b);
+	f->l.a.e->p.fragment_size = 500;
+	f->l.b.e->p.fragment_size = 500;
+	f->l.mtu = 500;
+	child_start_rekey(f->l.a.e, f->l.a.e->tunnels->sas->children);
+	lab_advance(&f->l, 5000);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_int_equal(f->l.too_big, 0);
+	assert_true(counters(&f->l.a).frag_tx - a0.frag_tx >= 2);
+	assert_true(counters(&f->l.b).frag_tx - b0.frag_tx >= 2);
+	assert_int_equal(counters(&f->l.b).frag_reassembled, 2);
+	assert_true(has_event(&f->l.b, "to-a", IKE_EV_CHILD_REKEYED));
+	fix_free(f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_establish_every_suite),
 	cmocka_unit_test(test_ike_psk_mismatch_is_named_both_ways),
@@ -1414,6 +1812,12 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_change_failing_in_kernel_keeps_old_policies),
 	cmocka_unit_test(test_ike_port_4500_without_nat_is_plain_esp),
 	cmocka_unit_test(test_ike_natt_floats_and_keeps_alive),
+	cmocka_unit_test(test_ike_frag_big_auth_crosses_a_small_mtu),
+	cmocka_unit_test(test_ike_frag_off_on_either_end_times_out),
+	cmocka_unit_test(test_ike_frag_lost_and_reordered_still_reassemble),
+	cmocka_unit_test(test_ike_frag_retransmit_answers_with_all_fragments),
+	cmocka_unit_test(test_ike_frag_limits_are_counted),
+	cmocka_unit_test(test_ike_frag_child_rekey),
 };
 
 TUNSH_TEST_MAIN(tests)

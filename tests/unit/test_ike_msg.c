@@ -315,6 +315,87 @@ test_ike_rules_per_exchange(void **state)
 	ike_buf_free(&b);
 }
 
+/*
+ * RFC 7383 2.5: an IKE_AUTH request's fragment 2 of 3.  The header names
+ * SKF (53) first; SKF's own Next Payload is 0 in every fragment but the
+ * first; the fragment fields follow the generic header; the rest (IV,
+ * ciphertext, ICV) is an SK body, 8 bytes of it here.
+ */
+static const uint8_t skf_fragment[] = {
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* SPIi */
+	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, /* SPIr */
+	53,			/* Next Payload: Encrypted Fragment (SKF) */
+	0x20,			/* Version 2.0 */
+	35,			/* Exchange: IKE_AUTH */
+	0x08,			/* Flags: Initiator */
+	0x00, 0x00, 0x00, 0x01, /* Message ID 1, as the whole message's */
+	0x00, 0x00, 0x00, 0x2c, /* Length 44 */
+	/* SKF (2.5) */
+	0,	    /* Next Payload: 0 (not the first fragment) */
+	0x00,	    /* not critical */
+	0x00, 0x10, /* Payload Length 16 */
+	0x00, 0x02, /* Fragment Number 2 */
+	0x00, 0x03, /* Total Fragments 3 */
+	0xaa, 0xaa, 0xaa, 0xaa, 0xbb, 0xbb, 0xbb, 0xbb, /* IV | ... | ICV */
+};
+
+static void
+test_ike_skf_parse_and_build(void **state)
+{
+	struct ike_msg m;
+	struct ike_parse_err err;
+	struct ike_skf_payload f;
+	struct ike_payload bad;
+	struct ike_buf b;
+	uint8_t body[2];
+	size_t at;
+	struct ike_header h = { .spi_i = 0x0102030405060708ull,
+		.spi_r = 0x1112131415161718ull,
+		.exchange = IKE_AUTH,
+		.flags = IKE_FLAG_INITIATOR,
+		.message_id = 1 };
+
+	(void)state;
+	assert_int_equal(
+	    ike_msg_parse(skf_fragment, sizeof(skf_fragment), &m, &err), 0);
+	assert_int_equal(m.n_pl, 1);
+	assert_int_equal(m.pl[0].type, IKE_PL_SKF);
+	assert_int_equal(m.sk_next, 0);
+	assert_int_equal(ike_skf_parse(&m.pl[0], &f), 0);
+	assert_int_equal(f.number, 2);
+	assert_int_equal(f.total, 3);
+	assert_int_equal(f.len, 8);
+	assert_ptr_equal(f.body, skf_fragment + 36);
+
+	/* Built back, byte for byte: the associated data ends at 36. */
+	ike_buf_init(&b);
+	ike_msg_begin(&b, &h);
+	at = ike_skf_open(&b, IKE_PL_NONE, 2, 3, 8);
+	assert_int_equal(at, 36);
+	memcpy(b.data + at, skf_fragment + 36, 8);
+	assert_int_equal(ike_buf_finish(&b), 0);
+	assert_int_equal(b.len, sizeof(skf_fragment));
+	assert_memory_equal(b.data, skf_fragment, sizeof(skf_fragment));
+	ike_buf_free(&b);
+
+	/* Fragment 0, a number above the total, a zero total, and a body
+	 * too short for the two fields are refused. */
+	bad = m.pl[0];
+	bad.body = body;
+	bad.len = 2;
+	assert_int_equal(ike_skf_parse(&bad, &f), -EBADMSG);
+	{
+		static const uint8_t fields[][4] = { { 0, 0, 0, 3 },
+			{ 0, 4, 0, 3 }, { 0, 1, 0, 0 } };
+
+		for (size_t i = 0; i < 3; i++) {
+			bad.body = fields[i];
+			bad.len = 4;
+			assert_int_equal(ike_skf_parse(&bad, &f), -EBADMSG);
+		}
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_msg_parse_init_request),
 	cmocka_unit_test(test_ike_msg_build_matches_the_wire),
@@ -322,6 +403,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_sa_parse_refuses_bad_substructures),
 	cmocka_unit_test(test_ike_ts_and_delete_round_trip),
 	cmocka_unit_test(test_ike_rules_per_exchange),
+	cmocka_unit_test(test_ike_skf_parse_and_build),
 };
 
 TUNSH_TEST_MAIN(tests)
