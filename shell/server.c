@@ -118,11 +118,25 @@ send_text(struct conn *c, uint8_t type, const char *text)
 	send_frame(c, type, text, strlen(text));
 }
 
+/*
+ * A line typed or printed may hold a key (pre-shared-key KEY, show
+ * running-config with secrets): copies of ours are wiped before they go
+ * back to the allocator.
+ */
+static void
+free_wiped(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 static void
 drop_pending(struct conn *c)
 {
 	for (size_t i = c->i_pend; i < c->n_pend; i++)
-		free(c->pend[i]);
+		free_wiped(c->pend[i]);
 	c->n_pend = c->i_pend = 0;
 }
 
@@ -140,6 +154,7 @@ conn_free(struct conn *c)
 	bufferevent_free(c->bev);
 	drop_pending(c);
 	free(c->pend);
+	explicit_bzero(c->last, sizeof(c->last));
 	free(c);
 }
 
@@ -205,6 +220,7 @@ send_line(struct conn *c, const char *line, size_t n)
 	memcpy(buf, line, n);
 	buf[n] = '\n';
 	send_frame(c, SHELL_OUTPUT, buf, n + 1);
+	explicit_bzero(buf, n + 1);
 	free(buf);
 }
 
@@ -312,7 +328,7 @@ page(struct conn *c, size_t n)
 {
 	for (; n > 0 && c->i_pend < c->n_pend; n--, c->i_pend++) {
 		send_line(c, c->pend[c->i_pend], strlen(c->pend[c->i_pend]));
-		free(c->pend[c->i_pend]);
+		free_wiped(c->pend[c->i_pend]);
 	}
 	if (c->i_pend < c->n_pend) {
 		send_frame(c, SHELL_MORE, NULL, 0);
@@ -336,7 +352,7 @@ handle_line(struct conn *c, const struct shell_frame *f)
 	}
 	if (memchr(f->payload, '\0', f->len) != NULL ||
 	    strchr(line, '\n') != NULL) {
-		free(line);
+		free_wiped(line);
 		conn_fatal(c,
 		    "tunshd: protocol error: a line holds a NUL or "
 		    "newline byte");
@@ -347,7 +363,7 @@ handle_line(struct conn *c, const struct shell_frame *f)
 	c->out_bytes = 0;
 	c->truncated = false;
 	rc = commands_run(c->session, line);
-	free(line);
+	free_wiped(line);
 	if (c->truncated) {
 		snprintf(c->last, sizeof(c->last),
 		    "%% output truncated at %zu bytes (tunshd --max-output): "
@@ -437,7 +453,7 @@ handle_complete(struct conn *c, const struct shell_frame *f)
 	    &ws);
 	send_frame(c, SHELL_COMPLETIONS, ws.buf, ws.len);
 	free(ws.buf);
-	free(line);
+	free_wiped(line);
 }
 
 static void
