@@ -420,6 +420,54 @@ print_children(struct cli_def *cli, const struct sa_list *l)
 	}
 }
 
+/* Why a pair of networks has no CHILD SA, and what to do about it. */
+static const char *
+not_carried_why(const struct ike_tunnel_status *st)
+{
+	return st->ts_per_pair ?
+	    "no CHILD SA for this pair: the peer refused it or it is on "
+	    "its way; see show ipsec tunnel detail" :
+	    "the peer narrowed our offer: set traffic-selectors per-pair";
+}
+
+/* The pairs of networks no CHILD SA carries (status.c). */
+static void
+print_not_carried(struct cli_def *cli, const struct ike_tunnel_status *st)
+{
+	size_t shown = st->n_not_carried < IKE_STATUS_NETS ? st->n_not_carried :
+							     IKE_STATUS_NETS;
+
+	if (st->n_not_carried == 0)
+		return;
+	print_field(cli, "Not carried", "%zu pair%s (%s)", st->n_not_carried,
+	    plural(st->n_not_carried), not_carried_why(st));
+	for (size_t i = 0; i < shown; i++) {
+		char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+
+		prefix4_format(&st->not_carried[i].local, a, sizeof(a));
+		prefix4_format(&st->not_carried[i].remote, b, sizeof(b));
+		cli_print(cli, "    %s <-> %s", a, b);
+	}
+	if (shown < st->n_not_carried)
+		cli_print(cli, "    and %zu more", st->n_not_carried - shown);
+}
+
+static void
+json_not_carried(struct jw *j, const struct ike_tunnel_status *st)
+{
+	jw_open(j, "not_carried", "[");
+	for (size_t i = 0; i < st->n_not_carried && i < IKE_STATUS_NETS; i++) {
+		jw_open(j, NULL, "{");
+		jw_prefix(j, "local", &st->not_carried[i].local);
+		jw_prefix(j, "remote", &st->not_carried[i].remote);
+		jw_close(j, "}");
+	}
+	jw_close(j, "]");
+	jw_u64(j, "not_carried_count", st->n_not_carried);
+	jw_str(j, "not_carried_reason",
+	    st->n_not_carried ? not_carried_why(st) : NULL);
+}
+
 /*
  * Junos "Tunnel events": each kind of event once, newest first, with the
  * time it last happened and how often it did.  Kinds whose last time has
@@ -521,6 +569,7 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 		    dup, v->conf->name);
 	print_field(cli, "CHILD SAs", "%zu", v->sas.n_child);
 	print_children(cli, &v->sas);
+	print_not_carried(cli, st);
 	print_field(cli, "Last error", "%s",
 	    st->last_error[0] ? st->last_error : "none");
 	if (detail) {
@@ -599,6 +648,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	jw_str(j, "behind_nat", natt_json(st));
 	jw_bool(j, "duplicate_ike_sas", ike_established_count(&v->sas) > 1);
 	json_children_brief(j, &v->sas);
+	json_not_carried(j, st);
 	jw_str(j, "last_error", st->last_error[0] ? st->last_error : NULL);
 	if (detail)
 		json_events(j, st);

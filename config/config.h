@@ -51,6 +51,13 @@ enum config_tunnel_type {
 	CONFIG_TUNNEL_ROUTE,
 };
 
+/* CHILD SAs of a policy-based tunnel: one for all networks, or one per
+ * local x remote pair (Azure policy-based, Cisco ASA). */
+enum config_ts_mode {
+	CONFIG_TS_COMBINED,
+	CONFIG_TS_PER_PAIR,
+};
+
 /*
  * What a change of a setting costs a live tunnel, in increasing order: the
  * plan of a tunnel is the largest class among its changed settings.
@@ -77,6 +84,7 @@ enum config_field {
 	CF_PSK,
 	CF_LOCAL_NETWORK,
 	CF_REMOTE_NETWORK,
+	CF_TRAFFIC_SELECTORS,
 	CF_CLIENT_VPN_BOUND,
 	CF_INSIDE_ADDRESS,
 	CF_IKE_PROPOSAL,
@@ -149,6 +157,7 @@ struct config_tunnel {
 	size_t n_local;
 	struct prefix4 remote_nets[CONFIG_NETS_MAX];
 	size_t n_remote;
+	enum config_ts_mode ts_mode;
 	bool client_vpn_bound;
 	uint32_t inside_addr; /* 0 = none */
 	uint8_t inside_len;
@@ -271,6 +280,7 @@ size_t config_tunnel_local_prefixes(const struct config *c,
 const char *config_partner_name(enum config_partner p);
 const char *config_dpd_action_name(enum config_dpd_action a);
 const char *config_tunnel_type_name(enum config_tunnel_type t);
+const char *config_ts_mode_name(enum config_ts_mode m);
 /* 300 -> "5 minutes", 90 -> "90 seconds", 7200 -> "2 hours" */
 void config_duration_words(uint32_t secs, char *buf, size_t len);
 /* "8h", "480m", "28800", "28800s" -> seconds; -EINVAL or -ERANGE */

@@ -16,6 +16,7 @@
 static const char *const partner_words[] = { "none", "aws", "azure", NULL };
 static const char *const dpd_words[] = { "clear", "hold", "restart", NULL };
 static const char *const type_words[] = { "policy-based", "route-based", NULL };
+static const char *const ts_words[] = { "combined", "per-pair", NULL };
 
 #define DAY 86400
 
@@ -59,6 +60,9 @@ static const struct config_field_info fields[CF__COUNT] = {
 	{ CF_REMOTE_NETWORK, "remote-network", "remote-network", CFK_PREFIXES,
 	    CONFIG_CHANGE_REPLACE, 0, CONFIG_NETS_MAX, NULL,
 	    "A network behind the peer: A.B.C.D/N" },
+	{ CF_TRAFFIC_SELECTORS, "traffic-selectors", "traffic-selectors",
+	    CFK_ENUM, CONFIG_CHANGE_REPLACE, 0, 0, ts_words,
+	    "CHILD SAs: combined (one for all networks) or per-pair" },
 	{ CF_CLIENT_VPN_BOUND, "client-vpn-bound", "client-vpn-bound", CFK_FLAG,
 	    CONFIG_CHANGE_REPLACE, 0, 0, NULL,
 	    "Client-VPN users may use the tunnel too" },
@@ -168,6 +172,12 @@ config_tunnel_type_name(enum config_tunnel_type t)
 	return (unsigned)t < 2 ? type_words[t] : "?";
 }
 
+const char *
+config_ts_mode_name(enum config_ts_mode m)
+{
+	return (unsigned)m < 2 ? ts_words[m] : "?";
+}
+
 static void
 set_proposals(char dst[][CONFIG_PROPOSAL_LEN], size_t *n,
     const char *const *src)
@@ -216,6 +226,10 @@ tunnel_apply_defaults(struct config_tunnel *t)
 		t->n_local = 0;
 	if (UNSET(CF_REMOTE_NETWORK))
 		t->n_remote = 0;
+	/* Not in the azure preset: its route-based gateways take one
+	 * combined CHILD SA; policy-based ones need per-pair (azure.c). */
+	if (UNSET(CF_TRAFFIC_SELECTORS))
+		t->ts_mode = CONFIG_TS_COMBINED;
 	if (UNSET(CF_CLIENT_VPN_BOUND))
 		t->client_vpn_bound = false;
 	if (UNSET(CF_INSIDE_ADDRESS)) {
@@ -636,6 +650,8 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 			t->partner = (enum config_partner)e;
 		else if (fi->id == CF_TUNNEL_TYPE)
 			t->type = (enum config_tunnel_type)e;
+		else if (fi->id == CF_TRAFFIC_SELECTORS)
+			t->ts_mode = (enum config_ts_mode)e;
 		else
 			t->dpd_action = (enum config_dpd_action)e;
 		return 0;
@@ -887,6 +903,8 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		snprintf(buf, len, "%s",
 		    f == CF_PARTNER_TYPE    ? config_partner_name(t->partner) :
 			f == CF_TUNNEL_TYPE ? config_tunnel_type_name(t->type) :
+			f == CF_TRAFFIC_SELECTORS ?
+					      config_ts_mode_name(t->ts_mode) :
 					      config_dpd_action_name(
 						  t->dpd_action));
 		return 1;

@@ -333,6 +333,13 @@ check_inside(struct vctx *v, const struct config_tunnel *t)
 	struct prefix4 link = { t->inside_addr & prefix4_mask(30), 30 };
 	char a[PREFIX4_STRLEN], o[64];
 
+	/* A route-based tunnel has one pair (0.0.0.0/0 both ways). */
+	if (t->type == CONFIG_TUNNEL_ROUTE && t->ts_mode == CONFIG_TS_PER_PAIR)
+		diag_warn(v->d,
+		    WHO "traffic-selectors per-pair is ignored on a "
+			"route-based tunnel: set tunnel-type policy-based or "
+			"traffic-selectors combined",
+		    t->name);
 	if (t->inside_len == 0)
 		return;
 	prefix4_format(&link, a, sizeof(a));

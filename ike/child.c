@@ -90,6 +90,14 @@ child_strip_dh(struct ike_sa_payload *sa)
 }
 
 static void
+ts_of(const struct ike_ts *ts, size_t n, struct ike_ts_payload *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n && i < IKE_MAX_TS; i++)
+		out->ts[out->n++] = ts[i];
+}
+
+static void
 ts_from(const struct prefix4 *nets, size_t n, struct ike_ts_payload *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -116,6 +124,139 @@ child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
 	}
 	ts_from(t->conf.local_nets, t->conf.n_local, local);
 	ts_from(t->conf.remote_nets, t->conf.n_remote, remote);
+}
+
+static int child_request(struct ike_engine *e, struct ike_sa *sa,
+    struct child_sa *c, size_t pair);
+
+/* The pairs of networks a tunnel has: one when route-based. */
+size_t
+child_pairs(const struct ike_tunnel *t)
+{
+	return t->conf.route_based ? 1 : t->conf.n_local * t->conf.n_remote;
+}
+
+/* Does one of the selectors ts[0..n) take in all of net? */
+static bool
+ts_covers(const struct ike_ts *ts, size_t n, const struct prefix4 *net)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ts[i].start_addr <= net->addr &&
+		    ts[i].end_addr >= prefix4_last(net) &&
+		    ts[i].start_port == 0 && ts[i].end_port == 65535 &&
+		    ts[i].ip_proto == 0)
+			return true;
+	return false;
+}
+
+/* Does a CHILD SA of sa carry pair k (local k / n_remote, remote k %)? */
+static bool
+pair_carried(const struct ike_tunnel *t, const struct ike_sa *sa, size_t k)
+{
+	const struct prefix4 *l = &t->conf.local_nets[k / t->conf.n_remote];
+	const struct prefix4 *r = &t->conf.remote_nets[k % t->conf.n_remote];
+
+	for (const struct child_sa *c = sa->children; c; c = c->next)
+		if (c->state != CHILD_DELETING &&
+		    ts_covers(c->ts, c->n_local, l) &&
+		    ts_covers(c->ts + c->n_local, c->n_remote, r))
+			return true;
+	return false;
+}
+
+/* The pairs no CHILD SA of sa carries, the first max into out; all
+ * counted.  Route-based tunnels carry everything or nothing. */
+size_t
+child_pairs_missing(const struct ike_tunnel *t, const struct ike_sa *sa,
+    struct ike_net_pair *out, size_t max)
+{
+	size_t n = 0;
+
+	if (t->conf.route_based)
+		return 0;
+	for (size_t k = 0; k < child_pairs(t); k++) {
+		if (pair_carried(t, sa, k))
+			continue;
+		if (n < max)
+			out[n] = (struct ike_net_pair){
+				t->conf.local_nets[k / t->conf.n_remote],
+				t->conf.remote_nets[k % t->conf.n_remote],
+			};
+		n++;
+	}
+	return n;
+}
+
+/*
+ * What we offer for a new CHILD SA: with per-pair, pair k alone; else
+ * all our networks.
+ */
+static void
+child_ts_pair(const struct ike_tunnel *t, size_t k,
+    struct ike_ts_payload *local, struct ike_ts_payload *remote)
+{
+	if (!t->conf.ts_per_pair || t->conf.route_based ||
+	    k >= child_pairs(t)) {
+		child_ts(t, local, remote);
+		return;
+	}
+	ts_from(&t->conf.local_nets[k / t->conf.n_remote], 1, local);
+	ts_from(&t->conf.remote_nets[k % t->conf.n_remote], 1, remote);
+}
+
+void
+child_ts_first(const struct ike_tunnel *t, struct ike_ts_payload *local,
+    struct ike_ts_payload *remote)
+{
+	child_ts_pair(t, 0, local, remote);
+}
+
+/*
+ * After IKE_AUTH, the engine's next work with per-pair: the next pair no
+ * CHILD SA carries, each pair tried once per IKE SA (a refused one stays
+ * refused until the next IKE SA).  Only the IKE SA's initiator does it,
+ * so that two per-pair ends do not both create each pair.  Returns
+ * whether a request went out.
+ */
+bool
+child_next_pair(struct ike_engine *e, struct ike_sa *sa)
+{
+	const struct ike_tunnel *t = sa->t;
+
+	if (!t->conf.ts_per_pair || t->conf.route_based || !sa->initiator)
+		return false;
+	while (sa->next_pair < child_pairs(t)) {
+		size_t k = sa->next_pair++;
+
+		if (pair_carried(t, sa, k))
+			continue;
+		if (child_request(e, sa, NULL, k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Combined selectors and a peer that took only part of them (Azure
+ * policy-based, Cisco ASA: one pair): what is left out would be held by
+ * its policies with no SA.  Said once per new CHILD SA we asked for.
+ */
+void
+child_narrow_check(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_tunnel *t = sa->t;
+	struct ike_net_pair first;
+	size_t n = child_pairs_missing(t, sa, &first, 1);
+	char l[16], r[16];
+
+	if (n == 0 || t->conf.ts_per_pair)
+		return;
+	addr4_format(first.local.addr, l, sizeof(l));
+	addr4_format(first.remote.addr, r, sizeof(r));
+	tunnel_event(e, t, IKE_EV_TS_NARROWED,
+	    "the peer narrowed our offer: %zu of %zu pairs of networks not "
+	    "carried (first %s/%u <-> %s/%u): set traffic-selectors per-pair",
+	    n, child_pairs(t), l, first.local.len, r, first.remote.len);
 }
 
 static void
@@ -162,6 +303,26 @@ child_timers_start(struct ike_engine *e, struct child_sa *c)
 	timer_arm(e, &c->expire_timer, now + ms);
 }
 
+/* The one selector ts[0..n) as a prefix, any port and protocol. */
+static bool
+ts_prefix(const struct ike_ts *ts, size_t n, struct prefix4 *out)
+{
+	for (unsigned len = 0; n == 1 && len <= 32; len++) {
+		struct prefix4 p = { ts->start_addr, (uint8_t)len };
+
+		struct prefix4 host = { 0, (uint8_t)len };
+
+		if (prefix4_last(&p) == ts->end_addr &&
+		    (ts->start_addr & prefix4_last(&host)) == 0 &&
+		    ts->start_port == 0 && ts->end_port == 65535 &&
+		    ts->ip_proto == 0) {
+			*out = p;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* One direction of an ESP SA into the kernel. */
 static int
 install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
@@ -197,6 +358,21 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 		    (uint64_t)t->conf.child_lifetime + 60 :
 		    KERNEL_LIFE_INF,
 	};
+	struct prefix4 l, r;
+
+	/*
+	 * A CHILD SA of one pair says so in its selector: the kernel then
+	 * sends a pair's traffic on that pair's SA (xfrm_state_find skips
+	 * SAs whose selector does not match the flow) and drops what comes
+	 * in on the SA of another pair.  Several CHILD SAs of a tunnel
+	 * share its policies' reqid, so without it the newest SA would
+	 * carry every pair.  Several selectors: any (0.0.0.0/0).
+	 */
+	if (ts_prefix(c->ts, c->n_local, &l) &&
+	    ts_prefix(c->ts + c->n_local, c->n_remote, &r)) {
+		k.sel_src = inbound ? r : l;
+		k.sel_dst = inbound ? l : r;
+	}
 
 	return e->p.kernel->sa_add(e->p.kernel_arg, &k, d);
 }
@@ -442,7 +618,8 @@ ike_ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b)
  *   HDR, SK {N(REKEY_SA), SA, Ni, [KEi,] TSi, TSr}
  */
 static int
-child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c)
+child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
+    size_t pair)
 {
 	struct ike_tunnel *t = sa->t;
 	struct ike_request *r = &sa->req;
@@ -462,7 +639,13 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c)
 		return -ENOMEM;
 	engine_random(e, r->nonce, IKE_NONCE_LEN);
 	child_offer(t, group != 0, r->new_spi, &r->sel->offer);
-	child_ts(t, &r->sel->ts_local, &r->sel->ts_remote);
+	if (c != NULL && t->conf.ts_per_pair && !t->conf.route_based) {
+		/* A pair's CHILD SA is rekeyed with its own selectors. */
+		ts_of(c->ts, c->n_local, &r->sel->ts_local);
+		ts_of(c->ts + c->n_local, c->n_remote, &r->sel->ts_remote);
+	} else {
+		child_ts_pair(t, pair, &r->sel->ts_local, &r->sel->ts_remote);
+	}
 	ike_sa_begin(sa, &inner);
 	if (c != NULL) {
 		uint32_t spi = htobe32(c->spi_in);
@@ -489,7 +672,7 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c)
 int
 child_start_rekey(struct ike_engine *e, struct child_sa *c)
 {
-	int rc = child_request(e, c->ike, c);
+	int rc = child_request(e, c->ike, c, 0);
 
 	if (rc < 0 && c->state == CHILD_REKEYING) {
 		c->state = CHILD_INSTALLED;
@@ -501,7 +684,7 @@ child_start_rekey(struct ike_engine *e, struct child_sa *c)
 int
 child_start_new(struct ike_engine *e, struct ike_sa *sa)
 {
-	return child_request(e, sa, NULL);
+	return child_request(e, sa, NULL, 0);
 }
 
 /* The nonce of a message into buf; 0 or -EBADMSG. */
@@ -741,6 +924,8 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		}
 		return;
 	}
+	if (old == NULL && r->theirs == NULL)
+		child_narrow_check(e, sa);
 	if (old == NULL) {
 		/* The peer deleted what we rekeyed before answering: it won
 		 * a collision, and ours is redundant if its nonce is lowest. */

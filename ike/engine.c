@@ -771,6 +771,13 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 	free(old_mem);
 	if (!was_enabled)
 		return tunnel_start(e, t, d);
+	if (old.ts_per_pair != t->conf.ts_per_pair && t->sas != NULL) {
+		/* Other CHILD SAs, not new keys for these: start afresh. */
+		sas_drop(e, t, true);
+		if (t->conf.initiator && ike_init_start(e, t) < 0)
+			restart_later(e, t);
+		return 0;
+	}
 	t->want_up = t->conf.initiator || t->want_up;
 	if (old.initiator && !t->conf.initiator && t->sas == NULL) {
 		/* initiator off: no more tries of our own. */

@@ -208,7 +208,8 @@ struct ike_sa {
 	uint8_t min_nonce[IKE_NONCE_LEN];
 	size_t min_nonce_len;
 	bool created_by_us, rekey_collision;
-	bool reauth; /* being replaced by a reauthentication */
+	bool reauth;	  /* being replaced by a reauthentication */
+	size_t next_pair; /* per-pair: the next pair to look at (child.c) */
 	struct ike_timer retransmit, rekey_timer, expire_timer, dpd_timer,
 	    keepalive_timer, halfopen_timer;
 };
@@ -393,6 +394,14 @@ void child_unlink(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound);
 int child_start_rekey(struct ike_engine *e, struct child_sa *c);
 int child_start_new(struct ike_engine *e, struct ike_sa *sa);
+size_t child_pairs(const struct ike_tunnel *t);
+size_t child_pairs_missing(const struct ike_tunnel *t, const struct ike_sa *sa,
+    struct ike_net_pair *out, size_t max);
+/* What IKE_AUTH offers: all networks, or with per-pair the first pair. */
+void child_ts_first(const struct ike_tunnel *t, struct ike_ts_payload *local,
+    struct ike_ts_payload *remote);
+bool child_next_pair(struct ike_engine *e, struct ike_sa *sa);
+void child_narrow_check(struct ike_engine *e, struct ike_sa *sa);
 
 /* rekey.c: IKE SA rekey and reauthentication */
 int ike_rekey_start(struct ike_engine *e, struct ike_sa *sa);

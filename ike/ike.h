@@ -81,6 +81,13 @@ struct ike_tunnel_conf {
 	size_t n_local, n_remote;
 	/* Route-based: 0.0.0.0/0 selectors, SAs and policies marked. */
 	bool route_based;
+	/*
+	 * Policy-based: one CHILD SA per local x remote pair of networks,
+	 * the first in IKE_AUTH, the others in CREATE_CHILD_SA, as peers
+	 * that take one pair per CHILD SA (Azure policy-based, Cisco ASA)
+	 * want.  Off: one CHILD SA carries all of them.
+	 */
+	bool ts_per_pair;
 	uint32_t mark, if_id;
 	const struct ike_algs *ike, *esp; /* proposals, in preference order */
 	size_t n_ike, n_esp;
@@ -196,7 +203,8 @@ enum ike_event {
 	IKE_EV_DPD_ACTION,
 	IKE_EV_PEER_MOVED,
 	IKE_EV_KERNEL_ERROR,
-	IKE_EV_ACQUIRE, /* traffic for a tunnel with no SA */
+	IKE_EV_ACQUIRE,	    /* traffic for a tunnel with no SA */
+	IKE_EV_TS_NARROWED, /* the peer took fewer pairs than offered */
 	IKE_EV_COUNT,
 };
 
@@ -229,6 +237,18 @@ struct ike_tunnel_status {
 	struct ike_event_record events[IKE_HISTORY_EVENTS]; /* newest first */
 	size_t n_events;
 	size_t n_ike_sas, n_child_sas;
+	/*
+	 * While the IKE SA is up: the pairs of our networks that no CHILD
+	 * SA carries (policy-based), the first IKE_STATUS_NETS of them;
+	 * n_not_carried counts all.  ts_per_pair tells why: the peer
+	 * refused a pair's CHILD SA (or it is on its way), else the peer
+	 * narrowed our one offer.
+	 */
+	struct ike_net_pair {
+		struct prefix4 local, remote;
+	} not_carried[IKE_STATUS_NETS];
+	size_t n_not_carried;
+	bool ts_per_pair;
 };
 
 struct ike_sa_status {

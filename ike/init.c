@@ -565,7 +565,7 @@ auth_send(struct ike_engine *e, struct ike_sa *sa)
 	if (ike_sa_req_sel(sa) == NULL)
 		return -ENOMEM;
 	child_offer(t, false, sa->req.new_spi, &sa->req.sel->offer);
-	child_ts(t, &sa->req.sel->ts_local, &sa->req.sel->ts_remote);
+	child_ts_first(t, &sa->req.sel->ts_local, &sa->req.sel->ts_remote);
 	ike_sa_begin(sa, &inner);
 	if (id_auth_add(sa, &inner) < 0) {
 		ike_buf_free(&inner);
@@ -853,6 +853,7 @@ auth_child_finish(struct ike_engine *e, struct ike_sa *sa,
 	struct ike_ts_payload tsi, tsr, ni, nr;
 	struct ike_proposal chosen;
 	struct child_sa *c;
+	int rc;
 
 	if (msg_has_notify(m, N_TS_UNACCEPTABLE, NULL)) {
 		tunnel_error(e, t, IKE_EV_TS_UNACCEPTABLE,
@@ -887,9 +888,11 @@ auth_child_finish(struct ike_engine *e, struct ike_sa *sa,
 		    "the peer answered with networks outside ours");
 		return -EBADMSG;
 	}
-	return child_install(e, sa, &chosen, sa->req.new_spi, &ni, &nr, NULL,
-	    sa->in->ni, sa->in->ni_len, sa->in->nr, sa->in->nr_len, CHILD_BY_US,
-	    &c);
+	if ((rc = child_install(e, sa, &chosen, sa->req.new_spi, &ni, &nr, NULL,
+		 sa->in->ni, sa->in->ni_len, sa->in->nr, sa->in->nr_len,
+		 CHILD_BY_US, &c)) == 0)
+		child_narrow_check(e, sa);
+	return rc;
 }
 
 void

@@ -850,6 +850,8 @@ ike_sa_kick(struct ike_engine *e, struct ike_sa *sa)
 			child_start_rekey(e, c);
 			return;
 		}
+	if (child_next_pair(e, sa))
+		return;
 	if (sa->want_dpd) {
 		sa->want_dpd = false;
 		info_send_dpd(e, sa);

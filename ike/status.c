@@ -45,6 +45,7 @@ ike_event_name(enum ike_event ev)
 		[IKE_EV_PEER_MOVED] = "peer moved",
 		[IKE_EV_KERNEL_ERROR] = "kernel error",
 		[IKE_EV_ACQUIRE] = "traffic triggered negotiation",
+		[IKE_EV_TS_NARROWED] = "traffic selectors narrowed",
 	};
 
 	return ev < IKE_EV_COUNT ? names[ev] : "?";
@@ -206,7 +207,10 @@ ike_tunnel_status(const struct ike_engine *e, const char *name,
 		out->behind_nat = sa->nat_local;
 		out->peer_behind_nat = sa->nat_remote;
 		out->established = sa->established_wall;
+		out->n_not_carried = child_pairs_missing(t, sa,
+		    out->not_carried, IKE_STATUS_NETS);
 	}
+	out->ts_per_pair = t->conf.ts_per_pair;
 	return 0;
 }
 

@@ -268,6 +268,7 @@ conf_from(struct live *l, const struct config *cfg,
 	c->local_nets = s->ln;
 	c->remote_nets = s->rn;
 	c->route_based = t->type == CONFIG_TUNNEL_ROUTE;
+	c->ts_per_pair = t->ts_mode == CONFIG_TS_PER_PAIR;
 	if (proposals(t, true, s->ike, &c->n_ike, d) < 0 ||
 	    proposals(t, false, s->esp, &c->n_esp, d) < 0)
 		return -EINVAL;

@@ -423,6 +423,27 @@ lab_sa_sending(const struct lab_kernel *k, uint32_t addr)
 	return best ? best->sa.spi : 0;
 }
 
+static bool
+in_prefix(const struct prefix4 *p, uint32_t a)
+{
+	return p->len == 0 || (a >= p->addr && a <= prefix4_last(p));
+}
+
+uint32_t
+lab_sa_for_flow(const struct lab_kernel *k, uint32_t addr, uint32_t src,
+    uint32_t dst)
+{
+	const struct lab_sa *best = NULL;
+
+	for (size_t i = 0; i < LAB_SAS; i++)
+		if (k->sas[i].used && k->sas[i].sa.src == addr &&
+		    in_prefix(&k->sas[i].sa.sel_src, src) &&
+		    in_prefix(&k->sas[i].sa.sel_dst, dst) &&
+		    (best == NULL || k->sas[i].seq > best->seq))
+			best = &k->sas[i];
+	return best ? best->sa.spi : 0;
+}
+
 bool
 lab_keys_agree(const struct lab_kernel *a, const struct lab_kernel *b,
     uint32_t spi)

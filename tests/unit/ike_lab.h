@@ -133,6 +133,11 @@ size_t lab_sa_count(const struct lab_kernel *k);
 const struct lab_sa *lab_sa_find(const struct lab_kernel *k, uint32_t spi);
 /* The SPI a kernel sends on from addr: its newest SA from there, or 0. */
 uint32_t lab_sa_sending(const struct lab_kernel *k, uint32_t addr);
+/* The SPI a kernel sends a packet src -> dst (inner addresses) on from
+ * addr, as xfrm_state_find picks: the newest SA whose selector takes
+ * the packet; 0 if none does. */
+uint32_t lab_sa_for_flow(const struct lab_kernel *k, uint32_t addr,
+    uint32_t src, uint32_t dst);
 /* True when a's outbound SA spi has the keys of b's inbound one. */
 bool lab_keys_agree(const struct lab_kernel *a, const struct lab_kernel *b,
     uint32_t spi);

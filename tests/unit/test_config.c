@@ -149,6 +149,11 @@ test_tunnel_set_parses_and_refuses(void **state)
 	set_ok(t, CF_DPD_TIMEOUT, "0");
 	set_ok(t, CF_TUNNEL_TYPE, "ipip");
 	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
+	set_ok(t, CF_TRAFFIC_SELECTORS, "per-pair");
+	assert_int_equal(t->ts_mode, CONFIG_TS_PER_PAIR);
+	set_bad(t, CF_TRAFFIC_SELECTORS, "pairs",
+	    "ipsec tunnel t1: traffic-selectors \"pairs\" "
+	    "is not one of combined, per-pair");
 	set_bad(t, CF_TUNNEL_TYPE, "gre",
 	    "ipsec tunnel t1: tunnel-type \"gre\" "
 	    "is not one of policy-based, route-based");
@@ -603,6 +608,8 @@ static const struct {
 	{ CF_PSK, "another-key-of-20-chars", CONFIG_CHANGE_RENEGOTIATE },
 	{ CF_LOCAL_NETWORK, "10.40.0.0/24", CONFIG_CHANGE_REPLACE },
 	{ CF_REMOTE_NETWORK, "172.17.0.0/16", CONFIG_CHANGE_REPLACE },
+	/* Other CHILD SAs: the engine starts the tunnel afresh. */
+	{ CF_TRAFFIC_SELECTORS, "per-pair", CONFIG_CHANGE_REPLACE },
 	{ CF_CLIENT_VPN_BOUND, "yes", CONFIG_CHANGE_REPLACE },
 	{ CF_INSIDE_ADDRESS, "169.254.20.2/30", CONFIG_CHANGE_REPLACE },
 	{ CF_IKE_PROPOSAL, "aes128-sha256-modp2048",

@@ -725,6 +725,187 @@ establish(struct fix *f)
 }
 
 /*
+ * Per-pair: A has 10.1.0.0/24 and 10.3.0.0/24, B 10.2.0.0/24 and
+ * 10.4.0.0/24; B takes all of them (or, narrow, only 10.1 <-> 10.2).
+ */
+static struct fix *
+pairs_fix(bool a_per_pair, bool b_per_pair, bool b_narrow)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	prefix4_parse("10.3.0.0/24", &f->ta.ln[1]);
+	prefix4_parse("10.4.0.0/24", &f->ta.rn[1]);
+	f->ta.c.n_local = f->ta.c.n_remote = 2;
+	f->ta.c.ts_per_pair = a_per_pair;
+	if (!b_narrow) {
+		prefix4_parse("10.4.0.0/24", &f->tb.ln[1]);
+		prefix4_parse("10.3.0.0/24", &f->tb.rn[1]);
+		f->tb.c.n_local = f->tb.c.n_remote = 2;
+	}
+	f->tb.c.ts_per_pair = b_per_pair;
+	return f;
+}
+
+/*
+ * Every pair of networks has its own CHILD SA on both ends, with keys
+ * that agree, and each kernel sends a pair's packets on that pair's SA
+ * (its selector), which the other end receives on the same CHILD SA.
+ */
+static void
+assert_pairs_carried(struct fix *f)
+{
+	static const char *const l[] = { "10.1.0.5", "10.3.0.5" };
+	static const char *const r[] = { "10.2.0.5", "10.4.0.5" };
+	struct spis a = spis_of(&f->l.a), b = spis_of(&f->l.b);
+	uint32_t seen[4];
+
+	assert_int_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_UP);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(b.n, 4);
+	assert_int_equal(lab_sa_count(&f->l.a.k), 8);
+	assert_int_equal(lab_sa_count(&f->l.b.k), 8);
+	assert_int_equal(status(&f->l.a, "to-b").n_not_carried, 0);
+	for (size_t k = 0; k < 4; k++) {
+		uint32_t src, dst, out, back;
+		size_t i;
+
+		assert_int_equal(addr4_parse(l[k / 2], &src), 0);
+		assert_int_equal(addr4_parse(r[k % 2], &dst), 0);
+		out = lab_sa_for_flow(&f->l.a.k, LAB_ADDR_A, src, dst);
+		back = lab_sa_for_flow(&f->l.b.k, LAB_ADDR_B, dst, src);
+		assert_true(out != 0 && back != 0);
+		assert_true(lab_keys_agree(&f->l.a.k, &f->l.b.k, out));
+		assert_true(lab_keys_agree(&f->l.b.k, &f->l.a.k, back));
+		/* out and back are the two SAs of one CHILD SA of A. */
+		for (i = 0; i < 4 && a.out[i] != out; i++)
+			;
+		assert_true(i < 4);
+		assert_int_equal(a.in[i], back);
+		for (size_t j = 0; j < k; j++)
+			assert_true(seen[j] != out);
+		seen[k] = out;
+	}
+}
+
+static void
+test_ike_per_pair_one_child_per_pair(void **state_)
+{
+	(void)state_;
+	for (int b_per_pair = 0; b_per_pair < 2; b_per_pair++) {
+		struct fix *f = pairs_fix(true, b_per_pair, false);
+
+		add_both(f);
+		lab_run(&f->l, 200);
+		assert_pairs_carried(f);
+		fix_free(f);
+	}
+}
+
+/* Combined, and B takes one pair of the four offered: A says which
+ * three its policies hold with no SA, and why. */
+static void
+test_ike_narrowing_peer_is_reported(void **state_)
+{
+	struct fix *f = pairs_fix(false, false, true);
+	struct ike_tunnel_status st;
+	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+
+	(void)state_;
+	add_both(f);
+	lab_run(&f->l, 200);
+	assert_int_equal(spis_of(&f->l.a).n, 1);
+	st = status(&f->l.a, "to-b");
+	assert_false(st.ts_per_pair);
+	assert_int_equal(st.n_not_carried, 3);
+	prefix4_format(&st.not_carried[0].local, a, sizeof(a));
+	prefix4_format(&st.not_carried[0].remote, b, sizeof(b));
+	assert_string_equal(a, "10.1.0.0/24");
+	assert_string_equal(b, "10.4.0.0/24");
+	prefix4_format(&st.not_carried[2].local, a, sizeof(a));
+	assert_string_equal(a, "10.3.0.0/24");
+	assert_int_equal(st.event_counts[IKE_EV_TS_NARROWED], 1);
+	/* B has all it asked for. */
+	assert_int_equal(status(&f->l.b, "to-a").n_not_carried, 0);
+	fix_free(f);
+}
+
+/* Per-pair against the same one-pair B: the other three are refused
+ * (TS_UNACCEPTABLE), tried once, and listed as not carried. */
+static void
+test_ike_per_pair_refused_pairs_listed(void **state_)
+{
+	struct fix *f = pairs_fix(true, false, true);
+	struct ike_tunnel_status st;
+	size_t tx;
+
+	(void)state_;
+	add_both(f);
+	lab_run(&f->l, 200);
+	assert_int_equal(spis_of(&f->l.a).n, 1);
+	st = status(&f->l.a, "to-b");
+	assert_true(st.ts_per_pair);
+	assert_int_equal(st.n_not_carried, 3);
+	assert_int_equal(st.event_counts[IKE_EV_TS_NARROWED], 0);
+	tx = f->l.a.tx;
+	lab_advance(&f->l, 60000); /* no retries of the refused pairs */
+	assert_true(f->l.a.tx - tx < 3);
+	fix_free(f);
+}
+
+/* A rekey of one pair's CHILD SA replaces that one alone. */
+static void
+test_ike_per_pair_rekey_one_pair(void **state_)
+{
+	struct fix *f = pairs_fix(true, false, false);
+	struct ike_tunnel *t;
+	struct child_sa *c;
+	struct spis before, after;
+	size_t same = 0;
+
+	(void)state_;
+	add_both(f);
+	lab_run(&f->l, 200);
+	assert_pairs_carried(f);
+	before = spis_of(&f->l.a);
+	t = tunnel_by_name(f->l.a.e, "to-b");
+	c = t->sas->children->next; /* one of the four */
+	c->want_rekey = true;
+	ike_sa_kick(f->l.a.e, t->sas);
+	lab_run(&f->l, 200);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_CHILD_REKEYED));
+	assert_pairs_carried(f);
+	after = spis_of(&f->l.a);
+	for (size_t i = 0; i < 4; i++)
+		for (size_t j = 0; j < 4; j++)
+			same += before.in[i] == after.in[j];
+	assert_int_equal(same, 3);
+	fix_free(f);
+}
+
+/* DPD restart after the peer was away brings all four pairs back. */
+static void
+test_ike_per_pair_dpd_restart_brings_all_back(void **state_)
+{
+	struct fix *f = pairs_fix(true, false, false);
+
+	(void)state_;
+	f->ta.c.dpd_timeout = 10;
+	f->ta.c.dpd_delay = 5;
+	f->ta.c.dpd_action = IKE_DPD_RESTART;
+	add_both(f);
+	lab_run(&f->l, 200);
+	assert_pairs_carried(f);
+	f->l.b.dead = true;
+	lab_advance(&f->l, 15000);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_DPD_TIMEOUT));
+	lab_advance(&f->l, 60000);
+	f->l.b.dead = false;
+	lab_advance(&f->l, 120000);
+	assert_pairs_carried(f);
+	fix_free(f);
+}
+
+/*
  * CHILD lifetime 60 s: A rekeys at 80-90 % of it,
  * A -> B  HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr}
  * B -> A  HDR, SK {SA, Nr, TSi, TSr}
@@ -1780,6 +1961,11 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_no_proposal_lists_both_offers),
 	cmocka_unit_test(test_ike_ts_unacceptable_is_named),
 	cmocka_unit_test(test_ike_ts_narrowed_by_responder),
+	cmocka_unit_test(test_ike_per_pair_one_child_per_pair),
+	cmocka_unit_test(test_ike_narrowing_peer_is_reported),
+	cmocka_unit_test(test_ike_per_pair_refused_pairs_listed),
+	cmocka_unit_test(test_ike_per_pair_rekey_one_pair),
+	cmocka_unit_test(test_ike_per_pair_dpd_restart_brings_all_back),
 	cmocka_unit_test(test_ike_child_with_two_networks_shows_both),
 	cmocka_unit_test(test_ike_invalid_ke_retries_with_the_group_asked),
 	cmocka_unit_test(test_ike_cookie_demanded_and_echoed),

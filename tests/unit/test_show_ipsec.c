@@ -399,6 +399,10 @@ test_show_ipsec_tunnel_json(void **state)
 	    "        \"duplicate\": false\n"
 	    "      }\n"
 	    "    ],\n"
+	    "    \"not_carried\": [\n"
+	    "    ],\n"
+	    "    \"not_carried_count\": 0,\n"
+	    "    \"not_carried_reason\": null,\n"
 	    "    \"last_error\": null\n"
 	    "  }\n"
 	    "]\n");
