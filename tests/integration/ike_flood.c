@@ -6,7 +6,8 @@
  * N(COOKIE) at once with the request again and the cookie (RFC 7296 2.6),
  * as a flooder that receives at its addresses does.  Its KE is one real
  * Curve25519 value, so the responder does all the work of a real request.
- * It stops after SECONDS or MAX requests, whichever first, and prints
+ * It stops after SECONDS or MAX requests, whichever first, or on SIGTERM
+ * (the test stops it once it has seen what it waits for), and prints
  * what it sent and what came back.
  *
  * usage: ike_flood TARGET FIRST_SOURCE N_SOURCES SECONDS MAX
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +144,15 @@ open_sources(struct flood *f, uint32_t first)
 	return 0;
 }
 
+static volatile sig_atomic_t stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -174,7 +185,9 @@ main(int argc, char **argv)
 	if (open_sources(&f, ntohl(first.s_addr)) < 0)
 		return 1;
 	f.next_spi = ((uint64_t)getpid() << 32) | 1;
-	for (size_t i = 0; f.sent < max && now_s() < end; i = (i + 1) % f.n) {
+	signal(SIGTERM, on_term);
+	for (size_t i = 0; !stop && f.sent < max && now_s() < end;
+	     i = (i + 1) % f.n) {
 		send_init(&f, f.fd[i], f.next_spi++, NULL, 0);
 		drain(&f, f.fd[i]);
 		if (f.sent % 256 == 0) /* a breath for the answers */
