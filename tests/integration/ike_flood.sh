@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/integration/ike_flood.sh BUILD: a flood of IKE_SA_INIT requests
 # that answers every cookie, against a real tunshd (--kernel none) on
-# real UDP 500 in a namespace, for 15 s: one flooder from one address
+# real UDP 500 in a namespace, for 15 s and until the tunnel below is up
+# (60 s at most): one flooder from one address
 # and one from 199 more, all addresses B has tunnels to (only those get
 # half-open SAs).  B runs with --ike-half-open-max 300, so the 200
 # addresses (5 each would be 1000) meet the total bound and the single
