@@ -29,4 +29,6 @@ fi
 shopt -s nullglob
 scenarios=("$here"/scenarios/*.sh)
 [ ${#scenarios[@]} -gt 0 ] || { echo "vm: no scenarios in $here/scenarios" >&2; exit 1; }
-exec "$here/run.sh" -j 2 -b "$build" "${scenarios[@]}"
+# 180 s a guest: dpd takes 100 s when the host is idle, and a busy host
+# (two runs at once) pushed it past 120.
+exec "$here/run.sh" -j 2 -t "${TUNSH_VM_TIMEOUT:-180}" -b "$build" "${scenarios[@]}"
