@@ -29,4 +29,9 @@ fi
 shopt -s nullglob
 scenarios=("$here"/scenarios/*.sh)
 [ ${#scenarios[@]} -gt 0 ] || { echo "vm: no scenarios in $here/scenarios" >&2; exit 1; }
+# pluto_* scenarios need libreswan, which cannot be installed next to
+# strongSwan: fetched once into BUILD/vm-libreswan (a network access the
+# first time only).  Offline, those scenarios fail saying so.
+"$here/fetch-libreswan.sh" "$build" ||
+	echo "vm: fetch-libreswan.sh failed: the pluto_* scenarios will fail" >&2
 exec "$here/run.sh" -j 2 -b "$build" "${scenarios[@]}"
