@@ -13,7 +13,6 @@
 # in libreswan 4.x (ikev2=yes is the default); a scenario that changes a
 # default says so in its name (pluto_rekey_short_lifetimes).
 
-VM_PLUTOS=()
 VM_PLUTO_EXEC=${VM_PLUTO_EXEC:-/usr/libexec/ipsec}
 
 # vm_pluto_need: fails early, with the fix, when libreswan is missing.
@@ -62,7 +61,6 @@ vm_pluto_start() {
 		vm_fail "certutil -N for pluto $name: $(cat "$dir/nss.out")"
 	echo "$ns" >"$dir/ns"
 	vm_pluto_run "$name"
-	VM_PLUTOS+=("$name")
 	vm_pluto_add "$name"
 }
 
@@ -87,6 +85,17 @@ vm_pluto_add() {
 		--config "$dir/ipsec.conf" --ctlsocket "$dir/pluto.ctl" --autoall \
 		>"$dir/addconn.out" 2>&1 ||
 		vm_fail "addconn for pluto $1: $(cat "$dir/addconn.out")"
+}
+
+# vm_plutos: the names of the plutos we started, from their directories
+# (vm_pluto_start runs in a pipeline's subshell: no array).
+vm_plutos() {
+	local f
+	for f in "$VM_WORK"/*/ipsec.conf; do
+		[ -f "$f" ] || continue
+		f=${f%/ipsec.conf}
+		echo "${f##*/}"
+	done
 }
 
 # vm_whack NAME ARGS...: whack talking to pluto NAME's control socket.
@@ -120,6 +129,9 @@ vm_pluto_child_spis() {
 		}
 		END { sub(/^esp\./, "", o); sub(/@.*/, "", o)
 			sub(/^esp\./, "", n); sub(/@.*/, "", n)
+			# pluto drops leading zeros; the kernel has 8 digits.
+			while (o != "" && length(o) < 8) o = "0" o
+			while (n != "" && length(n) < 8) n = "0" n
 			if (o != "" && n != "") print n, o }'
 }
 
@@ -153,7 +165,7 @@ vm_pluto_kill() {
 # next to the scenario's (pluto-NAME.log).
 vm_pluto_stop() {
 	local n
-	for n in "${VM_PLUTOS[@]}"; do
+	for n in $(vm_plutos); do
 		kill "$(cat "$VM_WORK/$n/pid")" 2>/dev/null || true
 		[ -z "${TUNSH_RESULT:-}" ] ||
 			cp "$VM_WORK/$n/pluto.log" "$TUNSH_RESULT/pluto-$n.log" 2>/dev/null || true
@@ -164,7 +176,7 @@ vm_pluto_stop() {
 # scenario's log.
 vm_fail_extra() {
 	local n
-	for n in "${VM_PLUTOS[@]}"; do
+	for n in $(vm_plutos); do
 		echo "---- pluto $n log (last 60 lines)" >&2
 		tail -n 60 "$VM_WORK/$n/pluto.log" >&2 2>/dev/null || true
 		tail -n 5 "$VM_WORK/$n/stdout" >&2 2>/dev/null || true
