@@ -26,6 +26,8 @@ vm_pluto_need() {
 #   PLUTO_AUTO  auto=       (add: wait for tunshd; start: initiate)
 #   PLUTO_CONN  extra lines for conn site (non-default options)
 #   PLUTO_LEFTSUBNET, PLUTO_RIGHTSUBNET (10.2.0.0/24, 10.1.0.0/24)
+#   PLUTO_RIGHT, PLUTO_RIGHTID  tunshd's address and ID (192.0.2.1 both;
+#               right=%any answers whoever comes, e.g. from behind a NAT)
 vm_pluto_conf() {
 	cat <<EOT
 config setup
@@ -36,8 +38,8 @@ conn site
 	left=192.0.2.2
 	leftid=192.0.2.2
 	leftsubnet=${PLUTO_LEFTSUBNET:-10.2.0.0/24}
-	right=192.0.2.1
-	rightid=192.0.2.1
+	right=${PLUTO_RIGHT:-192.0.2.1}
+	rightid=${PLUTO_RIGHTID:-192.0.2.1}
 	rightsubnet=${PLUTO_RIGHTSUBNET:-10.1.0.0/24}
 	auto=${PLUTO_AUTO:-add}
 ${PLUTO_CONN:-}
@@ -46,14 +48,17 @@ EOT
 
 # vm_pluto_start NAME NS: starts pluto in namespace NS with
 # $VM_WORK/NAME/ipsec.conf from stdin, ipsec.secrets holding
-# PLUTO_PSK (default tunsh's test key), a fresh NSS database and its
+# PLUTO_PSK (default tunsh's test key; it must be set for
+# vm_pluto_start, not only for vm_pluto_conf at the head of the
+# pipeline: export it) for 192.0.2.2 and any peer, a fresh NSS database
+# and its
 # control socket pluto.ctl there; waits for the socket, then loads conn
 # site (addconn, as "ipsec auto --add" does).
 vm_pluto_start() {
 	local name=$1 ns=$2 dir=$VM_WORK/$1
 	mkdir -p "$dir/nss" "$dir/ipsec.d"
 	cat >"$dir/ipsec.conf"
-	printf '192.0.2.2 192.0.2.1 : PSK "%s"\n' \
+	printf '192.0.2.2 %%any : PSK "%s"\n' \
 		"${PLUTO_PSK:-vm-test-psk-not-secret-0123456789}" >"$dir/ipsec.secrets"
 	chmod 600 "$dir/ipsec.secrets"
 	[ -f "$dir/nss/cert9.db" ] ||
@@ -72,7 +77,7 @@ vm_pluto_run() {
 	ip netns exec "$(cat "$dir/ns")" "$VM_PLUTO_EXEC/pluto" --nofork \
 		--config "$dir/ipsec.conf" --rundir "$dir" \
 		--secretsfile "$dir/ipsec.secrets" --ipsecdir "$dir/ipsec.d" \
-		--nssdir "$dir/nss" --logfile "$dir/pluto.log" \
+		--nssdir "$dir/nss" --coredir "$dir" --logfile "$dir/pluto.log" \
 		>>"$dir/stdout" 2>&1 &
 	echo $! >"$dir/pid"
 	vm_wait 20 "pluto $name created its control socket" test -S "$dir/pluto.ctl"

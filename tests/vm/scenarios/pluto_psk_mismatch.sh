@@ -19,7 +19,9 @@ words="authentication failed: the pre-shared keys \(or IDs\) do not match"
 
 vm_log "topology"
 vm_sites
-PLUTO_PSK=vm-test-psk-on-pluto-not-tunsh-0000 vm_pluto_conf | vm_pluto_start b b
+export PLUTO_PSK=vm-test-psk-on-pluto-not-tunsh-0000
+vm_pluto_conf | vm_pluto_start b b
+grep -q "$PLUTO_PSK" "$VM_WORK/b/ipsec.secrets" || vm_fail "pluto's secrets lack its own key"
 vm_site_conf a 192.0.2.1 10.1.0.0/24 | vm_tunshd_start a a
 
 # no_sa WHEN: nothing installed in a, pluto has no IPsec SA, and the
