@@ -17,7 +17,7 @@ VM_PLUTO_EXEC=${VM_PLUTO_EXEC:-/usr/libexec/ipsec}
 
 # vm_pluto_need: fails early, with the fix, when libreswan is missing.
 vm_pluto_need() {
-	[ -x "$VM_PLUTO_EXEC/pluto" ] && command -v certutil >/dev/null ||
+	{ [ -x "$VM_PLUTO_EXEC/pluto" ] && command -v certutil >/dev/null; } ||
 		vm_fail "libreswan missing in the guest: run tests/vm/fetch-libreswan.sh BUILD (the scenario's name must start with pluto_)"
 }
 

@@ -56,7 +56,7 @@ vm_tunshd_wait a 40 "tunnel to-b: CHILD SA up" "$mark"
 vm_pluto_wait b
 new=$(vm_xfrm_spis a 192.0.2.2 192.0.2.1)
 [ "$new" != "$old" ] || vm_fail "a's inbound SPI did not change ($old): not a new SA"
-read -r pin pout <<<"$(vm_pluto_child_spis b site)"
+read -r _ pout <<<"$(vm_pluto_child_spis b site)"
 [ "${pout:-}" = "$new" ] || vm_fail "pluto's outbound SPI ${pout:-none} is not a's inbound $new: $(vm_whack b --showstates)"
 vm_ping_all ha 10.2.0.10 3
 vm_ping_all hb 10.1.0.10 3
