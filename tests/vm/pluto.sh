@@ -77,7 +77,7 @@ vm_pluto_run() {
 	ip netns exec "$(cat "$dir/ns")" "$VM_PLUTO_EXEC/pluto" --nofork \
 		--config "$dir/ipsec.conf" --rundir "$dir" \
 		--secretsfile "$dir/ipsec.secrets" --ipsecdir "$dir/ipsec.d" \
-		--nssdir "$dir/nss" --coredir "$dir" --logfile "$dir/pluto.log" \
+		--nssdir "$dir/nss" --dumpdir "$dir" --logfile "$dir/pluto.log" \
 		>>"$dir/stdout" 2>&1 &
 	echo $! >"$dir/pid"
 	vm_wait 20 "pluto $name created its control socket" test -S "$dir/pluto.ctl"
@@ -145,7 +145,9 @@ vm_pluto_child_spis() {
 vm_pluto_ike_serial() {
 	vm_whack "$1" --showstates 2>/dev/null |
 		awk -v c="\"$2\"" 'index($0, c) && /ESTABLISHED_IKE_SA/ {
-			s = $1; sub(/^#/, "", s); sub(/:$/, "", s); print s }' | tail -n 1
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^#[0-9]+:$/) { s = $i; break }
+			sub(/^#/, "", s); sub(/:$/, "", s); print s }' | tail -n 1
 }
 
 # vm_pluto_established NAME: true once pluto NAME has an IPsec SA up.
