@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# tests/vm/matrix.sh [RESULTS]: the peers x features matrix of the VM
-# tier as a markdown table, from the last run's results (RESULTS default
-# build/vm-results: one directory per scenario with status and verdict).
+# tests/vm/matrix.sh [-w] [RESULTS]: the peers x features matrix of the
+# VM tier as a markdown table, from the last run's results (RESULTS
+# default build/vm-results: one directory per scenario with status and
+# verdict).  -w writes it, dated, into tests/vm/README.md between the
+# matrix markers instead of printing it.
 # Each feature row names the scenario that tests it against each peer;
 # a cell is PASS or FAIL with the run's duration, "not run" when the
 # scenario has no result, "-" when no scenario exists.  The table goes
 # into tests/vm/README.md with the date it was made.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+write=
+if [ "${1:-}" = -w ]; then
+	write=1
+	shift
+fi
 results=${1:-$here/../../build/vm-results}
 
 # feature|strongSwan scenario|libreswan scenario ("-": none yet)
@@ -47,9 +54,31 @@ cell() {
 	fi
 }
 
-echo "| feature | strongSwan (charon) | libreswan (pluto) |"
-echo "| --- | --- | --- |"
-for f in "${features[@]}"; do
-	IFS='|' read -r name sw ls <<<"$f"
-	echo "| $name | $(cell "$sw") | $(cell "$ls") |"
-done
+table() {
+	echo "| feature | strongSwan (charon) | libreswan (pluto) |"
+	echo "| --- | --- | --- |"
+	for f in "${features[@]}"; do
+		IFS='|' read -r name sw ls <<<"$f"
+		echo "| $name | $(cell "$sw") | $(cell "$ls") |"
+	done
+}
+
+if [ -z "$write" ]; then
+	table
+	exit 0
+fi
+readme=$here/README.md
+{ grep -q '^<!-- matrix begin -->$' "$readme" && grep -q '^<!-- matrix end -->$' "$readme"; } ||
+	{ echo "matrix.sh: $readme lacks the matrix markers" >&2; exit 1; }
+new=$(mktemp)
+trap 'rm -f "$new"' EXIT
+{
+	sed '/^<!-- matrix begin -->$/q' "$readme"
+	echo
+	echo "Results of $(date -u +%Y-%m-%d) (UTC):"
+	echo
+	table
+	echo
+	sed -n '/^<!-- matrix end -->$/,$p' "$readme"
+} >"$new"
+cat "$new" >"$readme"
