@@ -24,7 +24,7 @@ features=(
 	"PSK mismatch named, both ways|psk_mismatch|pluto_psk_mismatch"
 	"rekeys started by the peer under traffic|rekey|pluto_rekey_short_lifetimes"
 	"DPD restart after the peer dies|dpd|pluto_dpd_restart"
-	"NAT-T through a masquerade|nat_t|-"
+	"NAT-T through a masquerade|nat_t|pluto_nat_t"
 	"IKE fragmentation (RFC 7383)|fragmentation|-"
 	"traffic selector mismatch|ts_mismatch|-"
 	"replay window|replay_window|-"
