@@ -29,6 +29,11 @@ fi
 shopt -s nullglob
 scenarios=("$here"/scenarios/*.sh)
 [ ${#scenarios[@]} -gt 0 ] || { echo "vm: no scenarios in $here/scenarios" >&2; exit 1; }
+# pluto_* scenarios need libreswan, which cannot be installed next to
+# strongSwan: fetched once into BUILD/vm-libreswan (from Debian's archive,
+# the first time only).  Offline, those scenarios fail saying so.
+"$here/fetch-libreswan.sh" "$build" ||
+	echo "vm: fetch-libreswan.sh failed: the pluto_* scenarios will fail" >&2
 # 180 s a guest: dpd takes 100 s when the host is idle, and a busy host
 # (two runs at once) pushed it past 120.
 exec "$here/run.sh" -j 2 -t "${TUNSH_VM_TIMEOUT:-180}" -b "$build" "${scenarios[@]}"

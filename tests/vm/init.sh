@@ -13,7 +13,8 @@
 #   TUNSH_SCENARIO  script to run (bash)
 #   TUNSH_RESULT    directory for log, status and times (under a rw mount)
 #   TUNSH_RW        space-separated host directories to mount read-write
-#   TUNSH_EXTRA     optional host directory laid over / (extra packages)
+#   TUNSH_EXTRA     optional host directories laid over / (extra packages),
+#                   space-separated, the first one on top
 #   TUNSH_TIMEOUT   seconds the scenario may run
 #   TUNSH_BUILD, TUNSH_TOP  passed on to the scenario
 #   TUNSH_CONSOLE   1: the scenario talks to the console (scripts/lab.sh,
@@ -72,13 +73,17 @@ fi
 # guest's /tmp proper is a fresh tmpfs mounted after the switch.
 mount -t tmpfs -o mode=0755 vmroot /tmp || die "mount tmpfs"
 mkdir /tmp/upper /tmp/work /tmp/root
-lower=/
-if [ -n "${TUNSH_EXTRA:-}" ]; then
-	mkdir /tmp/extra
-	mount -t hostfs -o "ro,$TUNSH_EXTRA" hostfs /tmp/extra ||
-		die "mount extra $TUNSH_EXTRA"
-	lower=/tmp/extra:/
-fi
+# Extra trees, space-separated, the first one on top.
+lower=
+n=0
+for x in ${TUNSH_EXTRA:-}; do
+	n=$((n + 1))
+	mkdir "/tmp/extra$n"
+	mount -t hostfs -o "ro,$x" hostfs "/tmp/extra$n" ||
+		die "mount extra $x"
+	lower=$lower/tmp/extra$n:
+done
+lower=$lower/
 # Comma-separated options: this is why mounted paths cannot hold commas.
 mount -t overlay -o "lowerdir=$lower,upperdir=/tmp/upper,workdir=/tmp/work" \
 	vmroot /tmp/root || die "mount overlay"

@@ -40,6 +40,8 @@ vm_fail() {
 		[ -z "${TUNSH_RESULT:-}" ] ||
 			cp "$VM_WORK/$n/charon.log" "$TUNSH_RESULT/charon-$n.log" 2>/dev/null || true
 	done
+	# Other peers' helpers (pluto.sh) show and keep their logs too.
+	if declare -F vm_fail_extra >/dev/null; then vm_fail_extra; fi
 	for n in $(vm_tunshds); do
 		echo "---- tunshd $n log (last 60 lines)" >&2
 		tail -n 60 "$VM_WORK/$n/tunshd.log" >&2 2>/dev/null || true

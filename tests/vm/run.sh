@@ -20,7 +20,8 @@ usage: $0 [-j 1|2] [-b BUILD] [-o RESULTS] [-t SECONDS] [-m MEM] SCENARIO...
   -m MEM     guest RAM (\$TUNSH_VM_MEM, default 128M; 96M is the floor)
 Environment: TUNSH_UML (default /usr/bin/linux.uml), TUNSH_VM_TMPDIR
 (where UML keeps guest RAM), TUNSH_VM_EXTRA (a directory laid over the
-guest's /, default BUILD/vm-extra/root when it exists).
+guest's /, default BUILD/vm-extra/root when it exists; pluto_* scenarios
+also get BUILD/vm-libreswan/root, from fetch-libreswan.sh, on top).
 EOF
 	exit 2
 }
@@ -113,7 +114,14 @@ run_one() {
 		echo "TUNSH_SCENARIO=$path"
 		echo "TUNSH_RESULT=$res"
 		echo "TUNSH_RW='$rw'"
-		echo "TUNSH_EXTRA=$extra"
+		# libreswan (fetch-libreswan.sh) only under pluto_* scenarios:
+		# its /usr/sbin/ipsec and /etc/ipsec.conf would replace
+		# strongSwan's for the others.
+		if [[ $name == pluto_* && -d $build/vm-libreswan/root ]]; then
+			echo "TUNSH_EXTRA='$build/vm-libreswan/root $extra'"
+		else
+			echo "TUNSH_EXTRA='$extra'"
+		fi
 		echo "TUNSH_BUILD=$build"
 		echo "TUNSH_TOP=$top"
 		# The guest stops the scenario first so its log says so.

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# tests/vm/matrix.sh [-w] [RESULTS]: the peers x features matrix of the
+# VM tier as a markdown table, from the last run's results (RESULTS
+# default build/vm-results: one directory per scenario with status and
+# verdict).  -w writes it, dated, into tests/vm/README.md between the
+# matrix markers instead of printing it.
+# Each feature row names the scenario that tests it against each peer;
+# a cell is PASS or FAIL with the run's duration, "not run" when the
+# scenario has no result, "-" when no scenario exists.  The table goes
+# into tests/vm/README.md with the date it was made.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+write=
+if [ "${1:-}" = -w ]; then
+	write=1
+	shift
+fi
+results=${1:-$here/../../build/vm-results}
+
+# feature|strongSwan scenario|libreswan scenario ("-": none yet)
+features=(
+	"tunsh initiates, pings both ways, ESP only|tunsh_initiator|pluto_initiator"
+	"peer initiates, tunsh responds|tunsh_responder|pluto_responder"
+	"PSK mismatch named, both ways|psk_mismatch|pluto_psk_mismatch"
+	"rekeys started by the peer under traffic|rekey|pluto_rekey_short_lifetimes"
+	"DPD restart after the peer dies|dpd|pluto_dpd_restart"
+	"NAT-T through a masquerade|nat_t|pluto_nat_t"
+	"IKE fragmentation (RFC 7383)|fragmentation|-"
+	"traffic selector mismatch|ts_mismatch|-"
+	"replay window|replay_window|-"
+	"NAT rebinding|nat_rebind|-"
+	"route-based (VTI)|route_based|-"
+)
+
+# cell SCENARIO: PASS/FAIL and seconds from the verdict line.
+cell() {
+	local n=$1 st v secs
+	[ "$n" != - ] || { echo "-"; return; }
+	if [ ! -f "$results/$n/status" ]; then
+		if [ -f "$results/$n/verdict" ]; then
+			echo "FAIL ($n: no status)"
+		else
+			echo "not run ($n)"
+		fi
+		return
+	fi
+	st=$(cat "$results/$n/status")
+	v=$(cat "$results/$n/verdict" 2>/dev/null || true)
+	secs=$(sed -n 's/^[A-Z]* [^ ]* \([0-9.]*s\).*/\1/p' <<<"$v")
+	if [ "$st" = 0 ] && [[ $v == PASS* ]]; then
+		echo "PASS $secs ($n)"
+	else
+		echo "FAIL $secs ($n)"
+	fi
+}
+
+table() {
+	echo "| feature | strongSwan (charon) | libreswan (pluto) |"
+	echo "| --- | --- | --- |"
+	for f in "${features[@]}"; do
+		IFS='|' read -r name sw ls <<<"$f"
+		echo "| $name | $(cell "$sw") | $(cell "$ls") |"
+	done
+}
+
+if [ -z "$write" ]; then
+	table
+	exit 0
+fi
+readme=$here/README.md
+{ grep -q '^<!-- matrix begin -->$' "$readme" && grep -q '^<!-- matrix end -->$' "$readme"; } ||
+	{ echo "matrix.sh: $readme lacks the matrix markers" >&2; exit 1; }
+new=$(mktemp)
+trap 'rm -f "$new"' EXIT
+{
+	sed '/^<!-- matrix begin -->$/q' "$readme"
+	echo
+	echo "Results of $(date -u +%Y-%m-%d) (UTC):"
+	echo
+	table
+	echo
+	sed -n '/^<!-- matrix end -->$/,$p' "$readme"
+} >"$new"
+cat "$new" >"$readme"

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# NAT traversal against libreswan's pluto (site b, shipped defaults; it
+# answers whoever is behind the NAT: right=%any, rightid 192.168.1.2):
+# tunshd's site sits behind a NAT (iptables-legacy masquerade in its own
+# namespace) and initiates.  Both ends detect the NAT (RFC 7296 2.23),
+# move to UDP 4500, and the SAs are ESP-in-UDP (RFC 3948).  What a user
+# would see:
+#  - the kernel's SAs in a and in b carry "encap type espinudp" on 4500;
+#  - pings between the LANs are answered;
+#  - no bare ESP leaves a's WAN;
+#  - show ipsec tunnel says NAT-T, with a behind the NAT.
+#
+#   ha --lan-- a --wan--- nat ---out--- b --lan-- hb
+#   10.1.0.10    192.168.1.2  192.168.1.1 | 192.0.2.1   192.0.2.2   10.2.0.10
+
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$TUNSH_TOP/tests/vm/lib.sh"
+# shellcheck source=SCRIPTDIR/../pluto.sh
+. "$TUNSH_TOP/tests/vm/pluto.sh"
+trap vm_pluto_stop_all EXIT
+vm_pluto_need
+vm_netns a nat b ha hb
+{
+	vm_veth a wan nat in
+	vm_veth nat out b wan
+	vm_veth a lan ha eth0
+	vm_veth b lan hb eth0
+} | vm_ip
+vm_ip a <<'EOT'
+link set wan up
+link set lan up
+addr add 192.168.1.2/24 dev wan
+addr add 10.1.0.1/24 dev lan
+route add default via 192.168.1.1
+EOT
+vm_ip nat <<'EOT'
+link set in up
+link set out up
+addr add 192.168.1.1/24 dev in
+addr add 192.0.2.1/24 dev out
+EOT
+vm_ip b <<'EOT'
+link set wan up
+link set lan up
+addr add 192.0.2.2/24 dev wan
+addr add 10.2.0.1/24 dev lan
+route add 10.1.0.0/24 via 192.0.2.1 dev wan
+EOT
+vm_ip ha <<'EOT'
+link set eth0 up
+addr add 10.1.0.10/24 dev eth0
+route add default via 10.1.0.1
+EOT
+vm_ip hb <<'EOT'
+link set eth0 up
+addr add 10.2.0.10/24 dev eth0
+route add default via 10.2.0.1
+EOT
+for ns in a nat b; do vm_sysctl "$ns" net.ipv4.ip_forward=1; done
+vm_ipt nat -t nat -A POSTROUTING -o out -j MASQUERADE
+# What leaves a's WAN, by kind.
+vm_ipt a -t raw -A OUTPUT -o wan -p udp --dport 4500 -m comment --comment udp4500
+vm_ipt a -t raw -A OUTPUT -o wan -p udp --dport 500 -m comment --comment udp500
+vm_ipt a -t raw -A OUTPUT -o wan -p esp -m comment --comment esp
+vm_ipt a -t raw -A OUTPUT -o wan -p icmp -m comment --comment icmp
+vm_ipt a -t mangle -A POSTROUTING -o wan -p icmp -m comment --comment icmpfwd
+
+vm_log "pluto in b answers whoever is behind the NAT"
+PLUTO_RIGHT=%any PLUTO_RIGHTID=192.168.1.2 vm_pluto_conf | vm_pluto_start b b
+vm_site_conf a 192.168.1.2 10.1.0.0/24 | vm_tunshd_start a a
+vm_tunsh_ok a "add the tunnel" <<'EOT'
+configure
+ipsec tunnel to-b
+ wan-port wan1
+ remote-address 192.0.2.2
+ pre-shared-key vm-test-psk-not-secret-0123456789
+ local-network vlan 10
+ remote-network 10.2.0.0/24
+ exit
+commit
+EOT
+vm_tunshd_wait a 40 "tunnel to-b: CHILD SA up"
+vm_pluto_wait b
+vm_tunshd_logged a "IKE SA established with 192.0.2.2 as initiator, NAT-T" ||
+	vm_fail "tunshd did not report NAT-T: $(grep established "$VM_WORK/a/tunshd.log")"
+
+sas=$(ip -n a xfrm state)
+n=$(grep -c "encap type espinudp sport 4500 dport 4500" <<<"$sas") || true
+[ "$n" = 2 ] || vm_fail "a's SAs are not ESP-in-UDP on 4500: $sas"
+sas=$(ip -n b xfrm state)
+n=$(grep -c "encap type espinudp" <<<"$sas") || true
+[ "$n" = 2 ] || vm_fail "pluto's SAs in b are not ESP-in-UDP: $sas"
+vm_log "pluto: $(grep -E 'NAT|established' "$VM_WORK/b/pluto.log" | sed 's/^[^"]*"site"//' | tr '\n' '|')"
+
+vm_ipt a -t raw -Z OUTPUT
+vm_ping_all ha 10.2.0.10 5
+vm_ping_all hb 10.1.0.10 5
+udp=$(vm_ipt_count a raw OUTPUT udp4500)
+esp=$(vm_ipt_count a raw OUTPUT esp)
+vm_log "a sent $udp datagrams to UDP 4500 and $esp bare ESP packets"
+[ "$udp" -ge 10 ] || vm_fail "a sent $udp datagrams to 4500, want 10 or more"
+[ "$esp" = 0 ] || vm_fail "a sent $esp bare ESP packets through the NAT"
+
+out=$(echo "show ipsec tunnel to-b" | vm_tunsh a 2>&1) || vm_fail "show ipsec tunnel: $out"
+vm_log "show ipsec tunnel: $(tr -s ' \n' ' ' <<<"$out")"
+grep -Eq "NAT-T: +yes, we are behind a NAT" <<<"$out" ||
+	vm_fail "show ipsec tunnel does not say a is behind a NAT: $out"
+vm_log "PASS"
