@@ -120,22 +120,46 @@ zero_wire() {
 	vm_ipt b -t raw -Z PREROUTING
 }
 
-# check_wire LABEL ESP: each gateway received ESP packets from the wire
-# and decrypted that many ICMP packets, and nothing else but IKE.
+# wire_counts GW: "ESP/PLAIN/DECRYPTED/ICMP-CLEAR" counted by GW's raw
+# PREROUTING rules (vm_sites), read and zeroed in one exec (-L -Z).
+wire_counts() {
+	ip netns exec "$1" iptables-legacy -w -t raw -L PREROUTING -n -v -x -Z |
+		awk 'function c(k) { return k in n ? n[k] : "missing" }
+			match($0, /\/\* [a-z-]+ \*\//) { k = substr($0, RSTART + 3, RLENGTH - 6)
+				if (!(k in n)) n[k] = $1 }
+			END { print c("esp") "/" c("plain") "/" c("decrypted") "/" c("icmp-clear") }'
+}
+
+# check_wire LABEL ESP: since the last check (or zero_wire), each gateway
+# received ESP packets from the wire and decrypted that many ICMP
+# packets, and nothing else but IKE.  Zeroes the counters.
 check_wire() {
-	local gw esp plain dec clear
+	local gw got
 	for gw in a b; do
-		esp=$(vm_ipt_count "$gw" raw PREROUTING esp)
-		plain=$(vm_ipt_count "$gw" raw PREROUTING plain)
-		dec=$(vm_ipt_count "$gw" raw PREROUTING decrypted)
-		clear=$(vm_ipt_count "$gw" raw PREROUTING icmp-clear)
-		[ "$esp/$plain/$dec/$clear" = "$2/0/$2/0" ] ||
-			vm_fail "$1: $gw received esp $esp, plaintext $plain, decrypted icmp $dec, icmp in clear $clear; want $2/0/$2/0"
+		got=$(wire_counts "$gw")
+		[ "$got" = "$2/0/$2/0" ] ||
+			vm_fail "$1: $gw received esp/plaintext/decrypted icmp/icmp in clear $got; want $2/0/$2/0"
 	done
+}
+
+# child_spis CHILD < swanctl --list-sas: "IN OUT PACKETS-IN PACKETS-OUT"
+# of the INSTALLED CHILD SA called CHILD (vm_charon_child_spis, from
+# one listing).
+child_spis() {
+	awk -v c="$1:" '$1 == c && /INSTALLED/ { on = 1; next }
+		on && $1 == "in" { i = $2; sub(/,.*/, "", i); pi = $5 }
+		on && $1 == "out" { o = $2; sub(/,.*/, "", o); po = $5; on = 0 }
+		END { if (i != "" && o != "") print i, o, pi, po }'
+}
+
+# charon_installed N: charon in b lists N INSTALLED CHILD SAs.
+charon_installed() {
+	[ "$(vm_swanctl b --list-sas 2>/dev/null | grep -c ', INSTALLED, TUNNEL')" = "$1" ]
 }
 
 vm_log "topology: two LANs a side"
 vm_sites
+vm_log "second LANs, control pings"
 vm_ip a <<'EOT'
 addr add 10.3.0.1/24 dev lan
 EOT
@@ -150,15 +174,15 @@ vm_ip hb <<'EOT'
 addr add 10.4.0.10/24 dev eth0
 EOT
 # Control: without SAs each pair's ping crosses in clear and the counters
-# see it, or the zeros below would prove nothing.
+# see it, or the zeros below would prove nothing.  One exec for the four.
 zero_wire
-for spec in "${PAIRS[@]}"; do
-	read -r _ _ ah bh _ <<<"$spec"
-	[ "$(ping_from ha "$ah" "$bh" 1)" = 1 ] ||
-		vm_fail "control ping $ah -> $bh without IPsec got no answer"
-done
-[ "$(vm_ipt_count b raw PREROUTING icmp-clear)" = 4 ] ||
-	vm_fail "b did not count the 4 control pings as ICMP in clear"
+# shellcheck disable=SC2016 # expanded by the inner sh
+ip netns exec ha sh -c 'for p in "$@"; do
+	busybox ping -q -c 1 -W 2 -I "${p%-*}" "${p#*-}" >/dev/null 2>&1 || { echo "$p"; exit 1; }
+done' sh 10.1.0.10-10.2.0.10 10.1.0.10-10.4.0.10 10.3.0.10-10.2.0.10 10.3.0.10-10.4.0.10 >"$VM_WORK/control" ||
+	vm_fail "control ping $(cat "$VM_WORK/control") without IPsec got no answer"
+[ "$(wire_counts b)" = "0/4/0/4" ] ||
+	vm_fail "b did not count the 4 control pings as ICMP in clear: $(wire_counts b)"
 
 vm_log "charon in b: four children, one pair each"
 vm_charon_start b b
@@ -197,10 +221,7 @@ four_up() {
 	[ "$(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | grep -c 'CHILD SA up')" -ge 4 ]
 }
 vm_wait 30 "tunshd brought up 4 CHILD SAs" four_up
-for spec in "${PAIRS[@]}"; do
-	read -r _ _ _ _ child <<<"$spec"
-	vm_charon_wait b "$child"
-done
+vm_wait 15 "charon lists 4 INSTALLED CHILD SAs" charon_installed 4
 vm_log "1: up: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | grep -Ec 'CHILD SA up') CHILD SAs in tunshd's log"
 
 sas=$(vm_swanctl b --list-sas)
@@ -234,7 +255,7 @@ for spec in "${PAIRS[@]}"; do
 	read -r al bl _ _ child <<<"$spec"
 	sout=$(awk -v l="$al" -v r="$bl" '$1 == "192.0.2.1" && $4 == l && $5 == r { print $3 }' <<<"$table")
 	sin=$(awk -v l="$al" -v r="$bl" '$1 == "192.0.2.2" && $4 == r && $5 == l { print $3 }' <<<"$table")
-	read -r cin cout <<<"$(vm_charon_child_spis b "$child")"
+	read -r cin cout _ _ <<<"$(child_spis "$child" <<<"$sas")"
 	vm_log "1: $al <-> $bl: a out $sout in $sin; charon $child in $cin out $cout"
 	{ [ -n "$sout" ] && [ -n "$sin" ] && [ "$sout" = "$cin" ] && [ "$sin" = "$cout" ]; } ||
 		vm_fail "1: $al <-> $bl: a's SAs with that selector (out '$sout', in '$sin') are not charon's $child (in $cin, out $cout): $(ip -n a xfrm state)"
@@ -242,25 +263,33 @@ done
 
 # Pair by pair: PINGS each way; the pair's two SAs count 2*PINGS packets
 # each, the other six SAs nothing.
+zero_wire
 for spec in "${PAIRS[@]}"; do
 	read -r al bl ah bh child <<<"$spec"
-	before=$(sa_table a)
-	zero_wire
+	sa_table a >"$VM_WORK/sa.before"
 	ping_all_from ha "$ah" "$bh" "$PINGS"
 	ping_all_from hb "$bh" "$ah" "$PINGS"
-	after=$(sa_table a)
+	sa_table a >"$VM_WORK/sa.after"
 	check_wire "1: $al <-> $bl" $((2 * PINGS))
-	bad=$(paste -d ' ' <(echo "$before") <(echo "$after") |
+	bad=$(paste -d ' ' "$VM_WORK/sa.before" "$VM_WORK/sa.after" |
 		awk -v l="$al" -v r="$bl" -v want=$((2 * PINGS)) '
 			$3 != $9 { print "SA order changed"; next }
 			{ mine = ($4 == l && $5 == r) || ($4 == r && $5 == l)
 			  d = $12 - $6
 			  if (d != (mine ? want : 0))
 				print $3 " (" $4 " -> " $5 ") +" d " packets" }')
-	[ -z "$bad" ] || vm_fail "1: pings of $al <-> $bl: $bad; want +$((2 * PINGS)) on its two SAs only: $after"
+	[ -z "$bad" ] || vm_fail "1: pings of $al <-> $bl: $bad; want +$((2 * PINGS)) on its two SAs only: $(cat "$VM_WORK/sa.after")"
 	vm_log "1: $al <-> $bl: $PINGS pings each way answered, $((2 * PINGS)) ESP each way, on its own SAs"
 done
 vm_log "1: a's SAs: $(sa_table a | tr '\n' ';')"
+# charon's view: each child's SAs counted the pings of its pair alone.
+sas=$(vm_swanctl b --list-sas)
+for spec in "${PAIRS[@]}"; do
+	read -r _ _ _ _ child <<<"$spec"
+	read -r cin cout pin pout <<<"$(child_spis "$child" <<<"$sas")"
+	[ "$pin/$pout" = "$((2 * PINGS))/$((2 * PINGS))" ] ||
+		vm_fail "1: charon's $child counted $pin packets in, $pout out; want $((2 * PINGS)) each: $sas"
+done
 
 vm_log "remove the tunnel"
 vm_tunsh_ok a "remove the tunnel" <<'EOF'
@@ -293,7 +322,7 @@ ipsec tunnel to-b
 commit
 EOF
 vm_tunshd_wait a 20 "tunnel to-b: CHILD SA up" "$mark"
-vm_charon_wait b p12
+vm_wait 15 "charon lists 1 INSTALLED CHILD SA" charon_installed 1
 vm_tunshd_wait a 10 "peer narrowed our offer: 3 of 4 pairs" "$mark"
 
 # What charon made of the 2x2 offer: the selectors it was offered, which
@@ -322,7 +351,7 @@ done
 table=$(sa_table a)
 n=$(wc -l <<<"$table")
 [ "$n" = 2 ] || vm_fail "2: a holds $n ESP SAs, want 2: $(ip -n a xfrm state)"
-grep -q ' 10.1.0.0/24 10.2.0.0/24 ' <<<"$table" && grep -q ' 10.2.0.0/24 10.1.0.0/24 ' <<<"$table" ||
+{ grep -q ' 10.1.0.0/24 10.2.0.0/24 ' <<<"$table" && grep -q ' 10.2.0.0/24 10.1.0.0/24 ' <<<"$table"; } ||
 	vm_fail "2: a's SAs do not carry the narrowed pair as selector: $table"
 
 zero_wire
@@ -337,9 +366,9 @@ vm_log "2: the carried pair: $PINGS pings each way answered, ESP only"
 # selector), nothing crosses in clear, and the IKE SA being up no second
 # negotiation starts.
 lines=$(vm_tunshd_lines a)
-zero_wire
 n=$(ping_from ha 10.3.0.10 10.4.0.10 2)
 [ "$n" = 0 ] || vm_fail "2: a ping of a pair not carried got $n answers"
+vm_log "2: a pair not carried: no answer"
 check_wire "2: a pair not carried" 0
 n=$(sa_table a | awk '$3 != "00000000"' | wc -l)
 [ "$n" = 2 ] || vm_fail "2: a holds $n ESP SAs after a ping of a pair not carried, want 2: $(ip -n a xfrm state)"
