@@ -8,6 +8,10 @@
 #     XFRM selector, and the SPIs are the ones charon has for that pair's
 #     child; every pair's pings cross both ways as ESP only, each pair's
 #     packets counted on its own two SAs and on no other.
+#     Why the selectors matter (seen with them left out of install_one):
+#     the kernel took the same outbound SA for all four pairs (they share
+#     the tunnel's reqid), charon dropped three pairs' packets arriving
+#     on another pair's SA, and only one pair's pings were answered.
 #  2. charon with one child (one pair); tunsh offers 2x2 combined (the
 #     default).  charon narrows to its pair (its log says which selectors
 #     it refused), show ipsec tunnel lists the 3 other pairs as not
