@@ -260,6 +260,36 @@ test_ike_ts_and_delete_round_trip(void **state)
 	ike_buf_free(&b);
 }
 
+/*
+ * A tunnel has up to 32 networks a side (CONFIG_NETS_MAX) and a VLAN's
+ * own: every one of them must fit a TS payload, ours or a peer's.  At 16
+ * the 17th was dropped from our offers without a word and a peer's 17
+ * were refused as malformed.
+ */
+static void
+test_ike_ts_holds_every_network_of_a_tunnel(void **state)
+{
+	struct ike_header h = { .exchange = IKE_CREATE_CHILD_SA };
+	struct ike_ts_payload ts = { .n = 33 }, back;
+	struct ike_msg m;
+	struct ike_buf b;
+
+	(void)state;
+	for (size_t i = 0; i < ts.n; i++)
+		ts.ts[i] = (struct ike_ts){ 0, 0, 65535,
+			0x0a000000u + ((uint32_t)i << 8),
+			0x0a0000ffu + ((uint32_t)i << 8) };
+	ike_buf_init(&b);
+	ike_msg_begin(&b, &h);
+	ike_ts_add(&b, IKE_PL_TSI, &ts);
+	assert_int_equal(ike_buf_finish(&b), 0);
+	assert_int_equal(ike_msg_parse(b.data, b.len, &m, NULL), 0);
+	assert_int_equal(ike_ts_parse(&m.pl[0], &back), 0);
+	assert_int_equal(back.n, 33);
+	assert_int_equal(back.ts[32].start_addr, 0x0a002000);
+	ike_buf_free(&b);
+}
+
 static void
 test_ike_rules_per_exchange(void **state)
 {
@@ -402,6 +432,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_msg_parse_refuses_malformed),
 	cmocka_unit_test(test_ike_sa_parse_refuses_bad_substructures),
 	cmocka_unit_test(test_ike_ts_and_delete_round_trip),
+	cmocka_unit_test(test_ike_ts_holds_every_network_of_a_tunnel),
 	cmocka_unit_test(test_ike_rules_per_exchange),
 	cmocka_unit_test(test_ike_skf_parse_and_build),
 };
