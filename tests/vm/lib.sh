@@ -347,6 +347,64 @@ vm_ping_all() {
 	[ "$n" = "$3" ] || vm_fail "ping $1 -> $2: $n of $3 answered"
 }
 
+# vm_masq_sites: tunshd's site a behind a masquerading NAT, the peer b
+# public (nat_t.sh, pluto_nat_t.sh):
+#
+#   ha --lan-- a --wan--- nat ---out--- b --lan-- hb
+#   10.1.0.10    192.168.1.2  192.168.1.1 | 192.0.2.1   192.0.2.2   10.2.0.10
+#
+# a's raw OUTPUT counts what leaves its WAN, by kind: "udp4500",
+# "udp500", "esp", "icmp"; mangle POSTROUTING "icmpfwd".  (The body is
+# not indented: its here-documents end at the margin.)
+vm_masq_sites() {
+vm_netns a nat b ha hb
+{
+	vm_veth a wan nat in
+	vm_veth nat out b wan
+	vm_veth a lan ha eth0
+	vm_veth b lan hb eth0
+} | vm_ip
+vm_ip a <<'EOT'
+link set wan up
+link set lan up
+addr add 192.168.1.2/24 dev wan
+addr add 10.1.0.1/24 dev lan
+route add default via 192.168.1.1
+EOT
+vm_ip nat <<'EOT'
+link set in up
+link set out up
+addr add 192.168.1.1/24 dev in
+addr add 192.0.2.1/24 dev out
+EOT
+vm_ip b <<'EOT'
+link set wan up
+link set lan up
+addr add 192.0.2.2/24 dev wan
+addr add 10.2.0.1/24 dev lan
+route add 10.1.0.0/24 via 192.0.2.1 dev wan
+EOT
+vm_ip ha <<'EOT'
+link set eth0 up
+addr add 10.1.0.10/24 dev eth0
+route add default via 10.1.0.1
+EOT
+vm_ip hb <<'EOT'
+link set eth0 up
+addr add 10.2.0.10/24 dev eth0
+route add default via 10.2.0.1
+EOT
+local ns
+for ns in a nat b; do vm_sysctl "$ns" net.ipv4.ip_forward=1; done
+vm_ipt nat -t nat -A POSTROUTING -o out -j MASQUERADE
+# What leaves a's WAN, by kind.
+vm_ipt a -t raw -A OUTPUT -o wan -p udp --dport 4500 -m comment --comment udp4500
+vm_ipt a -t raw -A OUTPUT -o wan -p udp --dport 500 -m comment --comment udp500
+vm_ipt a -t raw -A OUTPUT -o wan -p esp -m comment --comment esp
+vm_ipt a -t raw -A OUTPUT -o wan -p icmp -m comment --comment icmp
+vm_ipt a -t mangle -A POSTROUTING -o wan -p icmp -m comment --comment icmpfwd
+}
+
 # --- tunshd -----------------------------------------------------------
 
 # vm_tunshd_start NAME NS [KERNEL]: tunshd -f in namespace NS with the

@@ -19,51 +19,7 @@
 . "$TUNSH_TOP/tests/vm/pluto.sh"
 trap vm_pluto_stop_all EXIT
 vm_pluto_need
-vm_netns a nat b ha hb
-{
-	vm_veth a wan nat in
-	vm_veth nat out b wan
-	vm_veth a lan ha eth0
-	vm_veth b lan hb eth0
-} | vm_ip
-vm_ip a <<'EOT'
-link set wan up
-link set lan up
-addr add 192.168.1.2/24 dev wan
-addr add 10.1.0.1/24 dev lan
-route add default via 192.168.1.1
-EOT
-vm_ip nat <<'EOT'
-link set in up
-link set out up
-addr add 192.168.1.1/24 dev in
-addr add 192.0.2.1/24 dev out
-EOT
-vm_ip b <<'EOT'
-link set wan up
-link set lan up
-addr add 192.0.2.2/24 dev wan
-addr add 10.2.0.1/24 dev lan
-route add 10.1.0.0/24 via 192.0.2.1 dev wan
-EOT
-vm_ip ha <<'EOT'
-link set eth0 up
-addr add 10.1.0.10/24 dev eth0
-route add default via 10.1.0.1
-EOT
-vm_ip hb <<'EOT'
-link set eth0 up
-addr add 10.2.0.10/24 dev eth0
-route add default via 10.2.0.1
-EOT
-for ns in a nat b; do vm_sysctl "$ns" net.ipv4.ip_forward=1; done
-vm_ipt nat -t nat -A POSTROUTING -o out -j MASQUERADE
-# What leaves a's WAN, by kind.
-vm_ipt a -t raw -A OUTPUT -o wan -p udp --dport 4500 -m comment --comment udp4500
-vm_ipt a -t raw -A OUTPUT -o wan -p udp --dport 500 -m comment --comment udp500
-vm_ipt a -t raw -A OUTPUT -o wan -p esp -m comment --comment esp
-vm_ipt a -t raw -A OUTPUT -o wan -p icmp -m comment --comment icmp
-vm_ipt a -t mangle -A POSTROUTING -o wan -p icmp -m comment --comment icmpfwd
+vm_masq_sites
 
 vm_log "pluto in b answers whoever is behind the NAT"
 PLUTO_RIGHT=%any PLUTO_RIGHTID=192.168.1.2 vm_pluto_conf | vm_pluto_start b b
