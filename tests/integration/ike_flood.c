@@ -27,6 +27,7 @@
 #include "ike/crypto.h"
 #include "ike/engine.h"
 #include "ike/msg.h"
+#include "ike_lab.h"
 
 #define SOURCES_MAX 1024
 #define NONCE_LEN   32
@@ -49,43 +50,13 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The nonce follows the SPI, so the echo matches the responder's cookie
- * hash, which covers the nonce (2.6). */
-static void
-nonce_of(uint64_t spi, uint8_t *ni)
-{
-	for (size_t i = 0; i < NONCE_LEN; i++)
-		ni[i] = (uint8_t)(spi >> (8 * (i % 8))) ^ (uint8_t)i;
-}
-
 static void
 send_init(struct flood *f, int fd, uint64_t spi, const uint8_t *cookie,
     size_t cookie_len)
 {
-	struct ike_header h = { .spi_i = spi,
-		.exchange = IKE_SA_INIT,
-		.flags = IKE_FLAG_INITIATOR };
-	struct ike_sa_payload sa = { .n_proposals = 1 };
-	struct ike_proposal *p = &sa.proposals[0];
-	uint8_t ni[NONCE_LEN];
 	struct ike_buf b;
 
-	/* tunshd's default IKE proposal: AES-GCM-16-256, SHA-256, X25519. */
-	p->num = 1;
-	p->protocol = IKE_PROTO_IKE;
-	p->transforms[0] = (struct ike_transform){ IKE_TRANS_ENCR, 20, 256 };
-	p->transforms[1] = (struct ike_transform){ IKE_TRANS_PRF, 5, 0 };
-	p->transforms[2] = (struct ike_transform){ IKE_TRANS_DH, 31, 0 };
-	p->n_transforms = 3;
-	nonce_of(spi, ni);
-	ike_buf_init(&b);
-	ike_msg_begin(&b, &h);
-	if (cookie_len > 0)
-		ike_notify_add(&b, 0, N_COOKIE, NULL, 0, cookie, cookie_len);
-	ike_sa_add(&b, &sa);
-	ike_ke_add(&b, 31, f->ke, sizeof(f->ke));
-	ike_payload_add(&b, IKE_PL_NONCE, false, ni, sizeof(ni));
-	if (ike_buf_finish(&b) == 0 &&
+	if (lab_flood_request(&b, spi, f->ke, cookie, cookie_len) == 0 &&
 	    sendto(fd, b.data, b.len, 0, (struct sockaddr *)&f->target,
 		sizeof(f->target)) == (ssize_t)b.len)
 		f->sent++;

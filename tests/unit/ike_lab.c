@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/engine.h"
 #include "ike/msg.h"
+#include "ike/negotiate.h"
 #include "ike_lab.h"
 
 static uint64_t
@@ -409,6 +411,35 @@ lab_sa_find(const struct lab_kernel *k, uint32_t spi)
 		if (k->sas[i].used && k->sas[i].sa.spi == spi)
 			return &k->sas[i];
 	return NULL;
+}
+
+int
+lab_flood_request(struct ike_buf *b, uint64_t spi, const uint8_t ke[32],
+    const uint8_t *cookie, size_t cookie_len)
+{
+	struct ike_header h = { .spi_i = spi,
+		.exchange = IKE_SA_INIT,
+		.flags = IKE_FLAG_INITIATOR };
+	struct ike_sa_payload sa = { .n_proposals = 1 };
+	struct ike_proposal *p = &sa.proposals[0];
+	uint8_t ni[IKE_NONCE_LEN];
+
+	p->num = 1;
+	p->protocol = IKE_PROTO_IKE;
+	p->transforms[0] = (struct ike_transform){ IKE_TRANS_ENCR, 20, 256 };
+	p->transforms[1] = (struct ike_transform){ IKE_TRANS_PRF, 5, 0 };
+	p->transforms[2] = (struct ike_transform){ IKE_TRANS_DH, 31, 0 };
+	p->n_transforms = 3;
+	for (size_t i = 0; i < sizeof(ni); i++)
+		ni[i] = (uint8_t)(spi >> (8 * (i % 8))) ^ (uint8_t)i;
+	ike_buf_init(b);
+	ike_msg_begin(b, &h);
+	if (cookie_len > 0)
+		ike_notify_add(b, 0, N_COOKIE, NULL, 0, cookie, cookie_len);
+	ike_sa_add(b, &sa);
+	ike_ke_add(b, 31, ke, 32);
+	ike_payload_add(b, IKE_PL_NONCE, false, ni, sizeof(ni));
+	return ike_buf_finish(b);
 }
 
 uint32_t

@@ -131,6 +131,17 @@ void lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
 /* Kernel queries. */
 size_t lab_sa_count(const struct lab_kernel *k);
 const struct lab_sa *lab_sa_find(const struct lab_kernel *k, uint32_t spi);
+/*
+ * A flooder's IKE_SA_INIT request into b (which the caller frees):
+ * tunshd's default proposal (AES-GCM-16-256, PRF-HMAC-SHA-256, X25519)
+ * with the X25519 value ke, a nonce that follows spi (so that an echo
+ * matches the responder's cookie hash, which covers the nonce: RFC 7296
+ * 2.6) and the cookie, if any.  Shared by test_ike_exchange and the
+ * real-socket flooder tests/integration/ike_flood.c.  0 or -errno.
+ */
+int lab_flood_request(struct ike_buf *b, uint64_t spi, const uint8_t ke[32],
+    const uint8_t *cookie, size_t cookie_len);
+
 /* The SPI a kernel sends on from addr: its newest SA from there, or 0. */
 uint32_t lab_sa_sending(const struct lab_kernel *k, uint32_t addr);
 /* The SPI a kernel sends a packet src -> dst (inner addresses) on from

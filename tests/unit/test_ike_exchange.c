@@ -415,41 +415,14 @@ struct flood {
 };
 
 static void
-flood_nonce(uint64_t spi, uint8_t *ni)
-{
-	/* The nonce follows the SPI, so the echo matches B's cookie hash. */
-	for (size_t i = 0; i < IKE_NONCE_LEN; i++)
-		ni[i] = (uint8_t)(spi >> (8 * (i % 8))) ^ (uint8_t)i;
-}
-
-static void
 flood_send(struct flood *fl, uint32_t addr, uint64_t spi, const uint8_t *cookie,
     size_t cookie_len)
 {
-	struct ike_header h = { .spi_i = spi,
-		.exchange = IKE_SA_INIT,
-		.flags = IKE_FLAG_INITIATOR };
-	struct ike_sa_payload sa = { .n_proposals = 1 };
-	struct ike_proposal *p = &sa.proposals[0];
 	struct ike_endpoint local = { LAB_ADDR_B, 500 }, remote = { addr, 500 };
-	uint8_t ni[IKE_NONCE_LEN];
 	struct ike_buf b;
 
-	p->num = 1;
-	p->protocol = IKE_PROTO_IKE;
-	p->transforms[0] = (struct ike_transform){ IKE_TRANS_ENCR, 20, 256 };
-	p->transforms[1] = (struct ike_transform){ IKE_TRANS_PRF, 5, 0 };
-	p->transforms[2] = (struct ike_transform){ IKE_TRANS_DH, 31, 0 };
-	p->n_transforms = 3;
-	flood_nonce(spi, ni);
-	ike_buf_init(&b);
-	ike_msg_begin(&b, &h);
-	if (cookie_len > 0)
-		ike_notify_add(&b, 0, N_COOKIE, NULL, 0, cookie, cookie_len);
-	ike_sa_add(&b, &sa);
-	ike_ke_add(&b, 31, fl->ke, sizeof(fl->ke));
-	ike_payload_add(&b, IKE_PL_NONCE, false, ni, sizeof(ni));
-	assert_int_equal(ike_buf_finish(&b), 0);
+	assert_int_equal(lab_flood_request(&b, spi, fl->ke, cookie, cookie_len),
+	    0);
 	ike_engine_input(fl->l->b.e, &local, &remote, b.data, b.len);
 	ike_buf_free(&b);
 }
