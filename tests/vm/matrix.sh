@@ -25,7 +25,7 @@ features=(
 	"rekeys started by the peer under traffic|rekey|pluto_rekey_short_lifetimes"
 	"DPD restart after the peer dies|dpd|pluto_dpd_restart"
 	"NAT-T through a masquerade|nat_t|pluto_nat_t"
-	"IKE fragmentation (RFC 7383)|fragmentation|-"
+	"IKE fragmentation (RFC 7383)|fragmentation|pluto_fragmentation"
 	"traffic selector mismatch|ts_mismatch|-"
 	"replay window|replay_window|-"
 	"NAT rebinding|nat_rebind|-"
