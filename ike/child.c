@@ -426,6 +426,28 @@ out:
 }
 
 /*
+ * TS_UNACCEPTABLE: the peer refused the networks we offered.  libreswan
+ * refuses a TS payload of 16 selectors or more whatever they are (its
+ * "hardwired max"), so an offer that large is named as a likely cause.
+ */
+void
+child_ts_refused(struct ike_engine *e, struct ike_tunnel *t,
+    const struct ike_req_sel *sel)
+{
+	size_t n = sel ? sel->ts_local.n : 0;
+
+	if (sel != NULL && sel->ts_remote.n > n)
+		n = sel->ts_remote.n;
+	tunnel_error(e, t, IKE_EV_TS_UNACCEPTABLE,
+	    "the peer refused our networks: check local and remote "
+	    "networks on both ends%s",
+	    n >= 16 ? "; we offered 16 or more on one side, which "
+		      "libreswan refuses: use fewer, wider networks or "
+		      "traffic-selectors per-pair" :
+		      "");
+}
+
+/*
  * RFC 7296 2.8: the responder of a rekey must not send on the new SA
  * before the initiator has it, and the initiator has it only once our
  * answer arrives.  Sending at once (the kernel picks the newest outbound
@@ -912,9 +934,7 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
 		    r->new_spi);
 		if (err == N_TS_UNACCEPTABLE)
-			tunnel_error(e, sa->t, IKE_EV_TS_UNACCEPTABLE,
-			    "the peer refused our networks: check local and "
-			    "remote networks on both ends");
+			child_ts_refused(e, sa->t, r->sel);
 		else if (err == N_NO_PROPOSAL_CHOSEN)
 			tunnel_error(e, sa->t, IKE_EV_NO_PROPOSAL,
 			    "no common ESP proposal for the new CHILD SA");

@@ -387,6 +387,9 @@ int child_install(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_ts_payload *ts_remote, const struct secbuf *g_ir,
     const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
     enum child_origin origin, struct child_sa **out);
+/* Says the peer refused our networks (TS_UNACCEPTABLE), and why it may. */
+void child_ts_refused(struct ike_engine *e, struct ike_tunnel *t,
+    const struct ike_req_sel *sel);
 /* Installs a rekeyed SA's held-back outbound SA, if any. */
 void child_out_release(struct ike_engine *e, struct child_sa *c);
 void child_free(struct ike_engine *e, struct child_sa *c, bool kernel);

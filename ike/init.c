@@ -856,9 +856,7 @@ auth_child_finish(struct ike_engine *e, struct ike_sa *sa,
 	int rc;
 
 	if (msg_has_notify(m, N_TS_UNACCEPTABLE, NULL)) {
-		tunnel_error(e, t, IKE_EV_TS_UNACCEPTABLE,
-		    "the peer refused our networks: check local and remote "
-		    "networks on both ends");
+		child_ts_refused(e, t, sa->req.sel);
 		return -EACCES;
 	}
 	if (msg_has_notify(m, N_NO_PROPOSAL_CHOSEN, NULL)) {

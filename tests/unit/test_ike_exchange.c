@@ -264,6 +264,29 @@ test_ike_no_proposal_lists_both_offers(void **state_)
 	fix_free(f);
 }
 
+/* An offer of 16 networks or more a side, refused: libreswan refuses
+ * any TS payload that large, so A names that as a likely cause. */
+static void
+test_ike_ts_unacceptable_names_a_large_offer(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	(void)state_;
+	for (size_t i = 0; i < 16; i++) {
+		char net[32];
+
+		snprintf(net, sizeof(net), "10.2.%zu.0/24", 100 + i);
+		prefix4_parse(net, &f->ta.rn[i]);
+	}
+	f->ta.c.n_remote = 16;
+	prefix4_parse("10.9.0.0/24", &f->tb.rn[0]);
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_error_contains(&f->l.a, "to-b",
+	    "we offered 16 or more on one side, which libreswan refuses");
+	fix_free(f);
+}
+
 /* B protects other networks: the IKE SA comes up, the CHILD SA is
  * refused with TS_UNACCEPTABLE, and A says to check the networks. */
 static void
@@ -1933,6 +1956,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_psk_mismatch_is_named_both_ways),
 	cmocka_unit_test(test_ike_no_proposal_lists_both_offers),
 	cmocka_unit_test(test_ike_ts_unacceptable_is_named),
+	cmocka_unit_test(test_ike_ts_unacceptable_names_a_large_offer),
 	cmocka_unit_test(test_ike_ts_narrowed_by_responder),
 	cmocka_unit_test(test_ike_per_pair_one_child_per_pair),
 	cmocka_unit_test(test_ike_narrowing_peer_is_reported),
