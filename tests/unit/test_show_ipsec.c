@@ -1,9 +1,9 @@
 /*
  * tests/unit/test_show_ipsec.c: show ipsec tunnel|sa|dpd, clear ipsec sa,
- * test ipsec tunnel and request ipsec rekey against a real engine pair of ike_lab.c: engine
- * A (192.0.2.1) is the daemon's, its tunnel "to-b" is also in the running
- * configuration, and B (192.0.2.2) is the peer.  Each check is the exact
- * text a person would see.
+ * test ipsec tunnel and request ipsec rekey against a real engine pair
+ * of ike_lab.c: engine A (192.0.2.1) is the daemon's, its tunnel "to-b"
+ * is also in the running configuration, and B (192.0.2.2) is the peer.
+ * Each check is the exact text a person would see.
  *
  * The commands measure uptimes against the real clock (ike.h has no
  * accessor for the engine's), so the lab's wall clock is set to start an
