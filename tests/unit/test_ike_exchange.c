@@ -1190,6 +1190,46 @@ test_ike_tunnel_rekey_ike_now(void **state_)
 	}
 }
 
+/*
+ * PFS on a CHILD rekey with several groups offered: the KE is of the IKE
+ * SA's group (MODP-2048 here, though X25519 comes first in the ESP
+ * proposal), one the peer already chose.  libreswan picks its preferred
+ * group from our list whatever the KE and answers INVALID_SYNTAX to a KE
+ * of another group: the rekey failed and the peer closed the IKE SA.
+ */
+static void
+test_ike_child_rekey_ke_of_the_ike_group(void **state_)
+{
+	struct fix *f = fix_new(&suites[4], NULL, NULL);
+	struct ike_request *r;
+	uint8_t ke[512];
+	size_t len = sizeof(ke);
+	struct spis before;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	for (int i = 0; i < 2; i++) {
+		struct ike_algs *esp = i ? &f->tb.esp[0] : &f->ta.esp[0];
+
+		esp->n_dh = 2;
+		esp->dh[0] = 31; /* X25519 */
+		esp->dh[1] = 14; /* MODP-2048, the IKE SA's */
+	}
+	establish(f);
+	before = spis_of(&f->l.a);
+	assert_int_equal(ike_tunnel_rekey(f->l.a.e, "to-b", false, &d), 0);
+	r = &f->l.a.e->tunnels->sas->req;
+	assert_non_null(r->dh);
+	assert_int_equal(ike_dh_public(r->dh, ke, &len), 0);
+	assert_int_equal(len, ike_dh_public_len(14));
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(spis_of(&f->l.a).in[0], before.in[0]);
+	diag_clear(&d);
+	fix_free(f);
+}
+
 /* Nothing to rekey: an unknown tunnel, one not up yet; said in words. */
 static void
 test_ike_tunnel_rekey_refused_when_not_up(void **state_)
@@ -2094,6 +2134,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_tunnel_rekey_child_now),
 	cmocka_unit_test(test_ike_tunnel_rekey_ike_now),
 	cmocka_unit_test(test_ike_tunnel_rekey_refused_when_not_up),
+	cmocka_unit_test(test_ike_child_rekey_ke_of_the_ike_group),
 	cmocka_unit_test(test_ike_delete_clears_both_ends),
 	cmocka_unit_test(test_ike_dpd_clear_stays_down),
 	cmocka_unit_test(test_ike_dpd_hold_renegotiates_on_traffic),
