@@ -4,7 +4,7 @@
 # tunsh's own lifetimes cannot be shorter than 300 s (CHILD) and 900 s
 # (IKE), so an admin asks: request ipsec rekey tunnel to-b, three times,
 # then request ipsec rekey tunnel to-b ike, a few seconds apart, while ha
-# pings hb every 0.2 s for 20 s (ESP aes256gcm16-x25519 on both ends: each
+# pings hb every 0.2 s for 30 s (ESP aes256gcm16-x25519 on both ends: each
 # CHILD rekey runs a key exchange).  What a user would see: each request
 # gives new CHILD SPIs (tunshd logs "CHILD SA rekeyed", not "by the
 # peer"), the IKE SPIs change, not one ping is lost, and in the end a's
@@ -60,8 +60,8 @@ charon_ike_is_not() {
 	[ -n "$i" ] && [ "$i" != "$1" ] && [ "$(wc -l <<<"$i")" = 1 ]
 }
 
-vm_log "pinging every 0.2 s for 20 s"
-ip netns exec ha busybox ping -c 100 -i 0.2 -W 2 10.2.0.10 >"$VM_WORK/ping.out" 2>&1 &
+vm_log "pinging every 0.2 s for 30 s"
+ip netns exec ha busybox ping -c 150 -i 0.2 -W 2 10.2.0.10 >"$VM_WORK/ping.out" 2>&1 &
 ping_pid=$!
 sleep 2 # some pings on the first SA before the first rekey
 
@@ -85,6 +85,9 @@ vm_tunshd_wait a 10 "tunnel to-b: IKE SA rekeyed" "$mark"
 vm_wait 10 "charon lists one new IKE SA (was $ike0)" charon_ike_is_not "$ike0"
 ike1=$(vm_charon_ike_spis b)
 vm_log "IKE now $ike1"
+# Every rekey ran under traffic: the pings outlast the last one.
+kill -0 "$ping_pid" 2>/dev/null ||
+	vm_fail "the pings ended before the IKE rekey did: make them longer"
 
 wait "$ping_pid" || true
 out=$(cat "$VM_WORK/ping.out")
@@ -94,7 +97,7 @@ vm_log "CHILD SPI pairs seen: ${#seen[@]} (${!seen[*]}); IKE $ike0 -> $ike1"
 vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | grep -E 'rekeyed|established|CHILD SA up|error|WARN' | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
 cat "$VM_WORK/a/tunsh.out"
 
-grep -q '100 packets transmitted, 100 packets received' <<<"$out" ||
+grep -q '150 packets transmitted, 150 packets received' <<<"$out" ||
 	vm_fail "pings lost during the rekeys started by tunsh: $stats; $(grep -v 'bytes from' <<<"$out" | tail -n 5)"
 [ "${#seen[@]}" = 4 ] || vm_fail "charon listed ${#seen[@]} CHILD SPI pairs, want 4 (3 rekeys)"
 n=$(rekeyed_count 'rekeyed by the peer')
