@@ -1128,7 +1128,7 @@ cmd_show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
-/* clear ipsec sa, test ipsec tunnel */
+/* clear ipsec sa, test ipsec tunnel, request ipsec rekey */
 
 /* Admins only, with the engine running: else an error naming the fix. */
 static bool
@@ -1312,10 +1312,58 @@ cmd_test_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+/*
+ * request ipsec rekey tunnel NAME [ike].  Like test ipsec tunnel, it runs
+ * on the event loop, so it can only say the rekey started; the new SPIs
+ * are for show ipsec sa once the peer answered.
+ */
+static int
+cmd_request_rekey(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	const struct config_tunnel *t;
+	struct ike_tunnel_status st;
+	bool ike;
+	struct diag d;
+	int rc;
+
+	(void)cmd;
+	if (!may_act(cli, "request ipsec rekey"))
+		return CLI_ERROR;
+	ike = argc == 3 && strcmp(argv[2], "ike") == 0;
+	if ((argc != 2 && !ike) || strcmp(argv[0], "tunnel") != 0)
+		return cmd_error(cli,
+		    "request ipsec rekey: give tunnel NAME [ike]");
+	if ((t = tunnel_of(cli, c, argv[1])) == NULL)
+		return CLI_ERROR;
+	if (ike_tunnel_status(s->env->ike, t->name, &st) < 0)
+		return cmd_error(cli,
+		    "request ipsec rekey: tunnel %s is not in the IKE engine; "
+		    "see show log for why its commit did not reach it",
+		    t->name);
+	diag_init(&d);
+	rc = ike_tunnel_rekey(s->env->ike, t->name, ike, &d);
+	print_diag(cli, &d);
+	diag_clear(&d);
+	if (rc < 0)
+		return CLI_ERROR;
+	if (ike)
+		cli_print(cli, "ipsec tunnel %s: %s the IKE SA started",
+		    t->name, t->reauth ? "reauthentication of" : "rekey of");
+	else
+		cli_print(cli,
+		    "ipsec tunnel %s: rekey of %zu CHILD SA%s started; the "
+		    "IKE SA stays",
+		    t->name, st.n_child_sas, plural(st.n_child_sas));
+	cli_print(cli, "see show ipsec sa tunnel %s for the new SPIs", t->name);
+	return CLI_OK;
+}
+
 void
 show_ipsec_register(struct cli_def *cli, struct cli_command *show)
 {
-	struct cli_command *ipsec, *clear, *test;
+	struct cli_command *ipsec, *clear, *test, *req;
 	const int P = PRIVILEGE_UNPRIVILEGED;
 
 	ipsec = cli_register_command(cli, show, "ipsec", NULL, P, MODE_EXEC,
@@ -1347,4 +1395,10 @@ show_ipsec_register(struct cli_def *cli, struct cli_command *show)
 	    "IPsec");
 	cli_register_command(cli, test, "tunnel", cmd_test_tunnel, P, MODE_EXEC,
 	    "Negotiate a tunnel now and say how it went: NAME");
+	req = cli_register_command(cli, NULL, "request", NULL, P, MODE_EXEC,
+	    "Ask for an action now (admins)");
+	req = cli_register_command(cli, req, "ipsec", NULL, P, MODE_EXEC,
+	    "IPsec");
+	cli_register_command(cli, req, "rekey", cmd_request_rekey, P, MODE_EXEC,
+	    "New keys now, the SAs kept until then: tunnel NAME [ike]");
 }

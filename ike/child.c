@@ -613,13 +613,53 @@ child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound)
 	return NULL;
 }
 
-/* The DH group for PFS: the first of the first ESP proposal, or 0. */
+/*
+ * The DH group for PFS: the IKE SA's when the first ESP proposal has it,
+ * else the first of that proposal, or 0.  The IKE SA's group is one the
+ * peer already chose, and libreswan picks its own preferred group from
+ * our list whatever our KE is, answering INVALID_SYNTAX (not
+ * INVALID_KE_PAYLOAD) when the KE is of another group.
+ */
 static uint16_t
-pfs_group(const struct ike_tunnel *t)
+pfs_group(const struct ike_tunnel *t, const struct ike_sa *sa)
 {
-	return t->conf.n_esp > 0 && t->conf.esp[0].n_dh > 0 ?
-	    t->conf.esp[0].dh[0] :
-	    0;
+	if (t->conf.n_esp == 0 || t->conf.esp[0].n_dh == 0)
+		return 0;
+	for (size_t i = 0; i < t->conf.esp[0].n_dh; i++)
+		if (t->conf.esp[0].dh[i] == sa->dh_group)
+			return sa->dh_group;
+	return t->conf.esp[0].dh[0];
+}
+
+/*
+ * Puts group first among the DH transforms of each proposal, as our KE
+ * is of it: a responder that takes the first group we list (our tunshd
+ * does) or its own order of ours then agrees with the KE.
+ */
+static void
+offer_promote_dh(struct ike_sa_payload *o, uint16_t group)
+{
+	for (size_t i = 0; i < o->n_proposals; i++) {
+		struct ike_proposal *p = &o->proposals[i];
+		size_t first = p->n_transforms, at = p->n_transforms;
+
+		for (size_t j = 0; j < p->n_transforms; j++) {
+			if (p->transforms[j].type != IKE_TRANS_DH)
+				continue;
+			if (first == p->n_transforms)
+				first = j;
+			if (p->transforms[j].id == group) {
+				at = j;
+				break;
+			}
+		}
+		if (at == p->n_transforms || at == first)
+			continue;
+		memmove(&p->transforms[first + 1], &p->transforms[first],
+		    (at - first) * sizeof(p->transforms[0]));
+		p->transforms[first] =
+		    (struct ike_transform){ IKE_TRANS_DH, group, 0 };
+	}
 }
 
 /* Our KE payload for dh (RFC 7296 3.4); shared with rekey.c. */
@@ -645,7 +685,7 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
 {
 	struct ike_tunnel *t = sa->t;
 	struct ike_request *r = &sa->req;
-	uint16_t group = pfs_group(t);
+	uint16_t group = pfs_group(t, sa);
 	struct ike_buf inner;
 	struct diag d;
 	int rc;
@@ -661,6 +701,7 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
 		return -ENOMEM;
 	engine_random(e, r->nonce, IKE_NONCE_LEN);
 	child_offer(t, group != 0, r->new_spi, &r->sel->offer);
+	offer_promote_dh(&r->sel->offer, group);
 	if (c != NULL && t->conf.ts_per_pair && !t->conf.route_based) {
 		/* A pair's CHILD SA is rekeyed with its own selectors. */
 		ts_of(c->ts, c->n_local, &r->sel->ts_local);

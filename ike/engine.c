@@ -841,6 +841,48 @@ ike_tunnel_terminate(struct ike_engine *e, const char *name, bool restart,
 	return 0;
 }
 
+/*
+ * An admin's "rekey now": the same want flags the lifetimes set, so the
+ * one rekey path runs (with reauthentication when the tunnel asks for it,
+ * decided in ike_rekey_start()), not a second one that could drift.
+ */
+int
+ike_tunnel_rekey(struct ike_engine *e, const char *name, bool ike,
+    struct diag *d)
+{
+	struct ike_tunnel *t = tunnel_by_name(e, name);
+	struct ike_sa *sa;
+	bool any = false;
+
+	if (t == NULL) {
+		diag_add(d, DIAG_ERROR,
+		    "tunnel %s: no such tunnel in the running configuration",
+		    name);
+		return -ENOENT;
+	}
+	for (sa = t->sas; sa; sa = sa->tnext)
+		if (sa->state == SA_ESTABLISHED)
+			break;
+	if (sa != NULL && !ike) {
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			if (c->state == CHILD_INSTALLED) {
+				c->want_rekey = true;
+				any = true;
+			}
+	}
+	if (sa == NULL || (!ike && !any)) {
+		diag_add(d, DIAG_ERROR,
+		    "tunnel %s is not up: nothing to rekey; "
+		    "test ipsec tunnel %s starts it",
+		    name, name);
+		return -ENOTCONN;
+	}
+	if (ike)
+		sa->want_rekey = true;
+	ike_sa_kick(e, sa);
+	return 0;
+}
+
 /* Kernel events */
 
 static void

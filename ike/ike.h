@@ -176,6 +176,13 @@ int ike_tunnel_remove(struct ike_engine *e, const char *name, struct diag *d);
 int ike_tunnel_initiate(struct ike_engine *e, const char *name, struct diag *d);
 int ike_tunnel_terminate(struct ike_engine *e, const char *name, bool restart,
     struct diag *d);
+/*
+ * Rekey now, through the lifetimes' own path: the installed CHILD SAs, or
+ * with ike the IKE SA (a reauthentication when the tunnel says so).
+ * -ENOTCONN when the tunnel has no established SA to rekey.
+ */
+int ike_tunnel_rekey(struct ike_engine *e, const char *name, bool ike,
+    struct diag *d);
 
 /* Status for show commands. */
 enum ike_tunnel_state {

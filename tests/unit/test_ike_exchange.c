@@ -6,6 +6,7 @@
  * user would see: tunnel state, the error in words, the kernel's SAs.
  */
 #include <endian.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1107,6 +1108,152 @@ test_ike_reauth_is_make_before_break(void **state_)
 	fix_free(f);
 }
 
+/*
+ * An admin's rekey of the CHILD SAs, three times in a row, each run to
+ * its end as the lifetimes' rekey is: new SPIs on both ends, the keys
+ * agree, the old SAs gone from both kernels, the IKE SA kept.
+ */
+static void
+test_ike_tunnel_rekey_child_now(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before, after;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	for (int i = 0; i < 3; i++) {
+		before = spis_of(&f->l.a);
+		f->l.after = sending_is_received;
+		assert_int_equal(ike_tunnel_rekey(f->l.a.e, "to-b", false, &d),
+		    0);
+		lab_run(&f->l, 100);
+		f->l.after = NULL;
+		after = spis_of(&f->l.a);
+		assert_up_and_agreeing(f);
+		assert_int_not_equal(after.in[0], before.in[0]);
+		assert_int_not_equal(after.out[0], before.out[0]);
+		assert_true(after.spi_i[0] == before.spi_i[0]);
+		assert_null(lab_sa_find(&f->l.a.k, before.in[0]));
+		assert_null(lab_sa_find(&f->l.a.k, before.out[0]));
+		assert_null(lab_sa_find(&f->l.b.k, before.in[0]));
+		assert_null(lab_sa_find(&f->l.b.k, before.out[0]));
+	}
+	assert_int_equal(
+	    status(&f->l.b, "to-a").event_counts[IKE_EV_CHILD_REKEYED], 3);
+	assert_int_equal(d.count, 0);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* With ike: the IKE SA gets new SPIs on both ends, the CHILD SA stays;
+ * with reauth set, the same request reauthenticates (new CHILD SA too). */
+static void
+test_ike_tunnel_rekey_ike_now(void **state_)
+{
+	for (int reauth = 0; reauth < 2; reauth++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+		struct spis before, after;
+		struct diag d;
+
+		(void)state_;
+		diag_init(&d);
+		f->ta.c.reauth = reauth;
+		establish(f);
+		before = spis_of(&f->l.a);
+		f->l.after = no_gap;
+		assert_int_equal(ike_tunnel_rekey(f->l.a.e, "to-b", true, &d),
+		    0);
+		lab_run(&f->l, 100);
+		f->l.after = NULL;
+		after = spis_of(&f->l.a);
+		assert_up_and_agreeing(f);
+		assert_true(after.spi_i[0] != before.spi_i[0]);
+		assert_true(after.spi_r[0] != before.spi_r[0]);
+		assert_true(spis_of(&f->l.b).spi_i[0] == after.spi_i[0]);
+		if (reauth) {
+			assert_int_not_equal(after.in[0], before.in[0]);
+			assert_true(
+			    has_event(&f->l.a, "to-b", IKE_EV_REAUTHENTICATED));
+		} else {
+			assert_int_equal(after.in[0], before.in[0]);
+			assert_true(
+			    has_event(&f->l.a, "to-b", IKE_EV_IKE_REKEYED));
+		}
+		diag_clear(&d);
+		fix_free(f);
+	}
+}
+
+/*
+ * PFS on a CHILD rekey with several groups offered: the KE is of the IKE
+ * SA's group (MODP-2048 here, though X25519 comes first in the ESP
+ * proposal), one the peer already chose.  libreswan picks its preferred
+ * group from our list whatever the KE and answers INVALID_SYNTAX to a KE
+ * of another group: the rekey failed and the peer closed the IKE SA.
+ */
+static void
+test_ike_child_rekey_ke_of_the_ike_group(void **state_)
+{
+	struct fix *f = fix_new(&suites[4], NULL, NULL);
+	struct ike_request *r;
+	uint8_t ke[512];
+	size_t len = sizeof(ke);
+	struct spis before;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	for (int i = 0; i < 2; i++) {
+		struct ike_algs *esp = i ? &f->tb.esp[0] : &f->ta.esp[0];
+
+		esp->n_dh = 2;
+		esp->dh[0] = 31; /* X25519 */
+		esp->dh[1] = 14; /* MODP-2048, the IKE SA's */
+	}
+	establish(f);
+	before = spis_of(&f->l.a);
+	assert_int_equal(ike_tunnel_rekey(f->l.a.e, "to-b", false, &d), 0);
+	r = &f->l.a.e->tunnels->sas->req;
+	assert_non_null(r->dh);
+	assert_int_equal(ike_dh_public(r->dh, ke, &len), 0);
+	assert_int_equal(len, ike_dh_public_len(14));
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(spis_of(&f->l.a).in[0], before.in[0]);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/* Nothing to rekey: an unknown tunnel, one not up yet; said in words. */
+static void
+test_ike_tunnel_rekey_refused_when_not_up(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	assert_int_equal(ike_tunnel_rekey(f->l.a.e, "nope", false, &d),
+	    -ENOENT);
+	assert_non_null(strstr(d.entries[0].text, "no such tunnel"));
+	diag_clear(&d);
+	f->ta.c.initiator = false; /* added, never negotiated */
+	add_both(f);
+	for (int ike = 0; ike < 2; ike++) {
+		diag_init(&d);
+		assert_int_equal(ike_tunnel_rekey(f->l.a.e, "to-b", ike, &d),
+		    -ENOTCONN);
+		assert_string_equal(d.entries[0].text,
+		    "tunnel to-b is not up: nothing to rekey; test ipsec "
+		    "tunnel to-b starts it");
+		diag_clear(&d);
+	}
+	assert_int_equal(lab_run(&f->l, 100), 0);
+	fix_free(f);
+}
+
 /* An administrator's clear: A -> B HDR, SK {D(IKE)}; both ends empty,
  * B says the peer deleted it. */
 static void
@@ -1981,6 +2128,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
 	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
 	cmocka_unit_test(test_ike_reauth_is_make_before_break),
+	cmocka_unit_test(test_ike_tunnel_rekey_child_now),
+	cmocka_unit_test(test_ike_tunnel_rekey_ike_now),
+	cmocka_unit_test(test_ike_tunnel_rekey_refused_when_not_up),
+	cmocka_unit_test(test_ike_child_rekey_ke_of_the_ike_group),
 	cmocka_unit_test(test_ike_delete_clears_both_ends),
 	cmocka_unit_test(test_ike_dpd_clear_stays_down),
 	cmocka_unit_test(test_ike_dpd_hold_renegotiates_on_traffic),

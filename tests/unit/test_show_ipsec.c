@@ -1,9 +1,9 @@
 /*
- * tests/unit/test_show_ipsec.c: show ipsec tunnel|sa|dpd, clear ipsec sa
- * and test ipsec tunnel against a real engine pair of ike_lab.c: engine
- * A (192.0.2.1) is the daemon's, its tunnel "to-b" is also in the running
- * configuration, and B (192.0.2.2) is the peer.  Each check is the exact
- * text a person would see.
+ * tests/unit/test_show_ipsec.c: show ipsec tunnel|sa|dpd, clear ipsec sa,
+ * test ipsec tunnel and request ipsec rekey against a real engine pair
+ * of ike_lab.c: engine A (192.0.2.1) is the daemon's, its tunnel "to-b"
+ * is also in the running configuration, and B (192.0.2.2) is the peer.
+ * Each check is the exact text a person would see.
  *
  * The commands measure uptimes against the real clock (ike.h has no
  * accessor for the engine's), so the lab's wall clock is set to start an
@@ -750,6 +750,77 @@ test_show_ipsec_clear_and_test(void **state)
 	fix_free(x);
 }
 
+static void
+spi_cb(void *arg, const struct ike_child_status *s)
+{
+	*(uint32_t *)arg = s->spi_in;
+}
+
+/* A's inbound CHILD SPI (the last one listed). */
+static uint32_t
+first_child_spi(struct fix *x)
+{
+	uint32_t spi = 0;
+
+	ike_child_each(x->l.a.e, NULL, spi_cb, &spi);
+	return spi;
+}
+
+/*
+ * request ipsec rekey: operators refused in words; an admin's request
+ * says what started, the rekey runs on the wire (new SPIs both ends), and
+ * a tunnel that is not up is refused with the command that starts it.
+ */
+static void
+test_show_ipsec_request_rekey(void **state)
+{
+	struct fix *x = fix_new();
+	struct diag d;
+	uint32_t spi;
+
+	(void)state;
+	diag_init(&d);
+	check(x, x->admin, "request ipsec rekey tunnel to-b", -1,
+	    "% request ipsec rekey: tunnel to-b is not in the IKE engine; see "
+	    "show log for why its commit did not reach it\n");
+	/* A has sent IKE_SA_INIT, no answer yet: nothing to rekey. */
+	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	check(x, x->admin, "request ipsec rekey tunnel to-b ike", -1,
+	    "% error: tunnel to-b is not up: nothing to rekey; test ipsec "
+	    "tunnel to-b starts it\n");
+	assert_int_equal(lab_run(&x->l, 100), 4);
+	check(x, x->oper, "request ipsec rekey tunnel to-b", -1,
+	    "% request ipsec rekey: permission denied: only admins may act on "
+	    "SAs (admins are root and group tunsh-admin); show ipsec tunnel "
+	    "shows the state\n");
+	assert_int_equal(lab_run(&x->l, 100), 0);
+	spi = first_child_spi(x);
+	/* A -> B  HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr} */
+	check(x, x->admin, "request ipsec rekey tunnel to-b", 0,
+	    "ipsec tunnel to-b: rekey of 1 CHILD SA started; the IKE SA stays\n"
+	    "see show ipsec sa tunnel to-b for the new SPIs\n");
+	assert_int_not_equal(lab_run(&x->l, 100), 0);
+	assert_int_not_equal(first_child_spi(x), spi);
+	assert_null(lab_sa_find(&x->l.a.k, spi));
+	assert_int_equal(lab_sa_count(&x->l.a.k), 2);
+	/* A -> B  HDR, SK {SA, Ni, KEi} */
+	check(x, x->admin, "request ipsec rekey tunnel to-b ike", 0,
+	    "ipsec tunnel to-b: rekey of the IKE SA started\n"
+	    "see show ipsec sa tunnel to-b for the new SPIs\n");
+	assert_int_not_equal(lab_run(&x->l, 100), 0);
+	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
+	check(x, x->admin, "request ipsec rekey tunnel", -1,
+	    "% request ipsec rekey: give tunnel NAME [ike]\n");
+	check(x, x->admin, "request ipsec rekey tunnel to-b now", -1,
+	    "% request ipsec rekey: give tunnel NAME [ike]\n");
+	check(x, x->admin, "request ipsec rekey tunnel nope", -1,
+	    "% ipsec tunnel nope does not exist in the running configuration; "
+	    "show running-config lists the tunnels\n");
+	diag_clear(&d);
+	fix_free(x);
+}
+
 /* Tab and '?' know the new words. */
 static void
 test_show_ipsec_help(void **state)
@@ -784,6 +855,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_show_ipsec_without_engine),
 	cmocka_unit_test(test_show_ipsec_operator_may_not_act),
 	cmocka_unit_test(test_show_ipsec_clear_and_test),
+	cmocka_unit_test(test_show_ipsec_request_rekey),
 	cmocka_unit_test(test_show_ipsec_help),
 };
 

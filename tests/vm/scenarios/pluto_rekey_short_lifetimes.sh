@@ -5,8 +5,8 @@
 # rekeys its Child SA every 6 s and its IKE SA after 18 s (everything
 # else shipped: PFS on by default, so each Child rekey runs a key
 # exchange).  tunsh's lifetimes cannot be shorter than 300 s (CHILD) and
-# 900 s (IKE), and tunsh has no command to rekey now (clear ipsec sa
-# deletes and renegotiates), so only pluto starts rekeys here.
+# 900 s (IKE), so only pluto starts rekeys here
+# (pluto_rekey_by_tunsh has tunsh start them, by command).
 # ha pings hb every 0.2 s for 26 s.  What a user would see: the CHILD
 # SPIs change several times, pluto's IKE SA is replaced, tunshd logs each
 # rekey, not one ping is lost, and in the end a's kernel holds the one
