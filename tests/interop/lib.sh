@@ -266,8 +266,8 @@ charon_start() {
 #   dpd_action                     clear | trap | restart (clear)
 #   start_action                   none | trap | start (none)
 #   close_action                   none | trap | start (none)
-#   encap mobike                   yes | no (no, no)
-#   keyingtries                    0 = forever (default)
+#   encap mobike                   yes | no (no; yes, charon's default)
+#   keyingtries                    0 = forever (1, charon's default)
 #   local_port remote_port         500 (defaults)
 #   mode                           tunnel (default) | transport
 charon_conn() {
@@ -279,7 +279,7 @@ charon_conn() {
 		local_ts=dynamic remote_ts=dynamic ike_rekey=4h child_rekey=1h \
 		reauth_time=0 child_life='' dpd_delay=0 dpd_timeout=0 \
 		dpd_action=clear start_action=none close_action=none encap=no \
-		mobike=no keyingtries=0 local_port=500 remote_port=500 \
+		mobike=yes keyingtries=1 local_port=500 remote_port=500 \
 		mode=tunnel
 	for kv in "$@"; do
 		key=${kv%%=*}
