@@ -17,6 +17,47 @@
 void cli_get_completions(struct cli_def *cli, const char *command,
     char lastchar, struct cli_comphelp *comphelp);
 
+/*
+ * Words in the line's last output-filter stage (after the last '|' outside
+ * quotes), or -1 when the line has no filter.  Quoted text is one word.
+ */
+static int
+filter_stage_words(const char *line)
+{
+	const char *stage = NULL;
+	char quote = '\0';
+	int words = 0;
+	bool in_word = false;
+
+	for (const char *p = line; *p != '\0'; p++) {
+		if (quote != '\0')
+			quote = *p == quote ? '\0' : quote;
+		else if (*p == '"' || *p == '\'')
+			quote = *p;
+		else if (*p == '|')
+			stage = p + 1;
+	}
+	if (stage == NULL)
+		return -1;
+	quote = '\0';
+	for (const char *p = stage; *p != '\0'; p++) {
+		if (quote != '\0') {
+			quote = *p == quote ? '\0' : quote;
+			continue;
+		}
+		if (*p == ' ') {
+			in_word = false;
+			continue;
+		}
+		if (!in_word)
+			words++;
+		in_word = true;
+		if (*p == '"' || *p == '\'')
+			quote = *p;
+	}
+	return words;
+}
+
 int
 commands_complete(struct commands_session *s, const char *line, bool help,
     commands_out_fn fn, void *arg)
@@ -24,6 +65,16 @@ commands_complete(struct commands_session *s, const char *line, bool help,
 	struct cli_comphelp ch = { 0 };
 	int n;
 
+	/*
+	 * A filter's argument is free text with nothing to complete, and
+	 * libcli 1.10 reads a NULL help string when asked for help after
+	 * one ("show log | begin x ?" crashed it): answered here.
+	 */
+	if (filter_stage_words(line) >= 2) {
+		if (help)
+			fn(arg, "  <cr>");
+		return 0;
+	}
 	cli_get_completions(s->cli, line, help ? '?' : '\t', &ch);
 	n = ch.num_entries;
 	for (int i = 0; i < n; i++)

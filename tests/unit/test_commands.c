@@ -443,6 +443,20 @@ test_commands_hostile_lines(void **state)
 		assert_int_equal(commands_run(s, "'\""), -1);
 		assert_int_equal(commands_run(s, "|"), -1);
 		assert_int_equal(commands_run(s, "show version"), 0);
+		/* Help after a filter's argument crashed libcli (CI fuzz). */
+		rewind(cap.f);
+		assert_int_equal(commands_complete(s, "show log | begin INFO ",
+				     true, out, &cap),
+		    0);
+		assert_int_equal(commands_complete(s,
+				     "show log | begin \"x | y\" ", true, out,
+				     &cap),
+		    0);
+		assert_int_equal(commands_complete(s,
+				     "show log | begin x | include y ", true,
+				     out, &cap),
+		    0);
+		assert_string_equal(captured(&cap), "  <cr>\n  <cr>\n  <cr>\n");
 		commands_session_free(s);
 		fclose(cap.f);
 		free(cap.buf);
