@@ -608,3 +608,100 @@ vm_xfrm_spis() {
 vm_xfrm_keyed() {
 	ip -n "$1" xfrm state | grep -Ec '^[[:space:]]+(aead|enc|auth|auth-trunc) ' || true
 }
+
+# vm_rekeys_by_tunsh PEER CHILD_FN IKE_FN: rekey_by_tunsh and
+# pluto_rekey_by_tunsh, one loop for both peers.  Tunnel to-b of site a
+# is up (tunshd's log from $mark on); CHILD_FN prints the peer's newest
+# CHILD SA as "IN OUT", IKE_FN the peer's one IKE SA (an id that changes
+# when it is replaced; empty unless exactly one is up).  While ha pings
+# hb every 0.2 s for 40 s, an admin asks request ipsec rekey tunnel to-b
+# three times, then with ike, then commits reauthentication yes and asks
+# once more with ike, a reauthentication: a new IKE SA and CHILD SA made
+# before the old ones go.  Fails unless each step gave the peer new SAs,
+# tunshd logged each as its own (none "by the peer"), and not one ping
+# was lost.
+vm_rekeys_by_tunsh() {
+	local peer=$1 child_fn=$2 ike_fn=$3 prev ike0 ike1 i n out stats ping_pid
+	local -A seen=()
+
+	_logged() {
+		tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | grep -Ec -- "$1" || true
+	}
+	_child_is_not() {
+		local c
+		c=$("$child_fn")
+		[ -n "$c" ] && [ "$c" != "$1" ]
+	}
+	_ike_is_not() {
+		local c
+		c=$("$ike_fn")
+		[ -n "$c" ] && [ "$c" != "$1" ]
+	}
+
+	prev=$("$child_fn")
+	ike0=$("$ike_fn")
+	[ -n "$prev" ] && [ -n "$ike0" ] || vm_fail "$peer: no CHILD SA or IKE SA up to rekey"
+	seen[$prev]=1
+	vm_log "up: IKE $ike0, CHILD $prev; pinging every 0.2 s for 40 s"
+	ip netns exec ha busybox ping -c 200 -i 0.2 -W 2 10.2.0.10 >"$VM_WORK/ping.out" 2>&1 &
+	ping_pid=$!
+	sleep 2 # some pings on the first SA before the first rekey
+
+	for i in 1 2 3; do
+		vm_log "CHILD rekey $i"
+		echo "request ipsec rekey tunnel to-b" | vm_tunsh_ok a "CHILD rekey $i"
+		vm_wait 10 "tunshd logged CHILD rekey $i" \
+			test "$(_logged 'tunnel to-b: CHILD SA [0-9a-f]+ rekeyed: now')" -ge "$i"
+		vm_wait 10 "$peer lists a new CHILD SA after rekey $i (was $prev)" \
+			_child_is_not "$prev"
+		prev=$("$child_fn")
+		seen[$prev]=1
+		vm_log "CHILD now $prev"
+		sleep 3 # spacing: traffic on each new SA before the next rekey
+	done
+
+	vm_log "IKE rekey"
+	echo "request ipsec rekey tunnel to-b ike" | vm_tunsh_ok a "IKE rekey"
+	vm_tunshd_wait a 10 "tunnel to-b: IKE SA rekeyed" "$mark"
+	vm_wait 10 "$peer lists one new IKE SA (was $ike0)" _ike_is_not "$ike0"
+	ike1=$("$ike_fn")
+	vm_log "IKE now $ike1"
+	sleep 3
+
+	vm_log "reauthentication"
+	vm_tunsh_ok a "reauthentication yes" <<'EOT'
+configure
+ipsec tunnel to-b
+ reauthentication yes
+ exit
+commit
+EOT
+	echo "request ipsec rekey tunnel to-b ike" | vm_tunsh_ok a "reauthenticate"
+	vm_tunshd_wait a 15 "tunnel to-b: reauthenticated: the old IKE SA is deleted" "$mark"
+	vm_wait 10 "$peer lists one new IKE SA after the reauthentication (was $ike1)" \
+		_ike_is_not "$ike1"
+	vm_wait 10 "$peer lists a new CHILD SA after the reauthentication (was $prev)" \
+		_child_is_not "$prev"
+	prev=$("$child_fn")
+	seen[$prev]=1
+	vm_log "reauthenticated: IKE $("$ike_fn"), CHILD $prev"
+	# Every step ran under traffic: the pings outlast the last one.
+	kill -0 "$ping_pid" 2>/dev/null ||
+		vm_fail "the pings ended before the reauthentication did: make them longer"
+
+	wait "$ping_pid" || true
+	out=$(cat "$VM_WORK/ping.out")
+	stats=$(grep 'packets transmitted' <<<"$out" || true)
+	vm_log "ping: $stats"
+	vm_log "CHILD SPI pairs seen: ${#seen[@]} (${!seen[*]})"
+	vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | grep -E 'rekeyed|reauth|established|CHILD SA up|error|WARN' | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
+	grep -q '200 packets transmitted, 200 packets received' <<<"$out" ||
+		vm_fail "pings lost during the rekeys started by tunsh: $stats; $(grep -v 'bytes from' <<<"$out" | tail -n 5)"
+	[ "${#seen[@]}" = 5 ] ||
+		vm_fail "$peer listed ${#seen[@]} CHILD SPI pairs, want 5 (3 rekeys and a reauthentication)"
+	n=$(_logged 'rekeyed by the peer')
+	[ "$n" = 0 ] || vm_fail "tunshd logged $n rekeys by the peer; $peer should start none"
+	n=$(_logged 'tunnel to-b: CHILD SA [0-9a-f]+ rekeyed: now')
+	[ "$n" = 3 ] || vm_fail "tunshd logged $n CHILD rekeys, want 3"
+	unset -f _logged _child_is_not _ike_is_not
+}
