@@ -4,8 +4,9 @@
 # through piped tunsh scripts, twice: with AES-GCM-256 (IKE
 # aes256gcm16-prfsha256-x25519, ESP aes256gcm16), then, after the tunnel
 # is removed and added again, with AES-CBC-256/SHA-256 (IKE
-# aes256-sha256-modp2048, ESP aes256-sha256).  Each time, what a user
-# would see:
+# aes256-sha256-modp2048, ESP aes256-sha256), and a third time with
+# AES-GCM-128 and ECP-256 (IKE aes128gcm16-prfsha256-ecp256, ESP
+# aes128gcm16).  Each time, what a user would see:
 #  - pings between the LANs are all answered, both ways;
 #  - site a's kernel holds 2 SAs with the cipher asked for, whose packet
 #    counters match the pings;
@@ -33,8 +34,8 @@ vm_sites
 
 vm_log "charon in b, tunshd in a"
 vm_charon_start b b
-PEER_IKE="aes256gcm16-prfsha256-x25519, aes256-sha256-modp2048" \
-	PEER_ESP="aes256gcm16, aes256-sha256" vm_peer_conf | vm_charon_load b
+PEER_IKE="aes256gcm16-prfsha256-x25519, aes256-sha256-modp2048, aes128gcm16-prfsha256-ecp256" \
+	PEER_ESP="aes256gcm16, aes256-sha256, aes128gcm16" vm_peer_conf | vm_charon_load b
 vm_site_conf a 192.0.2.1 10.1.0.0/24 | vm_tunshd_start a a
 show=
 if vm_tunsh_has_show a; then show=1; else vm_log "no 'show ipsec tunnel' in this build: its checks are skipped"; fi
@@ -152,17 +153,22 @@ check_run gcm "$mark" 'aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{72} 128'
 grep -q 'AES_GCM_16-256/PRF_HMAC_SHA2_256/CURVE_25519' <<<"$(vm_swanctl b --list-sas)" ||
 	vm_fail "gcm: charon's IKE SA is not AES-GCM-256/SHA-256/X25519: $(vm_swanctl b --list-sas)"
 
-vm_log "remove the tunnel"
-vm_tunsh_ok a "remove the tunnel" <<'EOF'
+# remove_tunnel: no ipsec tunnel to-b; the SAs and policies go, in both.
+remove_tunnel() {
+	local n
+	vm_log "remove the tunnel"
+	vm_tunsh_ok a "remove the tunnel" <<'EOF'
 configure
 no ipsec tunnel to-b
 commit
 EOF
-vm_wait 10 "a's SAs are gone after the tunnel was removed" test "$(vm_xfrm_count a)" = 0
-vm_wait 10 "charon's IKE SA is gone after tunsh removed the tunnel" \
-	test -z "$(vm_charon_ike_spis b)"
-n=$(ip -n a xfrm policy | grep -c 'src 10\.') || true
-[ "$n" = 0 ] || vm_fail "a keeps LAN policies after the tunnel was removed: $(ip -n a xfrm policy)"
+	vm_wait 10 "a's SAs are gone after the tunnel was removed" test "$(vm_xfrm_count a)" = 0
+	vm_wait 10 "charon's IKE SA is gone after tunsh removed the tunnel" \
+		test -z "$(vm_charon_ike_spis b)"
+	n=$(ip -n a xfrm policy | grep -c 'src 10\.') || true
+	[ "$n" = 0 ] || vm_fail "a keeps LAN policies after the tunnel was removed: $(ip -n a xfrm policy)"
+}
+remove_tunnel
 
 vm_log "run 2: AES-CBC-256/SHA-256, MODP-2048"
 mark=$(vm_tunshd_lines a)
@@ -184,4 +190,24 @@ check_run cbc "$mark" 'enc cbc\(aes\) 0x[0-9a-f]{64}$' \
 
 grep -q 'AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048' <<<"$(vm_swanctl b --list-sas)" ||
 	vm_fail "cbc: charon's IKE SA is not AES-CBC-256/SHA-256/MODP-2048: $(vm_swanctl b --list-sas)"
+remove_tunnel
+
+vm_log "run 3: AES-GCM-128, ECP-256"
+mark=$(vm_tunshd_lines a)
+vm_tunsh_ok a "add the GCM-128 tunnel" <<'EOF'
+configure
+ipsec tunnel to-b
+ wan-port wan1
+ remote-address 192.0.2.2
+ pre-shared-key vm-test-psk-not-secret-0123456789
+ local-network vlan 10
+ remote-network 10.2.0.0/24
+ ike-proposal aes128gcm16-prfsha256-ecp256
+ esp-proposal aes128gcm16
+ exit
+commit
+EOF
+check_run gcm128 "$mark" 'aead rfc4106\(gcm\(aes\)\) 0x[0-9a-f]{40} 128'
+grep -q 'AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256' <<<"$(vm_swanctl b --list-sas)" ||
+	vm_fail "gcm128: charon's IKE SA is not AES-GCM-128/SHA-256/ECP-256: $(vm_swanctl b --list-sas)"
 vm_log "PASS"
