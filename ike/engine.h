@@ -230,7 +230,7 @@ struct ike_tunnel {
 	unsigned restart_backoff;
 	struct ike_tunnel *rnext; /* table by reqid */
 	bool dpd_cleared;	  /* DPD clear: stay down until peer or admin */
-	uint16_t want_group; /* the group the peer asked for (INVALID_KE) */
+	uint16_t want_group; /* the group the peer took or asked for last */
 	bool want_up;	     /* initiate when possible (restart, ACQUIRE) */
 	/* When traffic last asked for the tunnel (ACQUIRE), in ms; an
 	 * attempt it started is retried for TUNNEL_ACQUIRE_RETRY_MS. */

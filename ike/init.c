@@ -190,6 +190,24 @@ first_group(const struct ike_tunnel *t)
 	    0;
 }
 
+/*
+ * The group of a new IKE_SA_INIT: the one the peer last agreed to or
+ * asked for, while our proposals still offer it, so that a restart, a
+ * reauthentication or a tunnel held by DPD coming back does not pay an
+ * INVALID_KE round trip each time (libreswan asks for MODP-2048 before
+ * X25519, AWS for the lowest group it is configured with); else our
+ * first.
+ */
+static uint16_t
+start_group(const struct ike_tunnel *t)
+{
+	for (size_t i = 0; t->want_group != 0 && i < t->conf.n_ike; i++)
+		for (size_t j = 0; j < t->conf.ike[i].n_dh; j++)
+			if (t->conf.ike[i].dh[j] == t->want_group)
+				return t->want_group;
+	return first_group(t);
+}
+
 int
 ike_init_start(struct ike_engine *e, struct ike_tunnel *t)
 {
@@ -200,7 +218,7 @@ ike_init_start(struct ike_engine *e, struct ike_tunnel *t)
 		return -ENOMEM;
 	sa->local = (struct ike_endpoint){ t->conf.local_addr, IKE_PORT };
 	sa->remote = (struct ike_endpoint){ t->conf.remote_addr, IKE_PORT };
-	sa->dh_group = t->want_group ? t->want_group : first_group(t);
+	sa->dh_group = start_group(t);
 	sa->in->ni_len = IKE_NONCE_LEN;
 	engine_random(e, sa->in->ni, sa->in->ni_len);
 	sa->created_by_us = true;
@@ -656,7 +674,7 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa,
 	secbuf_free(g_ir);
 	ike_dh_free(sa->in->dh);
 	sa->in->dh = NULL;
-	t->want_group = 0;
+	t->want_group = sa->dh_group;
 	nat_detect(sa, m, sa->spi_r);
 	float_natt(sa);
 	sa->frag = !e->p.fragment_off &&

@@ -369,13 +369,17 @@ test_ike_child_with_two_networks_shows_both(void **state_)
  * B -> A  HDR, N(INVALID_KE_PAYLOAD, 14)
  * A -> B  HDR, SAi1(14, 31), KEi(14), Ni
  * B -> A  HDR, SAr1(14), KEr(14), Nr ...
+ * A remembers: restarted, it starts with group 14 (4 messages, no second
+ * INVALID_KE).
  */
 static void
 test_ike_invalid_ke_retries_with_the_group_asked(void **state_)
 {
 	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct diag d;
 
 	(void)state_;
+	diag_init(&d);
 	f->ta.ike[0].n_dh = 2;
 	f->ta.ike[0].dh[1] = 14;
 	f->tb.ike[0].dh[0] = 14;
@@ -384,6 +388,13 @@ test_ike_invalid_ke_retries_with_the_group_asked(void **state_)
 	assert_up_and_agreeing(f);
 	assert_int_equal(
 	    status(&f->l.a, "to-b").event_counts[IKE_EV_INVALID_KE], 1);
+	assert_int_equal(ike_tunnel_terminate(f->l.a.e, "to-b", true, &d), 0);
+	/* the Delete and its answer, then 4: no INVALID_KE */
+	assert_int_equal(lab_run(&f->l, 100), 6);
+	assert_up_and_agreeing(f);
+	assert_int_equal(
+	    status(&f->l.a, "to-b").event_counts[IKE_EV_INVALID_KE], 1);
+	diag_clear(&d);
 	fix_free(f);
 }
 
