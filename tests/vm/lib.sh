@@ -705,3 +705,111 @@ EOT
 	[ "$n" = 3 ] || vm_fail "tunshd logged $n CHILD rekeys, want 3"
 	unset -f _logged _child_is_not _ike_is_not
 }
+
+# vm_dpd_actions PEER KILL_FN UP_FN WAIT_FN IKE_FN: dpd and pluto_dpd, the
+# three DPD actions against a peer that dies, one sequence for both
+# peers.  Tunnel to-b of site a is up with dpd timeout 3, dpd delay 5,
+# dpd action restart.  KILL_FN kills the peer as a crash (SIGKILL, then
+# b's kernel flushed, as a rebooted peer has nothing), UP_FN starts it
+# again with its configuration, WAIT_FN waits until it has a CHILD SA,
+# IKE_FN prints its IKE SAs (empty when none).
+#  restart  tunshd says the check went unanswered and "DPD restart"; the
+#           peer starts again and the tunnel comes back by itself.
+#  hold     (commit: dpd action hold) after the kill: "DPD hold", no SA
+#           in the kernel, the policies still there, and a ping from a's
+#           LAN is not seen in clear on the wire; the peer back, a ping
+#           raises ACQUIRE and the tunnel comes back.
+#  clear    (commit: dpd action clear) after the kill: "DPD clear", no SA;
+#           with the peer back, traffic does not start the tunnel and
+#           does not leave in clear.
+vm_dpd_actions() {
+	local peer=$1 kill_fn=$2 up_fn=$3 wait_fn=$4 ike_fn=$5 mark n tx0 tx clear _ping
+
+	# dpd_fired ACTION MARK: tunshd logged the unanswered check and the action.
+	_dpd_fired() {
+		vm_tunshd_wait a 15 "tunnel to-b: no answer to the liveness check within 5 s" "$2"
+		vm_tunshd_wait a 2 "tunnel to-b: DPD $1" "$2"
+		vm_log "$1: $(tail -n "+$(($2 + 1))" "$VM_WORK/a/tunshd.log" | grep -E 'liveness|DPD' | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
+	}
+	# lan_policies: a's policies between the LANs (out, in, fwd).
+	_lan_policies() {
+		ip -n a xfrm policy | grep -Ec 'src 10\.(1|2)\.0\.0/24 dst 10\.(2|1)\.0\.0/24' || true
+	}
+
+	vm_log "restart: kill $peer"
+	mark=$(vm_tunshd_lines a)
+	"$kill_fn"
+	_dpd_fired restart "$mark"
+	[ "$(vm_xfrm_keyed a)" = 0 ] || vm_fail "restart: a still holds SAs after the DPD action: $(ip -n a xfrm state)"
+	mark=$(vm_tunshd_lines a)
+	"$up_fn"
+	vm_tunshd_wait a 40 "tunnel to-b: CHILD SA up" "$mark"
+	"$wait_fn"
+	vm_ping_all ha 10.2.0.10 2
+	vm_log "restart: back by itself"
+
+	vm_log "hold: kill $peer"
+	vm_tunsh_ok a "dpd action hold" <<-'EOT'
+	configure
+	ipsec tunnel to-b
+	 dpd action hold
+	 exit
+	commit
+	EOT
+	mark=$(vm_tunshd_lines a)
+	"$kill_fn"
+	_dpd_fired hold "$mark"
+	[ "$(vm_xfrm_keyed a)" = 0 ] || vm_fail "hold: a still holds SAs: $(ip -n a xfrm state)"
+	n=$(_lan_policies)
+	[ "$n" -ge 3 ] || vm_fail "hold: a has $n LAN policies left, want out, in, fwd: $(ip -n a xfrm policy)"
+	vm_ipt b -t raw -Z PREROUTING
+	tx0=$(vm_tx a wan)
+	n=$(vm_ping ha 10.2.0.10 3 0.2 1)
+	tx=$(($(vm_tx a wan) - tx0))
+	clear=$(vm_ipt_count b raw PREROUTING icmp-clear)
+	vm_log "hold: $n of 3 pings answered with the peer dead; a sent $tx frames on wan, b saw $clear ICMP in clear"
+	[ "$n" = 0 ] || vm_fail "hold: pings answered with the peer dead"
+	[ "$clear" = 0 ] || vm_fail "hold: $clear ICMP packets from a's LAN crossed the wire in clear"
+	[ "$(vm_ipt_count b raw PREROUTING esp)" = 0 ] || vm_fail "hold: ESP on the wire without SAs?"
+	mark=$(vm_tunshd_lines a)
+	"$up_fn"
+	# Traffic, not time, must bring it back: pings go out until it is up
+	# (their first ACQUIRE starts it; a peer asking for another DH group
+	# costs a round trip more).
+	ip netns exec ha busybox ping -c 40 -i 0.5 -W 1 10.2.0.10 >/dev/null 2>&1 &
+	_ping=$!
+	vm_wait 30 "hold: the tunnel did not come back on traffic" \
+		vm_tunshd_logged a "tunnel to-b: CHILD SA up" "$mark"
+	kill "$_ping" 2>/dev/null || true
+	wait "$_ping" 2>/dev/null || true
+	vm_log "hold: $peer back, the tunnel up on traffic"
+	"$wait_fn"
+	vm_ping_all ha 10.2.0.10 2
+	[ "$(vm_ipt_count b raw PREROUTING icmp-clear)" = 0 ] || vm_fail "hold: ICMP in clear on the wire while coming back"
+	vm_log "hold: back on traffic: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
+
+	vm_log "clear: kill $peer"
+	vm_tunsh_ok a "dpd action clear" <<-'EOT'
+	configure
+	ipsec tunnel to-b
+	 dpd action clear
+	 exit
+	commit
+	EOT
+	mark=$(vm_tunshd_lines a)
+	"$kill_fn"
+	_dpd_fired clear "$mark"
+	[ "$(vm_xfrm_count a)" = 0 ] || vm_fail "clear: a still holds SAs: $(ip -n a xfrm state)"
+	vm_log "clear: $(_lan_policies) LAN policies left in a"
+	"$up_fn"
+	mark=$(vm_tunshd_lines a)
+	vm_ipt b -t raw -Z PREROUTING
+	n=$(vm_ping ha 10.2.0.10 3 0.5 1)
+	[ "$n" = 0 ] || vm_fail "clear: $n pings answered: the tunnel came back by itself"
+	if vm_tunshd_logged a "IKE SA established|CHILD SA up" "$mark"; then
+		vm_fail "clear: traffic brought the tunnel back: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log")"
+	fi
+	[ "$(vm_ipt_count b raw PREROUTING icmp-clear)" = 0 ] || vm_fail "clear: ICMP in clear on the wire"
+	[ -z "$("$ike_fn")" ] || vm_fail "clear: $peer has an IKE SA: $("$ike_fn")"
+	unset -f _dpd_fired _lan_policies
+}

@@ -25,7 +25,7 @@ features=(
 	"rekeys started by the peer under traffic|rekey|pluto_rekey_short_lifetimes"
 	"rekeys started by tunsh under traffic|rekey_by_tunsh|pluto_rekey_by_tunsh"
 	"reauthentication by tunsh, make-before-break, under traffic|rekey_by_tunsh|pluto_rekey_by_tunsh"
-	"DPD restart after the peer dies|dpd|pluto_dpd_restart"
+	"DPD clear, hold and restart after the peer dies|dpd|pluto_dpd"
 	"NAT-T through a masquerade|nat_t|pluto_nat_t"
 	"IKE fragmentation (RFC 7383)|fragmentation|pluto_fragmentation"
 	"traffic selector mismatch|ts_mismatch|-"
