@@ -39,32 +39,6 @@ PAIRS=(
 )
 PINGS=3
 
-# ping_from NS SRC DST COUNT: busybox ping from address SRC; prints the
-# answers (0 when none).
-ping_from() {
-	local out
-	out=$(ip netns exec "$1" busybox ping -I "$2" -c "$4" -i 0.2 -W 2 "$3" 2>&1) || true
-	sed -n 's/.* packets transmitted, \([0-9]*\) packets received.*/\1/p' <<<"$out" |
-		grep . || echo 0
-}
-
-ping_all_from() {
-	local n
-	n=$(ping_from "$@")
-	[ "$n" = "$4" ] || vm_fail "ping $1 from $2 to $3: $n of $4 answered"
-}
-
-# sa_table NS: one line per ESP SA: "SRC DST SPI SEL-SRC SEL-DST PACKETS"
-# (SPI without 0x, as swanctl prints it).
-sa_table() {
-	ip -n "$1" -s xfrm state list proto esp |
-		awk '/^src / { src = $2; dst = $4 }
-			$1 == "proto" && $2 == "esp" { spi = $4; sub(/^0x/, "", spi); sub(/\(.*/, "", spi) }
-			$1 == "sel" { ss = $3; sd = $5 }
-			/lifetime current:/ { getline; sub(/.*, /, ""); sub(/\(packets\)/, "");
-				print src, dst, spi, ss, sd, $1 }'
-}
-
 # show_tunnel: show ipsec tunnel to-b, on one line.
 show_tunnel() {
 	local out
@@ -118,34 +92,6 @@ secrets {
 EOT
 }
 
-# zero_wire: the gateways' raw PREROUTING counters back to 0.
-zero_wire() {
-	vm_ipt a -t raw -Z PREROUTING
-	vm_ipt b -t raw -Z PREROUTING
-}
-
-# wire_counts GW: "ESP/PLAIN/DECRYPTED/ICMP-CLEAR" counted by GW's raw
-# PREROUTING rules (vm_sites), read and zeroed in one exec (-L -Z).
-wire_counts() {
-	ip netns exec "$1" iptables-legacy -w -t raw -L PREROUTING -n -v -x -Z |
-		awk 'function c(k) { return k in n ? n[k] : "missing" }
-			match($0, /\/\* [a-z-]+ \*\//) { k = substr($0, RSTART + 3, RLENGTH - 6)
-				if (!(k in n)) n[k] = $1 }
-			END { print c("esp") "/" c("plain") "/" c("decrypted") "/" c("icmp-clear") }'
-}
-
-# check_wire LABEL ESP: since the last check (or zero_wire), each gateway
-# received ESP packets from the wire and decrypted that many ICMP
-# packets, and nothing else but IKE.  Zeroes the counters.
-check_wire() {
-	local gw got
-	for gw in a b; do
-		got=$(wire_counts "$gw")
-		[ "$got" = "$2/0/$2/0" ] ||
-			vm_fail "$1: $gw received esp/plaintext/decrypted icmp/icmp in clear $got; want $2/0/$2/0"
-	done
-}
-
 # child_spis CHILD < swanctl --list-sas: "IN OUT PACKETS-IN PACKETS-OUT"
 # of the INSTALLED CHILD SA called CHILD (vm_charon_child_spis, from
 # one listing).
@@ -163,31 +109,7 @@ charon_installed() {
 
 vm_log "topology: two LANs a side"
 vm_sites
-vm_log "second LANs, control pings"
-vm_ip a <<'EOT'
-addr add 10.3.0.1/24 dev lan
-EOT
-vm_ip ha <<'EOT'
-addr add 10.3.0.10/24 dev eth0
-EOT
-vm_ip b <<'EOT'
-addr add 10.4.0.1/24 dev lan
-route add 10.3.0.0/24 via 192.0.2.1 dev wan
-EOT
-vm_ip hb <<'EOT'
-addr add 10.4.0.10/24 dev eth0
-EOT
-# Control: without SAs each pair's ping crosses in clear and the counters
-# see it, or the zeros below would prove nothing.  One exec for the four.
-zero_wire
-# shellcheck disable=SC2016 # expanded by the inner sh
-ip netns exec ha sh -c 'for p in "$@"; do
-	busybox ping -q -c 1 -W 2 -I "${p%-*}" "${p#*-}" >/dev/null 2>&1 || { echo "$p"; exit 1; }
-done' sh 10.1.0.10-10.2.0.10 10.1.0.10-10.4.0.10 10.3.0.10-10.2.0.10 10.3.0.10-10.4.0.10 >"$VM_WORK/control" ||
-	vm_fail "control ping $(cat "$VM_WORK/control") without IPsec got no answer"
-[ "$(wire_counts b)" = "0/4/0/4" ] ||
-	vm_fail "b did not count the 4 control pings as ICMP in clear: $(wire_counts b)"
-
+vm_two_lans
 vm_log "charon in b: four children, one pair each"
 vm_charon_start b b
 peer_conf "p12 10.2.0.0/24 10.1.0.0/24" "p14 10.4.0.0/24 10.1.0.0/24" \
@@ -245,7 +167,7 @@ for spec in "${PAIRS[@]}"; do
 		vm_fail "1: show ipsec tunnel has no CHILD SA $al <-> $bl: $out"
 done
 
-table=$(sa_table a)
+table=$(vm_sa_table a)
 n=$(wc -l <<<"$table")
 [ "$n" = 8 ] || vm_fail "1: a holds $n ESP SAs, want 8: $(ip -n a xfrm state)"
 n=$(ip -n a xfrm policy | grep -Ec '^src 10\.[13]\.0\.0/24 dst 10\.[24]\.0\.0/24') || true
@@ -267,14 +189,14 @@ done
 
 # Pair by pair: PINGS each way; the pair's two SAs count 2*PINGS packets
 # each, the other six SAs nothing.
-zero_wire
+vm_zero_wire
 for spec in "${PAIRS[@]}"; do
 	read -r al bl ah bh child <<<"$spec"
-	sa_table a >"$VM_WORK/sa.before"
-	ping_all_from ha "$ah" "$bh" "$PINGS"
-	ping_all_from hb "$bh" "$ah" "$PINGS"
-	sa_table a >"$VM_WORK/sa.after"
-	check_wire "1: $al <-> $bl" $((2 * PINGS))
+	vm_sa_table a >"$VM_WORK/sa.before"
+	vm_ping_all_from ha "$ah" "$bh" "$PINGS"
+	vm_ping_all_from hb "$bh" "$ah" "$PINGS"
+	vm_sa_table a >"$VM_WORK/sa.after"
+	vm_check_wire "1: $al <-> $bl" $((2 * PINGS))
 	bad=$(paste -d ' ' "$VM_WORK/sa.before" "$VM_WORK/sa.after" |
 		awk -v l="$al" -v r="$bl" -v want=$((2 * PINGS)) '
 			$3 != $9 { print "SA order changed"; next }
@@ -285,7 +207,7 @@ for spec in "${PAIRS[@]}"; do
 	[ -z "$bad" ] || vm_fail "1: pings of $al <-> $bl: $bad; want +$((2 * PINGS)) on its two SAs only: $(cat "$VM_WORK/sa.after")"
 	vm_log "1: $al <-> $bl: $PINGS pings each way answered, $((2 * PINGS)) ESP each way, on its own SAs"
 done
-vm_log "1: a's SAs: $(sa_table a | tr '\n' ';')"
+vm_log "1: a's SAs: $(vm_sa_table a | tr '\n' ';')"
 # charon's view: each child's SAs counted the pings of its pair alone.
 sas=$(vm_swanctl b --list-sas)
 for spec in "${PAIRS[@]}"; do
@@ -352,29 +274,29 @@ for p in "10.1.0.0/24 <-> 10.4.0.0/24" "10.3.0.0/24 <-> 10.2.0.0/24" "10.3.0.0/2
 		vm_fail "2: show ipsec tunnel does not list $p as not carried: $out"
 done
 
-table=$(sa_table a)
+table=$(vm_sa_table a)
 n=$(wc -l <<<"$table")
 [ "$n" = 2 ] || vm_fail "2: a holds $n ESP SAs, want 2: $(ip -n a xfrm state)"
 { grep -q ' 10.1.0.0/24 10.2.0.0/24 ' <<<"$table" && grep -q ' 10.2.0.0/24 10.1.0.0/24 ' <<<"$table"; } ||
 	vm_fail "2: a's SAs do not carry the narrowed pair as selector: $table"
 
-zero_wire
-ping_all_from ha 10.1.0.10 10.2.0.10 "$PINGS"
-ping_all_from hb 10.2.0.10 10.1.0.10 "$PINGS"
-check_wire "2: 10.1.0.0/24 <-> 10.2.0.0/24" $((2 * PINGS))
-n=$(sa_table a | awk '{ n += $6 } END { print n }')
-[ "$n" = $((4 * PINGS)) ] || vm_fail "2: a's 2 SAs counted $n packets, want $((4 * PINGS)): $(sa_table a)"
+vm_zero_wire
+vm_ping_all_from ha 10.1.0.10 10.2.0.10 "$PINGS"
+vm_ping_all_from hb 10.2.0.10 10.1.0.10 "$PINGS"
+vm_check_wire "2: 10.1.0.0/24 <-> 10.2.0.0/24" $((2 * PINGS))
+n=$(vm_sa_table a | awk '{ n += $6 } END { print n }')
+[ "$n" = $((4 * PINGS)) ] || vm_fail "2: a's 2 SAs counted $n packets, want $((4 * PINGS)): $(vm_sa_table a)"
 vm_log "2: the carried pair: $PINGS pings each way answered, ESP only"
 
 # A pair no SA carries: a's policy holds the ping (no SA matches its
 # selector), nothing crosses in clear, and the IKE SA being up no second
 # negotiation starts.
 lines=$(vm_tunshd_lines a)
-n=$(ping_from ha 10.3.0.10 10.4.0.10 2)
+n=$(vm_ping_from ha 10.3.0.10 10.4.0.10 2)
 [ "$n" = 0 ] || vm_fail "2: a ping of a pair not carried got $n answers"
 vm_log "2: a pair not carried: no answer"
-check_wire "2: a pair not carried" 0
-n=$(sa_table a | awk '$3 != "00000000"' | wc -l)
+vm_check_wire "2: a pair not carried" 0
+n=$(vm_sa_table a | awk '$3 != "00000000"' | wc -l)
 [ "$n" = 2 ] || vm_fail "2: a holds $n ESP SAs after a ping of a pair not carried, want 2: $(ip -n a xfrm state)"
 ! vm_tunshd_logged a 'negotiating|IKE SA established' "$lines" ||
 	vm_fail "2: a ping of a pair not carried started a negotiation: $(tail -n "+$((lines + 1))" "$VM_WORK/a/tunshd.log")"
