@@ -613,22 +613,63 @@ child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound)
 	return NULL;
 }
 
+/* Whether our first ESP proposal, the one PFS follows, has group. */
+static bool
+esp_offers_group(const struct ike_tunnel *t, uint16_t group)
+{
+	for (size_t i = 0; t->conf.n_esp > 0 && i < t->conf.esp[0].n_dh; i++)
+		if (t->conf.esp[0].dh[i] == group)
+			return true;
+	return false;
+}
+
 /*
- * The DH group for PFS: the IKE SA's when the first ESP proposal has it,
- * else the first of that proposal, or 0.  The IKE SA's group is one the
- * peer already chose, and libreswan picks its own preferred group from
- * our list whatever our KE is, answering INVALID_SYNTAX (not
- * INVALID_KE_PAYLOAD) when the KE is of another group.
+ * The DH group for PFS: the one the peer asked for by INVALID_KE, then
+ * the IKE SA's, when the first ESP proposal has it, else the first of
+ * that proposal, or 0.  The IKE SA's group is one the peer already
+ * chose, and libreswan picks its own preferred group from our list
+ * whatever our KE is, answering INVALID_SYNTAX (not INVALID_KE_PAYLOAD)
+ * when the KE is of another group.
  */
 static uint16_t
 pfs_group(const struct ike_tunnel *t, const struct ike_sa *sa)
 {
 	if (t->conf.n_esp == 0 || t->conf.esp[0].n_dh == 0)
 		return 0;
-	for (size_t i = 0; i < t->conf.esp[0].n_dh; i++)
-		if (t->conf.esp[0].dh[i] == sa->dh_group)
-			return sa->dh_group;
+	if (t->want_pfs_group != 0 && esp_offers_group(t, t->want_pfs_group))
+		return t->want_pfs_group;
+	if (esp_offers_group(t, sa->dh_group))
+		return sa->dh_group;
 	return t->conf.esp[0].dh[0];
+}
+
+/*
+ * RFC 7296 1.3: a CREATE_CHILD_SA of ours answered INVALID_KE_PAYLOAD
+ * names the group the responder wants.  When our ESP proposal offers it,
+ * it is kept for the tunnel and the caller sends the request again at
+ * once with it; once per IKE SA until one succeeds, so two ends that
+ * keep asking for each other's group cannot loop.  True to send again.
+ */
+static bool
+pfs_group_asked(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m)
+{
+	struct ike_tunnel *t = sa->t;
+	struct ike_notify_payload n;
+	uint16_t sent = pfs_group(t, sa), g;
+
+	if (sa->pfs_retried || sent == 0 ||
+	    !msg_has_notify(m, N_INVALID_KE_PAYLOAD, &n) || n.data_len != 2)
+		return false;
+	g = (uint16_t)(n.data[0] << 8 | n.data[1]);
+	if (g == sent || !ike_dh_supported(g) || !esp_offers_group(t, g))
+		return false;
+	tunnel_event(e, t, IKE_EV_INVALID_KE,
+	    "the peer asked for DH group %u instead of %u for the CHILD SA", g,
+	    sent);
+	t->want_pfs_group = g;
+	sa->pfs_retried = true;
+	return true;
 }
 
 /*
@@ -971,7 +1012,11 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		err = N_TEMPORARY_FAILURE;
 	secbuf_free(g_ir);
 	if (err != 0) {
-		/* The reserved SPI goes back; retry the rekey later. */
+		/* The reserved SPI goes back; retry the rekey later, or at
+		 * once with the group the peer asked for. */
+		bool again = err == N_INVALID_KE_PAYLOAD &&
+		    pfs_group_asked(e, sa, m);
+
 		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
 		    r->new_spi);
 		if (err == N_TS_UNACCEPTABLE)
@@ -981,10 +1026,18 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 			    "no common ESP proposal for the new CHILD SA");
 		if (old != NULL && old->state == CHILD_REKEYING) {
 			old->state = CHILD_INSTALLED;
-			timer_arm(e, &old->rekey_timer, engine_now(e) + 10000);
+			if (again)
+				old->want_rekey = true;
+			else
+				timer_arm(e, &old->rekey_timer,
+				    engine_now(e) + 10000);
+		} else if (old == NULL && again && sa->next_pair > 0) {
+			/* The pair child_next_pair() just asked for. */
+			sa->next_pair--;
 		}
 		return;
 	}
+	sa->pfs_retried = false;
 	if (old == NULL && r->theirs == NULL)
 		child_narrow_check(e, sa);
 	if (old == NULL) {

@@ -210,6 +210,9 @@ struct ike_sa {
 	bool created_by_us, rekey_collision;
 	bool reauth;	  /* being replaced by a reauthentication */
 	size_t next_pair; /* per-pair: the next pair to look at (child.c) */
+	/* A CREATE_CHILD_SA of ours was answered INVALID_KE and sent again
+	 * with the group asked for: once, until one succeeds (child.c). */
+	bool pfs_retried;
 	struct ike_timer retransmit, rekey_timer, expire_timer, dpd_timer,
 	    keepalive_timer, halfopen_timer;
 };
@@ -230,8 +233,9 @@ struct ike_tunnel {
 	unsigned restart_backoff;
 	struct ike_tunnel *rnext; /* table by reqid */
 	bool dpd_cleared;	  /* DPD clear: stay down until peer or admin */
-	uint16_t want_group; /* the group the peer took or asked for last */
-	bool want_up;	     /* initiate when possible (restart, ACQUIRE) */
+	uint16_t want_group;	 /* the group the peer took or asked for last */
+	uint16_t want_pfs_group; /* the PFS group it asked for (INVALID_KE) */
+	bool want_up;		 /* initiate when possible (restart, ACQUIRE) */
 	/* When traffic last asked for the tunnel (ACQUIRE), in ms; an
 	 * attempt it started is retried for TUNNEL_ACQUIRE_RETRY_MS. */
 	uint64_t acquired_ms;

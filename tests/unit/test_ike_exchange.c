@@ -1237,6 +1237,45 @@ test_ike_child_rekey_ke_of_the_ike_group(void **state_)
 	fix_free(f);
 }
 
+/*
+ * PFS with a group the peer does not want: A's KE on a CHILD rekey is
+ * X25519 (the IKE SA's, first in A's ESP proposal), B takes only
+ * MODP-2048 for PFS and answers INVALID_KE_PAYLOAD(14).  A sends the
+ * rekey again at once with 14 and keeps it: the next rekey costs no
+ * second INVALID_KE.
+ */
+static void
+test_ike_child_rekey_retries_with_the_pfs_group_asked(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis before;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	f->ta.esp[0].n_dh = 2;
+	f->ta.esp[0].dh[0] = 31;
+	f->ta.esp[0].dh[1] = 14;
+	f->tb.esp[0].n_dh = 1;
+	f->tb.esp[0].dh[0] = 14;
+	establish(f);
+	for (int i = 0; i < 2; i++) {
+		before = spis_of(&f->l.a);
+		assert_int_equal(ike_tunnel_rekey(f->l.a.e, "to-b", false, &d),
+		    0);
+		lab_run(&f->l, 100);
+		assert_up_and_agreeing(f);
+		assert_int_not_equal(spis_of(&f->l.a).in[0], before.in[0]);
+		assert_int_equal(
+		    status(&f->l.a, "to-b").event_counts[IKE_EV_CHILD_REKEYED],
+		    i + 1);
+		assert_int_equal(
+		    status(&f->l.a, "to-b").event_counts[IKE_EV_INVALID_KE], 1);
+	}
+	diag_clear(&d);
+	fix_free(f);
+}
+
 /* Nothing to rekey: an unknown tunnel, one not up yet; said in words. */
 static void
 test_ike_tunnel_rekey_refused_when_not_up(void **state_)
@@ -2142,6 +2181,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_tunnel_rekey_child_now),
 	cmocka_unit_test(test_ike_tunnel_rekey_ike_now),
 	cmocka_unit_test(test_ike_tunnel_rekey_refused_when_not_up),
+	cmocka_unit_test(test_ike_child_rekey_retries_with_the_pfs_group_asked),
 	cmocka_unit_test(test_ike_child_rekey_ke_of_the_ike_group),
 	cmocka_unit_test(test_ike_delete_clears_both_ends),
 	cmocka_unit_test(test_ike_dpd_clear_stays_down),
