@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,5 +245,31 @@ dataplane_route_best(const struct dataplane_set *s, const struct dataplane *dp,
 				&dp->routes[i].dst) == 0 &&
 			    dataplane_metric_now(o, j) < m)
 				return false;
+	return true;
+}
+
+bool
+dataplane_status(const struct dataplane_set *s, const char *tunnel,
+    struct commands_dataplane *out)
+{
+	const struct dataplane *dp = dataplane_find(s, tunnel);
+
+	memset(out, 0, sizeof(*out));
+	if (dp == NULL)
+		return false;
+	snprintf(out->ifname, sizeof(out->ifname), "%s", dp->link.name);
+	out->xfrmi = dp->link.xfrmi;
+	out->inside.addr = dp->link.addr;
+	out->inside.len = dp->link.len;
+	out->up = dp->up;
+	out->since = dp->since;
+	for (size_t i = 0; i < dp->n_routes; i++) {
+		struct commands_route *r = &out->routes[out->n_routes++];
+
+		r->dst = dp->routes[i].dst;
+		r->metric = dp->routes[i].metric;
+		r->metric_now = dataplane_metric_now(dp, i);
+		r->best = dataplane_route_best(s, dp, i);
+	}
 	return true;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "commands/commands.h"
 #include "config/config.h"
 #include "kernel/kernel.h"
 
@@ -77,5 +78,8 @@ void dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
  * no other tunnel's route there has a lower metric now. */
 bool dataplane_route_best(const struct dataplane_set *s,
     const struct dataplane *dp, size_t i);
+/* For show ipsec tunnel: false when the tunnel has no interface. */
+bool dataplane_status(const struct dataplane_set *s, const char *tunnel,
+    struct commands_dataplane *out);
 
 #endif

@@ -258,3 +258,12 @@ live_dataplane(struct live *l)
 {
 	return &l->dp;
 }
+
+bool
+live_dataplane_status(void *arg, const char *tunnel,
+    struct commands_dataplane *out)
+{
+	struct live *l = arg;
+
+	return dataplane_status(&l->dp, tunnel, out);
+}

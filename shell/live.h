@@ -15,6 +15,7 @@
 
 struct event_base;
 struct dataplane_set;
+struct commands_dataplane;
 
 enum live_kernel {
 	LIVE_KERNEL_NETLINK, /* the real kernel: XFRM over netlink */
@@ -47,6 +48,9 @@ enum kernel_link_kind live_link_kind(const struct live *l);
 /* The interfaces and routes of route-based tunnels (shell/dataplane.h):
  * apply.c makes them, the engine's carrier callback moves the routes. */
 struct dataplane_set *live_dataplane(struct live *l);
+/* commands_env's dataplane: arg is the struct live *. */
+bool live_dataplane_status(void *arg, const char *tunnel,
+    struct commands_dataplane *out);
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);
 
