@@ -177,8 +177,8 @@ ipsec tunnel aws-2
  exit
 commit
 EOT
-vm_tunshd_wait a 30 "tunnel aws-1: route to 10.2.0.0/16 active" "$mark"
-vm_tunshd_wait a 30 "tunnel aws-2: route to 10.2.0.0/16 active" "$mark"
+vm_tunshd_wait a 30 "tunnel aws-1: CHILD SA up" "$mark"
+vm_tunshd_wait a 30 "tunnel aws-2: CHILD SA up" "$mark"
 vm_charon_wait b1 vpc
 vm_charon_wait b2 vpc
 
@@ -193,9 +193,8 @@ routes() {
 metric_is() { [ "$(route_metric "$1")" = "$2" ]; }
 replies_ge() { [ "$(grep -c ' seq=' "$PINGS" || true)" -ge "$1" ]; }
 sa_out_ge() { [ "$(vm_xfrm_packets a 192.0.2.1 "$1")" -ge "$2" ]; }
-if ! metric_is ts-aws-1 100 || ! metric_is ts-aws-2 110; then
-	vm_fail "both up, want aws-1 at metric 100 and aws-2 at 110: $(routes)"
-fi
+both_at_metric() { metric_is ts-aws-1 100 && metric_is ts-aws-2 110; }
+vm_wait 5 "both up, aws-1's route at metric 100 and aws-2's at 110" both_at_metric
 vm_log "both up: $(routes)"
 
 # The pings, each reply stamped with the time it came (busybox ping
@@ -229,14 +228,12 @@ vm_log "gateway 1's link goes down"
 mark=$(vm_tunshd_lines a)
 t_down=$EPOCHREALTIME
 echo "link set gw1 down" | vm_ip inet
-vm_tunshd_wait a 30 "tunnel aws-1: route to 10.2.0.0/16 withdrawn" "$mark"
-t_withdrawn=$EPOCHREALTIME
+has_gap() { [ -n "$(gap_after "$t_down")" ]; }
+vm_wait 30 "pings answered again after gateway 1's link went down (through aws-2)" has_gap
+read -r failover lost_down <<<"$(gap_after "$t_down")"
 [ "$(route_metric ts-aws-1)" = 1100 ] ||
 	vm_fail "aws-1 down, want its route at standby (1100): $(routes)"
-has_gap() { [ -n "$(gap_after "$t_down")" ]; }
-vm_wait 15 "pings answered again, through aws-2" has_gap
-read -r failover lost_down <<<"$(gap_after "$t_down")"
-vm_log "failover: pings crossed aws-2 ${failover}s after the link went down ($lost_down pings lost); route withdrawn after $(awk -v a="$t_down" -v b="$t_withdrawn" 'BEGIN { printf "%.2f", b - a }')s"
+vm_log "failover: pings crossed aws-2 ${failover}s after the link went down ($lost_down pings lost); routes: $(routes)"
 vm_tunshd_logged a "tunnel aws-1: DPD restart" "$mark" ||
 	vm_fail "aws-1's route moved without DPD giving up: $(tail -n 20 "$VM_WORK/a/tunshd.log")"
 awk -v f="$failover" 'BEGIN { exit !(f <= 11) }' ||
