@@ -23,6 +23,9 @@ struct commands_route {
 	uint32_t metric;     /* its own: 100, 110 ... */
 	uint32_t metric_now; /* in the kernel: 1000 more while withdrawn */
 	bool best; /* no route of tunshd's to dst has a lower metric now */
+	/* The kernel refused to move it where the tunnel's state wants it
+	 * (the log says why): metric_now is where it stayed. */
+	bool stuck;
 };
 
 /* A route-based tunnel's interface and routes (shell/dataplane.c). */

@@ -417,6 +417,8 @@ view_dataplane(const struct commands_env *env, struct tunnel_view *v)
 static const char *
 route_state(const struct commands_dataplane *dp, const struct commands_route *r)
 {
+	if (r->stuck)
+		return "not moved: the kernel refused (see show log)";
 	if (!dp->up)
 		return "withdrawn";
 	return r->best ? "active" : "backup";

@@ -208,6 +208,8 @@ dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
 
 		new.metric =
 		    dp->routes[i].metric + (up ? 0 : DATAPLANE_STANDBY);
+		if (new.metric == old.metric)
+			continue; /* a move the kernel refused before */
 		prefix4_format(&new.dst, p, sizeof(p));
 		diag_init(&d);
 		/* Make before break; if the new one cannot be made, the old
@@ -270,6 +272,8 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 		r->metric = dp->routes[i].metric;
 		r->metric_now = dataplane_metric_now(dp, i);
 		r->best = dataplane_route_best(s, dp, i);
+		r->stuck = r->metric_now !=
+		    r->metric + (dp->up ? 0 : DATAPLANE_STANDBY);
 	}
 	return true;
 }

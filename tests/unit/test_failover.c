@@ -423,6 +423,7 @@ static void
 test_failover_route_that_cannot_move_stays(void **state_)
 {
 	struct fix *f = fix_new();
+	struct commands_dataplane st;
 
 	(void)state_;
 	establish(f);
@@ -430,6 +431,21 @@ test_failover_route_that_cannot_move_stays(void **state_)
 	gateway1_link(f, false);
 	lab_advance(&f->l, 15000);
 	assert_int_equal(f->downs, 1);
+	assert_int_equal(metric(&f->k, "ts-aws-1"), 100);
+	/* show ipsec tunnel says where it stayed, and that it is stuck. */
+	assert_true(dataplane_status(&f->dps, "aws-1", &st));
+	assert_false(st.up);
+	assert_int_equal(st.routes[0].metric_now, 100);
+	assert_true(st.routes[0].stuck);
+	assert_true(dataplane_status(&f->dps, "aws-2", &st));
+	assert_false(st.routes[0].stuck);
+	/* Up again: where it stayed is where it belongs. */
+	gateway1_link(f, true);
+	lab_advance(&f->l, 70000);
+	assert_int_equal(f->ups, 3);
+	assert_true(dataplane_status(&f->dps, "aws-1", &st));
+	assert_true(st.up);
+	assert_false(st.routes[0].stuck);
 	assert_int_equal(metric(&f->k, "ts-aws-1"), 100);
 	fix_free(f); /* asserts that every route was removed */
 }
