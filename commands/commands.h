@@ -17,11 +17,41 @@
 /* What every session of one daemon shares. */
 struct commands_session;
 
+/* A route of a route-based tunnel, as tunshd holds it in the kernel. */
+struct commands_route {
+	struct prefix4 dst;
+	uint32_t metric;     /* its own: 100, 110 ... */
+	uint32_t metric_now; /* in the kernel: 1000 more while withdrawn */
+	bool best; /* no route of tunshd's to dst has a lower metric now */
+	/* The kernel refused to move it where the tunnel's state wants it
+	 * (the log says why): metric_now is where it stayed. */
+	bool stuck;
+};
+
+/* A route-based tunnel's interface and routes (shell/dataplane.c). */
+struct commands_dataplane {
+	char ifname[16];
+	bool xfrmi;	       /* an XFRM interface, else a VTI */
+	struct prefix4 inside; /* its inside address; len 0: none */
+	bool up;	       /* it has a CHILD SA: the routes are active */
+	uint64_t since;	       /* wall seconds up last changed; 0: never up */
+	size_t n_routes;
+	struct commands_route routes[CONFIG_NETS_MAX];
+};
+
 struct commands_env {
 	struct config_store *store;
 	/* The live IKE engine for show ipsec, clear and test; NULL when
 	 * tunshd runs without one (then those commands say so). */
 	struct ike_engine *ike;
+	/*
+	 * The interface and routes of a route-based tunnel, for show ipsec
+	 * tunnel: fills out and returns true when the tunnel has them.
+	 * NULL: none are known (then nothing is said of routes).
+	 */
+	bool (*dataplane)(void *arg, const char *tunnel,
+	    struct commands_dataplane *out);
+	void *dataplane_arg;
 	const char *version; /* for show version */
 	/* Kept by commands/: every session, and who holds configure
 	 * exclusive. */

@@ -382,6 +382,9 @@ struct tunnel_view {
 	bool known; /* the engine has the tunnel */
 	struct ike_tunnel_status st;
 	struct sa_list sas;
+	bool has_dp;	 /* a route-based tunnel's interface and routes */
+	bool dp_missing; /* route-based, and tunshd could not make them */
+	struct commands_dataplane dp;
 };
 
 static void
@@ -393,6 +396,123 @@ view_get(struct ike_engine *e, const struct config_tunnel *t, bool with_sas,
 	v->known = e != NULL && ike_tunnel_status(e, t->name, &v->st) == 0;
 	if (v->known && with_sas)
 		sa_list_get(e, t->name, &v->sas);
+}
+
+/* The interface and routes tunshd made for a route-based tunnel. */
+static void
+view_dataplane(const struct commands_env *env, struct tunnel_view *v)
+{
+	v->has_dp = env->dataplane != NULL &&
+	    env->dataplane(env->dataplane_arg, v->conf->name, &v->dp);
+	/* apply.c lets tunshd start when an interface cannot be made. */
+	v->dp_missing = !v->has_dp && env->dataplane != NULL &&
+	    v->conf->enable && v->conf->type == CONFIG_TUNNEL_ROUTE;
+}
+
+#define DP_MISSING                                                      \
+	"none: tunshd could not make it (see show log); a commit that " \
+	"changes the tunnel tries again"
+
+/* What a route does now, in a word. */
+static const char *
+route_state(const struct commands_dataplane *dp, const struct commands_route *r)
+{
+	if (r->stuck)
+		return "not moved: the kernel refused (see show log)";
+	if (!dp->up)
+		return "withdrawn";
+	return r->best ? "active" : "backup";
+}
+
+/* Why the tunnel's routes carry nothing, or since when they do. */
+static void
+routing_words(const struct commands_dataplane *dp, char *buf, size_t len)
+{
+	char when[32];
+
+	fmt_time(dp->since, when, sizeof(when));
+	if (dp->up)
+		snprintf(buf, len, "routes active since %s", when);
+	else if (dp->since == 0)
+		snprintf(buf, len,
+		    "route withdrawn: no CHILD SA yet; traffic for its "
+		    "networks takes another tunnel's route, or is dropped");
+	else
+		snprintf(buf, len,
+		    "route withdrawn: CHILD SA down since %s; traffic for "
+		    "its networks takes another tunnel's route, or is "
+		    "dropped",
+		    when);
+}
+
+/*
+ *   Interface:     ts-aws-1 (VTI), inside address 169.254.10.2/30
+ *   Routing:       route withdrawn: CHILD SA down since ...
+ *     10.2.0.0/16  metric 100  withdrawn (kept at 1100)
+ */
+static void
+print_dataplane(struct cli_def *cli, const struct tunnel_view *v)
+{
+	const struct commands_dataplane *dp = &v->dp;
+	char inside[PREFIX4_STRLEN], words[256];
+
+	if (v->dp_missing)
+		print_field(cli, "Interface", "%s", DP_MISSING);
+	if (!v->has_dp)
+		return;
+
+	prefix4_format(&dp->inside, inside, sizeof(inside));
+	print_field(cli, "Interface", "%s (%s)%s%s", dp->ifname,
+	    dp->xfrmi ? "XFRM interface" : "VTI",
+	    dp->inside.len ? ", inside address " : "",
+	    dp->inside.len ? inside : "");
+	routing_words(dp, words, sizeof(words));
+	print_field(cli, "Routing", "%s", words);
+	for (size_t i = 0; i < dp->n_routes; i++) {
+		const struct commands_route *r = &dp->routes[i];
+		char net[PREFIX4_STRLEN], now[40] = "";
+
+		prefix4_format(&r->dst, net, sizeof(net));
+		if (r->metric_now != r->metric)
+			snprintf(now, sizeof(now), " (kept at %" PRIu32 ")",
+			    r->metric_now);
+		cli_print(cli, "    %-18s metric %-4" PRIu32 " %s%s", net,
+		    r->metric, route_state(dp, r), now);
+	}
+}
+
+static void
+json_dataplane(struct jw *j, const struct tunnel_view *v)
+{
+	const struct commands_dataplane *dp = &v->dp;
+	char words[256];
+
+	if (v->dp_missing)
+		jw_str(j, "interface_missing", DP_MISSING);
+	if (!v->has_dp)
+		return;
+	jw_open(j, "interface", "{");
+	jw_str(j, "name", dp->ifname);
+	jw_str(j, "kind", dp->xfrmi ? "xfrm" : "vti");
+	if (dp->inside.len)
+		jw_prefix(j, "inside_address", &dp->inside);
+	else
+		jw_value(j, "inside_address", "null");
+	jw_close(j, "}");
+	jw_bool(j, "routes_active", dp->up);
+	jw_u64_or_null(j, "routes_since", dp->since);
+	routing_words(dp, words, sizeof(words));
+	jw_str(j, "routes_reason", dp->up ? NULL : words);
+	jw_open(j, "routes", "[");
+	for (size_t i = 0; i < dp->n_routes; i++) {
+		jw_open(j, NULL, "{");
+		jw_prefix(j, "network", &dp->routes[i].dst);
+		jw_u64(j, "metric", dp->routes[i].metric);
+		jw_u64(j, "metric_now", dp->routes[i].metric_now);
+		jw_str(j, "state", route_state(dp, &dp->routes[i]));
+		jw_close(j, "}");
+	}
+	jw_close(j, "]");
 }
 
 /* Why the state of a tunnel the engine lacks is unknown. */
@@ -541,6 +661,7 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 	if (!v->known) {
 		print_field(cli, "State", "unknown: %s", unknown_reason(e));
 		print_endpoints_conf(cli, c, v->conf);
+		print_dataplane(cli, v);
 		return;
 	}
 	print_field(cli, "State", "%s", ike_tunnel_state_name(st->state));
@@ -570,6 +691,7 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 	print_field(cli, "CHILD SAs", "%zu", v->sas.n_child);
 	print_children(cli, &v->sas);
 	print_not_carried(cli, st);
+	print_dataplane(cli, v);
 	print_field(cli, "Last error", "%s",
 	    st->last_error[0] ? st->last_error : "none");
 	if (detail) {
@@ -630,6 +752,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	if (!v->known) {
 		jw_str(j, "state", "unknown");
 		jw_str(j, "reason", unknown_reason(e));
+		json_dataplane(j, v);
 		jw_close(j, "}");
 		return;
 	}
@@ -649,6 +772,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	jw_bool(j, "duplicate_ike_sas", ike_established_count(&v->sas) > 1);
 	json_children_brief(j, &v->sas);
 	json_not_carried(j, st);
+	json_dataplane(j, v);
 	jw_str(j, "last_error", st->last_error[0] ? st->last_error : NULL);
 	if (detail)
 		json_events(j, st);
@@ -675,6 +799,7 @@ cmd_show_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		jw_open(&j, NULL, "[");
 	for (size_t i = from; i < to; i++) {
 		view_get(s->env->ike, c->tunnels[i], true, &v);
+		view_dataplane(s->env, &v);
 		oom |= v.sas.oom;
 		if (a.json) {
 			print_tunnel_json(&j, s->env->ike, &v, a.detail);
@@ -966,6 +1091,7 @@ print_dpd_json(struct jw *j, const struct config_tunnel *t,
 	if (!v->known) {
 		jw_str(j, "state", "unknown");
 		jw_str(j, "reason", unknown_reason(e));
+		json_dataplane(j, v);
 		jw_close(j, "}");
 		return;
 	}

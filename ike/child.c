@@ -554,8 +554,32 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	sa->t->st.last_error[0] = '\0';
 	tunnel_event(e, sa->t, IKE_EV_CHILD_UP,
 	    "CHILD SA up: SPIs %08x in, %08x out", c->spi_in, c->spi_out);
+	child_carrier_check(e, sa->t);
 	*outp = c;
 	return 0;
+}
+
+/*
+ * Counted over every IKE SA of the tunnel, whatever their states: a
+ * rekeyed or reauthenticated SA's CHILD SAs are still in the kernel and
+ * carry traffic until they go, and the new ones are installed first, so
+ * a rekey never reads as down.
+ */
+void
+child_carrier_check(struct ike_engine *e, struct ike_tunnel *t)
+{
+	bool up = false;
+
+	if (t == NULL)
+		return;
+	for (const struct ike_sa *sa = t->sas; sa && !up; sa = sa->tnext)
+		up = sa->children != NULL;
+	if (up == t->carrying)
+		return;
+	t->carrying = up;
+	if (e->p.carrier != NULL)
+		e->p.carrier(e->p.carrier_arg, t->conf.name, up,
+		    engine_wall(e));
 }
 
 void
@@ -602,6 +626,7 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 	e->c.child_sas--;
 	free(c->ts);
 	free(c);
+	child_carrier_check(e, sa->t);
 }
 
 struct child_sa *

@@ -239,6 +239,7 @@ struct ike_tunnel {
 	/* When traffic last asked for the tunnel (ACQUIRE), in ms; an
 	 * attempt it started is retried for TUNNEL_ACQUIRE_RETRY_MS. */
 	uint64_t acquired_ms;
+	bool carrying; /* it has a CHILD SA: what p.carrier was told */
 };
 
 #define IKE_SPI_BUCKETS	   4096
@@ -397,6 +398,8 @@ void child_ts_refused(struct ike_engine *e, struct ike_tunnel *t,
 /* Installs a rekeyed SA's held-back outbound SA, if any. */
 void child_out_release(struct ike_engine *e, struct child_sa *c);
 void child_free(struct ike_engine *e, struct child_sa *c, bool kernel);
+/* Tells p.carrier when t gains its first CHILD SA or loses its last. */
+void child_carrier_check(struct ike_engine *e, struct ike_tunnel *t);
 void child_unlink(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound);
 int child_start_rekey(struct ike_engine *e, struct child_sa *c);

@@ -139,6 +139,17 @@ struct ike_engine_params {
 	 * a commit started something): the loop re-arms its timer. */
 	void (*wakeup)(void *arg);
 	void *wakeup_arg;
+	/*
+	 * Called when a tunnel starts carrying traffic (its first CHILD SA
+	 * is installed) and when it stops (its last one is gone: a DPD
+	 * action, a delete from the peer, expiry without a rekey, removal),
+	 * with the engine's wall clock; rekeys and reauthentications, which
+	 * make the new SA before the old one goes, call nothing.  The
+	 * routes of route-based tunnels follow it (shell/dataplane.c).  It
+	 * must not call back into the engine.  NULL: nobody is told.
+	 */
+	void (*carrier)(void *arg, const char *tunnel, bool up, uint64_t wall);
+	void *carrier_arg;
 };
 
 struct ike_engine;

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "shell/dataplane.h"
 #include "shell/live.h"
 
 /* What a translated tunnel points to. */
@@ -82,54 +84,8 @@ link_name(const char *tunnel, char *buf, size_t len)
 		    route_key(tunnel) & 0xffffu);
 }
 
-/* What apply made for a route-based tunnel, to undo exactly that. */
-struct dataplane {
-	struct dataplane *next;
-	char tunnel[CONFIG_TUNNEL_NAME_MAX + 1];
-	struct kernel_link link;
-	struct kernel_route routes[CONFIG_NETS_MAX];
-	size_t n_routes;
-};
-
-/*
- * Two route-based tunnels to the same networks (AWS's pair) both route
- * them: each takes the lowest of metric 100, 110, 120 ... that no other
- * tunnel's route to that network uses, so the first one in keeps 100 and
- * the next is the backup; nobody else's metric moves when one comes or
- * goes (the kernel refuses two routes with one metric).
- */
-static uint32_t
-route_metric(struct live *l, const struct prefix4 *net)
-{
-	uint32_t m = 100;
-	bool taken;
-
-	do {
-		taken = false;
-		for (const struct dataplane *o = *live_dataplane(l);
-		     o && !taken; o = o->next)
-			for (size_t i = 0; i < o->n_routes && !taken; i++)
-				taken = prefix4_cmp(&o->routes[i].dst, net) ==
-					0 &&
-				    o->routes[i].metric == m;
-		if (taken)
-			m += 10;
-	} while (taken);
-	return m;
-}
-
-static void
-dataplane_undo(struct live *l, const struct dataplane *dp, size_t routes)
-{
-	void *arg;
-	const struct kernel_link_ops *ops = live_links(l, &arg);
-
-	for (size_t i = 0; i < routes; i++)
-		ops->route_del(arg, &dp->routes[i]);
-	ops->link_del(arg, dp->link.name);
-}
-
-/* What a route-based tunnel needs: its interface and routes. */
+/* What a route-based tunnel needs: its interface and routes, the routes
+ * at standby until the engine says the tunnel has a CHILD SA. */
 static void
 dataplane_plan(struct live *l, const struct config_tunnel *t,
     const struct ike_tunnel_conf *c, struct dataplane *dp)
@@ -149,88 +105,25 @@ dataplane_plan(struct live *l, const struct config_tunnel *t,
 
 		r->dst = t->remote_nets[i];
 		snprintf(r->dev, sizeof(r->dev), "%s", dp->link.name);
-		r->metric = route_metric(l, &r->dst);
+		r->metric = dataplane_metric_free(live_dataplane(l), &r->dst);
 	}
 	dp->n_routes = t->n_remote;
 }
 
-/* The planned interface and routes into the kernel; all or nothing. */
-static int
-dataplane_add(struct live *l, const struct dataplane *plan, struct diag *d)
-{
-	void *arg;
-	const struct kernel_link_ops *ops = live_links(l, &arg);
-	struct dataplane *dp = malloc(sizeof(*dp));
-	int rc;
-
-	if (dp == NULL)
-		return -ENOMEM;
-	*dp = *plan;
-	if ((rc = ops->link_add(arg, &dp->link, d)) < 0) {
-		free(dp);
-		return rc;
-	}
-	for (size_t i = 0; i < dp->n_routes; i++)
-		if ((rc = ops->route_add(arg, &dp->routes[i], d)) < 0) {
-			dataplane_undo(l, dp, i);
-			free(dp);
-			return rc;
-		}
-	dp->next = *live_dataplane(l);
-	*live_dataplane(l) = dp;
-	return 0;
-}
-
-/* Same interface and routes: a change that leaves them alone (DPD
- * timers, say) must not flap the interface. */
-static bool
-dataplane_same(const struct dataplane *a, const struct dataplane *b)
-{
-	const struct kernel_link *x = &a->link, *y = &b->link;
-
-	/* Field by field: the structs have padding. */
-	if (strcmp(x->name, y->name) != 0 || strcmp(x->under, y->under) != 0 ||
-	    x->xfrmi != y->xfrmi || x->key != y->key || x->local != y->local ||
-	    x->remote != y->remote || x->addr != y->addr || x->len != y->len ||
-	    a->n_routes != b->n_routes)
-		return false;
-	for (size_t i = 0; i < a->n_routes; i++)
-		if (prefix4_cmp(&a->routes[i].dst, &b->routes[i].dst) != 0 ||
-		    strcmp(a->routes[i].dev, b->routes[i].dev) != 0 ||
-		    a->routes[i].metric != b->routes[i].metric)
-			return false;
-	return true;
-}
-
-static struct dataplane *
-dataplane_take(struct live *l, const char *tunnel)
-{
-	for (struct dataplane **pp = live_dataplane(l); *pp; pp = &(*pp)->next)
-		if (strcmp((*pp)->tunnel, tunnel) == 0) {
-			struct dataplane *dp = *pp;
-
-			*pp = dp->next;
-			return dp;
-		}
-	return NULL;
-}
-
+/* The engine's word on the tunnel, after a commit step changed it: the
+ * carrier callback only speaks of changes, and a new record has none. */
 static void
-dataplane_del(struct live *l, const char *tunnel)
+dataplane_sync(struct live *l, const char *tunnel)
 {
-	struct dataplane *dp = dataplane_take(l, tunnel);
+	struct ike_tunnel_status *st = malloc(sizeof(*st));
 
-	if (dp != NULL) {
-		dataplane_undo(l, dp, dp->n_routes);
-		free(dp);
-	}
-}
-
-void
-dataplane_remove_all(struct live *l)
-{
-	while (*live_dataplane(l) != NULL)
-		dataplane_del(l, (*live_dataplane(l))->tunnel);
+	if (st == NULL)
+		return;
+	if (ike_tunnel_status(live_engine(l), tunnel, st) == 0)
+		dataplane_follow(live_dataplane(l), tunnel, st->n_child_sas > 0,
+		    st->n_child_sas > 0 ? st->established :
+					  (uint64_t)time(NULL));
+	free(st);
 }
 
 static int
@@ -335,6 +228,7 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 {
 	const struct config_tunnel *t = step->new_tunnel;
 	struct ike_engine *e = live_engine(l);
+	struct dataplane_set *dps = live_dataplane(l);
 	bool route = t->type == CONFIG_TUNNEL_ROUTE && t->enable;
 	struct dataplane *old = NULL, plan;
 	bool keep = false;
@@ -342,18 +236,23 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 
 	/* Its own routes out of the way first: their metrics are free to it. */
 	if (step->kind == CONFIG_STEP_TUNNEL_CHANGE)
-		old = dataplane_take(l, t->name);
+		old = dataplane_take(dps, t->name);
 	if (route)
 		dataplane_plan(l, t, &s->c, &plan);
+	if (old != NULL && route) {
+		/* As the SAs are now: a change that keeps them must not
+		 * send the traffic to the backup for a moment. */
+		plan.up = old->up;
+		plan.since = old->since;
+	}
 	if (old != NULL && route && dataplane_same(old, &plan)) {
 		keep = true; /* in place: nothing to do in the kernel */
-		old->next = *live_dataplane(l);
-		*live_dataplane(l) = old;
+		dataplane_put(dps, old);
 		old = NULL;
 	}
 	if (old != NULL)
-		dataplane_undo(l, old, old->n_routes);
-	if (route && !keep && (rc = dataplane_add(l, &plan, d)) < 0) {
+		dataplane_undo(dps, old);
+	if (route && !keep && (rc = dataplane_add(dps, &plan, d)) < 0) {
 		if (live_started(l))
 			goto restore;
 		/* At start the daemon comes up regardless, to be fixed. */
@@ -369,21 +268,17 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 		    step->change >= CONFIG_CHANGE_REPLACE, d);
 	if (rc == 0) {
 		free(old);
+		if (route)
+			dataplane_sync(l, t->name);
 		return 0;
 	}
 	if (!keep)
-		dataplane_del(l, t->name);
+		dataplane_del(dps, t->name);
 restore:
 	if (old != NULL) {
 		/* Put back what was there, as it was. */
-		void *arg;
-		const struct kernel_link_ops *ops = live_links(l, &arg);
-
-		ops->link_add(arg, &old->link, NULL);
-		for (size_t i = 0; i < old->n_routes; i++)
-			ops->route_add(arg, &old->routes[i], NULL);
-		old->next = *live_dataplane(l);
-		*live_dataplane(l) = old;
+		dataplane_restore(dps, old);
+		dataplane_sync(l, t->name);
 	}
 	return rc;
 }
@@ -401,7 +296,7 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 	if (step->kind == CONFIG_STEP_TUNNEL_REMOVE) {
 		rc = ike_tunnel_remove(live_engine(l), step->old_tunnel->name,
 		    d);
-		dataplane_del(l, step->old_tunnel->name);
+		dataplane_del(live_dataplane(l), step->old_tunnel->name);
 		return rc;
 	}
 	if ((rc = kernel_can(l, step, d)) < 0)

@@ -178,6 +178,8 @@ daemon_run(const struct daemon_opts *o)
 	p.apply = &live_apply_ops;
 	p.apply_arg = live;
 	env.ike = live_engine(live);
+	env.dataplane = live_dataplane_status;
+	env.dataplane_arg = live;
 	env.store = config_store_open(&p, &d);
 	print_all(&d);
 	diag_clear(&d);

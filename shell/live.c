@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ike/net_udp.h"
+#include "shell/dataplane.h"
 #include "shell/live.h"
 
 struct live {
@@ -19,10 +20,9 @@ struct live {
 	struct kernel_mem *mem;
 	struct event *timer, *kev;
 	bool has_esp, started;
+	bool closing; /* live_free(): routes go, they do not follow */
 	enum kernel_link_kind link_kind;
-	const struct kernel_link_ops *links;
-	void *links_arg;
-	struct dataplane *dp;
+	struct dataplane_set dp;
 };
 
 void
@@ -95,6 +95,17 @@ on_wakeup(void *arg)
 	live_rearm(arg);
 }
 
+/* A tunnel gained its first CHILD SA or lost its last: its routes follow
+ * (route-based; nothing for policy-based ones, which have no record). */
+static void
+on_carrier(void *arg, const char *tunnel, bool up, uint64_t wall)
+{
+	struct live *l = arg;
+
+	if (!l->closing)
+		dataplane_follow(&l->dp, tunnel, up, wall);
+}
+
 static int
 kernel_open(struct live *l, const struct live_opts *o,
     struct ike_engine_params *p, struct diag *d)
@@ -106,8 +117,8 @@ kernel_open(struct live *l, const struct live_opts *o,
 			return -ENOMEM;
 		p->kernel = &kernel_mem_ops;
 		p->kernel_arg = l->mem;
-		l->links = &kernel_mem_link_ops;
-		l->links_arg = l->mem;
+		l->dp.ops = &kernel_mem_link_ops;
+		l->dp.arg = l->mem;
 		l->link_kind = KERNEL_LINK_VTI;
 		l->has_esp = true; /* it takes anything; nothing is real */
 		return 0;
@@ -123,8 +134,8 @@ kernel_open(struct live *l, const struct live_opts *o,
 		    gone);
 	p->kernel = &kernel_nl_ops;
 	p->kernel_arg = l->nl;
-	l->links = &kernel_nl_link_ops;
-	l->links_arg = l->nl;
+	l->dp.ops = &kernel_nl_link_ops;
+	l->dp.arg = l->nl;
 	l->link_kind = kernel_nl_link_kind(l->nl);
 	l->has_esp = kernel_nl_has_esp(l->nl);
 	if (!l->has_esp)
@@ -160,13 +171,16 @@ struct live *
 live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 {
 	struct live *l = calloc(1, sizeof(*l));
-	struct ike_engine_params p = { .net = &live_net, .wakeup = on_wakeup };
+	struct ike_engine_params p = { .net = &live_net,
+		.wakeup = on_wakeup,
+		.carrier = on_carrier };
 
 	if (l == NULL)
 		return NULL;
 	l->base = base;
 	p.net_arg = l;
 	p.wakeup_arg = l;
+	p.carrier_arg = l;
 	p.half_open_per_peer = o->half_open_per_peer;
 	p.half_open_max = o->half_open_max;
 	p.fragment_size = o->fragment_size;
@@ -194,9 +208,11 @@ live_free(struct live *l)
 	if (l == NULL)
 		return;
 	/* The engine goes first: it removes its SAs and policies; then the
-	 * interfaces and routes of route-based tunnels. */
+	 * interfaces and routes of route-based tunnels (not moved to standby
+	 * on the way: they go). */
+	l->closing = true;
 	ike_engine_free(l->e);
-	dataplane_remove_all(l);
+	dataplane_clear(&l->dp);
 	if (l->kev != NULL)
 		event_free(l->kev);
 	if (l->timer != NULL)
@@ -231,21 +247,23 @@ live_has_esp(const struct live *l)
 	return l->has_esp;
 }
 
-const struct kernel_link_ops *
-live_links(struct live *l, void **arg)
-{
-	*arg = l->links_arg;
-	return l->links;
-}
-
 enum kernel_link_kind
 live_link_kind(const struct live *l)
 {
 	return l->link_kind;
 }
 
-struct dataplane **
+struct dataplane_set *
 live_dataplane(struct live *l)
 {
 	return &l->dp;
+}
+
+bool
+live_dataplane_status(void *arg, const char *tunnel,
+    struct commands_dataplane *out)
+{
+	struct live *l = arg;
+
+	return dataplane_status(&l->dp, tunnel, out);
 }

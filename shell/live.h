@@ -14,6 +14,8 @@
 #include "ike/ike.h"
 
 struct event_base;
+struct dataplane_set;
+struct commands_dataplane;
 
 enum live_kernel {
 	LIVE_KERNEL_NETLINK, /* the real kernel: XFRM over netlink */
@@ -41,14 +43,14 @@ struct ike_engine *live_engine(struct live *l);
 void live_set_started(struct live *l);
 bool live_started(const struct live *l);
 bool live_has_esp(const struct live *l);
-/* Interfaces and routes of route-based tunnels, and which interfaces
- * this kernel can make. */
-const struct kernel_link_ops *live_links(struct live *l, void **arg);
+/* Which tunnel interfaces this kernel can make. */
 enum kernel_link_kind live_link_kind(const struct live *l);
-/* shell/apply.c's record of the interfaces and routes it made. */
-struct dataplane **live_dataplane(struct live *l);
-/* Removes every interface and route apply.c made (tunshd stops). */
-void dataplane_remove_all(struct live *l);
+/* The interfaces and routes of route-based tunnels (shell/dataplane.h):
+ * apply.c makes them, the engine's carrier callback moves the routes. */
+struct dataplane_set *live_dataplane(struct live *l);
+/* commands_env's dataplane: arg is the struct live *. */
+bool live_dataplane_status(void *arg, const char *tunnel,
+    struct commands_dataplane *out);
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);
 

@@ -413,6 +413,88 @@ test_show_ipsec_tunnel_json(void **state)
 	fix_free(x);
 }
 
+/* A route-based tunnel's interface and routes, as shell/dataplane.c
+ * would give them: withdrawn since T+5, or up as the backup. */
+struct fake_dp {
+	uint64_t t0;
+	bool up, best;
+};
+
+static bool
+fake_dataplane(void *arg, const char *tunnel, struct commands_dataplane *out)
+{
+	const struct fake_dp *f = arg;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(tunnel, "to-b") != 0)
+		return false;
+	snprintf(out->ifname, sizeof(out->ifname), "ts-to-b");
+	out->inside.addr = 0xa9fe0a02; /* 169.254.10.2/30 */
+	out->inside.len = 30;
+	out->up = f->up;
+	out->since = f->t0 + 5;
+	out->n_routes = 1;
+	assert_int_equal(prefix4_parse("10.2.0.0/24", &out->routes[0].dst), 0);
+	out->routes[0].metric = 110;
+	out->routes[0].metric_now = f->up ? 110 : 1110;
+	out->routes[0].best = f->best;
+	return true;
+}
+
+/* The route lines: why a withdrawn route carries nothing, since when;
+ * a backup said to be one; the same in JSON. */
+static void
+test_show_ipsec_tunnel_routes(void **state)
+{
+	static const char *const keys[] = { "\"interface\": {",
+		"\"name\": \"ts-to-b\"", "\"kind\": \"vti\"",
+		"\"inside_address\": \"169.254.10.2/30\"",
+		"\"routes_active\": false", "\"routes_since\": @E+5@",
+		"\"network\": \"10.2.0.0/24\"", "\"metric\": 110",
+		"\"metric_now\": 1110", "\"state\": \"withdrawn\"", NULL };
+	struct fix *x = fix_new();
+	struct fake_dp f = { x->t0, false, true };
+	const char *k[sizeof(keys) / sizeof(keys[0])];
+	char *got, *want[sizeof(keys) / sizeof(keys[0])];
+
+	(void)state;
+	x->env.dataplane = fake_dataplane;
+	x->env.dataplane_arg = &f;
+	check(x, x->oper, "show ipsec tunnel to-b", 0,
+	    "Tunnel to-b\n"
+	    "  State:         unknown: the IKE engine does not have this tunnel; "
+	    "see show log\n"
+	    "                 for why its commit did not reach it\n"
+	    "  Local:         192.0.2.1\n"
+	    "  Remote:        192.0.2.2\n"
+	    "  Interface:     ts-to-b (VTI), inside address 169.254.10.2/30\n"
+	    "  Routing:       route withdrawn: CHILD SA down since @T+5@;\n"
+	    "                 traffic for its networks takes another tunnel's "
+	    "route, or is\n"
+	    "                 dropped\n"
+	    "    10.2.0.0/24        metric 110  withdrawn (kept at 1110)\n");
+	got = run(x, x->oper, "show ipsec tunnel to-b json", 0, NULL);
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		want[i] = expand(x, keys[i], 0);
+		k[i] = want[i];
+	}
+	k[sizeof(keys) / sizeof(keys[0]) - 1] = NULL;
+	assert_json(got, k);
+	for (size_t i = 0; keys[i] != NULL; i++)
+		free(want[i]);
+	free(got);
+	f.up = true;
+	f.best = false;
+	establish(x);
+	got = run(x, x->oper, "show ipsec tunnel to-b", 0, NULL);
+	if (strstr(got, "    10.2.0.0/24        metric 110  backup\n") ==
+		NULL ||
+	    strstr(got, "  Routing:       routes active since ") == NULL)
+		fail_msg("no backup route shown:\n%s", got);
+	free(got);
+	fix_free(x);
+}
+
 /* IKE and CHILD SAs as lines and as blocks, with the kernel's counters. */
 static void
 test_show_ipsec_sa(void **state)
@@ -849,6 +931,7 @@ test_show_ipsec_help(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_show_ipsec_tunnel_up),
 	cmocka_unit_test(test_show_ipsec_tunnel_json),
+	cmocka_unit_test(test_show_ipsec_tunnel_routes),
 	cmocka_unit_test(test_show_ipsec_sa),
 	cmocka_unit_test(test_show_ipsec_duplicates_are_marked),
 	cmocka_unit_test(test_show_ipsec_dpd),

@@ -78,6 +78,8 @@ mark=$(vm_tunshd_lines a)
 tunnel_add "add the AWS-style tunnel"
 # IKE with ECP-384 takes seconds on the emulated CPU.
 vm_tunshd_wait a 40 "tunnel aws-1: CHILD SA up" "$mark"
+# The route moves to its metric just after that line is logged.
+vm_tunshd_wait a 5 "tunnel aws-1: route to 10.2.0.0/24 active" "$mark"
 vm_charon_wait b lans 20
 
 link=$(ip -n a -d link show ts-aws-1 2>&1) || vm_fail "no interface ts-aws-1 in a: $link"

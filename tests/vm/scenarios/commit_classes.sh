@@ -117,8 +117,10 @@ read -r ci co <<<"$(vm_charon_child_spis b lans)"
 { [ "$ai" = "$co" ] && [ "$ao" = "$ci" ]; } || vm_fail "a's SPIs $ai/$ao are not charon's $co/$ci"
 
 vm_log "3. a commit that fails in the kernel halfway"
-# The route tunshd will want for to-c: same destination, table and metric.
-vm_ip a <<<"route add 10.3.0.0/24 dev lan metric 100"
+# The route tunshd will want for to-c: same destination, table and metric
+# (a new tunnel's route waits at standby, 1000 above 100, until its CHILD
+# SA is up).
+vm_ip a <<<"route add 10.3.0.0/24 dev lan metric 1100"
 s3=$(state)
 run3=$(running)
 pol3=$(ip -n a xfrm policy | sort)
@@ -144,7 +146,7 @@ EOT
 	vm_fail "the commit succeeded although the route cannot be made: $out"
 fi
 vm_log "refused: $(tr -s ' \n' ' ' <<<"$out")"
-grep -q "route to 10.3.0.0/24 through ts-to-c (metric 100): File exists" <<<"$out" ||
+grep -q "route to 10.3.0.0/24 through ts-to-c (metric 1100): File exists" <<<"$out" ||
 	vm_fail "the commit's error does not name the route and the kernel's answer: $out"
 run4=$(running)
 [ "$run4" = "$run3" ] || vm_fail "the running config changed: before $run3, after $run4"

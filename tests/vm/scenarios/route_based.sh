@@ -57,6 +57,8 @@ ipsec tunnel aws-1
 commit
 EOF2
 vm_tunshd_wait a 20 "tunnel aws-1: CHILD SA up" "$mark"
+# The route moves to its metric just after that line is logged.
+vm_tunshd_wait a 5 "tunnel aws-1: route to 10.2.0.0/24 active" "$mark"
 vm_charon_wait b lans
 
 link=$(ip -n a -d link show ts-aws-1 2>&1) || vm_fail "no interface ts-aws-1 in a: $link"
@@ -107,8 +109,9 @@ EOF2
 vm_ping_all ha 10.2.0.10 2
 vm_log "a DPD timer change left the interface ($idx) and the SAs alone"
 
-# AWS's second tunnel of the pair (its peer is absent here): both carry
-# the VPC's network, the second by name as the backup (metric 110).
+# AWS's second tunnel of the pair (its peer is absent here): both route
+# the VPC's network, the second as the backup (metric 110); with no
+# CHILD SA its route waits at standby, 1000 above (tunsh.conf(5)).
 vm_tunsh_ok a "add the backup tunnel" <<'EOF2'
 configure
 ipsec tunnel aws-2
@@ -126,8 +129,8 @@ routes=$(ip -n a route show 10.2.0.0/24)
 vm_log "routes: $(tr '\n' ';' <<<"$routes")"
 grep -q "dev ts-aws-1 proto 116 scope link metric 100" <<<"$routes" ||
 	vm_fail "the first tunnel's route is not metric 100: $routes"
-grep -q "dev ts-aws-2 proto 116 scope link metric 110" <<<"$routes" ||
-	vm_fail "the backup tunnel's route is not metric 110: $routes"
+grep -q "dev ts-aws-2 proto 116 scope link metric 1110" <<<"$routes" ||
+	vm_fail "the backup tunnel, with no CHILD SA, is not at standby metric 1110: $routes"
 vm_ping_all ha 10.2.0.10 3
 vm_tunsh_ok a "remove the backup tunnel" <<'EOF2'
 configure
@@ -135,7 +138,7 @@ no ipsec tunnel aws-2
 commit
 EOF2
 ip -n a link show ts-aws-2 >/dev/null 2>&1 && vm_fail "ts-aws-2 is still there"
-vm_log "the backup tunnel's route was metric 110 and the primary kept carrying"
+vm_log "the backup tunnel's route waited at 1110 and the primary kept carrying"
 
 vm_tunsh_ok a "remove the tunnel" <<'EOF2'
 configure

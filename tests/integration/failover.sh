@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# tests/integration/failover.sh BUILD: the routes of two route-based
+# tunnels to one network follow their CHILD SAs, end to end on real
+# sockets.  tunshd a has aws-1 to tunshd b1 and aws-2 to tunshd b2 (each
+# in its namespace, over its own veth pair, negotiating over real UDP;
+# SAs, interfaces and routes kept in memory: --kernel none, this kernel
+# has no ESP), both routing 10.2.0.0/16.  What show ipsec tunnel says,
+# as an operator reads it:
+#  - both up: aws-1's route at metric 100 active, aws-2's at 110 backup;
+#  - b1 killed: a's DPD gives up, aws-1's route is withdrawn (kept at
+#    1100) "CHILD SA down since", aws-2's is active;
+#  - b1 back: aws-1 is negotiated again and its route is active again.
+# Root; 77 otherwise.
+set -euo pipefail
+
+bin=$(cd "${1:?usage: failover.sh BUILD}" && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "failover.sh: needs root (namespaces)"; exit 77; }
+
+dir=$(mktemp -d)
+ns_a=tunsh-fo-a-$$
+ns_b1=tunsh-fo-b1-$$
+ns_b2=tunsh-fo-b2-$$
+declare -A pid
+cleanup() {
+	for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	for ns in "$ns_a" "$ns_b1" "$ns_b2"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$dir"/*.log; do
+		echo "--- $f:" >&2
+		tail -n 30 "$f" >&2
+	done
+	exit 1
+}
+
+for ns in "$ns_a" "$ns_b1" "$ns_b2"; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+done
+ip link add veth-1 netns "$ns_a" type veth peer name veth-b netns "$ns_b1"
+ip link add veth-2 netns "$ns_a" type veth peer name veth-b netns "$ns_b2"
+ip -n "$ns_a" addr add 192.0.2.1/24 dev veth-1
+ip -n "$ns_a" addr add 198.51.100.1/24 dev veth-2
+ip -n "$ns_b1" addr add 192.0.2.2/24 dev veth-b
+ip -n "$ns_b2" addr add 198.51.100.2/24 dev veth-b
+ip -n "$ns_a" link set veth-1 up
+ip -n "$ns_a" link set veth-2 up
+ip -n "$ns_b1" link set veth-b up
+ip -n "$ns_b2" link set veth-b up
+
+cat >"$dir/a.conf" <<'EOT'
+hostname = "site-a";
+interfaces = ( { name = "wan1"; address = "192.0.2.1/24"; },
+               { name = "wan2"; address = "198.51.100.1/24"; } );
+vlans = ( { id = 10; name = "lan"; subnet = "10.1.0.0/24"; } );
+tunnels = ( );
+EOT
+# gateway NAME ADDR: one of the peer's two gateways, the VPC behind it.
+gateway() {
+	cat >"$dir/$1.conf" <<EOT
+hostname = "$1";
+interfaces = ( { name = "wan1"; address = "$2/24"; } );
+vlans = ( { id = 20; name = "vpc"; subnet = "10.2.0.0/16"; } );
+tunnels = ( {
+  name = "to-a"; tunnel-type = "route-based"; wan-port = "wan1";
+  remote-address = "${3}"; pre-shared-key = "failover-test-$1";
+  local-network = [ "vlan 20" ]; remote-network = [ "10.1.0.0/24" ];
+  initiator = false; } );
+EOT
+}
+gateway b1 192.0.2.2 192.0.2.1
+gateway b2 198.51.100.2 198.51.100.1
+
+start() { # NAME NS
+	ip netns exec "$2" "$bin/shell/tunshd" -f --config "$dir/$1.conf" \
+		--state-dir "$dir/$1-state" --socket "$dir/$1.sock" \
+		--kernel none 2>>"$dir/$1.log" &
+	pid[$1]=$!
+	for _ in $(seq 100); do [ -S "$dir/$1.sock" ] && return; sleep 0.1; done
+	fail "tunshd $1 did not start"
+}
+sh_run() { # NAME: a script on stdin
+	"$bin/shell/tunsh" --socket "$dir/$1.sock"
+}
+show() { # TUNNEL: show ipsec tunnel on a
+	echo "show ipsec tunnel $1" | sh_run a 2>&1
+}
+# until SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s.
+until_ok() {
+	local secs=$1 what=$2 end
+	shift 2
+	end=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || fail "after ${secs}s: $what"
+		sleep 0.2
+	done
+}
+route_is() { # TUNNEL METRIC STATE
+	show "$1" | grep -Eq "^    10\.2\.0\.0/16 +metric $2 +$3"
+}
+
+start b1 "$ns_b1"
+start b2 "$ns_b2"
+start a "$ns_a"
+sh_run a <<'EOT' >"$dir/a-commit.out" 2>&1 || fail "commit on a: $(cat "$dir/a-commit.out")"
+configure
+ipsec tunnel aws-1
+ tunnel-type route-based
+ wan-port wan1
+ remote-address 192.0.2.2
+ pre-shared-key failover-test-b1
+ inside-address 169.254.10.2/30
+ local-network vlan 10
+ remote-network 10.2.0.0/16
+ dpd timeout 1
+ dpd delay 1
+ exit
+ipsec tunnel aws-2
+ tunnel-type route-based
+ wan-port wan2
+ remote-address 198.51.100.2
+ pre-shared-key failover-test-b2
+ inside-address 169.254.11.2/30
+ local-network vlan 10
+ remote-network 10.2.0.0/16
+ dpd timeout 1
+ dpd delay 1
+ exit
+commit
+EOT
+
+until_ok 20 "aws-1's route active at metric 100" route_is aws-1 100 active
+until_ok 20 "aws-2's route the backup at metric 110" route_is aws-2 110 backup
+out=$(show aws-1)
+grep -q "^  Interface:     ts-aws-1 (VTI), inside address 169.254.10.2/30$" <<<"$out" ||
+	fail "show ipsec tunnel aws-1 lacks its interface: $out"
+grep -q "^  Routing:       routes active since " <<<"$out" ||
+	fail "show ipsec tunnel aws-1 does not say its routes are active: $out"
+json=$(echo "show ipsec tunnel aws-2 json" | sh_run a 2>&1)
+for key in '"kind": "vti"' '"inside_address": "169.254.11.2/30"' \
+	'"routes_active": true' '"network": "10.2.0.0/16"' '"metric": 110' \
+	'"metric_now": 110' '"state": "backup"'; do
+	grep -qF "$key" <<<"$json" || fail "show ipsec tunnel aws-2 json lacks $key: $json"
+done
+
+# Gateway 1 dies: nothing answers a's liveness checks.
+kill -KILL "${pid[b1]}"
+wait "${pid[b1]}" 2>/dev/null || true
+unset 'pid[b1]'
+rm -f "$dir/b1.sock"
+until_ok 20 "aws-1's route withdrawn after b1 died" route_is aws-1 100 'withdrawn \(kept at 1100\)'
+until_ok 5 "aws-2's route active with aws-1 down" route_is aws-2 110 active
+out=$(show aws-1)
+grep -q "route withdrawn: CHILD SA down since [0-9-]* [0-9:]*;" <<<"$out" ||
+	fail "show ipsec tunnel aws-1 does not say why it carries nothing: $out"
+json=$(echo "show ipsec tunnel aws-1 json" | sh_run a 2>&1)
+for key in '"routes_active": false' '"metric_now": 1100' '"state": "withdrawn"' \
+	'"routes_reason": "route withdrawn: CHILD SA down since'; do
+	grep -qF "$key" <<<"$json" || fail "show ipsec tunnel aws-1 json lacks $key: $json"
+done
+
+# Gateway 1 back: a's restart gets through; the traffic returns to it.
+start b1 "$ns_b1"
+until_ok 40 "aws-1's route active again after b1 came back" route_is aws-1 100 active
+until_ok 5 "aws-2's route the backup again" route_is aws-2 110 backup
+echo "failover.sh: routes followed the CHILD SAs both ways"
