@@ -717,12 +717,53 @@ ike_sa_timers_start(struct ike_engine *e, struct ike_sa *sa)
 		    now + (uint64_t)e->p.natt_keepalive * 1000);
 }
 
+/*
+ * The tunnel's rekey setting changed in place: the timers armed when
+ * the SAs started follow it now.  Off: no rekey of ours, the hard
+ * lifetime ends the SA.  On: a rekey at the point it would have had with
+ * the setting on from the start, or at once when that point is past.
+ */
+void
+ike_sa_rekey_follow(struct ike_engine *e, struct ike_sa *sa)
+{
+	const struct ike_tunnel *t = sa->t;
+	uint64_t now = engine_now(e), at;
+
+	if (t == NULL)
+		return;
+	if (!t->conf.rekey) {
+		timer_disarm(e, &sa->rekey_timer);
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			timer_disarm(e, &c->rekey_timer);
+		return;
+	}
+	if (sa->state != SA_ESTABLISHED)
+		return;
+	if (t->conf.ike_lifetime > 0 && !timer_armed(&sa->rekey_timer) &&
+	    !sa->want_rekey && sa->req.kind != REQ_IKE_REKEY) {
+		at = sa->established_ms + jittered(e, t->conf.ike_lifetime);
+		timer_arm(e, &sa->rekey_timer, at > now ? at : now);
+	}
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (t->conf.child_lifetime == 0 ||
+		    c->state != CHILD_INSTALLED || c->want_rekey ||
+		    timer_armed(&c->rekey_timer))
+			continue;
+		at = c->installed_ms + jittered(e, t->conf.child_lifetime);
+		timer_arm(e, &c->rekey_timer, at > now ? at : now);
+	}
+}
+
 static void
 rekey_timer(struct ike_engine *e, struct ike_timer *tm)
 {
 	struct ike_sa *sa = (struct ike_sa *)((char *)tm -
 	    offsetof(struct ike_sa, rekey_timer));
 
+	/* rekey applies in place: "no" since the SA started means we only
+	 * answer the peer's rekeys (ike_sa_rekey_follow() disarms too). */
+	if (sa->t == NULL || !sa->t->conf.rekey)
+		return;
 	sa->want_rekey = true;
 	ike_sa_kick(e, sa);
 }
@@ -839,6 +880,12 @@ ike_sa_kick(struct ike_engine *e, struct ike_sa *sa)
 		}
 	if (sa->state != SA_ESTABLISHED)
 		return;
+	if (sa->want_reauth) {
+		sa->want_reauth = false;
+		if (ike_reauth_start(e, sa) < 0)
+			tunnel_sa_gone(e, sa->t); /* retried with the backoff */
+		return;
+	}
 	if (sa->want_rekey) {
 		sa->want_rekey = false;
 		ike_rekey_start(e, sa);
