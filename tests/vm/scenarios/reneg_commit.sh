@@ -5,7 +5,8 @@
 #  1. a new pre-shared key, given to charon first (swanctl --load-all
 #     leaves its SAs alone): tunshd reauthenticates at once, so charon
 #     lists one IKE SA with new SPIs and a new CHILD SA, and a's kernel
-#     the new CHILD SA's SPIs; not one ping is lost;
+#     the new CHILD SA's SPIs; no ping is lost but (at times) the one
+#     charon answers on its new SA before a has its keys (see change());
 #  2. an IKE proposal that charon accepts too (it takes both suites):
 #     the same, and charon's IKE SA now has the new suite (ECP_384).
 # Measured: pings lost, and the time from the commit to tunshd's
@@ -54,6 +55,17 @@ charon_moved() {
 		[ -n "$c" ] && [ "$c" != "$2" ]
 }
 
+# missing < ping output: the seq numbers (busybox) without an answer.
+missing() {
+	awk '/ seq=/ { sub(/.* seq=/, ""); sub(/ .*/, ""); seen[$0] = 1 }
+		END { for (i = 0; i < 75; i++) if (!(i in seen)) printf "%d ", i }'
+}
+
+# xfrm_errors: a's non-zero XFRM error counters (/proc/net/xfrm_stat).
+xfrm_errors() {
+	ip netns exec a cat /proc/net/xfrm_stat | awk '$2 != 0 { printf "%s=%s ", $1, $2 }'
+}
+
 # change WHAT SCRIPT: commits SCRIPT under pings, checks new IKE and
 # CHILD SAs on both ends and no ping lost; logs the figures.
 change() {
@@ -76,11 +88,16 @@ change() {
 	wait "$ping_pid" || true
 	out=$(cat "$VM_WORK/ping.out")
 	stats=$(grep 'packets transmitted' <<<"$out" || true)
+	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' <<<"$stats")
 	vm_log "$what: commit to reauthenticated ${ms} ms; ping: $stats"
+	vm_log "missing seq: $(missing <<<"$out"); a's XFRM errors: $(xfrm_errors)"
 	vm_log "IKE $ike0 -> $(vm_charon_ike_spis b); CHILD $child0 -> $(vm_charon_child_spis b lans)"
 	vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
-	grep -q '75 packets transmitted, 75 packets received' <<<"$out" ||
-		vm_fail "$what: pings lost: $stats"
+	# One answer may be lost: charon, as IKE_AUTH responder, sends on
+	# its new outbound SA as it answers, before a has the keys of its
+	# inbound one (XfrmInStateInvalid: a's reserved, larval SPI).  A
+	# break-before-make change loses the whole negotiation's worth.
+	[ "${got:-0}" -ge 74 ] || vm_fail "$what: pings lost: $stats"
 	vm_wait 10 "a holds 2 SAs (the old CHILD SA deleted)" test "$(vm_xfrm_count a)" = 2
 	read -r ci co <<<"$(vm_charon_child_spis b lans)"
 	ai=$(vm_xfrm_spis a 192.0.2.2 192.0.2.1)
