@@ -211,6 +211,28 @@ static void expire_timer(struct ike_engine *e, struct ike_timer *tm);
  * A new SA with a fresh SPI of ours, unique in the table (a zero SPI is
  * reserved: it means "not yet known", RFC 7296 3.1).
  */
+/*
+ * Our SPI for a new IKE SA, at random.  A reauthentication's goes below
+ * the SPIi of the SA it replaces, within 2^40 of it: a responder that
+ * settles two IKE SAs with one peer by keeping the lower SPIi (tunsh's
+ * own does, init.c) then keeps the new one, rather than deleting it
+ * while we delete the old one, which would take the tunnel down.  40
+ * bits stay random (RFC 7296 2.6 asks SPIs to be unique), and a chain of
+ * reauthentications starts some 2^23 of them away from 0.
+ */
+static uint64_t
+spi_draw(struct ike_engine *e, const struct ike_tunnel *t, bool initiator)
+{
+	const struct ike_sa *old = initiator && t ? ike_reauth_old(t) : NULL;
+	uint64_t spi, window;
+
+	engine_random(e, &spi, sizeof(spi));
+	if (old == NULL || old->spi_i < 2)
+		return spi;
+	window = old->spi_i - 1 < (1ull << 40) ? old->spi_i - 1 : 1ull << 40;
+	return old->spi_i - 1 - spi % window;
+}
+
 struct ike_sa *
 ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 {
@@ -223,9 +245,11 @@ ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 		free(sa);
 		return NULL;
 	}
-	do
-		engine_random(e, &spi, sizeof(spi));
-	while (spi == 0 || ike_sa_lookup(e, spi) != NULL);
+	for (unsigned tries = 0;; tries++) {
+		spi = spi_draw(e, tries < 8 ? t : NULL, initiator);
+		if (spi != 0 && ike_sa_lookup(e, spi) == NULL)
+			break;
+	}
 	sa->initiator = initiator;
 	if (initiator)
 		sa->spi_i = spi;

@@ -1211,6 +1211,78 @@ test_ike_commit_wrong_psk_keeps_old_sas_until_rollback(void **state_)
 	fix_free(f);
 }
 
+/*
+ * Two commits in a row, the second before the first one's IKE_SA_INIT
+ * is answered: the first attempt (the superseded key) is dropped, the
+ * second reauthenticates, and one IKE SA and one CHILD SA are left.
+ */
+static void
+test_ike_commit_twice_drops_the_first_attempt(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct secbuf *wrong = secbuf_from_str("not-the-peer-key");
+	struct spis before, after;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	before = spis_of(&f->l.a);
+	f->ta.c.psk = wrong;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	f->ta.c.psk = f->psk;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	f->l.after = no_gap;
+	lab_run(&f->l, 100);
+	/* B's half-open SA of the dropped attempt ends after 30 s (2.4). */
+	lab_advance(&f->l, IKE_HALF_OPEN_MS + 1000);
+	f->l.after = NULL;
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_equal(
+	    status(&f->l.b, "to-a").event_counts[IKE_EV_AUTH_FAILED], 0);
+	assert_int_equal(f->l.a.k.n_larval, 0);
+	diag_clear(&d);
+	secbuf_free(wrong);
+	fix_free(f);
+}
+
+/*
+ * B, a tunsh responder, settles two IKE SAs with one peer by keeping the
+ * lower SPIi (init.c).  A reauthentication's new SA must be that one, or
+ * B deletes it while A deletes the old one and the tunnel goes down: so
+ * for 32 different random streams, no moment without an outbound SA on
+ * either end and no Delete from B.
+ */
+static void
+test_ike_reauth_survives_a_tunsh_responder(void **state_)
+{
+	(void)state_;
+	for (uint64_t seed = 1; seed <= 32; seed++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+		struct diag d;
+
+		diag_init(&d);
+		f->l.rng = seed * 0x9e3779b97f4a7c15ull + 7;
+		establish(f);
+		f->l.after = no_gap;
+		assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c,
+				     IKE_CHANGE_REAUTH, &d),
+		    0);
+		lab_run(&f->l, 100);
+		f->l.after = NULL;
+		assert_up_and_agreeing(f);
+		assert_false(
+		    has_event(&f->l.a, "to-b", IKE_EV_DELETED_BY_PEER));
+		assert_true(has_event(&f->l.a, "to-b", IKE_EV_REAUTHENTICATED));
+		diag_clear(&d);
+		fix_free(f);
+	}
+}
+
 /* Short lifetimes on A (B's long, so B never starts a rekey). */
 static struct fix *
 lifetimes_fix(bool rekey)
@@ -2337,6 +2409,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_commit_psk_reauthenticates_at_once),
 	cmocka_unit_test(
 	    test_ike_commit_wrong_psk_keeps_old_sas_until_rollback),
+	cmocka_unit_test(test_ike_commit_twice_drops_the_first_attempt),
+	cmocka_unit_test(test_ike_reauth_survives_a_tunsh_responder),
 	cmocka_unit_test(test_ike_rekey_off_in_place_then_hard_expiry),
 	cmocka_unit_test(test_ike_rekey_on_in_place_arms_the_rekeys),
 	cmocka_unit_test(test_ike_hard_expiry_of_the_ike_sa),
