@@ -803,7 +803,7 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 		timer_disarm(e, &t->restart_timer);
 	}
 	if (how == IKE_CHANGE_REAUTH) {
-		if ((rc = ike_tunnel_reauth(e, t)) < 0)
+		if (ike_tunnel_reauth(e, t) < 0)
 			tunnel_sa_gone(e, t); /* retried with the backoff */
 		if (t->sas == NULL && wants_initiation(e, t) &&
 		    ike_init_start(e, t) < 0)

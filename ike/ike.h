@@ -161,9 +161,9 @@ uint64_t ike_engine_now(const struct ike_engine *e);
 /*
  * Tunnels, driven by the commit plan.  add installs the tunnel's policies
  * and, when it initiates, starts negotiating.  change applies a new
- * configuration at once, as its class asks (tunsh.conf(5), CHANGE
- * CLASSES), always make-before-break: the SAs in use carry traffic until
- * their successors are up.  All return 0 or a negative errno with the
+ * configuration at once, as its class asks (tunsh.conf(5), IPSEC
+ * TUNNELS), make-before-break where the peer allows it: the SAs in use
+ * carry traffic until their successors are up.  All return 0 or a negative errno with the
  * reason in d; a failure leaves things as they were.
  */
 enum ike_change {

@@ -208,17 +208,13 @@ static void rekey_timer(struct ike_engine *e, struct ike_timer *tm);
 static void expire_timer(struct ike_engine *e, struct ike_timer *tm);
 
 /*
- * A new SA with a fresh SPI of ours, unique in the table (a zero SPI is
- * reserved: it means "not yet known", RFC 7296 3.1).
- */
-/*
  * Our SPI for a new IKE SA, at random.  A reauthentication's goes below
  * the SPIi of the SA it replaces, within 2^40 of it: a responder that
  * settles two IKE SAs with one peer by keeping the lower SPIi (tunsh's
  * own does, init.c) then keeps the new one, rather than deleting it
  * while we delete the old one, which would take the tunnel down.  40
  * bits stay random (RFC 7296 2.6 asks SPIs to be unique), and a chain of
- * reauthentications starts some 2^23 of them away from 0.
+ * reauthentications starts millions of them away from 0.
  */
 static uint64_t
 spi_draw(struct ike_engine *e, const struct ike_tunnel *t, bool initiator)
@@ -233,6 +229,10 @@ spi_draw(struct ike_engine *e, const struct ike_tunnel *t, bool initiator)
 	return old->spi_i - 1 - spi % window;
 }
 
+/*
+ * A new SA with a fresh SPI of ours, unique in the table (a zero SPI is
+ * reserved: it means "not yet known", RFC 7296 3.1).
+ */
 struct ike_sa *
 ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 {

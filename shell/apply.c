@@ -329,7 +329,7 @@ kernel_can(struct live *l, const struct config_plan_step *step, struct diag *d)
 
 /*
  * What the engine does with a changed tunnel, by the classes of the
- * settings that changed (tunsh.conf(5), CHANGE CLASSES): any setting of
+ * settings that changed (tunsh.conf(5), IPSEC TUNNELS): any setting of
  * the IKE or ESP negotiation reauthenticates at once, make-before-break,
  * also when networks changed with it; networks alone get new CHILD SAs
  * under the IKE SA.
