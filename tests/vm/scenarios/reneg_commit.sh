@@ -61,18 +61,24 @@ missing() {
 		END { for (i = 0; i < 50; i++) if (!(i in seen)) printf "%d ", i }'
 }
 
-# xfrm_errors: a's non-zero XFRM error counters (/proc/net/xfrm_stat).
+# xfrm_errors: the non-zero XFRM error counters (/proc/net/xfrm_stat)
+# of a and b.
 xfrm_errors() {
-	ip netns exec a cat /proc/net/xfrm_stat | awk '$2 != 0 { printf "%s=%s ", $1, $2 }'
+	local ns
+	for ns in a b; do
+		printf '%s: ' "$ns"
+		ip netns exec "$ns" cat /proc/net/xfrm_stat | awk '$2 != 0 { printf "%s=%s ", $1, $2 }'
+	done
 }
 
 # change WHAT SCRIPT: commits SCRIPT under pings, checks new IKE and
 # CHILD SAs on both ends and no ping lost; logs the figures.
 change() {
-	local what=$1 script=$2 ike0 child0 t0 t1 ms out stats ci co ai ao
+	local what=$1 script=$2 ike0 child0 t0 t1 ms out stats ci co ai ao err0 got
 	ike0=$(vm_charon_ike_spis b)
 	child0=$(vm_charon_child_spis b lans)
 	mark=$(vm_tunshd_lines a)
+	err0=$(xfrm_errors)
 	ip netns exec ha busybox ping -c 50 -i 0.2 -W 2 10.2.0.10 >"$VM_WORK/ping.out" 2>&1 &
 	ping_pid=$!
 	sleep 2 # pings on the old SAs first
@@ -91,7 +97,7 @@ change() {
 	stats=$(grep 'packets transmitted' <<<"$out" || true)
 	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' <<<"$stats")
 	vm_log "$what: commit to reauthenticated ${ms} ms; ping: $stats"
-	vm_log "missing seq: $(missing <<<"$out"); a's XFRM errors: $(xfrm_errors)"
+	vm_log "missing seq: $(missing <<<"$out"); XFRM errors before: $err0; after: $(xfrm_errors)"
 	vm_log "IKE $ike0 -> $(vm_charon_ike_spis b); CHILD $child0 -> $(vm_charon_child_spis b lans)"
 	vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
 	# One answer may be lost: charon, as IKE_AUTH responder, sends on
