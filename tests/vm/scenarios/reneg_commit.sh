@@ -5,8 +5,7 @@
 #  1. a new pre-shared key, given to charon first (swanctl --load-all
 #     leaves its SAs alone): tunshd reauthenticates at once, so charon
 #     lists one IKE SA with new SPIs and a new CHILD SA, and a's kernel
-#     the new CHILD SA's SPIs; no ping is lost but (at times) the one
-#     charon answers on its new SA before a has its keys (see change());
+#     the new CHILD SA's SPIs; at most one ping is lost (see change());
 #  2. an IKE proposal that charon accepts too (it takes both suites):
 #     the same, and charon's IKE SA now has the new suite (ECP_384).
 # Measured: pings lost, and the time from the commit to tunshd's
@@ -100,10 +99,10 @@ change() {
 	vm_log "missing seq: $(missing <<<"$out"); XFRM errors before: $err0; after: $(xfrm_errors)"
 	vm_log "IKE $ike0 -> $(vm_charon_ike_spis b); CHILD $child0 -> $(vm_charon_child_spis b lans)"
 	vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
-	# One answer may be lost: charon, as IKE_AUTH responder, sends on
-	# its new outbound SA as it answers, before a has the keys of its
-	# inbound one (XfrmInStateInvalid: a's reserved, larval SPI).  A
-	# break-before-make change loses the whole negotiation's worth.
+	# One answer may be lost (2 changes of 10 measured lost one, with
+	# XfrmAcquireError 1 in a once: a moment with no valid outbound SA
+	# in a, not yet explained).  A break-before-make change loses the
+	# whole negotiation's worth (5 or more at 5/s), so this still fails.
 	[ "${got:-0}" -ge 49 ] || vm_fail "$what: pings lost: $stats"
 	vm_wait 10 "a holds 2 SAs (the old CHILD SA deleted)" test "$(vm_xfrm_count a)" = 2
 	read -r ci co <<<"$(vm_charon_child_spis b lans)"
