@@ -33,7 +33,7 @@ features=(
 	"route-based (VTI)|route_based|-"
 	"one CHILD SA per pair (traffic-selectors per-pair), narrowing shown|per_pair|-"
 	"the change classes of a commit|commit_classes|-"
-	"a renegotiate-class commit: reauthenticated at once, no ping lost|reneg_commit|-"
+	"a renegotiate-class commit: reauthenticated at once under pings|reneg_commit|-"
 	"commit confirmed of a wrong key: old SAs carry on, rollback recovers|reneg_rollback|-"
 	"suites: AES-GCM-256/X25519, AES-CBC-256/SHA2-256/MODP-2048|tunsh_initiator|-"
 )
