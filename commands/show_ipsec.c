@@ -273,12 +273,16 @@ plural(size_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* The algorithms of the tunnel's established IKE SA, or NULL. */
+/* The algorithms of the tunnel's established IKE SA, else of the one a
+ * reauthentication replaces (it carries the traffic), or NULL. */
 static const char *
 ike_proposal(const struct sa_list *l)
 {
 	for (size_t i = 0; i < l->n_ike; i++)
 		if (ike_established(&l->ike[i]))
+			return l->ike[i].algs;
+	for (size_t i = 0; i < l->n_ike; i++)
+		if (strcmp(l->ike[i].state, "rekeyed") == 0)
 			return l->ike[i].algs;
 	return NULL;
 }
@@ -648,6 +652,28 @@ print_endpoints_conf(struct cli_def *cli, const struct config *c,
 	print_field(cli, "Remote", "%s", t->remote_address);
 }
 
+/* The last commit is not in effect yet: say so, and why. */
+static void
+print_previous(struct cli_def *cli, const struct ike_tunnel_status *st)
+{
+	char left[32];
+
+	if (!st->previous_config)
+		return;
+	fmt_duration(st->previous_expires, left, sizeof(left));
+	if (st->previous_error[0] == '\0')
+		print_field(cli, "Config",
+		    "previous: the SAs of the configuration before the last "
+		    "commit carry traffic while the new ones are negotiated");
+	else
+		print_field(cli, "Config",
+		    "previous: the SAs of the configuration before the last "
+		    "commit carry traffic (for %s at most): the new one "
+		    "failed: %s; retrying",
+		    st->previous_expires ? left : "their lifetime",
+		    st->previous_error);
+}
+
 static void
 print_tunnel_text(struct cli_def *cli, const struct config *c,
     const struct ike_engine *e, const struct tunnel_view *v, bool detail)
@@ -692,6 +718,7 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 	print_children(cli, &v->sas);
 	print_not_carried(cli, st);
 	print_dataplane(cli, v);
+	print_previous(cli, st);
 	print_field(cli, "Last error", "%s",
 	    st->last_error[0] ? st->last_error : "none");
 	if (detail) {
@@ -773,6 +800,9 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	json_children_brief(j, &v->sas);
 	json_not_carried(j, st);
 	json_dataplane(j, v);
+	jw_bool(j, "previous_config", st->previous_config);
+	jw_str(j, "previous_config_error",
+	    st->previous_error[0] ? st->previous_error : NULL);
 	jw_str(j, "last_error", st->last_error[0] ? st->last_error : NULL);
 	if (detail)
 		json_events(j, st);

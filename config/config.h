@@ -60,13 +60,21 @@ enum config_ts_mode {
 
 /*
  * What a change of a setting costs a live tunnel, in increasing order: the
- * plan of a tunnel is the largest class among its changed settings.
+ * plan of a tunnel is the largest class among its changed settings.  All
+ * take effect at the commit, make-before-break where the peer allows it;
+ * tunsh.conf(5), IPSEC TUNNELS, says the same for the user.
  */
 enum config_change {
 	CONFIG_CHANGE_NONE,
-	CONFIG_CHANGE_IN_PLACE,	   /* no new keys: DPD timers, flags, text */
-	CONFIG_CHANGE_RENEGOTIATE, /* at the next negotiation: PSK, proposals */
-	CONFIG_CHANGE_REPLACE,	   /* the SAs must go: addresses, networks */
+	CONFIG_CHANGE_IN_PLACE, /* no new keys: DPD timers, flags, text */
+	/* The negotiation's own settings (PSK, proposals, IDs, lifetimes):
+	 * reauthenticated at the commit, new IKE and CHILD SAs in before
+	 * the old ones go; if that fails the old ones carry on. */
+	CONFIG_CHANGE_RENEGOTIATE,
+	/* What is carried or where (networks, addresses, type): policies
+	 * and routes for the new values, new CHILD SAs under the IKE SA (a
+	 * new peer address: new SAs altogether). */
+	CONFIG_CHANGE_REPLACE,
 };
 
 /* The settings of an ipsec tunnel, in the order they are shown. */

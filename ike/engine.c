@@ -410,16 +410,6 @@ wants_initiation(struct ike_engine *e, const struct ike_tunnel *t)
 		engine_now(e) < t->acquired_ms + TUNNEL_ACQUIRE_RETRY_MS);
 }
 
-static void
-restart_timer(struct ike_engine *e, struct ike_timer *tm)
-{
-	struct ike_tunnel *t = (struct ike_tunnel *)((char *)tm -
-	    offsetof(struct ike_tunnel, restart_timer));
-
-	if (t->sas == NULL && wants_initiation(e, t))
-		ike_init_start(e, t);
-}
-
 /* Backoff while the peer stays away: 1, 2, 4 ... 60 s. */
 static void
 restart_later(struct ike_engine *e, struct ike_tunnel *t)
@@ -431,10 +421,36 @@ restart_later(struct ike_engine *e, struct ike_tunnel *t)
 	timer_arm(e, &t->restart_timer, engine_now(e) + ms);
 }
 
-/* The last IKE SA of t went away: come back if the tunnel wants to. */
+static void
+restart_timer(struct ike_engine *e, struct ike_timer *tm)
+{
+	struct ike_tunnel *t = (struct ike_tunnel *)((char *)tm -
+	    offsetof(struct ike_tunnel, restart_timer));
+
+	if (t->sas == NULL && wants_initiation(e, t))
+		ike_init_start(e, t);
+	else if (t->conf.enable && ike_reauth_failed(t) &&
+	    ike_init_start(e, t) < 0)
+		restart_later(e, t);
+}
+
+/*
+ * An IKE SA of t went away.  The last one: come back if the tunnel wants
+ * to.  The new SA of a reauthentication, before it was up: the old SAs
+ * carry traffic on, until they expire, and the new configuration is
+ * tried again with the backoff (the peer may be given the new key).
+ */
 void
 tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t)
 {
+	if (ike_reauth_failed(t)) {
+		snprintf(t->reauth_error, sizeof(t->reauth_error), "%s",
+		    t->st.last_error[0] ? t->st.last_error :
+					  "the new IKE SA was dropped");
+		if (!timer_armed(&t->restart_timer))
+			restart_later(e, t);
+		return;
+	}
 	if (t->sas != NULL)
 		return;
 	if (wants_initiation(e, t))
@@ -725,15 +741,17 @@ ike_tunnel_remove(struct ike_engine *e, const char *name, struct diag *d)
 }
 
 /*
- * A new configuration for a running tunnel.  Addresses or networks that
- * differ change the policies (new ones in before old ones out, so that
- * nothing leaks in between); renegotiate replaces the CHILD SAs under the
- * same IKE SA; the rest (DPD timers, flags, PSK, proposals) applies from
- * the next timer or negotiation.
+ * A new configuration for a running tunnel, each change class as
+ * tunsh.conf(5) says.  Addresses or networks that differ change the
+ * policies (new ones in before old ones out, so that nothing leaks in
+ * between).  IKE_CHANGE_CHILD replaces the CHILD SAs under the same IKE
+ * SA (a rekey each: the new SA in before the old one goes);
+ * IKE_CHANGE_REAUTH reauthenticates, make-before-break (rekey.c); in
+ * place, timers and flags apply to the SAs there are.
  */
 int
 ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
-    bool renegotiate, struct diag *d)
+    enum ike_change how, struct diag *d)
 {
 	struct ike_tunnel *t = tunnel_by_name(e, c->name);
 	struct ike_tunnel_conf old;
@@ -784,10 +802,21 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 		t->want_up = false;
 		timer_disarm(e, &t->restart_timer);
 	}
+	if (how == IKE_CHANGE_REAUTH) {
+		if (ike_tunnel_reauth(e, t) < 0)
+			tunnel_sa_gone(e, t); /* retried with the backoff */
+		if (t->sas == NULL && wants_initiation(e, t) &&
+		    ike_init_start(e, t) < 0)
+			restart_later(e, t);
+	}
 	for (struct ike_sa *sa = t->sas; sa; sa = sa->tnext) {
-		for (struct child_sa *ch = sa->children; renegotiate && ch;
+		bool child = how == IKE_CHANGE_CHILD;
+
+		for (struct child_sa *ch = sa->children; child && ch;
 		     ch = ch->next)
 			ch->want_rekey = sa->state == SA_ESTABLISHED;
+		if (old.rekey != t->conf.rekey)
+			ike_sa_rekey_follow(e, sa);
 		if (sa->state == SA_ESTABLISHED)
 			ike_sa_dpd_restart(e, sa);
 		ike_sa_kick(e, sa);

@@ -209,6 +209,7 @@ struct ike_sa {
 	size_t min_nonce_len;
 	bool created_by_us, rekey_collision;
 	bool reauth;	  /* being replaced by a reauthentication */
+	bool want_reauth; /* a commit asks for one: when the window is free */
 	size_t next_pair; /* per-pair: the next pair to look at (child.c) */
 	/* A CREATE_CHILD_SA of ours was answered INVALID_KE and sent again
 	 * with the group asked for: once, until one succeeds (child.c). */
@@ -240,6 +241,11 @@ struct ike_tunnel {
 	 * attempt it started is retried for TUNNEL_ACQUIRE_RETRY_MS. */
 	uint64_t acquired_ms;
 	bool carrying; /* it has a CHILD SA: what p.carrier was told */
+	/* A commit changed keys, proposals, IDs or lifetimes: the tunnel
+	 * reauthenticates, and until the new SAs are up it runs on those
+	 * of the previous configuration; why the last try failed. */
+	bool reauth_commit;
+	char reauth_error[200];
 };
 
 #define IKE_SPI_BUCKETS	   4096
@@ -329,6 +335,7 @@ void nonce_min_keep(uint8_t *out, size_t *out_len, const uint8_t *ni,
 bool nonce_min_lower(const uint8_t *a, size_t a_len, const uint8_t *b,
     size_t b_len);
 void ike_sa_dpd_restart(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_rekey_follow(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_endpoint *local, const struct ike_endpoint *remote);
 
@@ -415,6 +422,10 @@ void child_narrow_check(struct ike_engine *e, struct ike_sa *sa);
 
 /* rekey.c: IKE SA rekey and reauthentication */
 int ike_rekey_start(struct ike_engine *e, struct ike_sa *sa);
+int ike_reauth_start(struct ike_engine *e, struct ike_sa *sa);
+int ike_tunnel_reauth(struct ike_engine *e, struct ike_tunnel *t);
+struct ike_sa *ike_reauth_old(const struct ike_tunnel *t);
+bool ike_reauth_failed(const struct ike_tunnel *t);
 bool ike_sa_rekey_requested(const struct ike_msg *m);
 void ike_rekey_request(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);

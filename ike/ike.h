@@ -172,16 +172,21 @@ uint64_t ike_engine_now(const struct ike_engine *e);
 /*
  * Tunnels, driven by the commit plan.  add installs the tunnel's policies
  * and, when it initiates, starts negotiating.  change applies a new
- * configuration: settings that need new keys take effect at the next
- * negotiation unless renegotiate is set, in which case the CHILD SAs are
- * replaced (networks changed) while the IKE SA stays.  All return 0 or a
- * negative errno with the reason in d; a failure leaves things as they
- * were.
+ * configuration at once, as its class asks (tunsh.conf(5), IPSEC
+ * TUNNELS), make-before-break where the peer allows it: the SAs in use
+ * carry traffic until their successors are up.  All return 0 or a negative errno with the
+ * reason in d; a failure leaves things as they were.
  */
+enum ike_change {
+	IKE_CHANGE_IN_PLACE, /* timers and flags: the SAs stay */
+	IKE_CHANGE_CHILD,    /* networks: new CHILD SAs under the IKE SA */
+	IKE_CHANGE_REAUTH,   /* keys, proposals, IDs, lifetimes: new IKE SA
+				and CHILD SAs (reauthentication) */
+};
 int ike_tunnel_add(struct ike_engine *e, const struct ike_tunnel_conf *c,
     struct diag *d);
 int ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
-    bool renegotiate, struct diag *d);
+    enum ike_change how, struct diag *d);
 int ike_tunnel_remove(struct ike_engine *e, const char *name, struct diag *d);
 /* Start now, or tear down (and with restart, renegotiate). */
 int ike_tunnel_initiate(struct ike_engine *e, const char *name, struct diag *d);
@@ -267,6 +272,15 @@ struct ike_tunnel_status {
 	} not_carried[IKE_STATUS_NETS];
 	size_t n_not_carried;
 	bool ts_per_pair;
+	/*
+	 * A commit changed keys, proposals, IDs or lifetimes and the SAs
+	 * of the new configuration are not up yet: traffic runs on those
+	 * of the previous one, for previous_expires more seconds at most.
+	 * previous_error: why the last try failed ("" while it runs).
+	 */
+	bool previous_config;
+	uint64_t previous_expires;
+	char previous_error[200];
 };
 
 struct ike_sa_status {

@@ -48,6 +48,13 @@ take_over(struct ike_engine *e, struct ike_sa *old, struct ike_sa *new_sa)
 	children_move(old, new_sa);
 	ike_sa_set_state(e, old, SA_REKEYED);
 	old->successor = new_sa;
+	/* A commit's reauthentication waited for this rekey: the SA it
+	 * now replaces is the new one. */
+	if (old->want_reauth) {
+		old->want_reauth = false;
+		new_sa->want_reauth = true;
+		ike_sa_kick(e, new_sa);
+	}
 	tunnel_event(e, old->t, IKE_EV_IKE_REKEYED,
 	    "IKE SA rekeyed: SPIs %016llx_i %016llx_r",
 	    (unsigned long long)new_sa->spi_i,
@@ -83,6 +90,89 @@ sibling(struct ike_engine *e, struct ike_sa *sa, bool initiator)
 }
 
 /*
+ * Reauthentication, make-before-break: sa stays in use (REKEYED, its
+ * CHILD SAs in the kernel) while a new IKE_SA_INIT and IKE_AUTH run with
+ * the tunnel's configuration as it is now; init.c deletes sa once the
+ * new IKE SA and its CHILD SA are up.  Should the new one fail, sa
+ * carries on: see ike_reauth_failed().
+ */
+int
+ike_reauth_start(struct ike_engine *e, struct ike_sa *sa)
+{
+	ike_sa_set_state(e, sa, SA_REKEYED);
+	sa->reauth = true;
+	sa->want_rekey = false; /* the new IKE SA makes these moot */
+	for (struct child_sa *c = sa->children; c; c = c->next)
+		c->want_rekey = false;
+	return ike_init_start(e, sa->t);
+}
+
+/* The SA a reauthentication replaces, still carrying traffic, if any. */
+struct ike_sa *
+ike_reauth_old(const struct ike_tunnel *t)
+{
+	for (struct ike_sa *sa = t->sas; sa; sa = sa->tnext)
+		if (sa->state == SA_REKEYED && sa->reauth)
+			return sa;
+	return NULL;
+}
+
+/*
+ * A reauthentication failed when the old SA waits for a successor and
+ * no new IKE SA is on its way (AUTHENTICATION_FAILED, NO_PROPOSAL_CHOSEN,
+ * no answer: the new SA was dropped).
+ */
+bool
+ike_reauth_failed(const struct ike_tunnel *t)
+{
+	const struct ike_sa *old = ike_reauth_old(t);
+
+	if (old == NULL)
+		return false;
+	for (const struct ike_sa *sa = t->sas; sa; sa = sa->tnext)
+		if (sa != old && sa->state != SA_DEAD &&
+		    sa->state != SA_DELETING && sa->state != SA_REKEYED)
+			return false;
+	return true;
+}
+
+/*
+ * A commit changed what the IKE SA was negotiated with (keys, proposals,
+ * IDs, lifetimes): reauthenticate now rather than at the next rekey, so
+ * that a wrong setting shows at once, while traffic stays on the SAs in
+ * use until the new ones are up.  Attempts of ours still negotiating
+ * the previous configuration are dropped first.  0 when nothing is up
+ * (the caller starts the tunnel as usual) or a reauthentication began.
+ */
+int
+ike_tunnel_reauth(struct ike_engine *e, struct ike_tunnel *t)
+{
+	struct ike_sa *sa, *next, *cur = NULL;
+
+	for (sa = t->sas; sa; sa = next) {
+		next = sa->tnext;
+		if (sa->state == SA_INIT_SENT || sa->state == SA_AUTH_SENT) {
+			ike_sa_set_state(e, sa, SA_DEAD);
+			ike_sa_free(e, sa);
+		}
+	}
+	for (sa = t->sas; sa; sa = sa->tnext)
+		if (sa->state == SA_ESTABLISHED && sa->successor == NULL)
+			cur = sa;
+	if (cur == NULL)
+		cur = ike_reauth_old(t);
+	if (cur == NULL)
+		return 0;
+	t->reauth_commit = true;
+	t->reauth_error[0] = '\0';
+	if (cur->state == SA_REKEYED) /* an earlier one failed or was cut */
+		return ike_init_start(e, t);
+	cur->want_reauth = true;
+	ike_sa_kick(e, cur);
+	return 0;
+}
+
+/*
  * Starts replacing sa: a reauthentication (a new IKE_SA_INIT, the old SA
  * kept until the new one is up) when the tunnel asks for it, else
  *   HDR, SK {SA, Ni, KEi}
@@ -97,9 +187,8 @@ ike_rekey_start(struct ike_engine *e, struct ike_sa *sa)
 	uint64_t spi;
 
 	if (t->conf.reauth) {
-		ike_sa_set_state(e, sa, SA_REKEYED);
-		sa->reauth = true;
-		return ike_init_start(e, t);
+		t->reauth_commit = false; /* the lifetime's, not a commit's */
+		return ike_reauth_start(e, sa);
 	}
 	if ((n = sibling(e, sa, true)) == NULL)
 		return -ENOMEM;

@@ -208,6 +208,28 @@ static void rekey_timer(struct ike_engine *e, struct ike_timer *tm);
 static void expire_timer(struct ike_engine *e, struct ike_timer *tm);
 
 /*
+ * Our SPI for a new IKE SA, at random.  A reauthentication's goes below
+ * the SPIi of the SA it replaces, within 2^40 of it: a responder that
+ * settles two IKE SAs with one peer by keeping the lower SPIi (tunsh's
+ * own does, init.c) then keeps the new one, rather than deleting it
+ * while we delete the old one, which would take the tunnel down.  40
+ * bits stay random (RFC 7296 2.6 asks SPIs to be unique), and a chain of
+ * reauthentications starts millions of them away from 0.
+ */
+static uint64_t
+spi_draw(struct ike_engine *e, const struct ike_tunnel *t, bool initiator)
+{
+	const struct ike_sa *old = initiator && t ? ike_reauth_old(t) : NULL;
+	uint64_t spi, window;
+
+	engine_random(e, &spi, sizeof(spi));
+	if (old == NULL || old->spi_i < 2)
+		return spi;
+	window = old->spi_i - 1 < (1ull << 40) ? old->spi_i - 1 : 1ull << 40;
+	return old->spi_i - 1 - spi % window;
+}
+
+/*
  * A new SA with a fresh SPI of ours, unique in the table (a zero SPI is
  * reserved: it means "not yet known", RFC 7296 3.1).
  */
@@ -223,9 +245,11 @@ ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 		free(sa);
 		return NULL;
 	}
-	do
-		engine_random(e, &spi, sizeof(spi));
-	while (spi == 0 || ike_sa_lookup(e, spi) != NULL);
+	for (unsigned tries = 0;; tries++) {
+		spi = spi_draw(e, tries < 8 ? t : NULL, initiator);
+		if (spi != 0 && ike_sa_lookup(e, spi) == NULL)
+			break;
+	}
 	sa->initiator = initiator;
 	if (initiator)
 		sa->spi_i = spi;
@@ -717,12 +741,53 @@ ike_sa_timers_start(struct ike_engine *e, struct ike_sa *sa)
 		    now + (uint64_t)e->p.natt_keepalive * 1000);
 }
 
+/*
+ * The tunnel's rekey setting changed in place: the timers armed when
+ * the SAs started follow it now.  Off: no rekey of ours, the hard
+ * lifetime ends the SA.  On: a rekey at the point it would have had with
+ * the setting on from the start, or at once when that point is past.
+ */
+void
+ike_sa_rekey_follow(struct ike_engine *e, struct ike_sa *sa)
+{
+	const struct ike_tunnel *t = sa->t;
+	uint64_t now = engine_now(e), at;
+
+	if (t == NULL)
+		return;
+	if (!t->conf.rekey) {
+		timer_disarm(e, &sa->rekey_timer);
+		for (struct child_sa *c = sa->children; c; c = c->next)
+			timer_disarm(e, &c->rekey_timer);
+		return;
+	}
+	if (sa->state != SA_ESTABLISHED)
+		return;
+	if (t->conf.ike_lifetime > 0 && !timer_armed(&sa->rekey_timer) &&
+	    !sa->want_rekey && sa->req.kind != REQ_IKE_REKEY) {
+		at = sa->established_ms + jittered(e, t->conf.ike_lifetime);
+		timer_arm(e, &sa->rekey_timer, at > now ? at : now);
+	}
+	for (struct child_sa *c = sa->children; c; c = c->next) {
+		if (t->conf.child_lifetime == 0 ||
+		    c->state != CHILD_INSTALLED || c->want_rekey ||
+		    timer_armed(&c->rekey_timer))
+			continue;
+		at = c->installed_ms + jittered(e, t->conf.child_lifetime);
+		timer_arm(e, &c->rekey_timer, at > now ? at : now);
+	}
+}
+
 static void
 rekey_timer(struct ike_engine *e, struct ike_timer *tm)
 {
 	struct ike_sa *sa = (struct ike_sa *)((char *)tm -
 	    offsetof(struct ike_sa, rekey_timer));
 
+	/* rekey applies in place: "no" since the SA started means we only
+	 * answer the peer's rekeys (ike_sa_rekey_follow() disarms too). */
+	if (sa->t == NULL || !sa->t->conf.rekey)
+		return;
 	sa->want_rekey = true;
 	ike_sa_kick(e, sa);
 }
@@ -839,6 +904,12 @@ ike_sa_kick(struct ike_engine *e, struct ike_sa *sa)
 		}
 	if (sa->state != SA_ESTABLISHED)
 		return;
+	if (sa->want_reauth) {
+		sa->want_reauth = false;
+		if (ike_reauth_start(e, sa) < 0)
+			tunnel_sa_gone(e, sa->t); /* retried with the backoff */
+		return;
+	}
 	if (sa->want_rekey) {
 		sa->want_rekey = false;
 		ike_rekey_start(e, sa);

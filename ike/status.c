@@ -181,6 +181,43 @@ tunnel_state(const struct ike_tunnel *t)
 						      IKE_TUNNEL_WAITING;
 }
 
+/* Seconds until the SAs of the previous configuration end at most. */
+static uint64_t
+previous_left(const struct ike_engine *e, const struct ike_sa *old)
+{
+	uint64_t least = left(e, &old->expire_timer);
+
+	for (const struct child_sa *c = old->children; c; c = c->next) {
+		uint64_t l = left(e, &c->expire_timer);
+
+		if (l != 0 && (least == 0 || l < least))
+			least = l;
+	}
+	return least;
+}
+
+/* A commit's reauthentication not done yet: the SAs in use are old. */
+static void
+previous_of(const struct ike_engine *e, const struct ike_tunnel *t,
+    struct ike_tunnel_status *out)
+{
+	const struct ike_sa *old = ike_reauth_old(t);
+
+	if (old == NULL || !t->reauth_commit)
+		return;
+	out->previous_config = true;
+	out->previous_expires = previous_left(e, old);
+	snprintf(out->previous_error, sizeof(out->previous_error), "%s",
+	    ike_reauth_failed(t) ? t->reauth_error : "");
+	if (out->established != 0)
+		return;
+	out->initiator_role = old->initiator;
+	out->local = old->local;
+	out->remote = old->remote;
+	out->natt = ike_sa_nat(old);
+	out->established = old->established_wall;
+}
+
 int
 ike_tunnel_status(const struct ike_engine *e, const char *name,
     struct ike_tunnel_status *out)
@@ -211,6 +248,7 @@ ike_tunnel_status(const struct ike_engine *e, const char *name,
 		    out->not_carried, IKE_STATUS_NETS);
 	}
 	out->ts_per_pair = t->conf.ts_per_pair;
+	previous_of(e, t, out);
 	return 0;
 }
 

@@ -220,6 +220,24 @@ kernel_can(struct live *l, const struct config_plan_step *step, struct diag *d)
 	return -ENOTSUP;
 }
 
+/*
+ * What the engine does with a changed tunnel, by the classes of the
+ * settings that changed (tunsh.conf(5), IPSEC TUNNELS): any setting of
+ * the IKE or ESP negotiation reauthenticates at once, make-before-break,
+ * also when networks changed with it; networks alone get new CHILD SAs
+ * under the IKE SA.
+ */
+static enum ike_change
+ike_change_of(const struct config_plan_step *step)
+{
+	for (enum config_field f = 0; f < CF__COUNT; f++)
+		if ((step->fields & (1u << f)) &&
+		    config_field_info(f)->change == CONFIG_CHANGE_RENEGOTIATE)
+			return IKE_CHANGE_REAUTH;
+	return step->change >= CONFIG_CHANGE_REPLACE ? IKE_CHANGE_CHILD :
+						       IKE_CHANGE_IN_PLACE;
+}
+
 /* Adds or changes a tunnel: interface and routes first, so that traffic
  * has a way in when the SAs come; undone if the engine refuses. */
 static int
@@ -264,8 +282,7 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 	if (step->kind == CONFIG_STEP_TUNNEL_ADD)
 		rc = ike_tunnel_add(e, &s->c, d);
 	else
-		rc = ike_tunnel_change(e, &s->c,
-		    step->change >= CONFIG_CHANGE_REPLACE, d);
+		rc = ike_tunnel_change(e, &s->c, ike_change_of(step), d);
 	if (rc == 0) {
 		free(old);
 		if (route)

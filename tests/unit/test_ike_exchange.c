@@ -1120,6 +1120,281 @@ test_ike_reauth_is_make_before_break(void **state_)
 }
 
 /*
+ * A commit of a new pre-shared key that the peer has too (B was given it
+ * first, in place, as an admin loads it into charon): A reauthenticates
+ * at once, make-before-break:
+ *   A -> B  HDR, SAi1, KEi, Ni                  (no INITIAL_CONTACT:
+ *   A -> B  HDR, SK {IDi, AUTH, SAi2, TSi, TSr}  the old SA stays, 2.4)
+ *   A -> B  HDR, SK {D}                          (old IKE SA, once up)
+ * new IKE and CHILD SPIs, an outbound SA in both kernels all along.
+ */
+static void
+test_ike_commit_psk_reauthenticates_at_once(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct secbuf *k2 = secbuf_from_str("lab-secret-2");
+	struct spis before, after;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	before = spis_of(&f->l.a);
+	f->tb.c.psk = k2;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.b.e, &f->tb.c, IKE_CHANGE_IN_PLACE, &d), 0);
+	f->ta.c.psk = k2;
+	f->l.after = no_gap;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	assert_true(status(&f->l.a, "to-b").previous_config);
+	lab_run(&f->l, 100);
+	f->l.after = NULL;
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_null(lab_sa_find(&f->l.a.k, before.in[0]));
+	assert_null(lab_sa_find(&f->l.b.k, before.out[0]));
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_REAUTHENTICATED));
+	assert_false(status(&f->l.a, "to-b").previous_config);
+	assert_int_equal(d.count, 0);
+	diag_clear(&d);
+	secbuf_free(k2);
+	fix_free(f);
+}
+
+/*
+ * A commit of a key the peer lacks: the reauthentication fails at once
+ * (B answers AUTHENTICATION_FAILED), the old SAs carry traffic on and the
+ * status says so and why; retries keep failing.  Committing the old key
+ * back (a rollback) reauthenticates with it and the tunnel is on new SAs
+ * of the right key.
+ */
+static void
+test_ike_commit_wrong_psk_keeps_old_sas_until_rollback(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct secbuf *wrong = secbuf_from_str("not-the-peer-key");
+	struct spis before, after;
+	struct ike_tunnel_status st;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	f->ta.c.child_lifetime = 1800;
+	f->ta.c.ike_lifetime = 3600;
+	establish(f);
+	before = spis_of(&f->l.a);
+	f->ta.c.psk = wrong;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	lab_run(&f->l, 100);
+	lab_advance(&f->l, 5000); /* a few retries with the backoff */
+	st = status(&f->l.a, "to-b");
+	assert_int_equal(st.state, IKE_TUNNEL_UP);
+	assert_true(st.previous_config);
+	assert_non_null(strstr(st.previous_error, "authentication failed"));
+	assert_true(st.previous_expires > 1790 && st.previous_expires <= 1800);
+	assert_true(st.established != 0);
+	after = spis_of(&f->l.a);
+	assert_int_equal(after.in[0], before.in[0]);
+	assert_true(lab_keys_agree(&f->l.a.k, &f->l.b.k, before.in[0]));
+	assert_true(lab_keys_agree(&f->l.a.k, &f->l.b.k, before.out[0]));
+	assert_true(
+	    status(&f->l.b, "to-a").event_counts[IKE_EV_AUTH_FAILED] >= 2);
+
+	f->ta.c.psk = f->psk; /* the rollback */
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	lab_run(&f->l, 100);
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_false(status(&f->l.a, "to-b").previous_config);
+	/* no stray retry with the old attempt's timer afterwards */
+	lab_advance(&f->l, 120000);
+	assert_up_and_agreeing(f);
+	assert_true(spis_of(&f->l.a).spi_i[0] == after.spi_i[0]);
+	diag_clear(&d);
+	secbuf_free(wrong);
+	fix_free(f);
+}
+
+/*
+ * Two commits in a row, the second before the first one's IKE_SA_INIT
+ * is answered: the first attempt (the superseded key) is dropped, the
+ * second reauthenticates, and one IKE SA and one CHILD SA are left.
+ */
+static void
+test_ike_commit_twice_drops_the_first_attempt(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct secbuf *wrong = secbuf_from_str("not-the-peer-key");
+	struct spis before, after;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	before = spis_of(&f->l.a);
+	f->ta.c.psk = wrong;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	f->ta.c.psk = f->psk;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	f->l.after = no_gap;
+	lab_run(&f->l, 100);
+	/* B's half-open SA of the dropped attempt ends after 30 s (2.4). */
+	lab_advance(&f->l, IKE_HALF_OPEN_MS + 1000);
+	f->l.after = NULL;
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_true(after.spi_i[0] != before.spi_i[0]);
+	assert_int_equal(
+	    status(&f->l.b, "to-a").event_counts[IKE_EV_AUTH_FAILED], 0);
+	assert_int_equal(f->l.a.k.n_larval, 0);
+	diag_clear(&d);
+	secbuf_free(wrong);
+	fix_free(f);
+}
+
+/*
+ * B, a tunsh responder, settles two IKE SAs with one peer by keeping the
+ * lower SPIi (init.c).  A reauthentication's new SA must be that one, or
+ * B deletes it while A deletes the old one and the tunnel goes down: so
+ * for 32 different random streams, no moment without an outbound SA on
+ * either end and no Delete from B.
+ */
+static void
+test_ike_reauth_survives_a_tunsh_responder(void **state_)
+{
+	(void)state_;
+	for (uint64_t seed = 1; seed <= 32; seed++) {
+		struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+		struct diag d;
+
+		diag_init(&d);
+		f->l.rng = seed * 0x9e3779b97f4a7c15ull + 7;
+		establish(f);
+		f->l.after = no_gap;
+		assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c,
+				     IKE_CHANGE_REAUTH, &d),
+		    0);
+		lab_run(&f->l, 100);
+		f->l.after = NULL;
+		assert_up_and_agreeing(f);
+		assert_false(
+		    has_event(&f->l.a, "to-b", IKE_EV_DELETED_BY_PEER));
+		assert_true(has_event(&f->l.a, "to-b", IKE_EV_REAUTHENTICATED));
+		diag_clear(&d);
+		fix_free(f);
+	}
+}
+
+/* Short lifetimes on A (B's long, so B never starts a rekey). */
+static struct fix *
+lifetimes_fix(bool rekey)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	f->ta.c.child_lifetime = 300;
+	f->ta.c.ike_lifetime = 900;
+	f->ta.c.rekey = rekey;
+	f->tb.c.child_lifetime = 3000;
+	f->tb.c.ike_lifetime = 9000;
+	establish(f);
+	return f;
+}
+
+/*
+ * rekey applies in place.  Set to no after the SAs started: the soft
+ * lifetime passes with no rekey (same SPIs), and at the hard lifetime
+ * the CHILD SA is deleted on both ends (its timer, then a Delete).
+ */
+static void
+test_ike_rekey_off_in_place_then_hard_expiry(void **state_)
+{
+	struct fix *f = lifetimes_fix(true);
+	struct spis before = spis_of(&f->l.a);
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	f->ta.c.rekey = false;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_IN_PLACE, &d), 0);
+	lab_advance(&f->l, 299000);
+	assert_up_and_agreeing(f);
+	assert_int_equal(spis_of(&f->l.a).in[0], before.in[0]);
+	assert_int_equal(
+	    status(&f->l.a, "to-b").event_counts[IKE_EV_CHILD_REKEYED], 0);
+	lab_advance(&f->l, 2000);
+	assert_null(lab_sa_find(&f->l.a.k, before.in[0]));
+	assert_null(lab_sa_find(&f->l.a.k, before.out[0]));
+	assert_null(lab_sa_find(&f->l.b.k, before.in[0]));
+	assert_int_equal(spis_of(&f->l.a).n, 0);
+	assert_int_equal(spis_of(&f->l.b).n, 0);
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/*
+ * Set to yes after SAs started under no: the CHILD SA is rekeyed at its
+ * soft lifetime (not run to hard expiry), with no gap, and the IKE SA at
+ * its own.
+ */
+static void
+test_ike_rekey_on_in_place_arms_the_rekeys(void **state_)
+{
+	struct fix *f = lifetimes_fix(false);
+	struct spis before = spis_of(&f->l.a), after;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	f->ta.c.rekey = true;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_IN_PLACE, &d), 0);
+	f->l.after = no_gap;
+	lab_advance(&f->l, 290000);
+	f->l.after = NULL;
+	after = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(after.in[0], before.in[0]);
+	assert_true(after.spi_i[0] == before.spi_i[0]);
+	lab_advance(&f->l, 900000 - 290000 - 1000);
+	assert_up_and_agreeing(f);
+	assert_true(spis_of(&f->l.a).spi_i[0] != before.spi_i[0]);
+	assert_true(has_event(&f->l.a, "to-b", IKE_EV_IKE_REKEYED));
+	diag_clear(&d);
+	fix_free(f);
+}
+
+/*
+ * The IKE SA's hard lifetime with rekey no: it is deleted on both ends
+ * at ike-lifetime, and A, the initiator, negotiates anew.
+ */
+static void
+test_ike_hard_expiry_of_the_ike_sa(void **state_)
+{
+	struct fix *f = lifetimes_fix(false);
+	struct spis before = spis_of(&f->l.a);
+
+	(void)state_;
+	lab_advance(&f->l, 899000);
+	assert_true(spis_of(&f->l.a).spi_i[0] == before.spi_i[0]);
+	assert_int_equal(spis_of(&f->l.a).n, 0); /* CHILD SA gone at 300 s */
+	lab_advance(&f->l, 5000);
+	assert_up_and_agreeing(f);
+	assert_true(spis_of(&f->l.a).spi_i[0] != before.spi_i[0]);
+	assert_true(spis_of(&f->l.b).spi_i[0] != before.spi_i[0]);
+	fix_free(f);
+}
+
+/*
  * An admin's rekey of the CHILD SAs, three times in a row, each run to
  * its end as the lifetimes' rekey is: new SPIs on both ends, the keys
  * agree, the old SAs gone from both kernels, the IKE SA kept.
@@ -1615,7 +1890,8 @@ test_ike_change_classes(void **state_)
 	before = spis_of(&f->l.a);
 	f->ta.c.dpd_timeout = 30;
 	f->ta.c.dpd_delay = 10;
-	assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c, false, &d), 0);
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_IN_PLACE, &d), 0);
 	lab_run(&f->l, 100);
 	after = spis_of(&f->l.a);
 	assert_int_equal(after.in[0], before.in[0]);
@@ -1624,8 +1900,10 @@ test_ike_change_classes(void **state_)
 	/* both ends move to 10.2.0.0/16 */
 	prefix4_parse("10.2.0.0/16", &f->ta.rn[0]);
 	prefix4_parse("10.2.0.0/16", &f->tb.ln[0]);
-	assert_int_equal(ike_tunnel_change(f->l.b.e, &f->tb.c, true, &d), 0);
-	assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c, true, &d), 0);
+	assert_int_equal(
+	    ike_tunnel_change(f->l.b.e, &f->tb.c, IKE_CHANGE_CHILD, &d), 0);
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_CHILD, &d), 0);
 	lab_run(&f->l, 100);
 	after = spis_of(&f->l.a);
 	assert_up_and_agreeing(f);
@@ -1659,8 +1937,8 @@ test_ike_change_failing_in_kernel_keeps_old_policies(void **state_)
 	f->l.a.k.fail_policy_add = 1;
 	/* the first add succeeds only if it is an update; force a failure
 	 * on the second one */
-	assert_int_not_equal(ike_tunnel_change(f->l.a.e, &f->ta.c, true, &d),
-	    0);
+	assert_int_not_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_CHILD, &d), 0);
 	assert_int_equal(f->l.a.k.n_pol, n);
 	for (size_t i = 0; i < n; i++)
 		assert_memory_equal(&before[i], &f->l.a.k.pol[i],
@@ -2178,6 +2456,14 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
 	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
 	cmocka_unit_test(test_ike_reauth_is_make_before_break),
+	cmocka_unit_test(test_ike_commit_psk_reauthenticates_at_once),
+	cmocka_unit_test(
+	    test_ike_commit_wrong_psk_keeps_old_sas_until_rollback),
+	cmocka_unit_test(test_ike_commit_twice_drops_the_first_attempt),
+	cmocka_unit_test(test_ike_reauth_survives_a_tunsh_responder),
+	cmocka_unit_test(test_ike_rekey_off_in_place_then_hard_expiry),
+	cmocka_unit_test(test_ike_rekey_on_in_place_arms_the_rekeys),
+	cmocka_unit_test(test_ike_hard_expiry_of_the_ike_sa),
 	cmocka_unit_test(test_ike_tunnel_rekey_child_now),
 	cmocka_unit_test(test_ike_tunnel_rekey_ike_now),
 	cmocka_unit_test(test_ike_tunnel_rekey_refused_when_not_up),

@@ -403,6 +403,8 @@ test_show_ipsec_tunnel_json(void **state)
 	    "    ],\n"
 	    "    \"not_carried_count\": 0,\n"
 	    "    \"not_carried_reason\": null,\n"
+	    "    \"previous_config\": false,\n"
+	    "    \"previous_config_error\": null,\n"
 	    "    \"last_error\": null\n"
 	    "  }\n"
 	    "]\n");
@@ -799,7 +801,8 @@ test_show_ipsec_clear_and_test(void **state)
 	secbuf_free(x->psk_b);
 	x->psk_b = secbuf_from_str("not-the-same-key");
 	x->tb.c.psk = x->psk_b;
-	assert_int_equal(ike_tunnel_change(x->l.b.e, &x->tb.c, false, &d), 0);
+	assert_int_equal(
+	    ike_tunnel_change(x->l.b.e, &x->tb.c, IKE_CHANGE_IN_PLACE, &d), 0);
 	assert_int_equal(ike_tunnel_terminate(x->l.a.e, "to-b", true, &d), 0);
 	lab_run(&x->l, 100);
 	assert_int_not_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
@@ -829,6 +832,60 @@ test_show_ipsec_clear_and_test(void **state)
 	    "% ipsec tunnel nope does not exist in the running configuration; "
 	    "show running-config lists the tunnels\n");
 	diag_clear(&d);
+	fix_free(x);
+}
+
+/*
+ * A commit of a key the peer lacks: the tunnel runs on the SAs of the
+ * previous configuration, and show says so, for how long, and why the
+ * new one failed; after the rollback the line is gone.
+ */
+static void
+test_show_ipsec_previous_config(void **state)
+{
+	struct fix *x = fix_new();
+	struct secbuf *wrong = secbuf_from_str("not-the-peer-key");
+	struct diag d;
+	char *got;
+
+	(void)state;
+	diag_init(&d);
+	x->ta.c.child_lifetime = 3600;
+	establish(x);
+	x->ta.c.psk = wrong;
+	assert_int_equal(
+	    ike_tunnel_change(x->l.a.e, &x->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	lab_run(&x->l, 100);
+	check(x, x->oper, "show ipsec tunnel to-b", 0,
+	    "Tunnel to-b\n"
+	    "  State:         up\n"
+	    "  Role:          initiator\n"
+	    "  Local:         192.0.2.1 port 500\n"
+	    "  Remote:        192.0.2.2 port 500\n"
+	    "  Uptime:        @UP+0@, since @T+0@\n"
+	    "  IKE proposal:  AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519\n"
+	    "  NAT-T:         no\n"
+	    "  CHILD SAs:     1\n"
+	    "    10.1.0.0/24 <-> 10.2.0.0/24  in a0000001 out b0000001\n"
+	    "  Config:        previous: the SAs of the configuration before "
+	    "the last commit\n"
+	    "                 carry traffic (for 01:00:00 at most): the new "
+	    "one failed:\n"
+	    "                 authentication failed: the pre-shared keys (or "
+	    "IDs) do not\n"
+	    "                 match; retrying\n"
+	    "  Last error:    authentication failed: the pre-shared keys (or "
+	    "IDs) do not\n"
+	    "                 match\n");
+	x->ta.c.psk = x->psk;
+	assert_int_equal(
+	    ike_tunnel_change(x->l.a.e, &x->ta.c, IKE_CHANGE_REAUTH, &d), 0);
+	lab_run(&x->l, 100);
+	got = run(x, x->oper, "show ipsec tunnel to-b", 0, NULL);
+	assert_null(strstr(got, "Config"));
+	free(got);
+	diag_clear(&d);
+	secbuf_free(wrong);
 	fix_free(x);
 }
 
@@ -932,6 +989,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_show_ipsec_tunnel_up),
 	cmocka_unit_test(test_show_ipsec_tunnel_json),
 	cmocka_unit_test(test_show_ipsec_tunnel_routes),
+	cmocka_unit_test(test_show_ipsec_previous_config),
 	cmocka_unit_test(test_show_ipsec_sa),
 	cmocka_unit_test(test_show_ipsec_duplicates_are_marked),
 	cmocka_unit_test(test_show_ipsec_dpd),

@@ -35,6 +35,8 @@ features=(
 	"failover between two route-based tunnels (AWS's pair), DPD|failover_two_gateways|-"
 	"one CHILD SA per pair (traffic-selectors per-pair), narrowing shown|per_pair|pluto_per_pair"
 	"the change classes of a commit|commit_classes|-"
+	"a renegotiate-class commit: reauthenticated at once under pings|reneg_commit|-"
+	"commit confirmed of a wrong key: old SAs carry on, rollback recovers|reneg_rollback|-"
 	"suites: AES-GCM-256/X25519, AES-CBC-256/SHA2-256/MODP-2048, AES-GCM-128/ECP-256|tunsh_initiator|pluto_suites"
 )
 
