@@ -111,8 +111,7 @@ ios_error(struct commands_session *s, const char *line)
 
 /*
  * Every line a session prints passes here (libcli's through print_cb,
- * what libcli writes to cli->client through filters.c), so this is where
- * text users
+ * the total of | count from session.c), so this is where text users
  * gave (names, descriptions, comments, the words of an error, who is
  * connected from where) is made safe for the terminal: control
  * characters are escaped, once, for every command.  The copy may hold a
@@ -256,11 +255,7 @@ commands_session_new(struct commands_env *env, const char *user,
 	commands_register_exec(s->cli);
 	commands_register_configure(s->cli);
 	commands_register_tunnel(s->cli);
-	if (commands_register_filters(s) < 0) {
-		cli_done(s->cli);
-		free(s);
-		return NULL;
-	}
+	commands_register_filters(s->cli);
 	cli_set_privilege(s->cli,
 	    role == COMMANDS_ADMIN ? PRIVILEGE_PRIVILEGED :
 				     PRIVILEGE_UNPRIVILEGED);
@@ -297,9 +292,6 @@ commands_session_free(struct commands_session *s)
 		    "changes discarded",
 		    s->user, s->source);
 	config_free(s->cand);
-	if (s->cli->client != NULL)
-		fclose(s->cli->client);
-	s->cli->client = NULL;
 	/* The lines typed (history) and libcli's print buffer (the last
 	 * lines shown) may hold keys: pre-shared-key K, show-secrets. */
 	if (s->cli->buffer != NULL)
@@ -309,10 +301,95 @@ commands_session_free(struct commands_session *s)
 	free(s);
 }
 
+/*
+ * The line as the session's history keeps it: a line that sets a secret
+ * (pre-shared-key KEY, or the key tunsh sends after its hidden prompt)
+ * keeps its first word and a mask.  libcli resolves the first word by
+ * unique prefix in the current mode: what it completes to decides.
+ */
+static void
+history_add(struct commands_session *s, const char *line)
+{
+	char *slot = s->history[s->n_history++ % 64], word[64];
+	size_t hlen = sizeof(s->history[0]), wlen = strcspn(line, " \t");
+	struct cli_comphelp ch = { 0 };
+	const struct config_field_info *fi = NULL;
+
+	if (line[wlen] != '\0' && wlen < sizeof(word)) {
+		memcpy(word, line, wlen);
+		word[wlen] = '\0';
+		cli_get_completions(s->cli, word, '\t', &ch);
+		if (ch.num_entries == 1)
+			fi = config_field_lookup(ch.entries[0]);
+		cli_free_comphelp(&ch);
+	}
+	if (fi != NULL && fi->kind == CFK_PSK)
+		snprintf(slot, hlen, "%s ********", word);
+	else
+		snprintf(slot, hlen, "%s", line);
+}
+
+/* libcli's callback for each line printed with cli_print while the
+ * command runs (cli_error's lines are not filtered); NULL at the end. */
+static int
+filter_cb(struct cli_def *cli, const char *line, void *data)
+{
+	struct commands_session *s = data;
+
+	(void)cli;
+	if (line == NULL) {
+		s->filters_done = true;
+		return CLI_OK;
+	}
+	return filters_pass(s->filters, line) ? CLI_OK : CLI_ERROR;
+}
+
+/*
+ * Runs the command part of a line with its filters.  libcli applies the
+ * filters in cli->filters to what cli_print prints, and frees them at the
+ * end of the command (calling each with NULL); when the line does not
+ * parse, the command never runs and the filter is still there.
+ */
+static int
+run_filtered(struct commands_session *s, const char *cmd,
+    struct filter_pipeline *fp)
+{
+	struct cli_filter *f;
+	char total[32];
+	int rc;
+
+	if (fp == NULL)
+		return cli_run_command(s->cli, cmd);
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		filters_free(fp);
+		return cmd_error(s->cli, "filters: out of memory");
+	}
+	f->filter = filter_cb;
+	f->data = s;
+	f->next = s->cli->filters;
+	s->cli->filters = f;
+	s->filters = fp;
+	s->filters_done = false;
+	rc = cli_run_command(s->cli, cmd);
+	if (s->cli->filters == f) {
+		s->cli->filters = f->next;
+		free(f);
+	}
+	if (s->filters_done && filters_counting(fp)) {
+		snprintf(total, sizeof(total), "%llu", filters_count(fp));
+		session_print(s, total);
+	}
+	s->filters = NULL;
+	filters_free(fp);
+	return rc;
+}
+
 int
 commands_run(struct commands_session *s, const char *line)
 {
-	char prompt[128], amb[512];
+	char prompt[128], amb[512], msg[512], *cmd = NULL;
+	struct filter_pipeline *fp = NULL;
+	ssize_t bar;
 	int rc;
 
 	s->failed = false;
@@ -322,19 +399,42 @@ commands_run(struct commands_session *s, const char *line)
 		line++;
 	if (*line == '\0' || *line == '!' || *line == '#')
 		return 0;
-	snprintf(s->history[s->n_history % 64], sizeof(s->history[0]), "%s",
-	    line);
-	s->n_history++;
-	if (ambiguous_word(s, line, amb, sizeof(amb))) {
+	history_add(s, line);
+	if ((bar = filters_split(line)) >= 0) {
+		size_t end = (size_t)bar;
+
+		while (
+		    end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+			end--;
+		if (end == 0) {
+			cmd_error(s->cli,
+			    "| filters a command's output: give the command "
+			    "first (show running-config | include ipsec)");
+			return -1;
+		}
+		if (filters_parse(line + bar + 1, &fp, msg, sizeof(msg)) < 0) {
+			cmd_error(s->cli, "%s", msg);
+			return -1;
+		}
+		if ((cmd = strndup(line, end)) == NULL) {
+			filters_free(fp);
+			cmd_error(s->cli, "out of memory");
+			return -1;
+		}
+	}
+	if (ambiguous_word(s, cmd ? cmd : line, amb, sizeof(amb))) {
 		cmd_error(s->cli, "Ambiguous command: %s", amb);
 		OPENSSL_cleanse(amb, sizeof(amb));
+		filters_free(fp);
+		free(cmd);
 		return -1;
 	}
 	s->line = line;
 	commands_prompt(s, prompt, sizeof(prompt));
 	s->prompt_len = strlen(prompt);
-	rc = cli_run_command(s->cli, line);
+	rc = run_filtered(s, cmd ? cmd : line, fp);
 	s->line = NULL;
+	free(cmd);
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
 
