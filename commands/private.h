@@ -30,7 +30,9 @@ struct commands_session {
 	uint16_t vlan;				 /* the vlan context */
 	bool done;
 	bool failed;		/* the line being run reported an error */
+	bool in_do;		/* running the command of a do */
 	const char *line;	/* the line being run, for error markers */
+	const char *cmd;	/* its command, without the filters */
 	size_t prompt_len;	/* of the prompt the line was typed after */
 	unsigned length, width; /* terminal length and width */
 	bool monitor;		/* terminal monitor */
@@ -71,6 +73,13 @@ void print_diag(struct cli_def *cli, const struct diag *d);
 bool parse_n(const char *s, size_t *n);
 /* argv[from..] joined by single spaces into buf; -ENOSPC if too long. */
 int join_args(char **argv, int argc, int from, char *buf, size_t len);
+/*
+ * Free text from argv[from] on (a description, a commit comment) as the
+ * user typed it: quotes and blanks kept, unless it is one quoted word,
+ * whose quotes go.  Falls back to join_args() outside a line.
+ */
+int text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
+    size_t len);
 /* A config_line_fn that prints to the session (arg: the cli_def). */
 int cli_line(void *arg, const char *line);
 /* Renders a configuration to the session with cli_print. */

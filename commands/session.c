@@ -3,6 +3,7 @@
  * prompt, candidate and output sink.  Lines come in one at a time from the
  * daemon; libcli's own loop and built-in commands are not used.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -201,6 +202,88 @@ join_args(char **argv, int argc, int from, char *buf, size_t len)
 			return -ENOSPC;
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+/*
+ * Where each word of line is, as libcli 1.10's cli_parse_line() splits it
+ * (a backslash takes the next character along, a quote starts a word of
+ * its own and ends it): [start, end) as typed, quote marks included.
+ */
+struct span {
+	size_t start, end;
+};
+
+static size_t
+word_spans(const char *line, struct span *sp, size_t max)
+{
+	const char *p = line, *start = NULL, *open = NULL;
+	char quote = '\0';
+	size_t n = 0;
+
+	while (*p != '\0' && isspace((unsigned char)*p))
+		p++;
+	if (*p != '\0')
+		start = p;
+	while (n < max) {
+		if (*p == '\\' && p[1] != '\0')
+			p += 2;
+		if (*p == '\0' || (quote != '\0' && *p == quote) ||
+		    (start != NULL && quote == '\0' &&
+			(isspace((unsigned char)*p) || *p == '|'))) {
+			if (start != NULL) {
+				sp[n].start =
+				    (size_t)((open ? open : start) - line);
+				sp[n++].end = (size_t)(p - line) +
+				    (quote != '\0' && *p == quote);
+			}
+			if (*p == '\0')
+				break;
+			p += quote != '\0';
+			quote = '\0';
+			start = open = NULL;
+		} else if (quote == '\0' && (*p == '"' || *p == '\'')) {
+			if (start != NULL && start != p) {
+				sp[n].start = (size_t)(start - line);
+				sp[n++].end = (size_t)(p - line);
+			}
+			open = p;
+			quote = *p++;
+			start = p;
+		} else {
+			if (start == NULL && !isspace((unsigned char)*p))
+				start = p;
+			p++;
+		}
+	}
+	return n;
+}
+
+int
+text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
+    size_t len)
+{
+	struct commands_session *s = session_of(cli);
+	struct span sp[128];
+	size_t n, first, end;
+	const char *t;
+
+	if (s->cmd == NULL || from >= argc)
+		return join_args(argv, argc, from, buf, len);
+	n = word_spans(s->cmd, sp, sizeof(sp) / sizeof(sp[0]));
+	if (n < (size_t)argc)
+		return join_args(argv, argc, from, buf, len);
+	first = n - (size_t)argc + (size_t)from;
+	t = s->cmd + sp[first].start;
+	end = sp[n - 1].end;
+	/* One quoted word: the text between the quotes, as libcli gave it. */
+	if (first == n - 1 && (t[0] == '"' || t[0] == '\'') &&
+	    end - sp[first].start >= 2 && s->cmd[end - 1] == t[0])
+		return join_args(argv, argc, from, buf, len);
+	if (end - sp[first].start >= len)
+		return -ENOSPC;
+	memcpy(buf, t, end - sp[first].start);
+	buf[end - sp[first].start] = '\0';
 	return 0;
 }
 
@@ -430,10 +513,11 @@ commands_run(struct commands_session *s, const char *line)
 		return -1;
 	}
 	s->line = line;
+	s->cmd = cmd ? cmd : line;
 	commands_prompt(s, prompt, sizeof(prompt));
 	s->prompt_len = strlen(prompt);
-	rc = run_filtered(s, cmd ? cmd : line, fp);
-	s->line = NULL;
+	rc = run_filtered(s, s->cmd, fp);
+	s->line = s->cmd = NULL;
 	free(cmd);
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
@@ -493,21 +577,54 @@ commands_prompt(const struct commands_session *s, char *buf, size_t len)
 	}
 }
 
+/*
+ * The configuration the candidate was taken from: running, or, when
+ * another session has committed since, that commit from the history
+ * (NULL if it is no longer there).  *copy is what to free.
+ */
+static const struct config *
+candidate_base(const struct commands_session *s, struct config **copy)
+{
+	const struct config *running = config_store_running(s->env->store);
+	size_t n = config_store_history_count(s->env->store);
+	struct diag d;
+
+	*copy = NULL;
+	if (s->cand->version == running->version)
+		return running;
+	for (size_t i = 0; i < n; i++)
+		if (config_store_history(s->env->store, i)->version ==
+		    s->cand->version) {
+			diag_init(&d);
+			*copy = config_store_rollback(s->env->store, i, &d);
+			diag_clear(&d);
+			break;
+		}
+	return *copy;
+}
+
 bool
 commands_uncommitted(const struct commands_session *s)
 {
+	const struct config *base;
 	struct config_plan plan;
+	struct config *copy;
 	bool differs;
 
 	if (s->cand == NULL ||
 	    (s->cand->n_touched == 0 && !s->cand->system_changed))
 		return false;
 	/* Entering a context touches without changing: ask the diff, which
-	 * looks at the touched objects only. */
-	if (config_plan_build(config_store_running(s->env->store), s->cand,
-		&plan) < 0)
+	 * looks at the touched objects only, against what the candidate was
+	 * taken from (another session's commit since is no change here). */
+	if ((base = candidate_base(s, &copy)) == NULL)
 		return true;
+	if (config_plan_build(base, s->cand, &plan) < 0) {
+		config_free(copy);
+		return true;
+	}
 	differs = plan.n_steps > 0;
 	config_plan_free(&plan);
+	config_free(copy);
 	return differs;
 }

@@ -698,6 +698,57 @@ test_commands_filter_help(void **state)
 	world_close(&w);
 }
 
+/*
+ * Issue 12: configure, end with no change, another session commits,
+ * configure again: the candidate must be a fresh copy of running (an old
+ * one showed the other commit reversed, and its commit was refused).
+ * A candidate with changes is kept.
+ */
+static void
+test_commands_configure_takes_fresh_candidate(void **state)
+{
+	struct world w;
+	struct commands_session *a, *b;
+	struct capture ca = { 0 }, cb = { 0 };
+
+	(void)state;
+	world_open(&w);
+	ca.f = open_memstream(&ca.buf, &ca.len);
+	cb.f = open_memstream(&cb.buf, &cb.len);
+	a = commands_session_new(&w.env, "alice", "pipe", COMMANDS_ADMIN, out,
+	    &ca);
+	b = commands_session_new(&w.env, "bob", "pipe", COMMANDS_ADMIN, out,
+	    &cb);
+	assert_int_equal(commands_run(a, "configure"), 0);
+	assert_int_equal(commands_run(a, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(a, "end"), 0);
+	assert_int_equal(commands_run(b, "configure"), 0);
+	assert_int_equal(commands_run(b, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(b, "dpd timeout 25"), 0);
+	assert_int_equal(commands_run(b, "commit"), 0);
+	rewind(ca.f);
+	assert_int_equal(commands_run(a, "configure"), 0);
+	assert_int_equal(commands_run(a, "show compare"), 0);
+	assert_string_equal(captured(&ca), "");
+	assert_int_equal(commands_run(a, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(a, "dpd delay 60"), 0);
+	assert_int_equal(commands_run(a, "end"), 0);
+	/* With a change, the candidate stays (and end said so). */
+	assert_int_equal(commands_run(a, "configure"), 0);
+	rewind(ca.f);
+	assert_int_equal(commands_run(a, "show compare"), 0);
+	assert_string_equal(captured(&ca),
+	    "[edit ipsec tunnel branch-1]\n+  dpd delay 60\n");
+	assert_int_equal(commands_run(a, "commit"), 0);
+	commands_session_free(a);
+	commands_session_free(b);
+	fclose(ca.f);
+	free(ca.buf);
+	fclose(cb.f);
+	free(cb.buf);
+	world_close(&w);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_commands_clear_session),
 	cmocka_unit_test(test_commands_exclusive_and_users),
@@ -709,6 +760,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_commands_output_escapes_control_characters),
 	cmocka_unit_test(test_commands_filter_prefixes),
 	cmocka_unit_test(test_commands_filter_help),
+	cmocka_unit_test(test_commands_configure_takes_fresh_candidate),
 };
 
 TUNSH_TEST_MAIN(tests)
