@@ -52,6 +52,18 @@ expect '^fw1# show *$' # the line is kept
 type 'ver'
 press Tab Enter
 expect '^tunsh 0\.1\.0$'
+# After '|': the filters with their help, and Tab completes a prefix.
+press C-l
+type 'show version | ?'
+expect '^  include +Lines that match REGEX$'
+expect '^  section +Blocks whose first line matches REGEX'
+press C-u
+type 'show version | inc'
+press Tab
+type 'configuration'
+press Enter
+expect '^configuration version [0-9]+$'
+screen | grep -q '^tunsh 0' && fail "| include configuration let tunsh through"
 
 type 'configure'
 press Enter
