@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Output filters through the real tunshd (issue 12): every filter by every
-# unique prefix, 20 times each, prints exactly what its full name prints
+# unique prefix, RUNS times each (20), prints exactly what its full name prints
 # (libcli's own filters printed nothing or everything for a prefix, at
 # random); unknown filters are refused with the names and exit 1.
 set -euo pipefail
 bin=$1
+runs_each=${RUNS:-20}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d)
 sock=$dir/tunshd.sock
@@ -33,7 +34,7 @@ for stage in 'include ipsec' 'exclude ipsec' 'begin ^vlan' \
 	want=$(tunsh -c "show running-config | $stage")
 	[ -n "$want" ] || fail "$stage: no output"
 	for len in $(seq 1 ${#name}); do
-		for _ in $(seq 20); do
+		for _ in $(seq "$runs_each"); do
 			got=$(tunsh -c "show running-config | ${name:0:len} $rest")
 			runs=$((runs + 1))
 			[ "$got" = "$want" ] ||
