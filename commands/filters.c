@@ -15,7 +15,7 @@
  * pattern (regcomp reads "\." as a dot).  Patterns are POSIX extended
  * regular expressions, as IOS's are.
  */
-#include <ctype.h>
+#include <errno.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,8 +149,9 @@ lookup(const char *word, size_t wlen, char *msg, size_t len)
 	return NULL;
 }
 
-/* Stage text [p, end) without blanks at both ends and quote marks. */
-static void
+/* Stage text [p, end) without blanks at both ends and quote marks;
+ * -ENOSPC when it does not fit out. */
+static int
 pattern_of(const char *p, const char *end, char *out, size_t len)
 {
 	char quote = '\0';
@@ -178,6 +179,7 @@ pattern_of(const char *p, const char *end, char *out, size_t len)
 		out[o++] = *p;
 	}
 	out[o] = '\0';
+	return p < end ? -ENOSPC : 0;
 }
 
 /* One stage, [p, end): its filter and its compiled pattern. */
@@ -200,7 +202,11 @@ parse_stage(const char *p, const char *end, struct filter_stage *st, char *msg,
 	}
 	if ((st->def = lookup(p, wlen, msg, len)) == NULL)
 		return -1;
-	pattern_of(p + wlen, end, pattern, sizeof(pattern));
+	if (pattern_of(p + wlen, end, pattern, sizeof(pattern)) < 0) {
+		snprintf(msg, len, "%s: the pattern is longer than %zu bytes",
+		    st->def->name, sizeof(pattern) - 1);
+		return -1;
+	}
 	if (pattern[0] == '\0') {
 		if (st->def->pattern_optional)
 			return 0;

@@ -270,7 +270,8 @@ text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
 
 	if (s->cmd == NULL || from >= argc)
 		return join_args(argv, argc, from, buf, len);
-	n = word_spans(s->cmd, sp, sizeof(sp) / sizeof(sp[0]));
+	/* libcli keeps at most 127 words of a line (CLI_MAX_LINE_WORDS). */
+	n = word_spans(s->cmd, sp, sizeof(sp) / sizeof(sp[0]) - 1);
 	if (n < (size_t)argc)
 		return join_args(argv, argc, from, buf, len);
 	first = n - (size_t)argc + (size_t)from;
