@@ -432,39 +432,42 @@ filter_cb(struct cli_def *cli, const char *line, void *data)
  * Runs the command part of a line with its filters.  libcli applies the
  * filters in cli->filters to what cli_print prints, and frees them at the
  * end of the command (calling each with NULL); when the line does not
- * parse, the command never runs and the filter is still there.
+ * parse, the command never runs and the filter is still there.  A line
+ * run from within a command (load merge runs its file's lines here) must
+ * not end the filters of the line around it: those are put aside.
  */
 static int
 run_filtered(struct commands_session *s, const char *cmd,
     struct filter_pipeline *fp)
 {
-	struct cli_filter *f;
+	struct cli_filter *outer = s->cli->filters, *f = NULL;
+	struct filter_pipeline *outer_fp = s->filters;
+	bool outer_done = s->filters_done;
 	char total[32];
 	int rc;
 
-	if (fp == NULL)
-		return cli_run_command(s->cli, cmd);
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
+	if (fp != NULL && (f = calloc(1, sizeof(*f))) == NULL) {
 		filters_free(fp);
 		return cmd_error(s->cli, "filters: out of memory");
 	}
-	f->filter = filter_cb;
-	f->data = s;
-	f->next = s->cli->filters;
 	s->cli->filters = f;
+	if (f != NULL) {
+		f->filter = filter_cb;
+		f->data = s;
+	}
 	s->filters = fp;
 	s->filters_done = false;
 	rc = cli_run_command(s->cli, cmd);
-	if (s->cli->filters == f) {
-		s->cli->filters = f->next;
+	if (f != NULL && s->cli->filters == f)
 		free(f);
-	}
-	if (s->filters_done && filters_counting(fp)) {
+	if (fp != NULL && s->filters_done && filters_counting(fp)) {
 		snprintf(total, sizeof(total), "%llu", filters_count(fp));
 		session_print(s, total);
 	}
-	s->filters = NULL;
 	filters_free(fp);
+	s->cli->filters = outer;
+	s->filters = outer_fp;
+	s->filters_done = outer_done;
 	return rc;
 }
 
@@ -472,7 +475,9 @@ int
 commands_run(struct commands_session *s, const char *line)
 {
 	char prompt[128], amb[512], msg[512], *cmd = NULL;
+	const char *outer_line, *outer_cmd;
 	struct filter_pipeline *fp = NULL;
+	size_t outer_prompt_len;
 	ssize_t bar;
 	int rc;
 
@@ -513,12 +518,18 @@ commands_run(struct commands_session *s, const char *line)
 		free(cmd);
 		return -1;
 	}
+	/* Kept for the line around this one, if any (load merge). */
+	outer_line = s->line;
+	outer_cmd = s->cmd;
+	outer_prompt_len = s->prompt_len;
 	s->line = line;
 	s->cmd = cmd ? cmd : line;
 	commands_prompt(s, prompt, sizeof(prompt));
 	s->prompt_len = strlen(prompt);
 	rc = run_filtered(s, s->cmd, fp);
-	s->line = s->cmd = NULL;
+	s->line = outer_line;
+	s->cmd = outer_cmd;
+	s->prompt_len = outer_prompt_len;
 	free(cmd);
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
