@@ -212,6 +212,9 @@ tunsh <"$dir/fifo4" >"$dir/w.out" 2>&1 5>&- &
 wpid=$!
 exec 6>"$dir/fifo4"
 printf 'show version\n' >&6
+# Its session must be open before the rollback to be told of it (under
+# the sanitizers tunsh starts slowly enough to miss it otherwise).
+until_seen "cat $dir/w.out" '^configuration version'
 printf 'ipsec tunnel branch-1\ndpd delay 55\ncommit confirmed 1s\nend\n' >&5
 exec 5>&-
 wait "$xpid" || fail "commit confirmed: $(cat "$dir/x.out")"
