@@ -804,11 +804,14 @@ run_interactive(struct client *c)
 			add_history("pre-shared-key");
 		else if (line[0] != '\0' && !end_requested)
 			add_history(line);
-		end_requested = false;
-		if (leaves(c, line) && !may_leave(c, msg, sizeof(msg))) {
+		/* Ctrl-Z in exec mode: already there (end is no command). */
+		if ((end_requested && strstr(c->prompt, "(config") == NULL) ||
+		    (leaves(c, line) && !may_leave(c, msg, sizeof(msg)))) {
+			end_requested = false;
 			free(line);
 			continue;
 		}
+		end_requested = false;
 		if (too_long(line))
 			printf("%% longer than %u bytes: not sent\n",
 			    SHELL_FRAME_MAX);

@@ -179,6 +179,13 @@ press Enter
 expect '^fw1\(config\)# end$'
 screen | grep -q 'pre-shared-key' && fail "y did not discard the candidate"
 screen | grep -q 'uncommitted' && fail "a discarded candidate is no change"
+# Ctrl-Z in exec mode: already there, nothing is sent.
+press C-l
+press C-z
+type 'show version'
+press Enter
+expect '^tunsh 0\.1\.0$'
+screen | grep -q 'Invalid input' && fail "Ctrl-Z in exec mode sent end"
 
 # Notices arrive between lines: terminal monitor shows the daemon's log
 # (another session's commit), and a commit confirmed that runs out is
