@@ -48,8 +48,7 @@ static const struct filter_def {
 	{ "exclude", F_EXCLUDE, false, "Lines that do not match REGEX" },
 	{ "include", F_INCLUDE, false, "Lines that match REGEX" },
 	{ "section", F_SECTION, false,
-	    "Blocks whose first line matches REGEX, with their indented "
-	    "lines" },
+	    "Each block whose first line matches REGEX" },
 };
 
 #define N_FILTERS (sizeof(filter_defs) / sizeof(filter_defs[0]))
@@ -381,8 +380,8 @@ filters_complete(const char *stages, bool help, commands_out_fn fn, void *arg)
 	if (*p != '\0')
 		return 0;
 	fn(arg,
-	    "  REGEX                A POSIX extended regular "
-	    "expression: ^ipsec, (aws|azure)");
+	    "  REGEX                POSIX extended regular expression: "
+	    "^ipsec, (aws|azure)");
 	return 1 + f->pattern_optional;
 }
 

@@ -56,7 +56,7 @@ expect '^tunsh 0\.1\.0$'
 press C-l
 type 'show version | ?'
 expect '^  include +Lines that match REGEX$'
-expect '^  section +Blocks whose first line matches REGEX'
+expect '^  section +Each block whose first line matches REGEX$'
 press C-u
 type 'show version | inc'
 press Tab

@@ -666,8 +666,8 @@ test_commands_filter_help(void **state)
 	    "not the lines\n"
 	    "  exclude              Lines that do not match REGEX\n"
 	    "  include              Lines that match REGEX\n"
-	    "  section              Blocks whose first line matches REGEX, "
-	    "with their indented lines\n");
+	    "  section              Each block whose first line matches "
+	    "REGEX\n");
 	rewind(cap.f);
 	assert_int_equal(
 	    commands_complete(s, "show version |e", false, out, &cap), 1);
@@ -686,10 +686,10 @@ test_commands_filter_help(void **state)
 	    commands_complete(s, "sh ver | bogus ", true, out, &cap), 0);
 	assert_string_equal(captured(&cap),
 	    "exclude\nsection\n"
-	    "  REGEX                A POSIX extended regular expression: "
+	    "  REGEX                POSIX extended regular expression: "
 	    "^ipsec, (aws|azure)\n"
 	    "  <cr>\n"
-	    "  REGEX                A POSIX extended regular expression: "
+	    "  REGEX                POSIX extended regular expression: "
 	    "^ipsec, (aws|azure)\n"
 	    "  <cr>\n");
 	commands_session_free(s);
