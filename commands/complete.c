@@ -9,72 +9,19 @@
 
 #include "commands/private.h"
 
-/*
- * libcli 1.10 exports this but its header does not declare it; this is
- * the only declaration in the tree (CMakeLists.txt pins libcli >= 1.10).
- * It returns nothing: declared int, its result would be a stray register.
- */
-void cli_get_completions(struct cli_def *cli, const char *command,
-    char lastchar, struct cli_comphelp *comphelp);
-
-/*
- * Words in the line's last output-filter stage (after the last '|' outside
- * quotes), or -1 when the line has no filter.  Quoted text is one word.
- */
-static int
-filter_stage_words(const char *line)
-{
-	const char *stage = NULL;
-	char quote = '\0';
-	int words = 0;
-	bool in_word = false;
-
-	for (const char *p = line; *p != '\0'; p++) {
-		if (quote != '\0')
-			quote = *p == quote ? '\0' : quote;
-		else if (*p == '"' || *p == '\'')
-			quote = *p;
-		else if (*p == '|')
-			stage = p + 1;
-	}
-	if (stage == NULL)
-		return -1;
-	quote = '\0';
-	for (const char *p = stage; *p != '\0'; p++) {
-		if (quote != '\0') {
-			quote = *p == quote ? '\0' : quote;
-			continue;
-		}
-		if (*p == ' ') {
-			in_word = false;
-			continue;
-		}
-		if (!in_word)
-			words++;
-		in_word = true;
-		if (*p == '"' || *p == '\'')
-			quote = *p;
-	}
-	return words;
-}
-
 int
 commands_complete(struct commands_session *s, const char *line, bool help,
     commands_out_fn fn, void *arg)
 {
 	struct cli_comphelp ch = { 0 };
+	ssize_t bar = filters_split(line);
 	int n;
 
-	/*
-	 * A filter's argument is free text with nothing to complete, and
-	 * libcli 1.10 reads a NULL help string when asked for help after
-	 * one ("show log | begin x ?" crashed it): answered here.
-	 */
-	if (filter_stage_words(line) >= 2) {
-		if (help)
-			fn(arg, "  <cr>");
-		return 0;
-	}
+	/* The filters are not libcli's (filters.c): neither is their
+	 * help.  (libcli 1.10 read a NULL help string after a filter's
+	 * argument: "show log | begin x ?" crashed it.) */
+	if (bar >= 0)
+		return filters_complete(line + bar + 1, help, fn, arg);
 	cli_get_completions(s->cli, line, help ? '?' : '\t', &ch);
 	n = ch.num_entries;
 	for (int i = 0; i < n; i++)
@@ -112,9 +59,6 @@ ambiguous_word(struct commands_session *s, const char *line, char *msg,
 			off++;
 		end = off;
 		if (end == start || end >= sizeof(prefix))
-			break;
-		/* Output filters follow their own grammar. */
-		if (line[start] == '|')
 			break;
 		memcpy(prefix, line, end);
 		prefix[end] = '\0';

@@ -97,7 +97,7 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 				    "commit confirmed: give minutes (1-65535) "
 				    "or a duration like 90s");
 		} else if (strcmp(argv[i], "comment") == 0 && i + 1 < argc) {
-			if (join_args(argv, argc, i + 1, comment,
+			if (text_arg(cli, argv, argc, i + 1, comment,
 				sizeof(comment)) < 0)
 				return cmd_error(cli,
 				    "commit comment: at most "
@@ -265,15 +265,13 @@ cmd_do(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	/* libcli recomputes abbreviations on a mode change: go through it. */
 	desc = cli->modestring ? strdup(cli->modestring) : NULL;
 	cli_set_configmode(cli, MODE_EXEC, NULL);
+	s->in_do = true;
 	rc = cli_run_command(cli, line);
+	s->in_do = false;
 	/* Back to the context, unless the command itself left it. */
 	if (cli->mode == MODE_EXEC)
 		cli_set_configmode(cli, mode, desc);
 	free(desc);
-	if (s->done) {
-		s->done = false; /* "do exit" does not end the session */
-		return cmd_error(cli, "do exit: use end, then exit");
-	}
 	return rc == CLI_OK ? CLI_OK : CLI_ERROR;
 }
 

@@ -132,6 +132,9 @@ cmd_show_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		cli_print(cli, "%-3zu %-7llu %-19s %-12s %s", i,
 		    (unsigned long long)h->version, when, h->user, h->summary);
+		/* Junos shows the comment beneath its commit. */
+		if (h->comment[0] != '\0')
+			cli_print(cli, "    comment: %s", h->comment);
 	}
 	return CLI_OK;
 }
@@ -214,6 +217,13 @@ cmd_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			    o->user, o->source);
 	if (exclusive)
 		s->env->exclusive = s;
+	/* A candidate with no change is a fresh copy of running: an old
+	 * one would show another session's commit reversed, and its commit
+	 * would be refused as stale. */
+	if (s->cand != NULL && !commands_uncommitted(s)) {
+		config_free(s->cand);
+		s->cand = NULL;
+	}
 	if (s->cand == NULL &&
 	    (s->cand = config_store_candidate(s->env->store)) == NULL)
 		return cmd_error(cli, "configure: out of memory");
@@ -367,10 +377,19 @@ cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
 static int
 cmd_exit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
+	struct commands_session *s = session_of(cli);
+
 	(void)cmd;
 	(void)argv;
 	(void)argc;
-	session_of(cli)->done = true;
+	if (s->in_do)
+		return cmd_error(cli, "do exit: use end, then exit");
+	/* The candidate ends with the session: say so, as end does. */
+	if (commands_uncommitted(s))
+		cli_print(cli,
+		    "%% the candidate's uncommitted changes are discarded "
+		    "with the session");
+	s->done = true;
 	return CLI_OK;
 }
 

@@ -30,7 +30,9 @@ struct commands_session {
 	uint16_t vlan;				 /* the vlan context */
 	bool done;
 	bool failed;		/* the line being run reported an error */
+	bool in_do;		/* running the command of a do */
 	const char *line;	/* the line being run, for error markers */
+	const char *cmd;	/* its command, without the filters */
 	size_t prompt_len;	/* of the prompt the line was typed after */
 	unsigned length, width; /* terminal length and width */
 	bool monitor;		/* terminal monitor */
@@ -42,7 +44,19 @@ struct commands_session {
 	struct userfile_cred cred;
 	unsigned id;		  /* commands_session_id() */
 	uint64_t confirm_version; /* the commit confirmed this session ran */
+	/* The filters of the line being run, and whether its command ran
+	 * (libcli ended the output). */
+	struct filter_pipeline *filters;
+	bool filters_done;
 };
+
+/*
+ * libcli 1.10 exports this but its header does not declare it; this is
+ * the only declaration in the tree (CMakeLists.txt pins libcli >= 1.10).
+ * It returns nothing: declared int, its result would be a stray register.
+ */
+void cli_get_completions(struct cli_def *cli, const char *command,
+    char lastchar, struct cli_comphelp *comphelp);
 
 struct commands_session *session_of(struct cli_def *cli);
 /* One line of output to the session, control characters escaped. */
@@ -59,6 +73,13 @@ void print_diag(struct cli_def *cli, const struct diag *d);
 bool parse_n(const char *s, size_t *n);
 /* argv[from..] joined by single spaces into buf; -ENOSPC if too long. */
 int join_args(char **argv, int argc, int from, char *buf, size_t len);
+/*
+ * Free text from argv[from] on (a description, a commit comment) as the
+ * user typed it: quotes and blanks kept, unless it is one quoted word,
+ * whose quotes go.  Falls back to join_args() outside a line.
+ */
+int text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
+    size_t len);
 /* A config_line_fn that prints to the session (arg: the cli_def). */
 int cli_line(void *arg, const char *line);
 /* Renders a configuration to the session with cli_print. */
@@ -79,8 +100,25 @@ int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
 
 void commands_register_exec(struct cli_def *cli);
-/* | section, and a stream for libcli's | count. */
-int commands_register_filters(struct commands_session *s);
+/* Takes libcli's own filters away: filters.c runs them (see there). */
+void commands_register_filters(struct cli_def *cli);
+
+/* filters.c: the stages after '|'. */
+struct filter_pipeline;
+/* Where the line's first '|' outside quotes is; -1 if it has none. */
+ssize_t filters_split(const char *line);
+/* The stages after that '|'; -1 with a message for the user in msg. */
+int filters_parse(const char *stages, struct filter_pipeline **out, char *msg,
+    size_t len);
+/* Whether a line of output gets through every stage. */
+bool filters_pass(struct filter_pipeline *fp, const char *line);
+/* The last stage is count: filters_count() lines is the output. */
+bool filters_counting(const struct filter_pipeline *fp);
+unsigned long long filters_count(const struct filter_pipeline *fp);
+void filters_free(struct filter_pipeline *fp);
+/* Tab and '?' after the line's first '|', as commands_complete(). */
+int filters_complete(const char *stages, bool help, commands_out_fn fn,
+    void *arg);
 void commands_register_show_system(struct cli_def *cli,
     struct cli_command *show);
 /* show ipsec tunnel|sa|dpd, clear ipsec sa, test ipsec tunnel. */

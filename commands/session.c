@@ -3,6 +3,7 @@
  * prompt, candidate and output sink.  Lines come in one at a time from the
  * daemon; libcli's own loop and built-in commands are not used.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,8 +112,7 @@ ios_error(struct commands_session *s, const char *line)
 
 /*
  * Every line a session prints passes here (libcli's through print_cb,
- * what libcli writes to cli->client through filters.c), so this is where
- * text users
+ * the total of | count from session.c), so this is where text users
  * gave (names, descriptions, comments, the words of an error, who is
  * connected from where) is made safe for the terminal: control
  * characters are escaped, once, for every command.  The copy may hold a
@@ -205,6 +205,89 @@ join_args(char **argv, int argc, int from, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Where each word of line is, as libcli 1.10's cli_parse_line() splits it
+ * (a backslash takes the next character along, a quote starts a word of
+ * its own and ends it): [start, end) as typed, quote marks included.
+ */
+struct span {
+	size_t start, end;
+};
+
+static size_t
+word_spans(const char *line, struct span *sp, size_t max)
+{
+	const char *p = line, *start = NULL, *open = NULL;
+	char quote = '\0';
+	size_t n = 0;
+
+	while (*p != '\0' && isspace((unsigned char)*p))
+		p++;
+	if (*p != '\0')
+		start = p;
+	while (n < max) {
+		if (*p == '\\' && p[1] != '\0')
+			p += 2;
+		if (*p == '\0' || (quote != '\0' && *p == quote) ||
+		    (start != NULL && quote == '\0' &&
+			(isspace((unsigned char)*p) || *p == '|'))) {
+			if (start != NULL) {
+				sp[n].start =
+				    (size_t)((open ? open : start) - line);
+				sp[n++].end = (size_t)(p - line) +
+				    (quote != '\0' && *p == quote);
+			}
+			if (*p == '\0')
+				break;
+			p += quote != '\0';
+			quote = '\0';
+			start = open = NULL;
+		} else if (quote == '\0' && (*p == '"' || *p == '\'')) {
+			if (start != NULL && start != p) {
+				sp[n].start = (size_t)(start - line);
+				sp[n++].end = (size_t)(p - line);
+			}
+			open = p;
+			quote = *p++;
+			start = p;
+		} else {
+			if (start == NULL && !isspace((unsigned char)*p))
+				start = p;
+			p++;
+		}
+	}
+	return n;
+}
+
+int
+text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
+    size_t len)
+{
+	struct commands_session *s = session_of(cli);
+	struct span sp[128];
+	size_t n, first, end;
+	const char *t;
+
+	if (s->cmd == NULL || from >= argc)
+		return join_args(argv, argc, from, buf, len);
+	/* libcli keeps at most 127 words of a line (CLI_MAX_LINE_WORDS). */
+	n = word_spans(s->cmd, sp, sizeof(sp) / sizeof(sp[0]) - 1);
+	if (n < (size_t)argc)
+		return join_args(argv, argc, from, buf, len);
+	first = n - (size_t)argc + (size_t)from;
+	t = s->cmd + sp[first].start;
+	end = sp[n - 1].end;
+	/* One quoted word: the text between the quotes, as libcli gave it. */
+	if (first == n - 1 && (t[0] == '"' || t[0] == '\'') &&
+	    end - sp[first].start >= 2 && s->cmd[end - 1] == t[0])
+		return join_args(argv, argc, from, buf, len);
+	if (end - sp[first].start >= len)
+		return -ENOSPC;
+	memcpy(buf, t, end - sp[first].start);
+	buf[end - sp[first].start] = '\0';
+	return 0;
+}
+
 int
 cli_line(void *arg, const char *line)
 {
@@ -256,11 +339,7 @@ commands_session_new(struct commands_env *env, const char *user,
 	commands_register_exec(s->cli);
 	commands_register_configure(s->cli);
 	commands_register_tunnel(s->cli);
-	if (commands_register_filters(s) < 0) {
-		cli_done(s->cli);
-		free(s);
-		return NULL;
-	}
+	commands_register_filters(s->cli);
 	cli_set_privilege(s->cli,
 	    role == COMMANDS_ADMIN ? PRIVILEGE_PRIVILEGED :
 				     PRIVILEGE_UNPRIVILEGED);
@@ -297,9 +376,6 @@ commands_session_free(struct commands_session *s)
 		    "changes discarded",
 		    s->user, s->source);
 	config_free(s->cand);
-	if (s->cli->client != NULL)
-		fclose(s->cli->client);
-	s->cli->client = NULL;
 	/* The lines typed (history) and libcli's print buffer (the last
 	 * lines shown) may hold keys: pre-shared-key K, show-secrets. */
 	if (s->cli->buffer != NULL)
@@ -309,10 +385,100 @@ commands_session_free(struct commands_session *s)
 	free(s);
 }
 
+/*
+ * The line as the session's history keeps it: a line that sets a secret
+ * (pre-shared-key KEY, or the key tunsh sends after its hidden prompt)
+ * keeps its first word and a mask.  libcli resolves the first word by
+ * unique prefix in the current mode: what it completes to decides.
+ */
+static void
+history_add(struct commands_session *s, const char *line)
+{
+	char *slot = s->history[s->n_history++ % 64], word[64];
+	size_t hlen = sizeof(s->history[0]), wlen = strcspn(line, " \t");
+	struct cli_comphelp ch = { 0 };
+	const struct config_field_info *fi = NULL;
+
+	if (line[wlen] != '\0' && wlen < sizeof(word)) {
+		memcpy(word, line, wlen);
+		word[wlen] = '\0';
+		cli_get_completions(s->cli, word, '\t', &ch);
+		if (ch.num_entries == 1)
+			fi = config_field_lookup(ch.entries[0]);
+		cli_free_comphelp(&ch);
+	}
+	if (fi != NULL && fi->kind == CFK_PSK)
+		snprintf(slot, hlen, "%s ********", word);
+	else
+		snprintf(slot, hlen, "%s", line);
+}
+
+/* libcli's callback for each line printed with cli_print while the
+ * command runs (cli_error's lines are not filtered); NULL at the end. */
+static int
+filter_cb(struct cli_def *cli, const char *line, void *data)
+{
+	struct commands_session *s = data;
+
+	(void)cli;
+	if (line == NULL) {
+		s->filters_done = true;
+		return CLI_OK;
+	}
+	return filters_pass(s->filters, line) ? CLI_OK : CLI_ERROR;
+}
+
+/*
+ * Runs the command part of a line with its filters.  libcli applies the
+ * filters in cli->filters to what cli_print prints, and frees them at the
+ * end of the command (calling each with NULL); when the line does not
+ * parse, the command never runs and the filter is still there.  A line
+ * run from within a command (load merge runs its file's lines here) must
+ * not end the filters of the line around it: those are put aside.
+ */
+static int
+run_filtered(struct commands_session *s, const char *cmd,
+    struct filter_pipeline *fp)
+{
+	struct cli_filter *outer = s->cli->filters, *f = NULL;
+	struct filter_pipeline *outer_fp = s->filters;
+	bool outer_done = s->filters_done;
+	char total[32];
+	int rc;
+
+	if (fp != NULL && (f = calloc(1, sizeof(*f))) == NULL) {
+		filters_free(fp);
+		return cmd_error(s->cli, "filters: out of memory");
+	}
+	s->cli->filters = f;
+	if (f != NULL) {
+		f->filter = filter_cb;
+		f->data = s;
+	}
+	s->filters = fp;
+	s->filters_done = false;
+	rc = cli_run_command(s->cli, cmd);
+	if (f != NULL && s->cli->filters == f)
+		free(f);
+	if (fp != NULL && s->filters_done && filters_counting(fp)) {
+		snprintf(total, sizeof(total), "%llu", filters_count(fp));
+		session_print(s, total);
+	}
+	filters_free(fp);
+	s->cli->filters = outer;
+	s->filters = outer_fp;
+	s->filters_done = outer_done;
+	return rc;
+}
+
 int
 commands_run(struct commands_session *s, const char *line)
 {
-	char prompt[128], amb[512];
+	char prompt[128], amb[512], msg[512], *cmd = NULL;
+	const char *outer_line, *outer_cmd;
+	struct filter_pipeline *fp = NULL;
+	size_t outer_prompt_len;
+	ssize_t bar;
 	int rc;
 
 	s->failed = false;
@@ -322,19 +488,49 @@ commands_run(struct commands_session *s, const char *line)
 		line++;
 	if (*line == '\0' || *line == '!' || *line == '#')
 		return 0;
-	snprintf(s->history[s->n_history % 64], sizeof(s->history[0]), "%s",
-	    line);
-	s->n_history++;
-	if (ambiguous_word(s, line, amb, sizeof(amb))) {
+	history_add(s, line);
+	if ((bar = filters_split(line)) >= 0) {
+		size_t end = (size_t)bar;
+
+		while (
+		    end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+			end--;
+		if (end == 0) {
+			cmd_error(s->cli,
+			    "| filters a command's output: give the command "
+			    "first (show running-config | include ipsec)");
+			return -1;
+		}
+		if (filters_parse(line + bar + 1, &fp, msg, sizeof(msg)) < 0) {
+			cmd_error(s->cli, "%s", msg);
+			return -1;
+		}
+		if ((cmd = strndup(line, end)) == NULL) {
+			filters_free(fp);
+			cmd_error(s->cli, "out of memory");
+			return -1;
+		}
+	}
+	if (ambiguous_word(s, cmd ? cmd : line, amb, sizeof(amb))) {
 		cmd_error(s->cli, "Ambiguous command: %s", amb);
 		OPENSSL_cleanse(amb, sizeof(amb));
+		filters_free(fp);
+		free(cmd);
 		return -1;
 	}
+	/* Kept for the line around this one, if any (load merge). */
+	outer_line = s->line;
+	outer_cmd = s->cmd;
+	outer_prompt_len = s->prompt_len;
 	s->line = line;
+	s->cmd = cmd ? cmd : line;
 	commands_prompt(s, prompt, sizeof(prompt));
 	s->prompt_len = strlen(prompt);
-	rc = cli_run_command(s->cli, line);
-	s->line = NULL;
+	rc = run_filtered(s, s->cmd, fp);
+	s->line = outer_line;
+	s->cmd = outer_cmd;
+	s->prompt_len = outer_prompt_len;
+	free(cmd);
 	return rc == CLI_OK && !s->failed ? 0 : -1;
 }
 
@@ -393,21 +589,54 @@ commands_prompt(const struct commands_session *s, char *buf, size_t len)
 	}
 }
 
+/*
+ * The configuration the candidate was taken from: running, or, when
+ * another session has committed since, that commit from the history
+ * (NULL if it is no longer there).  *copy is what to free.
+ */
+static const struct config *
+candidate_base(const struct commands_session *s, struct config **copy)
+{
+	const struct config *running = config_store_running(s->env->store);
+	size_t n = config_store_history_count(s->env->store);
+	struct diag d;
+
+	*copy = NULL;
+	if (s->cand->version == running->version)
+		return running;
+	for (size_t i = 0; i < n; i++)
+		if (config_store_history(s->env->store, i)->version ==
+		    s->cand->version) {
+			diag_init(&d);
+			*copy = config_store_rollback(s->env->store, i, &d);
+			diag_clear(&d);
+			break;
+		}
+	return *copy;
+}
+
 bool
 commands_uncommitted(const struct commands_session *s)
 {
+	const struct config *base;
 	struct config_plan plan;
+	struct config *copy;
 	bool differs;
 
 	if (s->cand == NULL ||
 	    (s->cand->n_touched == 0 && !s->cand->system_changed))
 		return false;
 	/* Entering a context touches without changing: ask the diff, which
-	 * looks at the touched objects only. */
-	if (config_plan_build(config_store_running(s->env->store), s->cand,
-		&plan) < 0)
+	 * looks at the touched objects only, against what the candidate was
+	 * taken from (another session's commit since is no change here). */
+	if ((base = candidate_base(s, &copy)) == NULL)
 		return true;
+	if (config_plan_build(base, s->cand, &plan) < 0) {
+		config_free(copy);
+		return true;
+	}
 	differs = plan.n_steps > 0;
 	config_plan_free(&plan);
+	config_free(copy);
 	return differs;
 }

@@ -54,7 +54,10 @@ cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 
 	if (fi == NULL)
 		return cmd_error(cli, "%s: unknown setting", cmd);
-	if (join_args(argv, argc, 0, value, sizeof(value)) < 0) {
+	/* A description keeps its text as typed (tunsh(1), QUOTING). */
+	if ((fi->kind == CFK_TEXT ?
+		    text_arg(cli, argv, argc, 0, value, sizeof(value)) :
+		    join_args(argv, argc, 0, value, sizeof(value))) < 0) {
 		OPENSSL_cleanse(value, sizeof(value));
 		return cmd_error(cli, "%s: value too long", fi->cli);
 	}

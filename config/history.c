@@ -39,17 +39,19 @@ history_path(const struct history *h, uint64_t version, const char *ext,
 	return 0;
 }
 
-/* "0000000012.conf": 12 and "conf", or 0 for a name of another kind. */
-static uint64_t
-entry_of(const char *name, const char **ext)
+/* "0000000012.conf": 12 and "conf"; false for a name of another kind.
+ * Version 0 is the configuration of a first start (store.c). */
+static bool
+entry_of(const char *name, uint64_t *version, const char **ext)
 {
 	for (int i = 0; i < 10; i++)
 		if (!isdigit((unsigned char)name[i]))
-			return 0;
+			return false;
 	if (name[10] != '.')
-		return 0;
+		return false;
 	*ext = name + 11;
-	return strtoull(name, NULL, 10);
+	*version = strtoull(name, NULL, 10);
+	return true;
 }
 
 static bool
@@ -75,11 +77,11 @@ is_debris(const struct history *h, const char *name)
 	uint64_t v;
 
 	if (name[0] == '.')
-		return entry_of(name + 1, &ext) != 0 &&
+		return entry_of(name + 1, &v, &ext) &&
 		    (strncmp(ext, "conf.", 5) == 0 ||
 			strncmp(ext, "info.", 5) == 0 ||
 			strncmp(ext, "undo.", 5) == 0);
-	if ((v = entry_of(name, &ext)) == 0)
+	if (!entry_of(name, &v, &ext))
 		return false;
 	if (strcmp(ext, "conf") == 0 || strcmp(ext, "info") == 0)
 		return !recorded(h, v);
@@ -139,7 +141,9 @@ history_open(struct history *h, const char *dir, unsigned max)
 	struct config *c;
 	struct diag d;
 	char path[4096];
+	const char *ext;
 	bool oom = false;
+	uint64_t v;
 	DIR *dh;
 
 	memset(h, 0, sizeof(*h));
@@ -153,8 +157,8 @@ history_open(struct history *h, const char *dir, unsigned max)
 	if ((dh = opendir(dir)) == NULL)
 		return -errno;
 	while ((e = readdir(dh)) != NULL) {
-		if (strlen(e->d_name) != 15 ||
-		    strcmp(e->d_name + 10, ".info") != 0)
+		if (strlen(e->d_name) != 15 || !entry_of(e->d_name, &v, &ext) ||
+		    strcmp(ext, "info") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		diag_init(&d);
@@ -162,9 +166,10 @@ history_open(struct history *h, const char *dir, unsigned max)
 		c = config_load_history(path, &info, &d);
 		diag_clear(&d);
 		config_free(c);
-		/* A record without its configuration is of no use. */
+		/* A record without its configuration is of no use, and one
+		 * that is not the version its name says is not ours. */
 		entry_path(h, info.version, "conf", path, sizeof(path));
-		if (c == NULL || info.version == 0 || access(path, R_OK) < 0)
+		if (c == NULL || info.version != v || access(path, R_OK) < 0)
 			continue;
 		if (push(h, &info) < 0) {
 			oom = true;

@@ -727,6 +727,74 @@ rearm_confirm(struct config_store *s, struct diag *d)
 	    (long long)(h->confirm_deadline - now(s)));
 }
 
+/*
+ * The configuration tunshd starts with goes into the history when it
+ * differs from the last commit there, so that rollback and show
+ * configuration history tell the truth from the first start on: version
+ * 0 at a first start, the next version for a file edited by hand.  Not
+ * while a commit confirmed waits: its record must stay the last one for
+ * a restart to find it.  A failure to record costs the record only.
+ */
+static void
+record_start(struct config_store *s, struct diag *d)
+{
+	const struct config_commit_info *h = history_get(&s->hist, 0);
+	struct config_commit_info info = { .time = now(s) };
+	struct config *last = NULL;
+	struct config_plan plan;
+	char conf[4096];
+	struct diag ld;
+	int rc;
+
+	if (s->hist.dir == NULL || s->confirm_prev != NULL)
+		return;
+	if (h != NULL) {
+		if (history_path(&s->hist, h->version, "conf", conf,
+			sizeof(conf)) == 0 &&
+		    same_content(conf, s->path))
+			return;
+		diag_init(&ld);
+		last = history_load(&s->hist, 0, &ld);
+		diag_clear(&ld);
+	}
+	if (last == NULL && (last = config_new()) == NULL)
+		return;
+	s->running->system_changed = true;
+	rc = config_plan_build(last, s->running, &plan);
+	s->running->system_changed = false;
+	config_free(last);
+	if (rc < 0)
+		return;
+	/* Written differently, the same configuration: nothing to keep. */
+	if (h != NULL && plan.n_steps == 0) {
+		config_plan_free(&plan);
+		return;
+	}
+	info.version = h != NULL ? h->version + 1 : 0;
+	snprintf(info.user, sizeof(info.user), "tunshd");
+	snprintf(info.source, sizeof(info.source), "start");
+	if (h != NULL)
+		snprintf(info.comment, sizeof(info.comment),
+		    "started with %.150s, which differs from commit %llu",
+		    s->path, (unsigned long long)h->version);
+	else
+		snprintf(info.comment, sizeof(info.comment),
+		    "the configuration of the first start");
+	summarize(&plan, info.summary, sizeof(info.summary));
+	config_plan_free(&plan);
+	if (history_record(&s->hist, s->running, &info, d) < 0 ||
+	    history_push(&s->hist, &info) < 0) {
+		diag_warn(d,
+		    "the configuration tunshd started with could not be "
+		    "recorded in %s: rollback cannot return to it",
+		    s->hist.dir);
+		return;
+	}
+	s->running->version = info.version;
+	log_info("config", "commit %llu by tunshd at start: %s (%s)",
+	    (unsigned long long)info.version, info.summary, info.comment);
+}
+
 struct config_store *
 config_store_open(const struct config_store_params *p, struct diag *d)
 {
@@ -773,6 +841,7 @@ config_store_open(const struct config_store_params *p, struct diag *d)
 	/* Its time ran out while tunshd was down: revert now. */
 	if (s->confirm_prev != NULL && config_store_poll(s, d) < 0)
 		diag_warn(d, "the automatic rollback is retried every second");
+	record_start(s, d);
 	return s;
 oom:
 	diag_error(d, "out of memory opening the configuration");

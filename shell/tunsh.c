@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -359,27 +360,61 @@ run_batch(struct client *c, struct source *src, bool keep_going)
 		if (rc < 0 || !keep_going)
 			break;
 	}
-	if (c->uncommitted && !c->closed)
+	/* Changes that were never committed are lost: a script that makes
+	 * them and stops is a script that failed. */
+	if (c->uncommitted) {
 		fprintf(stderr,
-		    "tunsh: end of input in configuration mode: "
-		    "uncommitted changes discarded\n");
+		    "tunsh: %s: uncommitted changes discarded; %s\n",
+		    c->closed ? "the session ended" :
+			strstr(c->prompt, "(config") != NULL ?
+				"end of input in configuration mode" :
+				"end of input with a changed candidate",
+		    c->closed ? "commit (or discard) before exit" :
+				"end the script with commit (or discard)");
+		failed = true;
+	}
 	if (!c->closed)
 		send_frame(c, SHELL_HANGUP, NULL, 0);
 	free(src->buf);
 	return failed ? 1 : 0;
 }
 
-/* Splits -c 'LINE; LINE' at each ';'. */
+/*
+ * Splits -c 'LINE; LINE' at each ';' outside quotes: description
+ * "Lyon; site B" stays one line.  A backslash keeps the next character
+ * from splitting or quoting, as in the lines themselves (tunsh(1)).
+ */
 static size_t
 split_commands(char *s, char **out, size_t max)
 {
+	char quote = '\0', *start = s;
 	size_t n = 0;
+	bool last;
 
-	for (char *tok = strtok(s, ";"); tok != NULL && n < max;
-	     tok = strtok(NULL, ";")) {
-		while (*tok == ' ')
-			tok++;
-		out[n++] = tok;
+	for (char *p = s;; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (quote != '\0' && *p != '\0') {
+			quote = *p == quote ? '\0' : quote;
+			continue;
+		}
+		if (*p == '"' || *p == '\'') {
+			quote = *p;
+			continue;
+		}
+		if (*p != ';' && *p != '\0')
+			continue;
+		last = *p == '\0';
+		*p = '\0';
+		while (*start == ' ' || *start == '\t')
+			start++;
+		if (*start != '\0' && n < max)
+			out[n++] = start;
+		if (last)
+			break;
+		start = p + 1;
 	}
 	return n;
 }
@@ -620,6 +655,54 @@ asks_for_key(const struct client *c, const char *line)
 	return strstr(c->prompt, "(config-ipsec-tunnel-") != NULL;
 }
 
+/* The first word of line, when it is a prefix of at least min
+ * characters of word and nothing follows it. */
+static bool
+only_word(const char *line, const char *word, size_t min)
+{
+	size_t n;
+
+	while (*line == ' ')
+		line++;
+	n = strcspn(line, " ");
+	if (n < min || n > strlen(word) || strncmp(line, word, n) != 0)
+		return false;
+	return line[n + strspn(line + n, " ")] == '\0';
+}
+
+/*
+ * The line takes the session out of configuration mode (end; exit at
+ * its top) or ends it (exit, logout), where uncommitted changes would
+ * be left behind or lost.
+ */
+static bool
+leaves(const struct client *c, const char *line)
+{
+	const char *config = strstr(c->prompt, "(config");
+
+	if (config == NULL)
+		return only_word(line, "exit", 2) ||
+		    only_word(line, "logout", 2);
+	return only_word(line, "end", 2) ||
+	    (strncmp(config, "(config)", 8) == 0 && only_word(line, "exit", 2));
+}
+
+/* "pre-shared-key KEY" typed in full: readline keeps the first word only
+ * (recalled, it asks for the key), never the key. */
+static bool
+sets_key(const struct client *c, const char *line)
+{
+	size_t n;
+
+	while (*line == ' ')
+		line++;
+	n = strcspn(line, " ");
+	return n >= 2 && n <= strlen("pre-shared-key") &&
+	    strncmp(line, "pre-shared-key", n) == 0 &&
+	    line[n + strspn(line + n, " ")] != '\0' &&
+	    strstr(c->prompt, "(config-ipsec-tunnel-") != NULL;
+}
+
 /* A line from the terminal with echo off. */
 static bool
 read_secret(const char *prompt, char *buf, size_t len)
@@ -663,6 +746,33 @@ run_key_prompt(struct client *c, char *msg, size_t msglen)
 	explicit_bzero(b, sizeof(b));
 }
 
+/*
+ * Leaving with uncommitted changes (exit, end, Ctrl-Z, Ctrl-D): asked
+ * first, no by default (Junos asks on exit too).  Yes discards the
+ * candidate and leaves; no stays where the changes can be committed.
+ */
+static bool
+may_leave(struct client *c, char *msg, size_t msglen)
+{
+	char answer[16] = "";
+
+	if (!c->uncommitted)
+		return true;
+	fputs("Uncommitted changes: discard? [no] ", stdout);
+	fflush(stdout);
+	if (fgets(answer, sizeof(answer), stdin) == NULL)
+		printf("\n");
+	answer[strcspn(answer, "\r\n")] = '\0';
+	if (strcasecmp(answer, "y") != 0 && strcasecmp(answer, "yes") != 0) {
+		printf("%% nothing discarded: commit the changes, or "
+		       "discard them\n");
+		return false;
+	}
+	if (strstr(c->prompt, "(config") != NULL)
+		run_line(c, "discard", msg, msglen);
+	return !c->closed;
+}
+
 static int
 run_interactive(struct client *c)
 {
@@ -686,10 +796,21 @@ run_interactive(struct client *c)
 		snprintf(prompt, sizeof(prompt), "%s ", c->prompt);
 		if ((line = read_terminal_line(prompt)) == NULL) {
 			printf("\n");
-			break; /* Ctrl-D */
+			if (c->closed || may_leave(c, msg, sizeof(msg)))
+				break; /* Ctrl-D */
+			continue;
 		}
-		if (line[0] != '\0' && !end_requested)
+		if (sets_key(c, line))
+			add_history("pre-shared-key");
+		else if (line[0] != '\0' && !end_requested)
 			add_history(line);
+		/* Ctrl-Z in exec mode: already there (end is no command). */
+		if ((end_requested && strstr(c->prompt, "(config") == NULL) ||
+		    (leaves(c, line) && !may_leave(c, msg, sizeof(msg)))) {
+			end_requested = false;
+			free(line);
+			continue;
+		}
 		end_requested = false;
 		if (too_long(line))
 			printf("%% longer than %u bytes: not sent\n",

@@ -52,8 +52,45 @@ printf 'show version\nconfigure\nipsec tunnel x\nbogus\ndpd timeout 5\n' |
 [ "$rc" = 1 ] || fail "batch exit $rc, want 1"
 grep -qx "tunsh: line 4: bogus: % Invalid input detected at '^' marker." "$dir/err" ||
 	fail "batch error: $(cat "$dir/err")"
-grep -qx 'tunsh: end of input in configuration mode: uncommitted changes discarded' \
+grep -qx 'tunsh: end of input in configuration mode: uncommitted changes discarded; end the script with commit (or discard)' \
 	"$dir/err" || fail "no word about the discarded candidate"
+
+# Input that ends with uncommitted changes is a failed script (issue 12):
+# exit 1 and why, from a pipe, from -c, and after exit.
+for script in 'configure\nipsec tunnel branch-1\ndpd timeout 21\n' \
+	'configure\nipsec tunnel branch-1\ndpd timeout 21\nend\nexit\n'; do
+	rc=0
+	printf "$script" | tunsh >"$dir/out" 2>"$dir/err" || rc=$?
+	[ "$rc" = 1 ] || fail "uncommitted at the end: exit $rc"
+	grep -q '^tunsh: .*: uncommitted changes discarded; ' "$dir/err" ||
+		fail "uncommitted at the end: $(cat "$dir/err")"
+done
+rc=0
+tunsh -c 'configure; ipsec tunnel branch-1; dpd timeout 21' 2>"$dir/err" || rc=$?
+[ "$rc" = 1 ] || fail "-c uncommitted at the end: exit $rc"
+grep -q 'end of input in configuration mode: uncommitted changes discarded' \
+	"$dir/err" || fail "-c uncommitted: $(cat "$dir/err")"
+tunsh -c 'configure; ipsec tunnel branch-1; end' || fail "a look is no change"
+
+# -c splits at ';' outside quotes only; a description keeps its text as
+# typed, one quoted string loses its quotes (tunsh(1), QUOTING).
+out=$(tunsh -c 'configure; ipsec tunnel branch-1; description "Lyon; site B"; show compare; description "Lyon" office; show compare; discard') ||
+	fail "-c with a quoted ';': $out"
+grep -qx '+  description Lyon; site B' <<<"$out" || fail "quoted ';': $out"
+grep -qx '+  description "Lyon" office' <<<"$out" || fail "quotes kept: $out"
+
+# A key never reaches the session's history, typed or sent after the
+# hidden prompt (terminal.sh types it there).
+out=$(tunsh -c 'configure; ipsec tunnel branch-1; pre-shared-key typed-secret-0123456789; do history; discard')
+grep -q 'typed-secret' <<<"$out" && fail "key in history: $out"
+grep -q '^ *3  pre-shared-key \*\*\*\*\*\*\*\*$' <<<"$out" || fail "history: $out"
+
+# The configuration tunshd started with is commit 0 (issue 12).
+out=$(tunsh -c 'show configuration history')
+grep -qE '^0 +0 +[0-9-]+ [0-9:]+ tunshd +system, ' <<<"$out" ||
+	fail "no start in the history: $out"
+grep -qx '    comment: the configuration of the first start' <<<"$out" ||
+	fail "no comment: $out"
 
 # --keep-going runs on and still exits 1.
 rc=0
@@ -73,6 +110,11 @@ grep -q 'commit 1 by root from pipe: ipsec tunnel branch-1 (comment "from a scri
 	"$dir/log" || fail "commit not logged with who, where and what"
 tunsh -c 'show running-config ipsec tunnel branch-1' | grep -qx ' dpd timeout 20' ||
 	fail "running does not show the commit"
+tunsh -c 'show configuration history' | grep -qx '    comment: from a script' ||
+	fail "the comment is not in the history"
+# rollback 1 is the configuration tunshd started with.
+tunsh -c 'configure; rollback 1; show compare; discard' |
+	grep -qx -- '-  dpd timeout 20' || fail "rollback 1 after the first commit"
 
 # save writes the candidate as a tunsh.conf file, mode 0600, that checks.
 tunsh -c "configure; save $dir/saved.conf" >/dev/null || fail "save"
@@ -87,7 +129,7 @@ for show in 'show running-config json' 'show version json' 'show users json' \
 	'show configuration rollback 0 json' \
 	'show configuration rollback 0 compare 0 json' \
 	'configure; show json' \
-	'configure; ipsec tunnel x; description a "quoted" one; show compare json'; do
+	'configure; ipsec tunnel x; description a "quoted" one; show compare json; discard'; do
 	tunsh -c "$show" 2>/dev/null | python3 -m json.tool >/dev/null ||
 		fail "$show: not JSON"
 done
@@ -170,6 +212,9 @@ tunsh <"$dir/fifo4" >"$dir/w.out" 2>&1 5>&- &
 wpid=$!
 exec 6>"$dir/fifo4"
 printf 'show version\n' >&6
+# Its session must be open before the rollback to be told of it (under
+# the sanitizers tunsh starts slowly enough to miss it otherwise).
+until_seen "cat $dir/w.out" '^configuration version'
 printf 'ipsec tunnel branch-1\ndpd delay 55\ncommit confirmed 1s\nend\n' >&5
 exec 5>&-
 wait "$xpid" || fail "commit confirmed: $(cat "$dir/x.out")"

@@ -485,10 +485,9 @@ test_commands_output_escapes_control_characters(void **state)
 	    COMMANDS_ADMIN, out, &cap);
 	assert_int_equal(commands_run(s, "show running-config \x1b[2J"), -1);
 	assert_int_equal(commands_run(s, "show users"), 0);
-	/* What libcli writes to the session's stream: its CRLF and a
-	 * pattern it echoes. */
+	/* The total of | count, and a bad pattern echoed in an error. */
 	assert_int_equal(commands_run(s, "show version | count"), 0);
-	commands_run(s, "show version | grep \x1b[(");
+	assert_int_equal(commands_run(s, "show version | include \x1b[("), -1);
 	assert_int_equal(commands_run(s, "configure"), 0);
 	assert_int_equal(commands_run(s, "ipsec tunnel branch-1"), 0);
 	assert_int_equal(commands_run(s, "dpd timeout 20"), 0);
@@ -501,7 +500,7 @@ test_commands_output_escapes_control_characters(void **state)
 	assert_non_null(strstr(got, " bob          ssh \\x1b]0;owned\\x07 "));
 	assert_non_null(strstr(got, "(comment \"a\\x1b[2Jb\")"));
 	assert_non_null(strstr(got, "\n2\n"));
-	assert_non_null(strstr(got, "Invalid pattern \"\\x1b[(\""));
+	assert_non_null(strstr(got, "% include: \"\\x1b[(\" is not a regular"));
 	assert_null(memchr(got, '\r', cap.len));
 	assert_null(memchr(got, '\x1b', cap.len));
 	assert_null(memchr(got, '\x07', cap.len));
@@ -598,6 +597,158 @@ test_commands_renderers_wipe_key_buffers(void **state)
 	world_close(&w);
 }
 
+/*
+ * Issue 12: "| inc" printed nothing or everything, at random (libcli's
+ * filters compared the word with the full name).  Every filter, by every
+ * prefix, 20 times: the same lines as its full name.
+ */
+static void
+test_commands_filter_prefixes(void **state)
+{
+	static const char *const filters[] = { "begin vlan", "count ipsec",
+		"exclude ipsec", "include ipsec", "section ipsec tunnel b" };
+	struct world w;
+	struct commands_session *s;
+	struct capture cap = { 0 };
+	char line[128], *want;
+
+	(void)state;
+	world_open(&w);
+	cap.f = open_memstream(&cap.buf, &cap.len);
+	s = commands_session_new(&w.env, "bob", "test", COMMANDS_OPERATOR, out,
+	    &cap);
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		const char *f = filters[i];
+		size_t name = strcspn(f, " ");
+
+		snprintf(line, sizeof(line), "show running-config | %s", f);
+		assert_int_equal(commands_run(s, line), 0);
+		want = strdup(captured(&cap));
+		assert_true(strlen(want) > 0);
+		for (size_t len = 1; len <= name; len++)
+			for (int k = 0; k < 20; k++) {
+				rewind(cap.f);
+				snprintf(line, sizeof(line),
+				    "show running-config | %.*s %s", (int)len,
+				    f, f + name + 1);
+				assert_int_equal(commands_run(s, line), 0);
+				assert_string_equal(captured(&cap), want);
+			}
+		rewind(cap.f);
+		free(want);
+	}
+	commands_session_free(s);
+	fclose(cap.f);
+	free(cap.buf);
+	world_close(&w);
+}
+
+/* '?' and Tab after '|': the filters with their help, then what the
+ * pattern is; libcli is never asked (it crashed on some of these). */
+static void
+test_commands_filter_help(void **state)
+{
+	struct world w;
+	struct commands_session *s;
+	struct capture cap = { 0 };
+
+	(void)state;
+	world_open(&w);
+	cap.f = open_memstream(&cap.buf, &cap.len);
+	s = commands_session_new(&w.env, "bob", "test", COMMANDS_ADMIN, out,
+	    &cap);
+	assert_int_equal(
+	    commands_complete(s, "show version | ", true, out, &cap), 5);
+	assert_string_equal(captured(&cap),
+	    "  begin                Lines from the first that matches REGEX "
+	    "on\n"
+	    "  count                The number of lines (that match REGEX), "
+	    "not the lines\n"
+	    "  exclude              Lines that do not match REGEX\n"
+	    "  include              Lines that match REGEX\n"
+	    "  section              Each block whose first line matches "
+	    "REGEX\n");
+	rewind(cap.f);
+	assert_int_equal(
+	    commands_complete(s, "show version |e", false, out, &cap), 1);
+	assert_int_equal(
+	    commands_complete(s, "sh ver | inc x | s", false, out, &cap), 1);
+	assert_int_equal(commands_complete(s, "sh ver | x", false, out, &cap),
+	    0);
+	assert_int_equal(commands_complete(s, "sh ver | inc ", true, out, &cap),
+	    1);
+	assert_int_equal(
+	    commands_complete(s, "sh ver | count ", true, out, &cap), 2);
+	assert_int_equal(commands_complete(s, "sh ver | count \"a|b\" ", true,
+			     out, &cap),
+	    0);
+	assert_int_equal(
+	    commands_complete(s, "sh ver | bogus ", true, out, &cap), 0);
+	assert_string_equal(captured(&cap),
+	    "exclude\nsection\n"
+	    "  REGEX                POSIX extended regular expression: "
+	    "^ipsec, (aws|azure)\n"
+	    "  <cr>\n"
+	    "  REGEX                POSIX extended regular expression: "
+	    "^ipsec, (aws|azure)\n"
+	    "  <cr>\n");
+	commands_session_free(s);
+	fclose(cap.f);
+	free(cap.buf);
+	world_close(&w);
+}
+
+/*
+ * Issue 12: configure, end with no change, another session commits,
+ * configure again: the candidate must be a fresh copy of running (an old
+ * one showed the other commit reversed, and its commit was refused).
+ * A candidate with changes is kept.
+ */
+static void
+test_commands_configure_takes_fresh_candidate(void **state)
+{
+	struct world w;
+	struct commands_session *a, *b;
+	struct capture ca = { 0 }, cb = { 0 };
+
+	(void)state;
+	world_open(&w);
+	ca.f = open_memstream(&ca.buf, &ca.len);
+	cb.f = open_memstream(&cb.buf, &cb.len);
+	a = commands_session_new(&w.env, "alice", "pipe", COMMANDS_ADMIN, out,
+	    &ca);
+	b = commands_session_new(&w.env, "bob", "pipe", COMMANDS_ADMIN, out,
+	    &cb);
+	assert_int_equal(commands_run(a, "configure"), 0);
+	assert_int_equal(commands_run(a, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(a, "end"), 0);
+	assert_int_equal(commands_run(b, "configure"), 0);
+	assert_int_equal(commands_run(b, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(b, "dpd timeout 25"), 0);
+	assert_int_equal(commands_run(b, "commit"), 0);
+	rewind(ca.f);
+	assert_int_equal(commands_run(a, "configure"), 0);
+	assert_int_equal(commands_run(a, "show compare"), 0);
+	assert_string_equal(captured(&ca), "");
+	assert_int_equal(commands_run(a, "ipsec tunnel branch-1"), 0);
+	assert_int_equal(commands_run(a, "dpd delay 60"), 0);
+	assert_int_equal(commands_run(a, "end"), 0);
+	/* With a change, the candidate stays (and end said so). */
+	assert_int_equal(commands_run(a, "configure"), 0);
+	rewind(ca.f);
+	assert_int_equal(commands_run(a, "show compare"), 0);
+	assert_string_equal(captured(&ca),
+	    "[edit ipsec tunnel branch-1]\n+  dpd delay 60\n");
+	assert_int_equal(commands_run(a, "commit"), 0);
+	commands_session_free(a);
+	commands_session_free(b);
+	fclose(ca.f);
+	free(ca.buf);
+	fclose(cb.f);
+	free(cb.buf);
+	world_close(&w);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_commands_clear_session),
 	cmocka_unit_test(test_commands_exclusive_and_users),
@@ -607,6 +758,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_commands_hostile_lines),
 	cmocka_unit_test(test_commands_renderers_wipe_key_buffers),
 	cmocka_unit_test(test_commands_output_escapes_control_characters),
+	cmocka_unit_test(test_commands_filter_prefixes),
+	cmocka_unit_test(test_commands_filter_help),
+	cmocka_unit_test(test_commands_configure_takes_fresh_candidate),
 };
 
 TUNSH_TEST_MAIN(tests)

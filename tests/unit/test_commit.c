@@ -295,7 +295,8 @@ test_commit_failure_at_every_step_changes_nothing(void **state)
 		disk_after = slurp(fx->path);
 		assert_string_equal(before, after);
 		assert_string_equal(disk_before, disk_after);
-		assert_int_equal(config_store_history_count(fx->store), 0);
+		/* The configuration of the first start, and no more. */
+		assert_int_equal(config_store_history_count(fx->store), 1);
 		free(before);
 		free(after);
 		free(disk_before);
@@ -604,10 +605,14 @@ test_open_bad_file_refused_with_line(void **state)
 {
 	struct fixture *fx = *state;
 	struct config_store *s;
+	char cmd[256];
 
 	spit(fx->path,
 	    "hostname = \"fw1\";\ntunnels = ( { name = \"x\";\n"
 	    "  dpd-timeot = 5; } );\n");
+	/* No commit to fall back on: the first start's record goes. */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->hist);
+	assert_int_equal(system(cmd), 0);
 	diag_clear(&fx->d);
 	s = open_store(fx, 0);
 	assert_null(s);
@@ -704,7 +709,7 @@ test_commit_history_unwritable_refused_and_undone(void **state)
 	    "commit refused: commit 1 could not be recorded"));
 	assert_int_equal(fx->rec.n, 0); /* nothing applied */
 	assert_int_equal(dpd_of(fx, "a"), 10);
-	assert_int_equal(config_store_history_count(fx->store), 0);
+	assert_int_equal(config_store_history_count(fx->store), 1);
 	after = slurp(fx->path);
 	assert_string_equal(before, after);
 	assert_int_equal(rmdir(rec), 0);
@@ -759,15 +764,69 @@ test_open_removes_debris(void **state)
 	snprintf(p, sizeof(p), "%s/README", fx->hist);
 	spit(p, "not ours");
 	restart(fx);
-	/* 1.conf, 1.info and the file that is not ours. */
-	assert_int_equal(count_files(fx->hist), 3);
+	/* 0.conf and 0.info (the first start), 1.conf, 1.info and the
+	 * file that is not ours. */
+	assert_int_equal(count_files(fx->hist), 5);
 	snprintf(p, sizeof(p), "%s/.0000000002.info.AbC123", fx->hist);
 	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(config_store_history_count(fx->store), 2);
+	config_free(c);
+}
+
+/*
+ * Issue 12: the configuration tunshd starts with is in the history.  A
+ * first start records it as version 0, so that rollback 1 after the
+ * first commit returns to it; a restart on the same file records
+ * nothing; a file edited by hand while tunshd was down is recorded as
+ * the next version, by tunshd, and rollback 1 returns to the commit
+ * before it.
+ */
+static void
+test_open_records_the_start(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = config_store_candidate(fx->store), *r;
+	const struct config_commit_info *h;
+
 	assert_int_equal(config_store_history_count(fx->store), 1);
+	h = config_store_history(fx->store, 0);
+	assert_int_equal(h->version, 0);
+	assert_string_equal(h->user, "tunshd");
+	assert_string_equal(h->source, "start");
+	assert_string_equal(h->comment, "the configuration of the first start");
+	assert_string_equal(h->summary,
+	    "system, ipsec tunnel a, ipsec tunnel b");
+	set(c, "a", CF_DPD_TIMEOUT, "17");
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &fx->d), 0);
+	assert_int_equal(config_store_running(fx->store)->version, 1);
+	r = config_store_rollback(fx->store, 1, &fx->d);
+	assert_non_null(r);
+	assert_int_equal(config_tunnel_find(r, "a")->dpd_timeout, 10);
+	config_free(r);
+	/* The same file again: nothing new. */
+	restart(fx);
+	assert_int_equal(config_store_history_count(fx->store), 2);
+	/* Edited by hand while tunshd was down: recorded as commit 2. */
+	spit(fx->path, base_conf);
+	restart(fx);
+	assert_int_equal(config_store_history_count(fx->store), 3);
+	h = config_store_history(fx->store, 0);
+	assert_int_equal(h->version, 2);
+	assert_string_equal(h->user, "tunshd");
+	assert_string_equal(h->summary, "ipsec tunnel a");
+	assert_non_null(strstr(h->comment, "which differs from commit 1"));
+	assert_int_equal(config_store_running(fx->store)->version, 2);
+	assert_int_equal(dpd_of(fx, "a"), 10);
+	r = config_store_rollback(fx->store, 1, &fx->d);
+	assert_non_null(r);
+	assert_int_equal(config_tunnel_find(r, "a")->dpd_timeout, 17);
+	config_free(r);
 	config_free(c);
 }
 
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup_teardown(test_open_records_the_start, setup,
+	    teardown),
 	cmocka_unit_test_setup_teardown(test_commit_applies_plan_in_order,
 	    setup, teardown),
 	cmocka_unit_test_setup_teardown(
