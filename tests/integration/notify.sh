@@ -97,4 +97,5 @@ pid=
 until_count '^STOPPING=1$' 1
 touch "$dir/stop"
 wait "$reader"
+reader=
 echo "notify: READY=1, $(count '^WATCHDOG=1$') keep-alives, none while stopped, STOPPING=1"
