@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "shell/daemon.h"
+#include "shell/metrics.h"
 #include "shell/server.h"
 
 /* What the loop's callbacks share. */
@@ -200,6 +201,7 @@ daemon_run(const struct daemon_opts *o)
 	struct event *sigterm, *sigint, *tick, *watchdog;
 	struct timeval second = { 1, 0 };
 	struct server *srv = NULL;
+	struct metrics *metrics = NULL;
 	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port,
 		o->ike_half_open_per_peer, o->ike_half_open_max,
 		o->ike_fragment_size, o->ike_fragment_off };
@@ -252,6 +254,14 @@ daemon_run(const struct daemon_opts *o)
 	diag_clear(&d);
 	if (srv == NULL)
 		goto out;
+	if (o->metrics_listen != NULL) {
+		metrics = metrics_new(base, o->metrics_listen, env.ike,
+		    env.store, &d);
+		print_all(&d);
+		diag_clear(&d);
+		if (metrics == NULL)
+			goto out;
+	}
 	dm.store = env.store;
 	dm.srv = srv;
 	if (!o->foreground) {
@@ -283,6 +293,7 @@ daemon_run(const struct daemon_opts *o)
 	event_free(tick);
 out:
 	log_set_sink(NULL, NULL); /* dm and srv go now */
+	metrics_free(metrics);
 	server_free(srv);
 	config_store_free(env.store);
 	live_free(live);
