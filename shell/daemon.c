@@ -249,11 +249,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	live_set_started(live);
-	srv = server_new(base, &env, o->socket, &o->limits, &d);
-	print_all(&d);
-	diag_clear(&d);
-	if (srv == NULL)
-		goto out;
+	/* Before the sessions' socket: once it exists, /metrics answers. */
 	if (o->metrics_listen != NULL) {
 		metrics = metrics_new(base, o->metrics_listen, env.ike,
 		    env.store, &d);
@@ -262,6 +258,11 @@ daemon_run(const struct daemon_opts *o)
 		if (metrics == NULL)
 			goto out;
 	}
+	srv = server_new(base, &env, o->socket, &o->limits, &d);
+	print_all(&d);
+	diag_clear(&d);
+	if (srv == NULL)
+		goto out;
 	dm.store = env.store;
 	dm.srv = srv;
 	if (!o->foreground) {

@@ -350,7 +350,8 @@ metrics_render(struct metrics *m, struct evbuffer *b)
 	ike_child_each(m->ike, NULL, collect_child, &cl);
 	if (cl.err != 0)
 		goto out;
-	qsort(cl.rows, cl.n, sizeof(*cl.rows), row_cmp);
+	if (cl.n > 1)
+		qsort(cl.rows, cl.n, sizeof(*cl.rows), row_cmp);
 	if (n > 0 &&
 	    ((st = calloc(n, sizeof(*st))) == NULL ||
 		(tracks = calloc(n, sizeof(*tracks))) == NULL))
