@@ -33,6 +33,7 @@ features=(
 	"route-based (VTI)|route_based|-"
 	"one CHILD SA per pair (traffic-selectors per-pair), narrowing shown|per_pair|-"
 	"the change classes of a commit|commit_classes|-"
+	"Prometheus metrics equal the kernel's counters across a rekey|metrics|-"
 	"suites: AES-GCM-256/X25519, AES-CBC-256/SHA2-256/MODP-2048|tunsh_initiator|-"
 )
 

@@ -3,7 +3,8 @@
 # --metrics-listen 127.0.0.1:9472 in a, a tunnel up against charon, pings.
 #  1. The page parses (prometheus_client); tunsh_tunnel_up is 1 and
 #     tunsh_tunnel_packets_total in and out equal the kernel's counts of
-#     the tunnel's SAs (ip xfrm state) and show ipsec sa's.
+#     the tunnel's SAs (ip xfrm state); bytes and packets equal the sums
+#     of show ipsec sa json.
 #  2. request ipsec rekey tunnel to-b (a CHILD rekey): the new SAs start
 #     at 0, yet the totals do not go down; after more pings they are the
 #     old SAs' last counts plus the new SAs', and tunsh_child_rekeys_total
@@ -80,8 +81,29 @@ read -r kin kout <<<"$(kernel_packets)"
 [ "$(metric tunsh_tunnel_packets_total in)" = "$kin" ] &&
 	[ "$(metric tunsh_tunnel_packets_total out)" = "$kout" ] ||
 	vm_fail "metrics $(metric tunsh_tunnel_packets_total in) in, $(metric tunsh_tunnel_packets_total out) out; the kernel $kin, $kout"
-sa=$(echo 'show ipsec sa' | vm_tunsh a)
-grep -q '6 packets' <<<"$sa" || vm_log "show ipsec sa: $sa"
+# show ipsec sa json: the same SAs' counts, summed.
+echo 'show ipsec sa json' | vm_tunsh a >"$VM_WORK/sa.json" ||
+	vm_fail "show ipsec sa json: $(cat "$VM_WORK/sa.json")"
+show=$(/usr/bin/python3 -c '
+import json, sys
+sums = {"packets_in": 0, "packets_out": 0, "bytes_in": 0, "bytes_out": 0}
+def walk(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k in sums and isinstance(v, int):
+                sums[k] += v
+            else:
+                walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+walk(json.load(open(sys.argv[1])))
+print(sums["packets_in"], sums["packets_out"], sums["bytes_in"], sums["bytes_out"])
+' "$VM_WORK/sa.json") || vm_fail "show ipsec sa json does not parse: $(cat "$VM_WORK/sa.json")"
+want="$(metric tunsh_tunnel_packets_total in) $(metric tunsh_tunnel_packets_total out)"
+want="$want $(metric tunsh_tunnel_bytes_total in) $(metric tunsh_tunnel_bytes_total out)"
+[ "$show" = "$want" ] ||
+	vm_fail "show ipsec sa json sums to $show (packets in, out, bytes in, out); the metrics say $want"
 bytes_in=$(metric tunsh_tunnel_bytes_total in)
 [ "${bytes_in:-0}" -gt 0 ] 2>/dev/null || vm_fail "no bytes in: $bytes_in"
 vm_log "before the rekey: packets in $kin out $kout, bytes in $bytes_in"
