@@ -12,8 +12,8 @@ struct event_base;
 struct evbuffer;
 struct metrics;
 
-/* Listens on listen ("ADDR:PORT", "[ADDR6]:PORT"); NULL with the reason
- * in d. */
+/* Listens on listen ("ADDR:PORT", "[ADDR6]:PORT"), or nowhere when it is
+ * NULL (metrics_render alone); NULL with the reason in d. */
 struct metrics *metrics_new(struct event_base *base, const char *listen,
     struct ike_engine *ike, const struct config_store *store, struct diag *d);
 void metrics_free(struct metrics *m);

@@ -149,9 +149,7 @@ out=$(su - op -c '/bin/sh -c id' 2>&1) || rc=$?
 rc=0
 out=$(su - op -c 'configure' 2>&1) || rc=$?
 [ "$rc" != 0 ] || vm_fail "an operator entered configure: $out"
-userdel op
 # sshd with the drop-in: forwarding off for group tunsh, not for others.
-useradd -M -d /nonexistent -s /usr/bin/tunsh -G tunsh op
 useradd -M -d /nonexistent -s /bin/sh other
 mkdir -p /run/sshd
 sshd_t() { /usr/sbin/sshd -T -C "user=$1,host=h,addr=127.0.0.1" 2>&1; }
@@ -161,9 +159,54 @@ for want in 'disableforwarding yes' 'permittunnel no' 'permituserrc no'; do
 done
 grep -qx 'disableforwarding yes' <<<"$(sshd_t other)" &&
 	vm_fail "the drop-in reaches users outside group tunsh"
+
+# A real sshd on loopback in a, with the system's sshd_config and so the
+# drop-in; only where the keys are and what it listens on are given.
+usermod -p '*' op # no password, not locked: keys only
+mkdir -p "$VM_WORK/ssh/keys"
+ssh-keygen -q -t ed25519 -N '' -f "$VM_WORK/ssh/key"
+cp "$VM_WORK/ssh/key.pub" "$VM_WORK/ssh/keys/op"
+ip -n a link set lo up
+ip netns exec a /usr/sbin/sshd -p 2222 -o ListenAddress=127.0.0.1 \
+	-o "AuthorizedKeysFile=$VM_WORK/ssh/keys/%u" -o StrictModes=no \
+	-o "PidFile=$VM_WORK/ssh/sshd.pid" -o PasswordAuthentication=no \
+	-E "$VM_WORK/ssh/sshd.log" || vm_fail "sshd did not start"
+vm_wait 10 "sshd's pid file" test -s "$VM_WORK/ssh/sshd.pid"
+sshto() {
+	ip netns exec a ssh -p 2222 -i "$VM_WORK/ssh/key" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR "$@"
+}
+ssh_fail() {
+	kill "$(cat "$VM_WORK/ssh/sshd.pid")" 2>/dev/null || true
+	vm_fail "$* (sshd log: $(tail -n 20 "$VM_WORK/ssh/sshd.log"))"
+}
+out=$(sshto op@127.0.0.1 'show ipsec tunnel' 2>&1) || ssh_fail "ssh op 'show ipsec tunnel': $out"
+grep -q 'to-b' <<<"$out" || ssh_fail "ssh op: no to-b in: $out"
+out=$(sshto op@127.0.0.1 'show users' 2>&1) || ssh_fail "ssh op 'show users': $out"
+grep -qE '^\* [0-9]+ +op +ssh 127\.0\.0\.1 [0-9]+ +exec' <<<"$out" ||
+	ssh_fail "show users has no verified ssh source for op: $out"
+rc=0
+out=$(sshto op@127.0.0.1 '/bin/sh -c id' 2>&1) || rc=$?
+[ "$rc" != 0 ] && ! grep -q 'uid=' <<<"$out" || ssh_fail "ssh op /bin/sh ran: $out"
+rc=0
+out=$(sshto -W 127.0.0.1:2222 op@127.0.0.1 </dev/null 2>&1) || rc=$?
+[ "$rc" != 0 ] && grep -q 'administratively prohibited' <<<"$out" ||
+	ssh_fail "ssh -W (a forwarded stream) was not refused: rc $rc, $out"
+rc=0
+out=$(ip netns exec a sftp -b - -P 2222 -i "$VM_WORK/ssh/key" \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	op@127.0.0.1 <<<'get /etc/passwd' 2>&1) || rc=$?
+[ "$rc" != 0 ] || ssh_fail "sftp worked for op: $out"
+rc=0
+out=$(ip netns exec a scp -O -P 2222 -i "$VM_WORK/ssh/key" \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	op@127.0.0.1:/etc/passwd "$VM_WORK/ssh/passwd" 2>&1) || rc=$?
+[ "$rc" != 0 ] && [ ! -s "$VM_WORK/ssh/passwd" ] || ssh_fail "scp worked for op: $out"
+kill "$(cat "$VM_WORK/ssh/sshd.pid")"
 userdel op
 userdel other
-vm_log "login shell: su and sshd -T as expected"
+vm_log "login shell: su, ssh (show, show users with its ssh source), no /bin/sh, -W, sftp or scp"
 
 vm_log "4. dpkg --purge"
 kill -TERM "$(cat "$VM_WORK/pkg/pid")"
