@@ -163,13 +163,18 @@ grep -qx 'disableforwarding yes' <<<"$(sshd_t other)" &&
 # A real sshd on loopback in a, with the system's sshd_config and so the
 # drop-in; only where the keys are and what it listens on are given.
 usermod -p '*' op # no password, not locked: keys only
-mkdir -p "$VM_WORK/ssh/keys"
+# sshd reads the keys as op: a directory op can enter ($VM_WORK is 0700).
+ssh_dir=$(mktemp -d /tmp/ssh.XXXXXX)
+chmod 755 "$ssh_dir"
+mkdir "$ssh_dir/keys"
+mkdir -p "$VM_WORK/ssh"
 ssh-keygen -q -t ed25519 -N '' -f "$VM_WORK/ssh/key"
-cp "$VM_WORK/ssh/key.pub" "$VM_WORK/ssh/keys/op"
+cp "$VM_WORK/ssh/key.pub" "$ssh_dir/keys/op"
 ip -n a link set lo up
 ip netns exec a /usr/sbin/sshd -p 2222 -o ListenAddress=127.0.0.1 \
-	-o "AuthorizedKeysFile=$VM_WORK/ssh/keys/%u" -o StrictModes=no \
+	-o "AuthorizedKeysFile=$ssh_dir/keys/%u" -o StrictModes=no \
 	-o "PidFile=$VM_WORK/ssh/sshd.pid" -o PasswordAuthentication=no \
+	-o LogLevel=VERBOSE \
 	-E "$VM_WORK/ssh/sshd.log" || vm_fail "sshd did not start"
 vm_wait 10 "sshd's pid file" test -s "$VM_WORK/ssh/sshd.pid"
 sshto() {
