@@ -196,7 +196,7 @@ out=$(sshto op@127.0.0.1 '/bin/sh -c id' 2>&1) || rc=$?
 [ "$rc" != 0 ] && ! grep -q 'uid=' <<<"$out" || ssh_fail "ssh op /bin/sh ran: $out"
 rc=0
 out=$(sshto -W 127.0.0.1:2222 op@127.0.0.1 </dev/null 2>&1) || rc=$?
-[ "$rc" != 0 ] && grep -q 'administratively prohibited' <<<"$out" ||
+[ "$rc" != 0 ] && grep -q 'refused local port forward' "$VM_WORK/ssh/sshd.log" ||
 	ssh_fail "ssh -W (a forwarded stream) was not refused: rc $rc, $out"
 rc=0
 out=$(ip netns exec a sftp -b - -P 2222 -i "$VM_WORK/ssh/key" \
