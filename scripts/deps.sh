@@ -15,6 +15,7 @@ pkgs=(
 	iproute2 strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins user-mode-linux busybox-static iptables
 	qemu-system-x86
+	debhelper lintian libsystemd-dev python3-prometheus-client
 )
 
 missing=()

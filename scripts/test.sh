@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # README command 2, and what CI runs (.ci/run): every test in the normal
 # build (build/), including the real-kernel tier in user-mode-linux guests
-# (tests/vm) but for the engine's interop with charon, then every test
+# (tests/vm) but for the engine's interop with charon, the Debian package
+# (scripts/package.sh, lintian) installed, run and purged in a guest,
+# then every test
 # but the vm tier under AddressSanitizer + UBSan (build-asan/), then
 # each libFuzzer target for FUZZ_SECONDS (default 20) from a scratch copy
 # of its seed corpus (build-fuzz/, clang).  Stops at the first failure and
@@ -32,6 +34,14 @@ scripts/deps.sh
 stage "normal build: build/ (RelWithDebInfo, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTUNSH_WERROR=ON
 cmake --build build -j"$jobs"
+
+stage "package: dist/ (dpkg-buildpackage, lintian), then installed, run
+against charon and purged in a user-mode-linux guest"
+t0=$SECONDS
+scripts/package.sh
+tests/vm/run.sh -b build -t 300 tests/vm/package/package_install.sh
+echo "package stage: $((SECONDS - t0)) s"
+
 stage "tests: build/ (all but the engine's interop with charon, which
 runs once, under the sanitizers below: CI's 30 minutes)"
 run_ctest build -LE interop

@@ -3,6 +3,10 @@
  * server and the timers on one libevent loop, signals, and logging to
  * syslog (or stderr in the foreground).  The IKE engine and the kernel
  * (shell/live.c) are on the same loop and are the store's apply ops.
+ * Under systemd (tunshd.service, Type=notify) it says READY=1 once the
+ * socket listens and the configuration is applied, and sends the
+ * watchdog's keep-alives from a timer on this loop, so that a loop that
+ * hangs stops them and systemd restarts tunshd.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -13,9 +17,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "shell/daemon.h"
+#include "shell/metrics.h"
 #include "shell/server.h"
 
 /* What the loop's callbacks share. */
@@ -23,6 +29,7 @@ struct daemon {
 	struct config_store *store;
 	struct server *srv;
 	bool to_syslog;
+	bool to_journal; /* stderr is the journal: "<3>" prefixes */
 };
 
 /* Log lines go to syslog (or stderr in the foreground) and to every
@@ -37,6 +44,9 @@ log_sink(enum log_level lvl, const char *subsys, const char *func,
 
 	if (dm->to_syslog)
 		syslog(prio[lvl], "%s: %s", subsys, msg);
+	else if (dm->to_journal) /* sd-daemon(3): the line's priority */
+		fprintf(stderr, "<%d>%s %s: %s\n", prio[lvl], subsys, func,
+		    msg);
 	else
 		fprintf(stderr, "%s %s %s: %s\n", log_level_name(lvl), subsys,
 		    func, msg);
@@ -78,6 +88,58 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		server_notice(dm->srv, msg, false);
 	}
 	diag_clear(&d);
+}
+
+/* Whether stderr is the journal's stream that systemd gave us (it names
+ * it in $JOURNAL_STREAM as "DEVICE:INODE"), not a terminal or file that
+ * a process under a unit passed on. */
+static bool
+stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/* WatchdogSec: a keep-alive from the loop itself, twice a period. */
+static void
+on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/*
+ * The keep-alive timer when systemd asked for one ($WATCHDOG_USEC for
+ * this pid), or NULL.  Only the loop sends them: a callback that never
+ * returns stops them, and systemd kills and restarts tunshd.
+ */
+static struct event *
+watchdog_start(struct event_base *base)
+{
+	struct timeval half;
+	struct event *ev;
+	uint64_t usec;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return NULL;
+	usec /= 2;
+	half.tv_sec = (time_t)(usec / 1000000);
+	half.tv_usec = (suseconds_t)(usec % 1000000);
+	if ((ev = event_new(base, -1, EV_PERSIST, on_watchdog, NULL)) == NULL)
+		return NULL;
+	event_add(ev, &half);
+	log_info("shell", "watchdog: a keep-alive every %llu ms",
+	    (unsigned long long)(usec / 1000));
+	return ev;
 }
 
 static void
@@ -136,9 +198,10 @@ daemon_run(const struct daemon_opts *o)
 	struct config_store_params p = { 0 };
 	struct commands_env env = { .version = TUNSH_VERSION };
 	struct daemon dm = { 0 };
-	struct event *sigterm, *sigint, *tick;
+	struct event *sigterm, *sigint, *tick, *watchdog;
 	struct timeval second = { 1, 0 };
 	struct server *srv = NULL;
+	struct metrics *metrics = NULL;
 	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port,
 		o->ike_half_open_per_peer, o->ike_half_open_max,
 		o->ike_fragment_size, o->ike_fragment_off };
@@ -188,6 +251,15 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	live_set_started(live);
+	/* Before the sessions' socket: once it exists, /metrics answers. */
+	if (o->metrics_listen != NULL) {
+		metrics = metrics_new(base, o->metrics_listen, env.ike,
+		    env.store, &d);
+		print_all(&d);
+		diag_clear(&d);
+		if (metrics == NULL)
+			goto out;
+	}
 	srv = server_new(base, &env, o->socket, &o->limits, &d);
 	print_all(&d);
 	diag_clear(&d);
@@ -200,7 +272,8 @@ daemon_run(const struct daemon_opts *o)
 			goto out;
 		openlog("tunshd", LOG_PID, LOG_DAEMON);
 		dm.to_syslog = true;
-	}
+	} else
+		dm.to_journal = stderr_is_journal();
 	log_set_sink(log_sink, &dm);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
 	sigint = evsignal_new(base, SIGINT, on_signal, base);
@@ -208,14 +281,22 @@ daemon_run(const struct daemon_opts *o)
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 	event_add(tick, &second);
+	watchdog = watchdog_start(base);
 	log_info("shell", "tunshd %s: %s, listening on %s", TUNSH_VERSION,
 	    o->config, o->socket);
+	/* The socket listens and the store applied the file: ready. */
+	sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=listening on %s",
+	    (long)getpid(), o->socket);
 	rc = event_base_dispatch(base) < 0;
+	sd_notify(0, "STOPPING=1");
+	if (watchdog != NULL)
+		event_free(watchdog);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(tick);
 out:
 	log_set_sink(NULL, NULL); /* dm and srv go now */
+	metrics_free(metrics);
 	server_free(srv);
 	config_store_free(env.store);
 	live_free(live);

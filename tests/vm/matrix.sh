@@ -37,6 +37,7 @@ features=(
 	"the change classes of a commit|commit_classes|-"
 	"a renegotiate-class commit: reauthenticated at once under pings|reneg_commit|-"
 	"commit confirmed of a wrong key: old SAs carry on, rollback recovers|reneg_rollback|-"
+	"Prometheus metrics equal the kernel's counters across a rekey|metrics|-"
 	"suites: AES-GCM-256/X25519, AES-CBC-256/SHA2-256/MODP-2048, AES-GCM-128/ECP-256|tunsh_initiator|pluto_suites"
 )
 
