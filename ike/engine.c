@@ -1086,8 +1086,13 @@ protected_in(struct ike_engine *e, struct ike_sa *sa,
 	}
 	if (sa->has_last_resp && id == sa->last_resp_id &&
 	    id + 1 == sa->next_peer_id) {
+		/* Our answer was lost, and a NAT in front of the peer may
+		 * have forgotten the mapping meanwhile (2 s on some): the
+		 * retransmit comes from a new port.  Answered where it came
+		 * from (2.11), and followed, as it is authenticated (2.23). */
 		e->c.retransmits++;
-		ike_sa_send_raw(e, &sa->local, &sa->remote, &sa->last_resp);
+		ike_sa_endpoints_update(e, sa, local, remote);
+		ike_sa_send_raw(e, local, remote, &sa->last_resp);
 		return;
 	}
 	if (id != sa->next_peer_id) {

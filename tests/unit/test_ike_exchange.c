@@ -1975,6 +1975,32 @@ test_ike_port_4500_without_nat_is_plain_esp(void **state_)
 	fix_free(f);
 }
 
+/*
+ * A behind a NAT that forgets mappings after 2 s: B's IKE_AUTH answer is
+ * lost, and A's retransmit comes from a new port (nat_rebind in the VM
+ * tier, on a loaded machine).  B answers it there, from its cache, and
+ * follows the port: the tunnel comes up.
+ */
+static void
+test_ike_auth_retransmit_from_a_new_nat_port(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+
+	(void)state_;
+	f->l.nat_a = true;
+	f->tb.c.remote_addr = LAB_NAT_ADDR;
+	f->tb.c.remote_id = "192.0.2.1"; /* A's own address is its ID */
+	add_both(f);
+	assert_int_equal(lab_run(&f->l, 3), 3); /* INIT both ways, AUTH in */
+	assert_true(f->l.queued > 0);		/* B's answer, lost: */
+	lab_flush(&f->l);
+	f->l.nat_shift = 20000;
+	lab_advance(&f->l, 10000);
+	assert_up_and_agreeing(f);
+	assert_int_equal(status(&f->l.b, "to-a").remote.port, 24500);
+	fix_free(f);
+}
+
 /* A behind a NAT: both float to 4500, the SAs are UDP-encapsulated and
  * A sends keepalives every 20 s. */
 static void
@@ -2483,6 +2509,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_change_failing_in_kernel_keeps_old_policies),
 	cmocka_unit_test(test_ike_port_4500_without_nat_is_plain_esp),
 	cmocka_unit_test(test_ike_natt_floats_and_keeps_alive),
+	cmocka_unit_test(test_ike_auth_retransmit_from_a_new_nat_port),
 	cmocka_unit_test(test_ike_frag_big_auth_crosses_a_small_mtu),
 	cmocka_unit_test(test_ike_frag_off_on_either_end_times_out),
 	cmocka_unit_test(test_ike_frag_lost_and_reordered_still_reassemble),
