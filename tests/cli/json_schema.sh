@@ -105,6 +105,16 @@ for f in "${forms[@]}"; do
 	fail "$cmd does not fit $s.json: $(cat "$dir/why")
 $(cat "$dir/doc")"
 done
+# The brief form through the daemon too: a name longer than its 12
+# columns keeps 11 and a '~', and its JSON keeps it whole.
+tunsh -c 'configure; ipsec tunnel branch-with-a-long-name; wan-port wan1; remote-address 198.51.100.20; pre-shared-key a-long-random-key-0123456789; local-network vlan 20; remote-network 172.18.0.0/16; commit' \
+	>"$dir/out" 2>&1 || fail "commit of a long name: $(cat "$dir/out")"
+out=$(tunsh -c 'show ipsec tunnel brief')
+grep -q '^branch-with~ 198\.51\.100\.20   ' <<<"$out" || fail "long name not cut: $out"
+awk 'length > 80 { exit 1 }' <<<"$out" || fail "brief over 80 columns: $out"
+tunsh -c 'show ipsec tunnel brief json' | grep -q '"name": "branch-with-a-long-name"' ||
+	fail "the JSON cut the name"
+
 # Every schema is used: a new one without a form here is a test missed.
 for s in "$schema"/*.json; do
 	name=$(basename "$s" .json)

@@ -439,7 +439,7 @@ assert_schema(const char *json, const char *schema)
 	rc = system(cmd);
 	unlink(file);
 	if (rc != 0)
-		fail_msg("%s does not fit %s.json:\n%s", json, schema, json);
+		fail_msg("this does not fit %s.json:\n%s", schema, json);
 }
 
 /* The lab's CHILD SA of A counted 1.5 MiB in and 700 bytes out. */
