@@ -516,6 +516,33 @@ test_show_ipsec_tunnel_brief(void **state)
 	fix_free(x);
 }
 
+/* Past a day the uptime is days and hours; bytes go on to G. */
+static void
+test_show_ipsec_tunnel_brief_days(void **state)
+{
+	struct fix *x = fix_new();
+	char *got;
+
+	(void)state;
+	/* Up 2 days, 3 hours and 100 s before the real clock. */
+	x->t0 = (uint64_t)time(NULL) - (2 * 86400 + 3 * 3600 + 100);
+	x->l.wall = x->t0 - x->l.now_ms / 1000;
+	establish(x);
+	for (size_t i = 0; i < LAB_SAS; i++) {
+		struct lab_sa *k = &x->l.a.k.sas[i];
+
+		if (k->used)
+			k->stats = k->sa.spi == 0xa0000001u ?
+			    (struct kernel_sa_stats){ 5368709120ull, 1, 0, 0 } :
+			    (struct kernel_sa_stats){ 123456789, 1, 0, 0 };
+	}
+	got = run(x, x->oper, "show ipsec tunnel to-b brief", 0, NULL);
+	if (strstr(got, "up         2d03h      1  5.0G  118M -\n") == NULL)
+		fail_msg("not 2d03h, 5.0G and 118M:\n%s", got);
+	free(got);
+	fix_free(x);
+}
+
 /* A wrong key: the last error in two words, its kind and text in JSON. */
 static void
 test_show_ipsec_tunnel_brief_error(void **state)
@@ -1150,6 +1177,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_show_ipsec_tunnel_up),
 	cmocka_unit_test(test_show_ipsec_tunnel_json),
 	cmocka_unit_test(test_show_ipsec_tunnel_brief),
+	cmocka_unit_test(test_show_ipsec_tunnel_brief_days),
 	cmocka_unit_test(test_show_ipsec_tunnel_brief_error),
 	cmocka_unit_test(test_show_ipsec_json_schemas),
 	cmocka_unit_test(test_show_ipsec_tunnel_routes),
