@@ -3,9 +3,9 @@
  * person or a script reads it: show ipsec tunnel (and its brief form,
  * one line a tunnel), show ipsec sa, show ipsec dpd and show ipsec
  * counters (tables, detail blocks and JSON), and the two commands that
- * act on it, clear ipsec sa and test ipsec tunnel (admins only).  It reads the engine only through ike/ike.h and
- * the tunnels' settings from the running configuration; it never changes
- * the configuration.
+ * act on it, clear ipsec sa and test ipsec tunnel (admins only).  It
+ * reads the engine only through ike/ike.h and the tunnels' settings from
+ * the running configuration; it never changes the configuration.
  *
  * Times are UTC like show configuration history; durations are hh:mm:ss
  * like show users, with days in front when there are any.  In JSON,
@@ -158,7 +158,7 @@ nets_format(const struct prefix4 *p, size_t n, char *buf, size_t len)
 static const char *
 known_or_null(const char *s)
 {
-	return s[0] == '\0' || strcmp(s, "-") == 0 ? NULL : s;
+	return s == NULL || s[0] == '\0' || strcmp(s, "-") == 0 ? NULL : s;
 }
 
 /* What the engine holds for one tunnel: its SAs, copied. */
@@ -334,7 +334,7 @@ struct args {
 
 /*
  * [NAME] (positional when positional is set) or [tunnel NAME], then
- * [detail] and [brief] (those opts allows, one of them) and [json].
+ * [detail] or [brief] (each when opts has it) and [json].
  * Names the command and what it takes on an error.  Issue 12 item 1
  * moves these words into libcli's tree; until then they live here.
  */
@@ -365,9 +365,8 @@ parse_args(struct cli_def *cli, const char *what, const char *usage,
 	}
 	if (a->detail && a->brief) {
 		cmd_error(cli,
-		    "%s: brief and detail exclude each other; give "
-		    "%s",
-		    what, usage);
+		    "%s: brief and detail exclude each other; give %s", what,
+		    usage);
 		return false;
 	}
 	return true;
@@ -821,9 +820,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	else
 		jw_u64(j, "uptime",
 		    now > st->established ? now - st->established : 0);
-	jw_str(j, "ike_proposal",
-	    ike_proposal(&v->sas) ? known_or_null(ike_proposal(&v->sas)) :
-				    NULL);
+	jw_str(j, "ike_proposal", known_or_null(ike_proposal(&v->sas)));
 	jw_bool(j, "natt", st->natt);
 	jw_str(j, "behind_nat", natt_json(st));
 	jw_bool(j, "duplicate_ike_sas", ike_established_count(&v->sas) > 1);
