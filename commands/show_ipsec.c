@@ -1,14 +1,16 @@
 /*
  * commands/show_ipsec.c: the live IPsec state of the IKE engine as a
- * person or a script reads it: show ipsec tunnel, show ipsec sa, show
- * ipsec dpd and show ipsec counters (tables, detail blocks and JSON),
- * and the two commands that act on it, clear ipsec sa and test ipsec
- * tunnel (admins only).  It reads the engine only through ike/ike.h and
- * the tunnels' settings from the running configuration; it never changes
- * the configuration.
+ * person or a script reads it: show ipsec tunnel (and its brief form,
+ * one line a tunnel), show ipsec sa, show ipsec dpd and show ipsec
+ * counters (tables, detail blocks and JSON), and the two commands that
+ * act on it, clear ipsec sa and test ipsec tunnel (admins only).  It
+ * reads the engine only through ike/ike.h and the tunnels' settings from
+ * the running configuration; it never changes the configuration.
  *
  * Times are UTC like show configuration history; durations are hh:mm:ss
- * like show users, with days in front when there are any.
+ * like show users, with days in front when there are any.  In JSON,
+ * times are epoch seconds and durations seconds, as every json form
+ * gives them, and what is not known is null (tunsh(1), JSON).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -147,6 +149,16 @@ nets_format(const struct prefix4 *p, size_t n, char *buf, size_t len)
 	}
 	if (n == 0)
 		snprintf(buf, len, "-");
+}
+
+/*
+ * The engine's text for a value it does not know yet ("-" for the
+ * algorithms of a half-open SA) is null in JSON (tunsh(1), JSON).
+ */
+static const char *
+known_or_null(const char *s)
+{
+	return s == NULL || s[0] == '\0' || strcmp(s, "-") == 0 ? NULL : s;
 }
 
 /* What the engine holds for one tunnel: its SAs, copied. */
@@ -313,24 +325,33 @@ natt_json(const struct ike_tunnel_status *st)
 
 struct args {
 	const char *name; /* the tunnel, or NULL for all */
-	bool detail, json;
+	bool detail, brief, json;
 };
+
+/* The words besides [json] a command takes (parse_args). */
+#define OPT_DETAIL 0x1u
+#define OPT_BRIEF  0x2u
 
 /*
  * [NAME] (positional when positional is set) or [tunnel NAME], then
- * [detail] (when allowed) and [json].  Names the command and what it
- * takes on an error.
+ * [detail] or [brief] (each when opts has it) and [json].
+ * Names the command and what it takes on an error.  Issue 12 item 1
+ * moves these words into libcli's tree; until then they live here.
  */
 static bool
 parse_args(struct cli_def *cli, const char *what, const char *usage,
-    bool positional, bool detail_ok, char **argv, int argc, struct args *a)
+    bool positional, unsigned opts, char **argv, int argc, struct args *a)
 {
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "json") == 0) {
 			a->json = true;
-		} else if (detail_ok && strcmp(argv[i], "detail") == 0) {
+		} else if ((opts & OPT_DETAIL) &&
+		    strcmp(argv[i], "detail") == 0) {
 			a->detail = true;
+		} else if ((opts & OPT_BRIEF) &&
+		    strcmp(argv[i], "brief") == 0) {
+			a->brief = true;
 		} else if (!positional && a->name == NULL &&
 		    strcmp(argv[i], "tunnel") == 0 && i + 1 < argc) {
 			a->name = argv[++i];
@@ -341,6 +362,12 @@ parse_args(struct cli_def *cli, const char *what, const char *usage,
 			    argv[i], usage);
 			return false;
 		}
+	}
+	if (a->detail && a->brief) {
+		cmd_error(cli,
+		    "%s: brief and detail exclude each other; give %s", what,
+		    usage);
+		return false;
 	}
 	return true;
 }
@@ -793,7 +820,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	else
 		jw_u64(j, "uptime",
 		    now > st->established ? now - st->established : 0);
-	jw_str(j, "ike_proposal", ike_proposal(&v->sas));
+	jw_str(j, "ike_proposal", known_or_null(ike_proposal(&v->sas)));
 	jw_bool(j, "natt", st->natt);
 	jw_str(j, "behind_nat", natt_json(st));
 	jw_bool(j, "duplicate_ike_sas", ike_established_count(&v->sas) > 1);
@@ -809,6 +836,224 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	jw_close(j, "}");
 }
 
+/*
+ * show ipsec tunnel brief: one line per tunnel, as IOS show crypto
+ * session brief.  The columns and their widths; a longer name, peer or
+ * error keeps what fits and ends in '~' (tunsh(1)), since a table that
+ * overflows its column lies about the columns after it.
+ */
+#define BRIEF_NAME  12
+#define BRIEF_PEER  15
+#define BRIEF_STATE 10
+#define BRIEF_UP    8
+#define BRIEF_SAS   3
+#define BRIEF_BYTES 5
+#define BRIEF_ERROR                                                 \
+	(WIDTH - BRIEF_NAME - BRIEF_PEER - BRIEF_STATE - BRIEF_UP - \
+	    BRIEF_SAS - 2 * BRIEF_BYTES - 7)
+
+/* The state in one word of the State column. */
+static const char *
+brief_state(enum ike_tunnel_state s)
+{
+	static const char *const words[] = {
+		[IKE_TUNNEL_DOWN] = "down",
+		[IKE_TUNNEL_CONNECTING] = "connecting",
+		[IKE_TUNNEL_UP] = "up",
+		[IKE_TUNNEL_WAITING] = "waiting",
+		[IKE_TUNNEL_DISABLED] = "disabled",
+		[IKE_TUNNEL_NO_CHILD] = "no-child",
+	};
+
+	return s <= IKE_TUNNEL_NO_CHILD ? words[s] : "?";
+}
+
+/* The last error's kind in the few words the Last error column has. */
+static const char *
+brief_error_words(enum ike_event ev)
+{
+	static const char *const words[IKE_EV_COUNT] = {
+		[IKE_EV_DELETED_BY_PEER] = "peer deleted",
+		[IKE_EV_AUTH_FAILED] = "auth failed",
+		[IKE_EV_NO_PROPOSAL] = "no proposal",
+		[IKE_EV_TS_UNACCEPTABLE] = "TS refused",
+		[IKE_EV_NO_RESPONSE] = "no response",
+		[IKE_EV_INVALID_KE] = "DH group",
+		[IKE_EV_DPD_TIMEOUT] = "DPD timeout",
+		[IKE_EV_DPD_ACTION] = "DPD action",
+		[IKE_EV_PEER_MOVED] = "peer moved",
+		[IKE_EV_KERNEL_ERROR] = "kernel error",
+		[IKE_EV_TS_NARROWED] = "TS narrowed",
+	};
+
+	return ev < IKE_EV_COUNT ? words[ev] : NULL;
+}
+
+/*
+ * The event that recorded the last error (engine.c tunnel_error records
+ * its text with the event), or IKE_EV_COUNT when it left the history.
+ */
+static enum ike_event
+last_error_event(const struct ike_tunnel_status *st)
+{
+	for (size_t i = 0; i < st->n_events; i++)
+		if (strcmp(st->events[i].text, st->last_error) == 0)
+			return st->events[i].ev;
+	return IKE_EV_COUNT;
+}
+
+/* s in w columns: cut to w - 1 characters and a '~' when longer. */
+static void
+fit(const char *s, size_t w, char *buf, size_t len)
+{
+	if (strlen(s) <= w)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "%.*s~", (int)(w - 1), s);
+}
+
+/* Uptime in 8 columns: hh:mm:ss under a day, then days and hours. */
+static void
+brief_uptime(uint64_t s, char *buf, size_t len)
+{
+	if (s < 86400)
+		fmt_duration(s, buf, len);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02uh", s / 86400,
+		    (unsigned)(s / 3600 % 24));
+}
+
+/* Bytes in 5 columns: 999, then 1.0K to 9.9K, 10K to 999K, and so on
+ * with M, G, T, P and E (powers of 1024). */
+static void
+brief_bytes(uint64_t b, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)b;
+	size_t u = 0;
+
+	if (b < 1000) {
+		snprintf(buf, len, "%" PRIu64, b);
+		return;
+	}
+	for (v /= 1024; v >= 999.5 && u + 1 < sizeof(units) - 1; u++)
+		v /= 1024;
+	if (v < 9.95)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+}
+
+/* What one line of brief says of a tunnel, in either form. */
+struct brief {
+	const char *peer;  /* the address now, else the configured one */
+	const char *state; /* a word of brief_state, or "unknown" */
+	uint64_t uptime;   /* valid when established */
+	uint64_t bytes_in, bytes_out; /* summed over the CHILD SAs */
+	const char *error;	      /* the few words, NULL for none */
+	char addr[ADDR4_STRLEN];
+};
+
+static void
+brief_get(const struct tunnel_view *v, struct brief *b)
+{
+	const struct ike_tunnel_status *st = &v->st;
+	uint64_t now = wall_now();
+
+	memset(b, 0, sizeof(*b));
+	b->peer = v->conf->remote_address;
+	b->state = "unknown";
+	if (!v->known)
+		return;
+	addr4_format(st->remote.addr, b->addr, sizeof(b->addr));
+	if (st->remote.addr != 0)
+		b->peer = b->addr;
+	b->state = brief_state(st->state);
+	if (st->established != 0 && now > st->established)
+		b->uptime = now - st->established;
+	for (size_t i = 0; i < v->sas.n_child; i++) {
+		b->bytes_in += v->sas.child[i].in.bytes;
+		b->bytes_out += v->sas.child[i].out.bytes;
+	}
+	if (st->last_error[0] != '\0') {
+		b->error = brief_error_words(last_error_event(st));
+		if (b->error == NULL)
+			b->error = st->last_error;
+	}
+}
+
+static void
+print_brief_head(struct cli_def *cli)
+{
+	cli_print(cli, "%-*s %-*s %-*s %-*s %*s %*s %*s %s", BRIEF_NAME,
+	    "Tunnel", BRIEF_PEER, "Peer", BRIEF_STATE, "State", BRIEF_UP,
+	    "Uptime", BRIEF_SAS, "SAs", BRIEF_BYTES, "In", BRIEF_BYTES, "Out",
+	    "Last error");
+}
+
+static void
+print_brief_line(struct cli_def *cli, const struct tunnel_view *v)
+{
+	char name[BRIEF_NAME + 1], peer[BRIEF_PEER + 1], up[24] = "-";
+	char sas[24] = "-", in[16] = "-", out[16] = "-", err[BRIEF_ERROR + 1];
+	struct brief b;
+
+	brief_get(v, &b);
+	fit(v->conf->name, BRIEF_NAME, name, sizeof(name));
+	fit(b.peer, BRIEF_PEER, peer, sizeof(peer));
+	fit(b.error ? b.error : "-", BRIEF_ERROR, err, sizeof(err));
+	if (v->known && v->st.established != 0)
+		brief_uptime(b.uptime, up, sizeof(up));
+	if (v->known) {
+		snprintf(sas, sizeof(sas), "%zu", v->sas.n_child);
+		brief_bytes(b.bytes_in, in, sizeof(in));
+		brief_bytes(b.bytes_out, out, sizeof(out));
+	}
+	cli_print(cli, "%-*s %-*s %-*s %-*s %*s %*s %*s %s", BRIEF_NAME, name,
+	    BRIEF_PEER, peer, BRIEF_STATE, b.state, BRIEF_UP, up, BRIEF_SAS,
+	    sas, BRIEF_BYTES, in, BRIEF_BYTES, out, err);
+}
+
+/*
+ * The JSON of one line: whole values (nothing cut), the state as show
+ * ipsec tunnel json names it, and null for what the engine does not know.
+ */
+static void
+print_brief_json(struct jw *j, const struct tunnel_view *v)
+{
+	const struct ike_tunnel_status *st = &v->st;
+	struct brief b;
+	enum ike_event ev;
+
+	brief_get(v, &b);
+	jw_open(j, NULL, "{");
+	jw_str(j, "name", v->conf->name);
+	jw_str(j, "peer", b.peer);
+	jw_str(j, "state",
+	    v->known ? ike_tunnel_state_name(st->state) : "unknown");
+	jw_u64_or_null(j, "established", v->known ? st->established : 0);
+	if (v->known && st->established != 0)
+		jw_u64(j, "uptime", b.uptime);
+	else
+		jw_value(j, "uptime", "null");
+	if (v->known) {
+		jw_u64(j, "child_sas", v->sas.n_child);
+		jw_u64(j, "bytes_in", b.bytes_in);
+		jw_u64(j, "bytes_out", b.bytes_out);
+	} else {
+		jw_value(j, "child_sas", "null");
+		jw_value(j, "bytes_in", "null");
+		jw_value(j, "bytes_out", "null");
+	}
+	ev = v->known && st->last_error[0] ? last_error_event(st) :
+					     IKE_EV_COUNT;
+	jw_str(j, "last_error_event",
+	    ev < IKE_EV_COUNT ? ike_event_name(ev) : NULL);
+	jw_str(j, "last_error",
+	    v->known && st->last_error[0] ? st->last_error : NULL);
+	jw_close(j, "}");
+}
+
 static int
 cmd_show_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
@@ -821,17 +1066,24 @@ cmd_show_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	bool oom = false;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec tunnel", "[NAME] [detail] [json]",
-		true, true, argv, argc, &a) ||
+	if (!parse_args(cli, "show ipsec tunnel",
+		"[NAME] [brief | detail] [json]", true, OPT_DETAIL | OPT_BRIEF,
+		argv, argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (a.json)
 		jw_open(&j, NULL, "[");
+	else if (a.brief)
+		print_brief_head(cli);
 	for (size_t i = from; i < to; i++) {
 		view_get(s->env->ike, c->tunnels[i], true, &v);
 		view_dataplane(s->env, &v);
 		oom |= v.sas.oom;
-		if (a.json) {
+		if (a.brief && a.json) {
+			print_brief_json(&j, &v);
+		} else if (a.brief) {
+			print_brief_line(cli, &v);
+		} else if (a.json) {
 			print_tunnel_json(&j, s->env->ike, &v, a.detail);
 		} else {
 			if (i > from)
@@ -954,7 +1206,7 @@ json_ike_sas(struct jw *j, const struct sa_list *l)
 		jw_str(j, "spi_r", spi);
 		jw_str(j, "state", s->state);
 		jw_str(j, "role", role(s->initiator));
-		jw_str(j, "algorithms", s->algs);
+		jw_str(j, "algorithms", known_or_null(s->algs));
 		jw_endpoint(j, "local", &s->local);
 		jw_endpoint(j, "remote", &s->remote);
 		jw_u64_or_null(j, "established", s->established);
@@ -975,7 +1227,7 @@ json_child_sas(struct jw *j, const struct sa_list *l)
 		jw_str(j, "tunnel", c->tunnel);
 		jw_spi32(j, "spi_in", c->spi_in);
 		jw_spi32(j, "spi_out", c->spi_out);
-		jw_str(j, "algorithms", c->algs);
+		jw_str(j, "algorithms", known_or_null(c->algs));
 		jw_prefix(j, "local_ts", &c->local_ts);
 		jw_prefix(j, "remote_ts", &c->remote_ts);
 		jw_nets(j, "local_networks", c->local_nets, c->n_local_nets);
@@ -1023,7 +1275,7 @@ cmd_show_sa(struct cli_def *cli, const char *cmd, char **argv, int argc)
 
 	(void)cmd;
 	if (!parse_args(cli, "show ipsec sa", "[tunnel NAME] [detail] [json]",
-		false, true, argv, argc, &a) ||
+		false, OPT_DETAIL, argv, argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (s->env->ike == NULL)
@@ -1149,8 +1401,8 @@ cmd_show_dpd(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	size_t from, to;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec dpd", "[tunnel NAME] [json]", false,
-		false, argv, argc, &a) ||
+	if (!parse_args(cli, "show ipsec dpd", "[tunnel NAME] [json]", false, 0,
+		argv, argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (a.json)
@@ -1268,8 +1520,8 @@ cmd_show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct args a;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec counters", "[json]", false, false,
-		argv, argc, &a))
+	if (!parse_args(cli, "show ipsec counters", "[json]", false, 0, argv,
+		argc, &a))
 		return CLI_ERROR;
 	if (a.name != NULL)
 		return cmd_error(cli,
@@ -1354,8 +1606,8 @@ cmd_clear_sa(struct cli_def *cli, const char *cmd, char **argv, int argc)
 
 	(void)cmd;
 	if (!may_act(cli, "clear ipsec sa") ||
-	    !parse_args(cli, "clear ipsec sa", "[tunnel NAME]", false, false,
-		argv, argc, &a) ||
+	    !parse_args(cli, "clear ipsec sa", "[tunnel NAME]", false, 0, argv,
+		argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (a.json)
@@ -1527,7 +1779,7 @@ show_ipsec_register(struct cli_def *cli, struct cli_command *show)
 	cli_register_command(cli, ipsec, "tunnel", cmd_show_tunnel, P,
 	    MODE_EXEC,
 	    "Tunnels: state, peer, proposal, CHILD SAs, last error "
-	    "[NAME] [detail] [json]");
+	    "[NAME] [brief | detail] [json]");
 	cli_register_command(cli, ipsec, "sa", cmd_show_sa, P, MODE_EXEC,
 	    "IKE and CHILD SAs: SPIs, algorithms, timers, traffic "
 	    "[tunnel NAME] [detail] [json]");

@@ -346,8 +346,8 @@ test_show_ipsec_tunnel_up(void **state)
 	free(got);
 	/* A word that is neither a name nor an option. */
 	check(x, x->oper, "show ipsec tunnel to-b bogus", -1,
-	    "% show ipsec tunnel: unexpected \"bogus\"; give [NAME] [detail] "
-	    "[json]\n");
+	    "% show ipsec tunnel: unexpected \"bogus\"; give [NAME] [brief | "
+	    "detail] [json]\n");
 	check(x, x->oper, "show ipsec tunnel nope", -1,
 	    "% ipsec tunnel nope does not exist in the running configuration; "
 	    "show running-config lists the tunnels\n");
@@ -412,6 +412,197 @@ test_show_ipsec_tunnel_json(void **state)
 	assert_json(got, keys);
 	assert_null(strstr(got, "lab-secret")); /* never a key */
 	free(got);
+	fix_free(x);
+}
+
+/*
+ * A json form of the lab's state against its schema in tests/cli/schema/
+ * (tunsh(1), JSON), with the checker the cli_json_schema test uses: the
+ * real daemon there has no peer, so the values of a tunnel that is up
+ * (times, counters) are checked here.
+ */
+static void
+assert_schema(const char *json, const char *schema)
+{
+	char file[] = "/tmp/tunsh-json-XXXXXX", cmd[512];
+	int fd = mkstemp(file);
+	FILE *f;
+	int rc;
+
+	assert_true(fd >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs(json, f);
+	fclose(f);
+	/* Debian's python3 before a version manager's slow shim in PATH. */
+	snprintf(cmd, sizeof(cmd),
+	    "%s %s/tests/cli/json_check.py %s/tests/cli/schema/%s.json %s",
+	    access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" :
+						    "python3",
+	    TUNSH_SOURCE_DIR, TUNSH_SOURCE_DIR, schema, file);
+	rc = system(cmd);
+	unlink(file);
+	if (rc != 0)
+		fail_msg("this does not fit %s.json:\n%s", schema, json);
+}
+
+/* The lab's CHILD SA of A counted 1.5 MiB in and 700 bytes out. */
+static void
+count_traffic(struct fix *x)
+{
+	for (size_t i = 0; i < LAB_SAS; i++) {
+		struct lab_sa *k = &x->l.a.k.sas[i];
+
+		if (k->used)
+			k->stats = k->sa.spi == 0xa0000001u ?
+			    (struct kernel_sa_stats){ 1572864, 1100, 0, 0 } :
+			    (struct kernel_sa_stats){ 700, 7, 0, 0 };
+	}
+}
+
+/*
+ * show ipsec tunnel brief: a header and one line per tunnel within 80
+ * columns, "-" for what the engine does not know; its JSON whole, with
+ * null; brief and detail refused together.
+ */
+static void
+test_show_ipsec_tunnel_brief(void **state)
+{
+	struct fix *x = fix_new();
+	char *got;
+
+	(void)state;
+	establish(x);
+	count_traffic(x);
+	check(x, x->oper, "show ipsec tunnel brief", 0,
+	    "Tunnel       Peer            State      Uptime   SAs    In   Out "
+	    "Last error\n"
+	    "to-b         192.0.2.2       up         @UP+0@   1  1.5M   700 "
+	    "-\n"
+	    "to-c         192.0.2.9       unknown    -          -     -     - "
+	    "-\n");
+	got = run(x, x->oper, "show ipsec tunnel brief", 0, NULL);
+	assert_narrow(got);
+	free(got);
+	check(x, x->oper, "show ipsec tunnel to-b brief json", 0,
+	    "[\n"
+	    "  {\n"
+	    "    \"name\": \"to-b\",\n"
+	    "    \"peer\": \"192.0.2.2\",\n"
+	    "    \"state\": \"up\",\n"
+	    "    \"established\": @E+0@,\n"
+	    "    \"uptime\": @S+0@,\n"
+	    "    \"child_sas\": 1,\n"
+	    "    \"bytes_in\": 1572864,\n"
+	    "    \"bytes_out\": 700,\n"
+	    "    \"last_error_event\": null,\n"
+	    "    \"last_error\": null\n"
+	    "  }\n"
+	    "]\n");
+	check(x, x->oper, "show ipsec tunnel to-c brief json", 0,
+	    "[\n"
+	    "  {\n"
+	    "    \"name\": \"to-c\",\n"
+	    "    \"peer\": \"192.0.2.9\",\n"
+	    "    \"state\": \"unknown\",\n"
+	    "    \"established\": null,\n"
+	    "    \"uptime\": null,\n"
+	    "    \"child_sas\": null,\n"
+	    "    \"bytes_in\": null,\n"
+	    "    \"bytes_out\": null,\n"
+	    "    \"last_error_event\": null,\n"
+	    "    \"last_error\": null\n"
+	    "  }\n"
+	    "]\n");
+	check(x, x->oper, "show ipsec tunnel brief detail", -1,
+	    "% show ipsec tunnel: brief and detail exclude each other; give "
+	    "[NAME] [brief | detail] [json]\n");
+	fix_free(x);
+}
+
+/* Past a day the uptime is days and hours; bytes go on to G. */
+static void
+test_show_ipsec_tunnel_brief_days(void **state)
+{
+	struct fix *x = fix_new();
+	char *got;
+
+	(void)state;
+	/* Up 2 days, 3 hours and 100 s before the real clock. */
+	x->t0 = (uint64_t)time(NULL) - (2 * 86400 + 3 * 3600 + 100);
+	x->l.wall = x->t0 - x->l.now_ms / 1000;
+	establish(x);
+	for (size_t i = 0; i < LAB_SAS; i++) {
+		struct lab_sa *k = &x->l.a.k.sas[i];
+
+		if (k->used)
+			k->stats = k->sa.spi == 0xa0000001u ?
+			    (struct kernel_sa_stats){ 5368709120ull, 1, 0, 0 } :
+			    (struct kernel_sa_stats){ 123456789, 1, 0, 0 };
+	}
+	got = run(x, x->oper, "show ipsec tunnel to-b brief", 0, NULL);
+	if (strstr(got, "up         2d03h      1  5.0G  118M -\n") == NULL)
+		fail_msg("not 2d03h, 5.0G and 118M:\n%s", got);
+	free(got);
+	fix_free(x);
+}
+
+/* A wrong key: the last error in two words, its kind and text in JSON. */
+static void
+test_show_ipsec_tunnel_brief_error(void **state)
+{
+	struct fix *x = fix_new();
+	struct secbuf *wrong = secbuf_from_str("not-the-peer-key");
+	struct diag d;
+	char *got;
+
+	(void)state;
+	diag_init(&d);
+	x->ta.c.psk = wrong;
+	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	lab_run(&x->l, 100);
+	got = run(x, x->oper, "show ipsec tunnel to-b brief", 0, NULL);
+	if (strstr(got, "  0     0     0 auth failed\n") == NULL)
+		fail_msg("no \"auth failed\" in:\n%s", got);
+	assert_narrow(got);
+	free(got);
+	got = run(x, x->oper, "show ipsec tunnel brief json", 0, NULL);
+	assert_non_null(
+	    strstr(got, "\"last_error_event\": \"authentication failed\""));
+	assert_non_null(strstr(got,
+	    "\"last_error\": \"authentication failed: the pre-shared keys"));
+	assert_schema(got, "show_ipsec_tunnel_brief");
+	free(got);
+	diag_clear(&d);
+	secbuf_free(wrong);
+	fix_free(x);
+}
+
+/* Every json form of the ipsec commands with a tunnel up fits its
+ * schema: times and counters as numbers, null where nothing is known. */
+static void
+test_show_ipsec_json_schemas(void **state)
+{
+	static const char *const forms[][2] = {
+		{ "show ipsec tunnel json", "show_ipsec_tunnel" },
+		{ "show ipsec tunnel detail json", "show_ipsec_tunnel" },
+		{ "show ipsec tunnel brief json", "show_ipsec_tunnel_brief" },
+		{ "show ipsec sa json", "show_ipsec_sa" },
+		{ "show ipsec sa detail json", "show_ipsec_sa" },
+		{ "show ipsec dpd json", "show_ipsec_dpd" },
+		{ "show ipsec counters json", "show_ipsec_counters" },
+	};
+	struct fix *x = fix_new();
+
+	(void)state;
+	establish(x);
+	count_traffic(x);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char *got = run(x, x->oper, forms[i][0], 0, NULL);
+
+		assert_schema(got, forms[i][1]);
+		free(got);
+	}
 	fix_free(x);
 }
 
@@ -988,6 +1179,10 @@ test_show_ipsec_help(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_show_ipsec_tunnel_up),
 	cmocka_unit_test(test_show_ipsec_tunnel_json),
+	cmocka_unit_test(test_show_ipsec_tunnel_brief),
+	cmocka_unit_test(test_show_ipsec_tunnel_brief_days),
+	cmocka_unit_test(test_show_ipsec_tunnel_brief_error),
+	cmocka_unit_test(test_show_ipsec_json_schemas),
 	cmocka_unit_test(test_show_ipsec_tunnel_routes),
 	cmocka_unit_test(test_show_ipsec_previous_config),
 	cmocka_unit_test(test_show_ipsec_sa),
