@@ -92,7 +92,11 @@ show_history_json(struct cli_def *cli, struct commands_session *s)
 
 		json_string(h->user, user, sizeof(user));
 		json_string(h->source, source, sizeof(source));
-		json_string(h->comment, comment, sizeof(comment));
+		/* No comment is null, as every absent value (tunsh(1)). */
+		if (h->comment[0] == '\0')
+			snprintf(comment, sizeof(comment), "null");
+		else
+			json_string(h->comment, comment, sizeof(comment));
 		json_string(h->summary, summary, sizeof(summary));
 		cli_print(cli,
 		    "  { \"rollback\": %zu, \"version\": %llu, \"time\": "
