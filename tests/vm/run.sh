@@ -10,9 +10,9 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-usage: $0 [-j 1|2] [-b BUILD] [-o RESULTS] [-t SECONDS] [-m MEM] SCENARIO...
+usage: $0 [-j N] [-b BUILD] [-o RESULTS] [-t SECONDS] [-m MEM] SCENARIO...
   SCENARIO   a script path, or a name in tests/vm/scenarios/ (.sh optional)
-  -j N       guests at once, each pinned to its own CPU (default 1)
+  -j N       guests at once, each pinned to one CPU (default 1)
   -b BUILD   build directory, mounted read-write (\$TUNSH_BUILD, default
              <repo>/build)
   -o DIR     results (default BUILD/vm-results); one directory per scenario
@@ -83,7 +83,6 @@ ramdir=$(pick_tmpdir) || die "no exec-able directory with room for guest RAM; se
 mapfile -t cpus < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
 	awk -F- '{ e = NF > 1 ? $2 : $1; for (c = $1; c <= e; c++) print c }')
 [ "${#cpus[@]}" -gt 0 ] || die "cannot read the CPU affinity list"
-[ "$jobs" -le "${#cpus[@]}" ] || jobs=${#cpus[@]}
 
 # Resolve scenario arguments to readable scripts with unique names.
 declare -a paths names
@@ -189,11 +188,28 @@ run_one() {
 	echo "$line"
 }
 
-# Slot k runs scenarios k, k+jobs, k+2*jobs... on cpus[k].
+# next_scenario: the index of the next scenario nobody took yet, from a
+# counter under a lock; nothing when all are taken.  Slots take work as
+# they free up, so a long scenario does not hold up those queued behind
+# it in a fixed share (callers list the long ones first).
+next_scenario() {
+	local fd i
+	exec {fd}>>"$umlbase/queue.lock"
+	flock "$fd"
+	i=$(cat "$umlbase/queue" 2>/dev/null || echo 0)
+	echo $((i + 1)) >"$umlbase/queue"
+	flock -u "$fd"
+	exec {fd}>&-
+	[ "$i" -lt "${#paths[@]}" ] && echo "$i"
+	return 0
+}
+
+# Slot k runs scenarios from the queue on cpus[k mod CPUs]: with more
+# slots than CPUs, guests share a CPU but never migrate between CPUs.
 slot() {
 	local k=$1 i
-	for ((i = k; i < ${#paths[@]}; i += jobs)); do
-		run_one "${paths[$i]}" "${names[$i]}" "${cpus[$k]}"
+	while i=$(next_scenario) && [ -n "$i" ]; do
+		run_one "${paths[$i]}" "${names[$i]}" "${cpus[$((k % ${#cpus[@]}))]}"
 	done
 }
 
