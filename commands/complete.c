@@ -60,6 +60,10 @@ ambiguous_word(struct commands_session *s, const char *line, char *msg,
 		end = off;
 		if (end == start || end >= sizeof(prefix))
 			break;
+		/* A quoted word is an argument, never a command: a lone '"'
+		 * is the empty prefix of them all, not an ambiguity. */
+		if (line[start] == '"' || line[start] == '\'')
+			break;
 		memcpy(prefix, line, end);
 		prefix[end] = '\0';
 		cli_get_completions(s->cli, prefix, '\t', &ch);
