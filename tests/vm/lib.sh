@@ -603,6 +603,32 @@ vm_xfrm_spis() {
 			s = $(i + 1); sub(/^0x/, "", s); print s } }'
 }
 
+# vm_same_pair_as_charon NS CHARON CHILD LOCAL REMOTE: true when NS holds
+# exactly one ESP pair between LOCAL and REMOTE and it is charon CHARON's
+# newest CHILD SA called CHILD.  Sets PAIR_SEEN to what was compared, for
+# the failure message.
+vm_same_pair_as_charon() {
+	local ci co ai ao
+	read -r ci co <<<"$(vm_charon_child_spis "$2" "$3")"
+	ai=$(vm_xfrm_spis "$1" "$5" "$4")
+	ao=$(vm_xfrm_spis "$1" "$4" "$5")
+	PAIR_SEEN="$1's SPIs ${ai//$'\n'/,}/${ao//$'\n'/,}, charon's $co/$ci"
+	[ -n "$ci" ] && [ "$ai" = "$co" ] && [ "$ao" = "$ci" ]
+}
+
+# vm_wait_same_pair_as_charon SECONDS NS CHARON CHILD LOCAL REMOTE: waits
+# for vm_same_pair_as_charon.  A peer that rekeys on a short timer can
+# change its pair between two reads, so one snapshot is not a verdict.
+vm_wait_same_pair_as_charon() {
+	local secs=$1 end=$((EPOCHSECONDS + $1))
+	shift
+	until vm_same_pair_as_charon "$@"; do
+		[ "$EPOCHSECONDS" -lt "$end" ] ||
+			vm_fail "after ${secs}s, still not one pair, charon's: $PAIR_SEEN"
+		sleep 0.3
+	done
+}
+
 # vm_xfrm_keyed NS: SAs in NS that carry keys (aead, enc or auth lines),
 # as opposed to the larval ones XFRM_MSG_ALLOCSPI reserves.
 vm_xfrm_keyed() {

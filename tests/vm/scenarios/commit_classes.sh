@@ -112,9 +112,7 @@ vm_ping_all ha 10.2.0.10 2
 vm_ping_all hb 10.1.0.10 2
 s2=$(state)
 vm_log "after: $s2; tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
-read -r ai ao <<<"$(vm_xfrm_spis a 192.0.2.2 192.0.2.1) $(vm_xfrm_spis a 192.0.2.1 192.0.2.2)"
-read -r ci co <<<"$(vm_charon_child_spis b lans)"
-{ [ "$ai" = "$co" ] && [ "$ao" = "$ci" ]; } || vm_fail "a's SPIs $ai/$ao are not charon's $co/$ci"
+vm_wait_same_pair_as_charon 15 a b lans 192.0.2.1 192.0.2.2
 
 vm_log "3. a commit that fails in the kernel halfway"
 # The route tunshd will want for to-c: same destination, table and metric

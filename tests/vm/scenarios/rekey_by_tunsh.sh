@@ -50,10 +50,7 @@ vm_rekeys_by_tunsh charon b_child b_ike
 cat "$VM_WORK/a/tunsh.out"
 # In the end one pair, charon's, in a's kernel.
 vm_wait 5 "a holds 2 SAs after the rekeys" test "$(vm_xfrm_count a)" = 2
-read -r ci co <<<"$(vm_charon_child_spis b lans)"
-ai=$(vm_xfrm_spis a 192.0.2.2 192.0.2.1)
-ao=$(vm_xfrm_spis a 192.0.2.1 192.0.2.2)
-{ [ "$ai" = "$co" ] && [ "$ao" = "$ci" ]; } || vm_fail "a's SPIs $ai/$ao are not charon's $co/$ci"
+vm_wait_same_pair_as_charon 15 a b lans 192.0.2.1 192.0.2.2
 n=$(vm_swanctl b --list-sas --child lans | grep -c 'INSTALLED') || true
 [ "$n" = 1 ] || vm_fail "charon lists $n CHILD SAs, want 1: $(vm_swanctl b --list-sas)"
 vm_log "PASS"

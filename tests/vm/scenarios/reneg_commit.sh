@@ -105,11 +105,7 @@ change() {
 	# whole negotiation's worth (5 or more at 5/s), so this still fails.
 	[ "${got:-0}" -ge 49 ] || vm_fail "$what: pings lost: $stats"
 	vm_wait 10 "a holds 2 SAs (the old CHILD SA deleted)" test "$(vm_xfrm_count a)" = 2
-	read -r ci co <<<"$(vm_charon_child_spis b lans)"
-	ai=$(vm_xfrm_spis a 192.0.2.2 192.0.2.1)
-	ao=$(vm_xfrm_spis a 192.0.2.1 192.0.2.2)
-	{ [ "$ai" = "$co" ] && [ "$ao" = "$ci" ]; } ||
-		vm_fail "$what: a's SPIs $ai/$ao are not charon's $co/$ci"
+	vm_wait_same_pair_as_charon 15 a b lans 192.0.2.1 192.0.2.2
 	out=$(echo "show ipsec tunnel to-b" | vm_tunsh a 2>&1)
 	grep -q 'State: *up' <<<"$out" || vm_fail "$what: not up: $out"
 	if grep -q 'Config:' <<<"$out"; then
