@@ -34,18 +34,21 @@ enum ike_notify {
 	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 2.3 */
 };
 
-#define IKE_ID_IPV4_ADDR   1
-#define IKE_ID_FQDN	   2
-#define IKE_AUTH_PSK	   2 /* Shared Key Message Integrity Code */
-#define IKE_NONCE_LEN	   32
-#define IKE_HALF_OPEN_MS   30000 /* RFC 7296 2.4 leaves it to us */
+#define IKE_ID_IPV4_ADDR	 1
+#define IKE_ID_FQDN		 2
+#define IKE_AUTH_PSK		 2 /* Shared Key Message Integrity Code */
+#define IKE_NONCE_LEN		 32
+#define IKE_HALF_OPEN_MS	 30000 /* RFC 7296 2.4 leaves it to us */
+/* How long an IKE SA the peer replaced by a new one of its own (its
+ * make-before-break reauthentication) waits for the peer's Delete. */
+#define IKE_PEER_REAUTH_GRACE_MS 30000
 /* Reassembly bounds (RFC 7383 2.6 leaves them to us): fragments of one
  * message, and the bytes of their plaintexts together. */
-#define IKE_FRAG_MAX	   64
-#define IKE_FRAG_BYTES_MAX 65536
+#define IKE_FRAG_MAX		 64
+#define IKE_FRAG_BYTES_MAX	 65536
 /* The UDP payload every IPv4 path carries whole: 576 bytes of datagram
  * (RFC 791) less 28 of headers; above, a message may be lost. */
-#define IKE_FRAG_SAFE	   548
+#define IKE_FRAG_SAFE		 548
 
 /* A timer of the engine's heap; idx is SIZE_MAX when not armed. */
 struct ike_engine;

@@ -135,6 +135,10 @@ struct ike_engine_params {
 	 * not announced, never used. */
 	size_t fragment_size; /* 0: the default, 1280 */
 	bool fragment_off;
+	/* Draw a reauthentication's SPI at random, as strongSwan and
+	 * libreswan do, rather than below the old one (sa.c spi_draw): the
+	 * test lab plays such a peer with it. */
+	bool reauth_spi_random;
 	/* Called when the engine's next timer moves earlier (a command or
 	 * a commit started something): the loop re-arms its timer. */
 	void (*wakeup)(void *arg);

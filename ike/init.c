@@ -686,9 +686,16 @@ ike_init_response(struct ike_engine *e, struct ike_sa *sa,
 /*
  * A new IKE SA is up on tunnel t.  Exactly one IKE SA per tunnel: with
  * INITIAL_CONTACT the peer restarted and older SAs are dead, dropped in
- * silence (RFC 7296 2.4); otherwise a duplicate (both ends initiated at
- * once, or a restart storm) is settled the same way on both ends: the SA
- * with the lower SPIi stays and the other is deleted.
+ * silence (RFC 7296 2.4).  A new SA the peer started beside an older one
+ * it also started replaces it: the peer reauthenticates make-before-
+ * break (2.8.3) and deletes the old SA itself once the new one is up;
+ * the old one is kept that long, REKEYED (so that its Delete is no
+ * tunnel event), and goes by itself after IKE_PEER_REAUTH_GRACE_MS should
+ * the peer not delete it.  Any other duplicate (both ends initiated at
+ * once) is settled the same way on both ends: the SA with the lower
+ * SPIi stays and the other is deleted.  That rule is for SAs started by
+ * different ends only: a peer's new SPIi is random, and applying it to
+ * the peer's own replacement deleted the new SA half the time.
  */
 static void
 one_sa_per_tunnel(struct ike_engine *e, struct ike_sa *sa, bool initial)
@@ -703,6 +710,15 @@ one_sa_per_tunnel(struct ike_engine *e, struct ike_sa *sa, bool initial)
 		if (initial && !sa->initiator) {
 			ike_sa_set_state(e, o, SA_DEAD);
 			ike_sa_free(e, o);
+		} else if (o->state == SA_ESTABLISHED && !o->initiator &&
+		    !sa->initiator) {
+			uint64_t by = engine_now(e) + IKE_PEER_REAUTH_GRACE_MS;
+
+			ike_sa_set_state(e, o, SA_REKEYED);
+			o->successor = sa;
+			if (!timer_armed(&o->expire_timer) ||
+			    o->expire_timer.at > by)
+				timer_arm(e, &o->expire_timer, by);
 		} else if (o->state == SA_ESTABLISHED) {
 			struct ike_sa *lose = o->spi_i < sa->spi_i ? sa : o;
 

@@ -219,7 +219,9 @@ static void expire_timer(struct ike_engine *e, struct ike_timer *tm);
 static uint64_t
 spi_draw(struct ike_engine *e, const struct ike_tunnel *t, bool initiator)
 {
-	const struct ike_sa *old = initiator && t ? ike_reauth_old(t) : NULL;
+	const struct ike_sa *old = initiator && t && !e->p.reauth_spi_random ?
+	    ike_reauth_old(t) :
+	    NULL;
 	uint64_t spi, window;
 
 	engine_random(e, &spi, sizeof(spi));

@@ -1120,6 +1120,47 @@ test_ike_reauth_is_make_before_break(void **state_)
 }
 
 /*
+ * A peer that reauthenticates make-before-break with a new SPIi drawn at
+ * random (strongSwan, libreswan), tunsh (B) the responder:
+ *   A -> B  HDR, SAi1, KEi, Ni        (no INITIAL_CONTACT: the old SA stays)
+ *   A -> B  HDR, SK {IDi, AUTH, SAi2, TSi, TSr}
+ *   A -> B  HDR, SK {D}                (the old IKE SA, once the new is up)
+ * B keeps the new SA whichever SPIi is lower: eight reauthentications in
+ * a row, the tunnel up on one IKE SA after each.  B used to keep the
+ * lower SPIi, deleting the peer's new SA about half the time.
+ */
+static void
+test_ike_peer_reauth_with_a_higher_spi_keeps_the_new_sa(void **state_)
+{
+	static const struct ike_engine_params peer = { .reauth_spi_random =
+							   true };
+	struct fix *f = fix_new(&gcm_x25519, &peer, NULL);
+	unsigned higher = 0;
+
+	(void)state_;
+	f->ta.c.ike_lifetime = 100;
+	f->ta.c.reauth = true;
+	f->tb.c.ike_lifetime = 100000;
+	establish(f);
+	for (int i = 0; i < 8; i++) {
+		struct spis before = spis_of(&f->l.b), after;
+
+		f->l.after = no_gap;
+		lab_advance(&f->l, 100000);
+		f->l.after = NULL;
+		after = spis_of(&f->l.b);
+		assert_up_and_agreeing(f);
+		assert_true(after.spi_i[0] != before.spi_i[0]);
+		higher += after.spi_i[0] > before.spi_i[0];
+		assert_false(
+		    has_event(&f->l.b, "to-a", IKE_EV_DELETED_BY_PEER));
+	}
+	/* The case the lower-SPIi rule got wrong did happen. */
+	assert_true(higher > 0);
+	fix_free(f);
+}
+
+/*
  * A commit of a new pre-shared key that the peer has too (B was given it
  * first, in place, as an admin loads it into charon): A reauthenticates
  * at once, make-before-break:
@@ -2482,6 +2523,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
 	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
 	cmocka_unit_test(test_ike_reauth_is_make_before_break),
+	cmocka_unit_test(
+	    test_ike_peer_reauth_with_a_higher_spi_keeps_the_new_sa),
 	cmocka_unit_test(test_ike_commit_psk_reauthenticates_at_once),
 	cmocka_unit_test(
 	    test_ike_commit_wrong_psk_keeps_old_sas_until_rollback),
