@@ -353,7 +353,9 @@ k_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 {
 	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
 
-	if (k->fail_policy_add > 0) {
+	if (k->fail_policy_add > 0 && k->fail_policy_add_skip > 0)
+		k->fail_policy_add_skip--;
+	else if (k->fail_policy_add > 0) {
 		k->fail_policy_add--;
 		diag_add(d, DIAG_ERROR, "policy refused (injected)");
 		return -EIO;

@@ -30,8 +30,9 @@ struct lab_kernel {
 	size_t n_pol;
 	uint32_t next_spi;
 	uint64_t next_seq;
-	int fail_sa_add;     /* > 0: the next n sa_add calls fail */
-	int fail_policy_add; /* > 0: the next n policy_add calls fail */
+	int fail_sa_add;	  /* > 0: the next n sa_add calls fail */
+	int fail_policy_add;	  /* > 0: the next n policy_add calls fail */
+	int fail_policy_add_skip; /* ... after this many more succeed */
 	size_t sa_adds, sa_dels, sa_moves;
 	/* SPIs reserved by spi_alloc and not yet given an SA or deleted:
 	 * larval SAs a real kernel would hold. */
