@@ -18,6 +18,7 @@
 
 #include "config/config_private.h"
 #include "config/index.h"
+#include "lib/hmap.h"
 
 static int
 net_cmp(const struct index_net *a, uint32_t start, uint8_t len)
@@ -87,16 +88,8 @@ pair_lower(const struct config_index *x, uint64_t key)
 uint64_t
 index_pair_key(const char *local, const char *remote)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (const char *s = local;; s++) {
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-		if (*s == '\0')
-			break;
-	}
-	for (const char *s = remote; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
+	return hash_more(hash_more(HASH_SEED, local, strlen(local) + 1), remote,
+	    strlen(remote));
 }
 
 size_t

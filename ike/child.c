@@ -542,6 +542,9 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	diag_clear(&d);
 	c->installed_wall = engine_wall(e);
 	c->installed_ms = engine_now(e);
+	hmap_insert(&e->child_in, &c->in_node, hash_u64(c->spi_in));
+	hmap_insert(&e->child_out, &c->out_node, hash_u64(c->spi_out));
+	c->filed = true;
 	c->next = sa->children;
 	sa->children = c;
 	e->c.child_sas++;
@@ -606,6 +609,10 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 		if (!c->out_pending)
 			e->p.kernel->sa_del(e->p.kernel_arg, sa->remote.addr,
 			    c->spi_out);
+	}
+	if (c->filed) {
+		hmap_remove(&e->child_in, &c->in_node);
+		hmap_remove(&e->child_out, &c->out_node);
 	}
 	secbuf_free(c->out_ek);
 	secbuf_free(c->out_ak);

@@ -71,17 +71,13 @@ ike_engine_new(const struct ike_engine_params *p)
 	/* RFC 7383 2.5.1: 1280 fits any IPv6 path and most IPv4 ones. */
 	if (!e->p.fragment_size)
 		e->p.fragment_size = 1280;
-	/* The SPI tables start at IKE_SPI_BUCKETS and grow (sa.c). */
-	e->n_buckets = IKE_SPI_BUCKETS;
-	e->by_spi = calloc(e->n_buckets, sizeof(*e->by_spi));
-	e->by_peer = calloc(e->n_buckets, sizeof(*e->by_peer));
-	/* The tunnel tables start at IKE_TUNNEL_BUCKETS and grow. */
-	e->n_tbuckets = IKE_TUNNEL_BUCKETS;
-	e->by_remote = calloc(e->n_tbuckets, sizeof(*e->by_remote));
-	e->by_reqid = calloc(e->n_tbuckets, sizeof(*e->by_reqid));
-	e->by_name = calloc(e->n_tbuckets, sizeof(*e->by_name));
-	if (!e->by_spi || !e->by_peer || !e->by_remote || !e->by_reqid ||
-	    !e->by_name) {
+	if (hmap_init(&e->by_spi, IKE_SPI_BUCKETS) < 0 ||
+	    hmap_init(&e->by_peer, IKE_SPI_BUCKETS) < 0 ||
+	    hmap_init(&e->child_in, IKE_SPI_BUCKETS) < 0 ||
+	    hmap_init(&e->child_out, IKE_SPI_BUCKETS) < 0 ||
+	    hmap_init(&e->by_remote, IKE_TUNNEL_BUCKETS) < 0 ||
+	    hmap_init(&e->by_reqid, IKE_TUNNEL_BUCKETS) < 0 ||
+	    hmap_init(&e->by_name, IKE_TUNNEL_BUCKETS) < 0) {
 		ike_engine_free(e);
 		return NULL;
 	}
@@ -99,11 +95,13 @@ ike_engine_free(struct ike_engine *e)
 		return;
 	while (e->tunnels != NULL)
 		tunnel_free(e, e->tunnels);
-	free(e->by_spi);
-	free(e->by_peer);
-	free(e->by_remote);
-	free(e->by_reqid);
-	free(e->by_name);
+	hmap_free(&e->by_spi);
+	hmap_free(&e->by_peer);
+	hmap_free(&e->child_in);
+	hmap_free(&e->child_out);
+	hmap_free(&e->by_remote);
+	hmap_free(&e->by_reqid);
+	hmap_free(&e->by_name);
 	half_open_peers_free(e);
 	timers_free(e);
 	OPENSSL_cleanse(e->cookie_secret, sizeof(e->cookie_secret));
@@ -136,23 +134,6 @@ ike_engine_counters(const struct ike_engine *e, struct ike_counters *out)
 
 /* Tunnels */
 
-static size_t
-tbucket(const struct ike_engine *e, uint32_t v)
-{
-	return (size_t)(v * 2654435761u) & (e->n_tbuckets - 1);
-}
-
-/* FNV-1a: names are short and chosen by the administrator. */
-static size_t
-nbucket(const struct ike_engine *e, const char *name)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 16777619u;
-	return (size_t)h & (e->n_tbuckets - 1);
-}
-
 struct ike_tunnel *
 tunnel_by_remote(struct ike_engine *e, uint32_t addr, uint32_t local)
 {
@@ -160,33 +141,45 @@ tunnel_by_remote(struct ike_engine *e, uint32_t addr, uint32_t local)
 
 	/* One tunnel per pair of gateways (validation): with several WAN
 	 * addresses the local one tells tunnels to one peer apart. */
-	for (struct ike_tunnel *t = e->by_remote[tbucket(e, addr)]; t;
-	     t = t->hnext)
+	for (struct hmap_node *n = hmap_first(&e->by_remote, hash_u64(addr)); n;
+	     n = hmap_next(n)) {
+		struct ike_tunnel *t =
+		    container_of(n, struct ike_tunnel, remote_node);
+
 		if (t->conf.remote_addr == addr) {
 			if (t->conf.local_addr == local)
 				return t;
 			any = any ? any : t;
 		}
+	}
 	return any;
 }
 
 static struct ike_tunnel *
 tunnel_by_reqid(struct ike_engine *e, uint32_t reqid)
 {
-	for (struct ike_tunnel *t = e->by_reqid[tbucket(e, reqid)]; t;
-	     t = t->rnext)
+	for (struct hmap_node *n = hmap_first(&e->by_reqid, hash_u64(reqid)); n;
+	     n = hmap_next(n)) {
+		struct ike_tunnel *t =
+		    container_of(n, struct ike_tunnel, reqid_node);
+
 		if (t->reqid == reqid)
 			return t;
+	}
 	return NULL;
 }
 
 struct ike_tunnel *
 tunnel_by_name(const struct ike_engine *e, const char *name)
 {
-	for (struct ike_tunnel *t = e->by_name[nbucket(e, name)]; t;
-	     t = t->nnext)
+	for (struct hmap_node *n = hmap_first(&e->by_name, hash_str(name)); n;
+	     n = hmap_next(n)) {
+		struct ike_tunnel *t =
+		    container_of(n, struct ike_tunnel, name_node);
+
 		if (strcmp(t->conf.name, name) == 0)
 			return t;
+	}
 	return NULL;
 }
 
@@ -490,74 +483,6 @@ tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t)
 }
 
 static void
-tables_put(struct ike_engine *e, struct ike_tunnel *t)
-{
-	size_t r = tbucket(e, t->conf.remote_addr), q = tbucket(e, t->reqid);
-	size_t n = nbucket(e, t->conf.name);
-
-	t->hnext = e->by_remote[r];
-	e->by_remote[r] = t;
-	t->rnext = e->by_reqid[q];
-	e->by_reqid[q] = t;
-	t->nnext = e->by_name[n];
-	e->by_name[n] = t;
-}
-
-/*
- * Moves the chains of old (n/2 buckets) into new (n buckets).  A new
- * bucket takes from one old chain only, which is reversed first so that
- * prepending keeps its order: the newest tunnel stays first, and freeing
- * newest first (ike_engine_free) stays O(1) per tunnel even when many
- * tunnels share a remote address and so a chain.
- */
-#define REHASH(old, new, old_n, link, key)                 \
-	for (size_t i_ = 0; i_ < (old_n); i_++) {          \
-		struct ike_tunnel *rev_ = NULL, *t_, *nx_; \
-		for (t_ = (old)[i_]; t_; t_ = nx_) {       \
-			nx_ = t_->link;                    \
-			t_->link = rev_;                   \
-			rev_ = t_;                         \
-		}                                          \
-		for (t_ = rev_; t_; t_ = nx_) {            \
-			size_t b_ = (key);                 \
-			nx_ = t_->link;                    \
-			t_->link = (new)[b_];              \
-			(new)[b_] = t_;                    \
-		}                                          \
-	}
-
-/*
- * Doubles the three tunnel tables once there are more tunnels than
- * buckets, so that lookups stay O(1) at 100,000 tunnels (a fixed 1024
- * meant chains of 100).  On allocation failure they keep their size.
- */
-static void
-tunnel_tables_grow(struct ike_engine *e)
-{
-	size_t old_n = e->n_tbuckets, n = 2 * old_n;
-	struct ike_tunnel **r = calloc(n, sizeof(*r));
-	struct ike_tunnel **q = calloc(n, sizeof(*q));
-	struct ike_tunnel **m = calloc(n, sizeof(*m));
-
-	if (r == NULL || q == NULL || m == NULL) {
-		free(r);
-		free(q);
-		free(m);
-		return;
-	}
-	e->n_tbuckets = n;
-	REHASH(e->by_remote, r, old_n, hnext, tbucket(e, t_->conf.remote_addr));
-	REHASH(e->by_reqid, q, old_n, rnext, tbucket(e, t_->reqid));
-	REHASH(e->by_name, m, old_n, nnext, nbucket(e, t_->conf.name));
-	free(e->by_remote);
-	free(e->by_reqid);
-	free(e->by_name);
-	e->by_remote = r;
-	e->by_reqid = q;
-	e->by_name = m;
-}
-
-static void
 tunnel_link(struct ike_engine *e, struct ike_tunnel *t)
 {
 	t->next = e->tunnels;
@@ -565,36 +490,22 @@ tunnel_link(struct ike_engine *e, struct ike_tunnel *t)
 	if (e->tunnels != NULL)
 		e->tunnels->pprev = &t->next;
 	e->tunnels = t;
-	tables_put(e, t);
-	if (++e->n_tunnels > e->n_tbuckets)
-		tunnel_tables_grow(e);
+	hmap_insert(&e->by_remote, &t->remote_node,
+	    hash_u64(t->conf.remote_addr));
+	hmap_insert(&e->by_reqid, &t->reqid_node, hash_u64(t->reqid));
+	hmap_insert(&e->by_name, &t->name_node, hash_str(t->conf.name));
+	e->n_tunnels++;
 }
 
 static void
 tunnel_unlink(struct ike_engine *e, struct ike_tunnel *t)
 {
-	struct ike_tunnel **pp;
-
 	*t->pprev = t->next;
 	if (t->next != NULL)
 		t->next->pprev = t->pprev;
-	for (pp = &e->by_remote[tbucket(e, t->conf.remote_addr)]; *pp;
-	     pp = &(*pp)->hnext)
-		if (*pp == t) {
-			*pp = t->hnext;
-			break;
-		}
-	for (pp = &e->by_reqid[tbucket(e, t->reqid)]; *pp; pp = &(*pp)->rnext)
-		if (*pp == t) {
-			*pp = t->rnext;
-			break;
-		}
-	for (pp = &e->by_name[nbucket(e, t->conf.name)]; *pp;
-	     pp = &(*pp)->nnext)
-		if (*pp == t) {
-			*pp = t->nnext;
-			break;
-		}
+	hmap_remove(&e->by_remote, &t->remote_node);
+	hmap_remove(&e->by_reqid, &t->reqid_node);
+	hmap_remove(&e->by_name, &t->name_node);
 	e->n_tunnels--;
 }
 
@@ -935,16 +846,25 @@ on_acquire(void *arg, uint32_t reqid, uint32_t src, uint32_t dst)
 static struct child_sa *
 child_find(struct ike_engine *e, uint32_t dst, uint32_t spi, bool *inbound)
 {
-	for (struct ike_tunnel *t = e->tunnels; t; t = t->next)
-		for (struct ike_sa *sa = t->sas; sa; sa = sa->tnext)
-			for (struct child_sa *c = sa->children; c; c = c->next)
-				if ((c->spi_in == spi &&
-					sa->local.addr == dst) ||
-				    (c->spi_out == spi &&
-					sa->remote.addr == dst)) {
-					*inbound = c->spi_in == spi;
-					return c;
-				}
+	size_t h = hash_u64(spi);
+	struct hmap_node *n;
+
+	for (n = hmap_first(&e->child_in, h); n; n = hmap_next(n)) {
+		struct child_sa *c = container_of(n, struct child_sa, in_node);
+
+		if (c->spi_in == spi && c->ike->local.addr == dst) {
+			*inbound = true;
+			return c;
+		}
+	}
+	for (n = hmap_first(&e->child_out, h); n; n = hmap_next(n)) {
+		struct child_sa *c = container_of(n, struct child_sa, out_node);
+
+		if (c->spi_out == spi && c->ike->remote.addr == dst) {
+			*inbound = false;
+			return c;
+		}
+	}
 	return NULL;
 }
 

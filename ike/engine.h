@@ -10,6 +10,7 @@
 #include "ike/ike.h"
 #include "ike/msg.h"
 #include "ike/negotiate.h"
+#include "lib/hmap.h"
 
 /* RFC 7296 3.10.1: notify message types. */
 enum ike_notify {
@@ -111,6 +112,11 @@ struct frag_asm;
 struct child_sa {
 	struct child_sa *next;
 	struct ike_sa *ike;
+	/* Filed in the engine's CHILD SA tables by spi_in and by spi_out
+	 * once installed (the kernel's EXPIRE and MAPPING name an SA by
+	 * SPI and destination). */
+	struct hmap_node in_node, out_node;
+	bool filed;
 	enum child_state state;
 	uint32_t spi_in, spi_out;
 	uint32_t reqid;
@@ -171,8 +177,8 @@ struct ike_sa_init {
 };
 
 struct ike_sa {
-	struct ike_sa *hnext; /* chain of the engine's SPI table */
-	struct ike_sa *pnext; /* half-open responder: by the peer's SPI */
+	struct hmap_node spi_node;  /* the engine's table by our SPI */
+	struct hmap_node peer_node; /* half-open responder: by spi_i */
 	bool in_peer_table;
 	uint32_t half_open_addr; /* counted under it while in_peer_table */
 	struct ike_sa *tnext;	 /* list of the tunnel's IKE SAs */
@@ -222,10 +228,11 @@ struct ike_sa {
 };
 
 struct ike_tunnel {
-	struct ike_tunnel *next;     /* list of all tunnels */
-	struct ike_tunnel **pprev;   /* what points to it in that list */
-	struct ike_tunnel *hnext;    /* table by remote address */
-	struct ike_tunnel *nnext;    /* table by name */
+	struct ike_tunnel *next;      /* list of all tunnels */
+	struct ike_tunnel **pprev;    /* what points to it in that list */
+	struct hmap_node remote_node; /* the engine's tables: by remote */
+	struct hmap_node name_node;   /* address, by name, by reqid */
+	struct hmap_node reqid_node;
 	struct ike_tunnel_conf conf; /* points into conf_mem */
 	void *conf_mem;
 	struct secbuf *psk;
@@ -235,8 +242,7 @@ struct ike_tunnel {
 	struct ike_tunnel_status st; /* events, DPD record, last error */
 	struct ike_timer restart_timer;
 	unsigned restart_backoff;
-	struct ike_tunnel *rnext; /* table by reqid */
-	bool dpd_cleared;	  /* DPD clear: stay down until peer or admin */
+	bool dpd_cleared;	 /* DPD clear: stay down until peer or admin */
 	uint16_t want_group;	 /* the group the peer took or asked for last */
 	uint16_t want_pfs_group; /* the PFS group it asked for (INVALID_KE) */
 	bool want_up;		 /* initiate when possible (restart, ACQUIRE) */
@@ -251,6 +257,8 @@ struct ike_tunnel {
 	char reauth_error[200];
 };
 
+/* The tables' initial (and smallest) sizes; they grow with their
+ * contents (lib/hmap.h). */
 #define IKE_SPI_BUCKETS	   4096
 #define IKE_TUNNEL_BUCKETS 1024
 
@@ -258,17 +266,15 @@ struct ike_engine {
 	struct ike_engine_params p;
 	struct ike_timer **heap;
 	size_t n_heap, cap_heap;
-	struct ike_sa **by_spi;	 /* our SPI (spi_i as initiator, spi_r) */
-	struct ike_sa **by_peer; /* half-open responder SAs, by spi_i */
-	size_t n_buckets, n_sas;
-	size_t sas_peak; /* most SAs since memory was last given back */
-	struct half_open_peer **peers; /* halfopen.c; NULL when none */
-	size_t n_pbuckets;
+	struct hmap by_spi;  /* our SPI (spi_i as initiator, spi_r) */
+	struct hmap by_peer; /* half-open responder SAs, by spi_i */
+	struct hmap child_in, child_out; /* CHILD SAs by SPI */
+	size_t n_sas;
+	size_t sas_peak;   /* most SAs since memory was last given back */
+	struct hmap peers; /* halfopen.c; no buckets when no address */
 	struct ike_tunnel *tunnels;
-	struct ike_tunnel **by_remote;
-	struct ike_tunnel **by_reqid;
-	struct ike_tunnel **by_name;
-	size_t n_tunnels, n_tbuckets; /* tunnel tables: a power of two */
+	struct hmap by_remote, by_reqid, by_name;
+	size_t n_tunnels;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
 	struct ike_counters c;

@@ -17,62 +17,32 @@
 #define PEER_BUCKETS_MIN 64
 
 struct half_open_peer {
-	struct half_open_peer *next;
+	struct hmap_node node;
 	uint32_t addr;
 	uint32_t n; /* half-open SAs from addr; the entry goes at 0 */
 };
 
-static size_t
-pbucket(const struct ike_engine *e, uint32_t addr)
+static struct half_open_peer *
+peer_find(struct ike_engine *e, uint32_t addr)
 {
-	/* A flooder picks its addresses: a multiplicative hash spreads a
-	 * run of them, and n_pbuckets is a power of two. */
-	return (size_t)(addr * 2654435761u) & (e->n_pbuckets - 1);
-}
+	/* A flooder picks its addresses: hash_u64 spreads a run of them. */
+	for (struct hmap_node *n = hmap_first(&e->peers, hash_u64(addr)); n;
+	     n = hmap_next(n)) {
+		struct half_open_peer *p =
+		    container_of(n, struct half_open_peer, node);
 
-static struct half_open_peer **
-peer_slot(struct ike_engine *e, uint32_t addr)
-{
-	struct half_open_peer **pp;
-
-	if (e->peers == NULL)
-		return NULL;
-	for (pp = &e->peers[pbucket(e, addr)]; *pp; pp = &(*pp)->next)
-		if ((*pp)->addr == addr)
-			return pp;
+		if (p->addr == addr)
+			return p;
+	}
 	return NULL;
 }
 
 size_t
 half_open_of(struct ike_engine *e, uint32_t addr)
 {
-	struct half_open_peer **pp = peer_slot(e, addr);
+	struct half_open_peer *p = peer_find(e, addr);
 
-	return pp ? (*pp)->n : 0;
-}
-
-/* Rebuilds the table at n buckets; on allocation failure it stays as it
- * is (longer chains, still right). */
-static void
-peers_rehash(struct ike_engine *e, size_t n)
-{
-	struct half_open_peer **t = calloc(n, sizeof(*t)), **old = e->peers;
-	size_t old_n = e->n_pbuckets;
-
-	if (t == NULL)
-		return;
-	e->peers = t;
-	e->n_pbuckets = n;
-	for (size_t i = 0; old != NULL && i < old_n; i++)
-		while (old[i] != NULL) {
-			struct half_open_peer *p = old[i];
-			size_t b = pbucket(e, p->addr);
-
-			old[i] = p->next;
-			p->next = t[b];
-			t[b] = p;
-		}
-	free(old);
+	return p ? p->n : 0;
 }
 
 /*
@@ -121,62 +91,47 @@ half_open_admit(struct ike_engine *e, uint32_t addr)
 int
 half_open_peer_add(struct ike_engine *e, uint32_t addr)
 {
-	struct half_open_peer **pp = peer_slot(e, addr), *p;
+	struct half_open_peer *p = peer_find(e, addr);
 
-	if (pp != NULL) {
-		(*pp)->n++;
+	if (p != NULL) {
+		p->n++;
 		return 0;
 	}
-	if (e->peers == NULL) {
-		peers_rehash(e, PEER_BUCKETS_MIN);
-		if (e->peers == NULL)
-			return -ENOMEM;
-	}
+	if (e->peers.buckets == NULL &&
+	    hmap_init(&e->peers, PEER_BUCKETS_MIN) < 0)
+		return -ENOMEM;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
 	p->addr = addr;
 	p->n = 1;
-	p->next = e->peers[pbucket(e, addr)];
-	e->peers[pbucket(e, addr)] = p;
-	if (++e->c.half_open_peers > e->n_pbuckets)
-		peers_rehash(e, 2 * e->n_pbuckets);
+	hmap_insert(&e->peers, &p->node, hash_u64(addr));
+	e->c.half_open_peers++;
 	return 0;
 }
 
-/* One fewer; the entry goes at 0, the table when no address is left,
- * and it shrinks as a flood from many addresses ends. */
+/* One fewer; the entry goes at 0, the table when no address is left
+ * (it shrinks as a flood from many addresses ends). */
 void
 half_open_peer_del(struct ike_engine *e, uint32_t addr)
 {
-	struct half_open_peer **pp = peer_slot(e, addr), *p;
+	struct half_open_peer *p = peer_find(e, addr);
 
-	if (pp == NULL || --(*pp)->n > 0)
+	if (p == NULL || --p->n > 0)
 		return;
-	p = *pp;
-	*pp = p->next;
+	hmap_remove(&e->peers, &p->node);
 	free(p);
-	if (--e->c.half_open_peers == 0) {
-		free(e->peers);
-		e->peers = NULL;
-		e->n_pbuckets = 0;
-	} else if (e->n_pbuckets > PEER_BUCKETS_MIN &&
-	    e->c.half_open_peers < e->n_pbuckets / 4) {
-		peers_rehash(e, e->n_pbuckets / 2);
-	}
+	if (--e->c.half_open_peers == 0)
+		hmap_free(&e->peers);
+}
+
+static void
+peer_free(struct hmap_node *n)
+{
+	free(container_of(n, struct half_open_peer, node));
 }
 
 void
 half_open_peers_free(struct ike_engine *e)
 {
-	for (size_t i = 0; e->peers != NULL && i < e->n_pbuckets; i++)
-		while (e->peers[i] != NULL) {
-			struct half_open_peer *p = e->peers[i];
-
-			e->peers[i] = p->next;
-			free(p);
-		}
-	free(e->peers);
-	e->peers = NULL;
-	e->n_pbuckets = 0;
-	e->c.half_open_peers = 0;
+	hmap_clear(&e->peers, peer_free);
 }

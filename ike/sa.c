@@ -74,67 +74,16 @@ ike_sa_our_spi(const struct ike_sa *sa)
 	return sa->initiator ? sa->spi_i : sa->spi_r;
 }
 
-static size_t
-bucket(const struct ike_engine *e, uint64_t spi)
-{
-	/* SPIs are random (RFC 7296 2.6): the low bits hash well.
-	 * n_buckets is a power of two (tables_grow() doubles it). */
-	return (size_t)(spi ^ (spi >> 32)) & (e->n_buckets - 1);
-}
-
-/*
- * Doubles both SPI tables once there are more SAs than buckets, so that
- * a chain stays about one SA long at any scale: a fixed 4096 buckets
- * meant chains of 25 at 100,000 SAs, walked for every datagram and for
- * every new SPI.  Halves them again below a quarter, so that a flood
- * that ended leaves no megabytes of empty buckets behind.  Amortized
- * O(1) per SA.  On allocation failure the tables keep their size:
- * longer chains or idle buckets, still correct.
- */
-static void
-tables_resize(struct ike_engine *e, size_t n)
-{
-	size_t old_n = e->n_buckets;
-	struct ike_sa **old_spi = e->by_spi, **old_peer = e->by_peer;
-	struct ike_sa **spi = calloc(n, sizeof(*spi));
-	struct ike_sa **peer = calloc(n, sizeof(*peer));
-
-	if (spi == NULL || peer == NULL) {
-		free(spi);
-		free(peer);
-		return;
-	}
-	e->by_spi = spi;
-	e->by_peer = peer;
-	e->n_buckets = n;
-	for (size_t i = 0; i < old_n; i++) {
-		struct ike_sa *sa, *next;
-
-		for (sa = old_spi[i]; sa; sa = next) {
-			size_t b = bucket(e, ike_sa_our_spi(sa));
-
-			next = sa->hnext;
-			sa->hnext = spi[b];
-			spi[b] = sa;
-		}
-		for (sa = old_peer[i]; sa; sa = next) {
-			size_t b = bucket(e, sa->spi_i);
-
-			next = sa->pnext;
-			sa->pnext = peer[b];
-			peer[b] = sa;
-		}
-	}
-	free(old_spi);
-	free(old_peer);
-}
-
 struct ike_sa *
 ike_sa_lookup(struct ike_engine *e, uint64_t spi)
 {
-	for (struct ike_sa *sa = e->by_spi[bucket(e, spi)]; sa; sa = sa->hnext)
+	for (struct hmap_node *n = hmap_first(&e->by_spi, hash_u64(spi)); n;
+	     n = hmap_next(n)) {
+		struct ike_sa *sa = container_of(n, struct ike_sa, spi_node);
+
 		if (ike_sa_our_spi(sa) == spi)
 			return sa;
+	}
 	return NULL;
 }
 
@@ -142,23 +91,15 @@ struct ike_sa *
 ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
     const struct ike_endpoint *remote)
 {
-	for (struct ike_sa *sa = e->by_peer[bucket(e, spi_i)]; sa;
-	     sa = sa->pnext)
+	for (struct hmap_node *n = hmap_first(&e->by_peer, hash_u64(spi_i)); n;
+	     n = hmap_next(n)) {
+		struct ike_sa *sa = container_of(n, struct ike_sa, peer_node);
+
 		if (sa->spi_i == spi_i && sa->remote.addr == remote->addr &&
 		    sa->remote.port == remote->port)
 			return sa;
+	}
 	return NULL;
-}
-
-static void
-unlink_chain(struct ike_sa **head, struct ike_sa *sa, bool peer)
-{
-	for (struct ike_sa **pp = head; *pp;
-	     pp = peer ? &(*pp)->pnext : &(*pp)->hnext)
-		if (*pp == sa) {
-			*pp = peer ? sa->pnext : sa->hnext;
-			return;
-		}
 }
 
 /* Files a half-open responder SA, counted under the peer's address
@@ -166,13 +107,10 @@ unlink_chain(struct ike_sa **head, struct ike_sa *sa, bool peer)
 int
 ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa)
 {
-	size_t b = bucket(e, sa->spi_i);
-
 	if (half_open_peer_add(e, sa->remote.addr) < 0)
 		return -ENOMEM;
 	sa->half_open_addr = sa->remote.addr;
-	sa->pnext = e->by_peer[b];
-	e->by_peer[b] = sa;
+	hmap_insert(&e->by_peer, &sa->peer_node, hash_u64(sa->spi_i));
 	sa->in_peer_table = true;
 	e->c.half_open++;
 	return 0;
@@ -183,7 +121,7 @@ ike_sa_half_open_done(struct ike_engine *e, struct ike_sa *sa)
 {
 	if (!sa->in_peer_table)
 		return;
-	unlink_chain(&e->by_peer[bucket(e, sa->spi_i)], sa, true);
+	hmap_remove(&e->by_peer, &sa->peer_node);
 	sa->in_peer_table = false;
 	half_open_peer_del(e, sa->half_open_addr);
 	e->c.half_open--;
@@ -263,10 +201,8 @@ ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 	timer_init(&sa->dpd_timer, ike_sa_dpd_timer);
 	timer_init(&sa->keepalive_timer, keepalive_timer);
 	timer_init(&sa->halfopen_timer, halfopen_timer);
-	sa->hnext = e->by_spi[bucket(e, spi)];
-	e->by_spi[bucket(e, spi)] = sa;
-	if (++e->n_sas > e->n_buckets)
-		tables_resize(e, 2 * e->n_buckets);
+	hmap_insert(&e->by_spi, &sa->spi_node, hash_u64(spi));
+	e->n_sas++;
 	if (e->n_sas > e->sas_peak)
 		e->sas_peak = e->n_sas;
 	e->c.ike_sas++;
@@ -412,7 +348,7 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 		ike_sa_free(e, n);
 	}
 	ike_sa_half_open_done(e, sa);
-	unlink_chain(&e->by_spi[bucket(e, ike_sa_our_spi(sa))], sa, false);
+	hmap_remove(&e->by_spi, &sa->spi_node);
 	detach(sa);
 	request_clear(&sa->req);
 	ike_buf_free(&sa->last_resp);
@@ -422,8 +358,6 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	e->n_sas--;
 	e->c.ike_sas--;
 	free(sa);
-	if (e->n_buckets > IKE_SPI_BUCKETS && e->n_sas < e->n_buckets / 4)
-		tables_resize(e, e->n_buckets / 2);
 	memory_give_back(e);
 }
 

@@ -137,60 +137,45 @@ nl_transact(struct kernel_nl *k, struct nl_msg *msg,
 }
 
 static size_t
-sa_bucket(const struct kernel_nl *k, uint32_t dst, uint32_t spi)
+sa_hash(uint32_t dst, uint32_t spi)
 {
-	/* SPIs come from the kernel's allocator: sequential or random, the
-	 * low bits spread; dst folds in for SAs towards several peers. */
-	return (size_t)((spi ^ (dst * 2654435761u)) & (k->sa_buckets - 1));
-}
-
-static struct nl_sa **
-sa_slot(struct kernel_nl *k, uint32_t dst, uint32_t spi)
-{
-	struct nl_sa **pp;
-
-	if (k->sa_buckets == 0)
-		return NULL;
-	for (pp = &k->sa_tab[sa_bucket(k, dst, spi)]; *pp; pp = &(*pp)->next)
-		if ((*pp)->dst == dst && (*pp)->spi == spi)
-			return pp;
-	return NULL;
+	return hash_u64((uint64_t)dst << 32 | spi);
 }
 
 struct nl_sa *
 nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi)
 {
-	struct nl_sa **pp = sa_slot(k, dst, spi);
+	for (struct hmap_node *n = hmap_first(&k->sas, sa_hash(dst, spi)); n;
+	     n = hmap_next(n)) {
+		struct nl_sa *s = container_of(n, struct nl_sa, node);
 
-	return pp ? *pp : NULL;
+		if (s->dst == dst && s->spi == spi)
+			return s;
+	}
+	return NULL;
 }
 
 void
 nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi)
 {
-	struct nl_sa **pp = sa_slot(k, dst, spi), *s;
+	struct nl_sa *s = nl_sa_find(k, dst, spi);
 
-	if (pp == NULL)
+	if (s == NULL)
 		return;
-	s = *pp;
-	*pp = s->next;
+	hmap_remove(&k->sas, &s->node);
 	free(s);
-	k->n_sas--;
+}
+
+static void
+sa_free(struct hmap_node *n)
+{
+	free(container_of(n, struct nl_sa, node));
 }
 
 void
 nl_sa_free_all(struct kernel_nl *k)
 {
-	for (size_t b = 0; b < k->sa_buckets; b++)
-		while (k->sa_tab[b] != NULL) {
-			struct nl_sa *s = k->sa_tab[b];
-
-			k->sa_tab[b] = s->next;
-			free(s);
-		}
-	free(k->sa_tab);
-	k->sa_tab = NULL;
-	k->sa_buckets = k->n_sas = 0;
+	hmap_clear(&k->sas, sa_free);
 }
 
 /* Larval SAs die in the kernel after net.core.xfrm_acq_expires (30 s by
@@ -198,47 +183,24 @@ nl_sa_free_all(struct kernel_nl *k)
  * Looked over at most once a minute: a walk of every SA. */
 #define LARVAL_KEEP 300
 
+static bool
+larval_stale(struct hmap_node *n, void *arg)
+{
+	struct nl_sa *s = container_of(n, struct nl_sa, node);
+
+	if (!s->larval || *(const time_t *)arg - s->since <= LARVAL_KEEP)
+		return false;
+	free(s);
+	return true;
+}
+
 static void
 prune(struct kernel_nl *k, time_t now)
 {
 	if (now - k->pruned < 60)
 		return;
 	k->pruned = now;
-	for (size_t b = 0; b < k->sa_buckets; b++)
-		for (struct nl_sa **pp = &k->sa_tab[b]; *pp;) {
-			struct nl_sa *s = *pp;
-
-			if (s->larval && now - s->since > LARVAL_KEEP) {
-				*pp = s->next;
-				free(s);
-				k->n_sas--;
-			} else {
-				pp = &s->next;
-			}
-		}
-}
-
-/* Doubles the table when it holds two SAs a bucket; on failure it stays
- * as it is, which is slower but right. */
-static void
-grow(struct kernel_nl *k)
-{
-	size_t n = k->sa_buckets ? k->sa_buckets * 2 : 256, old = k->sa_buckets;
-	struct nl_sa **tab = calloc(n, sizeof(*tab)), **from = k->sa_tab;
-
-	if (tab == NULL)
-		return;
-	k->sa_tab = tab;
-	k->sa_buckets = n;
-	for (size_t b = 0; b < old; b++)
-		while (from[b] != NULL) {
-			struct nl_sa *s = from[b];
-
-			from[b] = s->next;
-			s->next = tab[sa_bucket(k, s->dst, s->spi)];
-			tab[sa_bucket(k, s->dst, s->spi)] = s;
-		}
-	free(from);
+	hmap_sweep(&k->sas, larval_stale, &now);
 }
 
 int
@@ -250,19 +212,18 @@ nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	prune(k, ts.tv_sec);
 	if ((s = nl_sa_find(k, sa->dst, sa->spi)) == NULL) {
-		if (k->n_sas >= 2 * k->sa_buckets)
-			grow(k);
-		if (k->sa_buckets == 0 || (s = calloc(1, sizeof(*s))) == NULL)
+		if (k->sas.buckets == NULL &&
+		    hmap_init(&k->sas, NL_SA_BUCKETS) < 0)
+			return -ENOMEM;
+		if ((s = calloc(1, sizeof(*s))) == NULL)
 			return -ENOMEM;
 		*s = *sa;
-		s->next = k->sa_tab[sa_bucket(k, sa->dst, sa->spi)];
-		k->sa_tab[sa_bucket(k, sa->dst, sa->spi)] = s;
-		k->n_sas++;
+		hmap_insert(&k->sas, &s->node, sa_hash(sa->dst, sa->spi));
 	} else {
-		struct nl_sa *next = s->next;
+		struct hmap_node node = s->node;
 
 		*s = *sa;
-		s->next = next;
+		s->node = node;
 	}
 	s->since = ts.tv_sec;
 	return 0;

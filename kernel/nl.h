@@ -15,9 +15,12 @@
 #include <netlink/socket.h>
 
 #include "kernel/kernel.h"
+#include "lib/hmap.h"
 
 /* One datagram from the kernel: GETSA replies are well under 2 KiB. */
-#define NL_BUF_SIZE 16384
+#define NL_BUF_SIZE   16384
+/* The SA table's first (and smallest) size; it grows with its SAs. */
+#define NL_SA_BUCKETS 256
 
 /*
  * What we know about the SAs we installed: the kernel finds a marked SA
@@ -27,7 +30,7 @@
  * SPI: the IKE engine holds up to 100,000 tunnels, two SAs each.
  */
 struct nl_sa {
-	struct nl_sa *next; /* in its bucket */
+	struct hmap_node node; /* in kernel_nl.sas */
 	uint32_t dst, spi;
 	uint32_t mark, mark_mask;
 	bool larval;
@@ -40,9 +43,8 @@ struct kernel_nl {
 	struct nl_sock *rt;    /* rtnetlink for links and routes (link.c) */
 	const struct kernel_events *ev;
 	void *ev_arg;
-	struct nl_sa **sa_tab; /* sa_buckets chains, a power of two */
-	size_t sa_buckets, n_sas;
-	time_t pruned;		  /* when larval SAs were last looked over */
+	struct hmap sas; /* nl_sa by (dst, spi); no buckets until the first */
+	time_t pruned;	 /* when larval SAs were last looked over */
 	uint8_t buf[NL_BUF_SIZE]; /* replies */
 	/* Events apart: a callback may make requests while we parse. */
 	uint8_t ev_buf[NL_BUF_SIZE];

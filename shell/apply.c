@@ -65,7 +65,10 @@ proposals(const struct config_tunnel *t, bool ike, struct ike_algs *out,
 static uint32_t
 route_key(const char *name)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	/* FNV-1a, 32 bits: not lib/hmap.h's hash, on purpose.  The key
+	 * lives on in interface names and in the kernel's marks across
+	 * versions, so its value must never change. */
+	uint32_t h = 2166136261u;
 
 	for (const char *p = name; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;

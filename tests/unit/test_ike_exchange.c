@@ -693,14 +693,14 @@ test_ike_half_open_expiry_gives_everything_back(void **state_)
 	b = f->l.b.e;
 	assert_int_equal(counters(&f->l.b).half_open, 4400);
 	assert_int_equal(counters(&f->l.b).half_open_peers, 20);
-	assert_int_equal(b->n_buckets, 2 * IKE_SPI_BUCKETS);
+	assert_int_equal(b->by_spi.n_buckets, 2 * IKE_SPI_BUCKETS);
 	lab_advance(&f->l, 29000);
 	assert_int_equal(counters(&f->l.b).half_open, 4400);
 	lab_advance(&f->l, 2000);
 	assert_int_equal(counters(&f->l.b).half_open, 0);
 	assert_int_equal(counters(&f->l.b).half_open_peers, 0);
-	assert_null(b->peers);
-	assert_int_equal(b->n_buckets, IKE_SPI_BUCKETS);
+	assert_null(b->peers.buckets);
+	assert_int_equal(b->by_spi.n_buckets, IKE_SPI_BUCKETS);
 	assert_true(b->cap_heap <= 256);
 	fix_free(f);
 }
@@ -2097,6 +2097,41 @@ test_ike_natt_floats_and_keeps_alive(void **state_)
 	fix_free(f);
 }
 
+/*
+ * The kernel names an SA by destination and SPI in EXPIRE: the engine
+ * finds the CHILD SA by either SPI (its tables, not a walk of every
+ * tunnel): a soft expiry of the inbound or the outbound SA rekeys it, an
+ * SPI it does not hold or one at another address changes nothing, a hard
+ * one makes it forget the CHILD SA the kernel removed.
+ */
+static void
+test_ike_kernel_expire_finds_the_child_by_either_spi(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct spis s0, s1, s2;
+
+	(void)state_;
+	establish(f);
+	s0 = spis_of(&f->l.a);
+	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_A, s0.in[0], false);
+	lab_run(&f->l, 100);
+	s1 = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(s1.in[0], s0.in[0]);
+	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_B, s1.out[0], false);
+	lab_run(&f->l, 100);
+	s2 = spis_of(&f->l.a);
+	assert_up_and_agreeing(f);
+	assert_int_not_equal(s2.out[0], s1.out[0]);
+	/* Not ours: the right SPI at the wrong address, an unknown SPI. */
+	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_B, s2.in[0], true);
+	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_A, s2.in[0] + 1, true);
+	assert_up_and_agreeing(f);
+	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_A, s2.in[0], true);
+	assert_int_equal(spis_of(&f->l.a).n, 0);
+	fix_free(f);
+}
+
 /* IKE fragmentation (RFC 7383) */
 
 #define FRAG_NETS_A                                                    \
@@ -2523,6 +2558,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_leaves_one),
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
 	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
+	cmocka_unit_test(test_ike_kernel_expire_finds_the_child_by_either_spi),
 	cmocka_unit_test(test_ike_reauth_is_make_before_break),
 	cmocka_unit_test(
 	    test_ike_peer_reauth_with_a_higher_spi_keeps_the_new_sa),

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_lib.c: lib/: diagnostics lists, logging to a sink (with
  * control characters escaped), the escaping itself, secret buffers, and
- * the strict IPv4 and host name parsers.  Parser tests are tables of what
+ * the strict IPv4 and host name parsers, the hash table.  Parser tests are tables of what
  * a person might type and what must come back.
  */
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hmap.h"
 #include "lib/lib.h"
 #include "tests/unit/test.h"
 
@@ -902,6 +903,130 @@ test_fqdn_valid_table(void **state)
 	assert_true(fqdn_valid(name + 1));
 }
 
+/* hmap */
+
+struct item {
+	uint64_t key;
+	struct hmap_node node;
+};
+
+static struct item *
+find(const struct hmap *m, uint64_t key)
+{
+	for (struct hmap_node *n = hmap_first(m, hash_u64(key)); n;
+	     n = hmap_next(n))
+		if (container_of(n, struct item, node)->key == key)
+			return container_of(n, struct item, node);
+	return NULL;
+}
+
+/* 100,000 entries in, every one found, half out, the rest still found;
+ * the buckets grow to hold them and shrink back to the initial size. */
+static void
+test_hmap_grows_finds_and_shrinks(void **state)
+{
+	enum {
+		N = 100000
+	};
+	struct item *it = calloc(N, sizeof(*it));
+	struct hmap m;
+
+	(void)state;
+	assert_non_null(it);
+	assert_int_equal(hmap_init(&m, 5), 0);
+	assert_int_equal(m.n_buckets, 8);
+	for (size_t i = 0; i < N; i++) {
+		it[i].key = i * 4096; /* low bits alike: the hash must mix */
+		hmap_insert(&m, &it[i].node, hash_u64(it[i].key));
+	}
+	assert_int_equal(m.count, N);
+	assert_true(m.n_buckets >= N && m.n_buckets < 4 * N);
+	for (size_t i = 0; i < N; i++)
+		assert_ptr_equal(find(&m, i * 4096), &it[i]);
+	assert_null(find(&m, 4095));
+	for (size_t i = 0; i < N; i += 2)
+		hmap_remove(&m, &it[i].node);
+	for (size_t i = 0; i < N; i++)
+		assert_ptr_equal(find(&m, i * 4096), i % 2 ? &it[i] : NULL);
+	for (size_t i = 1; i < N; i += 2)
+		hmap_remove(&m, &it[i].node);
+	assert_int_equal(m.count, 0);
+	assert_int_equal(m.n_buckets, 8);
+	hmap_free(&m);
+	free(it);
+}
+
+/* Entries with one hash (a collision, or one key filed twice) are all
+ * walked, and only they. */
+static void
+test_hmap_walks_every_entry_of_a_hash(void **state)
+{
+	struct item a = { .key = 1 }, b = { .key = 2 }, c = { .key = 3 };
+	struct hmap m;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(hmap_init(&m, 1), 0);
+	hmap_insert(&m, &a.node, 7);
+	hmap_insert(&m, &b.node, 7);
+	hmap_insert(&m, &c.node, 8);
+	for (struct hmap_node *x = hmap_first(&m, 7); x; x = hmap_next(x)) {
+		assert_true(x == &a.node || x == &b.node);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	hmap_remove(&m, &a.node);
+	assert_ptr_equal(hmap_first(&m, 7), &b.node);
+	assert_null(hmap_next(&b.node));
+	assert_int_equal(hash_str("tunnel"), hash_bytes("tunnel", 6));
+	assert_int_equal(hash_bytes("ab", 2),
+	    hash_more(hash_more(HASH_SEED, "a", 1), "b", 1));
+	/* FNV-1a's published value for "a" (64 bits). */
+	assert_true(hash_str("a") == (size_t)0xaf63dc4c8601ec8cull);
+	assert_int_not_equal(hash_str("branch-1"), hash_str("branch-2"));
+	hmap_free(&m);
+}
+
+static bool
+odd_key(struct hmap_node *n, void *arg)
+{
+	(void)arg;
+	return container_of(n, struct item, node)->key % 2 == 1;
+}
+
+static size_t cleared;
+
+static void
+count_cleared(struct hmap_node *n)
+{
+	(void)n;
+	cleared++;
+}
+
+/* sweep removes exactly what it is told to, clear hands every entry
+ * over once and leaves no buckets. */
+static void
+test_hmap_sweep_and_clear(void **state)
+{
+	struct item it[100];
+	struct hmap m;
+
+	(void)state;
+	assert_int_equal(hmap_init(&m, 4), 0);
+	for (size_t i = 0; i < 100; i++) {
+		it[i].key = i;
+		hmap_insert(&m, &it[i].node, hash_u64(i));
+	}
+	assert_int_equal(hmap_sweep(&m, odd_key, NULL), 50);
+	assert_int_equal(m.count, 50);
+	for (size_t i = 0; i < 100; i++)
+		assert_ptr_equal(find(&m, i), i % 2 ? NULL : &it[i]);
+	cleared = 0;
+	hmap_clear(&m, count_cleared);
+	assert_int_equal(cleared, 50);
+	assert_null(m.buckets);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_diag_add_formats_and_counts),
 	cmocka_unit_test(test_diag_add_grows_past_initial_capacity),
@@ -941,6 +1066,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_lib_escape_ctl_cuts_whole_units),
 	cmocka_unit_test_teardown(test_log_escapes_control_characters,
 	    log_teardown),
+	cmocka_unit_test(test_hmap_grows_finds_and_shrinks),
+	cmocka_unit_test(test_hmap_walks_every_entry_of_a_hash),
+	cmocka_unit_test(test_hmap_sweep_and_clear),
 };
 
 TUNSH_TEST_MAIN(tests)
