@@ -1474,6 +1474,9 @@ print_counters_text(struct cli_def *cli, const struct ike_counters *c)
 	for (size_t i = 0; i < sizeof(drops) / sizeof(drops[0]); i++)
 		cli_print(cli, "%-*s%" PRIu64 " %s", LABEL_COL,
 		    i == 0 ? "  Dropped:" : "", drops[i].n, drops[i].why);
+	/* A bug of ours when not 0: tunshd's log says which. */
+	print_field(cli, "State errors", "%" PRIu64 "%s", c->state_refused,
+	    c->state_refused ? " (see show log: please report them)" : "");
 }
 
 static void
@@ -1493,6 +1496,7 @@ print_counters_json(struct cli_def *cli, const struct ike_counters *c)
 	jw_u64(&j, "fragments_rx", c->frag_rx);
 	jw_u64(&j, "fragments_tx", c->frag_tx);
 	jw_u64(&j, "fragments_reassembled", c->frag_reassembled);
+	jw_u64(&j, "state_errors", c->state_refused);
 	jw_open(&j, "dropped", "{");
 	jw_u64(&j, "parse", c->dropped_parse);
 	jw_u64(&j, "rules", c->dropped_rules);

@@ -585,6 +585,44 @@ child_carrier_check(struct ike_engine *e, struct ike_tunnel *t)
 		    engine_wall(e));
 }
 
+static const char *const child_state_names[CHILD_STATE_COUNT] = {
+	[CHILD_INSTALLED] = "installed",
+	[CHILD_REKEYING] = "rekeying",
+	[CHILD_REKEYED] = "rekeyed",
+	[CHILD_DELETING] = "deleting",
+};
+
+#define S(x) (1u << (x))
+/* Allowed transitions: from -> set of to.  A rekey that fails goes back
+ * to INSTALLED; the peer may rekey an SA we are not rekeying. */
+static const unsigned child_transitions[CHILD_STATE_COUNT] = {
+	[CHILD_INSTALLED] = S(CHILD_REKEYING) | S(CHILD_REKEYED) |
+	    S(CHILD_DELETING),
+	[CHILD_REKEYING] = S(CHILD_INSTALLED) | S(CHILD_REKEYED) |
+	    S(CHILD_DELETING),
+	[CHILD_REKEYED] = S(CHILD_DELETING),
+	[CHILD_DELETING] = 0,
+};
+
+/* Every state change of a CHILD SA goes through here, as IKE SAs' go
+ * through ike_sa_set_state(): a refused one is logged and counted. */
+void
+child_set_state(struct ike_engine *e, struct child_sa *c, enum child_state to)
+{
+	if (c->state == to)
+		return;
+	if (!(child_transitions[c->state] & S(to))) {
+		e->c.state_refused++;
+		log_err("ike", "CHILD SA %08x: no transition %s -> %s",
+		    c->spi_in, child_state_names[c->state],
+		    child_state_names[to]);
+		return;
+	}
+	log_debug("ike", "CHILD SA %08x: %s -> %s", c->spi_in,
+	    child_state_names[c->state], child_state_names[to]);
+	c->state = to;
+}
+
 void
 child_unlink(struct ike_sa *sa, struct child_sa *c)
 {
@@ -799,7 +837,7 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
 	ike_ts_add(&inner, IKE_PL_TSR, &r->sel->ts_remote);
 	r->child = c;
 	if (c != NULL)
-		c->state = CHILD_REKEYING;
+		child_set_state(e, c, CHILD_REKEYING);
 	return ike_sa_send_request(e, sa,
 	    c ? REQ_CHILD_REKEY : REQ_CHILD_CREATE, IKE_CREATE_CHILD_SA,
 	    &inner);
@@ -811,7 +849,7 @@ child_start_rekey(struct ike_engine *e, struct child_sa *c)
 	int rc = child_request(e, c->ike, c, 0);
 
 	if (rc < 0 && c->state == CHILD_REKEYING) {
-		c->state = CHILD_INSTALLED;
+		child_set_state(e, c, CHILD_INSTALLED);
 		timer_arm(e, &c->rekey_timer, engine_now(e) + 10000);
 	}
 	return rc;
@@ -856,11 +894,12 @@ ke_finish(struct ike_dh *dh, const struct ike_msg *m, uint16_t group,
  * end deletes old.
  */
 static void
-collision_settle(struct child_sa *old, struct child_sa *ours)
+collision_settle(struct ike_engine *e, struct child_sa *old,
+    struct child_sa *ours)
 {
 	struct child_sa *theirs = old->successor;
 
-	old->state = CHILD_REKEYED;
+	child_set_state(e, old, CHILD_REKEYED);
 	old->rekey_collision = false;
 	if (nonce_min_lower(ours->min_nonce, ours->min_nonce_len,
 		theirs->min_nonce, theirs->min_nonce_len)) {
@@ -952,7 +991,7 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 			/* Our own rekey of old in flight: a collision. */
 			old->rekey_collision = old->state == CHILD_REKEYING;
 			if (!old->rekey_collision)
-				old->state = CHILD_REKEYED;
+				child_set_state(e, old, CHILD_REKEYED);
 			old->successor = c;
 			tunnel_event(e, t, IKE_EV_CHILD_REKEYED,
 			    "CHILD SA %08x rekeyed by the peer: now %08x",
@@ -1057,7 +1096,7 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 			tunnel_error(e, sa->t, IKE_EV_NO_PROPOSAL,
 			    "no common ESP proposal for the new CHILD SA");
 		if (old != NULL && old->state == CHILD_REKEYING) {
-			old->state = CHILD_INSTALLED;
+			child_set_state(e, old, CHILD_INSTALLED);
 			if (again)
 				old->want_rekey = true;
 			else
@@ -1082,9 +1121,9 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		return;
 	}
 	if (old->rekey_collision && old->successor != NULL) {
-		collision_settle(old, c);
+		collision_settle(e, old, c);
 	} else if (old->state == CHILD_REKEYING) {
-		old->state = CHILD_REKEYED;
+		child_set_state(e, old, CHILD_REKEYED);
 		old->successor = c;
 		old->want_delete = true;
 	}

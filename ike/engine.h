@@ -74,6 +74,7 @@ void timers_free(struct ike_engine *e);
  * only function that changes an SA's state.
  */
 enum sa_state {
+	SA_NEW,	      /* just made: ike_sa_new() */
 	SA_INIT_SENT, /* initiator: IKE_SA_INIT sent */
 	SA_INIT_DONE, /* responder: IKE_SA_INIT answered, AUTH awaited */
 	SA_AUTH_SENT, /* initiator: IKE_AUTH sent */
@@ -90,6 +91,7 @@ enum child_state {
 	CHILD_REKEYING, /* a CREATE_CHILD_SA for it is in flight */
 	CHILD_REKEYED,	/* its successor is up; delete pending */
 	CHILD_DELETING,
+	CHILD_STATE_COUNT,
 };
 
 /* What an outstanding request of ours is, to handle its response. */
@@ -418,6 +420,8 @@ void child_free(struct ike_engine *e, struct child_sa *c, bool kernel);
 void child_carrier_check(struct ike_engine *e, struct ike_tunnel *t);
 void child_unlink(struct ike_sa *sa, struct child_sa *c);
 struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi, bool inbound);
+void child_set_state(struct ike_engine *e, struct child_sa *c,
+    enum child_state to);
 int child_start_rekey(struct ike_engine *e, struct child_sa *c);
 int child_start_new(struct ike_engine *e, struct ike_sa *sa);
 size_t child_pairs(const struct ike_tunnel *t);

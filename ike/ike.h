@@ -326,6 +326,9 @@ struct ike_counters {
 	uint64_t rx, tx, retransmits, dropped_parse, dropped_auth,
 	    dropped_unknown_spi, dropped_rules, cookies_sent, half_open;
 	uint64_t ike_sas, child_sas;
+	/* State changes of IKE and CHILD SAs that the transition tables
+	 * refused: bugs of ours, logged too. */
+	uint64_t state_refused;
 	/* IKE_SA_INIT requests dropped at the half-open bounds: the
 	 * address's own, the total; and the addresses holding any now. */
 	uint64_t dropped_half_open_peer, dropped_half_open_total;

@@ -64,7 +64,7 @@ info_delete_child(struct ike_engine *e, struct child_sa *c)
 	struct ike_buf inner;
 	uint32_t spi = htobe32(c->spi_in);
 
-	c->state = CHILD_DELETING;
+	child_set_state(e, c, CHILD_DELETING);
 	timer_disarm(e, &c->rekey_timer);
 	ike_sa_begin(sa, &inner);
 	ike_delete_add(&inner, IKE_PROTO_ESP, 4, (const uint8_t *)&spi, 1);

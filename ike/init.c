@@ -222,7 +222,7 @@ ike_init_start(struct ike_engine *e, struct ike_tunnel *t)
 	sa->in->ni_len = IKE_NONCE_LEN;
 	engine_random(e, sa->in->ni, sa->in->ni_len);
 	sa->created_by_us = true;
-	sa->state = SA_INIT_SENT;
+	ike_sa_set_state(e, sa, SA_INIT_SENT);
 	if ((rc = init_send(e, sa)) < 0) {
 		ike_sa_free(e, sa);
 		return rc;
@@ -408,7 +408,7 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 	sa->spi_i = m->hdr.spi_i;
 	sa->local = *local;
 	sa->remote = *remote;
-	sa->state = SA_INIT_DONE;
+	ike_sa_set_state(e, sa, SA_INIT_DONE);
 	memcpy(sa->in->ni, ni, ni_len);
 	sa->in->ni_len = ni_len;
 	sa->in->nr_len = IKE_NONCE_LEN;

@@ -79,7 +79,7 @@ sibling(struct ike_engine *e, struct ike_sa *sa, bool initiator)
 
 	if (n == NULL)
 		return NULL;
-	n->state = SA_REKEY_NEW;
+	ike_sa_set_state(e, n, SA_REKEY_NEW);
 	n->local = sa->local;
 	n->remote = sa->remote;
 	n->natt = sa->natt;

@@ -19,6 +19,7 @@
 #include "ike/engine.h"
 
 static const char *const state_names[SA_STATE_COUNT] = {
+	[SA_NEW] = "new",
 	[SA_INIT_SENT] = "connecting",
 	[SA_INIT_DONE] = "half-open",
 	[SA_AUTH_SENT] = "authenticating",
@@ -32,6 +33,8 @@ static const char *const state_names[SA_STATE_COUNT] = {
 #define S(x) (1u << (x))
 /* Allowed transitions: from -> set of to. */
 static const unsigned transitions[SA_STATE_COUNT] = {
+	[SA_NEW] = S(SA_INIT_SENT) | S(SA_INIT_DONE) | S(SA_REKEY_NEW) |
+	    S(SA_DEAD),
 	[SA_INIT_SENT] = S(SA_AUTH_SENT) | S(SA_DEAD),
 	[SA_INIT_DONE] = S(SA_ESTABLISHED) | S(SA_DEAD),
 	[SA_AUTH_SENT] = S(SA_ESTABLISHED) | S(SA_DEAD),
@@ -48,13 +51,18 @@ ike_sa_state_name(enum sa_state s)
 	return s < SA_STATE_COUNT ? state_names[s] : "?";
 }
 
+/*
+ * Every state change of an IKE SA goes through here: one refused by the
+ * table is a bug of ours, logged and counted (show ipsec counters), and
+ * the SA keeps its state.
+ */
 void
 ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum sa_state to)
 {
-	(void)e;
 	if (sa->state == to)
 		return;
 	if (!(transitions[sa->state] & S(to))) {
+		e->c.state_refused++;
 		log_err("ike",
 		    "SA %016" PRIx64 "_i %016" PRIx64
 		    "_r: no transition %s -> %s",

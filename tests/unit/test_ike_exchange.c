@@ -59,6 +59,13 @@ fix_new(const struct lab_suite *s, const struct ike_engine_params *pa,
 static void
 fix_free(struct fix *f)
 {
+	struct ike_counters ca, cb;
+
+	/* Every test: no state change either engine's tables refused. */
+	ike_engine_counters(f->l.a.e, &ca);
+	ike_engine_counters(f->l.b.e, &cb);
+	assert_int_equal(ca.state_refused, 0);
+	assert_int_equal(cb.state_refused, 0);
 	lab_free(&f->l);
 	secbuf_free(f->psk);
 	secbuf_free(f->psk_b);
