@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # top, here, build and results: the caller's
+# shellcheck disable=SC2154 # top, here, build, results and limit: the caller's
 # tests/vm/host.sh: what the host sides of run.sh (UML) and qemu.sh share:
 # the paths a guest mounts and the scenarios it runs.  Sourced; the caller
 # has set top, here and build (and results, empty for the default) and
@@ -11,6 +11,28 @@
 safe_path() {
 	[[ $1 =~ ^/[A-Za-z0-9._/+-]*$ ]] ||
 		die "path '$1' has characters a guest mount cannot take (comma, space, quote...)"
+}
+
+# vm_verdict RES WHAT TIMED_OUT: the verdict of one guest from its
+# status file in RES (0 PASS, 124 its scenario timed out, none: the
+# guest never said), WHAT the name and figures; TIMED_OUT non-empty when
+# the host killed it (after $limit s).  Printed and kept in RES/verdict.
+vm_verdict() {
+	local res=$1 line=$2 st
+	st=$(cat "$res/status" 2>/dev/null || true)
+	if [ -n "$3" ]; then
+		line="FAIL $line: guest killed after ${limit}s"
+	elif [ -z "$st" ]; then
+		line="FAIL $line: no status from the guest"
+	elif [ "$st" = 0 ]; then
+		line="PASS $line"
+	elif [ "$st" = 124 ]; then
+		line="FAIL $line: scenario timed out in the guest"
+	else
+		line="FAIL $line: exit $st"
+	fi
+	echo "$line" >"$res/verdict"
+	echo "$line"
 }
 
 # vm_host_paths: makes build and results absolute, picks extra (a

@@ -231,7 +231,7 @@ done
 # process id is its group id; what outlives the limit is ended by group.
 run_one() {
 	local path=$1 name=$2
-	local res=$results/$name pid t0 t1 deadline peak=0 kb st line timed_out=''
+	local res=$results/$name pid t0 t1 deadline peak=0 kb timed_out=''
 	rm -rf "$res"
 	mkdir -p "$res"
 	{
@@ -283,21 +283,7 @@ run_one() {
 		boot=$(awk -v a="$t0" -v b="$(stat -c %.6Y "$res/first")" 'BEGIN { printf "%.2f", b - a }')
 	[ ! -f "$res/times" ] ||
 		scen=$(awk '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f", $2 - s }' "$res/times")
-	st=$(cat "$res/status" 2>/dev/null || true)
-	line="$name $(span "$t0" "$t1")s (qemu, boot ${boot}s, scenario ${scen}s, host RAM peak $((peak / 1024)) MB)"
-	if [ -n "$timed_out" ]; then
-		line="FAIL $line: guest killed after ${limit}s"
-	elif [ -z "$st" ]; then
-		line="FAIL $line: no status from the guest"
-	elif [ "$st" = 0 ]; then
-		line="PASS $line"
-	elif [ "$st" = 124 ]; then
-		line="FAIL $line: scenario timed out in the guest"
-	else
-		line="FAIL $line: exit $st"
-	fi
-	echo "$line" >"$res/verdict"
-	echo "$line"
+	vm_verdict "$res" "$name $(span "$t0" "$t1")s (qemu, boot ${boot}s, scenario ${scen}s, host RAM peak $((peak / 1024)) MB)" "$timed_out"
 	current=
 }
 

@@ -106,7 +106,7 @@ group_pss() {
 # group (only ours) if it outlives its limit or leaves helpers behind.
 run_one() {
 	local path=$1 name=$2 cpu=$3
-	local res=$results/$name pid t0 t1 deadline peak=0 kb st line timed_out='' umldir
+	local res=$results/$name pid t0 t1 deadline peak=0 kb timed_out='' umldir
 	rm -rf "$res"
 	mkdir -p "$res"
 	{
@@ -171,21 +171,7 @@ run_one() {
 		boot=$(awk -v t0="$t0" '$1 == "first" { printf "%.2f", $2 - t0 }' "$res/times")
 		scen=$(awk '$1 == "start" { s = $2 } $1 == "end" { printf "%.1f", $2 - s }' "$res/times")
 	fi
-	st=$(cat "$res/status" 2>/dev/null || true)
-	line="$name $(span "$t0" "$t1")s (boot ${boot}s, scenario ${scen}s, host RAM peak $((peak / 1024)) MB, cpu $cpu)"
-	if [ -n "$timed_out" ]; then
-		line="FAIL $line: guest killed after ${limit}s"
-	elif [ -z "$st" ]; then
-		line="FAIL $line: no status from the guest"
-	elif [ "$st" = 0 ]; then
-		line="PASS $line"
-	elif [ "$st" = 124 ]; then
-		line="FAIL $line: scenario timed out in the guest"
-	else
-		line="FAIL $line: exit $st"
-	fi
-	echo "$line" >"$res/verdict"
-	echo "$line"
+	vm_verdict "$res" "$name $(span "$t0" "$t1")s (boot ${boot}s, scenario ${scen}s, host RAM peak $((peak / 1024)) MB, cpu $cpu)" "$timed_out"
 }
 
 # next_scenario: the index of the next scenario nobody took yet, from a

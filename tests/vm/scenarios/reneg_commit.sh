@@ -78,6 +78,12 @@ change() {
 	child0=$(vm_charon_child_spis b lans)
 	mark=$(vm_tunshd_lines a)
 	err0=$(xfrm_errors)
+	# What both kernels did, with times, for a change that loses one.
+	ip -n a -t xfrm monitor >"$VM_WORK/xfrm-a.out" 2>&1 &
+	mon_a=$!
+	ip -n b -t xfrm monitor >"$VM_WORK/xfrm-b.out" 2>&1 &
+	mon_b=$!
+	vm_log "$what: pings start"
 	ip netns exec ha busybox ping -c 50 -i 0.2 -W 2 10.2.0.10 >"$VM_WORK/ping.out" 2>&1 &
 	ping_pid=$!
 	sleep 2 # pings on the old SAs first
@@ -92,6 +98,7 @@ change() {
 	vm_wait 10 "charon: one new IKE SA (was $ike0) and a new CHILD SA (was $child0)" \
 		charon_moved "$ike0" "$child0"
 	wait "$ping_pid" || true
+	kill "$mon_a" "$mon_b" 2>/dev/null || true
 	out=$(cat "$VM_WORK/ping.out")
 	stats=$(grep 'packets transmitted' <<<"$out" || true)
 	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' <<<"$stats")
@@ -99,6 +106,10 @@ change() {
 	vm_log "missing seq: $(missing <<<"$out"); XFRM errors before: $err0; after: $(xfrm_errors)"
 	vm_log "IKE $ike0 -> $(vm_charon_ike_spis b); CHILD $child0 -> $(vm_charon_child_spis b lans)"
 	vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
+	if [ "${got:-0}" -lt 50 ]; then
+		vm_log "a's kernel: $(grep -v '^\s*$' "$VM_WORK/xfrm-a.out" | tr -s ' \t' ' ' | tr '\n' '|')"
+		vm_log "b's kernel: $(grep -v '^\s*$' "$VM_WORK/xfrm-b.out" | tr -s ' \t' ' ' | tr '\n' '|')"
+	fi
 	# One answer may be lost (2 changes of 10 measured lost one, with
 	# XfrmAcquireError 1 in a once: a moment with no valid outbound SA
 	# in a, not yet explained).  A break-before-make change loses the
