@@ -476,6 +476,9 @@ child_out_release(struct ike_engine *e, struct child_sa *c)
 	c->out_pending = false;
 }
 
+/* A negotiated CHILD SA into the kernel and the SA's list.  Long: it
+ * copies what was chosen field by field, and a kernel refusal must undo
+ * exactly what was made so far. */
 int
 child_install(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_proposal *chosen, uint32_t spi_in,
@@ -910,7 +913,9 @@ collision_settle(struct ike_engine *e, struct child_sa *old,
 	old->want_delete = true;
 }
 
-/* As responder: a new or rekeyed CHILD SA; 0 or an error notify. */
+/* As responder: a new or rekeyed CHILD SA; 0 or an error notify.  Long:
+ * one pass over 1.3's request (SA, Ni, [KEi], TSi, TSr), refusing with
+ * the notify each step owes, in the order the peer will read them. */
 static uint16_t
 child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
     struct child_sa *old, struct ike_buf *inner)
@@ -1042,7 +1047,9 @@ create_child_request(struct ike_engine *e, struct ike_sa *sa,
 	    &inner);
 }
 
-/* Our CREATE_CHILD_SA for a CHILD SA was answered. */
+/* Our CREATE_CHILD_SA for a CHILD SA was answered.  Long: each refusal
+ * (INVALID_KE retry, TS_UNACCEPTABLE, NO_PROPOSAL, a collision settled
+ * by 2.8.1) leaves the old SA in its own state, side by side here. */
 static void
 child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 {

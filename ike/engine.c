@@ -658,7 +658,8 @@ ike_tunnel_remove(struct ike_engine *e, const char *name, struct diag *d)
  * between).  IKE_CHANGE_CHILD replaces the CHILD SAs under the same IKE
  * SA (a rekey each: the new SA in before the old one goes);
  * IKE_CHANGE_REAUTH reauthenticates, make-before-break (rekey.c); in
- * place, timers and flags apply to the SAs there are.
+ * place, timers and flags apply to the SAs there are.  Long: the classes
+ * share their first steps and their undo, kept in one place.
  */
 int
 ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,

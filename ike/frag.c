@@ -217,7 +217,8 @@ assemble(struct ike_engine *e, struct ike_sa *sa, uint8_t **whole, size_t *len,
  * buf, which is decrypted in place).  Returns 1 with the reassembled
  * inner chain in *whole (malloc'd, the caller frees it) and its first
  * payload type, 0 when the fragment was kept or answered, or a negative
- * errno when it was dropped (and counted).
+ * errno when it was dropped (and counted).  Long: RFC 7383 2.6's checks,
+ * each with its own drop counter, in the order the RFC gives them.
  */
 int
 frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,

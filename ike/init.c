@@ -352,7 +352,9 @@ dh_finish(struct ike_dh *dh, const struct ike_msg *m, uint16_t group,
 /*
  * The responder's half of IKE_SA_INIT.  Everything that can refuse the
  * request is checked before any state is made (2.6: a flood of these
- * must cost little).
+ * must cost little).  Long: the checks run in the order 2.6 and 2.7 give
+ * them (cookie, half-open bounds, proposal, KE group), each with its own
+ * answer, and splitting them would hide that order.
  */
 void
 ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
@@ -598,7 +600,9 @@ auth_send(struct ike_engine *e, struct ike_sa *sa)
 	return ike_sa_send_request(e, sa, REQ_AUTH, IKE_AUTH, &inner);
 }
 
-/* The initiator's half of IKE_SA_INIT: the response arrived. */
+/* The initiator's half of IKE_SA_INIT: the response arrived.  Long:
+ * COOKIE, INVALID_KE and refusals restart or end the exchange, each as
+ * 2.6 and 1.2 say, before the keys are made and IKE_AUTH sent. */
 void
 ike_init_response(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m, const uint8_t *buf, size_t len)

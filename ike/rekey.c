@@ -244,7 +244,9 @@ new_keys(struct ike_engine *e, struct ike_sa *old, struct ike_sa *n,
 	return rc < 0 ? N_TEMPORARY_FAILURE : 0;
 }
 
-/* As responder: the peer rekeys sa. */
+/* As responder: the peer rekeys sa.  Long: 2.18's request is checked
+ * and answered in one place, the new SA made only once all checks pass,
+ * and a collision with our own rekey settled by 2.8.2. */
 void
 ike_rekey_request(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m)
