@@ -11,27 +11,24 @@ if [ "$(id -u)" != 0 ]; then
 	echo "files.sh: needs root to create its user; skipped" >&2
 	exit 77
 fi
-user=tunsh-f-adm
 dir=$(mktemp -d)
 chmod 755 "$dir"
 sock=$dir/tunshd.sock
 pid=
-made_groups=()
+# shellcheck source=SCRIPTDIR/users.sh
+. "$top/tests/integration/users.sh"
 cleanup() {
 	local rc=$?
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-	userdel "$user" 2>/dev/null || true
-	for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null || true; done
+	test_cleanup_users
 	rm -rf "$dir"
 	exit "$rc"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
-for g in tunsh tunsh-admin; do
-	getent group "$g" >/dev/null || { groupadd -r "$g"; made_groups+=("$g"); }
-done
-userdel "$user" 2>/dev/null || true
-useradd -M -N -s /bin/sh -G tunsh,tunsh-admin "$user"
+test_groups_hold
+user=
+test_user user tunsh-f-adm tunsh,tunsh-admin -N -s /bin/sh
 as_user() { runuser -u "$user" -- "$bin/shell/tunsh" --socket "$sock" "$@"; }
 as_root() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
 

@@ -29,15 +29,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d)
 chmod 755 "$dir"
 hc=$bin/tests/integration/hostile_client
-users=(tunsh-h-adm tunsh-h-op tunsh-h-op2 tunsh-h-none)
-made_groups=()
 pids=()
+# shellcheck source=SCRIPTDIR/users.sh
+. "$top/tests/integration/users.sh"
 cleanup() {
 	exec 7>&- 8>&- 9>&- 2>/dev/null || true
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	for u in "${users[@]}"; do userdel "$u" 2>/dev/null || true; done
-	for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null || true; done
+	test_cleanup_users
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -64,13 +63,12 @@ as() { local u=$1; shift; runuser -u "$u" -- "$@"; }
 refused() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$@"; }
 ts() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
 
-for g in tunsh tunsh-admin; do
-	getent group "$g" >/dev/null || { groupadd "$g"; made_groups+=("$g"); }
-done
-useradd -M -d / -s /bin/sh -G tunsh-admin tunsh-h-adm
-useradd -M -d / -s /bin/sh -G tunsh tunsh-h-op
-useradd -M -d / -s /bin/sh -G tunsh tunsh-h-op2
-useradd -M -d / -s /bin/sh tunsh-h-none
+test_groups_hold
+adm='' op='' op2='' none=''
+test_user adm tunsh-h-adm tunsh-admin -d / -s /bin/sh
+test_user op tunsh-h-op tunsh -d / -s /bin/sh
+test_user op2 tunsh-h-op2 tunsh -d / -s /bin/sh
+test_user none tunsh-h-none "" -d / -s /bin/sh
 
 # A daemon of its own for a part: start NAME [tunshd options].  Sets
 # sock, log and pid.
@@ -97,21 +95,21 @@ stop() {
 # --- users: the socket admits each group, SO_PEERCRED decides (defect 8).
 start users
 [ "$(stat -c %a "$sock")" = 666 ] || fail "socket mode $(stat -c %a "$sock")"
-as tunsh-h-adm "$bin/shell/tunsh" --socket "$sock" \
+as "$adm" "$bin/shell/tunsh" --socket "$sock" \
 	-c 'configure; hostname fw9; commit' >"$dir/out" 2>&1 ||
 	fail "tunsh-admin only: $(cat "$dir/out")"
 grep -q 'commit complete' "$dir/out" || fail "admin commit: $(cat "$dir/out")"
-as tunsh-h-op "$bin/shell/tunsh" --socket "$sock" -c 'show running-config' \
+as "$op" "$bin/shell/tunsh" --socket "$sock" -c 'show running-config' \
 	>"$dir/out" 2>&1 || fail "tunsh only: $(cat "$dir/out")"
 grep -qx 'hostname fw9' "$dir/out" || fail "operator read: $(cat "$dir/out")"
 rc=0
-as tunsh-h-op "$bin/shell/tunsh" --socket "$sock" -c 'configure' >"$dir/out" 2>&1 || rc=$?
+as "$op" "$bin/shell/tunsh" --socket "$sock" -c 'configure' >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q 'configure: permission denied' "$dir/out" ||
 	fail "operator configure: $rc $(cat "$dir/out")"
 rc=0
-refused as tunsh-h-none "$bin/shell/tunsh" --socket "$sock" -c 'show version' >"$dir/out" 2>&1 || rc=$?
+refused as "$none" "$bin/shell/tunsh" --socket "$sock" -c 'show version' >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "neither group: exit $rc: $(cat "$dir/out")"
-grep -qx 'tunshd: user tunsh-h-none may not use tunsh: add it to group tunsh (operators) or tunsh-admin (admins)' \
+grep -qx "tunshd: user $none may not use tunsh: add it to group tunsh (operators) or tunsh-admin (admins)" \
 	"$dir/out" || fail "neither group: $(cat "$dir/out")"
 
 # --- source: what the client claims is marked so (defect 14).
@@ -206,13 +204,13 @@ stop
 # --- limits: 6 sessions, 4 per user, the last slot kept for admins.
 start limits --max-sessions 6 --max-sessions-per-user 4
 mkfifo "$dir/h1" "$dir/h2"
-as tunsh-h-op "$hc" hold "$sock" 5 <"$dir/h1" >"$dir/h1.out" &
+as "$op" "$hc" hold "$sock" 5 <"$dir/h1" >"$dir/h1.out" &
 pids+=($!)
 exec 7>"$dir/h1"
 until_seen "cat $dir/h1.out" '^open 4 refused 1 failed 0$'
-grep -qx 'tunshd: too many sessions for user tunsh-h-op (4, the limit): close one (show users lists them) or raise tunshd --max-sessions-per-user' \
+grep -qx "tunshd: too many sessions for user $op (4, the limit): close one (show users lists them) or raise tunshd --max-sessions-per-user" \
 	"$dir/h1.out" || fail "per user: $(cat "$dir/h1.out")"
-as tunsh-h-op2 "$hc" hold "$sock" 3 <"$dir/h2" >"$dir/h2.out" &
+as "$op2" "$hc" hold "$sock" 3 <"$dir/h2" >"$dir/h2.out" &
 pids+=($!)
 exec 9>"$dir/h2"
 until_seen "cat $dir/h2.out" '^open 1 refused 2 failed 0$'
@@ -220,7 +218,7 @@ grep -qx 'tunshd: too many sessions (5 open, the limit is 6, the last kept for a
 	"$dir/h2.out" || fail "admins' slot: $(cat "$dir/h2.out")"
 # An admin takes the last slot, and commits.
 mkfifo "$dir/fifo3"
-as tunsh-h-adm "$bin/shell/tunsh" --socket "$sock" <"$dir/fifo3" >"$dir/adm.out" 2>&1 &
+as "$adm" "$bin/shell/tunsh" --socket "$sock" <"$dir/fifo3" >"$dir/adm.out" 2>&1 &
 apid=$!
 pids+=("$apid")
 exec 8>"$dir/fifo3"
@@ -252,7 +250,7 @@ ulimit -Sn 256
 grep -qE '^Max open files +256 +256 ' "/proc/$pid/limits" ||
 	fail "soft RLIMIT_NOFILE not raised: $(grep 'open files' "/proc/$pid/limits")"
 mkfifo "$dir/h3"
-as tunsh-h-op "$hc" hold "$sock" 300 <"$dir/h3" >"$dir/h3.out" &
+as "$op" "$hc" hold "$sock" 300 <"$dir/h3" >"$dir/h3.out" &
 pids+=($!)
 exec 7>"$dir/h3"
 until_seen "cat $dir/h3.out" '^open 63 refused 237 failed 0$'
@@ -313,7 +311,7 @@ pids+=($!)
 until_seen "cat $dir/v.out" '^ready$'
 id=$(ts -c 'show users' | awk '$NF == "exclusive" { print $1 }')
 rc=0
-as tunsh-h-op "$bin/shell/tunsh" --socket "$sock" -c "clear session $id" >"$dir/out" 2>&1 || rc=$?
+as "$op" "$bin/shell/tunsh" --socket "$sock" -c "clear session $id" >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "operator clear session: exit $rc"
 grep -q 'clear session: permission denied: only admins may end sessions' "$dir/out" ||
 	fail "operator clear: $(cat "$dir/out")"
@@ -321,17 +319,17 @@ rc=0
 ts -c 'clear session 999' >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q 'clear session 999: no such session' "$dir/out" ||
 	fail "clear session 999: $(cat "$dir/out")"
-as tunsh-h-adm "$bin/shell/tunsh" --socket "$sock" -c "clear session $id" >"$dir/out" 2>&1 ||
+as "$adm" "$bin/shell/tunsh" --socket "$sock" -c "clear session $id" >"$dir/out" 2>&1 ||
 	fail "admin clear session: $(cat "$dir/out")"
 grep -qx "session $id of root (hostile (claimed)) ended; its uncommitted changes are discarded; configure exclusive is released" \
 	"$dir/out" || fail "clear session: $(cat "$dir/out")"
-grep -q "session $id of root ended by admin tunsh-h-adm (session [0-9]*, pipe): uncommitted changes discarded; configure exclusive released" \
+grep -q "session $id of root ended by admin $adm (session [0-9]*, pipe): uncommitted changes discarded; configure exclusive released" \
 	"$log" || fail "clear session not logged"
 grep -q 'session of root (hostile (claimed)) ended: uncommitted changes discarded' "$log" ||
 	fail "the candidate's drop not logged"
 ts -c 'configure exclusive' >/dev/null 2>&1 || fail "lock not released"
 until_seen "cat $dir/v.out" '^closed by tunshd$'
-grep -qx "NOTICE % session $id ended by admin tunsh-h-adm (session [0-9]*, pipe): uncommitted changes discarded; configure exclusive released" \
+grep -qx "NOTICE % session $id ended by admin $adm (session [0-9]*, pipe): uncommitted changes discarded; configure exclusive released" \
 	"$dir/v.out" || fail "the ended user was not told: $(cat "$dir/v.out")"
 stop
 echo "hostile: all passed"

@@ -15,12 +15,11 @@ dir=$(mktemp -d)
 chmod 755 "$dir"
 sock=$dir/tunshd.sock
 pid=
-made_groups=()
-users=(tunsh-t-inop tunsh-t-inadm)
+# shellcheck source=SCRIPTDIR/users.sh
+. "$top/tests/integration/users.sh"
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	for u in "${users[@]}"; do userdel "$u" 2>/dev/null || true; done
-	for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null || true; done
+	test_cleanup_users
 	rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -32,7 +31,8 @@ fail() {
 }
 # tunsh as one of the test users: "op" or "adm".
 as() {
-	local u=tunsh-t-in$1
+	local u=$user_op
+	[ "$1" = adm ] && u=$user_adm
 	shift
 	runuser -u "$u" -- "$bin/shell/tunsh" --socket "$sock" "$@"
 }
@@ -58,12 +58,11 @@ no_controls() {
 	fi
 }
 
-for g in tunsh tunsh-admin; do
-	getent group "$g" >/dev/null || { groupadd "$g"; made_groups+=("$g"); }
-done
-useradd -M -d /nonexistent -s /usr/sbin/nologin -G tunsh tunsh-t-inop
-useradd -M -d /nonexistent -s /usr/sbin/nologin -G tunsh,tunsh-admin \
-	tunsh-t-inadm
+test_groups_hold
+user_op='' user_adm=''
+test_user user_op tunsh-t-inop tunsh -d /nonexistent -s /usr/sbin/nologin
+test_user user_adm tunsh-t-inadm tunsh,tunsh-admin -d /nonexistent \
+	-s /usr/sbin/nologin
 
 cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
 # Its own network namespace (only lo, down): the example tunnels' IKE
@@ -123,7 +122,7 @@ grep -qF '(comment "a\x1b[2Jb")' "$dir/showlog" ||
 	fail "show log: $(cat -v "$dir/showlog")"
 SSH_CONNECTION=$'\e]0;owned\a 22' as op -c 'show users' >"$dir/users" 2>&1 ||
 	fail "hostile SSH_CONNECTION: $(cat -v "$dir/users")"
-grep -qF ' tunsh-t-inop ssh ?]0;owned? 22 (claimed) ' "$dir/users" ||
+grep -qF " $user_op ssh ?]0;owned? 22 (claimed) " "$dir/users" ||
 	fail "show users: $(cat -v "$dir/users")"
 rc=0
 as adm -c $'show running-config \e[2J' >"$dir/echo" 2>&1 || rc=$?
@@ -141,7 +140,7 @@ exec 3>&-
 wait "$mon" || true
 grep -qF '(comment "a\x1b[2Jb")' "$dir/mon.out" ||
 	fail "terminal monitor: $(cat -v "$dir/mon.out")"
-grep -qF 'INFO config: commit 1 by tunsh-t-inadm' "$dir/mon.out" ||
+grep -qF "INFO config: commit 1 by $user_adm" "$dir/mon.out" ||
 	fail "terminal monitor: $(cat -v "$dir/mon.out")"
 no_controls "$dir/showlog" "$dir/users" "$dir/echo" "$dir/load" \
 	"$dir/mon.out" "$dir/log"

@@ -19,13 +19,13 @@ port=$((20000 + RANDOM % 20000))
 tunsh_bin=$(readlink -f "$bin/shell/tunsh")
 export TMUX_TMPDIR=$dir
 pid=
-made_groups=()
+# shellcheck source=SCRIPTDIR/users.sh
+. "$top/tests/integration/users.sh"
 cleanup() {
 	tmux kill-server 2>/dev/null || true
 	[ -f "$dir/sshd.pid" ] && kill "$(cat "$dir/sshd.pid")" 2>/dev/null
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	for u in tunsh-t-adm tunsh-t-op; do userdel "$u" 2>/dev/null || true; done
-	for g in "${made_groups[@]}"; do groupdel "$g" 2>/dev/null || true; done
+	test_cleanup_users
 	sed -i "\\|^$tunsh_bin\$|d" /etc/shells
 	rm -rf "$dir"
 }
@@ -37,24 +37,24 @@ fail() {
 	exit 1
 }
 
-for g in tunsh tunsh-admin; do
-	getent group "$g" >/dev/null || { groupadd "$g"; made_groups+=("$g"); }
-done
+test_groups_hold
 grep -qx "$tunsh_bin" /etc/shells || echo "$tunsh_bin" >>/etc/shells
 # Admins are in tunsh too, as an installation makes them (either group
 # alone is enough: hostile.sh checks that).
-for spec in "tunsh-t-adm:tunsh,tunsh-admin" "tunsh-t-op:tunsh"; do
-	u=${spec%%:*}
+adm='' op=''
+test_user adm tunsh-t-adm tunsh,tunsh-admin -d "$dir/home/adm" \
+	-s "$tunsh_bin"
+test_user op tunsh-t-op tunsh -d "$dir/home/op" -s "$tunsh_bin"
+for u in adm op; do
 	mkdir -p "$dir/home/$u"
-	useradd -M -d "$dir/home/$u" -s "$tunsh_bin" -G "${spec#*:}" "$u"
-	usermod -p '*' "$u" # no password, not locked: keys only
-	chown "$u" "$dir/home/$u"
+	usermod -p '*' "${!u}" # no password, not locked: keys only
+	chown "${!u}" "$dir/home/$u"
 done
 
 ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$dir/user_key"
 mkdir "$dir/keys"
-for u in tunsh-t-adm tunsh-t-op; do cp "$dir/user_key.pub" "$dir/keys/$u"; done
+for u in "$adm" "$op"; do cp "$dir/user_key.pub" "$dir/keys/$u"; done
 chmod -R go-w "$dir/keys"
 mkdir -p /run/sshd
 cat >"$dir/sshd_config" <<EOT
@@ -93,39 +93,39 @@ sshto() {
 }
 
 # ssh fw1 'show running-config': tunsh -c, status 0.
-out=$(sshto tunsh-t-adm 'show running-config') || fail "admin show: $out"
+out=$(sshto "$adm" 'show running-config') || fail "admin show: $out"
 grep -qx 'ipsec tunnel branch-1' <<<"$out" || fail "admin show: $out"
 
 # An admin commits over ssh; the log names the user and where from.
-sshto tunsh-t-adm 'configure; ipsec tunnel branch-1; dpd timeout 25; commit' \
+sshto "$adm" 'configure; ipsec tunnel branch-1; dpd timeout 25; commit' \
 	>"$dir/out" 2>&1 || fail "admin commit: $(cat "$dir/out")"
-grep -q 'commit 1 by tunsh-t-adm from ssh 127.0.0.1 ' "$dir/log" ||
+grep -q "commit 1 by $adm from ssh 127.0.0.1 " "$dir/log" ||
 	fail "commit not logged with its ssh source"
 
 # The source is checked against sshd's own connection: not "(claimed)".
-out=$(sshto tunsh-t-op 'show users') || fail "operator show users: $out"
-grep -qE '^\* [0-9]+ +tunsh-t-op +ssh 127\.0\.0\.1 [0-9]+ +exec' <<<"$out" ||
+out=$(sshto "$op" 'show users') || fail "operator show users: $out"
+grep -qE "^\\* [0-9]+ +$op +ssh 127\\.0\\.0\\.1 [0-9]+ +exec" <<<"$out" ||
 	fail "ssh source not verified: $out"
 
 # An operator reads with keys masked and may not configure: status 1.
-out=$(sshto tunsh-t-op 'show running-config ipsec tunnel branch-1') ||
+out=$(sshto "$op" 'show running-config ipsec tunnel branch-1') ||
 	fail "operator show"
 grep -qx ' pre-shared-key \*\*\*\*\*\*\*\*' <<<"$out" || fail "operator sees a key"
 grep -qx ' dpd timeout 25' <<<"$out" || fail "operator does not see the commit"
 rc=0
-sshto tunsh-t-op 'configure' >"$dir/out" 2>&1 || rc=$?
+sshto "$op" 'configure' >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "operator configure exit $rc"
 grep -q 'configure: permission denied' "$dir/out" || fail "operator: $(cat "$dir/out")"
 
 # A script on standard input: batch mode, line numbers in errors.
 rc=0
-printf 'show version\nbogus\n' | sshto tunsh-t-adm >"$dir/out" 2>&1 || rc=$?
+printf 'show version\nbogus\n' | sshto "$adm" >"$dir/out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "ssh batch exit $rc"
 grep -q 'tunsh: line 2: bogus' "$dir/out" || fail "ssh batch: $(cat "$dir/out")"
 
 # Interactive, on a real terminal: ssh -tt in tmux.
 tmux new-session -d -s s -x 100 -y 30 \
-	"ssh -tt -p $port -i $dir/user_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR tunsh-t-adm@127.0.0.1; echo ssh-done rc=\$?; sleep 30"
+	"ssh -tt -p $port -i $dir/user_key -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR $adm@127.0.0.1; echo ssh-done rc=\$?; sleep 30"
 seen() {
 	for _ in $(seq 80); do
 		tmux capture-pane -t s -p | grep -qE -- "$1" && return 0
