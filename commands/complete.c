@@ -55,7 +55,7 @@ value_words(struct commands_session *s, const char *line,
 {
 	size_t len = strlen(line), start = len;
 	grammar_complete_fn comp = NULL;
-	const char *word = NULL;
+	const char *word = NULL, *which = s->value_hit;
 	char name[64];
 
 	while (start > 0 && line[start - 1] != ' ' && line[start - 1] != '\t')
@@ -72,10 +72,11 @@ value_words(struct commands_session *s, const char *line,
 			snprintf(name, sizeof(name), "%.*s", (int)(n - 2),
 			    ch->entries[i] + 1);
 			comp = grammar_value_completor(name);
+			which = name;
 		}
 	}
 	if (comp != NULL)
-		comp(s->cli, s->value_hit, word, ch);
+		comp(s->cli, which, word, ch);
 }
 
 /* Tab: the words that may come here, each once. */

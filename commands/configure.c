@@ -108,25 +108,25 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	struct config_commit_opts o = { .user = s->user, .source = s->source };
 	const char *confirmed = grammar_get(cli, "confirmed");
-	const char *text = grammar_get(cli, "comment");
-	bool quit = grammar_has(cli, "and-quit");
+	bool quit = grammar_before(cli, "and-quit", "comment");
 	char comment[256] = { 0 };
 	struct diag d;
 	uint32_t secs;
 	int rc;
 
 	(void)cmd;
-	if (text == NULL &&
+	if (!grammar_has(cli, "comment") &&
 	    grammar_extra(cli, "commit",
 		"check, comment TEXT, confirmed MINUTES or and-quit", argv,
 		argc) != CLI_OK)
 		return CLI_ERROR;
-	o.check_only = grammar_has(cli, "check");
-	if (confirmed != NULL && confirm_seconds(confirmed, &secs))
+	/* Words after comment are its text, whatever they abbreviate. */
+	o.check_only = grammar_before(cli, "check", "comment");
+	if (confirmed != NULL && grammar_before(cli, "confirmed", "comment") &&
+	    confirm_seconds(confirmed, &secs))
 		o.confirm_seconds = secs;
-	if (text != NULL) {
-		if (value_text(cli, text, argv, argc, true, comment,
-			sizeof(comment)) < 0)
+	if (grammar_has(cli, "comment")) {
+		if (grammar_rest(cli, "comment", comment, sizeof(comment)) < 0)
 			return cmd_error(cli,
 			    "commit comment: at most 255 characters");
 		o.comment = comment;

@@ -15,9 +15,11 @@
  * names and numbers are not offered, as they never abbreviate anything.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands/private.h"
 
@@ -105,6 +107,45 @@ grammar_pair(struct cli_command *c, const char *name, const char *help,
 	}
 }
 
+/*
+ * A pair whose value runs to the end of the line ("comment TEXT"): the
+ * words after its value are either libcli's argv or words it took for
+ * keywords (grammar_before() tells).  (Not CLI_CMD_REMAINDER_OF_LINE:
+ * libcli 1.10 joins a NULL word with it when '?' follows more words,
+ * and crashes.)  The text as typed, from the value on, goes into buf.
+ */
+int
+grammar_rest(struct cli_def *cli, const char *name, char *buf, size_t len)
+{
+	const struct cli_pipeline_stage *st =
+	    cli->pipeline != NULL ? cli->pipeline->current_stage : NULL;
+	const char *value = grammar_get(cli, name);
+
+	if (st == NULL || value == NULL)
+		return -EINVAL;
+	/* Where libcli found the pair: its keyword, then value. */
+	for (int k = 1; k + 1 < st->num_words; k++)
+		if (strncasecmp(name, st->words[k], strlen(st->words[k])) ==
+			0 &&
+		    strcmp(st->words[k + 1], value) == 0)
+			return text_arg(cli, st->words + k + 1,
+			    st->num_words - k - 1, 0, buf, len);
+	return -EINVAL;
+}
+
+bool
+grammar_before(struct cli_def *cli, const char *name, const char *other)
+{
+	for (const struct cli_optarg_pair *p = cli_get_all_found_optargs(cli);
+	     p != NULL; p = p->next) {
+		if (strcmp(p->name, name) == 0)
+			return true;
+		if (strcmp(p->name, other) == 0)
+			return false;
+	}
+	return false;
+}
+
 const char *
 grammar_pair_help(const char *name)
 {
@@ -188,23 +229,48 @@ grammar_complete_words(struct cli_def *cli, const char *name, const char *word,
 	return CLI_OK;
 }
 
+/*
+ * One of name's words, or a prefix of only one.  A word that is none of
+ * them goes on to config/, which knows the synonyms a setting takes
+ * (ipip for route-based) and says what is wrong with the others.
+ */
 int
 grammar_valid_words(struct cli_def *cli, const char *name, const char *value)
 {
 	char w[64], list[256];
 	size_t o = 0;
 	const char *p = name;
-	int rc = grammar_word(name, value, w, sizeof(w));
 
-	if (rc == 1 || (rc == -1 && completing(cli)))
+	if (grammar_word(name, value, w, sizeof(w)) >= 0 || completing(cli))
 		return CLI_OK;
-	if (completing(cli))
-		return CLI_ERROR;
 	while (next_word(&p, w, sizeof(w)) && o < sizeof(list))
 		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
 		    o > 0 ? (*p == '\0' ? " or " : ", ") : "", w);
-	cmd_error(cli, "\"%s\" is %s: give %s", value,
-	    rc < 0 ? "ambiguous" : "not a choice here", list);
+	cmd_error(cli, "\"%s\" is ambiguous: give %s", value, list);
+	return CLI_ERROR;
+}
+
+/* yes or no (or a prefix), or a synonym config/ takes: on, off, true,
+ * false, enable, disable.  Optional: a flag alone is yes. */
+int
+grammar_valid_bool(struct cli_def *cli, const char *name, const char *value)
+{
+	static const char *const words[] = { "on", "off", "true", "false",
+		"enable", "disable" };
+	char w[8];
+	size_t len = strlen(value);
+
+	if (grammar_has(cli, name))
+		return CLI_ERROR;
+	if (grammar_word(name, value, w, sizeof(w)) == 1) {
+		if (completing(cli))
+			session_of(cli)->value_hit = name;
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (completing(cli) ? strncmp(words[i], value, len) == 0 :
+				      strcmp(words[i], value) == 0)
+			return CLI_OK;
 	return CLI_ERROR;
 }
 

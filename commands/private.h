@@ -128,6 +128,12 @@ void grammar_value(struct cli_command *c, const char *name, const char *help,
 /* A keyword followed by its value: "tunnel NAME", "confirmed MINUTES". */
 void grammar_pair(struct cli_command *c, const char *name, const char *help,
     grammar_complete_fn comp, grammar_valid_fn valid);
+/* The rest of the line from a pair's value on, as typed (the pair's
+ * text: commit comment TEXT); -EINVAL if none. */
+int grammar_rest(struct cli_def *cli, const char *name, char *buf, size_t len);
+/* libcli found name before other (or other not at all): a keyword after
+ * a remainder pair's keyword is part of its text, not itself. */
+bool grammar_before(struct cli_def *cli, const char *name, const char *other);
 /* The completor of an optional value registered by that name, or NULL;
  * its name must be a string that lives as long as the process. */
 grammar_complete_fn grammar_value_completor(const char *name);
@@ -164,6 +170,8 @@ int grammar_valid_words(struct cli_def *cli, const char *name,
     const char *value);
 int grammar_valid_range(struct cli_def *cli, const char *name,
     const char *value);
+int grammar_valid_bool(struct cli_def *cli, const char *name,
+    const char *value); /* name: "yes|no" */
 int grammar_valid_history(struct cli_def *cli, const char *name,
     const char *value);
 int grammar_valid_once(struct cli_def *cli, const char *name,

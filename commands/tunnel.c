@@ -41,6 +41,9 @@ warn_default_yes(const struct config_tunnel *t,
 		    t->name, fi->cli, fi->cli);
 }
 
+/* The value of a flag or a yes-or-no setting (on, off ... too). */
+#define YESNO "yes|no"
+
 /* An optional value (a list's, to remove; local-network's prefix): any
  * word but a prefix of vlan, once. */
 static int
@@ -116,12 +119,11 @@ setting_value(struct cli_def *cli, const struct config_field_info *fi,
 	char name[128], word[64];
 	const char *first = NULL, *vname = value_name(fi, name, sizeof(name));
 
-	if (fi->kind == CFK_YESNO) {
-		if (grammar_has(cli, "yes") && grammar_has(cli, "no"))
-			return cmd_error(cli, "%s: give yes or no", fi->cli);
-		first = grammar_has(cli, "yes") ? "yes" :
-		    grammar_has(cli, "no")	? "no" :
-						  NULL;
+	if (fi->kind == CFK_YESNO || fi->kind == CFK_FLAG) {
+		first = grammar_get(cli, YESNO);
+		if (first != NULL &&
+		    grammar_word(YESNO, first, word, sizeof(word)) == 1)
+			first = word;
 	} else if (fi->kind == CFK_LOCALNETS && grammar_has(cli, "vlan")) {
 		snprintf(word, sizeof(word), "vlan %s",
 		    grammar_get(cli, "vlan"));
@@ -196,9 +198,12 @@ register_value(struct cli_command *c, const struct config_field_info *fi,
 	char name[128];
 	const char *vname = value_name(fi, name, sizeof(name));
 
-	if (fi->kind == CFK_YESNO && !no) {
-		grammar_flag(c, "yes", fi->help);
-		grammar_flag(c, "no", fi->help);
+	if ((fi->kind == CFK_YESNO || fi->kind == CFK_FLAG) && !no) {
+		grammar_value(c, YESNO,
+		    fi->kind == CFK_FLAG ?
+			"on or off (or yes or no); alone: on" :
+			"yes or no (or on or off); alone: yes",
+		    grammar_complete_words, grammar_valid_bool);
 		return;
 	}
 	if (vname == NULL || (no && !is_list(fi)))

@@ -1171,9 +1171,10 @@ test_show_ipsec_help(void **state)
 	/* Abbreviated, and with the name after detail. */
 	assert_int_equal(commands_run(x->oper, "sh ips tu detail to-b json"),
 	    0);
-	/* Words after the command are not abbreviated (as elsewhere). */
+	/* Words after the command are abbreviated too (issue 12). */
 	assert_int_equal(commands_run(x->oper, "sh ips d tunnel to-c"), 0);
-	assert_int_equal(commands_run(x->oper, "sh ips d t to-c"), -1);
+	assert_int_equal(commands_run(x->oper, "sh ips d t to-c"), 0);
+	assert_int_equal(commands_run(x->oper, "sh ips tu to-b det js"), 0);
 	fix_free(x);
 }
 
