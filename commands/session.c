@@ -465,7 +465,9 @@ history_add(struct commands_session *s, const char *line)
 	if (line[wlen] != '\0' && wlen < sizeof(word)) {
 		memcpy(word, line, wlen);
 		word[wlen] = '\0';
+		s->completing = true;
 		cli_get_completions(s->cli, word, '\t', &ch);
+		s->completing = false;
 		if (ch.num_entries == 1)
 			fi = config_field_lookup(ch.entries[0]);
 		cli_free_comphelp(&ch);
