@@ -10,42 +10,33 @@
 
 #include "commands/private.h"
 
-/* The trailing "json" of a show command. */
-static bool
-json_arg(char **argv, int argc)
-{
-	return argc == 1 && strcmp(argv[0], "json") == 0;
-}
+#define JSON_HELP "As JSON, for scripts"
 
+/* show running-config [ipsec tunnel NAME] [show-secrets] [json] */
 static int
 cmd_show_running(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
 	const struct config *c = config_store_running(s->env->store);
 	struct config_render_opts o = { 0 };
-	bool json = false;
+	bool json = grammar_has(cli, "json");
 	int rc;
 
 	(void)cmd;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "json") == 0) {
-			json = true;
-		} else if (strcmp(argv[i], "show-secrets") == 0) {
-			if (s->role != COMMANDS_ADMIN)
-				return cmd_error(cli,
-				    "show-secrets: only admins may see "
-				    "pre-shared keys");
-			o.show_secrets = true;
-		} else if (strcmp(argv[i], "ipsec") == 0 && i + 2 < argc &&
-		    strcmp(argv[i + 1], "tunnel") == 0) {
-			o.only_tunnel = argv[i + 2];
-			i += 2;
-		} else {
+	if (grammar_extra(cli, "show running-config",
+		"[ipsec tunnel NAME] [show-secrets] [json]", argv,
+		argc) != CLI_OK)
+		return CLI_ERROR;
+	if (grammar_has(cli, "ipsec") && !grammar_has(cli, "tunnel"))
+		return cmd_error(cli,
+		    "show running-config ipsec: give tunnel NAME");
+	o.only_tunnel = grammar_get(cli, "tunnel");
+	if (grammar_has(cli, "show-secrets")) {
+		if (s->role != COMMANDS_ADMIN)
 			return cmd_error(cli,
-			    "show running-config: unexpected \"%s\"; "
-			    "give [ipsec tunnel NAME] [show-secrets] [json]",
-			    argv[i]);
-		}
+			    "show-secrets: only admins may see "
+			    "pre-shared keys");
+		o.show_secrets = true;
 	}
 	rc = json ? config_render_json(c, &o, cli_line, cli) :
 		    print_config(cli, c, &o);
@@ -64,9 +55,10 @@ cmd_show_version(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	    (unsigned long long)config_store_running(s->env->store)->version;
 
 	(void)cmd;
-	if (argc > 0 && !json_arg(argv, argc))
-		return cmd_error(cli, "show version: give nothing or json");
-	if (argc > 0) {
+	if (grammar_extra(cli, "show version", "nothing or json", argv, argc) !=
+	    CLI_OK)
+		return CLI_ERROR;
+	if (grammar_has(cli, "json")) {
 		cli_print(cli,
 		    "{ \"tunsh\": \"%s\", \"configuration_version\": "
 		    "%llu }",
@@ -115,13 +107,11 @@ cmd_show_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	size_t n = config_store_history_count(s->env->store);
 
-	bool json = json_arg(argv, argc);
-
 	(void)cmd;
-	if (argc > 0 && !json)
-		return cmd_error(cli,
-		    "show configuration history: give nothing or json");
-	if (json)
+	if (grammar_extra(cli, "show configuration history", "nothing or json",
+		argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	if (grammar_has(cli, "json"))
 		return show_history_json(cli, s);
 	cli_print(cli, "%-3s %-7s %-19s %-12s %s", "#", "Version", "Time",
 	    "User", "Summary");
@@ -154,27 +144,27 @@ cmd_show_rollback(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	size_t n, m;
 	struct diag d;
 	int rc = CLI_ERROR;
-	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
+	bool json = grammar_has(cli, "json"), compare;
 
 	(void)cmd;
-	argc -= json;
-	if (!((argc == 1 && parse_n(argv[0], &n)) ||
-		(argc == 3 && parse_n(argv[0], &n) &&
-		    strcmp(argv[1], "compare") == 0 && parse_n(argv[2], &m))))
-		return cmd_error(cli,
-		    "show configuration rollback: give N "
-		    "[compare M] [json]");
+	if (grammar_extra(cli, "show configuration rollback",
+		"N [compare M] [json]", argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	/* The validators took numbers of the history only. */
+	parse_n(grammar_get(cli, "N"), &n);
+	if ((compare = grammar_has(cli, "compare")))
+		parse_n(grammar_get(cli, "compare"), &m);
 	diag_init(&d);
 	if ((a = config_store_rollback(s->env->store, n, &d)) == NULL ||
-	    (argc == 3 &&
+	    (compare &&
 		(b = config_store_rollback(s->env->store, m, &d)) == NULL)) {
 		print_diag(cli, &d);
 		goto out;
 	}
-	if (argc == 1 && json)
+	if (!compare && json)
 		rc = config_render_json(a, &o, cli_line, cli) < 0 ? CLI_ERROR :
 								    CLI_OK;
-	else if (argc == 1)
+	else if (!compare)
 		rc = print_config(cli, a, &o) < 0 ? CLI_ERROR : CLI_OK;
 	else if (json)
 		rc = compare_json(cli, b, a) < 0 ? CLI_ERROR : CLI_OK;
@@ -195,14 +185,15 @@ cmd_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 
 	struct commands_session *x = s->env->exclusive, *o;
-	bool exclusive = argc == 1 && strcmp(argv[0], "exclusive") == 0;
+	bool exclusive = grammar_has(cli, "exclusive");
 
 	(void)cmd;
-	if (argc > 1 ||
-	    (argc == 1 && !exclusive && strcmp(argv[0], "terminal") != 0))
+	if (grammar_extra(cli, "configure", "nothing, terminal or exclusive",
+		argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	if (exclusive && grammar_has(cli, "terminal"))
 		return cmd_error(cli,
-		    "configure: give nothing, terminal or "
-		    "exclusive");
+		    "configure: give terminal or exclusive, not both");
 	if (s->role != COMMANDS_ADMIN)
 		return cmd_error(cli,
 		    "configure: permission denied: operators run exec-mode "
@@ -257,23 +248,36 @@ log_json_line(void *arg, const char *line)
 	lj->first = false;
 }
 
+static int
+valid_lines(struct cli_def *cli, const char *name, const char *value)
+{
+	size_t n;
+
+	(void)name;
+	if (parse_n(value, &n) && n > 0)
+		return CLI_OK;
+	if (!session_of(cli)->completing)
+		cmd_error(cli,
+		    "show log lines: \"%s\" is not a number of "
+		    "lines: give 1 or more",
+		    value);
+	return CLI_ERROR;
+}
+
 /* show log [lines N] [json]: the daemon's recent log (never a key). */
 static int
 cmd_show_log(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
+	bool json = grammar_has(cli, "json");
+	struct log_json lj = { cli, true };
 	size_t n = 50;
 
-	bool json = argc > 0 && strcmp(argv[argc - 1], "json") == 0;
-	struct log_json lj = { cli, true };
-
 	(void)cmd;
-	argc -= json;
-	if (argc != 0 &&
-	    !(argc == 2 && strcmp(argv[0], "lines") == 0 &&
-		parse_n(argv[1], &n) && n > 0))
-		return cmd_error(cli,
-		    "show log: give nothing or lines N, and "
-		    "json");
+	if (grammar_extra(cli, "show log", "[lines N] [json]", argv, argc) !=
+	    CLI_OK)
+		return CLI_ERROR;
+	if (grammar_has(cli, "lines"))
+		parse_n(grammar_get(cli, "lines"), &n);
 	if (json) {
 		cli_print(cli, "[");
 		log_ring_each(n, log_json_line, &lj);
@@ -292,9 +296,8 @@ cmd_history(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	size_t first = s->n_history > 64 ? s->n_history - 64 : 0;
 
 	(void)cmd;
-	(void)argv;
-	if (argc > 0)
-		return cmd_error(cli, "history takes no argument");
+	if (grammar_extra(cli, "history", "nothing", argv, argc) != CLI_OK)
+		return CLI_ERROR;
 	/* The last line is this very command: show the ones before it. */
 	for (size_t i = first; i + 1 < s->n_history; i++)
 		cli_print(cli, "%5zu  %s", i + 1, s->history[i % 64]);
@@ -306,26 +309,29 @@ static int
 cmd_terminal(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
+	bool length = strcmp(cmd, "terminal length") == 0;
 	size_t n;
 
-	(void)cmd;
-	if (argc >= 1 && strcmp(argv[0], "monitor") == 0) {
-		s->monitor = argc == 1;
-		if (argc == 2 && strcmp(argv[1], "off") != 0)
-			return cmd_error(cli,
-			    "terminal monitor: give nothing "
-			    "or off");
-		return CLI_OK;
-	}
-	if (argc != 2 || !parse_n(argv[1], &n) || n > 512 ||
-	    (strcmp(argv[0], "length") != 0 && strcmp(argv[0], "width") != 0))
-		return cmd_error(cli,
-		    "terminal: give length N (0-512, 0: no "
-		    "paging), width N, or monitor [off]");
-	if (strcmp(argv[0], "length") == 0)
+	if (grammar_extra(cli, cmd, length ? "N (0-512, 0: no paging)" : "N",
+		argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	parse_n(grammar_get(cli, "0-512"), &n); /* the validator's range */
+	if (length)
 		s->length = (unsigned)n;
 	else
 		s->width = (unsigned)n;
+	return CLI_OK;
+}
+
+/* terminal monitor [off]: the daemon's log in this session, or not. */
+static int
+cmd_monitor(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	(void)cmd;
+	if (grammar_extra(cli, "terminal monitor", "nothing or off", argv,
+		argc) != CLI_OK)
+		return CLI_ERROR;
+	session_of(cli)->monitor = !grammar_has(cli, "off");
 	return CLI_OK;
 }
 
@@ -341,12 +347,13 @@ cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli), *o;
 	time_t now = time(NULL);
 
-	bool json = json_arg(argv, argc);
+	bool json = grammar_has(cli, "json");
 	char user[80], source[300];
 
 	(void)cmd;
-	if (argc > 0 && !json)
-		return cmd_error(cli, "show users: give nothing or json");
+	if (grammar_extra(cli, "show users", "nothing or json", argv, argc) !=
+	    CLI_OK)
+		return CLI_ERROR;
 	if (json) {
 		cli_print(cli, "[");
 		for (o = s->env->sessions; o != NULL; o = o->next) {
@@ -384,8 +391,8 @@ cmd_exit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 
 	(void)cmd;
-	(void)argv;
-	(void)argc;
+	if (grammar_extra(cli, "exit", "nothing", argv, argc) != CLI_OK)
+		return CLI_ERROR;
 	if (s->in_do)
 		return cmd_error(cli, "do exit: use end, then exit");
 	/* The candidate ends with the session: say so, as end does. */
@@ -397,48 +404,78 @@ cmd_exit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+/* show WHAT [json]: a show command whose only option is json. */
+static struct cli_command *
+show_json(struct cli_def *cli, struct cli_command *parent, const char *name,
+    int (*fn)(struct cli_def *, const char *, char **, int), const char *help)
+{
+	struct cli_command *c = cli_register_command(cli, parent, name, fn,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, help);
+
+	grammar_flag(c, "json", JSON_HELP);
+	return c;
+}
+
 void
 commands_register_exec(struct cli_def *cli)
 {
-	struct cli_command *show, *conf;
+	const int U = PRIVILEGE_UNPRIVILEGED;
+	struct cli_command *show, *conf, *c, *term;
 
-	show = cli_register_command(cli, NULL, "show", NULL,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	show = cli_register_command(cli, NULL, "show", NULL, U, MODE_EXEC,
 	    "Show running system information");
-	cli_register_command(cli, show, "running-config", cmd_show_running,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "The configuration in force, as commands [ipsec tunnel NAME] "
-	    "[show-secrets]");
-	cli_register_command(cli, show, "version", cmd_show_version,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "Software and configuration "
-	    "versions");
-	conf = cli_register_command(cli, show, "configuration", NULL,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Configuration history");
-	cli_register_command(cli, conf, "rollback", cmd_show_rollback,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "A commit of the history: N [compare M]");
-	cli_register_command(cli, conf, "history", cmd_show_history,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Commits, newest first");
+	c = cli_register_command(cli, show, "running-config", cmd_show_running,
+	    U, MODE_EXEC, "The configuration in force, as commands");
+	grammar_flag(c, "ipsec", "One tunnel only: ipsec tunnel NAME");
+	grammar_pair(c, "tunnel", "The tunnel to show: NAME",
+	    grammar_complete_running, NULL);
+	grammar_flag(c, "show-secrets", "Pre-shared keys in clear (admins)");
+	grammar_flag(c, "json", JSON_HELP);
+	show_json(cli, show, "version", cmd_show_version,
+	    "Software and configuration versions");
+	conf = cli_register_command(cli, show, "configuration", NULL, U,
+	    MODE_EXEC, "Configuration history");
+	c = cli_register_command(cli, conf, "rollback", cmd_show_rollback, U,
+	    MODE_EXEC, "A commit of the history, or how two differ");
+	grammar_arg(c, "N",
+	    "The commit: 0 is the newest (show configuration "
+	    "history)",
+	    grammar_complete_history, grammar_valid_history);
+	grammar_pair(c, "compare", "How commit N differs from commit M: M",
+	    grammar_complete_history, grammar_valid_history);
+	grammar_flag(c, "json", JSON_HELP);
+	show_json(cli, conf, "history", cmd_show_history,
+	    "Commits, newest first");
 	commands_register_show_system(cli, show);
 	show_ipsec_register(cli, show);
-	cli_register_command(cli, show, "log", cmd_show_log,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "The daemon's recent log [lines N]");
-	cli_register_command(cli, NULL, "terminal", cmd_terminal,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "length N (lines per page, 0: no paging) | width N | monitor "
-	    "[off] (the daemon's log here)");
-	cli_register_command(cli, NULL, "history", cmd_history,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "The lines this session ran");
-	cli_register_command(cli, show, "users", cmd_show_users,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "Who is connected, from where, "
-	    "in which mode");
-	cli_register_command(cli, NULL, "configure", cmd_configure,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "Enter configuration mode");
-	cli_register_command(cli, NULL, "exit", cmd_exit,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "End the session");
-	cli_register_command(cli, NULL, "logout", cmd_exit,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "End the session");
+	c = show_json(cli, show, "log", cmd_show_log,
+	    "The daemon's recent log");
+	grammar_pair(c, "lines", "How many of the last lines: N", NULL,
+	    valid_lines);
+	term = cli_register_command(cli, NULL, "terminal", NULL, U, MODE_EXEC,
+	    "Settings of this session's terminal");
+	c = cli_register_command(cli, term, "length", cmd_terminal, U,
+	    MODE_EXEC, "Lines per page");
+	grammar_arg(c, "0-512", "Lines per page; 0: no paging", NULL,
+	    grammar_valid_range);
+	c = cli_register_command(cli, term, "width", cmd_terminal, U, MODE_EXEC,
+	    "Columns of the terminal");
+	grammar_arg(c, "0-512", "Columns; 0: unknown", NULL,
+	    grammar_valid_range);
+	c = cli_register_command(cli, term, "monitor", cmd_monitor, U,
+	    MODE_EXEC, "The daemon's log in this session");
+	grammar_flag(c, "off", "Stop it");
+	c = cli_register_command(cli, NULL, "history", cmd_history, U,
+	    MODE_EXEC, "The lines this session ran");
+	show_json(cli, show, "users", cmd_show_users,
+	    "Who is connected, from where, in which mode");
+	c = cli_register_command(cli, NULL, "configure", cmd_configure, U,
+	    MODE_EXEC, "Enter configuration mode");
+	grammar_flag(c, "terminal", "From this terminal (the default)");
+	grammar_flag(c, "exclusive",
+	    "Lock: nobody else may commit until you leave");
+	cli_register_command(cli, NULL, "exit", cmd_exit, U, MODE_EXEC,
+	    "End the session");
+	cli_register_command(cli, NULL, "logout", cmd_exit, U, MODE_EXEC,
+	    "End the session");
 }

@@ -234,15 +234,12 @@ cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	bool merge;
 	int rc;
 
-	(void)cmd;
-	if (argc != 2 ||
-	    (strcmp(argv[0], "merge") != 0 && strcmp(argv[0], "override") != 0))
-		return cmd_error(cli,
-		    "load: give merge FILE or override FILE "
-		    "(CLI commands or a tunsh.conf file)");
-	merge = strcmp(argv[0], "merge") == 0;
-	path = argv[1];
-	if ((text = read_file(cli, path, argv[0], &len)) == NULL)
+	if (grammar_extra(cli, cmd, "one FILE", argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	merge = strcmp(cmd, "load merge") == 0;
+	path = grammar_get(cli, "FILE");
+	if ((text = read_file(cli, path, merge ? "merge" : "override", &len)) ==
+	    NULL)
 		return CLI_ERROR;
 	if (is_libconfig(text))
 		rc = merge ? merge_libconfig(cli, path, text) :
@@ -258,20 +255,21 @@ int
 cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
+	const char *path = grammar_get(cli, "FILE");
 	struct diag d;
 	int rc;
 
 	(void)cmd;
-	if (argc != 1)
-		return cmd_error(cli, "save: give a file name");
+	if (grammar_extra(cli, "save", "one file name", argv, argc) != CLI_OK)
+		return CLI_ERROR;
 	diag_init(&d);
-	rc = userfile_save(&s->cred, argv[0], s->cand, &d);
+	rc = userfile_save(&s->cred, path, s->cand, &d);
 	print_diag(cli, &d);
 	diag_clear(&d);
 	if (rc < 0)
 		return CLI_ERROR;
 	cli_print(cli, "saved the candidate to %s (mode 0600: it holds keys)",
-	    argv[0]);
+	    path);
 	return CLI_OK;
 }
 

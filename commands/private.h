@@ -48,6 +48,14 @@ struct commands_session {
 	 * (libcli ended the output). */
 	struct filter_pipeline *filters;
 	bool filters_done;
+	/* A line is being completed, not run (grammar.c): validators
+	 * print nothing and take prefixes. */
+	bool completing;
+	/* ambiguous_word() asks: names and numbers are not offered. */
+	bool keywords_only;
+	/* While completing: the optional value a validator took a word
+	 * for (its optarg's name), whose completor libcli does not call. */
+	const char *value_hit;
 };
 
 /*
@@ -80,6 +88,12 @@ int join_args(char **argv, int argc, int from, char *buf, size_t len);
  */
 int text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
     size_t len);
+/*
+ * A value and the words after it (argv[0..argc)), as the user typed them
+ * (text_arg) when quoted is set, else joined by single spaces.
+ */
+int value_text(struct cli_def *cli, const char *value, char **argv, int argc,
+    bool quoted, char *buf, size_t len);
 /* A config_line_fn that prints to the session (arg: the cli_def). */
 int cli_line(void *arg, const char *line);
 /* Renders a configuration to the session with cli_print. */
@@ -98,6 +112,70 @@ int compare_json(struct cli_def *cli, const struct config *a,
     const struct config *b);
 int cmd_load(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cmd_save(struct cli_def *cli, const char *cmd, char **argv, int argc);
+
+/* grammar.c: the words after a command as libcli optargs. */
+typedef int (*grammar_complete_fn)(struct cli_def *, const char *, const char *,
+    struct cli_comphelp *);
+typedef int (*grammar_valid_fn)(struct cli_def *, const char *, const char *);
+/* A keyword that may be given or not, anywhere after the command. */
+void grammar_flag(struct cli_command *c, const char *name, const char *help);
+/* A value that must be given, in its place; NAME shows in '?'. */
+void grammar_arg(struct cli_command *c, const char *name, const char *help,
+    grammar_complete_fn comp, grammar_valid_fn valid);
+/* A value that may be given, recognised by valid. */
+void grammar_value(struct cli_command *c, const char *name, const char *help,
+    grammar_complete_fn comp, grammar_valid_fn valid);
+/* A keyword followed by its value: "tunnel NAME", "confirmed MINUTES". */
+void grammar_pair(struct cli_command *c, const char *name, const char *help,
+    grammar_complete_fn comp, grammar_valid_fn valid);
+/* The rest of the line from a pair's value on, as typed (the pair's
+ * text: commit comment TEXT); -EINVAL if none. */
+int grammar_rest(struct cli_def *cli, const char *name, char *buf, size_t len);
+/* libcli found name before other (or other not at all): a keyword after
+ * a remainder pair's keyword is part of its text, not itself. */
+bool grammar_before(struct cli_def *cli, const char *name, const char *other);
+/* The completor of an optional value registered by that name, or NULL;
+ * its name must be a string that lives as long as the process. */
+grammar_complete_fn grammar_value_completor(const char *name);
+/* The help of a keyword-value pair registered by that name, or NULL. */
+const char *grammar_pair_help(const char *name);
+/* What the line gave for an optarg (as typed: a prefix), or NULL. */
+const char *grammar_get(struct cli_def *cli, const char *name);
+bool grammar_has(struct cli_def *cli, const char *name);
+/* Words libcli did not take: an error naming the first, else CLI_OK. */
+int grammar_extra(struct cli_def *cli, const char *what, const char *usage,
+    char **argv, int argc);
+/* value as one of words ("a|b|c") into buf: 1 if it is one or a unique
+ * prefix of one, -1 if it abbreviates several, 0 if none. */
+int grammar_word(const char *words, const char *value, char *buf, size_t len);
+/* The completors: name is the optarg's, word the prefix typed (or NULL). */
+int grammar_complete_words(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch); /* name: "a|b|c" */
+int grammar_complete_tunnels(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch); /* candidate's, or running's */
+int grammar_complete_running(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch);
+int grammar_complete_vlans(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch);
+int grammar_complete_ports(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch);
+int grammar_complete_history(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch);
+int grammar_complete_sessions(struct cli_def *cli, const char *name,
+    const char *word, struct cli_comphelp *ch);
+/* The validators: one of name's words ("a|b|c") or a unique prefix; a
+ * number in name's range ("0-512"); a commit of the history; the first
+ * value of an optional one. */
+int grammar_valid_words(struct cli_def *cli, const char *name,
+    const char *value);
+int grammar_valid_range(struct cli_def *cli, const char *name,
+    const char *value);
+int grammar_valid_bool(struct cli_def *cli, const char *name,
+    const char *value); /* name: "yes|no" */
+int grammar_valid_history(struct cli_def *cli, const char *name,
+    const char *value);
+int grammar_valid_once(struct cli_def *cli, const char *name,
+    const char *value);
 
 void commands_register_exec(struct cli_def *cli);
 /* Takes libcli's own filters away: filters.c runs them (see there). */

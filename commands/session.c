@@ -140,12 +140,61 @@ session_print(struct commands_session *s, const char *line)
 	free(esc);
 }
 
+/*
+ * libcli's words for what its optargs refuse (grammar.c), said as the
+ * rest of the shell says errors.  A validator that refused a value has
+ * said why already (s->failed): libcli's echo of it is dropped.
+ */
+static bool
+optarg_error(struct commands_session *s, const char *line)
+{
+	static const char missing[] = "Incomplete command, missing required "
+				      "argument '";
+	static const char parsing[] = "Problem parsing command setting ";
+	static const char ambiguous[] = "Ambiguous option/argument";
+	static const char value[] = "Optional argument ";
+	char msg[300];
+	const char *arg, *end;
+
+	if (strncmp(line, missing, sizeof(missing) - 1) == 0) {
+		arg = line + sizeof(missing) - 1;
+		end = strchr(arg, '\'');
+		snprintf(msg, sizeof(msg),
+		    "%% Incomplete command: give %.*s (? lists what fits)",
+		    (int)(end != NULL ? end - arg : 0), arg);
+	} else if (strncmp(line, parsing, sizeof(parsing) - 1) == 0) {
+		if (s->failed)
+			return true;
+		snprintf(msg, sizeof(msg), "%% Invalid input: %s",
+		    line + sizeof(parsing) - 1);
+	} else if (strncmp(line, ambiguous, sizeof(ambiguous) - 1) == 0) {
+		snprintf(msg, sizeof(msg),
+		    "%% Ambiguous command: ? lists the words that fit");
+	} else if (strncmp(line, value, sizeof(value) - 1) == 0) {
+		arg = line + sizeof(value) - 1;
+		snprintf(msg, sizeof(msg),
+		    "%% Incomplete command: %.*s needs a value (? lists what "
+		    "fits)",
+		    (int)strcspn(arg, " "), arg);
+	} else {
+		return false;
+	}
+	s->failed = true;
+	session_print(s, msg);
+	return true;
+}
+
 static void
 print_cb(struct cli_def *cli, const char *line)
 {
 	struct commands_session *s = session_of(cli);
 
-	if (!ios_error(s, line))
+	/* Completing a line prints nothing: libcli may complain of it. */
+	if (s->completing)
+		return;
+	while (*line == '\n')
+		line++;
+	if (!ios_error(s, line) && !optarg_error(s, line))
 		session_print(s, line);
 }
 
@@ -289,6 +338,20 @@ text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
 }
 
 int
+value_text(struct cli_def *cli, const char *value, char **argv, int argc,
+    bool quoted, char *buf, size_t len)
+{
+	char *words[CLI_MAX_LINE_WORDS];
+	int n = 0;
+
+	words[n++] = (char *)value;
+	for (int i = 0; i < argc && n < CLI_MAX_LINE_WORDS; i++)
+		words[n++] = argv[i];
+	return quoted ? text_arg(cli, words, n, 0, buf, len) :
+			join_args(words, n, 0, buf, len);
+}
+
+int
 cli_line(void *arg, const char *line)
 {
 	cli_print(arg, "%s", line);
@@ -402,7 +465,9 @@ history_add(struct commands_session *s, const char *line)
 	if (line[wlen] != '\0' && wlen < sizeof(word)) {
 		memcpy(word, line, wlen);
 		word[wlen] = '\0';
+		s->completing = true;
 		cli_get_completions(s->cli, word, '\t', &ch);
+		s->completing = false;
 		if (ch.num_entries == 1)
 			fi = config_field_lookup(ch.entries[0]);
 		cli_free_comphelp(&ch);

@@ -52,7 +52,10 @@ cmd_clear_session(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		return cmd_error(cli,
 		    "clear session: permission denied: only admins may end "
 		    "sessions (admins are root and group tunsh-admin)");
-	if (argc != 1 || !parse_n(argv[0], &id))
+	if (grammar_extra(cli, "clear session",
+		"a session ID, as show users lists them", argv,
+		argc) != CLI_OK ||
+	    !parse_n(grammar_get(cli, "ID"), &id))
 		return cmd_error(cli,
 		    "clear session: give a session ID, as show users "
 		    "lists them");
@@ -87,7 +90,10 @@ cmd_clear_session(struct cli_def *cli, const char *cmd, char **argv, int argc)
 void
 commands_register_sessions(struct cli_def *cli, struct cli_command *clear)
 {
-	cli_register_command(cli, clear, "session", cmd_clear_session,
-	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "End another session (admins): ID, as show users lists it");
+	struct cli_command *c;
+
+	c = cli_register_command(cli, clear, "session", cmd_clear_session,
+	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "End another session (admins)");
+	grammar_arg(c, "ID", "A session, as show users lists it",
+	    grammar_complete_sessions, NULL);
 }

@@ -328,41 +328,24 @@ struct args {
 	bool detail, brief, json;
 };
 
-/* The words besides [json] a command takes (parse_args). */
-#define OPT_DETAIL 0x1u
-#define OPT_BRIEF  0x2u
-
 /*
- * [NAME] (positional when positional is set) or [tunnel NAME], then
- * [detail] or [brief] (each when opts has it) and [json].
- * Names the command and what it takes on an error.  Issue 12 item 1
- * moves these words into libcli's tree; until then they live here.
+ * What libcli found of [NAME] or [tunnel NAME], [detail], [brief] and
+ * [json] (grammar.c); words it did not take are an error naming the
+ * command and what it takes.
  */
 static bool
-parse_args(struct cli_def *cli, const char *what, const char *usage,
-    bool positional, unsigned opts, char **argv, int argc, struct args *a)
+get_args(struct cli_def *cli, const char *what, const char *usage, char **argv,
+    int argc, struct args *a)
 {
 	memset(a, 0, sizeof(*a));
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "json") == 0) {
-			a->json = true;
-		} else if ((opts & OPT_DETAIL) &&
-		    strcmp(argv[i], "detail") == 0) {
-			a->detail = true;
-		} else if ((opts & OPT_BRIEF) &&
-		    strcmp(argv[i], "brief") == 0) {
-			a->brief = true;
-		} else if (!positional && a->name == NULL &&
-		    strcmp(argv[i], "tunnel") == 0 && i + 1 < argc) {
-			a->name = argv[++i];
-		} else if (positional && a->name == NULL) {
-			a->name = argv[i];
-		} else {
-			cmd_error(cli, "%s: unexpected \"%s\"; give %s", what,
-			    argv[i], usage);
-			return false;
-		}
-	}
+	a->name = grammar_get(cli, "NAME");
+	if (a->name == NULL)
+		a->name = grammar_get(cli, "tunnel");
+	a->detail = grammar_has(cli, "detail");
+	a->brief = grammar_has(cli, "brief");
+	a->json = grammar_has(cli, "json");
+	if (grammar_extra(cli, what, usage, argv, argc) != CLI_OK)
+		return false;
 	if (a->detail && a->brief) {
 		cmd_error(cli,
 		    "%s: brief and detail exclude each other; give %s", what,
@@ -370,6 +353,42 @@ parse_args(struct cli_def *cli, const char *what, const char *usage,
 		return false;
 	}
 	return true;
+}
+
+/* The keywords that may stand where show ipsec tunnel's NAME does. */
+static const char *const tunnel_words[] = { "brief", "detail", "json" };
+
+/*
+ * show ipsec tunnel [NAME]: a tunnel of running, or any word that is no
+ * prefix of a keyword there (the command says it does not exist).  On
+ * Tab, a prefix of a tunnel's name, unless a keyword has it too.
+ */
+static int
+valid_tunnel_word(struct cli_def *cli, const char *name, const char *value)
+{
+	struct commands_session *s = session_of(cli);
+	const struct config *c = config_store_running(s->env->store);
+	size_t len = strlen(value);
+
+	if (grammar_has(cli, name))
+		return CLI_ERROR;
+	if (config_tunnel_find(c, value) != NULL) {
+		if (s->completing)
+			s->value_hit = "NAME";
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(tunnel_words) / sizeof(*tunnel_words);
+	     i++)
+		if (strncmp(tunnel_words[i], value, len) == 0)
+			return CLI_ERROR;
+	if (!s->completing)
+		return CLI_OK;
+	for (size_t i = 0; i < c->n_tunnels; i++)
+		if (strncmp(c->tunnels[i]->name, value, len) == 0) {
+			s->value_hit = "NAME";
+			return CLI_OK;
+		}
+	return CLI_ERROR;
 }
 
 /* The tunnel of the running configuration, or an error naming it. */
@@ -1066,9 +1085,8 @@ cmd_show_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	bool oom = false;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec tunnel",
-		"[NAME] [brief | detail] [json]", true, OPT_DETAIL | OPT_BRIEF,
-		argv, argc, &a) ||
+	if (!get_args(cli, "show ipsec tunnel",
+		"[NAME] [brief | detail] [json]", argv, argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (a.json)
@@ -1274,8 +1292,8 @@ cmd_show_sa(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	bool oom = false;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec sa", "[tunnel NAME] [detail] [json]",
-		false, OPT_DETAIL, argv, argc, &a) ||
+	if (!get_args(cli, "show ipsec sa", "[tunnel NAME] [detail] [json]",
+		argv, argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (s->env->ike == NULL)
@@ -1401,8 +1419,8 @@ cmd_show_dpd(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	size_t from, to;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec dpd", "[tunnel NAME] [json]", false, 0,
-		argv, argc, &a) ||
+	if (!get_args(cli, "show ipsec dpd", "[tunnel NAME] [json]", argv, argc,
+		&a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
 	if (a.json)
@@ -1524,12 +1542,8 @@ cmd_show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct args a;
 
 	(void)cmd;
-	if (!parse_args(cli, "show ipsec counters", "[json]", false, 0, argv,
-		argc, &a))
+	if (!get_args(cli, "show ipsec counters", "[json]", argv, argc, &a))
 		return CLI_ERROR;
-	if (a.name != NULL)
-		return cmd_error(cli,
-		    "show ipsec counters: unexpected \"tunnel\"; give [json]");
 	if (s->env->ike == NULL)
 		return cmd_error(cli, "show ipsec counters: %s", NO_ENGINE_FIX);
 	ike_engine_counters(s->env->ike, &c);
@@ -1610,13 +1624,9 @@ cmd_clear_sa(struct cli_def *cli, const char *cmd, char **argv, int argc)
 
 	(void)cmd;
 	if (!may_act(cli, "clear ipsec sa") ||
-	    !parse_args(cli, "clear ipsec sa", "[tunnel NAME]", false, 0, argv,
-		argc, &a) ||
+	    !get_args(cli, "clear ipsec sa", "[tunnel NAME]", argv, argc, &a) ||
 	    !select_tunnels(cli, c, a.name, &from, &to))
 		return CLI_ERROR;
-	if (a.json)
-		return cmd_error(cli,
-		    "clear ipsec sa: unexpected \"json\"; give [tunnel NAME]");
 	for (size_t i = from; i < to; i++)
 		if (clear_one(cli, s->env->ike, c->tunnels[i]) < 0)
 			rc = -1;
@@ -1701,12 +1711,11 @@ cmd_test_tunnel(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	char when[32];
 
 	(void)cmd;
-	if (!may_act(cli, "test ipsec tunnel"))
+	if (!may_act(cli, "test ipsec tunnel") ||
+	    grammar_extra(cli, "test ipsec tunnel", "the tunnel's NAME", argv,
+		argc) != CLI_OK)
 		return CLI_ERROR;
-	if (argc != 1)
-		return cmd_error(cli,
-		    "test ipsec tunnel: give the tunnel's NAME");
-	if ((t = tunnel_of(cli, c, argv[0])) == NULL)
+	if ((t = tunnel_of(cli, c, grammar_get(cli, "NAME"))) == NULL)
 		return CLI_ERROR;
 	if (ike_tunnel_status(s->env->ike, t->name, &before) < 0)
 		return cmd_error(cli,
@@ -1741,13 +1750,12 @@ cmd_request_rekey(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	int rc;
 
 	(void)cmd;
-	if (!may_act(cli, "request ipsec rekey"))
+	if (!may_act(cli, "request ipsec rekey") ||
+	    grammar_extra(cli, "request ipsec rekey", "tunnel NAME [ike]", argv,
+		argc) != CLI_OK)
 		return CLI_ERROR;
-	ike = argc == 3 && strcmp(argv[2], "ike") == 0;
-	if ((argc != 2 && !ike) || strcmp(argv[0], "tunnel") != 0)
-		return cmd_error(cli,
-		    "request ipsec rekey: give tunnel NAME [ike]");
-	if ((t = tunnel_of(cli, c, argv[1])) == NULL)
+	ike = grammar_has(cli, "ike");
+	if ((t = tunnel_of(cli, c, grammar_get(cli, "NAME"))) == NULL)
 		return CLI_ERROR;
 	if (ike_tunnel_status(s->env->ike, t->name, &st) < 0)
 		return cmd_error(cli,
@@ -1772,45 +1780,64 @@ cmd_request_rekey(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
+#define JSON_HELP "As JSON, for scripts"
+
 void
 show_ipsec_register(struct cli_def *cli, struct cli_command *show)
 {
-	struct cli_command *ipsec, *clear, *test, *req;
+	struct cli_command *ipsec, *clear, *test, *req, *c;
 	const int P = PRIVILEGE_UNPRIVILEGED;
 
 	ipsec = cli_register_command(cli, show, "ipsec", NULL, P, MODE_EXEC,
 	    "Live IPsec state of the IKE engine");
-	cli_register_command(cli, ipsec, "tunnel", cmd_show_tunnel, P,
-	    MODE_EXEC,
-	    "Tunnels: state, peer, proposal, CHILD SAs, last error "
-	    "[NAME] [brief | detail] [json]");
-	cli_register_command(cli, ipsec, "sa", cmd_show_sa, P, MODE_EXEC,
-	    "IKE and CHILD SAs: SPIs, algorithms, timers, traffic "
-	    "[tunnel NAME] [detail] [json]");
-	cli_register_command(cli, ipsec, "dpd", cmd_show_dpd, P, MODE_EXEC,
-	    "Dead peer detection: settings, checks, actions [tunnel NAME] "
-	    "[json]");
-	cli_register_command(cli, ipsec, "counters", cmd_show_counters, P,
-	    MODE_EXEC,
-	    "IKE engine: datagrams, SAs, cookies, drops by reason [json]");
+	c = cli_register_command(cli, ipsec, "tunnel", cmd_show_tunnel, P,
+	    MODE_EXEC, "Tunnels: state, peer, proposal, CHILD SAs, last error");
+	grammar_value(c, "NAME", "One tunnel of the running configuration",
+	    grammar_complete_running, valid_tunnel_word);
+	grammar_flag(c, "brief", "One line a tunnel");
+	grammar_flag(c, "detail", "Everything known of each");
+	grammar_flag(c, "json", JSON_HELP);
+	c = cli_register_command(cli, ipsec, "sa", cmd_show_sa, P, MODE_EXEC,
+	    "IKE and CHILD SAs: SPIs, algorithms, timers, traffic");
+	grammar_pair(c, "tunnel", "One tunnel only: NAME",
+	    grammar_complete_running, NULL);
+	grammar_flag(c, "detail", "Everything known of each");
+	grammar_flag(c, "json", JSON_HELP);
+	c = cli_register_command(cli, ipsec, "dpd", cmd_show_dpd, P, MODE_EXEC,
+	    "Dead peer detection: settings, checks, actions");
+	grammar_pair(c, "tunnel", "One tunnel only: NAME",
+	    grammar_complete_running, NULL);
+	grammar_flag(c, "json", JSON_HELP);
+	c = cli_register_command(cli, ipsec, "counters", cmd_show_counters, P,
+	    MODE_EXEC, "IKE engine: datagrams, SAs, cookies, drops by reason");
+	grammar_flag(c, "json", JSON_HELP);
 	/* Operators reach these and are told why they may not. */
 	clear = cli_register_command(cli, NULL, "clear", NULL, P, MODE_EXEC,
 	    "Tear down live state (admins)");
 	commands_register_sessions(cli, clear);
 	clear = cli_register_command(cli, clear, "ipsec", NULL, P, MODE_EXEC,
 	    "IPsec state");
-	cli_register_command(cli, clear, "sa", cmd_clear_sa, P, MODE_EXEC,
-	    "Delete the SAs and renegotiate [tunnel NAME]");
+	c = cli_register_command(cli, clear, "sa", cmd_clear_sa, P, MODE_EXEC,
+	    "Delete the SAs and renegotiate");
+	grammar_pair(c, "tunnel", "One tunnel only: NAME",
+	    grammar_complete_running, NULL);
 	test = cli_register_command(cli, NULL, "test", NULL, P, MODE_EXEC,
 	    "Try something now (admins)");
 	test = cli_register_command(cli, test, "ipsec", NULL, P, MODE_EXEC,
 	    "IPsec");
-	cli_register_command(cli, test, "tunnel", cmd_test_tunnel, P, MODE_EXEC,
-	    "Negotiate a tunnel now and say how it went: NAME");
+	c = cli_register_command(cli, test, "tunnel", cmd_test_tunnel, P,
+	    MODE_EXEC, "Negotiate a tunnel now and say how it went");
+	grammar_arg(c, "NAME", "A tunnel of the running configuration",
+	    grammar_complete_running, NULL);
 	req = cli_register_command(cli, NULL, "request", NULL, P, MODE_EXEC,
 	    "Ask for an action now (admins)");
 	req = cli_register_command(cli, req, "ipsec", NULL, P, MODE_EXEC,
 	    "IPsec");
-	cli_register_command(cli, req, "rekey", cmd_request_rekey, P, MODE_EXEC,
-	    "New keys now, the SAs kept until then: tunnel NAME [ike]");
+	req = cli_register_command(cli, req, "rekey", NULL, P, MODE_EXEC,
+	    "New keys now, the SAs kept until then");
+	c = cli_register_command(cli, req, "tunnel", cmd_request_rekey, P,
+	    MODE_EXEC, "The tunnel whose SAs get new keys");
+	grammar_arg(c, "NAME", "A tunnel of the running configuration",
+	    grammar_complete_running, NULL);
+	grammar_flag(c, "ike", "The IKE SA, not the CHILD SAs");
 }

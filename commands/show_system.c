@@ -39,12 +39,9 @@ static bool
 want_json(struct cli_def *cli, const char *what, char **argv, int argc,
     bool *json)
 {
-	*json = argc == 1 && strcmp(argv[0], "json") == 0;
-	if (argc > 0 && !*json) {
-		cmd_error(cli, "%s: give nothing or json", what);
-		return false;
-	}
-	return true;
+	*json = grammar_has(cli, "json");
+	return grammar_extra(cli, what, "nothing or json", argv, argc) ==
+	    CLI_OK;
 }
 
 static int
@@ -133,10 +130,14 @@ cmd_show_vlans(struct cli_def *cli, const char *cmd, char **argv, int argc)
 void
 commands_register_show_system(struct cli_def *cli, struct cli_command *show)
 {
-	cli_register_command(cli, show, "interfaces", cmd_show_interfaces,
+	struct cli_command *c;
+
+	c = cli_register_command(cli, show, "interfaces", cmd_show_interfaces,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "WAN ports: address, gateway, tunnels bound [json]");
-	cli_register_command(cli, show, "vlans", cmd_show_vlans,
+	    "WAN ports: address, gateway, tunnels bound");
+	grammar_flag(c, "json", "As JSON, for scripts");
+	c = cli_register_command(cli, show, "vlans", cmd_show_vlans,
 	    PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-	    "VLANs: name, subnet, tunnels that offer them [json]");
+	    "VLANs: name, subnet, tunnels that offer them");
+	grammar_flag(c, "json", "As JSON, for scripts");
 }

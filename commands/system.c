@@ -21,16 +21,18 @@ static int
 cmd_interface(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
+	const char *name = grammar_get(cli, "NAME");
 	char mode[48];
 	struct diag d;
 
 	(void)cmd;
-	if (argc != 1)
-		return cmd_error(cli, "interface: give one name, like wan1");
+	if (grammar_extra(cli, "interface", "one name, like wan1", argv,
+		argc) != CLI_OK)
+		return CLI_ERROR;
 	diag_init(&d);
-	if (config_interface_edit(s->cand, argv[0], &d) == NULL)
+	if (config_interface_edit(s->cand, name, &d) == NULL)
 		return finish(cli, &d);
-	snprintf(s->iface, sizeof(s->iface), "%s", argv[0]);
+	snprintf(s->iface, sizeof(s->iface), "%s", name);
 	snprintf(mode, sizeof(mode), "config-if-%s", s->iface);
 	cli_set_configmode(cli, MODE_IFACE, mode);
 	return CLI_OK;
@@ -39,11 +41,14 @@ cmd_interface(struct cli_def *cli, const char *cmd, char **argv, int argc)
 static int
 cmd_no_interface(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
+	const char *name = grammar_get(cli, "NAME");
+
 	(void)cmd;
-	if (argc != 1)
-		return cmd_error(cli, "no interface: give one name");
-	if (config_interface_remove(session_of(cli)->cand, argv[0]) < 0)
-		return cmd_error(cli, "interface %s does not exist", argv[0]);
+	if (grammar_extra(cli, "no interface", "one name", argv, argc) !=
+	    CLI_OK)
+		return CLI_ERROR;
+	if (config_interface_remove(session_of(cli)->cand, name) < 0)
+		return cmd_error(cli, "interface %s does not exist", name);
 	return CLI_OK;
 }
 
@@ -54,20 +59,19 @@ cmd_iface_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	bool no = strncmp(cmd, "no ", 3) == 0;
 	const char *what = no ? cmd + 3 : cmd;
+	const char *value = no ? NULL : grammar_get(cli, "VALUE");
 	struct config_interface *i;
 	struct diag d;
 
-	if (no ? argc > 1 : argc != 1)
-		return cmd_error(cli, "%s: give one value", what);
+	if (grammar_extra(cli, what, "one value", argv, argc) != CLI_OK)
+		return CLI_ERROR;
 	diag_init(&d);
 	if ((i = config_interface_edit(s->cand, s->iface, &d)) == NULL)
 		return finish(cli, &d);
 	if (strcmp(what, "address") == 0)
-		config_interface_set_address(s->cand, i, no ? NULL : argv[0],
-		    &d);
+		config_interface_set_address(s->cand, i, value, &d);
 	else
-		config_interface_set_gateway(s->cand, i, no ? NULL : argv[0],
-		    &d);
+		config_interface_set_gateway(s->cand, i, value, &d);
 	return finish(cli, &d);
 }
 
@@ -80,11 +84,9 @@ cmd_vlan(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct diag d;
 
 	(void)cmd;
-	if (argc != 1)
-		return cmd_error(cli, "vlan: give an ID, 1-4094");
-	if (!parse_n(argv[0], &id) || id < CONFIG_VLAN_MIN ||
-	    id > CONFIG_VLAN_MAX)
-		return cmd_error(cli, "vlan %s: a VLAN ID is 1-4094", argv[0]);
+	if (grammar_extra(cli, "vlan", "an ID, 1-4094", argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	parse_n(grammar_get(cli, "ID"), &id); /* valid_vlan */
 	diag_init(&d);
 	if (config_vlan_edit(s->cand, (unsigned)id, &d) == NULL)
 		return finish(cli, &d);
@@ -97,14 +99,15 @@ cmd_vlan(struct cli_def *cli, const char *cmd, char **argv, int argc)
 static int
 cmd_no_vlan(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
+	const char *value = grammar_get(cli, "ID");
 	size_t id;
 
 	(void)cmd;
-	if (argc != 1)
-		return cmd_error(cli, "no vlan: give an ID");
-	if (!parse_n(argv[0], &id) || id > CONFIG_VLAN_MAX ||
+	if (grammar_extra(cli, "no vlan", "an ID", argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	if (!parse_n(value, &id) || id > CONFIG_VLAN_MAX ||
 	    config_vlan_remove(session_of(cli)->cand, (unsigned)id) < 0)
-		return cmd_error(cli, "vlan %s does not exist", argv[0]);
+		return cmd_error(cli, "vlan %s does not exist", value);
 	return CLI_OK;
 }
 
@@ -115,13 +118,15 @@ cmd_vlan_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	bool no = strncmp(cmd, "no ", 3) == 0;
 	const char *what = no ? cmd + 3 : cmd;
+	const char *first = grammar_get(cli, "VALUE");
 	struct config_vlan *v;
 	char value[64];
 	struct diag d;
 
-	if (!no && argc == 0)
-		return cmd_error(cli, "%s: give a value", what);
-	if (join_args(argv, argc, 0, value, sizeof(value)) < 0)
+	if (first == NULL)
+		first = "";
+	/* A name of several words: the words libcli did not take. */
+	if (value_text(cli, first, argv, argc, false, value, sizeof(value)) < 0)
 		return cmd_error(cli, "%s: value too long", what);
 	diag_init(&d);
 	if ((v = config_vlan_edit(s->cand, s->vlan, &d)) == NULL)
@@ -137,9 +142,8 @@ static int
 cmd_client_vpn(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	(void)cmd;
-	(void)argv;
-	if (argc != 0)
-		return cmd_error(cli, "client-vpn takes no argument");
+	if (grammar_extra(cli, "client-vpn", "nothing", argv, argc) != CLI_OK)
+		return CLI_ERROR;
 	cli_set_configmode(cli, MODE_CLIENT_VPN, "config-client-vpn");
 	return CLI_OK;
 }
@@ -151,24 +155,29 @@ cmd_pool(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	bool no = strncmp(cmd, "no ", 3) == 0;
 	struct diag d;
 
-	if (no ? argc > 1 : argc != 1)
-		return cmd_error(cli,
-		    "pool: give one prefix, like "
-		    "10.99.0.0/24");
+	if (grammar_extra(cli, "pool", "one prefix, like 10.99.0.0/24", argv,
+		argc) != CLI_OK)
+		return CLI_ERROR;
 	diag_init(&d);
-	config_set_pool(s->cand, no ? NULL : argv[0], &d);
+	config_set_pool(s->cand, no ? NULL : grammar_get(cli, "VALUE"), &d);
 	return finish(cli, &d);
 }
 
+/* A setting and its no form: the value in its place (VALUE), which the
+ * no form may give too. */
 static void
 setting(struct cli_def *cli, struct cli_command *no, const char *name,
     int (*fn)(struct cli_def *, const char *, char **, int), int mode,
-    const char *help)
+    const char *help, const char *form)
 {
-	cli_register_command(cli, NULL, name, fn, PRIVILEGE_PRIVILEGED, mode,
+	struct cli_command *c;
+
+	c = cli_register_command(cli, NULL, name, fn, PRIVILEGE_PRIVILEGED,
+	    mode, help);
+	grammar_arg(c, "VALUE", form, NULL, NULL);
+	c = cli_register_command(cli, no, name, fn, PRIVILEGE_PRIVILEGED, mode,
 	    help);
-	cli_register_command(cli, no, name, fn, PRIVILEGE_PRIVILEGED, mode,
-	    help);
+	grammar_value(c, "VALUE", form, NULL, grammar_valid_once);
 }
 
 static struct cli_command *
@@ -178,33 +187,58 @@ no_of(struct cli_def *cli, int mode)
 	    mode, "Remove a setting");
 }
 
+static int
+valid_vlan(struct cli_def *cli, const char *name, const char *value)
+{
+	size_t id;
+
+	(void)name;
+	if (parse_n(value, &id) && id >= CONFIG_VLAN_MIN &&
+	    id <= CONFIG_VLAN_MAX)
+		return CLI_OK;
+	if (!session_of(cli)->completing)
+		cmd_error(cli, "vlan %s: a VLAN ID is 1-4094", value);
+	return CLI_ERROR;
+}
+
 void
 commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 {
 	const int P = PRIVILEGE_PRIVILEGED;
-	struct cli_command *no;
+	struct cli_command *no, *c;
 
-	cli_register_command(cli, NULL, "interface", cmd_interface, P,
-	    MODE_CONFIG, "Edit a WAN port: NAME");
-	cli_register_command(cli, no_config, "interface", cmd_no_interface, P,
-	    MODE_CONFIG, "Remove a WAN port: NAME");
-	cli_register_command(cli, NULL, "vlan", cmd_vlan, P, MODE_CONFIG,
-	    "Edit a VLAN: ID 1-4094");
-	cli_register_command(cli, no_config, "vlan", cmd_no_vlan, P,
-	    MODE_CONFIG, "Remove a VLAN: ID");
-	cli_register_command(cli, NULL, "client-vpn", cmd_client_vpn, P,
+	c = cli_register_command(cli, NULL, "interface", cmd_interface, P,
+	    MODE_CONFIG, "Edit a WAN port");
+	grammar_arg(c, "NAME",
+	    "A WAN port of the candidate, or a new one: "
+	    "wan1",
+	    grammar_complete_ports, NULL);
+	c = cli_register_command(cli, no_config, "interface", cmd_no_interface,
+	    P, MODE_CONFIG, "Remove a WAN port");
+	grammar_arg(c, "NAME", "A WAN port of the candidate",
+	    grammar_complete_ports, NULL);
+	c = cli_register_command(cli, NULL, "vlan", cmd_vlan, P, MODE_CONFIG,
+	    "Edit a VLAN");
+	grammar_arg(c, "ID", "A VLAN of the candidate, or a new one: 1-4094",
+	    grammar_complete_vlans, valid_vlan);
+	c = cli_register_command(cli, no_config, "vlan", cmd_no_vlan, P,
+	    MODE_CONFIG, "Remove a VLAN");
+	grammar_arg(c, "ID", "A VLAN of the candidate", grammar_complete_vlans,
+	    NULL);
+	c = cli_register_command(cli, NULL, "client-vpn", cmd_client_vpn, P,
 	    MODE_CONFIG, "Edit the client-VPN settings");
 	no = no_of(cli, MODE_IFACE);
 	setting(cli, no, "address", cmd_iface_setting, MODE_IFACE,
-	    "The port's address with its prefix length: A.B.C.D/N");
+	    "The port's address with its prefix length",
+	    "A.B.C.D/N: 203.0.113.2/24");
 	setting(cli, no, "gateway", cmd_iface_setting, MODE_IFACE,
-	    "The next hop out of this port: A.B.C.D");
+	    "The next hop out of this port", "A.B.C.D");
 	no = no_of(cli, MODE_VLAN);
 	setting(cli, no, "name", cmd_vlan_setting, MODE_VLAN,
-	    "A name for people");
+	    "A name for people", "TEXT");
 	setting(cli, no, "subnet", cmd_vlan_setting, MODE_VLAN,
-	    "The VLAN's network: A.B.C.D/N");
+	    "The VLAN's network", "A.B.C.D/N: 10.0.20.0/24");
 	no = no_of(cli, MODE_CLIENT_VPN);
 	setting(cli, no, "pool", cmd_pool, MODE_CLIENT_VPN,
-	    "Addresses given to client-VPN users: A.B.C.D/N");
+	    "Addresses given to client-VPN users", "A.B.C.D/N: 10.99.0.0/24");
 }

@@ -27,11 +27,11 @@ context_tunnel(struct cli_def *cli, struct diag *d)
  */
 static void
 warn_default_yes(const struct config_tunnel *t,
-    const struct config_field_info *fi, int argc, struct diag *d)
+    const struct config_field_info *fi, bool valued, struct diag *d)
 {
 	char v[16];
 
-	if (fi->kind != CFK_YESNO || argc != 0)
+	if (fi->kind != CFK_YESNO || valued)
 		return;
 	config_tunnel_format(t, fi->id, 0, false, v, sizeof(v));
 	if (strcmp(v, "yes") == 0)
@@ -39,6 +39,113 @@ warn_default_yes(const struct config_tunnel *t,
 		    "ipsec tunnel %s: no %s restores the default, which is "
 		    "yes; to turn it off, give %s no",
 		    t->name, fi->cli, fi->cli);
+}
+
+/* The value of a flag or a yes-or-no setting (on, off ... too). */
+#define YESNO "yes|no"
+
+/* An optional value (a list's, to remove; local-network's prefix): any
+ * word but a prefix of vlan, once. */
+static int
+valid_list_value(struct cli_def *cli, const char *name, const char *value)
+{
+	if (grammar_has(cli, name) || grammar_has(cli, "vlan"))
+		return CLI_ERROR;
+	return strncmp("vlan", value, strlen(value)) == 0 ? CLI_ERROR : CLI_OK;
+}
+
+/*
+ * The name of a setting's value in the grammar, which '?' shows: its
+ * words ("clear|hold|restart"), its range ("0-3600") or its form.  The
+ * completor and validator of an enum read its words from it.  NULL: the
+ * setting takes no value (a flag) or takes yes or no.
+ */
+static const char *
+value_name(const struct config_field_info *fi, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	switch (fi->kind) {
+	case CFK_ENUM:
+		buf[0] = '\0';
+		for (size_t i = 0; fi->words[i] != NULL && o < len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+			    i > 0 ? "|" : "", fi->words[i]);
+		return buf;
+	case CFK_SECONDS:
+	case CFK_COUNT:
+		snprintf(buf, len, "%u-%u", fi->min, fi->max);
+		return buf;
+	case CFK_HOST:
+	case CFK_ID:
+		return "A.B.C.D|FQDN";
+	case CFK_IFNAME:
+		return "PORT";
+	case CFK_PSK:
+		return "KEY";
+	case CFK_TEXT:
+		return "TEXT";
+	case CFK_PROPOSALS:
+		return "PROPOSAL";
+	case CFK_PREFIXES:
+	case CFK_LOCALNETS:
+	case CFK_IFADDR:
+		return "A.B.C.D/N";
+	case CFK_FLAG:
+	case CFK_YESNO:
+	default:
+		return NULL;
+	}
+}
+
+/* A list's no form may name one value to remove. */
+static bool
+is_list(const struct config_field_info *fi)
+{
+	return fi->kind == CFK_PREFIXES || fi->kind == CFK_LOCALNETS ||
+	    fi->kind == CFK_PROPOSALS;
+}
+
+/*
+ * The value libcli found for the setting, with the words after it, into
+ * value: "vlan 20" for local-network's pair, the word an enum's prefix
+ * stands for, yes or no.  Returns whether there is one, or -1 after an
+ * error.
+ */
+static int
+setting_value(struct cli_def *cli, const struct config_field_info *fi,
+    char **argv, int argc, char *value, size_t len)
+{
+	char name[128], word[64];
+	const char *first = NULL, *vname = value_name(fi, name, sizeof(name));
+
+	if (fi->kind == CFK_YESNO || fi->kind == CFK_FLAG) {
+		first = grammar_get(cli, YESNO);
+		if (first != NULL &&
+		    grammar_word(YESNO, first, word, sizeof(word)) == 1)
+			first = word;
+	} else if (fi->kind == CFK_LOCALNETS && grammar_has(cli, "vlan")) {
+		snprintf(word, sizeof(word), "vlan %s",
+		    grammar_get(cli, "vlan"));
+		first = word;
+	} else if (vname != NULL) {
+		first = grammar_get(cli, vname);
+	}
+	if (first == NULL) {
+		value[0] = '\0';
+		return grammar_extra(cli, fi->cli, fi->help, argv, argc) ==
+			CLI_OK ?
+		    0 :
+		    -1;
+	}
+	if (fi->kind == CFK_ENUM &&
+	    grammar_word(vname, first, word, sizeof(word)) == 1)
+		first = word;
+	/* A description keeps its text as typed (tunsh(1), QUOTING). */
+	if (value_text(cli, first, argv, argc, fi->kind == CFK_TEXT, value,
+		len) < 0)
+		return cmd_error(cli, "%s: value too long", fi->cli);
+	return 1;
 }
 
 static int
@@ -50,16 +157,14 @@ cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct config_tunnel *t;
 	char value[512];
 	struct diag d;
-	int rc;
+	int rc, has;
 
 	if (fi == NULL)
 		return cmd_error(cli, "%s: unknown setting", cmd);
-	/* A description keeps its text as typed (tunsh(1), QUOTING). */
-	if ((fi->kind == CFK_TEXT ?
-		    text_arg(cli, argv, argc, 0, value, sizeof(value)) :
-		    join_args(argv, argc, 0, value, sizeof(value))) < 0) {
+	has = setting_value(cli, fi, argv, argc, value, sizeof(value));
+	if (has < 0) {
 		OPENSSL_cleanse(value, sizeof(value));
-		return cmd_error(cli, "%s: value too long", fi->cli);
+		return CLI_ERROR;
 	}
 	diag_init(&d);
 	if ((t = context_tunnel(cli, &d)) == NULL) {
@@ -69,18 +174,52 @@ cmd_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		return CLI_ERROR;
 	}
 	if (no) {
-		rc = config_tunnel_unset(t, fi->id, argc ? value : NULL, &d);
+		rc = config_tunnel_unset(t, fi->id, has ? value : NULL, &d);
 		if (rc == 0)
-			warn_default_yes(t, fi, argc, &d);
-	} else if (argc == 0 && fi->kind != CFK_FLAG && fi->kind != CFK_YESNO)
-		rc = cmd_error(cli, "%s needs a value: %s", fi->cli, fi->help);
-	else
-		rc = config_tunnel_set(t, fi->id, argc ? value : NULL, &d);
+			warn_default_yes(t, fi, has, &d);
+	} else
+		rc = config_tunnel_set(t, fi->id, has ? value : NULL, &d);
 	/* value is what was typed: for pre-shared-key, the key. */
 	OPENSSL_cleanse(value, sizeof(value));
 	print_diag(cli, &d);
 	diag_clear(&d);
 	return rc < 0 ? CLI_ERROR : CLI_OK;
+}
+
+/*
+ * The words after a setting, from its entry in config/'s table: its
+ * value in its place with the completor and validator of its kind; the
+ * no form takes none, or for a list the value to remove.
+ */
+static void
+register_value(struct cli_command *c, const struct config_field_info *fi,
+    bool no)
+{
+	char name[128];
+	const char *vname = value_name(fi, name, sizeof(name));
+
+	if ((fi->kind == CFK_YESNO || fi->kind == CFK_FLAG) && !no) {
+		grammar_value(c, YESNO,
+		    fi->kind == CFK_FLAG ?
+			"on or off (or yes or no); alone: on" :
+			"yes or no (or on or off); alone: yes",
+		    grammar_complete_words, grammar_valid_bool);
+		return;
+	}
+	if (vname == NULL || (no && !is_list(fi)))
+		return;
+	if (fi->kind == CFK_LOCALNETS)
+		grammar_pair(c, "vlan", "A VLAN of the candidate: ID",
+		    grammar_complete_vlans, NULL);
+	if (no || fi->kind == CFK_LOCALNETS)
+		grammar_value(c, vname, fi->help, NULL, valid_list_value);
+	else if (fi->kind == CFK_ENUM)
+		grammar_arg(c, vname, fi->help, grammar_complete_words,
+		    grammar_valid_words);
+	else if (fi->kind == CFK_IFNAME)
+		grammar_arg(c, vname, fi->help, grammar_complete_ports, NULL);
+	else
+		grammar_arg(c, vname, fi->help, NULL, NULL);
 }
 
 /*
@@ -97,8 +236,10 @@ register_words(struct cli_def *cli, struct cli_command *parent,
 	struct cli_command *p = NULL;
 
 	if (sp == NULL) {
-		cli_register_command(cli, parent, fi->cli, cmd_setting,
-		    PRIVILEGE_PRIVILEGED, MODE_TUNNEL, fi->help);
+		register_value(cli_register_command(cli, parent, fi->cli,
+				   cmd_setting, PRIVILEGE_PRIVILEGED,
+				   MODE_TUNNEL, fi->help),
+		    fi, parent != NULL);
 		return;
 	}
 	snprintf(first, sizeof(first), "%.*s", (int)(sp - fi->cli), fi->cli);
@@ -112,8 +253,9 @@ register_words(struct cli_def *cli, struct cli_command *parent,
 		memcpy(first_names[*n_firsts], first, sizeof(first));
 		firsts[(*n_firsts)++] = p;
 	}
-	cli_register_command(cli, p, sp + 1, cmd_setting, PRIVILEGE_PRIVILEGED,
-	    MODE_TUNNEL, fi->help);
+	register_value(cli_register_command(cli, p, sp + 1, cmd_setting,
+			   PRIVILEGE_PRIVILEGED, MODE_TUNNEL, fi->help),
+	    fi, parent != NULL);
 }
 
 void

@@ -45,6 +45,28 @@ mode=$(stat -c '%a %U' "$sock")
 grep -q '^ipsec tunnel branch-1$' <<<"$out" || fail "-c output: $out"
 grep -q 'pre-shared-key \*\*\*\*\*\*\*\*' <<<"$out" || fail "key not masked"
 
+# IOS and Junos phrasings (issue 12): a unique prefix of any keyword or
+# setting word is taken, through the real socket; each line exits 0.
+for line in 'conf t; end' 'conf ex; end' 'term len 0' 'term mon' \
+	'term mon off' 'sh ip tun branch-1 det' 'sh ip tun br js' \
+	'sh run ipsec tun branch-1' 'sh ip dpd t branch-1 j' \
+	'sh conf hist js' 'sh int js' 'sh log li 1' \
+	'conf t; ipsec tun branch-1; dpd action cl; partner-type aw; show comp; discard' \
+	'conf t; ipsec tunnel branch-1; dpd timeout 11; commit ch; discard' \
+	'conf t; do sh ip tun br; end'; do
+	tunsh -c "$line" >"$dir/out" 2>&1 || fail "$line: $(cat "$dir/out")"
+done
+tunsh -c 'sh ip tun branch-1 det' | grep -q '^Tunnel branch-1$' ||
+	fail "sh ip tun branch-1 det: not the tunnel"
+tunsh -c 'conf t; ipsec tun branch-1; partner-type aw; show comp; discard' |
+	grep -qx '+  partner-type aws' || fail "partner-type aw is not aws"
+# A prefix of two values is refused with both.
+rc=0
+tunsh -c 'conf t; ipsec tun branch-1; partner-type a' >"$dir/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "partner-type a: exit $rc"
+grep -q '"partner-type a" could be aws, azure' "$dir/out" ||
+	fail "partner-type a: $(cat "$dir/out")"
+
 # A piped script stops at its first failing line, says where, exits 1.
 rc=0
 printf 'show version\nconfigure\nipsec tunnel x\nbogus\ndpd timeout 5\n' |

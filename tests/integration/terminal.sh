@@ -65,6 +65,45 @@ press Enter
 expect '^configuration version [0-9]+$'
 screen | grep -q '^tunsh 0' && fail "| include configuration let tunsh through"
 
+# One grammar (issue 12): Tab completes a tunnel's name, a keyword after
+# it and a setting's value; '?' lists the values; prefixes are taken.
+press C-l
+type 'sh ip tun bra'
+press Tab
+expect '^fw1# sh ip tun branch-1 *$'
+type 'det'
+press Tab
+expect '^fw1# sh ip tun branch-1 detail *$'
+type '?'
+expect '^  \[json\] +As JSON, for scripts$'
+expect '^fw1# sh ip tun branch-1 detail *$'
+press Enter
+expect '^Tunnel branch-1$'
+press C-l
+type 'conf t'
+press Enter
+expect '^fw1\(config\)# *$'
+type 'ipsec tunnel bra'
+press Tab
+expect '^fw1\(config\)# ipsec tunnel branch-1 *$'
+press Enter
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# *$'
+type 'dpd action re'
+press Tab
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# dpd action restart *$'
+press C-u
+type 'wan-port '
+press Tab
+expect '^fw1\(config-ipsec-tunnel-branch-1\)# wan-port wan1 *$'
+press C-u
+type 'dpd action ?'
+expect '^  <clear\|hold\|restart> When the peer is dead'
+expect '^    hold$'
+press C-u
+type 'end'
+press Enter
+expect '^fw1# *$'
+
 type 'configure'
 press Enter
 expect '^fw1\(config\)# *$'

@@ -4,7 +4,9 @@
  * a person would see: a line that starts with the session's current
  * prompt and a space is typed, the lines up to the next such line are the
  * exact output expected.  Comment lines ("# ...") may head it; "# role:
- * operator" among them runs it as an operator.  Each runs on a fresh copy of tests/cli/transcripts/
+ * operator" among them runs it as an operator.  A line typed that ends
+ * in '?' shows the help there, one that ends in <TAB> the words Tab
+ * completes, one a line.  Each runs on a fresh copy of tests/cli/transcripts/
  * base.conf with a store in a scratch directory.
  */
 #include <dirent.h>
@@ -112,6 +114,28 @@ world_close(struct world *w)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * A line typed ending in '?' asks for help there, one ending in <TAB>
+ * for the words Tab completes (one a line), as tunsh asks tunshd; any
+ * other line is run.
+ */
+static void
+run_typed(struct commands_session *s, const char *typed, struct capture *cap)
+{
+	size_t tl = strlen(typed);
+	char line[1024];
+
+	if (tl > 0 && typed[tl - 1] == '?') {
+		snprintf(line, sizeof(line), "%.*s", (int)(tl - 1), typed);
+		commands_complete(s, line, true, out, cap);
+	} else if (tl >= 5 && strcmp(typed + tl - 5, "<TAB>") == 0) {
+		snprintf(line, sizeof(line), "%.*s", (int)(tl - 5), typed);
+		commands_complete(s, line, false, out, cap);
+	} else {
+		commands_run(s, typed);
+	}
+}
+
 /* Runs one transcript; fails with the first difference. */
 static void
 run_transcript(const char *path)
@@ -123,7 +147,11 @@ run_transcript(const char *path)
 	size_t elen = 0, lineno = 0, at_line = 0;
 	char prompt[128], typed[1024] = { 0 };
 	enum commands_role role = COMMANDS_ADMIN;
-	FILE *ef;
+	/* TUNSH_GOLDEN_UPDATE=1: write what was seen back to the file. */
+	bool update = getenv("TUNSH_GOLDEN_UPDATE") != NULL;
+	char *regen = NULL;
+	size_t rlen = 0;
+	FILE *ef, *rf = open_memstream(&regen, &rlen);
 
 	world_open(&w);
 	if (strstr(text, "# role: operator\n") != NULL)
@@ -141,8 +169,10 @@ run_transcript(const char *path)
 		if (line != NULL)
 			lineno++;
 		/* Comments head a transcript, before the first line typed. */
-		if (line != NULL && typed[0] == '\0' && line[0] == '#')
+		if (line != NULL && typed[0] == '\0' && line[0] == '#') {
+			fprintf(rf, "%s\n", line);
 			continue;
+		}
 		commands_prompt(s, prompt, sizeof(prompt));
 		pl = strlen(prompt);
 		if (line != NULL &&
@@ -153,7 +183,10 @@ run_transcript(const char *path)
 		/* A typed line or the end: check what the last one said. */
 		fflush(ef);
 		fflush(cap.f);
-		if (typed[0] != '\0' &&
+		fwrite(cap.buf, 1, cap.len, rf);
+		if (line != NULL)
+			fprintf(rf, "%s\n", line);
+		if (!update && typed[0] != '\0' &&
 		    (cap.len != elen || memcmp(cap.buf, expect, elen) != 0))
 			fail_msg("%s:%zu: after \"%s\" got:\n%.*s--- want:\n%s",
 			    path, at_line, typed, (int)cap.len, cap.buf,
@@ -168,12 +201,21 @@ run_transcript(const char *path)
 		ef = open_memstream(&expect, &elen);
 		snprintf(typed, sizeof(typed), "%s", line + pl + 1);
 		at_line = lineno;
-		commands_run(s, typed);
+		run_typed(s, typed, &cap);
 	}
 	fclose(ef);
 	free(expect);
 	fclose(cap.f);
 	free(cap.buf);
+	fclose(rf);
+	if (update) {
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fwrite(regen, 1, rlen, f);
+		fclose(f);
+	}
+	free(regen);
 	commands_session_free(s);
 	world_close(&w);
 	free(text);

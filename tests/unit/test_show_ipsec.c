@@ -750,8 +750,8 @@ test_show_ipsec_sa(void **state)
 	assert_json(got, keys);
 	free(got);
 	check(x, x->oper, "show ipsec sa tunnel", -1,
-	    "% show ipsec sa: unexpected \"tunnel\"; give [tunnel NAME] "
-	    "[detail] [json]\n");
+	    "% Incomplete command: tunnel needs a value (? lists what "
+	    "fits)\n");
 	fix_free(x);
 }
 
@@ -1018,7 +1018,7 @@ test_show_ipsec_clear_and_test(void **state)
 	    "ipsec tunnel to-c: cleared 0 IKE SAs and 0 CHILD SAs; it is "
 	    "disabled\n");
 	check(x, x->admin, "test ipsec tunnel", -1,
-	    "% test ipsec tunnel: give the tunnel's NAME\n");
+	    "% Incomplete command: give NAME (? lists what fits)\n");
 	check(x, x->admin, "test ipsec tunnel nope", -1,
 	    "% ipsec tunnel nope does not exist in the running configuration; "
 	    "show running-config lists the tunnels\n");
@@ -1141,9 +1141,10 @@ test_show_ipsec_request_rekey(void **state)
 	assert_int_not_equal(lab_run(&x->l, 100), 0);
 	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
 	check(x, x->admin, "request ipsec rekey tunnel", -1,
-	    "% request ipsec rekey: give tunnel NAME [ike]\n");
+	    "% Incomplete command: give NAME (? lists what fits)\n");
 	check(x, x->admin, "request ipsec rekey tunnel to-b now", -1,
-	    "% request ipsec rekey: give tunnel NAME [ike]\n");
+	    "% request ipsec rekey: unexpected \"now\"; give tunnel NAME "
+	    "[ike]\n");
 	check(x, x->admin, "request ipsec rekey tunnel nope", -1,
 	    "% ipsec tunnel nope does not exist in the running configuration; "
 	    "show running-config lists the tunnels\n");
@@ -1170,9 +1171,10 @@ test_show_ipsec_help(void **state)
 	/* Abbreviated, and with the name after detail. */
 	assert_int_equal(commands_run(x->oper, "sh ips tu detail to-b json"),
 	    0);
-	/* Words after the command are not abbreviated (as elsewhere). */
+	/* Words after the command are abbreviated too (issue 12). */
 	assert_int_equal(commands_run(x->oper, "sh ips d tunnel to-c"), 0);
-	assert_int_equal(commands_run(x->oper, "sh ips d t to-c"), -1);
+	assert_int_equal(commands_run(x->oper, "sh ips d t to-c"), 0);
+	assert_int_equal(commands_run(x->oper, "sh ips tu to-b det js"), 0);
 	fix_free(x);
 }
 
