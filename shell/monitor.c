@@ -280,8 +280,13 @@ monitor_free(struct monitor *m)
 	free(m);
 }
 
+/*
+ * A monitor for c, its socket open and its events made; NULL on OOM.
+ * Without a socket (no CAP_NET_RAW) it is kept, idle, so that show
+ * ipsec tunnel says why nothing is probed; *rc says so.
+ */
 static struct monitor *
-monitor_open(struct monitor_set *s, const struct monitor_conf *c,
+monitor_open(struct monitor_set *s, const struct monitor_conf *c, int *rc,
     struct diag *d)
 {
 	struct monitor *m = calloc(1, sizeof(*m));
@@ -289,24 +294,24 @@ monitor_open(struct monitor_set *s, const struct monitor_conf *c,
 	uint32_t f = ~(1u << ICMP_ECHOREPLY);
 	int e;
 
-	if (m == NULL) {
-		errno = ENOMEM;
+	*rc = -ENOMEM;
+	if (m == NULL)
 		return NULL;
-	}
 	m->set = s;
-	m->fd = -1;
 	m->conf = *c;
+	monitor_count_init(&m->count, c, mono_us());
+	*rc = 0;
 	m->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    IPPROTO_ICMP);
 	if (m->fd < 0) {
 		e = errno;
-		diag_add(d, DIAG_ERROR,
-		    "tunnel %s: monitor: no ICMP socket (%s): tunshd needs "
-		    "CAP_NET_RAW to send probes",
-		    c->tunnel, strerror(e));
-		monitor_free(m);
-		errno = e;
-		return NULL;
+		snprintf(m->last_error, sizeof(m->last_error),
+		    "no ICMP socket (%s): tunshd needs CAP_NET_RAW to probe",
+		    strerror(e));
+		diag_add(d, DIAG_ERROR, "tunnel %s: monitor: %s", c->tunnel,
+		    m->last_error);
+		*rc = -e;
+		return m;
 	}
 	setsockopt(m->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
 	/* Each monitor its own identifier; the pid tells tunshd's from
@@ -316,10 +321,9 @@ monitor_open(struct monitor_set *s, const struct monitor_conf *c,
 	m->timer = evtimer_new(s->p.base, on_timer, m);
 	if (m->rev == NULL || m->timer == NULL || event_add(m->rev, NULL) < 0) {
 		monitor_free(m);
-		errno = ENOMEM;
+		*rc = -ENOMEM;
 		return NULL;
 	}
-	monitor_count_init(&m->count, c, mono_us());
 	return m;
 }
 
@@ -374,19 +378,19 @@ monitor_set_update(struct monitor_set *s, const struct monitor_conf *c,
     bool carrier, struct diag *d)
 {
 	struct monitor **pp = find_slot(s, c->tunnel), *m;
+	int rc;
 
 	if (*pp != NULL && conf_same(&(*pp)->conf, c)) {
 		monitor_set_carrier(s, c->tunnel, carrier);
 		return 0;
 	}
-	if ((m = monitor_open(s, c, d)) == NULL)
-		return -errno;
+	if ((m = monitor_open(s, c, &rc, d)) == NULL)
+		return rc;
 	monitor_set_remove(s, c->tunnel);
 	m->next = s->list;
 	s->list = m;
-	monitor_count_carrier(&m->count, carrier, mono_us());
-	rearm(m);
-	return 0;
+	monitor_set_carrier(s, c->tunnel, carrier);
+	return rc;
 }
 
 void
@@ -407,7 +411,8 @@ monitor_set_carrier(struct monitor_set *s, const char *tunnel, bool up)
 {
 	struct monitor *m = *find_slot(s, tunnel);
 
-	if (m == NULL)
+	/* Without a socket it never starts: off, with the reason. */
+	if (m == NULL || m->fd < 0)
 		return;
 	monitor_count_carrier(&m->count, up, mono_us());
 	rearm(m);

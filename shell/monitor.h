@@ -91,7 +91,8 @@ void monitor_set_free(struct monitor_set *s);
 /*
  * Starts, keeps (the same conf) or starts afresh the tunnel's monitor;
  * carrier says whether the tunnel has a CHILD SA now.  On a new one the
- * verdict is up.  -errno when no ICMP socket can be opened (not root).
+ * verdict is up.  -errno with the reason in d when no ICMP socket can be
+ * opened (no CAP_NET_RAW): the monitor is kept, off, its error shown.
  */
 int monitor_set_update(struct monitor_set *s, const struct monitor_conf *c,
     bool carrier, struct diag *d);

@@ -12,7 +12,8 @@
 #    aws-1's route withdrawn "monitor unanswered" although its CHILD SA
 #    is up, aws-2's active, aws-1 negotiated again;
 #  - 10.2.0.1 back: the monitor up, aws-1's route active again;
-#  - no monitor: no monitor shown, null in JSON.
+#  - no monitor: no monitor shown, null in JSON;
+#  - a tunshd without CAP_NET_RAW keeps the monitor off and says why.
 # Root; 77 otherwise.
 set -euo pipefail
 
@@ -197,4 +198,27 @@ EOT
 out=$(show aws-1)
 ! grep -q "Monitor" <<<"$out" || fail "no monitor still shows one: $out"
 show aws-1 json | grep -qF '"monitor": null' || fail "no monitor: json not null: $(show aws-1 json)"
+
+# Without CAP_NET_RAW (a unit that forgot it): no socket, said so.
+cat >"$dir/c.conf" <<'EOT'
+hostname = "site-c";
+interfaces = ( { name = "wan1"; address = "192.0.2.1/24"; } );
+vlans = ( { id = 10; name = "lan"; subnet = "10.1.0.0/24"; } );
+tunnels = ( {
+  name = "mon"; wan-port = "wan1"; remote-address = "192.0.2.9";
+  pre-shared-key = "monitor-test-c-long-enough";
+  local-network = [ "vlan 10" ]; remote-network = [ "10.2.0.0/16" ];
+  initiator = false; monitor = "destination 10.2.0.1"; } );
+EOT
+ip netns exec "$ns_a" setpriv --bounding-set -net_raw --inh-caps -net_raw \
+	"$bin/shell/tunshd" -f --config "$dir/c.conf" --state-dir "$dir/c-state" \
+	--socket "$dir/c.sock" --kernel none --ike-ports 0,0 2>>"$dir/c.log" &
+pid[c]=$!
+for _ in $(seq 100); do [ -S "$dir/c.sock" ] && break; sleep 0.1; done
+out=$(echo "show ipsec tunnel mon" | sh_run c 2>&1)
+grep -q "^  Monitor:       off since " <<<"$out" &&
+	grep -q "^  Monitor error: no ICMP socket (Operation not permitted): tunshd needs$" <<<"$out" ||
+	fail "a tunshd without CAP_NET_RAW does not say why its monitor is off: $out"
+grep -q "tunnel mon: monitor: no ICMP socket" "$dir/c.log" ||
+	fail "a tunshd without CAP_NET_RAW did not log why its monitor is off"
 echo "monitor.sh: the monitor withdrew and returned aws-1's route"
