@@ -33,10 +33,27 @@ struct commands_dataplane {
 	char ifname[16];
 	bool xfrmi;	       /* an XFRM interface, else a VTI */
 	struct prefix4 inside; /* its inside address; len 0: none */
-	bool up;	       /* it has a CHILD SA: the routes are active */
-	uint64_t since;	       /* wall seconds up last changed; 0: never up */
+	bool up;	/* the routes are active: a CHILD SA, no monitor down */
+	uint64_t since; /* wall seconds up last changed; 0: never up */
+	/* It has a CHILD SA, but its monitor is down: routes withdrawn. */
+	bool probe_down;
+	uint64_t probe_since;
 	size_t n_routes;
 	struct commands_route routes[CONFIG_NETS_MAX];
+};
+
+/* A tunnel's traffic monitor (shell/monitor.c), for show ipsec tunnel. */
+struct commands_monitor {
+	uint32_t dst, src; /* src: 0 when none was found */
+	const char *state; /* "up", "down" or "off" (no CHILD SA) */
+	uint64_t since;	   /* wall seconds the state last changed */
+	uint64_t sent, answered;
+	uint32_t misses; /* unanswered in a row */
+	uint32_t threshold, interval;
+	bool has_rtt;
+	uint32_t last_rtt_us; /* of the last answer */
+	uint64_t restarts;    /* negotiations it asked for */
+	char last_error[128]; /* why the last probe could not go; "" */
 };
 
 struct commands_env {
@@ -52,6 +69,10 @@ struct commands_env {
 	bool (*dataplane)(void *arg, const char *tunnel,
 	    struct commands_dataplane *out);
 	void *dataplane_arg;
+	/* The tunnel's monitor, when it has one; NULL: none are known. */
+	bool (*monitor)(void *arg, const char *tunnel,
+	    struct commands_monitor *out);
+	void *monitor_arg;
 	const char *version; /* for show version */
 	/* Kept by commands/: every session, and who holds configure
 	 * exclusive. */

@@ -435,6 +435,8 @@ struct tunnel_view {
 	bool has_dp;	 /* a route-based tunnel's interface and routes */
 	bool dp_missing; /* route-based, and tunshd could not make them */
 	struct commands_dataplane dp;
+	bool has_mon; /* its traffic monitor runs */
+	struct commands_monitor mon;
 };
 
 static void
@@ -457,6 +459,8 @@ view_dataplane(const struct commands_env *env, struct tunnel_view *v)
 	/* apply.c lets tunshd start when an interface cannot be made. */
 	v->dp_missing = !v->has_dp && env->dataplane != NULL &&
 	    v->conf->enable && v->conf->type == CONFIG_TUNNEL_ROUTE;
+	v->has_mon = env->monitor != NULL &&
+	    env->monitor(env->monitor_arg, v->conf->name, &v->mon);
 }
 
 #define DP_MISSING                                                      \
@@ -483,7 +487,14 @@ routing_words(const struct commands_dataplane *dp, char *buf, size_t len)
 	fmt_time(dp->since, when, sizeof(when));
 	if (dp->up)
 		snprintf(buf, len, "routes active since %s", when);
-	else if (dp->since == 0)
+	else if (dp->probe_down) {
+		fmt_time(dp->probe_since, when, sizeof(when));
+		snprintf(buf, len,
+		    "route withdrawn: CHILD SA up but its monitor unanswered "
+		    "since %s; traffic for its networks takes another "
+		    "tunnel's route, or is dropped",
+		    when);
+	} else if (dp->since == 0)
 		snprintf(buf, len,
 		    "route withdrawn: no CHILD SA yet; traffic for its "
 		    "networks takes another tunnel's route, or is dropped");
@@ -563,6 +574,73 @@ json_dataplane(struct jw *j, const struct tunnel_view *v)
 		jw_close(j, "}");
 	}
 	jw_close(j, "]");
+}
+
+/*
+ *   Monitor:       down since ...: ping 10.2.0.10 from 10.1.0.1 every 1 s,
+ *                  down after 3 unanswered in a row
+ *   Probes:        sent 20, answered 12, last rtt 0.412 ms, unanswered in
+ *                  a row 8, negotiated again 2 times
+ */
+static void
+print_monitor(struct cli_def *cli, const struct tunnel_view *v)
+{
+	const struct commands_monitor *m = &v->mon;
+	char dst[ADDR4_STRLEN], src[ADDR4_STRLEN] = "-", when[32], rtt[32];
+
+	if (!v->has_mon)
+		return;
+	addr4_format(m->dst, dst, sizeof(dst));
+	if (m->src != 0)
+		addr4_format(m->src, src, sizeof(src));
+	fmt_time(m->since, when, sizeof(when));
+	print_field(cli, "Monitor",
+	    "%s since %s: ping %s from %s every %" PRIu32 " s, down after "
+	    "%" PRIu32 " unanswered in a row%s",
+	    m->state, when, dst, src, m->interval, m->threshold,
+	    strcmp(m->state, "off") == 0 ? " (paused: no CHILD SA)" : "");
+	if (m->has_rtt)
+		snprintf(rtt, sizeof(rtt), "%" PRIu32 ".%03" PRIu32 " ms",
+		    m->last_rtt_us / 1000, m->last_rtt_us % 1000);
+	else
+		snprintf(rtt, sizeof(rtt), "-");
+	print_field(cli, "Probes",
+	    "sent %" PRIu64 ", answered %" PRIu64 ", last rtt %s, unanswered "
+	    "in a row %" PRIu32 ", negotiated again %" PRIu64 " times",
+	    m->sent, m->answered, rtt, m->misses, m->restarts);
+	if (m->last_error[0] != '\0')
+		print_field(cli, "Monitor error", "%s", m->last_error);
+}
+
+static void
+json_monitor(struct jw *j, const struct tunnel_view *v)
+{
+	const struct commands_monitor *m = &v->mon;
+	char a[ADDR4_STRLEN];
+
+	if (!v->has_mon) {
+		jw_value(j, "monitor", "null");
+		return;
+	}
+	jw_open(j, "monitor", "{");
+	jw_str(j, "state", m->state);
+	jw_u64(j, "since", m->since);
+	addr4_format(m->dst, a, sizeof(a));
+	jw_str(j, "destination", a);
+	addr4_format(m->src, a, sizeof(a));
+	jw_str(j, "source", m->src != 0 ? a : NULL);
+	jw_u64(j, "interval", m->interval);
+	jw_u64(j, "threshold", m->threshold);
+	jw_u64(j, "sent", m->sent);
+	jw_u64(j, "answered", m->answered);
+	if (m->has_rtt)
+		jw_u64(j, "last_rtt_us", m->last_rtt_us);
+	else
+		jw_value(j, "last_rtt_us", "null");
+	jw_u64(j, "misses", m->misses);
+	jw_u64(j, "restarts", m->restarts);
+	jw_str(j, "error", m->last_error[0] ? m->last_error : NULL);
+	jw_close(j, "}");
 }
 
 /* Why the state of a tunnel the engine lacks is unknown. */
@@ -734,6 +812,7 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 		print_field(cli, "State", "unknown: %s", unknown_reason(e));
 		print_endpoints_conf(cli, c, v->conf);
 		print_dataplane(cli, v);
+		print_monitor(cli, v);
 		return;
 	}
 	print_field(cli, "State", "%s", ike_tunnel_state_name(st->state));
@@ -764,6 +843,7 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 	print_children(cli, &v->sas);
 	print_not_carried(cli, st);
 	print_dataplane(cli, v);
+	print_monitor(cli, v);
 	print_previous(cli, st);
 	print_field(cli, "Last error", "%s",
 	    st->last_error[0] ? st->last_error : "none");
@@ -826,6 +906,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 		jw_str(j, "state", "unknown");
 		jw_str(j, "reason", unknown_reason(e));
 		json_dataplane(j, v);
+		json_monitor(j, v);
 		jw_close(j, "}");
 		return;
 	}
@@ -846,6 +927,7 @@ print_tunnel_json(struct jw *j, const struct ike_engine *e,
 	json_children_brief(j, &v->sas);
 	json_not_carried(j, st);
 	json_dataplane(j, v);
+	json_monitor(j, v);
 	jw_bool(j, "previous_config", st->previous_config);
 	jw_str(j, "previous_config_error",
 	    st->previous_error[0] ? st->previous_error : NULL);

@@ -105,6 +105,7 @@ enum config_field {
 	CF_DPD_ACTION,
 	CF_DPD_TIMEOUT,
 	CF_DPD_DELAY,
+	CF_MONITOR,
 	CF__COUNT
 };
 
@@ -123,6 +124,7 @@ enum config_field_kind {
 	CFK_LOCALNETS, /* list of "vlan ID" or A.B.C.D/N */
 	CFK_PROPOSALS, /* list of strongSwan-style proposals */
 	CFK_IFADDR,    /* A.B.C.D/N with host bits (inside-address) */
+	CFK_MONITOR,   /* "destination A.B.C.D [source ...] [interval S] ..." */
 };
 
 struct config_field_info {
@@ -139,6 +141,25 @@ struct config_field_info {
 const struct config_field_info *config_field_info(enum config_field f);
 /* By CLI words ("dpd timeout") or file key ("dpd-timeout"); NULL if none. */
 const struct config_field_info *config_field_lookup(const char *name);
+
+#define CONFIG_MONITOR_INTERVAL	     10 /* seconds between probes: Junos's */
+#define CONFIG_MONITOR_INTERVAL_MAX  3600
+#define CONFIG_MONITOR_THRESHOLD     10 /* unanswered in a row: Junos's */
+#define CONFIG_MONITOR_THRESHOLD_MAX 100
+
+/*
+ * Traffic monitoring of a tunnel (Junos vpn-monitor, IOS IP SLA): ICMP
+ * echo to dst through the tunnel, from src_addr or from this firewall's
+ * address in VLAN src_vlan (both 0: the inside address of a route-based
+ * tunnel, else an address in its first local network).
+ */
+struct config_monitor {
+	uint32_t dst; /* 0: no monitor */
+	uint32_t src_addr;
+	uint16_t src_vlan;
+	uint32_t interval;  /* seconds */
+	uint32_t threshold; /* probes unanswered in a row: down */
+};
 
 /* A local network: a VLAN reference (vlan != 0) or a prefix. */
 struct config_local_net {
@@ -181,6 +202,7 @@ struct config_tunnel {
 	enum config_dpd_action dpd_action;
 	uint32_t dpd_timeout; /* seconds between checks while silent; 0 = off */
 	uint32_t dpd_delay;   /* seconds to wait for an answer */
+	struct config_monitor monitor;
 };
 
 struct config_interface {

@@ -610,6 +610,88 @@ check_cross(struct vctx *v, const struct config_tunnel *t)
 	index_query_pair(v->peers, key, on_pair, v);
 }
 
+/* The peer's end of a route-based tunnel's inside /30. */
+static uint32_t
+inside_peer(const struct config_tunnel *t)
+{
+	return (t->inside_addr & ~3u) | (3u - (t->inside_addr & 3u));
+}
+
+/* a lies in a local network of t (in VLAN *vlan, when one). */
+static bool
+local_net_has(const struct config *c, const struct config_tunnel *t, uint32_t a,
+    uint16_t *vlan)
+{
+	for (size_t i = 0; i < t->n_local; i++) {
+		const struct config_local_net *ln = &t->local_nets[i];
+		const struct config_vlan *vl;
+
+		if (ln->vlan == 0 && prefix4_contains(&ln->prefix, a))
+			return true;
+		if (ln->vlan != 0 &&
+		    (vl = config_vlan_find(c, ln->vlan)) != NULL &&
+		    vl->has_subnet && prefix4_contains(&vl->subnet, a)) {
+			*vlan = ln->vlan;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The monitor's probe must take the tunnel: its destination behind the
+ * peer (a remote network, or the peer's inside address of a route-based
+ * tunnel), its source one of ours that the tunnel carries (a local
+ * network, a VLAN of it, or the inside address), or the peer answers
+ * outside the tunnel, or the policy sends the probe in clear.
+ */
+static void
+check_monitor(struct vctx *v, const struct config_tunnel *t)
+{
+	const struct config_monitor *m = &t->monitor;
+	bool route = t->type == CONFIG_TUNNEL_ROUTE;
+	char a[ADDR4_STRLEN];
+	uint16_t vlan = 0;
+	bool ok = false;
+
+	if (m->dst == 0)
+		return;
+	addr4_format(m->dst, a, sizeof(a));
+	for (size_t k = 0; k < t->n_remote && !ok; k++)
+		ok = prefix4_contains(&t->remote_nets[k], m->dst);
+	if (!ok && !(route && t->inside_len != 0 && m->dst == inside_peer(t)))
+		diag_error(v->d,
+		    WHO "monitor destination %s is in no remote-network of "
+			"the tunnel: give a host behind the peer%s",
+		    t->name, a, route ? ", or the peer's inside address" : "");
+	if (m->src_vlan != 0) {
+		ok = false;
+		for (size_t i = 0; i < t->n_local && !ok; i++)
+			ok = t->local_nets[i].vlan == m->src_vlan;
+		if (!ok)
+			diag_error(v->d,
+			    WHO "monitor source vlan %u is not a "
+				"local-network of the tunnel: give one of its "
+				"VLANs or addresses",
+			    t->name, m->src_vlan);
+	} else if (m->src_addr != 0) {
+		addr4_format(m->src_addr, a, sizeof(a));
+		if (!local_net_has(v->c, t, m->src_addr, &vlan) &&
+		    !(route && t->inside_len != 0 &&
+			m->src_addr == t->inside_addr))
+			diag_error(v->d,
+			    WHO "monitor source %s is in no local-network of "
+				"the tunnel: give an address of ours that the "
+				"tunnel carries%s",
+			    t->name, a, route ? ", or the inside-address" : "");
+	} else if (t->n_local == 0 && !(route && t->inside_len != 0)) {
+		diag_error(v->d,
+		    WHO "monitor has no source: the tunnel has no "
+			"local-network%s; give monitor source",
+		    t->name, route ? " nor inside-address" : "");
+	}
+}
+
 static void
 check_tunnel(struct vctx *v, const struct config_tunnel *t)
 {
@@ -618,6 +700,7 @@ check_tunnel(struct vctx *v, const struct config_tunnel *t)
 	check_remote_reach(v, t);
 	check_inside(v, t);
 	check_partner(v, t);
+	check_monitor(v, t);
 	check_proposals(v, t);
 	check_cross(v, t);
 	check_warnings(v, t);

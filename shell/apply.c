@@ -14,6 +14,7 @@
 
 #include "shell/dataplane.h"
 #include "shell/live.h"
+#include "shell/monitor.h"
 
 /* What a translated tunnel points to. */
 struct conf_store {
@@ -127,6 +128,69 @@ dataplane_sync(struct live *l, const char *tunnel)
 		    st->n_child_sas > 0 ? st->established :
 					  (uint64_t)time(NULL));
 	free(st);
+}
+
+/* Where the monitor's probes come from (validate.c checked it fits). */
+static void
+monitor_source(const struct config *cfg, const struct config_tunnel *t,
+    struct monitor_conf *mc)
+{
+	const struct config_monitor *m = &t->monitor;
+	const struct config_vlan *vl;
+	struct prefix4 first;
+
+	mc->src_net = (struct prefix4){ 0, 32 }; /* holds no address */
+	if (m->src_addr != 0)
+		mc->src_addr = m->src_addr;
+	else if (m->src_vlan != 0) {
+		if ((vl = config_vlan_find(cfg, m->src_vlan)) != NULL &&
+		    vl->has_subnet)
+			mc->src_net = vl->subnet;
+	} else if (t->type == CONFIG_TUNNEL_ROUTE && t->inside_len != 0)
+		mc->src_addr = t->inside_addr;
+	else if (config_tunnel_local_prefixes(cfg, t, &first, 1) == 1)
+		mc->src_net = first;
+}
+
+/*
+ * The tunnel's monitor as the configuration now says (stopped when it
+ * has none or is disabled), told whether the tunnel has a CHILD SA, and
+ * its verdict given to the routes (a new record of them knows none).
+ */
+static void
+monitor_sync(struct live *l, const struct config *cfg,
+    const struct config_tunnel *t)
+{
+	struct monitor_set *ms = live_monitor(l);
+	struct monitor_conf mc = { 0 };
+	struct ike_tunnel_status *st;
+	bool carrier = false;
+	struct diag d;
+
+	if (!t->enable || t->monitor.dst == 0) {
+		monitor_set_remove(ms, t->name);
+		return;
+	}
+	snprintf(mc.tunnel, sizeof(mc.tunnel), "%s", t->name);
+	mc.dst = t->monitor.dst;
+	monitor_source(cfg, t, &mc);
+	if (t->type == CONFIG_TUNNEL_ROUTE)
+		link_name(t->name, mc.ifname, sizeof(mc.ifname));
+	mc.interval_ms = t->monitor.interval * 1000;
+	mc.wait_ms = mc.interval_ms < MONITOR_WAIT_MAX_MS ? mc.interval_ms :
+							    MONITOR_WAIT_MAX_MS;
+	mc.threshold = t->monitor.threshold;
+	if ((st = malloc(sizeof(*st))) != NULL &&
+	    ike_tunnel_status(live_engine(l), t->name, st) == 0)
+		carrier = st->n_child_sas > 0;
+	free(st);
+	diag_init(&d);
+	if (monitor_set_update(ms, &mc, carrier, &d) < 0)
+		log_warn("shell", "%s",
+		    d.count ? d.entries[0].text : "monitor: out of memory");
+	diag_clear(&d);
+	dataplane_probe(live_dataplane(l), t->name,
+	    monitor_set_down(ms, t->name), (uint64_t)time(NULL));
 }
 
 static int
@@ -245,7 +309,7 @@ ike_change_of(const struct config_plan_step *step)
  * has a way in when the SAs come; undone if the engine refuses. */
 static int
 tunnel_up(struct live *l, const struct config_plan_step *step,
-    const struct conf_store *s, struct diag *d)
+    const struct config *cfg, const struct conf_store *s, struct diag *d)
 {
 	const struct config_tunnel *t = step->new_tunnel;
 	struct ike_engine *e = live_engine(l);
@@ -265,6 +329,8 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 		 * send the traffic to the backup for a moment. */
 		plan.up = old->up;
 		plan.since = old->since;
+		plan.probe_down = old->probe_down;
+		plan.probe_since = old->probe_since;
 	}
 	if (old != NULL && route && dataplane_same(old, &plan)) {
 		keep = true; /* in place: nothing to do in the kernel */
@@ -290,6 +356,7 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 		free(old);
 		if (route)
 			dataplane_sync(l, t->name);
+		monitor_sync(l, cfg, t);
 		return 0;
 	}
 	if (!keep)
@@ -317,6 +384,7 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 		rc = ike_tunnel_remove(live_engine(l), step->old_tunnel->name,
 		    d);
 		dataplane_del(live_dataplane(l), step->old_tunnel->name);
+		monitor_set_remove(live_monitor(l), step->old_tunnel->name);
 		return rc;
 	}
 	if ((rc = kernel_can(l, step, d)) < 0)
@@ -324,7 +392,7 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 	if ((s = malloc(sizeof(*s))) == NULL)
 		return -ENOMEM;
 	if ((rc = conf_from(l, cfg, step->new_tunnel, s, d)) == 0)
-		rc = tunnel_up(l, step, s, d);
+		rc = tunnel_up(l, step, cfg, s, d);
 	free(s);
 	live_rearm(l);
 	return rc;

@@ -22,6 +22,7 @@
 
 #include "shell/daemon.h"
 #include "shell/metrics.h"
+#include "shell/monitor.h"
 #include "shell/server.h"
 
 /* What the loop's callbacks share. */
@@ -243,6 +244,8 @@ daemon_run(const struct daemon_opts *o)
 	env.ike = live_engine(live);
 	env.dataplane = live_dataplane_status;
 	env.dataplane_arg = live;
+	env.monitor = monitor_set_status;
+	env.monitor_arg = live_monitor(live);
 	env.store = config_store_open(&p, &d);
 	print_all(&d);
 	diag_clear(&d);

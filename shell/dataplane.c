@@ -93,8 +93,8 @@ dataplane_add(struct dataplane_set *s, const struct dataplane *plan,
 		return -ENOMEM;
 	*dp = *plan;
 	for (size_t i = 0; i < dp->n_routes; i++)
-		dp->now[i] =
-		    dp->routes[i].metric + (dp->up ? 0 : DATAPLANE_STANDBY);
+		dp->now[i] = dp->routes[i].metric +
+		    (dataplane_active(dp) ? 0 : DATAPLANE_STANDBY);
 	if ((rc = s->ops->link_add(s->arg, &dp->link, d)) < 0) {
 		free(dp);
 		return rc;
@@ -192,14 +192,17 @@ dataplane_clear(struct dataplane_set *s)
 		dataplane_del(s, s->list->tunnel);
 }
 
-void
-dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
-    uint64_t wall)
+bool
+dataplane_active(const struct dataplane *dp)
 {
-	struct dataplane *dp = (struct dataplane *)dataplane_find(s, tunnel);
+	return dp->up && !dp->probe_down;
+}
 
-	if (dp == NULL || dp->up == up)
-		return;
+/* Moves the routes of dp to where active says; why is for the log. */
+static void
+routes_move(struct dataplane_set *s, struct dataplane *dp, bool active,
+    const char *why)
+{
 	for (size_t i = 0; i < dp->n_routes; i++) {
 		struct kernel_route old = route_now(dp, i), new = old;
 		char p[INET_ADDRSTRLEN + 4];
@@ -207,7 +210,7 @@ dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
 		int rc;
 
 		new.metric =
-		    dp->routes[i].metric + (up ? 0 : DATAPLANE_STANDBY);
+		    dp->routes[i].metric + (active ? 0 : DATAPLANE_STANDBY);
 		if (new.metric == old.metric)
 			continue; /* a move the kernel refused before */
 		prefix4_format(&new.dst, p, sizeof(p));
@@ -218,20 +221,46 @@ dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
 			s->ops->route_del(s->arg, &old);
 			dp->now[i] = new.metric;
 			log_info("shell",
-			    "tunnel %s: route to %s %s (metric %u)", tunnel, p,
-			    up ? "active: CHILD SA up" :
-				 "withdrawn: no CHILD SA",
+			    "tunnel %s: route to %s %s: %s (metric %u)",
+			    dp->tunnel, p, active ? "active" : "withdrawn", why,
 			    new.metric);
 		} else {
 			log_warn("shell",
 			    "tunnel %s: route to %s stays at metric %u: %s",
-			    tunnel, p, old.metric,
+			    dp->tunnel, p, old.metric,
 			    d.count ? d.entries[0].text : strerror(-rc));
 		}
 		diag_clear(&d);
 	}
+}
+
+void
+dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
+    uint64_t wall)
+{
+	struct dataplane *dp = (struct dataplane *)dataplane_find(s, tunnel);
+
+	if (dp == NULL || dp->up == up)
+		return;
+	if (!dp->probe_down)
+		routes_move(s, dp, up, up ? "CHILD SA up" : "no CHILD SA");
 	dp->up = up;
 	dp->since = wall;
+}
+
+void
+dataplane_probe(struct dataplane_set *s, const char *tunnel, bool down,
+    uint64_t wall)
+{
+	struct dataplane *dp = (struct dataplane *)dataplane_find(s, tunnel);
+
+	if (dp == NULL || dp->probe_down == down)
+		return;
+	if (dp->up)
+		routes_move(s, dp, !down,
+		    down ? "monitor unanswered" : "monitor answered");
+	dp->probe_down = down;
+	dp->probe_since = wall;
 }
 
 bool
@@ -263,8 +292,10 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 	out->xfrmi = dp->link.xfrmi;
 	out->inside.addr = dp->link.addr;
 	out->inside.len = dp->link.len;
-	out->up = dp->up;
+	out->up = dataplane_active(dp);
 	out->since = dp->since;
+	out->probe_down = dp->up && dp->probe_down;
+	out->probe_since = dp->probe_since;
 	for (size_t i = 0; i < dp->n_routes; i++) {
 		struct commands_route *r = &out->routes[out->n_routes++];
 
@@ -273,7 +304,7 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 		r->metric_now = dataplane_metric_now(dp, i);
 		r->best = dataplane_route_best(s, dp, i);
 		r->stuck = r->metric_now !=
-		    r->metric + (dp->up ? 0 : DATAPLANE_STANDBY);
+		    r->metric + (dataplane_active(dp) ? 0 : DATAPLANE_STANDBY);
 	}
 	return true;
 }

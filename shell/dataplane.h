@@ -32,8 +32,12 @@ struct dataplane {
 	 * where it was. */
 	uint32_t now[CONFIG_NETS_MAX];
 	size_t n_routes;
-	bool up;	/* it has a CHILD SA: routes at their metric */
+	bool up;	/* it has a CHILD SA */
 	uint64_t since; /* wall seconds up last changed; 0: never up */
+	/* Its monitor's probes went unanswered (shell/monitor.c): the
+	 * routes are at their metric only while up and not probe_down. */
+	bool probe_down;
+	uint64_t probe_since; /* wall seconds probe_down last changed */
 };
 
 /* Every route-based tunnel's, and the kernel they are made in. */
@@ -74,6 +78,12 @@ void dataplane_clear(struct dataplane_set *s);
  */
 void dataplane_follow(struct dataplane_set *s, const char *tunnel, bool up,
     uint64_t wall);
+/* The same for the tunnel's monitor: down withdraws the routes as a lost
+ * CHILD SA does, until the monitor is answered again. */
+void dataplane_probe(struct dataplane_set *s, const char *tunnel, bool down,
+    uint64_t wall);
+/* Its routes are at their own metric: a CHILD SA, and no monitor down. */
+bool dataplane_active(const struct dataplane *dp);
 /* Route i of dp is the one the kernel uses among tunshd's to its network:
  * no other tunnel's route there has a lower metric now. */
 bool dataplane_route_best(const struct dataplane_set *s,

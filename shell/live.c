@@ -11,6 +11,7 @@
 #include "ike/net_udp.h"
 #include "shell/dataplane.h"
 #include "shell/live.h"
+#include "shell/monitor.h"
 
 struct live {
 	struct event_base *base;
@@ -23,6 +24,7 @@ struct live {
 	bool closing; /* live_free(): routes go, they do not follow */
 	enum kernel_link_kind link_kind;
 	struct dataplane_set dp;
+	struct monitor_set *mon;
 };
 
 void
@@ -102,8 +104,35 @@ on_carrier(void *arg, const char *tunnel, bool up, uint64_t wall)
 {
 	struct live *l = arg;
 
+	if (l->closing)
+		return;
+	dataplane_follow(&l->dp, tunnel, up, wall);
+	monitor_set_carrier(l->mon, tunnel, up);
+}
+
+/* The monitor's word: the routes follow it as they follow the SAs. */
+static void
+on_verdict(void *arg, const char *tunnel, bool down)
+{
+	struct live *l = arg;
+
 	if (!l->closing)
-		dataplane_follow(&l->dp, tunnel, up, wall);
+		dataplane_probe(&l->dp, tunnel, down, (uint64_t)time(NULL));
+}
+
+/* Its SAs deleted and made anew, as clear ipsec sa does. */
+static void
+on_restart(void *arg, const char *tunnel)
+{
+	struct live *l = arg;
+	struct diag d;
+
+	diag_init(&d);
+	if (ike_tunnel_terminate(l->e, tunnel, true, &d) < 0)
+		log_warn("shell", "tunnel %s: monitor restart: %s", tunnel,
+		    d.count ? d.entries[0].text : "failed");
+	diag_clear(&d);
+	live_rearm(l);
 }
 
 static int
@@ -174,6 +203,7 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	struct ike_engine_params p = { .net = &live_net,
 		.wakeup = on_wakeup,
 		.carrier = on_carrier };
+	struct monitor_set_params mp = { base, on_verdict, on_restart, l };
 
 	if (l == NULL)
 		return NULL;
@@ -186,6 +216,7 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	p.fragment_size = o->fragment_size;
 	p.fragment_off = o->fragment_off;
 	if (kernel_open(l, o, &p, d) < 0 ||
+	    (l->mon = monitor_set_new(&mp)) == NULL ||
 	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
 	    (l->e = ike_engine_new(&p)) == NULL) {
 		live_free(l);
@@ -211,6 +242,7 @@ live_free(struct live *l)
 	 * interfaces and routes of route-based tunnels (not moved to standby
 	 * on the way: they go). */
 	l->closing = true;
+	monitor_set_free(l->mon);
 	ike_engine_free(l->e);
 	dataplane_clear(&l->dp);
 	if (l->kev != NULL)
@@ -257,6 +289,12 @@ struct dataplane_set *
 live_dataplane(struct live *l)
 {
 	return &l->dp;
+}
+
+struct monitor_set *
+live_monitor(struct live *l)
+{
+	return l->mon;
 }
 
 bool

@@ -16,6 +16,7 @@
 struct event_base;
 struct dataplane_set;
 struct commands_dataplane;
+struct monitor_set;
 
 enum live_kernel {
 	LIVE_KERNEL_NETLINK, /* the real kernel: XFRM over netlink */
@@ -48,6 +49,9 @@ enum kernel_link_kind live_link_kind(const struct live *l);
 /* The interfaces and routes of route-based tunnels (shell/dataplane.h):
  * apply.c makes them, the engine's carrier callback moves the routes. */
 struct dataplane_set *live_dataplane(struct live *l);
+/* The tunnels' traffic monitors (shell/monitor.h): apply.c starts them,
+ * the carrier callback pauses them, they move routes and restart. */
+struct monitor_set *live_monitor(struct live *l);
 /* commands_env's dataplane: arg is the struct live *. */
 bool live_dataplane_status(void *arg, const char *tunnel,
     struct commands_dataplane *out);

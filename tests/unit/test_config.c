@@ -183,6 +183,66 @@ test_tunnel_set_parses_and_refuses(void **state)
 	config_free(c);
 }
 
+/* monitor: one line, the words after destination in any order, the
+ * defaults filled in; written back in one order; no monitor: off. */
+static void
+test_tunnel_monitor_parses_and_refuses(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "t1");
+	char buf[160];
+
+	(void)state;
+	assert_int_equal(t->monitor.dst, 0);
+	assert_int_equal(
+	    config_tunnel_format(t, CF_MONITOR, 0, false, buf, sizeof(buf)), 0);
+	set_ok(t, CF_MONITOR, "destination 10.2.0.10");
+	assert_int_equal(t->monitor.dst, 0x0a02000a);
+	assert_int_equal(t->monitor.interval, 10);
+	assert_int_equal(t->monitor.threshold, 10);
+	set_ok(t, CF_MONITOR,
+	    "threshold 3 source vlan 20 destination 10.2.0.10 interval 1m");
+	assert_int_equal(t->monitor.src_vlan, 20);
+	assert_int_equal(t->monitor.interval, 60);
+	assert_int_equal(t->monitor.threshold, 3);
+	assert_int_equal(
+	    config_tunnel_format(t, CF_MONITOR, 0, false, buf, sizeof(buf)), 1);
+	assert_string_equal(buf,
+	    "destination 10.2.0.10 source vlan 20 interval 60 threshold 3");
+	set_ok(t, CF_MONITOR, "destination 10.2.0.10 source 10.20.5.1");
+	assert_int_equal(t->monitor.src_vlan, 0);
+	assert_int_equal(t->monitor.src_addr, 0x0a140501);
+	set_bad(t, CF_MONITOR, "source vlan 20",
+	    "ipsec tunnel t1: monitor \"source vlan 20\": write monitor "
+	    "destination A.B.C.D [source vlan ID|A.B.C.D] [interval S] "
+	    "[threshold N]");
+	set_bad(t, CF_MONITOR, "destination 10.2.0.10 interval",
+	    "ipsec tunnel t1: monitor \"destination 10.2.0.10 interval\": "
+	    "write monitor destination A.B.C.D [source vlan ID|A.B.C.D] "
+	    "[interval S] [threshold N]");
+	set_bad(t, CF_MONITOR, "destination 224.0.0.1",
+	    "ipsec tunnel t1: monitor destination \"224.0.0.1\" is not a "
+	    "unicast IPv4 address: give a host behind the peer, like "
+	    "10.2.0.10");
+	set_bad(t, CF_MONITOR, "destination 10.2.0.10 interval 0",
+	    "ipsec tunnel t1: monitor interval \"0\" is out of range: give "
+	    "1-3600 seconds");
+	set_bad(t, CF_MONITOR, "destination 10.2.0.10 threshold 101",
+	    "ipsec tunnel t1: monitor threshold \"101\" is out of range: "
+	    "give 1-100 probes");
+	set_bad(t, CF_MONITOR, "destination 10.2.0.10 source vlan 5000",
+	    "ipsec tunnel t1: monitor source vlan: a VLAN ID is 1-4094");
+	set_bad(t, CF_MONITOR, "destination 10.2.0.10 source lan",
+	    "ipsec tunnel t1: monitor source \"lan\" is neither vlan ID nor "
+	    "a unicast IPv4 address");
+	/* The refused lines left the last good one. */
+	assert_int_equal(t->monitor.src_addr, 0x0a140501);
+	assert_int_equal(config_tunnel_unset(t, CF_MONITOR, NULL, NULL), 0);
+	assert_int_equal(t->monitor.dst, 0);
+	assert_false(config_tunnel_is_set(t, CF_MONITOR));
+	config_free(c);
+}
+
 static void
 test_tunnel_name_rules(void **state)
 {
@@ -624,6 +684,8 @@ static const struct {
 	{ CF_DPD_ACTION, "hold", CONFIG_CHANGE_IN_PLACE },
 	{ CF_DPD_TIMEOUT, "20", CONFIG_CHANGE_IN_PLACE },
 	{ CF_DPD_DELAY, "60", CONFIG_CHANGE_IN_PLACE },
+	/* The probes are tunshd's, not the SAs': the SAs stay. */
+	{ CF_MONITOR, "destination 172.16.0.1", CONFIG_CHANGE_IN_PLACE },
 };
 
 static void
@@ -712,6 +774,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_fields_table_in_enum_order),
 	cmocka_unit_test(test_tunnel_defaults),
 	cmocka_unit_test(test_tunnel_set_parses_and_refuses),
+	cmocka_unit_test(test_tunnel_monitor_parses_and_refuses),
 	cmocka_unit_test(test_tunnel_name_rules),
 	cmocka_unit_test(test_proposal_parse),
 	cmocka_unit_test(test_partner_presets_fill_unset_only),

@@ -403,6 +403,7 @@ test_show_ipsec_tunnel_json(void **state)
 	    "    ],\n"
 	    "    \"not_carried_count\": 0,\n"
 	    "    \"not_carried_reason\": null,\n"
+	    "    \"monitor\": null,\n"
 	    "    \"previous_config\": false,\n"
 	    "    \"previous_config_error\": null,\n"
 	    "    \"last_error\": null\n"
@@ -634,6 +635,19 @@ fake_dataplane(void *arg, const char *tunnel, struct commands_dataplane *out)
 	return true;
 }
 
+/* The same tunnel with its CHILD SA, withdrawn by its monitor at T+7. */
+static bool
+fake_monitor_dp(void *arg, const char *tunnel, struct commands_dataplane *out)
+{
+	const struct fake_dp *f = arg;
+
+	if (!fake_dataplane(arg, tunnel, out))
+		return false;
+	out->probe_down = true;
+	out->probe_since = f->t0 + 7;
+	return true;
+}
+
 /* The route lines: why a withdrawn route carries nothing, since when;
  * a backup said to be one; the same in JSON. */
 static void
@@ -684,6 +698,85 @@ test_show_ipsec_tunnel_routes(void **state)
 		NULL ||
 	    strstr(got, "  Routing:       routes active since ") == NULL)
 		fail_msg("no backup route shown:\n%s", got);
+	free(got);
+	fix_free(x);
+}
+
+/* A monitor down: probes sent and unanswered, since when. */
+static bool
+fake_monitor(void *arg, const char *tunnel, struct commands_monitor *out)
+{
+	const struct fake_dp *f = arg;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(tunnel, "to-b") != 0)
+		return false;
+	out->dst = 0x0a02000a; /* 10.2.0.10 */
+	out->src = 0x0a010001; /* 10.1.0.1 */
+	out->state = "down";
+	out->since = f->t0 + 7;
+	out->sent = 20;
+	out->answered = 12;
+	out->misses = 8;
+	out->threshold = 3;
+	out->interval = 1;
+	out->has_rtt = true;
+	out->last_rtt_us = 1412;
+	out->restarts = 2;
+	return true;
+}
+
+/* The tunnel has its CHILD SA, but the monitor is down: the route is
+ * withdrawn for that reason, and the monitor's counts say why. */
+static void
+test_show_ipsec_tunnel_monitor(void **state)
+{
+	static const char *const keys[] = { "\"monitor\": {",
+		"\"state\": \"down\"", "\"since\": @E+7@",
+		"\"destination\": \"10.2.0.10\"", "\"source\": \"10.1.0.1\"",
+		"\"interval\": 1", "\"threshold\": 3", "\"sent\": 20",
+		"\"answered\": 12", "\"last_rtt_us\": 1412", "\"misses\": 8",
+		"\"restarts\": 2", "\"error\": null",
+		"\"routes_active\": false", NULL };
+	struct fix *x = fix_new();
+	struct fake_dp f = { x->t0, false, true };
+	const char *k[sizeof(keys) / sizeof(keys[0])];
+	char *got, *want[sizeof(keys) / sizeof(keys[0])];
+
+	(void)state;
+	x->env.dataplane = fake_monitor_dp;
+	x->env.dataplane_arg = &f;
+	x->env.monitor = fake_monitor;
+	x->env.monitor_arg = &f;
+	check(x, x->oper, "show ipsec tunnel to-b", 0,
+	    "Tunnel to-b\n"
+	    "  State:         unknown: the IKE engine does not have this tunnel; "
+	    "see show log\n"
+	    "                 for why its commit did not reach it\n"
+	    "  Local:         192.0.2.1\n"
+	    "  Remote:        192.0.2.2\n"
+	    "  Interface:     ts-to-b (VTI), inside address 169.254.10.2/30\n"
+	    "  Routing:       route withdrawn: CHILD SA up but its monitor "
+	    "unanswered since\n"
+	    "                 @T+7@; traffic for its networks takes another\n"
+	    "                 tunnel's route, or is dropped\n"
+	    "    10.2.0.0/24        metric 110  withdrawn (kept at 1110)\n"
+	    "  Monitor:       down since @T+7@: ping 10.2.0.10 from "
+	    "10.1.0.1\n"
+	    "                 every 1 s, down after 3 unanswered in a row\n"
+	    "  Probes:        sent 20, answered 12, last rtt 1.412 ms, "
+	    "unanswered in a row 8,\n"
+	    "                 negotiated again 2 times\n");
+	got = run(x, x->oper, "show ipsec tunnel to-b json", 0, NULL);
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		want[i] = expand(x, keys[i], 0);
+		k[i] = want[i];
+	}
+	k[sizeof(keys) / sizeof(keys[0]) - 1] = NULL;
+	assert_json(got, k);
+	assert_schema(got, "show_ipsec_tunnel");
+	for (size_t i = 0; keys[i] != NULL; i++)
+		free(want[i]);
 	free(got);
 	fix_free(x);
 }
@@ -923,7 +1016,8 @@ test_show_ipsec_without_engine(void **state)
 	got = run(x, x->oper, "show ipsec tunnel json", 0, NULL);
 	assert_non_null(strstr(got,
 	    "    \"state\": \"unknown\",\n"
-	    "    \"reason\": \"the IKE engine is not running\"\n"));
+	    "    \"reason\": \"the IKE engine is not running\",\n"
+	    "    \"monitor\": null\n"));
 	free(got);
 	fix_free(x);
 }
@@ -1186,6 +1280,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_show_ipsec_tunnel_brief_error),
 	cmocka_unit_test(test_show_ipsec_json_schemas),
 	cmocka_unit_test(test_show_ipsec_tunnel_routes),
+	cmocka_unit_test(test_show_ipsec_tunnel_monitor),
 	cmocka_unit_test(test_show_ipsec_previous_config),
 	cmocka_unit_test(test_show_ipsec_sa),
 	cmocka_unit_test(test_show_ipsec_duplicates_are_marked),

@@ -532,6 +532,55 @@ expect_warning(const struct config *c, const char *msg)
 	diag_clear(&d);
 }
 
+/* The monitor's probe must take the tunnel both ways. */
+static void
+test_validate_monitor_takes_the_tunnel(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = edit(c, "hq");
+
+	(void)state;
+	set(t, CF_MONITOR, "destination 172.16.0.1 source vlan 20");
+	expect_valid(c);
+	set(t, CF_MONITOR, "destination 172.16.0.1 source 10.20.5.1");
+	expect_valid(c);
+	set(t, CF_MONITOR, "destination 172.16.0.1");
+	expect_valid(c);
+	set(t, CF_MONITOR, "destination 10.9.0.1");
+	expect_error(c,
+	    "ipsec tunnel hq: monitor destination 10.9.0.1 is in no "
+	    "remote-network of the tunnel: give a host behind the peer");
+	set(t, CF_MONITOR, "destination 172.16.0.1 source 10.30.0.1");
+	expect_error(c,
+	    "ipsec tunnel hq: monitor source 10.30.0.1 is in no "
+	    "local-network of the tunnel: give an address of ours that the "
+	    "tunnel carries");
+	vlan(c, 30, "10.30.0.0/24");
+	set(t, CF_MONITOR, "destination 172.16.0.1 source vlan 30");
+	expect_error(c,
+	    "ipsec tunnel hq: monitor source vlan 30 is not a local-network "
+	    "of the tunnel: give one of its VLANs or addresses");
+	unset(t, CF_MONITOR, NULL);
+	/* Route-based: the inside addresses are the link's two ends. */
+	t = aws_tunnel(c, "aws-1");
+	set(t, CF_MONITOR, "destination 169.254.10.1 source 169.254.10.2");
+	expect_valid(c);
+	set(t, CF_MONITOR, "destination 169.254.10.1");
+	expect_valid(c);
+	unset(t, CF_INSIDE_ADDRESS, NULL);
+	set(t, CF_PARTNER_TYPE, "none");
+	set(t, CF_TUNNEL_TYPE, "route-based");
+	set(t, CF_MONITOR, "destination 10.2.0.10");
+	expect_errors(c, 2,
+	    "ipsec tunnel aws-1: monitor destination 10.2.0.10 is in no "
+	    "remote-network of the tunnel: give a host behind the peer, or "
+	    "the peer's inside address");
+	expect_errors(c, 2,
+	    "ipsec tunnel aws-1: monitor has no source: the tunnel has no "
+	    "local-network nor inside-address; give monitor source");
+	config_free(c);
+}
+
 static void
 test_validate_warnings_do_not_fail(void **state)
 {
@@ -719,6 +768,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_azure_needs_a_proposal_it_can_do),
 	cmocka_unit_test(test_validate_azure_policy_based_needs_selectors_flag),
 	cmocka_unit_test(test_validate_errors_and_warnings_together),
+	cmocka_unit_test(test_validate_monitor_takes_the_tunnel),
 };
 
 TUNSH_TEST_MAIN(tests)

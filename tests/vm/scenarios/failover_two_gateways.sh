@@ -15,6 +15,15 @@
 #    100 and the pings cross it again: the time is measured, and no ping
 #    may be lost on the way back;
 #  - show ipsec tunnel says why aws-1 carried nothing meanwhile.
+# Then the monitor (issue 11, part 3): aws-1 pings the VPC host every
+# second from a's LAN, down after 3 unanswered; gateway 1 drops ESP
+# (iptables in b1) while its IKE, and so DPD, still answers:
+#  - the monitor finds it, aws-1's route goes to standby and the pings
+#    cross aws-2: the time from the last reply through aws-1 to the
+#    first through aws-2 is measured against interval x threshold + the
+#    wait + a ping (3 + 1 + 0.1 s; a figure, as above), and aws-1 is
+#    negotiated again;
+#  - the rule removed, the monitor is answered, aws-1's route returns.
 # The VPC answers through gateway 2 throughout: AWS may answer over
 # either tunnel (it asks customers to allow asymmetric routing), and so
 # what is measured is tunsh's side alone.  a and hb use loose reverse
@@ -266,10 +275,80 @@ t_back=$EPOCHREALTIME
 recovery=$(awk -v a="$t_up" -v b="$t_back" 'BEGIN { printf "%.2f", b - a }')
 n1=$(vm_xfrm_packets a 192.0.2.1 198.51.100.1)
 vm_wait 10 "pings crossing aws-1 again" sa_out_ge 198.51.100.1 $((n1 + 20))
-kill "$ping_pid" 2>/dev/null || true
-ping_pid=
 lost_up=$(lost_after "$t_up")
 vm_log "recovery: aws-1 carried the pings again ${recovery}s after the link came back; $lost_up pings lost on the way back"
 [ "$lost_up" = 0 ] || vm_fail "$lost_up pings lost on the way back to aws-1"
 [ "$(route_metric ts-aws-2)" = 110 ] || vm_fail "aws-2's route left 110: $(routes)"
 echo "FAILOVER failover=${failover}s lost=$lost_down recovery=${recovery}s lost_back=$lost_up"
+
+# The pings go on.  The monitor's probes take aws-1 both ways or the
+# ESP dropped below would not silence them.
+vm_log "monitor: aws-1 pings the VPC host through its tunnel"
+vm_tunsh_ok a "a monitor on aws-1" <<EOT
+configure
+ipsec tunnel aws-1
+ monitor destination 10.2.0.10 source vlan 10 interval 1 threshold 3
+ exit
+commit
+EOT
+# monitor_json: aws-1's monitor as show ipsec tunnel json gives it.
+monitor_json() {
+	echo "show ipsec tunnel aws-1 json" | vm_tunsh a 2>/dev/null |
+		sed -n '/"monitor": {/,/}/p'
+}
+monitor_answered() { monitor_json | grep -Eq '"answered": [1-9]'; }
+vm_wait 10 "aws-1's monitor answered through the tunnel" monitor_answered
+# gap_span_after T: of the first gap in the replies after T, "SPAN LAST
+# LOST": seconds from the last reply before it to the first after, the
+# time of that last reply, the pings lost.
+gap_span_after() {
+	awk -v t="$1" '/ seq=/ { s = $0; sub(/.* seq=/, "", s); sub(/ .*/, "", s); s += 0
+		if ($1 > t && have && s != prev + 1 && !done) {
+			printf "%.2f %s %d\n", $1 - tprev, tprev, s - prev - 1; done = 1 }
+		prev = s; tprev = $1; have = 1 }' "$PINGS"
+}
+has_gap_after() { [ -n "$(gap_span_after "$1")" ]; }
+
+vm_log "gateway 1 drops ESP; its IKE still answers"
+mark=$(vm_tunshd_lines a)
+t_drop=$EPOCHREALTIME
+vm_ipt b1 -I INPUT -p esp -j DROP
+vm_wait 15 "aws-1's route withdrawn by its monitor" metric_is ts-aws-1 1100
+vm_wait 10 "pings answered through aws-2" has_gap_after "$t_drop"
+# The last reply before the gap is when ESP stopped passing (to 0.1 s);
+# the first after it came through aws-2, so the monitor had found the
+# loss and moved the route by then: span bounds the detection.
+read -r span t_last mon_lost <<<"$(gap_span_after "$t_drop")"
+vm_tunshd_logged a "tunnel aws-1: monitor 10.2.0.10 unanswered 3 times in a row" "$mark" ||
+	vm_fail "aws-1's route moved without its monitor: $(tail -n 20 "$VM_WORK/a/tunshd.log")"
+! vm_tunshd_logged a "tunnel aws-1: DPD" "$mark" ||
+	vm_fail "DPD gave up on aws-1, though b1's IKE answers: the monitor was not what found it"
+vm_log "monitor: ESP dropped; pings crossed aws-2 ${span}s after the last reply through aws-1 (at $t_last; $mon_lost lost); routes: $(routes)"
+# The loss is found at most interval x threshold + wait after it begins,
+# and the next ping follows within 0.1 s.
+if awk -v f="$span" 'BEGIN { exit !(f <= 4.1) }'; then
+	vm_log "failover within the target, interval x threshold + wait + 0.1 = 4.1 s"
+else
+	vm_log "failover over the target of interval x threshold + wait + 0.1 = 4.1 s"
+fi
+vm_wait 10 "aws-1 negotiated again by its monitor" vm_tunshd_logged a \
+	"tunnel aws-1: monitor 10.2.0.10 unanswered: negotiating the tunnel again" "$mark"
+json=$(monitor_json)
+grep -q '"state": "down"' <<<"$json" ||
+	vm_fail "show ipsec tunnel aws-1 json does not say its monitor is down: $json"
+n2=$(vm_xfrm_packets a 192.0.2.1 203.0.113.1)
+vm_wait 5 "aws-2's outbound SA counting the pings" sa_out_ge 203.0.113.1 $((n2 + 10))
+
+vm_log "gateway 1 takes ESP again"
+t_fix=$EPOCHREALTIME
+vm_ipt b1 -D INPUT -p esp -j DROP
+vm_wait 30 "aws-1's route back at metric 100 after its monitor was answered" metric_is ts-aws-1 100
+t_back=$EPOCHREALTIME
+mon_recovery=$(awk -v a="$t_fix" -v b="$t_back" 'BEGIN { printf "%.2f", b - a }')
+n1=$(vm_xfrm_packets a 192.0.2.1 198.51.100.1)
+vm_wait 10 "pings crossing aws-1 again" sa_out_ge 198.51.100.1 $((n1 + 20))
+kill "$ping_pid" 2>/dev/null || true
+ping_pid=
+restarts=$(grep -c "tunnel aws-1: monitor 10.2.0.10 unanswered: negotiating" "$VM_WORK/a/tunshd.log" || true)
+vm_log "monitor: aws-1's route back ${mon_recovery}s after ESP passed again; the monitor had it negotiated $restarts times"
+echo "MONITOR failover=${span}s lost=$mon_lost recovery=${mon_recovery}s restarts=$restarts"
