@@ -54,6 +54,69 @@ valid_list_value(struct cli_def *cli, const char *name, const char *value)
 	return strncmp("vlan", value, strlen(value)) == 0 ? CLI_ERROR : CLI_OK;
 }
 
+/* monitor's source address: a dotted quad (config/ checks it whole),
+ * after source, once; never a prefix of vlan. */
+static int
+valid_monitor_source(struct cli_def *cli, const char *name, const char *value)
+{
+	if (grammar_has(cli, name) || !grammar_has(cli, "source") ||
+	    grammar_has(cli, "vlan") || value[0] == '\0')
+		return CLI_ERROR;
+	return strspn(value, "0123456789.") == strlen(value) ? CLI_OK :
+							       CLI_ERROR;
+}
+
+/*
+ * monitor's words, as libcli found them, back into the setting's text
+ * form: "destination A [source vlan ID|source A] [interval S]
+ * [threshold N]" (config/ checks the values).  1, or -1 after an error.
+ */
+static int
+monitor_value(struct cli_def *cli, const struct config_field_info *fi,
+    char **argv, int argc, char *value, size_t len)
+{
+	const char *dst = grammar_get(cli, "destination");
+	const char *vlan = grammar_get(cli, "vlan");
+	const char *addr = grammar_get(cli, "A.B.C.D");
+	const char *iv = grammar_get(cli, "interval");
+	const char *th = grammar_get(cli, "threshold");
+	size_t o;
+
+	if (grammar_extra(cli, fi->cli, fi->help, argv, argc) != CLI_OK)
+		return -1;
+	/* No word at all: "no monitor", or config/ says what is missing. */
+	if (dst == NULL && !grammar_has(cli, "source") && iv == NULL &&
+	    th == NULL) {
+		value[0] = '\0';
+		return 0;
+	}
+	if (dst == NULL) {
+		cmd_error(cli, "monitor: give destination A.B.C.D (%s)",
+		    fi->help);
+		return -1;
+	}
+	if (grammar_has(cli, "source") != (vlan != NULL || addr != NULL) ||
+	    (vlan != NULL && addr != NULL)) {
+		cmd_error(cli, "monitor: source takes vlan ID or A.B.C.D");
+		return -1;
+	}
+	o = (size_t)snprintf(value, len, "destination %s", dst);
+	if (vlan != NULL && o < len)
+		o += (size_t)snprintf(value + o, len - o, " source vlan %s",
+		    vlan);
+	if (addr != NULL && o < len)
+		o += (size_t)snprintf(value + o, len - o, " source %s", addr);
+	if (iv != NULL && o < len)
+		o += (size_t)snprintf(value + o, len - o, " interval %s", iv);
+	if (th != NULL && o < len)
+		o += (size_t)snprintf(value + o, len - o, " threshold %s", th);
+	if (o >= len) {
+		cmd_error(cli, "monitor: value too long");
+		return -1;
+	}
+	return 1;
+}
+
 /*
  * The name of a setting's value in the grammar, which '?' shows: its
  * words ("clear|hold|restart"), its range ("0-3600") or its form.  The
@@ -119,6 +182,8 @@ setting_value(struct cli_def *cli, const struct config_field_info *fi,
 	char name[128], word[64];
 	const char *first = NULL, *vname = value_name(fi, name, sizeof(name));
 
+	if (fi->kind == CFK_MONITOR)
+		return monitor_value(cli, fi, argv, argc, value, len);
 	if (fi->kind == CFK_YESNO || fi->kind == CFK_FLAG) {
 		first = grammar_get(cli, YESNO);
 		if (first != NULL &&
@@ -204,6 +269,24 @@ register_value(struct cli_command *c, const struct config_field_info *fi,
 			"on or off (or yes or no); alone: on" :
 			"yes or no (or on or off); alone: yes",
 		    grammar_complete_words, grammar_valid_bool);
+		return;
+	}
+	if (fi->kind == CFK_MONITOR && !no) {
+		grammar_pair(c, "destination",
+		    "The address to ping, in a remote network: A.B.C.D", NULL,
+		    NULL);
+		grammar_flag(c, "source",
+		    "Ping from vlan ID or A.B.C.D (default: the first local "
+		    "network)");
+		grammar_pair(c, "vlan", "A VLAN of the candidate: ID",
+		    grammar_complete_vlans, NULL);
+		grammar_value(c, "A.B.C.D", "The address to ping from", NULL,
+		    valid_monitor_source);
+		grammar_pair(c, "interval", "Seconds between pings: 1-3600",
+		    NULL, NULL);
+		grammar_pair(c, "threshold",
+		    "Pings unanswered in a row that mean down: 1-100", NULL,
+		    NULL);
 		return;
 	}
 	if (vname == NULL || (no && !is_list(fi)))
