@@ -101,6 +101,8 @@ read_frame(struct client *c, struct shell_frame *f)
 			 * (ping prints its summary); the status follows. */
 			if (interrupted && c->in_line) {
 				interrupted = 0;
+				printf("\n"); /* the terminal has echoed ^C */
+				fflush(stdout);
 				send_frame(c, SHELL_INTERRUPT, NULL, 0);
 			}
 			continue;

@@ -74,6 +74,34 @@ grep -q '1 received' <<<"$out" || fail "ping then show: $out"
 out=$(tunsh -c 'traceroute 10.20.5.1 source vlan 20') || fail "traceroute: $out"
 grep -Eq '^ 1  10\.20\.5\.1 +[0-9.]+ ms$' <<<"$out" || fail "traceroute hop: $out"
 
-# An operator may diagnose and ping too (the commands are exec mode).
-grep -q 'diagnose ipsec tunnel' "$top/man/tunsh.1" || fail "tunsh(1) lacks diagnose"
+# On a terminal (tmux): Tab completes the tunnel's name, and Ctrl-C
+# stops a ping at once with its summary; the session goes on.
+export TMUX_TMPDIR=$dir
+screen() { tmux capture-pane -t t -p; }
+expect() {
+	for _ in $(seq 50); do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	fail "never saw /$1/ on the terminal: $(screen)"
+}
+tmux new-session -d -s t -x 100 -y 40 \
+	"HOME=$dir $bin/shell/tunsh --socket $sock; sleep 30"
+trap 'tmux kill-server 2>/dev/null || true; cleanup' EXIT
+expect '^fw1# *$'
+tmux send-keys -t t -l 'diagnose ipsec tunnel bra'
+tmux send-keys -t t Tab
+expect '^fw1# diagnose ipsec tunnel branch-1 *$'
+tmux send-keys -t t C-u
+tmux send-keys -t t -l 'ping 10.20.5.1 count 100'
+tmux send-keys -t t Enter
+expect '^reply from 10\.20\.5\.1: seq 2 '
+tmux send-keys -t t C-c
+expect '^--- 10\.20\.5\.1: [0-9]+ sent, [0-9]+ received'
+expect '^fw1# *$'
+sent=$(screen | sed -n 's/^--- 10\.20\.5\.1: \([0-9]*\) sent.*/\1/p')
+[ "$sent" -lt 100 ] || fail "Ctrl-C did not stop the ping: $sent sent"
+tmux send-keys -t t -l 'show version'
+tmux send-keys -t t Enter
+expect '^tunsh [0-9]'
 echo "diagnose: ok"

@@ -3,7 +3,9 @@
  * (commands/diagnose.c, dx_run) on facts made by hand, as the engine,
  * the host ops and the dataplane would give them: each failing case of
  * the guide's lists says FAIL with the guide's fix, and a healthy tunnel
- * says ok throughout.
+ * says ok throughout.  Then the command itself, through the ops seams:
+ * engine A of ike_lab.c is the daemon's, B its peer, the host ops are
+ * the test's, and the text is what a person would see.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +13,23 @@
 #include <string.h>
 
 #include "commands/diagnose.h"
+#include "ike/engine.h"
+#include "tests/unit/ike_lab.h"
 #include "tests/unit/test.h"
 
+static const char store_text[] =
+    "interfaces = ( { name = \"wan1\"; address = \"192.0.2.1/24\"; } );\n"
+    "vlans = ( { id = 10; name = \"a\"; subnet = \"10.1.0.0/24\"; } );\n"
+    "tunnels = (\n"
+    "  { name = \"to-b\"; wan-port = \"wan1\"; remote-address = "
+    "\"192.0.2.2\";\n"
+    "    pre-shared-key = \"lab-secret-1\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"10.2.0.0/24\" ]; dpd-timeout = 10; }\n"
+    ");\n";
+
+/* lapped is what validation refuses (a running configuration cannot
+ * hold it): diagnose checks it all the same. */
 static const char conf_text[] =
     "interfaces = ( { name = \"wan1\"; address = \"192.0.2.1/24\"; } );\n"
     "vlans = ( { id = 10; name = \"a\"; subnet = \"10.1.0.0/24\"; } );\n"
@@ -264,6 +281,184 @@ test_diagnose_route_based_routes(void **state)
 	only_fails(x, DX_ROUTES, "withdrawn");
 }
 
+/* --- the command, on a real engine pair ----------------------------- */
+
+static const struct lab_suite gcm = { "aes256gcm16-prfsha256-x25519", 20, 256,
+	5, 0, 31 };
+
+struct cmd_fix {
+	struct lab l;
+	struct secbuf *psk, *psk_b;
+	struct lab_tunnel ta, tb;
+	char dir[32];
+	struct commands_env env;
+	struct commands_session *oper;
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void
+out(void *arg, const char *line)
+{
+	fprintf(((struct cmd_fix *)arg)->f, "%s\n", line);
+}
+
+/* The host: 192.0.2.1 is its own, routes go out from it. */
+static int
+is_local(void *arg, uint32_t addr, bool *yes)
+{
+	(void)arg;
+	*yes = addr == LAB_ADDR_A;
+	return 0;
+}
+
+static int
+route_src(void *arg, uint32_t dst, uint32_t *src)
+{
+	(void)arg;
+	(void)dst;
+	*src = LAB_ADDR_A;
+	return 0;
+}
+
+static int
+addr_in(void *arg, const struct prefix4 *p, uint32_t *out_addr)
+{
+	(void)arg;
+	(void)p;
+	(void)out_addr;
+	return -EADDRNOTAVAIL;
+}
+
+static const struct commands_host_ops host = { is_local, route_src, addr_in };
+
+/* A and B as the lab makes them, B holding psk_b; running has to-b. */
+static struct cmd_fix *
+cmd_fix_new(const char *psk_b)
+{
+	struct cmd_fix *x = calloc(1, sizeof(*x));
+	struct config_store_params p = { 0 };
+	char conf[64];
+	struct diag d;
+	FILE *f;
+
+	lab_init(&x->l, NULL, NULL);
+	x->psk = secbuf_from_str("lab-secret-1");
+	x->psk_b = secbuf_from_str(psk_b);
+	lab_conf(&x->ta, "to-b", LAB_ADDR_A, LAB_ADDR_B, "10.1.0.0/24",
+	    "10.2.0.0/24", &gcm, x->psk);
+	lab_conf(&x->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, "10.2.0.0/24",
+	    "10.1.0.0/24", &gcm, x->psk_b);
+	x->tb.c.initiator = false;
+	snprintf(x->dir, sizeof(x->dir), "/tmp/tunsh-dx-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", x->dir);
+	assert_non_null(f = fopen(conf, "w"));
+	fputs(store_text, f);
+	fclose(f);
+	p.path = conf;
+	diag_init(&d);
+	x->env.store = config_store_open(&p, &d);
+	if (x->env.store == NULL)
+		fail_msg("store: %s", d.count ? d.entries[0].text : "?");
+	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	diag_clear(&d);
+	x->env.version = "test";
+	x->env.ike = x->l.a.e;
+	x->env.host = &host;
+	x->f = open_memstream(&x->buf, &x->len);
+	x->oper = commands_session_new(&x->env, "olga", "test",
+	    COMMANDS_OPERATOR, out, x);
+	assert_non_null(x->oper);
+	lab_run(&x->l, 100);
+	return x;
+}
+
+static void
+cmd_fix_free(struct cmd_fix *x)
+{
+	char cmd[64];
+
+	commands_session_free(x->oper);
+	config_store_free(x->env.store);
+	fclose(x->f);
+	free(x->buf);
+	lab_free(&x->l);
+	secbuf_free(x->psk);
+	secbuf_free(x->psk_b);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
+	assert_int_equal(system(cmd), 0);
+	free(x);
+}
+
+/* What an operator sees for line. */
+static const char *
+run(struct cmd_fix *x, const char *line)
+{
+	rewind(x->f);
+	fflush(x->f);
+	x->len = 0;
+	if (x->buf)
+		x->buf[0] = '\0';
+	assert_int_equal(commands_run(x->oper, line), 0);
+	fflush(x->f);
+	return x->buf;
+}
+
+static void
+has(const char *text, const char *want)
+{
+	if (strstr(text, want) == NULL)
+		fail_msg("'%s' not in:\n%s", want, text);
+}
+
+static void
+test_diagnose_command_psk_mismatch(void **state)
+{
+	struct cmd_fix *x = cmd_fix_new("not-the-same-secret");
+	const char *o;
+
+	(void)state;
+	o = run(x, "diagnose ipsec tunnel to-b");
+	has(o, "Tunnel to-b (192.0.2.1 to 192.0.2.2): down\n"
+	       "Tunnel not establishing\n"
+	       "  FAIL    Pre-shared key: authentication failed: the "
+	       "pre-shared keys (or IDs) do not match\n"
+	       "          fix: Verify the pre-shared key matches on both "
+	       "ends\n"
+	       "  ok      Local address on the WAN port: 192.0.2.1 is on "
+	       "this host, wan-port wan1\n"
+	       "  ok      Remote gateway reachable: route to 192.0.2.2 from "
+	       "192.0.2.1; IKE answers seen\n");
+	cmd_fix_free(x);
+}
+
+static void
+test_diagnose_command_up(void **state)
+{
+	struct cmd_fix *x = cmd_fix_new("lab-secret-1");
+	const char *o;
+
+	(void)state;
+	o = run(x, "diagnose ipsec tunnel to-b");
+	has(o, "  ok      Pre-shared key: the last authentication "
+	       "succeeded\n");
+	has(o, "  ok      Proposals in common: IKE and ESP proposals "
+	       "agreed\n");
+	has(o, "  ok      Networks accepted by the peer: the peer took all "
+	       "of them\n");
+	/* No loop in this test: the second sample cannot be waited for. */
+	has(o, "  unknown CHILD SA counters rising in and out: sampled once "
+	       "only: this session cannot wait for a second sample\n");
+	has(o, "0 FAIL, ");
+	o = run(x, "diagnose ipsec tunnel to-b json");
+	has(o, "\"check\": \"pre-shared-key\",\n"
+	       "      \"result\": \"ok\",");
+	cmd_fix_free(x);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -278,6 +473,8 @@ static const struct CMUnitTest tests[] = {
 	T(test_diagnose_counters),
 	T(test_diagnose_dpd_unanswered),
 	T(test_diagnose_route_based_routes),
+	cmocka_unit_test(test_diagnose_command_psk_mismatch),
+	cmocka_unit_test(test_diagnose_command_up),
 };
 
 TUNSH_TEST_MAIN(tests)
