@@ -133,6 +133,21 @@ newer(const struct ike_tunnel_status *st, unsigned fail, unsigned ok,
 	return f > o ? 1 : 0;
 }
 
+/*
+ * What rec says, whole: the history keeps 120 bytes of each event, the
+ * last error 200, which both offers of a NO_PROPOSAL_CHOSEN need.
+ */
+static const char *
+whole(const struct ike_tunnel_status *st, const struct ike_event_record *rec,
+    const char *none)
+{
+	if (rec == NULL)
+		return none;
+	if (strncmp(st->last_error, rec->text, strlen(rec->text)) == 0)
+		return st->last_error;
+	return rec->text;
+}
+
 static bool
 up(const struct dx_facts *f)
 {
@@ -158,7 +173,7 @@ check_psk(const struct dx_facts *f, struct dx_result *r)
 	switch (newer(&f->st, EVB(IKE_EV_AUTH_FAILED), IKE_OK, &rec)) {
 	case 1:
 		set(r, DX_FAIL, "%s",
-		    rec ? rec->text : "the last authentication failed");
+		    whole(&f->st, rec, "the last authentication failed"));
 		return;
 	case 0:
 		set(r, DX_OK, "the last authentication succeeded");
@@ -235,7 +250,7 @@ check_reach(const struct dx_facts *f, struct dx_result *r)
 	if (newer(&f->st, EVB(IKE_EV_NO_RESPONSE), IKE_OK | CHILD_OK, &rec) ==
 	    1) {
 		set(r, DX_FAIL, "%s",
-		    rec ? rec->text : "no response from peer");
+		    whole(&f->st, rec, "no response from peer"));
 		return;
 	}
 	if (f->tr.rx_500 + f->tr.rx_4500 == 0) {
@@ -296,7 +311,7 @@ check_proposals(const struct dx_facts *f, struct dx_result *r)
 		return;
 	}
 	if (newer(&f->st, EVB(IKE_EV_NO_PROPOSAL), CHILD_OK, &rec) == 1) {
-		set(r, DX_FAIL, "%s", rec ? rec->text : "no proposal chosen");
+		set(r, DX_FAIL, "%s", whole(&f->st, rec, "no proposal chosen"));
 		return;
 	}
 	if (f->st.state == IKE_TUNNEL_UP) {
@@ -338,7 +353,7 @@ check_networks(const struct dx_facts *f, struct dx_result *r)
 	}
 	if (newer(&f->st, EVB(IKE_EV_TS_UNACCEPTABLE), CHILD_OK, &rec) == 1) {
 		set(r, DX_FAIL, "%s",
-		    rec ? rec->text : "traffic selectors unacceptable");
+		    whole(&f->st, rec, "traffic selectors unacceptable"));
 		return;
 	}
 	if (up(f) && f->st.n_not_carried > 0) {

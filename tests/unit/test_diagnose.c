@@ -63,7 +63,10 @@ event(struct dx_facts *f, enum ike_event ev, uint64_t wall, const char *text)
 		st->n_events++;
 	st->events[0].ev = ev;
 	st->events[0].wall = wall;
-	snprintf(st->events[0].text, sizeof(st->events[0].text), "%s", text);
+	/* As the engine's record() keeps it: the first 119 bytes. */
+	memset(st->events[0].text, 0, sizeof(st->events[0].text));
+	memcpy(st->events[0].text, text,
+	    strnlen(text, sizeof(st->events[0].text) - 1));
 	st->event_last[ev] = wall;
 	st->event_counts[ev]++;
 }
@@ -162,10 +165,17 @@ test_diagnose_no_proposal_keeps_both_offers(void **state)
 	struct fix *x = *state;
 
 	x->f.st.state = IKE_TUNNEL_NO_CHILD;
-	event(&x->f, IKE_EV_NO_PROPOSAL, 950,
-	    "no common ESP proposal: the peer offered AES_CBC_128; we accept "
-	    "AES_GCM_16_256");
-	only_fails(x, DX_PROPOSALS, "the peer offered AES_CBC_128; we accept");
+	/* The history keeps the first 120 bytes; the last error all. */
+	snprintf(x->f.st.last_error, sizeof(x->f.st.last_error),
+	    "no common IKE proposal: the peer offered "
+	    "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519; we accept "
+	    "AES_CBC_128/PRF_HMAC_SHA2_256/HMAC_SHA2_256_128/MODP_2048");
+	event(&x->f, IKE_EV_NO_PROPOSAL, 950, x->f.st.last_error);
+	assert_int_equal(strlen(x->f.st.events[0].text), 119);
+	only_fails(x, DX_PROPOSALS,
+	    "the peer offered AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519; "
+	    "we accept "
+	    "AES_CBC_128/PRF_HMAC_SHA2_256/HMAC_SHA2_256_128/MODP_2048");
 }
 
 static void
@@ -422,16 +432,17 @@ test_diagnose_command_psk_mismatch(void **state)
 
 	(void)state;
 	o = run(x, "diagnose ipsec tunnel to-b");
-	has(o, "Tunnel to-b (192.0.2.1 to 192.0.2.2): down\n"
-	       "Tunnel not establishing\n"
-	       "  FAIL    Pre-shared key: authentication failed: the "
-	       "pre-shared keys (or IDs) do not match\n"
-	       "          fix: Verify the pre-shared key matches on both "
-	       "ends\n"
-	       "  ok      Local address on the WAN port: 192.0.2.1 is on "
-	       "this host, wan-port wan1\n"
-	       "  ok      Remote gateway reachable: route to 192.0.2.2 from "
-	       "192.0.2.1; IKE answers seen\n");
+	has(o,
+	    "Tunnel to-b (192.0.2.1 to 192.0.2.2): down\n"
+	    "Tunnel not establishing\n"
+	    "  FAIL    Pre-shared key: authentication failed: the "
+	    "pre-shared keys (or IDs) do not match\n"
+	    "          fix: Verify the pre-shared key matches on both "
+	    "ends\n"
+	    "  ok      Local address on the WAN port: 192.0.2.1 is on "
+	    "this host, wan-port wan1\n"
+	    "  ok      Remote gateway reachable: route to 192.0.2.2 from "
+	    "192.0.2.1; IKE answers seen\n");
 	cmd_fix_free(x);
 }
 
@@ -443,19 +454,24 @@ test_diagnose_command_up(void **state)
 
 	(void)state;
 	o = run(x, "diagnose ipsec tunnel to-b");
-	has(o, "  ok      Pre-shared key: the last authentication "
-	       "succeeded\n");
-	has(o, "  ok      Proposals in common: IKE and ESP proposals "
-	       "agreed\n");
-	has(o, "  ok      Networks accepted by the peer: the peer took all "
-	       "of them\n");
+	has(o,
+	    "  ok      Pre-shared key: the last authentication "
+	    "succeeded\n");
+	has(o,
+	    "  ok      Proposals in common: IKE and ESP proposals "
+	    "agreed\n");
+	has(o,
+	    "  ok      Networks accepted by the peer: the peer took all "
+	    "of them\n");
 	/* No loop in this test: the second sample cannot be waited for. */
-	has(o, "  unknown CHILD SA counters rising in and out: sampled once "
-	       "only: this session cannot wait for a second sample\n");
+	has(o,
+	    "  unknown CHILD SA counters rising in and out: sampled once "
+	    "only: this session cannot wait for a second sample\n");
 	has(o, "0 FAIL, ");
 	o = run(x, "diagnose ipsec tunnel to-b json");
-	has(o, "\"check\": \"pre-shared-key\",\n"
-	       "      \"result\": \"ok\",");
+	has(o,
+	    "\"check\": \"pre-shared-key\",\n"
+	    "      \"result\": \"ok\",");
 	cmd_fix_free(x);
 }
 
