@@ -70,6 +70,12 @@ grep -q 'source vlan 99: no such VLAN' <<<"$out" || fail "vlan 99: $out"
 out=$(tunsh -c 'ping 10.20.5.1 count 1; show version') || fail "line after ping: $out"
 grep -q '1 received' <<<"$out" || fail "ping then show: $out"
 
+# The protocol by hand: replies before the STATUS, INTERRUPT ends the
+# ping, a LINE while it runs ends the session.
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+"$py" "$top/tests/integration/diagnose_proto.py" "$sock" || fail "protocol of a ping"
+
 # traceroute: one hop on lo.
 out=$(tunsh -c 'traceroute 10.20.5.1 source vlan 20') || fail "traceroute: $out"
 grep -Eq '^ 1  10\.20\.5\.1 +[0-9.]+ ms$' <<<"$out" || fail "traceroute hop: $out"
