@@ -58,6 +58,11 @@ out=$(tunsh -c 'ping 10.20.5.1 source vlan 20 count 3') || fail "ping: $out"
 grep -q '^PING 10.20.5.1 from 10.20.5.1: 3 packets' <<<"$out" || fail "ping head: $out"
 [ "$(grep -c '^reply from 10.20.5.1: seq' <<<"$out")" = 3 ] || fail "ping replies: $out"
 grep -q '3 sent, 3 received, 0% loss' <<<"$out" || fail "ping summary: $out"
+# Without source, a destination in branch-1's remote network 172.16.0.0/16
+# is pinged from its local network's address (vlan 20), so that the
+# packets would take the tunnel; none answers here.
+out=$(tunsh -c 'ping 172.16.0.9 count 1' 2>&1) && fail "ping 172.16.0.9 answered: $out"
+grep -q '^PING 172.16.0.9 from 10.20.5.1: 1 packets' <<<"$out" || fail "ping source by tunnel: $out"
 # No reply: the line fails, and says what to do.
 out=$(tunsh -c 'ping 192.0.2.99 count 1' 2>&1) && fail "ping with no reply succeeded: $out"
 grep -q 'no reply from 192.0.2.99: check the tunnel with diagnose' <<<"$out" || fail "ping no reply: $out"

@@ -446,6 +446,31 @@ test_diagnose_command_psk_mismatch(void **state)
 	cmd_fix_free(x);
 }
 
+/* The engine's accessors diagnose reads: datagrams by port, the time
+ * of the last event of each kind. */
+static void
+test_diagnose_engine_traffic(void **state)
+{
+	struct cmd_fix *x = cmd_fix_new("lab-secret-1");
+	struct ike_tunnel_traffic tr;
+	struct ike_tunnel_status st;
+
+	(void)state;
+	/* IKE_SA_INIT and IKE_AUTH: two requests out, two answers in. */
+	assert_int_equal(ike_tunnel_traffic(x->l.a.e, "to-b", &tr), 0);
+	assert_int_equal(tr.tx, 2);
+	assert_int_equal(tr.rx_500, 2);
+	assert_int_equal(tr.rx_4500, 0);
+	assert_true(tr.last_rx != 0 && tr.last_tx != 0);
+	assert_int_equal(ike_tunnel_traffic(x->l.a.e, "nope", &tr), -ENOENT);
+	assert_int_equal(ike_tunnel_status(x->l.a.e, "to-b", &st), 0);
+	assert_true(st.event_last[IKE_EV_ESTABLISHED] != 0);
+	assert_int_equal(st.event_last[IKE_EV_AUTH_FAILED], 0);
+	assert_non_null(ike_status_event(&st, IKE_EV_CHILD_UP));
+	assert_null(ike_status_event(&st, IKE_EV_AUTH_FAILED));
+	cmd_fix_free(x);
+}
+
 static void
 test_diagnose_command_up(void **state)
 {
@@ -491,6 +516,7 @@ static const struct CMUnitTest tests[] = {
 	T(test_diagnose_route_based_routes),
 	cmocka_unit_test(test_diagnose_command_psk_mismatch),
 	cmocka_unit_test(test_diagnose_command_up),
+	cmocka_unit_test(test_diagnose_engine_traffic),
 };
 
 TUNSH_TEST_MAIN(tests)
