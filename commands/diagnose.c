@@ -271,6 +271,11 @@ check_firewall(const struct dx_facts *f, struct dx_result *r)
 		set(r, DX_UNKNOWN, "the IKE engine does not run this tunnel");
 		return;
 	}
+	/* What was sent never left: the firewall is not what failed. */
+	if (f->route_rc < 0) {
+		set(r, DX_UNKNOWN, "no route to the peer: see above");
+		return;
+	}
 	if (r5 + r45 == 0 && f->tr.tx > 0) {
 		set(r, DX_FAIL,
 		    "nothing received from the peer on UDP 500 or 4500 "

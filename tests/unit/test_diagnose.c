@@ -222,6 +222,8 @@ test_diagnose_peer_silent(void **state)
 	assert_int_equal(x->r[DX_FIREWALL].state, DX_FAIL);
 	x->f.route_rc = -ENETUNREACH;
 	only_fails(x, DX_REACH, "no route to 192.0.2.2");
+	/* Nothing left this host: not the WAN firewall's doing. */
+	assert_int_equal(x->r[DX_FIREWALL].state, DX_UNKNOWN);
 }
 
 static void
