@@ -56,8 +56,39 @@ struct commands_monitor {
 	char last_error[128]; /* why the last probe could not go; "" */
 };
 
+struct event_base;
+
+/*
+ * What diagnose asks of this host beyond the IKE engine (commands/
+ * host.c has the real ones; tests give their own).  Each returns 0 or a
+ * negative errno.
+ */
+struct commands_host_ops {
+	/* Whether addr is an address of one of this host's interfaces. */
+	int (*addr_is_local)(void *arg, uint32_t addr, bool *yes);
+	/* The source address the kernel would use towards dst; -ENETUNREACH
+	 * when there is no route to it. */
+	int (*route_src)(void *arg, uint32_t dst, uint32_t *src);
+	/* An address of this host inside p (for ping source vlan ID);
+	 * -EADDRNOTAVAIL when none is. */
+	int (*addr_in)(void *arg, const struct prefix4 *p, uint32_t *out);
+};
+
 struct commands_env {
 	struct config_store *store;
+	/*
+	 * The loop that commands which go on after their line (ping,
+	 * traceroute, diagnose's second sample) run on, and who is told
+	 * when such a line ends, rc 0 or -1.  NULL: those commands say they
+	 * cannot run (diagnose then states what needs a second sample as
+	 * unknown).
+	 */
+	struct event_base *base;
+	void (*line_done)(void *arg, struct commands_session *s, int rc);
+	void *line_done_arg;
+	/* NULL: commands/host.c's, on this host's kernel. */
+	const struct commands_host_ops *host;
+	void *host_arg;
 	/* The live IKE engine for show ipsec, clear and test; NULL when
 	 * tunshd runs without one (then those commands say so). */
 	struct ike_engine *ike;
@@ -109,8 +140,18 @@ void commands_session_set_cred(struct commands_session *s, uid_t uid,
     gid_t gid);
 /* Ends a session; an uncommitted candidate is dropped and logged. */
 void commands_session_free(struct commands_session *s);
-/* Runs one line; returns 0 when it succeeded, -1 when it failed. */
+/*
+ * Runs one line; returns 0 when it succeeded, -1 when it failed, 1 when
+ * its command goes on (ping): its output keeps coming through out, and
+ * env->line_done says when it ended and how.  No line may be run on the
+ * session until then.
+ */
 int commands_run(struct commands_session *s, const char *line);
+/* A command that goes on (commands_run returned 1) has not ended yet. */
+bool commands_running(const struct commands_session *s);
+/* Ctrl-C: the command that goes on stops soon (ping prints its summary);
+ * nothing when none does. */
+void commands_interrupt(struct commands_session *s);
 /* The session asked to end (exit at exec, logout). */
 bool commands_session_done(const struct commands_session *s);
 /* "fw1#", "fw1(config-ipsec-tunnel-aws-1)#", "fw1>" for operators. */

@@ -56,7 +56,34 @@ struct commands_session {
 	/* While completing: the optional value a validator took a word
 	 * for (its optarg's name), whose completor libcli does not call. */
 	const char *value_hit;
+	/* The command that goes on after its line (session_defer). */
+	struct session_job *job;
+	bool job_new; /* deferred by the line being run */
 };
+
+/*
+ * A command that goes on after its line returns (ping, traceroute,
+ * diagnose's second sample): it prints with session_print() and ends
+ * with session_job_done().
+ */
+struct session_job {
+	/* Ctrl-C: stop soon; session_job_done() follows, now or later. */
+	void (*interrupt)(struct session_job *j);
+	/* The session ends: stop and free at once; no done follows. */
+	void (*cancel)(struct session_job *j);
+};
+/*
+ * The command of the line being run goes on as j.  0, or -ENOTSUP when
+ * the session cannot wait (no loop, or the line has a filter: those read
+ * a whole output), -EBUSY when one already goes on.
+ */
+int session_defer(struct commands_session *s, struct session_job *j);
+/* The job ended (it has freed what it held): rc 0 ok, -1 failed. */
+void session_job_done(struct commands_session *s, int rc);
+/* The host ops of the session's daemon: env's, or the real ones. */
+const struct commands_host_ops *session_host(struct commands_session *s,
+    void **arg);
+extern const struct commands_host_ops commands_host_real;
 
 /*
  * libcli 1.10 exports this but its header does not declare it; this is
@@ -178,6 +205,10 @@ int grammar_valid_once(struct cli_def *cli, const char *name,
     const char *value);
 
 void commands_register_exec(struct cli_def *cli);
+/* diagnose ipsec tunnel NAME (diagnose.c). */
+void commands_register_diagnose(struct cli_def *cli);
+/* ping and traceroute (ping.c). */
+void commands_register_ping(struct cli_def *cli);
 /* Takes libcli's own filters away: filters.c runs them (see there). */
 void commands_register_filters(struct cli_def *cli);
 

@@ -400,6 +400,8 @@ commands_session_new(struct commands_env *env, const char *user,
 	cli_print_callback(s->cli, print_cb);
 	drop_builtins(s->cli);
 	commands_register_exec(s->cli);
+	commands_register_diagnose(s->cli);
+	commands_register_ping(s->cli);
 	commands_register_configure(s->cli);
 	commands_register_tunnel(s->cli);
 	commands_register_filters(s->cli);
@@ -433,6 +435,8 @@ commands_session_free(struct commands_session *s)
 		}
 	if (s->env->exclusive == s)
 		s->env->exclusive = NULL;
+	if (s->job != NULL)
+		s->job->cancel(s->job);
 	if (commands_uncommitted(s))
 		log_info("commands",
 		    "session of %s (%s) ended: uncommitted "
@@ -591,12 +595,61 @@ commands_run(struct commands_session *s, const char *line)
 	s->cmd = cmd ? cmd : line;
 	commands_prompt(s, prompt, sizeof(prompt));
 	s->prompt_len = strlen(prompt);
+	s->job_new = false;
 	rc = run_filtered(s, s->cmd, fp);
 	s->line = outer_line;
 	s->cmd = outer_cmd;
 	s->prompt_len = outer_prompt_len;
 	free(cmd);
+	if (s->job_new) {
+		s->job_new = false;
+		return 1;
+	}
 	return rc == CLI_OK && !s->failed ? 0 : -1;
+}
+
+int
+session_defer(struct commands_session *s, struct session_job *j)
+{
+	if (s->job != NULL)
+		return -EBUSY;
+	if (s->env->base == NULL || s->env->line_done == NULL ||
+	    s->filters != NULL)
+		return -ENOTSUP;
+	s->job = j;
+	s->job_new = true;
+	return 0;
+}
+
+void
+session_job_done(struct commands_session *s, int rc)
+{
+	s->job = NULL;
+	s->env->line_done(s->env->line_done_arg, s, rc == 0 ? 0 : -1);
+}
+
+bool
+commands_running(const struct commands_session *s)
+{
+	return s->job != NULL;
+}
+
+void
+commands_interrupt(struct commands_session *s)
+{
+	if (s->job != NULL)
+		s->job->interrupt(s->job);
+}
+
+const struct commands_host_ops *
+session_host(struct commands_session *s, void **arg)
+{
+	if (s->env->host != NULL) {
+		*arg = s->env->host_arg;
+		return s->env->host;
+	}
+	*arg = NULL;
+	return &commands_host_real;
 }
 
 bool

@@ -55,12 +55,13 @@ valid_list_value(struct cli_def *cli, const char *name, const char *value)
 }
 
 /* monitor's source address: a dotted quad (config/ checks it whole),
- * after source, once; never a prefix of vlan. */
+ * after source; never a prefix of vlan. */
 static int
 valid_monitor_source(struct cli_def *cli, const char *name, const char *value)
 {
-	if (grammar_has(cli, name) || !grammar_has(cli, "source") ||
-	    grammar_has(cli, "vlan") || value[0] == '\0')
+	(void)name;
+	if (!grammar_has(cli, "source") || grammar_has(cli, "vlan") ||
+	    value[0] == '\0')
 		return CLI_ERROR;
 	return strspn(value, "0123456789.") == strlen(value) ? CLI_OK :
 							       CLI_ERROR;

@@ -155,6 +155,26 @@ tunnel_by_remote(struct ike_engine *e, uint32_t addr, uint32_t local)
 	return any;
 }
 
+void
+tunnel_count(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, bool rx)
+{
+	struct ike_tunnel *t = tunnel_by_remote(e, remote->addr, local->addr);
+
+	if (t == NULL)
+		return;
+	if (!rx) {
+		t->traffic.tx++;
+		t->traffic.last_tx = engine_wall(e);
+		return;
+	}
+	if (local->port == IKE_NATT_PORT)
+		t->traffic.rx_4500++;
+	else
+		t->traffic.rx_500++;
+	t->traffic.last_rx = engine_wall(e);
+}
+
 static struct ike_tunnel *
 tunnel_by_reqid(struct ike_engine *e, uint32_t reqid)
 {
@@ -195,6 +215,7 @@ record(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
 	    (st->n_events - 1) * sizeof(st->events[0]));
 	st->events[0].ev = ev;
 	st->events[0].wall = engine_wall(e);
+	st->event_last[ev] = st->events[0].wall;
 	snprintf(st->events[0].text, sizeof(st->events[0].text), "%s", text);
 	st->event_counts[ev]++;
 }
@@ -1107,6 +1128,7 @@ ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
 	bool from_initiator;
 
 	e->c.rx++;
+	tunnel_count(e, local, remote, true);
 	if (len == 1 && buf[0] == 0xff)
 		return; /* a NAT-T keepalive (RFC 3948 2.3) */
 	if (len > sizeof(e->scratch)) {

@@ -241,7 +241,8 @@ struct ike_tunnel {
 	uint32_t reqid;
 	bool policies_installed;
 	struct ike_sa *sas;
-	struct ike_tunnel_status st; /* events, DPD record, last error */
+	struct ike_tunnel_status st;	   /* events, DPD record, last error */
+	struct ike_tunnel_traffic traffic; /* with the peer's address */
 	struct ike_timer restart_timer;
 	unsigned restart_backoff;
 	bool dpd_cleared;	 /* DPD clear: stay down until peer or admin */
@@ -295,6 +296,9 @@ void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
 void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t);
+/* Counts a datagram from (rx) or to the peer at remote, if a tunnel's. */
+void tunnel_count(struct ike_engine *e, const struct ike_endpoint *local,
+    const struct ike_endpoint *remote, bool rx);
 void tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t);
 
 /* sa.c: the table, states, sending and the window */

@@ -250,6 +250,18 @@ struct ike_dpd_status {
 	unsigned actions;
 };
 
+/*
+ * IKE datagrams between us and a tunnel's configured peer address, as
+ * diagnose reads them: whether the peer is heard at all, and on which of
+ * our ports (RFC 3948: 4500 once NAT-T floats).  Counted for datagrams
+ * that fail to parse too: they still crossed the firewall.
+ */
+struct ike_tunnel_traffic {
+	uint64_t rx_500, rx_4500;  /* from the peer, by our port */
+	uint64_t tx;		   /* to the peer */
+	uint64_t last_rx, last_tx; /* wall seconds; 0 = never */
+};
+
 struct ike_tunnel_status {
 	const char *name;
 	enum ike_tunnel_state state;
@@ -261,6 +273,7 @@ struct ike_tunnel_status {
 	char last_error[200];
 	struct ike_dpd_status dpd;
 	unsigned event_counts[IKE_EV_COUNT];
+	uint64_t event_last[IKE_EV_COUNT]; /* wall seconds of the last; 0 */
 	struct ike_event_record events[IKE_HISTORY_EVENTS]; /* newest first */
 	size_t n_events;
 	size_t n_ike_sas, n_child_sas;
@@ -321,6 +334,12 @@ void ike_sa_each(const struct ike_engine *e, const char *name,
     void (*fn)(void *arg, const struct ike_sa_status *s), void *arg);
 void ike_child_each(const struct ike_engine *e, const char *name,
     void (*fn)(void *arg, const struct ike_child_status *s), void *arg);
+/* The IKE datagrams exchanged with the tunnel's peer; -ENOENT. */
+int ike_tunnel_traffic(const struct ike_engine *e, const char *name,
+    struct ike_tunnel_traffic *out);
+/* The newest record of ev still in st's history; NULL when none is. */
+const struct ike_event_record *ike_status_event(
+    const struct ike_tunnel_status *st, enum ike_event ev);
 
 struct ike_counters {
 	uint64_t rx, tx, retransmits, dropped_parse, dropped_auth,

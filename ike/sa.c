@@ -421,6 +421,7 @@ ike_sa_send_raw(struct ike_engine *e, const struct ike_endpoint *local,
 		if (n < IKE_HDR_LEN || n > b->len - off)
 			break;
 		e->c.tx++;
+		tunnel_count(e, local, remote, false);
 		if (b->data[off + 16] == IKE_PL_SKF)
 			e->c.frag_tx++;
 		e->p.net->send(e->p.net_arg, local, remote, b->data + off, n);

@@ -356,3 +356,24 @@ ike_child_each(const struct ike_engine *e, const char *name,
 			}
 	}
 }
+
+int
+ike_tunnel_traffic(const struct ike_engine *e, const char *name,
+    struct ike_tunnel_traffic *out)
+{
+	const struct ike_tunnel *t = tunnel_by_name(e, name);
+
+	if (t == NULL)
+		return -ENOENT;
+	*out = t->traffic;
+	return 0;
+}
+
+const struct ike_event_record *
+ike_status_event(const struct ike_tunnel_status *st, enum ike_event ev)
+{
+	for (size_t i = 0; i < st->n_events; i++)
+		if (st->events[i].ev == ev)
+			return &st->events[i];
+	return NULL;
+}

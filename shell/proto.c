@@ -13,7 +13,7 @@
 bool
 shell_msg_from_client(uint8_t type)
 {
-	return type >= SHELL_HELLO && type <= SHELL_CONTINUE;
+	return type >= SHELL_HELLO && type <= SHELL_INTERRUPT;
 }
 
 bool

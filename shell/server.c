@@ -55,6 +55,7 @@ struct conn {
 	char user[33];
 	enum commands_role role;
 	bool throttled;	     /* not reading: output above OUT_HIGH */
+	bool running;	     /* the line's command goes on (ping) */
 	time_t since;	     /* accepted (monotonic seconds) */
 	time_t active;	     /* the client's last frame */
 	time_t taken;	     /* the client last took output, or it began */
@@ -265,7 +266,11 @@ session_out(void *arg, const char *line)
 	}
 	c->out_bytes += n;
 	snprintf(c->last, sizeof(c->last), "%s", line);
-	emit(c, line);
+	/* A command that goes on streams: no --More-- between replies. */
+	if (c->running)
+		send_line(c, line, n - 1);
+	else
+		emit(c, line);
 }
 
 static void
@@ -338,12 +343,12 @@ page(struct conn *c, size_t n)
 	finish_line(c);
 }
 
+static void line_result(struct conn *c, int rc);
+
 static void
 handle_line(struct conn *c, const struct shell_frame *f)
 {
-	unsigned length;
 	char *line;
-	size_t mlen = 0;
 	int rc;
 
 	if ((line = strndup((const char *)f->payload, f->len)) == NULL) {
@@ -358,12 +363,40 @@ handle_line(struct conn *c, const struct shell_frame *f)
 		    "newline byte");
 		return;
 	}
+	if (c->running) {
+		free_wiped(line);
+		conn_fatal(c,
+		    "tunshd: protocol error: a line while the last one runs");
+		return;
+	}
 	drop_pending(c);
 	c->last[0] = '\0';
 	c->out_bytes = 0;
 	c->truncated = false;
 	rc = commands_run(c->session, line);
 	free_wiped(line);
+	if (rc == 1) {
+		/* It goes on: what it printed so far goes now, the rest as
+		 * it comes; line_done() ends the line. */
+		for (; c->i_pend < c->n_pend; c->i_pend++) {
+			send_line(c, c->pend[c->i_pend],
+			    strlen(c->pend[c->i_pend]));
+			free_wiped(c->pend[c->i_pend]);
+		}
+		drop_pending(c);
+		c->running = true;
+		return;
+	}
+	line_result(c, rc);
+}
+
+/* The line's status after its output, paged. */
+static void
+line_result(struct conn *c, int rc)
+{
+	unsigned length;
+	size_t mlen = 0;
+
 	if (c->truncated) {
 		snprintf(c->last, sizeof(c->last),
 		    "%% output truncated at %zu bytes (tunshd --max-output): "
@@ -384,6 +417,20 @@ handle_line(struct conn *c, const struct shell_frame *f)
 	/* A page is the screen less the --More-- line. */
 	length = commands_page_length(c->session);
 	page(c, length > 1 ? length - 1 : 1);
+}
+
+/* A command that went on (ping) has ended. */
+static void
+line_done(void *arg, struct commands_session *s, int rc)
+{
+	struct server *srv = arg;
+
+	for (struct conn *c = srv->conns; c != NULL; c = c->next)
+		if (c->session == s && c->running) {
+			c->running = false;
+			line_result(c, rc);
+			return;
+		}
 }
 
 /* CONTINUE after --More--: ' ' a page, '\r' a line, 'q' the rest away. */
@@ -488,6 +535,10 @@ handle_frame(struct conn *c, const struct shell_frame *f)
 		break;
 	case SHELL_HANGUP:
 		conn_close(c);
+		break;
+	case SHELL_INTERRUPT:
+		if (c->running)
+			commands_interrupt(c->session);
 		break;
 	case SHELL_COMPLETE:
 	case SHELL_HELP:
@@ -885,6 +936,10 @@ server_new(struct event_base *base, struct commands_env *env, const char *path,
 		return NULL;
 	srv->base = base;
 	srv->env = env;
+	/* Commands that go on after their line (ping) run on this loop. */
+	env->base = base;
+	env->line_done = line_done;
+	env->line_done_arg = srv;
 	srv->lim = *lim;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);

@@ -7,7 +7,8 @@
  *   0      1        2       3       4..7
  *   'T'    version  type    flags   payload length (big endian)
  * Client to daemon: HELLO (key=value lines), LINE, COMPLETE, HELP (text
- * of the line so far), HANGUP.  Daemon to client: OUTPUT (text), PROMPT,
+ * of the line so far), HANGUP, INTERRUPT (Ctrl-C: the command of the
+ * line, if it still runs, as ping does, stops; its STATUS follows).  Daemon to client: OUTPUT (text), PROMPT,
  * STATUS (a result byte, 0 success or 1 failure; a flags byte,
  * SHELL_STATUS_UNCOMMITTED when the session's candidate differs from
  * running; then the failure's message, if any),
@@ -37,6 +38,7 @@ enum shell_msg {
 	SHELL_HELP = 4,
 	SHELL_HANGUP = 5,
 	SHELL_CONTINUE = 6,
+	SHELL_INTERRUPT = 7, /* Ctrl-C while a line's command goes on */
 	/* daemon -> client */
 	SHELL_OUTPUT = 16,
 	SHELL_PROMPT = 17,

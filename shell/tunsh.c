@@ -36,7 +36,12 @@ struct client {
 	char prompt[128];
 	bool uncommitted; /* from the last STATUS */
 	bool closed;	  /* the daemon ended the session */
+	bool in_line;	  /* a line was sent, its status not yet in */
 };
+
+/* Set by the SIGINT handler (interactive only): the line being typed is
+ * dropped, or the command that goes on (ping) is told to stop. */
+static volatile sig_atomic_t interrupted;
 
 static int
 write_all(int fd, const void *p, size_t len)
@@ -91,8 +96,17 @@ read_frame(struct client *c, struct shell_frame *f)
 			return -1;
 		}
 		n = read(c->fd, c->buf + c->len, cap - c->len);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			/* Ctrl-C while a line runs: tunshd stops its command
+			 * (ping prints its summary); the status follows. */
+			if (interrupted && c->in_line) {
+				interrupted = 0;
+				printf("\n"); /* the terminal has echoed ^C */
+				fflush(stdout);
+				send_frame(c, SHELL_INTERRUPT, NULL, 0);
+			}
 			continue;
+		}
 		if (n <= 0)
 			return -1;
 		c->len += (size_t)n;
@@ -159,17 +173,31 @@ last_words(struct client *c)
  * Returns 0 when the line succeeded, 1 when it failed (msg set), -1 when
  * the session is gone.
  */
+static int run_line_frames(struct client *c, char *msg, size_t msglen);
+
 static int
 run_line(struct client *c, const char *line, char *msg, size_t msglen)
 {
-	struct shell_frame f;
-	int result = -1;
+	int result;
 
 	msg[0] = '\0';
 	if (send_frame(c, SHELL_LINE, line, strlen(line)) < 0) {
 		last_words(c);
 		return -1;
 	}
+	interrupted = 0;
+	c->in_line = true;
+	result = run_line_frames(c, msg, msglen);
+	c->in_line = false;
+	return result;
+}
+
+static int
+run_line_frames(struct client *c, char *msg, size_t msglen)
+{
+	struct shell_frame f;
+	int result = -1;
+
 	while (read_frame(c, &f) == 0) {
 		switch (f.type) {
 		case SHELL_OUTPUT:
@@ -513,7 +541,7 @@ help_key(int count, int key)
  * only sets a flag that the select() loop sees (readline's manual, "A
  * Readline Example" / rl_callback_sigcleanup).
  */
-static volatile sig_atomic_t interrupted, suspended;
+static volatile sig_atomic_t suspended;
 static bool end_requested; /* Ctrl-Z: the line is "end", not history */
 static char *typed;
 static bool line_done;

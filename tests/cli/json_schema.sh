@@ -78,6 +78,7 @@ forms=(
 	"show ipsec sa detail json|show_ipsec_sa"
 	"show ipsec dpd json|show_ipsec_dpd"
 	"show ipsec counters json|show_ipsec_counters"
+	"diagnose ipsec tunnel branch-1 json|diagnose_ipsec_tunnel"
 	"configure; ipsec tunnel branch-1; dpd timeout 30; show compare json; discard|show_compare"
 	"configure; ipsec tunnel branch-1; dpd timeout 30; show json; discard|show_running-config"
 )

@@ -32,7 +32,7 @@ all=("$here"/scenarios/*.sh)
 [ ${#all[@]} -gt 0 ] || { echo "vm: no scenarios in $here/scenarios" >&2; exit 1; }
 # The longest first (a CI run's order of durations), so that the queue
 # ends with short ones filling the slots; the rest after them.
-slow=(commit_classes pluto_dpd dpd per_pair fragmentation reneg_commit
+slow=(commit_classes pluto_dpd dpd diagnose per_pair fragmentation reneg_commit
 	pluto_rekey_by_tunsh nat_rebind reneg_rollback pluto_per_pair rekey
 	charon_pair pluto_rekey_short_lifetimes rekey_by_tunsh
 	pluto_fragmentation pluto_suites metrics)

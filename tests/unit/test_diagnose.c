@@ -1,0 +1,524 @@
+/*
+ * tests/unit/test_diagnose.c: the checks of diagnose ipsec tunnel
+ * (commands/diagnose.c, dx_run) on facts made by hand, as the engine,
+ * the host ops and the dataplane would give them: each failing case of
+ * the guide's lists says FAIL with the guide's fix, and a healthy tunnel
+ * says ok throughout.  Then the command itself, through the ops seams:
+ * engine A of ike_lab.c is the daemon's, B its peer, the host ops are
+ * the test's, and the text is what a person would see.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/diagnose.h"
+#include "ike/engine.h"
+#include "tests/unit/ike_lab.h"
+#include "tests/unit/test.h"
+
+static const char store_text[] =
+    "interfaces = ( { name = \"wan1\"; address = \"192.0.2.1/24\"; } );\n"
+    "vlans = ( { id = 10; name = \"a\"; subnet = \"10.1.0.0/24\"; } );\n"
+    "tunnels = (\n"
+    "  { name = \"to-b\"; wan-port = \"wan1\"; remote-address = "
+    "\"192.0.2.2\";\n"
+    "    pre-shared-key = \"lab-secret-1\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"10.2.0.0/24\" ]; dpd-timeout = 10; }\n"
+    ");\n";
+
+/* lapped is what validation refuses (a running configuration cannot
+ * hold it): diagnose checks it all the same. */
+static const char conf_text[] =
+    "interfaces = ( { name = \"wan1\"; address = \"192.0.2.1/24\"; } );\n"
+    "vlans = ( { id = 10; name = \"a\"; subnet = \"10.1.0.0/24\"; } );\n"
+    "tunnels = (\n"
+    "  { name = \"to-b\"; wan-port = \"wan1\"; remote-address = "
+    "\"192.0.2.2\";\n"
+    "    pre-shared-key = \"lab-secret-1\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"10.2.0.0/24\" ]; dpd-timeout = 10; },\n"
+    "  { name = \"lapped\"; wan-port = \"wan1\"; remote-address = "
+    "\"192.0.2.3\";\n"
+    "    pre-shared-key = \"lab-secret-2\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"10.1.0.0/16\" ]; }\n"
+    ");\n";
+
+struct fix {
+	struct config *c;
+	struct dx_facts f;
+	struct dx_result r[DX_COUNT];
+};
+
+static void
+event(struct dx_facts *f, enum ike_event ev, uint64_t wall, const char *text)
+{
+	struct ike_tunnel_status *st = &f->st;
+
+	memmove(&st->events[1], &st->events[0],
+	    (IKE_HISTORY_EVENTS - 1) * sizeof(st->events[0]));
+	if (st->n_events < IKE_HISTORY_EVENTS)
+		st->n_events++;
+	st->events[0].ev = ev;
+	st->events[0].wall = wall;
+	/* As the engine's record() keeps it: the first 119 bytes. */
+	memset(st->events[0].text, 0, sizeof(st->events[0].text));
+	memcpy(st->events[0].text, text,
+	    strnlen(text, sizeof(st->events[0].text) - 1));
+	st->event_last[ev] = wall;
+	st->event_counts[ev]++;
+}
+
+/* A healthy tunnel: up, heard on 500, ESP both ways, counters rising. */
+static int
+setup(void **state)
+{
+	struct fix *x = calloc(1, sizeof(*x));
+	struct diag d;
+
+	diag_init(&d);
+	x->c = config_load_string(conf_text, "test", &d);
+	if (x->c == NULL)
+		fail_msg("config: %s", d.count ? d.entries[0].text : "?");
+	diag_clear(&d);
+	x->f.c = x->c;
+	x->f.t = config_tunnel_find(x->c, "to-b");
+	x->f.engine = true;
+	x->f.st.state = IKE_TUNNEL_UP;
+	x->f.local = 0xc0000201;
+	x->f.remote = 0xc0000202;
+	x->f.local_ours = true;
+	x->f.route_src = 0xc0000201;
+	x->f.tr = (struct ike_tunnel_traffic){ .rx_500 = 4, .tx = 4 };
+	x->f.n_child = 1;
+	x->f.in[0] = 10;
+	x->f.out[0] = 10;
+	x->f.in[1] = 12;
+	x->f.out[1] = 12;
+	x->f.sampled = true;
+	x->f.now = 1000;
+	x->f.st.dpd.last_heard = 990;
+	x->f.st.dpd.last_result = 1;
+	event(&x->f, IKE_EV_ESTABLISHED, 900, "IKE SA established");
+	event(&x->f, IKE_EV_CHILD_UP, 900, "CHILD SA up");
+	*state = x;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fix *x = *state;
+
+	config_free(x->c);
+	free(x);
+	return 0;
+}
+
+static void
+test_diagnose_healthy_all_ok(void **state)
+{
+	struct fix *x = *state;
+
+	dx_run(&x->f, x->r);
+	for (int k = 0; k < DX_COUNT; k++)
+		if (x->r[k].state != DX_OK)
+			fail_msg("%s: %s: %s", dx_title(k),
+			    dx_state_name(x->r[k].state), x->r[k].detail);
+}
+
+/* Only check k fails, and its detail holds words. */
+static void
+only_fails(struct fix *x, enum dx_check k, const char *words)
+{
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[k].state, DX_FAIL);
+	if (strstr(x->r[k].detail, words) == NULL)
+		fail_msg("%s: '%s' lacks '%s'", dx_title(k), x->r[k].detail,
+		    words);
+}
+
+static void
+test_diagnose_psk_mismatch(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.st.state = IKE_TUNNEL_DOWN;
+	x->f.n_child = 0;
+	event(&x->f, IKE_EV_AUTH_FAILED, 950,
+	    "authentication failed: the pre-shared keys (or IDs) do not "
+	    "match");
+	only_fails(x, DX_PSK, "pre-shared keys");
+	assert_string_equal(dx_fix(DX_PSK),
+	    "Verify the pre-shared key matches on both ends");
+	/* A success after it clears it, even in the same second. */
+	event(&x->f, IKE_EV_ESTABLISHED, 950, "IKE SA established");
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_PSK].state, DX_OK);
+}
+
+static void
+test_diagnose_no_proposal_keeps_both_offers(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.st.state = IKE_TUNNEL_NO_CHILD;
+	/* The history keeps the first 120 bytes; the last error all. */
+	snprintf(x->f.st.last_error, sizeof(x->f.st.last_error),
+	    "no common IKE proposal: the peer offered "
+	    "AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519; we accept "
+	    "AES_CBC_128/PRF_HMAC_SHA2_256/HMAC_SHA2_256_128/MODP_2048");
+	event(&x->f, IKE_EV_NO_PROPOSAL, 950, x->f.st.last_error);
+	assert_int_equal(strlen(x->f.st.events[0].text), 119);
+	only_fails(x, DX_PROPOSALS,
+	    "the peer offered AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519; "
+	    "we accept "
+	    "AES_CBC_128/PRF_HMAC_SHA2_256/HMAC_SHA2_256_128/MODP_2048");
+}
+
+static void
+test_diagnose_ts_unacceptable_and_narrowed(void **state)
+{
+	struct fix *x = *state;
+
+	event(&x->f, IKE_EV_TS_UNACCEPTABLE, 950,
+	    "the peer refused our networks");
+	only_fails(x, DX_NETWORKS, "refused our networks");
+	assert_string_equal(dx_fix(DX_NETWORKS),
+	    "Verify local and remote network subnets are configured "
+	    "correctly");
+	event(&x->f, IKE_EV_CHILD_UP, 960, "CHILD SA up");
+	x->f.st.n_not_carried = 1;
+	prefix4_parse("10.1.0.0/24", &x->f.st.not_carried[0].local);
+	prefix4_parse("10.2.0.0/24", &x->f.st.not_carried[0].remote);
+	only_fails(x, DX_NETWORKS, "10.1.0.0/24 <-> 10.2.0.0/24");
+}
+
+static void
+test_diagnose_esp_dropped(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.in[0] = x->f.in[1] = 0;
+	only_fails(x, DX_FIREWALL, "none received");
+	assert_int_equal(x->r[DX_COUNTERS].state, DX_FAIL);
+	assert_string_equal(dx_fix(DX_FIREWALL),
+	    "Ensure the WAN firewall allows IPSec traffic (UDP 500, UDP 4500, "
+	    "and ESP protocol)");
+}
+
+static void
+test_diagnose_peer_silent(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.st.state = IKE_TUNNEL_CONNECTING;
+	x->f.n_child = 0;
+	x->f.tr = (struct ike_tunnel_traffic){ .tx = 5 };
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_REACH].state, DX_FAIL);
+	assert_int_equal(x->r[DX_FIREWALL].state, DX_FAIL);
+	x->f.route_rc = -ENETUNREACH;
+	only_fails(x, DX_REACH, "no route to 192.0.2.2");
+	/* Nothing left this host: not the WAN firewall's doing. */
+	assert_int_equal(x->r[DX_FIREWALL].state, DX_UNKNOWN);
+}
+
+static void
+test_diagnose_local_address(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.local_ours = false;
+	only_fails(x, DX_LOCAL, "192.0.2.1 is not an address");
+	x->f.local = 0xc0000209;
+	only_fails(x, DX_LOCAL, "is not wan-port wan1's (192.0.2.1)");
+}
+
+static void
+test_diagnose_overlap(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.t = config_tunnel_find(x->c, "lapped");
+	only_fails(x, DX_OVERLAP,
+	    "10.1.0.0/24 overlaps remote network "
+	    "10.1.0.0/16");
+}
+
+static void
+test_diagnose_counters(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.in[1] = x->f.in[0];
+	only_fails(x, DX_COUNTERS, "nothing in");
+	x->f.sampled = false;
+	x->f.why_once = "interrupted";
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_COUNTERS].state, DX_UNKNOWN);
+	assert_string_equal(x->r[DX_COUNTERS].detail,
+	    "sampled once only: interrupted");
+}
+
+static void
+test_diagnose_dpd_unanswered(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.st.dpd.last_check = 995;
+	x->f.st.dpd.last_result = -1;
+	only_fails(x, DX_DPD, "went unanswered");
+}
+
+static void
+test_diagnose_route_based_routes(void **state)
+{
+	struct fix *x = *state;
+	struct config_tunnel *t = (struct config_tunnel *)x->f.t;
+
+	t->type = CONFIG_TUNNEL_ROUTE;
+	x->f.has_dp = true;
+	snprintf(x->f.dp.ifname, sizeof(x->f.dp.ifname), "xfrm-to-b");
+	x->f.dp.up = true;
+	only_fails(x, DX_ROUTES, "no route to 10.2.0.0/24 via xfrm-to-b");
+	x->f.dp.n_routes = 1;
+	x->f.dp.routes[0].dst = t->remote_nets[0];
+	x->f.dp.routes[0].best = true;
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_ROUTES].state, DX_OK);
+	x->f.dp.up = false;
+	only_fails(x, DX_ROUTES, "withdrawn");
+}
+
+/* --- the command, on a real engine pair ----------------------------- */
+
+static const struct lab_suite gcm = { "aes256gcm16-prfsha256-x25519", 20, 256,
+	5, 0, 31 };
+
+struct cmd_fix {
+	struct lab l;
+	struct secbuf *psk, *psk_b;
+	struct lab_tunnel ta, tb;
+	char dir[32];
+	struct commands_env env;
+	struct commands_session *oper;
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void
+out(void *arg, const char *line)
+{
+	fprintf(((struct cmd_fix *)arg)->f, "%s\n", line);
+}
+
+/* The host: 192.0.2.1 is its own, routes go out from it. */
+static int
+is_local(void *arg, uint32_t addr, bool *yes)
+{
+	(void)arg;
+	*yes = addr == LAB_ADDR_A;
+	return 0;
+}
+
+static int
+route_src(void *arg, uint32_t dst, uint32_t *src)
+{
+	(void)arg;
+	(void)dst;
+	*src = LAB_ADDR_A;
+	return 0;
+}
+
+static int
+addr_in(void *arg, const struct prefix4 *p, uint32_t *out_addr)
+{
+	(void)arg;
+	(void)p;
+	(void)out_addr;
+	return -EADDRNOTAVAIL;
+}
+
+static const struct commands_host_ops host = { is_local, route_src, addr_in };
+
+/* A and B as the lab makes them, B holding psk_b; running has to-b. */
+static struct cmd_fix *
+cmd_fix_new(const char *psk_b)
+{
+	struct cmd_fix *x = calloc(1, sizeof(*x));
+	struct config_store_params p = { 0 };
+	char conf[64];
+	struct diag d;
+	FILE *f;
+
+	lab_init(&x->l, NULL, NULL);
+	x->psk = secbuf_from_str("lab-secret-1");
+	x->psk_b = secbuf_from_str(psk_b);
+	lab_conf(&x->ta, "to-b", LAB_ADDR_A, LAB_ADDR_B, "10.1.0.0/24",
+	    "10.2.0.0/24", &gcm, x->psk);
+	lab_conf(&x->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, "10.2.0.0/24",
+	    "10.1.0.0/24", &gcm, x->psk_b);
+	x->tb.c.initiator = false;
+	snprintf(x->dir, sizeof(x->dir), "/tmp/tunsh-dx-XXXXXX");
+	assert_non_null(mkdtemp(x->dir));
+	snprintf(conf, sizeof(conf), "%s/tunsh.conf", x->dir);
+	assert_non_null(f = fopen(conf, "w"));
+	fputs(store_text, f);
+	fclose(f);
+	p.path = conf;
+	diag_init(&d);
+	x->env.store = config_store_open(&p, &d);
+	if (x->env.store == NULL)
+		fail_msg("store: %s", d.count ? d.entries[0].text : "?");
+	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	diag_clear(&d);
+	x->env.version = "test";
+	x->env.ike = x->l.a.e;
+	x->env.host = &host;
+	x->f = open_memstream(&x->buf, &x->len);
+	x->oper = commands_session_new(&x->env, "olga", "test",
+	    COMMANDS_OPERATOR, out, x);
+	assert_non_null(x->oper);
+	lab_run(&x->l, 100);
+	return x;
+}
+
+static void
+cmd_fix_free(struct cmd_fix *x)
+{
+	char cmd[64];
+
+	commands_session_free(x->oper);
+	config_store_free(x->env.store);
+	fclose(x->f);
+	free(x->buf);
+	lab_free(&x->l);
+	secbuf_free(x->psk);
+	secbuf_free(x->psk_b);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
+	assert_int_equal(system(cmd), 0);
+	free(x);
+}
+
+/* What an operator sees for line. */
+static const char *
+run(struct cmd_fix *x, const char *line)
+{
+	rewind(x->f);
+	fflush(x->f);
+	x->len = 0;
+	if (x->buf)
+		x->buf[0] = '\0';
+	assert_int_equal(commands_run(x->oper, line), 0);
+	fflush(x->f);
+	return x->buf;
+}
+
+static void
+has(const char *text, const char *want)
+{
+	if (strstr(text, want) == NULL)
+		fail_msg("'%s' not in:\n%s", want, text);
+}
+
+static void
+test_diagnose_command_psk_mismatch(void **state)
+{
+	struct cmd_fix *x = cmd_fix_new("not-the-same-secret");
+	const char *o;
+
+	(void)state;
+	o = run(x, "diagnose ipsec tunnel to-b");
+	has(o,
+	    "Tunnel to-b (192.0.2.1 to 192.0.2.2): down\n"
+	    "Tunnel not establishing\n"
+	    "  FAIL    Pre-shared key: authentication failed: the "
+	    "pre-shared keys (or IDs) do not match\n"
+	    "          fix: Verify the pre-shared key matches on both "
+	    "ends\n"
+	    "  ok      Local address on the WAN port: 192.0.2.1 is on "
+	    "this host, wan-port wan1\n"
+	    "  ok      Remote gateway reachable: route to 192.0.2.2 from "
+	    "192.0.2.1; IKE answers seen\n");
+	cmd_fix_free(x);
+}
+
+/* The engine's accessors diagnose reads: datagrams by port, the time
+ * of the last event of each kind. */
+static void
+test_diagnose_engine_traffic(void **state)
+{
+	struct cmd_fix *x = cmd_fix_new("lab-secret-1");
+	struct ike_tunnel_traffic tr;
+	struct ike_tunnel_status st;
+
+	(void)state;
+	/* IKE_SA_INIT and IKE_AUTH: two requests out, two answers in. */
+	assert_int_equal(ike_tunnel_traffic(x->l.a.e, "to-b", &tr), 0);
+	assert_int_equal(tr.tx, 2);
+	assert_int_equal(tr.rx_500, 2);
+	assert_int_equal(tr.rx_4500, 0);
+	assert_true(tr.last_rx != 0 && tr.last_tx != 0);
+	assert_int_equal(ike_tunnel_traffic(x->l.a.e, "nope", &tr), -ENOENT);
+	assert_int_equal(ike_tunnel_status(x->l.a.e, "to-b", &st), 0);
+	assert_true(st.event_last[IKE_EV_ESTABLISHED] != 0);
+	assert_int_equal(st.event_last[IKE_EV_AUTH_FAILED], 0);
+	assert_non_null(ike_status_event(&st, IKE_EV_CHILD_UP));
+	assert_null(ike_status_event(&st, IKE_EV_AUTH_FAILED));
+	cmd_fix_free(x);
+}
+
+static void
+test_diagnose_command_up(void **state)
+{
+	struct cmd_fix *x = cmd_fix_new("lab-secret-1");
+	const char *o;
+
+	(void)state;
+	o = run(x, "diagnose ipsec tunnel to-b");
+	has(o,
+	    "  ok      Pre-shared key: the last authentication "
+	    "succeeded\n");
+	has(o,
+	    "  ok      Proposals in common: IKE and ESP proposals "
+	    "agreed\n");
+	has(o,
+	    "  ok      Networks accepted by the peer: the peer took all "
+	    "of them\n");
+	/* No loop in this test: the second sample cannot be waited for. */
+	has(o,
+	    "  unknown CHILD SA counters rising in and out: sampled once "
+	    "only: this session cannot wait for a second sample\n");
+	has(o, "0 FAIL, ");
+	o = run(x, "diagnose ipsec tunnel to-b json");
+	has(o,
+	    "\"check\": \"pre-shared-key\",\n"
+	    "      \"result\": \"ok\",");
+	cmd_fix_free(x);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+static const struct CMUnitTest tests[] = {
+	T(test_diagnose_healthy_all_ok),
+	T(test_diagnose_psk_mismatch),
+	T(test_diagnose_no_proposal_keeps_both_offers),
+	T(test_diagnose_ts_unacceptable_and_narrowed),
+	T(test_diagnose_esp_dropped),
+	T(test_diagnose_peer_silent),
+	T(test_diagnose_local_address),
+	T(test_diagnose_overlap),
+	T(test_diagnose_counters),
+	T(test_diagnose_dpd_unanswered),
+	T(test_diagnose_route_based_routes),
+	cmocka_unit_test(test_diagnose_command_psk_mismatch),
+	cmocka_unit_test(test_diagnose_command_up),
+	cmocka_unit_test(test_diagnose_engine_traffic),
+};
+
+TUNSH_TEST_MAIN(tests)
