@@ -1,7 +1,8 @@
 /*
  * commands/system.c: the contexts for what tunnels stand on: WAN ports
  * (interface NAME: address, gateway), VLANs (vlan ID: name, subnet) and
- * the client-VPN pool (client-vpn: pool).  Edits go to the candidate.
+ * the client-VPN pool (client-vpn: pool); and metrics listen, where
+ * tunshd serves its metrics.  Edits go to the candidate.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,23 @@ cmd_pool(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return finish(cli, &d);
 }
 
+/* metrics listen ADDR:PORT | no metrics listen [ADDR:PORT] */
+static int
+cmd_metrics_listen(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	bool no = strncmp(cmd, "no ", 3) == 0;
+	struct diag d;
+
+	if (no ? argc > 1 : argc != 1)
+		return cmd_error(cli,
+		    "metrics listen: give one address and port, like "
+		    "127.0.0.1:9472 (no metrics listen: off)");
+	diag_init(&d);
+	config_set_metrics_listen(s->cand, no ? NULL : argv[0], &d);
+	return finish(cli, &d);
+}
+
 static void
 setting(struct cli_def *cli, struct cli_command *no, const char *name,
     int (*fn)(struct cli_def *, const char *, char **, int), int mode,
@@ -182,7 +200,7 @@ void
 commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 {
 	const int P = PRIVILEGE_PRIVILEGED;
-	struct cli_command *no;
+	struct cli_command *no, *metrics;
 
 	cli_register_command(cli, NULL, "interface", cmd_interface, P,
 	    MODE_CONFIG, "Edit a WAN port: NAME");
@@ -194,6 +212,14 @@ commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 	    MODE_CONFIG, "Remove a VLAN: ID");
 	cli_register_command(cli, NULL, "client-vpn", cmd_client_vpn, P,
 	    MODE_CONFIG, "Edit the client-VPN settings");
+	metrics = cli_register_command(cli, NULL, "metrics", NULL, P,
+	    MODE_CONFIG, "Prometheus metrics (GET /metrics)");
+	cli_register_command(cli, metrics, "listen", cmd_metrics_listen, P,
+	    MODE_CONFIG, "Serve them on ADDRESS:PORT, like 127.0.0.1:9472");
+	metrics = cli_register_command(cli, no_config, "metrics", NULL, P,
+	    MODE_CONFIG, "Prometheus metrics");
+	cli_register_command(cli, metrics, "listen", cmd_metrics_listen, P,
+	    MODE_CONFIG, "Stop serving them");
 	no = no_of(cli, MODE_IFACE);
 	setting(cli, no, "address", cmd_iface_setting, MODE_IFACE,
 	    "The port's address with its prefix length: A.B.C.D/N");

@@ -3,7 +3,8 @@
  * tunnel of the configuration model becomes the engine's parameter struct
  * (addresses resolved from WAN ports and VLANs, proposals to IANA ids,
  * DPD and lifetimes), and a kernel that cannot carry a tunnel is named in
- * words before anything is touched.  Undo is the inverse step, which the
+ * words before anything is touched; and the system step's metrics
+ * listen to the metrics listener.  Undo is the inverse step, which the
  * commit engine runs through the same function.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "shell/dataplane.h"
 #include "shell/live.h"
+#include "shell/metrics.h"
 
 /* What a translated tunnel points to. */
 struct conf_store {
@@ -300,6 +302,33 @@ restore:
 	return rc;
 }
 
+/*
+ * The system step: only metrics listen is live here (tunnels that VLANs
+ * or WAN ports move come as their own steps).  cfg is where the step
+ * leads, so its undo, run with the old configuration, puts the old
+ * listener back.  As a tunnel's interface: a port that cannot be had
+ * fails a commit, which is undone, but not the start, where the daemon
+ * must come up to be fixed.
+ */
+static int
+apply_system(struct live *l, const struct config *cfg, struct diag *d)
+{
+	struct diag why;
+	int rc;
+
+	if (live_metrics(l) == NULL)
+		return 0;
+	if (live_started(l))
+		return metrics_listen(live_metrics(l), cfg->metrics_listen, d);
+	diag_init(&why);
+	if ((rc = metrics_listen(live_metrics(l), cfg->metrics_listen, &why)) <
+	    0)
+		log_warn("shell", "%s; not served until that is fixed",
+		    why.count ? why.entries[0].text : strerror(-rc));
+	diag_clear(&why);
+	return 0;
+}
+
 static int
 apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
     struct diag *d)
@@ -309,7 +338,7 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 	int rc;
 
 	if (step->kind == CONFIG_STEP_SYSTEM)
-		return 0; /* tunnels it moves come as their own steps */
+		return apply_system(l, cfg, d);
 	if (step->kind == CONFIG_STEP_TUNNEL_REMOVE) {
 		rc = ike_tunnel_remove(live_engine(l), step->old_tunnel->name,
 		    d);

@@ -23,6 +23,7 @@ struct live {
 	bool closing; /* live_free(): routes go, they do not follow */
 	enum kernel_link_kind link_kind;
 	struct dataplane_set dp;
+	struct metrics *metrics; /* the daemon's; not owned */
 };
 
 void
@@ -227,6 +228,18 @@ struct ike_engine *
 live_engine(struct live *l)
 {
 	return l->e;
+}
+
+void
+live_set_metrics(struct live *l, struct metrics *m)
+{
+	l->metrics = m;
+}
+
+struct metrics *
+live_metrics(struct live *l)
+{
+	return l->metrics;
 }
 
 void

@@ -153,7 +153,7 @@ test_file_unknown_keys_refused_with_line(void **state)
 	static const char *const top[] = {
 		"t.conf:2: unknown setting "
 		"\"hostnme\" in the file (known: hostname, interfaces, vlans, "
-		"client-vpn, tunnels)",
+		"client-vpn, metrics, tunnels)",
 		NULL
 	};
 	static const char *const tun[] = {
