@@ -306,25 +306,37 @@ restore:
  * The system step: only metrics listen is live here (tunnels that VLANs
  * or WAN ports move come as their own steps).  cfg is where the step
  * leads, so its undo, run with the old configuration, puts the old
- * listener back.  As a tunnel's interface: a port that cannot be had
- * fails a commit, which is undone, but not the start, where the daemon
- * must come up to be fixed.
+ * listener back.  As a tunnel's interface: a new address that cannot be
+ * had fails the commit, which is undone; at start, or when the address
+ * is the one asked for already (it could not be had at start), it is a
+ * warning, since the daemon must come up and other settings must still
+ * commit while the port is taken.
  */
 static int
 apply_system(struct live *l, const struct config *cfg, struct diag *d)
 {
+	struct metrics *m = live_metrics(l);
 	struct diag why;
+	bool soft;
 	int rc;
 
-	if (live_metrics(l) == NULL)
+	if (m == NULL)
 		return 0;
-	if (live_started(l))
-		return metrics_listen(live_metrics(l), cfg->metrics_listen, d);
+	soft = !live_started(l) ||
+	    strcmp(metrics_wanted(m), cfg->metrics_listen) == 0;
+	if (!soft) {
+		if ((rc = metrics_listen(m, cfg->metrics_listen, d)) == 0)
+			metrics_set_wanted(m, cfg->metrics_listen);
+		return rc;
+	}
+	metrics_set_wanted(m, cfg->metrics_listen);
 	diag_init(&why);
-	if ((rc = metrics_listen(live_metrics(l), cfg->metrics_listen, &why)) <
-	    0)
+	if ((rc = metrics_listen(m, cfg->metrics_listen, &why)) < 0) {
 		log_warn("shell", "%s; not served until that is fixed",
 		    why.count ? why.entries[0].text : strerror(-rc));
+		diag_warn(d, "%s; not served until that is fixed",
+		    why.count ? why.entries[0].text : strerror(-rc));
+	}
 	diag_clear(&why);
 	return 0;
 }

@@ -31,6 +31,7 @@ struct metrics {
 	struct evhttp *http; /* NULL until the first listen */
 	struct evhttp_bound_socket *bound;
 	char listen[CONFIG_LISTEN_MAX]; /* where bound is; "" none */
+	char want[CONFIG_LISTEN_MAX];	/* metrics_set_wanted() */
 	struct ike_engine *ike;
 	const struct config_store *store;
 	const struct commands_env *env;
@@ -526,6 +527,18 @@ metrics_listen(struct metrics *m, const char *listen, struct diag *d)
 	snprintf(m->listen, sizeof(m->listen), "%s", listen);
 	log_info("metrics", "GET /metrics: served on %s", listen);
 	return 0;
+}
+
+void
+metrics_set_wanted(struct metrics *m, const char *listen)
+{
+	snprintf(m->want, sizeof(m->want), "%s", listen ? listen : "");
+}
+
+const char *
+metrics_wanted(const struct metrics *m)
+{
+	return m->want;
 }
 
 void

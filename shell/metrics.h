@@ -28,6 +28,10 @@ void metrics_set_sources(struct metrics *m, const struct config_store *store,
  * reason in d: 0 or -errno.
  */
 int metrics_listen(struct metrics *m, const char *listen, struct diag *d);
+/* The configuration's metrics listen as its owner last applied it,
+ * served or not ("": off): shell/apply.c keeps it here. */
+void metrics_set_wanted(struct metrics *m, const char *listen);
+const char *metrics_wanted(const struct metrics *m);
 /* The page, appended to b; 0 or -ENOMEM. */
 int metrics_render(struct metrics *m, struct evbuffer *b);
 

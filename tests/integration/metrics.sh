@@ -9,8 +9,10 @@
 # only GET, only on the address given.  It shows in show running-config
 # (text and json).  A second commit moves it, a restart serves it from the
 # file, a port in use is an error of that commit that keeps the address
-# before it, no metrics listen stops it, an operator cannot set it, and a
-# bad address is refused in words, in the file and at the prompt.
+# before it (at start, a warning: tunshd comes up, and a later commit of
+# the system settings binds it once the port is free), no metrics listen
+# stops it, an operator cannot set it, and a bad address is refused in
+# words, in the file and at the prompt.
 # /usr/bin/python3: Debian's, where the parser is.  Needs root (a
 # namespace, a test user): 77 otherwise.
 set -euo pipefail
@@ -246,9 +248,44 @@ kill "$holder"
 wait "$holder" 2>/dev/null || true
 holder=
 
+# At start a port taken is a warning: tunshd comes up without metrics,
+# and a commit of other system settings retries it (a warning while it
+# is taken).  The port holder's namespace is tunshd's this time.
+stop
+sed -i 's/127.0.0.2:9473/127.0.0.1:9474/' "$dir/tunsh.conf"
+rm -f "$dir/held"
+unshare -n sh -c 'ip link set lo up && exec "$@"' sh /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 9474))
+s.listen()
+open(sys.argv[1], "w").close()
+time.sleep(120)' "$dir/held" &
+holder=$!
+for _ in $(seq 100); do [ -e "$dir/held" ] && break; sleep 0.1; done
+[ -e "$dir/held" ] || fail "nothing took 127.0.0.1:9474"
+nsenter -t "$holder" -n "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" \
+	--state-dir "$dir/state" --socket "$sock" --kernel none \
+	--ike-ports 0,0 2>>"$dir/log" &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || fail "tunshd did not start with its metrics port taken"
+grep -qF 'metrics listen 127.0.0.1:9474: cannot listen there (Address already in use): choose a free port on an address of this host, or no metrics listen; not served until that is fixed' \
+	"$dir/log" || fail "no warning at start"
+tunsh -c 'configure; hostname fw-m; commit' >"$dir/out" 2>&1 ||
+	fail "a hostname commit with the metrics port taken: $(cat "$dir/out")"
+grep -qF '% warning: metrics listen 127.0.0.1:9474: cannot listen there' "$dir/out" ||
+	fail "no warning at the hostname commit: $(cat "$dir/out")"
+kill "$holder"
+wait "$holder" 2>/dev/null || true
+holder=
+tunsh -c 'configure; hostname fw-n; commit' >"$dir/out" 2>&1 ||
+	fail "a hostname commit with the port free: $(cat "$dir/out")"
+scrape 127.0.0.1:9474 >"$dir/m6" || fail "scrape once the port is free: $(cat "$dir/m6")"
+
 # no metrics listen stops it.
 tunsh -c 'configure; no metrics listen; commit' >"$dir/out" 2>&1 ||
 	fail "commit of no metrics listen: $(cat "$dir/out")"
-refused 127.0.0.2 9473 || fail "metrics still served after no metrics listen"
+refused 127.0.0.1 9474 || fail "metrics still served after no metrics listen"
 grep -q '^metrics' "$dir/tunsh.conf" && fail "the file keeps metrics: $(cat "$dir/tunsh.conf")"
 echo "metrics: $(grep -c . "$dir/m2") samples, 19 families, parsed; started, moved, restarted, kept, stopped"
