@@ -478,9 +478,7 @@ metrics_listen(struct metrics *m, const char *listen, struct diag *d)
 	if (listen == NULL || listen[0] == '\0') {
 		if (m->bound != NULL)
 			log_info("metrics",
-			    "GET /metrics: no longer served on "
-			    "%s",
-			    m->listen);
+			    "GET /metrics: no longer served on %s", m->listen);
 		unbind(m);
 		return 0;
 	}

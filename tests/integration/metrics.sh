@@ -214,6 +214,15 @@ tunsh -c 'configure; metrics listen 127.0.0.2:9473; commit' >"$dir/out" 2>&1 ||
 	fail "commit of a new metrics listen: $(cat "$dir/out")"
 scrape 127.0.0.2:9473 >"$dir/m3" || fail "scrape after the move: $(cat "$dir/m3")"
 refused 127.0.0.1 9472 || fail "the old address still answers after the move"
+# The same port on the wildcard address and back: each collides with the
+# listener it replaces, which then goes first.
+tunsh -c 'configure; metrics listen 0.0.0.0:9473; commit' >"$dir/out" 2>&1 ||
+	fail "commit of metrics listen 0.0.0.0:9473: $(cat "$dir/out")"
+scrape 127.0.0.1:9473 >"$dir/m3" || fail "scrape on the wildcard: $(cat "$dir/m3")"
+tunsh -c 'configure; metrics listen 127.0.0.2:9473; commit' >"$dir/out" 2>&1 ||
+	fail "commit back to 127.0.0.2:9473: $(cat "$dir/out")"
+scrape 127.0.0.2:9473 >"$dir/m3" || fail "scrape back on 127.0.0.2: $(cat "$dir/m3")"
+refused 127.0.0.1 9473 || fail "the wildcard still answers"
 
 # A restart serves it from the file.
 grep -qx 'metrics = { listen = "127.0.0.2:9473"; };' "$dir/tunsh.conf" ||
