@@ -83,8 +83,9 @@ main(int argc, char **argv)
 	bench_lab_init(&b, "metrics_bench", lab_name,
 	    (uint64_t)time(NULL) - 3600);
 	bench_lab_up(&b, n, psk);
-	if ((m = metrics_new(NULL, NULL, b.r.e, store, &d)) == NULL)
+	if ((m = metrics_new(NULL, b.r.e, &d)) == NULL)
 		bench_die("metrics_new", &d);
+	metrics_set_sources(m, store, NULL);
 	for (size_t i = 0; i <= RUNS; i++) {
 		struct evbuffer *page = evbuffer_new();
 		double t0 = bench_now_ms();

@@ -183,5 +183,7 @@ void commands_session_touch(struct commands_session *s);
 bool commands_session_confirming(const struct commands_session *s);
 /* This session holds configure exclusive. */
 bool commands_session_exclusive(const struct commands_session *s);
+/* The sessions open now (those show users lists). */
+size_t commands_session_count(const struct commands_env *env);
 
 #endif

@@ -2,9 +2,9 @@
  * commands/sessions.c: what the sessions server needs to know of a
  * session to bound it (its id, when the client last did something,
  * whether it waits for a commit confirmation or holds configure
- * exclusive), and clear session ID, with which an admin ends another
- * session.  Ending one is the server's job (commands_env.end_session):
- * only it holds the connection.
+ * exclusive), how many are open (for the metrics), and clear session
+ * ID, with which an admin ends another session.  Ending one is the
+ * server's job (commands_env.end_session): only it holds the connection.
  */
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +36,17 @@ bool
 commands_session_exclusive(const struct commands_session *s)
 {
 	return s->env->exclusive == s;
+}
+
+size_t
+commands_session_count(const struct commands_env *env)
+{
+	size_t n = 0;
+
+	for (const struct commands_session *s = env->sessions; s != NULL;
+	     s = s->next)
+		n++;
+	return n;
 }
 
 /* clear session ID: Junos request system logout, IOS clear line. */

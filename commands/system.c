@@ -1,7 +1,8 @@
 /*
  * commands/system.c: the contexts for what tunnels stand on: WAN ports
  * (interface NAME: address, gateway), VLANs (vlan ID: name, subnet) and
- * the client-VPN pool (client-vpn: pool).  Edits go to the candidate.
+ * the client-VPN pool (client-vpn: pool); and metrics listen, where
+ * tunshd serves its metrics.  Edits go to the candidate.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,25 @@ cmd_pool(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return finish(cli, &d);
 }
 
+/* metrics listen ADDR:PORT | no metrics listen [ADDR:PORT] */
+static int
+cmd_metrics_listen(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	struct commands_session *s = session_of(cli);
+	bool no = strncmp(cmd, "no ", 3) == 0;
+	struct diag d;
+
+	if (grammar_extra(cli, "metrics listen",
+		"one address and port, like 127.0.0.1:9472 (no metrics "
+		"listen: off)",
+		argv, argc) != CLI_OK)
+		return CLI_ERROR;
+	diag_init(&d);
+	config_set_metrics_listen(s->cand,
+	    no ? NULL : grammar_get(cli, "VALUE"), &d);
+	return finish(cli, &d);
+}
+
 /* A setting and its no form: the value in its place (VALUE), which the
  * no form may give too. */
 static void
@@ -205,7 +225,7 @@ void
 commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 {
 	const int P = PRIVILEGE_PRIVILEGED;
-	struct cli_command *no, *c;
+	struct cli_command *no, *c, *metrics;
 
 	c = cli_register_command(cli, NULL, "interface", cmd_interface, P,
 	    MODE_CONFIG, "Edit a WAN port");
@@ -227,6 +247,17 @@ commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 	    NULL);
 	c = cli_register_command(cli, NULL, "client-vpn", cmd_client_vpn, P,
 	    MODE_CONFIG, "Edit the client-VPN settings");
+	metrics = cli_register_command(cli, NULL, "metrics", NULL, P,
+	    MODE_CONFIG, "Prometheus metrics (GET /metrics)");
+	c = cli_register_command(cli, metrics, "listen", cmd_metrics_listen, P,
+	    MODE_CONFIG, "Serve them on ADDRESS:PORT, like 127.0.0.1:9472");
+	grammar_arg(c, "VALUE", "ADDRESS:PORT: 127.0.0.1:9472", NULL, NULL);
+	metrics = cli_register_command(cli, no_config, "metrics", NULL, P,
+	    MODE_CONFIG, "Prometheus metrics");
+	c = cli_register_command(cli, metrics, "listen", cmd_metrics_listen, P,
+	    MODE_CONFIG, "Stop serving them");
+	grammar_value(c, "VALUE", "ADDRESS:PORT: 127.0.0.1:9472", NULL,
+	    grammar_valid_once);
 	no = no_of(cli, MODE_IFACE);
 	setting(cli, no, "address", cmd_iface_setting, MODE_IFACE,
 	    "The port's address with its prefix length",

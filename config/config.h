@@ -33,6 +33,9 @@
 #define CONFIG_VLAN_MIN	       1
 #define CONFIG_VLAN_MAX	       4094
 #define CONFIG_REPLAY_MAX      4096 /* packets: the kernel's bitmap limit */
+/* "[IPv6]:PORT" at its longest with its NUL: INET6_ADDRSTRLEN (46, NUL
+ * included) and "[]:65535". */
+#define CONFIG_LISTEN_MAX      54
 
 enum config_partner {
 	CONFIG_PARTNER_NONE,
@@ -228,6 +231,9 @@ struct config {
 	size_t n_vlans;
 	struct prefix4 pool;
 	bool has_pool;
+	/* metrics listen: where GET /metrics is served, "ADDR:PORT" or
+	 * "[ADDR6]:PORT" as given; "" = off. */
+	char metrics_listen[CONFIG_LISTEN_MAX];
 	struct config_tunnel **tunnels; /* sorted by name */
 	size_t n_tunnels, cap_tunnels;
 
@@ -269,6 +275,15 @@ int config_vlan_set_name(struct config *c, struct config_vlan *v,
 int config_vlan_set_subnet(struct config *c, struct config_vlan *v,
     const char *value, struct diag *d); /* NULL removes */
 int config_set_pool(struct config *c, const char *value, struct diag *d);
+/* metrics listen ADDR:PORT; NULL turns it off.  Errors name the setting
+ * and the fix. */
+int config_set_metrics_listen(struct config *c, const char *value,
+    struct diag *d);
+/*
+ * "A.B.C.D:PORT" or "[IPv6]:PORT" into its address text (without the
+ * brackets) and port 1-65535; -EINVAL when it is neither.
+ */
+int config_listen_parse(const char *s, char *addr, size_t len, uint16_t *port);
 
 const struct config_tunnel *config_tunnel_find(const struct config *c,
     const char *name);

@@ -9,6 +9,7 @@
  *   interfaces = ( { name = "wan1"; address = "203.0.113.2/24"; } );
  *   vlans = ( { id = 20; name = "office"; subnet = "10.20.5.0/24"; } );
  *   client-vpn = { pool = "10.99.0.0/24"; };
+ *   metrics = { listen = "127.0.0.1:9472"; };
  *   tunnels = ( { name = "b1"; remote-network = [ "10.1.0.0/16" ]; } );
  *   commit = { version = 3; ... };	(history files only)
  */
@@ -347,6 +348,25 @@ load_pool(struct loader *l, const config_setting_t *g)
 }
 
 static int
+load_metrics(struct loader *l, const config_setting_t *g)
+{
+	static const char *const keys[] = { "listen", NULL };
+	struct diag sub;
+	const char *v;
+	int rc;
+
+	if (want(l, g, CONFIG_TYPE_GROUP, "metrics") < 0)
+		return -EINVAL;
+	rc = check_keys(l, g, "metrics", keys, "listen");
+	diag_init(&sub);
+	if ((v = member_string(l, g, "listen", &rc)) != NULL &&
+	    config_set_metrics_listen(l->c, v, &sub) < 0)
+		rc = relay(l, config_setting_get_member(g, "listen"), &sub,
+		    -EINVAL);
+	return rc;
+}
+
+static int
 load_commit(struct loader *l, const config_setting_t *g)
 {
 	static const struct {
@@ -435,6 +455,8 @@ load(config_t *lc, int read_ok, const char *name,
 			rc |= load_list(&l, s, load_vlan);
 		} else if (strcmp(key, "client-vpn") == 0) {
 			rc |= load_pool(&l, s);
+		} else if (strcmp(key, "metrics") == 0) {
+			rc |= load_metrics(&l, s);
 		} else if (strcmp(key, "tunnels") == 0) {
 			rc |= load_list(&l, s, load_tunnel);
 		} else if (strcmp(key, "commit") == 0) {
@@ -442,7 +464,7 @@ load(config_t *lc, int read_ok, const char *name,
 		} else {
 			rc = unknown(&l, s, "the file",
 			    "hostname, interfaces, "
-			    "vlans, client-vpn, tunnels");
+			    "vlans, client-vpn, metrics, tunnels");
 		}
 	}
 	if (rc != 0 || d->oom) {
@@ -754,6 +776,11 @@ write_body(const struct config *c, FILE *f)
 	if (c->has_pool) {
 		prefix4_format(&c->pool, p, sizeof(p));
 		fprintf(f, "client-vpn = { pool = \"%s\"; };\n", p);
+	}
+	if (c->metrics_listen[0] != '\0') {
+		fputs("metrics = { listen = ", f);
+		put_string(f, c->metrics_listen);
+		fputs("; };\n", f);
 	}
 	fputs("tunnels = (", f);
 	for (size_t i = 0; i < c->n_tunnels; i++) {

@@ -1,9 +1,11 @@
 /*
  * config/model.c: the configuration objects themselves: creation, copy on
  * write of tunnels between a running configuration and its candidates,
- * lookup, and the system objects (hostname, WAN interfaces, VLANs, pool).
- * No validation across objects (validate.c) and no I/O (file.c).
+ * lookup, and the system objects (hostname, WAN interfaces, VLANs, pool,
+ * metrics listen).  No validation across objects (validate.c) and no I/O
+ * (file.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,7 @@ config_copy(const struct config *c)
 	memcpy(n->hostname, c->hostname, sizeof(n->hostname));
 	n->pool = c->pool;
 	n->has_pool = c->has_pool;
+	memcpy(n->metrics_listen, c->metrics_listen, sizeof(n->metrics_listen));
 	n->n_ifaces = c->n_ifaces;
 	n->n_vlans = c->n_vlans;
 	n->ifaces = memdup(c->ifaces, c->n_ifaces * sizeof(*c->ifaces));
@@ -606,5 +609,73 @@ config_set_pool(struct config *c, const char *value, struct diag *d)
 	if (parse_subnet("client-vpn: pool", value, &c->pool, d) < 0)
 		return -EINVAL;
 	c->has_pool = true;
+	return 0;
+}
+
+int
+config_listen_parse(const char *s, char *addr, size_t len, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':'), *a = s;
+	unsigned char bin[16];
+	unsigned long p;
+	size_t n;
+	char *end;
+
+	if (colon == NULL)
+		return -EINVAL;
+	n = (size_t)(colon - s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		a = s + 1;
+		n -= 2;
+	}
+	if (n == 0 || n >= len)
+		return -EINVAL;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	/* "[1.2.3.4]:80" and an IPv6 address without brackets are not. */
+	if (a == s ? inet_pton(AF_INET, addr, bin) != 1 :
+		     inet_pton(AF_INET6, addr, bin) != 1)
+		return -EINVAL;
+	if (colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || p == 0 || p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/*
+ * Kept in its canonical form (inet_ntop's, the port without leading
+ * zeros), so that the same address written twice ways is no change.
+ */
+int
+config_set_metrics_listen(struct config *c, const char *value, struct diag *d)
+{
+	char addr[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
+	unsigned char bin[16];
+	uint16_t port;
+	bool v6;
+
+	if (value == NULL) {
+		c->metrics_listen[0] = '\0';
+		c->system_changed = true;
+		return 0;
+	}
+	if (config_listen_parse(value, addr, sizeof(addr), &port) < 0) {
+		diag_error(d,
+		    "metrics listen \"%s\" is not an address and port: give "
+		    "A.B.C.D:PORT or [IPv6]:PORT with a port of 1-65535, like "
+		    "127.0.0.1:9472",
+		    value);
+		return -EINVAL;
+	}
+	v6 = value[0] == '[';
+	inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin);
+	inet_ntop(v6 ? AF_INET6 : AF_INET, bin, canon, sizeof(canon));
+	snprintf(c->metrics_listen, sizeof(c->metrics_listen),
+	    v6 ? "[%s]:%u" : "%s:%u", canon, port);
+	c->system_changed = true;
 	return 0;
 }

@@ -93,6 +93,7 @@ system_differs(const struct config *a, const struct config *b)
 	if (strcmp(a->hostname, b->hostname) != 0 ||
 	    a->has_pool != b->has_pool ||
 	    (a->has_pool && prefix4_cmp(&a->pool, &b->pool) != 0) ||
+	    strcmp(a->metrics_listen, b->metrics_listen) != 0 ||
 	    a->n_ifaces != b->n_ifaces || a->n_vlans != b->n_vlans)
 		return true;
 	for (size_t i = 0; i < a->n_ifaces; i++)
@@ -265,7 +266,7 @@ config_plan_step_describe(const struct config_plan_step *s, char *buf,
 	case CONFIG_STEP_SYSTEM:
 		snprintf(buf, len,
 		    "apply system settings (hostname, "
-		    "interfaces, VLANs, client-vpn pool)");
+		    "interfaces, VLANs, client-vpn pool, metrics)");
 		return;
 	case CONFIG_STEP_TUNNEL_ADD:
 		snprintf(buf, len, "add ipsec tunnel %s", s->new_tunnel->name);

@@ -181,6 +181,9 @@ config_render(const struct config *c, const struct config_render_opts *o,
 	if (rc == 0 && c->has_pool && (rc = fn(arg, "client-vpn")) == 0 &&
 	    (rc = render_pool_body(c, fn, arg)) == 0)
 		rc = fn(arg, "!");
+	if (rc == 0 && c->metrics_listen[0] != '\0' &&
+	    (rc = emit(fn, arg, "metrics listen %s", c->metrics_listen)) == 0)
+		rc = fn(arg, "!");
 	for (size_t i = 0; i < c->n_tunnels && rc == 0; i++)
 		if ((rc = emit(fn, arg, "ipsec tunnel %s",
 			 c->tunnels[i]->name)) == 0 &&
@@ -365,6 +368,16 @@ config_render_diff(const struct config *a, const struct config *b, bool secrets,
 	if (rc == 0 && (a->has_pool || b->has_pool))
 		rc = diff_pair("client-vpn", body_pool, a->has_pool ? a : NULL,
 		    b->has_pool ? b : NULL, secrets, fn, arg);
+	/* One line, as the hostname: the old one goes, the new one comes. */
+	if (rc == 0 && strcmp(a->metrics_listen, b->metrics_listen) != 0) {
+		rc = fn(arg, "[edit]");
+		if (rc == 0 && a->metrics_listen[0] != '\0')
+			rc = emit(fn, arg, "- metrics listen %s",
+			    a->metrics_listen);
+		if (rc == 0 && b->metrics_listen[0] != '\0')
+			rc = emit(fn, arg, "+ metrics listen %s",
+			    b->metrics_listen);
+	}
 	if (rc == 0) {
 		struct diff_walk w = { secrets, fn, arg };
 

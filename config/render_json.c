@@ -165,6 +165,8 @@ config_render_json(const struct config *c, const struct config_render_opts *opt,
 	line(&o, "  \"client_vpn\": { \"pool\": %s%s%s },",
 	    c->has_pool ? "\"" : "null", c->has_pool ? p : "",
 	    c->has_pool ? "\"" : "");
+	line(&o, "  \"metrics\": { \"listen\": %s },",
+	    jstr(c->metrics_listen, q, sizeof(q)));
 	line(&o, "  \"tunnels\": [");
 	if (only != NULL) {
 		tunnel(&o, only, secrets, true);

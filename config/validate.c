@@ -4,6 +4,7 @@
  * set of rules serves a whole file (config_validate) and a commit, which
  * looks only at the tunnels that changed (config_validate_change).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,41 @@ build_own(struct vctx *v)
 	return 0;
 }
 
+/*
+ * metrics listen: the setter took its form; an address no TCP listener
+ * can take connections on is refused here, before a commit tries to bind.
+ */
+static void
+check_metrics(struct vctx *v)
+{
+	const char *l = v->c->metrics_listen;
+	char addr[64];
+	unsigned char bin[16];
+	uint16_t port;
+	uint32_t a;
+	bool group;
+
+	if (l[0] == '\0')
+		return;
+	if (config_listen_parse(l, addr, sizeof(addr), &port) < 0) {
+		diag_error(v->d,
+		    "metrics listen \"%s\" is not an address and port: give "
+		    "A.B.C.D:PORT or [IPv6]:PORT, like 127.0.0.1:9472",
+		    l);
+		return;
+	}
+	if (l[0] == '[')
+		group = inet_pton(AF_INET6, addr, bin) == 1 && bin[0] == 0xff;
+	else /* 224.0.0.0/4 multicast, 240.0.0.0/4 and the broadcast */
+		group = addr4_parse(addr, &a) == 0 && a >= 0xe0000000u;
+	if (group)
+		diag_error(v->d,
+		    "metrics listen %s: a multicast or broadcast address "
+		    "takes no connections: give an address of this host, like "
+		    "127.0.0.1:%u",
+		    l, port);
+}
+
 /* The firewall's own subnets must not overlap each other. */
 static void
 check_system(struct vctx *v)
@@ -129,6 +165,7 @@ check_system(struct vctx *v)
 			    f->name, gw, a);
 		}
 	}
+	check_metrics(v);
 }
 
 static bool

@@ -636,12 +636,42 @@ child_unlink(struct ike_sa *sa, struct child_sa *c)
 		}
 }
 
+/*
+ * The pair's last counts go to its tunnel before the kernel forgets
+ * them, so that the tunnel's totals only grow across rekeys.  An SA the
+ * kernel expired itself is gone already and counts nothing here.
+ */
+static void
+child_count_gone(struct ike_engine *e, const struct child_sa *c)
+{
+	const struct ike_sa *sa = c->ike;
+	struct kernel_sa_stats st = { 0 };
+	struct ike_tunnel_status *ts;
+
+	if (sa->t == NULL)
+		return;
+	ts = &sa->t->st;
+	if (e->p.kernel->sa_query(e->p.kernel_arg, sa->local.addr, c->spi_in,
+		&st) == 0) {
+		ts->deleted_in.bytes += st.bytes;
+		ts->deleted_in.packets += st.packets;
+	}
+	memset(&st, 0, sizeof(st));
+	if (!c->out_pending &&
+	    e->p.kernel->sa_query(e->p.kernel_arg, sa->remote.addr, c->spi_out,
+		&st) == 0) {
+		ts->deleted_out.bytes += st.bytes;
+		ts->deleted_out.packets += st.packets;
+	}
+}
+
 /* Frees a CHILD SA already unlinked; kernel: remove its two SAs. */
 void
 child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 {
 	struct ike_sa *sa = c->ike;
 
+	child_count_gone(e, c);
 	/* The old SA goes: its successor sends from now on (2.8). */
 	if (c->successor != NULL)
 		child_out_release(e, c->successor);

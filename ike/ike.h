@@ -248,6 +248,7 @@ struct ike_dpd_status {
 	int last_result;      /* 1 answered, 0 none yet, -1 timed out */
 	uint64_t last_action; /* wall seconds of the last action */
 	unsigned actions;
+	uint64_t checks; /* liveness checks sent, retransmissions not counted */
 };
 
 /*
@@ -277,6 +278,12 @@ struct ike_tunnel_status {
 	struct ike_event_record events[IKE_HISTORY_EVENTS]; /* newest first */
 	size_t n_events;
 	size_t n_ike_sas, n_child_sas;
+	/*
+	 * What the tunnel's deleted CHILD SAs had counted (bytes, packets),
+	 * read from the kernel as each pair went: with the counts of those
+	 * it has now, totals that never go down across rekeys.
+	 */
+	struct kernel_sa_stats deleted_in, deleted_out;
 	/*
 	 * While the IKE SA is up: the pairs of our networks that no CHILD
 	 * SA carries (policy-based), the first IKE_STATUS_NETS of them;

@@ -52,6 +52,7 @@ info_send_dpd(struct ike_engine *e, struct ike_sa *sa)
 	ike_sa_begin(sa, &inner);
 	if (sa->t != NULL) {
 		sa->t->st.dpd.in_flight++;
+		sa->t->st.dpd.checks++;
 		sa->t->st.dpd.last_check = engine_wall(e);
 	}
 	return ike_sa_send_request(e, sa, REQ_DPD, IKE_INFORMATIONAL, &inner);

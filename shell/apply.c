@@ -3,7 +3,8 @@
  * tunnel of the configuration model becomes the engine's parameter struct
  * (addresses resolved from WAN ports and VLANs, proposals to IANA ids,
  * DPD and lifetimes), and a kernel that cannot carry a tunnel is named in
- * words before anything is touched.  Undo is the inverse step, which the
+ * words before anything is touched; and the system step's metrics
+ * listen to the metrics listener.  Undo is the inverse step, which the
  * commit engine runs through the same function.
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "shell/dataplane.h"
 #include "shell/live.h"
+#include "shell/metrics.h"
 #include "shell/monitor.h"
 
 /* What a translated tunnel points to. */
@@ -370,6 +372,45 @@ restore:
 	return rc;
 }
 
+/*
+ * The system step: only metrics listen is live here (tunnels that VLANs
+ * or WAN ports move come as their own steps).  cfg is where the step
+ * leads, so its undo, run with the old configuration, puts the old
+ * listener back.  As a tunnel's interface: a new address that cannot be
+ * had fails the commit, which is undone; at start, or when the address
+ * is the one asked for already (it could not be had at start), it is a
+ * warning, since the daemon must come up and other settings must still
+ * commit while the port is taken.
+ */
+static int
+apply_system(struct live *l, const struct config *cfg, struct diag *d)
+{
+	struct metrics *m = live_metrics(l);
+	struct diag why;
+	bool soft;
+	int rc;
+
+	if (m == NULL)
+		return 0;
+	soft = !live_started(l) ||
+	    strcmp(metrics_wanted(m), cfg->metrics_listen) == 0;
+	if (!soft) {
+		if ((rc = metrics_listen(m, cfg->metrics_listen, d)) == 0)
+			metrics_set_wanted(m, cfg->metrics_listen);
+		return rc;
+	}
+	metrics_set_wanted(m, cfg->metrics_listen);
+	diag_init(&why);
+	if ((rc = metrics_listen(m, cfg->metrics_listen, &why)) < 0) {
+		log_warn("shell", "%s; not served until that is fixed",
+		    why.count ? why.entries[0].text : strerror(-rc));
+		diag_warn(d, "%s; not served until that is fixed",
+		    why.count ? why.entries[0].text : strerror(-rc));
+	}
+	diag_clear(&why);
+	return 0;
+}
+
 static int
 apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
     struct diag *d)
@@ -379,7 +420,7 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 	int rc;
 
 	if (step->kind == CONFIG_STEP_SYSTEM)
-		return 0; /* tunnels it moves come as their own steps */
+		return apply_system(l, cfg, d);
 	if (step->kind == CONFIG_STEP_TUNNEL_REMOVE) {
 		rc = ike_tunnel_remove(live_engine(l), step->old_tunnel->name,
 		    d);

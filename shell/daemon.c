@@ -2,7 +2,8 @@
  * shell/daemon.c: tunshd running: the configuration store, the sessions
  * server and the timers on one libevent loop, signals, and logging to
  * syslog (or stderr in the foreground).  The IKE engine and the kernel
- * (shell/live.c) are on the same loop and are the store's apply ops.
+ * (shell/live.c) are on the same loop and are the store's apply ops, and
+ * so is GET /metrics (shell/metrics.c), where metrics listen says.
  * Under systemd (tunshd.service, Type=notify) it says READY=1 once the
  * socket listens and the configuration is applied, and sends the
  * watchdog's keep-alives from a timer on this loop, so that a loop that
@@ -242,6 +243,13 @@ daemon_run(const struct daemon_opts *o)
 	p.apply = &live_apply_ops;
 	p.apply_arg = live;
 	env.ike = live_engine(live);
+	/* Before the store: opening it applies metrics listen. */
+	if ((metrics = metrics_new(base, env.ike, &d)) == NULL) {
+		print_all(&d);
+		diag_clear(&d);
+		goto out;
+	}
+	live_set_metrics(live, metrics);
 	env.dataplane = live_dataplane_status;
 	env.dataplane_arg = live;
 	env.monitor = monitor_set_status;
@@ -254,15 +262,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	}
 	live_set_started(live);
-	/* Before the sessions' socket: once it exists, /metrics answers. */
-	if (o->metrics_listen != NULL) {
-		metrics = metrics_new(base, o->metrics_listen, env.ike,
-		    env.store, &d);
-		print_all(&d);
-		diag_clear(&d);
-		if (metrics == NULL)
-			goto out;
-	}
+	metrics_set_sources(metrics, env.store, &env);
 	srv = server_new(base, &env, o->socket, &o->limits, &d);
 	print_all(&d);
 	diag_clear(&d);
@@ -299,6 +299,8 @@ daemon_run(const struct daemon_opts *o)
 	event_free(tick);
 out:
 	log_set_sink(NULL, NULL); /* dm and srv go now */
+	if (live != NULL)
+		live_set_metrics(live, NULL);
 	metrics_free(metrics);
 	server_free(srv);
 	config_store_free(env.store);

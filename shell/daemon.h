@@ -21,7 +21,6 @@ struct daemon_opts {
 	size_t ike_fragment_size;			  /* 0: the default */
 	bool ike_fragment_off;
 	struct server_limits limits; /* --max-sessions and the rest */
-	const char *metrics_listen;  /* --metrics-listen; NULL: off */
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit status. */

@@ -25,6 +25,7 @@ struct live {
 	enum kernel_link_kind link_kind;
 	struct dataplane_set dp;
 	struct monitor_set *mon;
+	struct metrics *metrics; /* the daemon's; not owned */
 };
 
 void
@@ -259,6 +260,18 @@ struct ike_engine *
 live_engine(struct live *l)
 {
 	return l->e;
+}
+
+void
+live_set_metrics(struct live *l, struct metrics *m)
+{
+	l->metrics = m;
+}
+
+struct metrics *
+live_metrics(struct live *l)
+{
+	return l->metrics;
 }
 
 void

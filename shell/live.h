@@ -15,6 +15,7 @@
 
 struct event_base;
 struct dataplane_set;
+struct metrics;
 struct commands_dataplane;
 struct monitor_set;
 
@@ -55,6 +56,10 @@ struct monitor_set *live_monitor(struct live *l);
 /* commands_env's dataplane: arg is the struct live *. */
 bool live_dataplane_status(void *arg, const char *tunnel,
     struct commands_dataplane *out);
+/* Where the system step of a commit applies metrics listen
+ * (shell/metrics.h); NULL: nowhere. */
+void live_set_metrics(struct live *l, struct metrics *m);
+struct metrics *live_metrics(struct live *l);
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);
 

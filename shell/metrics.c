@@ -1,11 +1,12 @@
 /*
  * shell/metrics.c: GET /metrics in Prometheus' text exposition format
  * (version 0.0.4), served by libevent's evhttp on tunshd's loop at the
- * address --metrics-listen gives, and nowhere else.  It reads the IKE
- * engine's status and counters and the running configuration; it changes
- * nothing.  Byte and packet counters are the kernel's, per CHILD SA: an
- * SA that a rekey replaced leaves its last seen counts in the tunnel's
- * total, so that the totals never go down.
+ * address the configuration's metrics listen gives, and nowhere else;
+ * each commit that changes it moves the listener (shell/apply.c).  It
+ * reads the IKE engine's status and counters, the running configuration
+ * and the sessions; it changes nothing.  Byte and packet counters are the
+ * kernel's, per CHILD SA, plus what the tunnel's deleted SAs had counted
+ * (the engine reads them as it deletes them), so the totals only grow.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,28 +18,23 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/lib.h"
 #include "shell/metrics.h"
 
-/* One CHILD SA as last scraped. */
+/* One CHILD SA's counts now. */
 struct seen_sa {
-	uint32_t spi_in;
 	uint64_t bytes[2], packets[2]; /* in, out */
 };
 
-/* A tunnel's counts across scrapes. */
-struct track {
-	char name[CONFIG_TUNNEL_NAME_MAX + 1];
-	uint64_t retired_bytes[2], retired_packets[2]; /* SAs gone */
-	struct seen_sa *sas;
-	size_t n_sas;
-};
-
 struct metrics {
-	struct evhttp *http;
+	struct event_base *base;
+	struct evhttp *http; /* NULL until the first listen */
+	struct evhttp_bound_socket *bound;
+	char listen[CONFIG_LISTEN_MAX]; /* where bound is; "" none */
+	char want[CONFIG_LISTEN_MAX];	/* metrics_set_wanted() */
 	struct ike_engine *ike;
 	const struct config_store *store;
-	struct track *tracks; /* sorted by name, as the configuration is */
-	size_t n_tracks;
+	const struct commands_env *env;
 };
 
 /* The CHILD SAs of every tunnel, from one walk of the engine. */
@@ -70,7 +66,7 @@ collect_child(void *arg, const struct ike_child_status *s)
 		l->cap = cap;
 	}
 	l->rows[l->n++] = (struct child_row){ s->tunnel,
-		{ s->spi_in, { s->in.bytes, s->out.bytes },
+		{ { s->in.bytes, s->out.bytes },
 		    { s->in.packets, s->out.packets } } };
 }
 
@@ -79,66 +75,6 @@ row_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct child_row *)a)->tunnel,
 	    ((const struct child_row *)b)->tunnel);
-}
-
-static const struct track *
-track_find(const struct metrics *m, const char *name)
-{
-	size_t lo = 0, hi = m->n_tracks;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(m->tracks[mid].name, name);
-
-		if (c == 0)
-			return &m->tracks[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/*
- * The tunnel's new track from its old one and its SAs now: an SA of the
- * old track that is gone adds its last counts to the retired totals.
- */
-static int
-track_update(struct track *t, const struct track *old,
-    const struct child_row *rows, size_t n)
-{
-	if (old != NULL) {
-		memcpy(t->retired_bytes, old->retired_bytes,
-		    sizeof(t->retired_bytes));
-		memcpy(t->retired_packets, old->retired_packets,
-		    sizeof(t->retired_packets));
-		for (size_t i = 0; i < old->n_sas; i++) {
-			const struct seen_sa *o = &old->sas[i];
-			bool still = false;
-
-			for (size_t j = 0; j < n && !still; j++)
-				still = rows[j].sa.spi_in == o->spi_in;
-			for (int d = 0; d < 2 && !still; d++) {
-				t->retired_bytes[d] += o->bytes[d];
-				t->retired_packets[d] += o->packets[d];
-			}
-		}
-	}
-	if (n > 0 && (t->sas = calloc(n, sizeof(*t->sas))) == NULL)
-		return -ENOMEM;
-	for (size_t j = 0; j < n; j++)
-		t->sas[j] = rows[j].sa;
-	t->n_sas = n;
-	return 0;
-}
-
-static void
-tracks_free(struct track *t, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(t[i].sas);
-	free(t);
 }
 
 /* HELP and TYPE of each metric, in the order they are printed. */
@@ -156,6 +92,8 @@ static const struct {
 	{ "tunsh_ike_rekeys_total", "counter", "IKE SA rekeys of the tunnel" },
 	{ "tunsh_child_rekeys_total", "counter",
 	    "CHILD SA rekeys of the tunnel" },
+	{ "tunsh_dpd_checks_total", "counter",
+	    "DPD liveness checks sent (retransmissions not counted)" },
 	{ "tunsh_dpd_actions_total", "counter",
 	    "DPD actions taken after a dead peer" },
 	{ "tunsh_auth_failures_total", "counter",
@@ -164,6 +102,7 @@ static const struct {
 	    "Negotiations that failed, by reason" },
 	{ "tunsh_commits_total", "counter",
 	    "Commits of the configuration (its version)" },
+	{ "tunsh_sessions", "gauge", "Open tunsh sessions" },
 	{ "tunsh_ike_sas", "gauge", "IKE SAs" },
 	{ "tunsh_child_sas", "gauge", "CHILD SAs" },
 	{ "tunsh_ike_half_open_sas", "gauge",
@@ -184,10 +123,12 @@ enum family {
 	F_PACKETS,
 	F_IKE_REKEYS,
 	F_CHILD_REKEYS,
+	F_DPD_CHECKS,
 	F_DPD_ACTIONS,
 	F_AUTH_FAILURES,
 	F_NEG_FAILURES,
 	F_COMMITS,
+	F_SESSIONS,
 	F_IKE_SAS,
 	F_CHILD_SAS,
 	F_HALF_OPEN,
@@ -290,16 +231,18 @@ struct tunnel_row {
 	const char *name;
 	bool up;
 	uint64_t established;
+	uint64_t dpd_checks;
 	unsigned counts[IKE_EV_COUNT];
+	/* Counted by the tunnel's deleted SAs, then by those it has. */
+	uint64_t bytes[2], packets[2];
 };
 
 /* One tunnel's lines of family f. */
 static void
 put_family(struct evbuffer *b, enum family f, const struct tunnel_row *s,
-    const struct track *t, uint64_t now)
+    uint64_t now)
 {
 	static const char *const dir[2] = { "in", "out" };
-	uint64_t sum[2] = { 0, 0 };
 
 	switch (f) {
 	case F_UP:
@@ -313,14 +256,9 @@ put_family(struct evbuffer *b, enum family f, const struct tunnel_row *s,
 		break;
 	case F_BYTES:
 	case F_PACKETS:
-		for (int d = 0; d < 2; d++) {
-			sum[d] = f == F_BYTES ? t->retired_bytes[d] :
-						t->retired_packets[d];
-			for (size_t i = 0; i < t->n_sas; i++)
-				sum[d] += f == F_BYTES ? t->sas[i].bytes[d] :
-							 t->sas[i].packets[d];
-			put_tunnel(b, f, s->name, "direction", dir[d], sum[d]);
-		}
+		for (int d = 0; d < 2; d++)
+			put_tunnel(b, f, s->name, "direction", dir[d],
+			    f == F_BYTES ? s->bytes[d] : s->packets[d]);
 		break;
 	case F_IKE_REKEYS:
 		put_tunnel(b, f, s->name, NULL, NULL,
@@ -329,6 +267,9 @@ put_family(struct evbuffer *b, enum family f, const struct tunnel_row *s,
 	case F_CHILD_REKEYS:
 		put_tunnel(b, f, s->name, NULL, NULL,
 		    s->counts[IKE_EV_CHILD_REKEYED]);
+		break;
+	case F_DPD_CHECKS:
+		put_tunnel(b, f, s->name, NULL, NULL, s->dpd_checks);
 		break;
 	case F_DPD_ACTIONS:
 		put_tunnel(b, f, s->name, NULL, NULL,
@@ -358,7 +299,8 @@ put_head(struct evbuffer *b, enum family f)
 }
 
 static void
-put_daemon(struct evbuffer *b, const struct ike_counters *c, uint64_t commits)
+put_daemon(struct evbuffer *b, const struct ike_counters *c, uint64_t commits,
+    uint64_t sessions)
 {
 	static const char *const reason[] = { "parse", "auth", "unknown_spi",
 		"rules", "half_open_peer", "half_open_total" };
@@ -366,6 +308,7 @@ put_daemon(struct evbuffer *b, const struct ike_counters *c, uint64_t commits)
 		c->dropped_unknown_spi, c->dropped_rules,
 		c->dropped_half_open_peer, c->dropped_half_open_total };
 	const uint64_t plain[] = { [F_COMMITS] = commits,
+		[F_SESSIONS] = sessions,
 		[F_IKE_SAS] = c->ike_sas,
 		[F_CHILD_SAS] = c->child_sas,
 		[F_HALF_OPEN] = c->half_open,
@@ -385,6 +328,13 @@ put_daemon(struct evbuffer *b, const struct ike_counters *c, uint64_t commits)
 		    (unsigned long long)dropped[i]);
 }
 
+/* Open sessions: those show users lists. */
+static uint64_t
+sessions_open(const struct metrics *m)
+{
+	return m->env != NULL ? commands_session_count(m->env) : 0;
+}
+
 /*
  * The whole page.  Each family's lines must be together (one HELP and
  * TYPE, then every tunnel), so the tunnels' status is read once into an
@@ -393,12 +343,12 @@ put_daemon(struct evbuffer *b, const struct ike_counters *c, uint64_t commits)
 int
 metrics_render(struct metrics *m, struct evbuffer *b)
 {
-	const struct config *run = config_store_running(m->store);
+	const struct config *run =
+	    m->store != NULL ? config_store_running(m->store) : NULL;
 	size_t n = run != NULL ? run->n_tunnels : 0;
 	struct tunnel_row *st = NULL;
 	struct ike_tunnel_status one;
 	struct child_list cl = { 0 };
-	struct track *tracks = NULL;
 	struct ike_counters c;
 	uint64_t now = (uint64_t)time(NULL);
 	size_t r = 0;
@@ -409,46 +359,40 @@ metrics_render(struct metrics *m, struct evbuffer *b)
 		goto out;
 	if (cl.n > 1)
 		qsort(cl.rows, cl.n, sizeof(*cl.rows), row_cmp);
-	if (n > 0 &&
-	    ((st = calloc(n, sizeof(*st))) == NULL ||
-		(tracks = calloc(n, sizeof(*tracks))) == NULL))
+	if (n > 0 && (st = calloc(n, sizeof(*st))) == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		const char *name = run->tunnels[i]->name;
-		size_t first;
+		struct tunnel_row *t = &st[i];
 
-		st[i].name = name;
-		if (ike_tunnel_status(m->ike, name, &one) == 0) {
-			st[i].up = one.state == IKE_TUNNEL_UP;
-			st[i].established = one.established;
-			memcpy(st[i].counts, one.event_counts,
-			    sizeof(st[i].counts));
+		t->name = run->tunnels[i]->name;
+		if (ike_tunnel_status(m->ike, t->name, &one) == 0) {
+			t->up = one.state == IKE_TUNNEL_UP;
+			t->established = one.established;
+			t->dpd_checks = one.dpd.checks;
+			memcpy(t->counts, one.event_counts, sizeof(t->counts));
+			t->bytes[0] = one.deleted_in.bytes;
+			t->bytes[1] = one.deleted_out.bytes;
+			t->packets[0] = one.deleted_in.packets;
+			t->packets[1] = one.deleted_out.packets;
 		}
-		snprintf(tracks[i].name, sizeof(tracks[i].name), "%s", name);
-		while (r < cl.n && strcmp(cl.rows[r].tunnel, name) < 0)
+		/* Both sorted by name: one merge walk. */
+		while (r < cl.n && strcmp(cl.rows[r].tunnel, t->name) < 0)
 			r++;
-		for (first = r;
-		     r < cl.n && strcmp(cl.rows[r].tunnel, name) == 0;)
-			r++;
-		if (track_update(&tracks[i], track_find(m, name),
-			cl.rows + first, r - first) < 0)
-			goto out;
+		for (; r < cl.n && strcmp(cl.rows[r].tunnel, t->name) == 0; r++)
+			for (int d = 0; d < 2; d++) {
+				t->bytes[d] += cl.rows[r].sa.bytes[d];
+				t->packets[d] += cl.rows[r].sa.packets[d];
+			}
 	}
 	for (enum family f = F_UP; f <= F_NEG_FAILURES; f++) {
 		put_head(b, f);
 		for (size_t i = 0; i < n; i++)
-			put_family(b, f, &st[i], &tracks[i], now);
+			put_family(b, f, &st[i], now);
 	}
 	ike_engine_counters(m->ike, &c);
-	put_daemon(b, &c, run != NULL ? run->version : 0);
-	tracks_free(m->tracks, m->n_tracks);
-	m->tracks = tracks;
-	m->n_tracks = n;
-	tracks = NULL;
+	put_daemon(b, &c, run != NULL ? run->version : 0, sessions_open(m));
 	rc = 0;
 out:
-	if (tracks != NULL)
-		tracks_free(tracks, n);
 	free(st);
 	free(cl.rows);
 	return rc;
@@ -486,88 +430,113 @@ on_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
-/* "ADDR:PORT" with an IPv4 address or "[IPv6]". */
-static int
-split_listen(const char *s, char *addr, size_t len, uint16_t *port)
-{
-	const char *colon = strrchr(s, ':');
-	const char *a = s;
-	size_t n;
-	char *end;
-	unsigned long p;
-	unsigned char bin[16];
-
-	if (colon == NULL)
-		return -EINVAL;
-	n = (size_t)(colon - s);
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		a = s + 1;
-		n -= 2;
-	}
-	if (n == 0 || n >= len)
-		return -EINVAL;
-	memcpy(addr, a, n);
-	addr[n] = '\0';
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || p == 0 ||
-	    p > 65535)
-		return -EINVAL;
-	if (inet_pton(AF_INET, addr, bin) != 1 &&
-	    inet_pton(AF_INET6, addr, bin) != 1)
-		return -EINVAL;
-	*port = (uint16_t)p;
-	return 0;
-}
-
-int
-metrics_listen_check(const char *listen)
-{
-	char addr[64];
-	uint16_t port;
-
-	return split_listen(listen, addr, sizeof(addr), &port);
-}
-
 struct metrics *
-metrics_new(struct event_base *base, const char *listen, struct ike_engine *ike,
-    const struct config_store *store, struct diag *d)
+metrics_new(struct event_base *base, struct ike_engine *ike, struct diag *d)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	char addr[64];
-	uint16_t port;
 
 	if (m == NULL) {
 		diag_error(d, "metrics: out of memory");
 		return NULL;
 	}
+	m->base = base;
 	m->ike = ike;
+	return m;
+}
+
+void
+metrics_set_sources(struct metrics *m, const struct config_store *store,
+    const struct commands_env *env)
+{
 	m->store = store;
-	if (listen == NULL) /* render only: bench/metrics_bench.c */
-		return m;
-	if (split_listen(listen, addr, sizeof(addr), &port) < 0) {
+	m->env = env;
+}
+
+static void
+unbind(struct metrics *m)
+{
+	if (m->bound != NULL)
+		evhttp_del_accept_socket(m->http, m->bound);
+	m->bound = NULL;
+	m->listen[0] = '\0';
+}
+
+/*
+ * The new address is bound before the old one goes, so a failure keeps
+ * the old one serving.  Only when the new one collides with our own (a
+ * wildcard and a specific address of one port, say) does the old one go
+ * first, and come back if the new one still fails.
+ */
+int
+metrics_listen(struct metrics *m, const char *listen, struct diag *d)
+{
+	struct evhttp_bound_socket *nb;
+	char addr[CONFIG_LISTEN_MAX], old[CONFIG_LISTEN_MAX];
+	uint16_t port;
+	int err;
+
+	if (listen == NULL || listen[0] == '\0') {
+		if (m->bound != NULL)
+			log_info("metrics",
+			    "GET /metrics: no longer served on %s", m->listen);
+		unbind(m);
+		return 0;
+	}
+	if (m->bound != NULL && strcmp(listen, m->listen) == 0)
+		return 0;
+	if (config_listen_parse(listen, addr, sizeof(addr), &port) < 0) {
 		diag_error(d,
-		    "--metrics-listen %s: give ADDRESS:PORT, like "
+		    "metrics listen %s: give ADDRESS:PORT, like "
 		    "127.0.0.1:9472 or [::1]:9472",
 		    listen);
-		goto fail;
+		return -EINVAL;
 	}
-	if ((m->http = evhttp_new(base)) == NULL) {
-		diag_error(d, "metrics: out of memory");
-		goto fail;
+	if (m->http == NULL) {
+		if ((m->http = evhttp_new(m->base)) == NULL) {
+			diag_error(d, "metrics: out of memory");
+			return -ENOMEM;
+		}
+		evhttp_set_gencb(m->http, on_request, m);
 	}
-	evhttp_set_gencb(m->http, on_request, m);
-	if (evhttp_bind_socket(m->http, addr, port) < 0) {
+	nb = evhttp_bind_socket_with_handle(m->http, addr, port);
+	err = errno;
+	if (nb == NULL && err == EADDRINUSE && m->bound != NULL) {
+		snprintf(old, sizeof(old), "%s", m->listen);
+		unbind(m);
+		nb = evhttp_bind_socket_with_handle(m->http, addr, port);
+		err = errno;
+		if (nb == NULL && metrics_listen(m, old, NULL) < 0)
+			log_err("metrics",
+			    "GET /metrics: %s could not be taken back: not "
+			    "served until the next commit of metrics listen",
+			    old);
+	}
+	if (nb == NULL) {
 		diag_error(d,
-		    "--metrics-listen %s: cannot listen there (%s): "
-		    "choose a free port on an address of this host",
-		    listen, strerror(errno));
-		goto fail;
+		    "metrics listen %s: cannot listen there (%s): choose a "
+		    "free port on an address of this host, or no metrics "
+		    "listen",
+		    listen, strerror(err));
+		return err > 0 ? -err : -EADDRNOTAVAIL;
 	}
-	return m;
-fail:
-	metrics_free(m);
-	return NULL;
+	if (m->bound != NULL)
+		evhttp_del_accept_socket(m->http, m->bound);
+	m->bound = nb;
+	snprintf(m->listen, sizeof(m->listen), "%s", listen);
+	log_info("metrics", "GET /metrics: served on %s", listen);
+	return 0;
+}
+
+void
+metrics_set_wanted(struct metrics *m, const char *listen)
+{
+	snprintf(m->want, sizeof(m->want), "%s", listen ? listen : "");
+}
+
+const char *
+metrics_wanted(const struct metrics *m)
+{
+	return m->want;
 }
 
 void
@@ -577,6 +546,5 @@ metrics_free(struct metrics *m)
 		return;
 	if (m->http != NULL)
 		evhttp_free(m->http);
-	tracks_free(m->tracks, m->n_tracks);
 	free(m);
 }

@@ -11,7 +11,6 @@
 
 #include "config/config.h"
 #include "shell/daemon.h"
-#include "shell/metrics.h"
 
 #define PLURAL(n) ((n) == 1 ? "" : "s")
 
@@ -27,7 +26,6 @@ usage(FILE *f)
 	    "              [--idle-timeout MINUTES] [--hello-timeout SECONDS]\n"
 	    "              [--output-timeout SECONDS] [--max-output BYTES]\n"
 	    "              [--ike-fragment-size BYTES]\n"
-	    "              [--metrics-listen ADDRESS:PORT]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -227,7 +225,6 @@ limit_option(int ch, const char *arg, struct server_limits *l)
 enum {
 	OPT_HALF_OPEN_PER_PEER = 256,
 	OPT_HALF_OPEN_MAX,
-	OPT_METRICS_LISTEN,
 };
 
 int
@@ -253,8 +250,6 @@ main(int argc, char **argv)
 		{ "output-timeout", required_argument, NULL, 'O' },
 		{ "max-output", required_argument, NULL, 'B' },
 		{ "ike-fragment-size", required_argument, NULL, 'F' },
-		{ "metrics-listen", required_argument, NULL,
-		    OPT_METRICS_LISTEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -264,8 +259,7 @@ main(int argc, char **argv)
 		IKE_NATT_PORT, 0, 0, 0, false,
 		{ SERVER_MAX_SESSIONS, SERVER_MAX_SESSIONS_USER,
 		    SERVER_IDLE_SECONDS, SERVER_HELLO_SECONDS,
-		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT },
-		NULL };
+		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT } };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
 	unsigned long n;
@@ -359,18 +353,6 @@ main(int argc, char **argv)
 			daemon_opt = true;
 			break;
 		}
-		case OPT_METRICS_LISTEN:
-			if (metrics_listen_check(optarg) < 0) {
-				fprintf(stderr,
-				    "tunshd: --metrics-listen %s: give "
-				    "ADDRESS:PORT, like 127.0.0.1:9472 or "
-				    "[::1]:9472\n",
-				    optarg);
-				return 2;
-			}
-			d.metrics_listen = optarg;
-			daemon_opt = true;
-			break;
 		case 'C':
 			check = optarg;
 			break;

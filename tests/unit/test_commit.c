@@ -148,7 +148,7 @@ setup(void **state)
 	assert_int_equal(fx->rec.n, 3);
 	assert_string_equal(fx->rec.calls[0],
 	    "apply system settings "
-	    "(hostname, interfaces, VLANs, client-vpn pool)");
+	    "(hostname, interfaces, VLANs, client-vpn pool, metrics)");
 	assert_string_equal(fx->rec.calls[1], "add ipsec tunnel a");
 	assert_string_equal(fx->rec.calls[2], "add ipsec tunnel b");
 	memset(&fx->rec, 0, sizeof(fx->rec));

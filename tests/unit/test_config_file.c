@@ -21,6 +21,7 @@ static const char full_conf[] =
     "vlans = ( { id = 20; name = \"office\"; subnet = \"10.20.5.0/24\"; },\n"
     "          { id = 30; subnet = \"10.30.0.0/24\"; } );\n"
     "client-vpn = { pool = \"10.99.0.0/24\"; };\n"
+    "metrics = { listen = \"[::1]:9472\"; };\n"
     "tunnels = (\n"
     "  { name = \"branch-1\"; description = \"the \\\"old\\\" branch\";\n"
     "    wan-port = \"wan1\"; local-address = \"203.0.113.2\";\n"
@@ -136,6 +137,9 @@ test_file_load_save_load_is_identity(void **state)
 	    "branch\";\n"));
 	assert_int_equal(config_tunnel_find(b, "aws-1")->child_lifetime, 3600);
 	assert_non_null(strstr(ta, "    replay-window = 64;\n"));
+	assert_non_null(
+	    strstr(ta, "\nmetrics = { listen = \"[::1]:9472\"; };\n"));
+	assert_string_equal(b->metrics_listen, "[::1]:9472");
 	assert_int_equal(config_tunnel_find(b, "branch-1")->replay_window, 64);
 	assert_int_equal(config_tunnel_find(b, "aws-1")->replay_window, 1024);
 	assert_false(config_tunnel_find(b, "aws-1")->enable);
@@ -153,7 +157,7 @@ test_file_unknown_keys_refused_with_line(void **state)
 	static const char *const top[] = {
 		"t.conf:2: unknown setting "
 		"\"hostnme\" in the file (known: hostname, interfaces, vlans, "
-		"client-vpn, tunnels)",
+		"client-vpn, metrics, tunnels)",
 		NULL
 	};
 	static const char *const tun[] = {
@@ -383,7 +387,32 @@ test_file_read_refuses_what_is_not_a_bounded_regular_file(void **state)
 	rmdir(dir);
 }
 
+/* metrics = { listen = ...; }: the setter's words, at the value's line. */
+static void
+test_file_metrics_listen_refused_with_line(void **state)
+{
+	static const char *const port[] = {
+		"t.conf:2: metrics listen \"127.0.0.1\" is not an address and "
+		"port: give A.B.C.D:PORT or [IPv6]:PORT with a port of 1-65535, "
+		"like 127.0.0.1:9472",
+		NULL
+	};
+	static const char *const key[] = {
+		"t.conf:1: unknown setting \"port\" in metrics (known: listen)",
+		NULL
+	};
+	static const char *const type[] = {
+		"t.conf:1: listen must be a string, not a number", NULL
+	};
+
+	(void)state;
+	load_bad("metrics = {\n  listen = \"127.0.0.1\"; };\n", port);
+	load_bad("metrics = { port = 9472; };\n", key);
+	load_bad("metrics = { listen = 9472; };\n", type);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_file_metrics_listen_refused_with_line),
 	cmocka_unit_test(
 	    test_file_read_refuses_what_is_not_a_bounded_regular_file),
 	cmocka_unit_test(test_file_load_save_load_is_identity),

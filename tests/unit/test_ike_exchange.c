@@ -990,6 +990,63 @@ test_ike_child_rekey_loses_nothing(void **state_)
 	}
 }
 
+/* What the kernel counted on SA spi of k, as if traffic had passed. */
+static void
+set_counts(struct lab_kernel *k, uint32_t spi, uint64_t bytes, uint64_t packets)
+{
+	for (size_t i = 0; i < LAB_SAS; i++)
+		if (k->sas[i].used && k->sas[i].sa.spi == spi) {
+			k->sas[i].stats.bytes = bytes;
+			k->sas[i].stats.packets = packets;
+			return;
+		}
+	fail_msg("no SA %08x", spi);
+}
+
+/*
+ * A tunnel's byte and packet totals only grow across rekeys (issue 15,
+ * tunsh_tunnel_bytes_total): a CHILD rekey deletes the old pair, and
+ * what the kernel counted on it, read as it goes, stays in the tunnel's
+ * deleted_in and deleted_out.  Whoever rekeys: A (its Delete's answer
+ * frees the old pair) or B (A frees it on B's Delete).
+ */
+static void
+test_ike_child_rekey_keeps_the_counts(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct ike_tunnel_status st;
+	struct spis s;
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	establish(f);
+	for (uint64_t i = 1; i <= 2; i++) {
+		s = spis_of(&f->l.a);
+		set_counts(&f->l.a.k, s.in[0], 1000, 10);
+		set_counts(&f->l.a.k, s.out[0], 2000, 20);
+		st = status(&f->l.a, "to-b");
+		assert_int_equal(st.deleted_in.bytes, 1000 * (i - 1));
+		if (i == 1)
+			assert_int_equal(
+			    ike_tunnel_rekey(f->l.a.e, "to-b", false, &d), 0);
+		else
+			assert_int_equal(
+			    ike_tunnel_rekey(f->l.b.e, "to-a", false, &d), 0);
+		lab_run(&f->l, 100);
+		assert_up_and_agreeing(f);
+		assert_null(lab_sa_find(&f->l.a.k, s.in[0]));
+		st = status(&f->l.a, "to-b");
+		assert_int_equal(st.deleted_in.bytes, 1000 * i);
+		assert_int_equal(st.deleted_in.packets, 10 * i);
+		assert_int_equal(st.deleted_out.bytes, 2000 * i);
+		assert_int_equal(st.deleted_out.packets, 20 * i);
+	}
+	assert_int_equal(d.count, 0);
+	diag_clear(&d);
+	fix_free(f);
+}
+
 /*
  * IKE lifetime 100 s, B rekeys the IKE SA:
  * B -> A  HDR, SK {SA(new SPIr... as initiator), Ni, KEi}
@@ -1665,6 +1722,8 @@ dpd_fix(enum ike_dpd_action action)
 	lab_advance(&f->l, 5000); /* ... and no answer within the delay */
 	assert_true(has_event(&f->l.a, "to-b", IKE_EV_DPD_TIMEOUT));
 	assert_int_equal(status(&f->l.a, "to-b").dpd.last_result, -1);
+	/* One check, however often it was retransmitted. */
+	assert_int_equal(status(&f->l.a, "to-b").dpd.checks, 1);
 	return f;
 }
 
@@ -2561,6 +2620,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_half_open_expiry_gives_everything_back),
 	cmocka_unit_test(test_ike_child_rekey_replaces_the_sas),
 	cmocka_unit_test(test_ike_child_rekey_loses_nothing),
+	cmocka_unit_test(test_ike_child_rekey_keeps_the_counts),
 	cmocka_unit_test(test_ike_ike_rekey_keeps_the_child),
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_leaves_one),
 	cmocka_unit_test(test_ike_simultaneous_child_rekey_with_early_delete),
