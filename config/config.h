@@ -33,6 +33,14 @@
 #define CONFIG_VLAN_MIN	       1
 #define CONFIG_VLAN_MAX	       4094
 #define CONFIG_REPLAY_MAX      4096 /* packets: the kernel's bitmap limit */
+/* A route-based interface's MTU: IPv4's minimum datagram (RFC 791) up to
+ * a jumbo frame; and the TCP MSS a clamp may set: RFC 1122's default up
+ * to what the largest MTU carries. */
+#define CONFIG_MTU_MIN	       576
+#define CONFIG_MTU_MAX	       9000
+#define CONFIG_MTU_DEFAULT     1400 /* room for ESP in a 1500 path */
+#define CONFIG_MSS_MIN	       536
+#define CONFIG_MSS_MAX	       (CONFIG_MTU_MAX - 40)
 
 enum config_partner {
 	CONFIG_PARTNER_NONE,
@@ -105,6 +113,8 @@ enum config_field {
 	CF_DPD_ACTION,
 	CF_DPD_TIMEOUT,
 	CF_DPD_DELAY,
+	CF_MTU,
+	CF_TCP_MSS,
 	CF__COUNT
 };
 
@@ -181,6 +191,8 @@ struct config_tunnel {
 	enum config_dpd_action dpd_action;
 	uint32_t dpd_timeout; /* seconds between checks while silent; 0 = off */
 	uint32_t dpd_delay;   /* seconds to wait for an answer */
+	uint32_t mtu;	      /* route-based: its interface's MTU */
+	uint32_t tcp_mss;     /* clamp of TCP SYNs' MSS; 0 = none */
 };
 
 struct config_interface {
