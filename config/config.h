@@ -460,6 +460,10 @@ const char *config_change_name(enum config_change c);
 struct config_apply_ops {
 	int (*apply)(void *arg, const struct config_plan_step *step,
 	    const struct config *cfg, struct diag *d);
+	/* Optional: after the last step of a plan, for what a layer does
+	 * once per commit (the nftables table, in one transaction).  A
+	 * failure undoes every step, as a step's failure does. */
+	int (*finish)(void *arg, const struct config *cfg, struct diag *d);
 };
 
 /*

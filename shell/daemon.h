@@ -22,6 +22,7 @@ struct daemon_opts {
 	bool ike_fragment_off;
 	struct server_limits limits; /* --max-sessions and the rest */
 	const char *metrics_listen;  /* --metrics-listen; NULL: off */
+	enum live_clamp clamp;	     /* --mss-clamp */
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit status. */

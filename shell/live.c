@@ -11,6 +11,7 @@
 #include "ike/net_udp.h"
 #include "shell/dataplane.h"
 #include "shell/live.h"
+#include "shell/mss.h"
 
 struct live {
 	struct event_base *base;
@@ -23,6 +24,9 @@ struct live {
 	bool closing; /* live_free(): routes go, they do not follow */
 	enum kernel_link_kind link_kind;
 	struct dataplane_set dp;
+	struct kernel_nft *nft;
+	struct mss_set mss;
+	bool can_clamp;
 };
 
 void
@@ -146,6 +150,39 @@ kernel_open(struct live *l, const struct live_opts *o,
 	return 0;
 }
 
+/*
+ * Clamps go to nftables when the kernel is real (or --mss-clamp nft asks,
+ * as a test in a namespace does with --kernel none); a kernel without
+ * nftables gets none, with a warning (a clamp set explicitly is refused
+ * at commit).  The probe also removes a table a tunshd that died left.
+ */
+static int
+clamp_open(struct live *l, const struct live_opts *o)
+{
+	struct diag d;
+
+	if (o->clamp == LIVE_CLAMP_NONE ||
+	    (o->clamp == LIVE_CLAMP_DEFAULT && o->kernel == LIVE_KERNEL_NONE)) {
+		l->can_clamp = true; /* nothing is real; it takes anything */
+		return 0;
+	}
+	if ((l->nft = kernel_nft_open()) == NULL)
+		return -ENOMEM;
+	diag_init(&d);
+	l->can_clamp = kernel_nft_can_clamp(l->nft, &d);
+	if (l->can_clamp) {
+		l->mss.ops = &kernel_nft_ops;
+		l->mss.arg = l->nft;
+	} else {
+		log_warn("kernel",
+		    "no TCP MSS clamping: %s (the kernel needs nf_tables with "
+		    "the inet family and the TCP option expression)",
+		    d.count ? d.entries[0].text : "nftables failed");
+	}
+	diag_clear(&d);
+	return 0;
+}
+
 static void
 net_open(struct live *l, const struct live_opts *o)
 {
@@ -185,7 +222,7 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	p.half_open_max = o->half_open_max;
 	p.fragment_size = o->fragment_size;
 	p.fragment_off = o->fragment_off;
-	if (kernel_open(l, o, &p, d) < 0 ||
+	if (kernel_open(l, o, &p, d) < 0 || clamp_open(l, o) < 0 ||
 	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
 	    (l->e = ike_engine_new(&p)) == NULL) {
 		live_free(l);
@@ -213,6 +250,8 @@ live_free(struct live *l)
 	l->closing = true;
 	ike_engine_free(l->e);
 	dataplane_clear(&l->dp);
+	mss_clear(&l->mss);
+	kernel_nft_close(l->nft);
 	if (l->kev != NULL)
 		event_free(l->kev);
 	if (l->timer != NULL)
@@ -257,6 +296,18 @@ struct dataplane_set *
 live_dataplane(struct live *l)
 {
 	return &l->dp;
+}
+
+struct mss_set *
+live_mss(struct live *l)
+{
+	return &l->mss;
+}
+
+bool
+live_can_clamp(const struct live *l)
+{
+	return l->can_clamp;
 }
 
 bool

@@ -28,6 +28,7 @@ usage(FILE *f)
 	    "              [--output-timeout SECONDS] [--max-output BYTES]\n"
 	    "              [--ike-fragment-size BYTES]\n"
 	    "              [--metrics-listen ADDRESS:PORT]\n"
+	    "              [--mss-clamp nft|none]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -228,6 +229,7 @@ enum {
 	OPT_HALF_OPEN_PER_PEER = 256,
 	OPT_HALF_OPEN_MAX,
 	OPT_METRICS_LISTEN,
+	OPT_MSS_CLAMP,
 };
 
 int
@@ -255,6 +257,7 @@ main(int argc, char **argv)
 		{ "ike-fragment-size", required_argument, NULL, 'F' },
 		{ "metrics-listen", required_argument, NULL,
 		    OPT_METRICS_LISTEN },
+		{ "mss-clamp", required_argument, NULL, OPT_MSS_CLAMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -265,7 +268,7 @@ main(int argc, char **argv)
 		{ SERVER_MAX_SESSIONS, SERVER_MAX_SESSIONS_USER,
 		    SERVER_IDLE_SECONDS, SERVER_HELLO_SECONDS,
 		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT },
-		NULL };
+		NULL, LIVE_CLAMP_DEFAULT };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
 	unsigned long n;
@@ -369,6 +372,20 @@ main(int argc, char **argv)
 				return 2;
 			}
 			d.metrics_listen = optarg;
+			daemon_opt = true;
+			break;
+		case OPT_MSS_CLAMP:
+			if (strcmp(optarg, "nft") == 0)
+				d.clamp = LIVE_CLAMP_NFT;
+			else if (strcmp(optarg, "none") == 0)
+				d.clamp = LIVE_CLAMP_NONE;
+			else {
+				fprintf(stderr,
+				    "tunshd: --mss-clamp %s: give nft or "
+				    "none\n",
+				    optarg);
+				return 2;
+			}
 			daemon_opt = true;
 			break;
 		case 'C':

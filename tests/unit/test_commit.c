@@ -47,7 +47,7 @@ rec_apply(void *arg, const struct config_plan_step *s, const struct config *cfg,
 	return 0;
 }
 
-static const struct config_apply_ops rec_ops = { rec_apply };
+static const struct config_apply_ops rec_ops = { .apply = rec_apply };
 
 static int64_t fake_time;
 
