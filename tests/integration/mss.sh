@@ -117,9 +117,11 @@ got=$(rules)
 $got
 want:
 $want"
-tunsh_table | grep -q 'chain stale' && fail "the dead tunshd's chain stayed"
-tunsh_table | grep -q 'type filter hook forward priority mangle; policy accept;' ||
-	fail "chain mss: $(tunsh_table)"
+# (Read whole first: grep -q stopping early would kill nft with SIGPIPE.)
+table=$(tunsh_table)
+grep -q 'chain stale' <<<"$table" && fail "the dead tunshd's chain stayed"
+grep -q 'type filter hook forward priority mangle; policy accept;' <<<"$table" ||
+	fail "chain mss: $table"
 
 # A commit that changes a clamp: the table is replaced in one go.
 commit 'ipsec tunnel rb' ' tcp-mss 1200' ' exit'
