@@ -148,11 +148,11 @@ if role == "server":
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, 5001))
     s.listen(1)
-    s.settimeout(30)
+    s.settimeout(90)
     open(sys.argv[3], "w").close()  # listening
     c, _ = s.accept()
 else:
-    c = socket.create_connection((addr, 5001), timeout=20)
+    c = socket.create_connection((addr, 5001), timeout=60)
 print(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG), flush=True)
 c.close()
 EOF2
@@ -161,10 +161,10 @@ EOF2
 mss_both() {
 	local srv cli
 	rm -f "$VM_WORK/maxseg.ready" "$VM_WORK/maxseg.srv"
-	ip netns exec hb /usr/bin/python3 "$VM_WORK/maxseg.py" server 10.2.0.10 \
+	ip netns exec hb /usr/bin/python3 -I -S "$VM_WORK/maxseg.py" server 10.2.0.10 \
 		"$VM_WORK/maxseg.ready" >"$VM_WORK/maxseg.srv" 2>&1 &
-	vm_wait 10 "the TCP server in hb" test -e "$VM_WORK/maxseg.ready"
-	cli=$(ip netns exec ha /usr/bin/python3 "$VM_WORK/maxseg.py" client 10.2.0.10 2>&1) ||
+	vm_wait 60 "the TCP server in hb" test -e "$VM_WORK/maxseg.ready"
+	cli=$(ip netns exec ha /usr/bin/python3 -I -S "$VM_WORK/maxseg.py" client 10.2.0.10 2>&1) ||
 		vm_fail "TCP from ha to hb ($2): $cli"
 	wait $! || vm_fail "the TCP server in hb ($2): $(cat "$VM_WORK/maxseg.srv")"
 	srv=$(cat "$VM_WORK/maxseg.srv")
