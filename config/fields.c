@@ -125,7 +125,7 @@ static const struct preset presets[] = {
 		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
 	    { "aes256gcm16-curve25519-ecp384-ecp256-modp2048",
 		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
-	    28800, 3600, 32, 10, 30, CONFIG_DPD_RESTART, true },
+	    28800, 3600, 32, 10, 30, CONFIG_DPD_RESTART, true, 0, 0 },
 	/*
 	 * AWS Site-to-Site VPN tunnel options; no curve25519 nor chacha.
 	 * The first group we offer (ecp384, 20) is one AWS takes, so our
