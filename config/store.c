@@ -131,9 +131,9 @@ apply_plan(struct config_store *s, const struct config_plan *p, struct diag *d)
 		return 0;
 	}
 	diag_error(d,
-	    "commit failed after its %zu steps: %s; the previous "
+	    "commit failed at its end, after %zu step%s: %s; the previous "
 	    "configuration stays in place",
-	    p->n_steps,
+	    p->n_steps, p->n_steps == 1 ? "" : "s",
 	    why.errors ? why.entries[why.count - 1].text :
 			 strerror(rc < 0 ? -rc : rc));
 	diag_clear(&why);

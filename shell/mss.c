@@ -119,6 +119,7 @@ script(const struct mss_set *s, char **out, size_t *n_out)
 int
 mss_sync(struct mss_set *s, struct diag *d)
 {
+	struct diag why;
 	char *text;
 	size_t n;
 	int rc;
@@ -137,10 +138,20 @@ mss_sync(struct mss_set *s, struct diag *d)
 		return 0;
 	}
 	s->runs++;
-	if ((rc = s->ops->run(s->arg, text, d)) < 0) {
+	diag_init(&why);
+	rc = s->ops->run(s->arg, text, &why);
+	if (rc < 0) {
+		/* nft's words, and what a person can do about them. */
+		diag_add(d, DIAG_ERROR,
+		    "TCP MSS clamps (tcp-mss): %s; see what holds or blocks "
+		    "it with nft list ruleset, or set tcp-mss 0 to go without",
+		    why.count ? why.entries[0].text :
+				"nftables refused table inet tunsh");
+		diag_clear(&why);
 		free(text);
 		return rc;
 	}
+	diag_clear(&why);
 	free(s->applied);
 	s->applied = n > 0 ? text : NULL;
 	if (n == 0)

@@ -8,11 +8,12 @@
 #    policy-based one's by networks and IPsec, from the running config;
 #  - a commit changes it in one transaction; one that changes no clamp
 #    leaves it alone (same handles); no clamp left: no table;
+#  - a commit nftables refuses (the name owned by another program) fails
+#    in nft's words and is undone;
 #  - mtu on a policy-based tunnel is refused at commit, in words;
 #  - SIGTERM removes the table; the other tables of the namespace (one
 #    ip, one inet) are the same before and after.
-# A commit nftables refuses is undone: tests/unit/test_commit.c and
-# test_mss.c, through doubles.  Root; 77 otherwise.
+# Root; 77 otherwise.
 set -euo pipefail
 
 bin=$(cd "${1:?usage: mss.sh BUILD}" && pwd)
@@ -141,6 +142,25 @@ h2=$(handles)
 # tcp-mss 0 on one and none on the other: no clamp, no table.
 commit 'ipsec tunnel rb' ' tcp-mss 0' ' exit' 'ipsec tunnel pb' ' no tcp-mss' ' exit'
 tunsh_table >/dev/null && fail "the table stayed with no clamp: $(tunsh_table)"
+# A commit nftables refuses: another program owns a table of that name
+# (nft's "flags owner": only its netlink socket may change it).  The
+# commit fails in nft's words and is undone; once the owner is gone the
+# same commit goes through.
+mkfifo "$dir/owner"
+ip netns exec "$ns" nft -i <"$dir/owner" >"$dir/owner.out" 2>&1 &
+owner=$!
+exec 7>"$dir/owner"
+echo 'add table inet tunsh { flags owner; }' >&7
+for _ in $(seq 50); do tunsh_table >/dev/null && break; sleep 0.1; done
+tunsh_table >/dev/null || fail "the owner's table: $(cat "$dir/owner.out")"
+out=$(printf 'configure\nipsec tunnel pb\n tcp-mss 1250\n exit\ncommit\n' | sh_run 2>&1 || true)
+want_err='commit failed at its end, after 1 step: TCP MSS clamps (tcp-mss): nftables table inet tunsh: Could not process rule: Operation not permitted; see what holds or blocks it with nft list ruleset, or set tcp-mss 0 to go without; the previous configuration stays in place'
+grep -qF -- "$want_err" <<<"$out" || fail "commit against an owned table: $out"
+running=$(echo 'show running-config' | sh_run 2>&1)
+grep -q 'tcp-mss 1250' <<<"$running" && fail "the refused commit stayed: $running"
+exec 7>&-
+wait "$owner" || true
+for _ in $(seq 50); do tunsh_table >/dev/null || break; sleep 0.1; done
 # And back, for the end.
 commit 'ipsec tunnel pb' ' tcp-mss 1250' ' exit'
 [ "$(rules | cut -d: -f1 | tr '\n' ' ')" = "pb out pb in " ] ||

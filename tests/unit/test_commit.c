@@ -345,8 +345,8 @@ test_commit_finish_once_and_its_failure_undoes_all(void **state)
 	assert_string_equal(fx->rec.calls[5], "add ipsec tunnel a");
 	assert_int_equal(fx->d.count, 1);
 	assert_string_equal(fx->d.entries[0].text,
-	    "commit failed after its 3 steps: injected finish failure; the "
-	    "previous configuration stays in place");
+	    "commit failed at its end, after 3 steps: injected finish "
+	    "failure; the previous configuration stays in place");
 	after = render(config_store_running(fx->store));
 	assert_string_equal(before, after);
 	assert_int_equal(config_store_history_count(fx->store), 1);

@@ -102,8 +102,9 @@ test_mss_failed_run_keeps_table_and_retries(void **state)
 	assert_int_equal(mss_sync(&s, &d), -EIO);
 	assert_int_equal(d.count, 1);
 	assert_string_equal(d.entries[0].text,
-	    "nftables table inet tunsh: Could not process rule: Operation "
-	    "not supported");
+	    "TCP MSS clamps (tcp-mss): nftables table inet tunsh: Could not "
+	    "process rule: Operation not supported; see what holds or blocks "
+	    "it with nft list ruleset, or set tcp-mss 0 to go without");
 	/* The kernel kept 1400; the record goes back (the commit's undo)
 	 * and the next sync sees nothing to do. */
 	assert_non_null(strstr(r.last, "set 1400"));
