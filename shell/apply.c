@@ -324,11 +324,11 @@ clamp_can(struct live *l, const struct config_plan_step *step, struct diag *d)
 		!(step->fields & moved)))
 		return 0;
 	diag_add(d, explicit && live_started(l) ? DIAG_ERROR : DIAG_WARNING,
-	    "tunnel %s: tcp-mss %u cannot be applied: this kernel has no "
-	    "nftables TCP option support (CONFIG_NF_TABLES_INET, "
-	    "CONFIG_NFT_EXTHDR)%s",
-	    t->name, t->tcp_mss,
-	    explicit ? ": remove tcp-mss, or run tunshd on a kernel with it" :
+	    "tunnel %s: tcp-mss %u cannot be applied: at start nftables "
+	    "refused tunshd's clamps (%s)%s",
+	    t->name, t->tcp_mss, live_clamp_why(l),
+	    explicit ? ": remove tcp-mss, or restart tunshd where nftables "
+		       "has the inet family and the TCP option expression" :
 		       ": TCP relies on path MTU discovery; set tcp-mss 0 to "
 		       "say so");
 	return explicit && live_started(l) ? -ENOTSUP : 0;

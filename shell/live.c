@@ -27,6 +27,7 @@ struct live {
 	struct kernel_nft *nft;
 	struct mss_set mss;
 	bool can_clamp;
+	char clamp_why[256]; /* nftables' answer to the probe, if no */
 };
 
 void
@@ -174,10 +175,13 @@ clamp_open(struct live *l, const struct live_opts *o)
 		l->mss.ops = &kernel_nft_ops;
 		l->mss.arg = l->nft;
 	} else {
-		log_warn("kernel",
-		    "no TCP MSS clamping: %s (the kernel needs nf_tables with "
-		    "the inet family and the TCP option expression)",
+		snprintf(l->clamp_why, sizeof(l->clamp_why), "%s",
 		    d.count ? d.entries[0].text : "nftables failed");
+		log_warn("kernel",
+		    "no TCP MSS clamping: %s (it needs nf_tables with the "
+		    "inet family and the TCP option expression, and table "
+		    "inet tunsh free to make)",
+		    l->clamp_why);
 	}
 	diag_clear(&d);
 	return 0;
@@ -308,6 +312,12 @@ bool
 live_can_clamp(const struct live *l)
 {
 	return l->can_clamp;
+}
+
+const char *
+live_clamp_why(const struct live *l)
+{
+	return l->clamp_why;
 }
 
 bool

@@ -63,6 +63,8 @@ bool live_dataplane_status(void *arg, const char *tunnel,
 struct mss_set *live_mss(struct live *l);
 /* Whether clamps are applied here: nftables answered (or none asked). */
 bool live_can_clamp(const struct live *l);
+/* When it cannot: nftables' words at start. */
+const char *live_clamp_why(const struct live *l);
 
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);

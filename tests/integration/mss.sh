@@ -12,7 +12,10 @@
 #    in nft's words and is undone;
 #  - mtu on a policy-based tunnel is refused at commit, in words;
 #  - SIGTERM removes the table; the other tables of the namespace (one
-#    ip, one inet) are the same before and after.
+#    ip, one inet) are the same before and after;
+#  - started while another program owns the name, tunshd says so and
+#    why, refuses a commit that sets tcp-mss in those words, and leaves
+#    that table alone.
 # Root; 77 otherwise.
 set -euo pipefail
 
@@ -181,4 +184,33 @@ after=$(others)
 $before
 ---
 $after"
+
+# Started while another program owns table inet tunsh: tunshd says at
+# start that it cannot clamp and why, refuses a commit that sets tcp-mss
+# in those words, and leaves the other program's table alone.
+ip netns exec "$ns" nft -i <"$dir/owner" >"$dir/owner.out" 2>&1 &
+owner=$!
+exec 7>"$dir/owner"
+echo 'add table inet tunsh { flags owner; }' >&7
+for _ in $(seq 50); do tunsh_table >/dev/null && break; sleep 0.1; done
+tunsh_table >/dev/null || fail "the owner's table: $(cat "$dir/owner.out")"
+rm -f "$dir/a.sock"
+ip netns exec "$ns" "$bin/shell/tunshd" -f --config "$dir/a.conf" --state-dir "$dir/state" \
+	--socket "$dir/a.sock" --kernel none --mss-clamp nft --ike-ports 0,0 \
+	2>>"$dir/a.log" &
+pid=$!
+for _ in $(seq 100); do [ -S "$dir/a.sock" ] && break; sleep 0.1; done
+[ -S "$dir/a.sock" ] || fail "tunshd did not start next to the owned table"
+grep -qF 'no TCP MSS clamping: nftables table inet tunsh: Could not process rule: Operation not permitted' "$dir/a.log" ||
+	fail "no word at start of the refused clamps"
+out=$(printf 'configure\nipsec tunnel rb\n tcp-mss 1300\n exit\ncommit\n' | sh_run 2>&1 || true)
+want_err="tunnel rb: tcp-mss 1300 cannot be applied: at start nftables refused tunshd's clamps (nftables table inet tunsh: Could not process rule: Operation not permitted): remove tcp-mss, or restart tunshd where nftables has the inet family and the TCP option expression"
+grep -qF -- "$want_err" <<<"$out" || fail "tcp-mss without nftables: $out"
+kill "$pid"
+wait "$pid" || fail "tunshd exited $?"
+pid=
+table=$(tunsh_table || true)
+grep -q 'flags owner' <<<"$table" || fail "the owner's table went with tunshd"
+exec 7>&-
+wait "$owner" || true
 echo "PASS: mss"
