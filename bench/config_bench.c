@@ -87,7 +87,7 @@ count_apply(void *arg, const struct config_plan_step *s,
 	return 0;
 }
 
-static const struct config_apply_ops count_ops = { count_apply };
+static const struct config_apply_ops count_ops = { .apply = count_apply };
 
 /*
  * Commits of one changed setting (the DPD timeout of one tunnel, a new

@@ -36,6 +36,14 @@
 /* "[IPv6]:PORT" at its longest with its NUL: INET6_ADDRSTRLEN (46, NUL
  * included) and "[]:65535". */
 #define CONFIG_LISTEN_MAX      54
+/* A route-based interface's MTU: IPv4's minimum datagram (RFC 791) up to
+ * a jumbo frame; and the TCP MSS a clamp may set: RFC 1122's default up
+ * to what the largest MTU carries. */
+#define CONFIG_MTU_MIN	       576
+#define CONFIG_MTU_MAX	       9000
+#define CONFIG_MTU_DEFAULT     1400 /* room for ESP in a 1500 path */
+#define CONFIG_MSS_MIN	       536
+#define CONFIG_MSS_MAX	       (CONFIG_MTU_MAX - 40)
 
 enum config_partner {
 	CONFIG_PARTNER_NONE,
@@ -109,6 +117,8 @@ enum config_field {
 	CF_DPD_TIMEOUT,
 	CF_DPD_DELAY,
 	CF_MONITOR,
+	CF_MTU,
+	CF_TCP_MSS,
 	CF__COUNT
 };
 
@@ -206,6 +216,8 @@ struct config_tunnel {
 	uint32_t dpd_timeout; /* seconds between checks while silent; 0 = off */
 	uint32_t dpd_delay;   /* seconds to wait for an answer */
 	struct config_monitor monitor;
+	uint32_t mtu;	  /* route-based: its interface's MTU */
+	uint32_t tcp_mss; /* clamp of TCP SYNs' MSS; 0 = none */
 };
 
 struct config_interface {
@@ -485,6 +497,10 @@ const char *config_change_name(enum config_change c);
 struct config_apply_ops {
 	int (*apply)(void *arg, const struct config_plan_step *step,
 	    const struct config *cfg, struct diag *d);
+	/* Optional: after the last step of a plan, for what a layer does
+	 * once per commit (the nftables table, in one transaction).  A
+	 * failure undoes every step, as a step's failure does. */
+	int (*finish)(void *arg, const struct config *cfg, struct diag *d);
 };
 
 /*

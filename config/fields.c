@@ -102,6 +102,12 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    1, CONFIG_MONITOR_INTERVAL_MAX, NULL,
 	    "Ping through the tunnel: destination A.B.C.D [source vlan "
 	    "ID|A.B.C.D] [interval S] [threshold N]" },
+	{ CF_MTU, "mtu", "mtu", CFK_COUNT, CONFIG_CHANGE_IN_PLACE,
+	    CONFIG_MTU_MIN, CONFIG_MTU_MAX, NULL,
+	    "Route-based: the tunnel interface's MTU, 576-9000 bytes" },
+	{ CF_TCP_MSS, "tcp-mss", "tcp-mss", CFK_COUNT, CONFIG_CHANGE_IN_PLACE,
+	    CONFIG_MSS_MIN, CONFIG_MSS_MAX, NULL,
+	    "Clamp the MSS of TCP SYNs through the tunnel: 536-8960; 0 off" },
 };
 
 /* Defaults of the base and of each partner (config/config.h table). */
@@ -114,6 +120,7 @@ struct preset {
 	uint32_t dpd_timeout, dpd_delay;
 	enum config_dpd_action dpd_action;
 	bool initiator;
+	uint32_t mtu, tcp_mss; /* 0: the base default; no clamp */
 };
 
 static const struct preset presets[] = {
@@ -122,22 +129,24 @@ static const struct preset presets[] = {
 		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
 	    { "aes256gcm16-curve25519-ecp384-ecp256-modp2048",
 		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
-	    28800, 3600, 32, 10, 30, CONFIG_DPD_RESTART, true },
+	    28800, 3600, 32, 10, 30, CONFIG_DPD_RESTART, true, 0, 0 },
 	/*
 	 * AWS Site-to-Site VPN tunnel options; no curve25519 nor chacha.
 	 * The first group we offer (ecp384, 20) is one AWS takes, so our
 	 * first KE payload is accepted without an INVALID_KE round trip;
-	 * AWS's own replay window is 1024 packets.
+	 * AWS's own replay window is 1024 packets.  AWS's documented
+	 * limits: an MTU of 1446 and a TCP MSS of 1406 inside the tunnel.
 	 */
 	[CONFIG_PARTNER_AWS] = { CONFIG_TUNNEL_ROUTE,
 	    { "aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048", NULL },
 	    { "aes256gcm16-ecp384", "aes256-sha256-modp2048", NULL }, 28800,
-	    3600, 1024, 10, 30, CONFIG_DPD_RESTART, true },
-	/* Azure VPN gateway custom IPsec/IKE policy. */
+	    3600, 1024, 10, 30, CONFIG_DPD_RESTART, true, 1446, 1406 },
+	/* Azure VPN gateway custom IPsec/IKE policy; Azure asks for TCP
+	 * MSS clamping at 1350 (its gateways' MTU is 1400). */
 	[CONFIG_PARTNER_AZURE] = { CONFIG_TUNNEL_ROUTE,
 	    { "aes256-sha256-modp2048", "aes256-sha256-ecp384", NULL },
 	    { "aes256gcm16", "aes256-sha256", NULL }, 28800, 27000, 32, 15, 45,
-	    CONFIG_DPD_RESTART, true },
+	    CONFIG_DPD_RESTART, true, 0, 1350 },
 };
 
 const struct config_field_info *
@@ -262,6 +271,10 @@ tunnel_apply_defaults(struct config_tunnel *t)
 		t->dpd_delay = p->dpd_delay;
 	if (UNSET(CF_MONITOR))
 		memset(&t->monitor, 0, sizeof(t->monitor));
+	if (UNSET(CF_MTU))
+		t->mtu = p->mtu ? p->mtu : CONFIG_MTU_DEFAULT;
+	if (UNSET(CF_TCP_MSS))
+		t->tcp_mss = p->tcp_mss;
 #undef UNSET
 }
 
@@ -540,24 +553,38 @@ config_ifname_valid(const char *s)
 	return ifname_valid(s);
 }
 
+/* The number a CFK_COUNT setting lives in. */
+static uint32_t *
+count_of(struct config_tunnel *t, enum config_field f)
+{
+	if (f == CF_MTU)
+		return &t->mtu;
+	if (f == CF_TCP_MSS)
+		return &t->tcp_mss;
+	return &t->replay_window;
+}
+
 static int
 set_count(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
+	bool mss = fi->id == CF_TCP_MSS;
 	unsigned long n;
 	char *end;
 
 	errno = 0;
 	n = isdigit((unsigned char)v[0]) ? strtoul(v, &end, 10) : 0;
+	/* tcp-mss 0 turns off the clamp a partner preset sets. */
 	if (!isdigit((unsigned char)v[0]) || *end != '\0' || errno != 0 ||
-	    n < fi->min || n > fi->max) {
+	    ((n < fi->min || n > fi->max) && !(mss && n == 0))) {
 		diag_error(d,
-		    "%s: %s \"%s\" is not a number of packets: give "
-		    "%u-%u",
-		    who, fi->cli, v, fi->min, fi->max);
+		    "%s: %s \"%s\" is not a number of %s: give %u-%u%s", who,
+		    fi->cli, v,
+		    fi->id == CF_REPLAY_WINDOW ? "packets" : "bytes", fi->min,
+		    fi->max, mss ? ", or 0 for no clamp" : "");
 		return -ERANGE;
 	}
-	t->replay_window = (uint32_t)n;
+	*count_of(t, fi->id) = (uint32_t)n;
 	return 0;
 }
 
@@ -1058,7 +1085,10 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 						 t->dpd_delay);
 		return 1;
 	case CFK_COUNT:
-		snprintf(buf, len, "%u", t->replay_window);
+		snprintf(buf, len, "%u",
+		    f == CF_MTU		? t->mtu :
+			f == CF_TCP_MSS ? t->tcp_mss :
+					  t->replay_window);
 		return 1;
 	case CFK_IFADDR:
 		if (t->inside_len == 0)

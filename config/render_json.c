@@ -65,7 +65,13 @@ tunnel_value(const struct config_tunnel *t, enum config_field f, bool secrets,
 		break;
 	case CFK_SECONDS:
 	case CFK_COUNT:
-		snprintf(buf, len, "%s", v);
+		/* A policy-based tunnel has no interface to have an MTU:
+		 * its default means nothing (one set is refused). */
+		snprintf(buf, len, "%s",
+		    f == CF_MTU && t->type != CONFIG_TUNNEL_ROUTE &&
+			    !config_tunnel_is_set(t, f) ?
+			"null" :
+			v);
 		break;
 	case CFK_PREFIXES:
 	case CFK_LOCALNETS:

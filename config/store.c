@@ -123,7 +123,22 @@ apply_plan(struct config_store *s, const struct config_plan *p, struct diag *d)
 		undo(s, p, i, d);
 		return rc < 0 ? rc : -EIO;
 	}
-	return 0;
+	if (s->apply->finish == NULL)
+		return 0;
+	diag_init(&why);
+	if ((rc = s->apply->finish(s->apply_arg, p->new_cfg, &why)) == 0) {
+		diag_move(d, &why);
+		return 0;
+	}
+	diag_error(d,
+	    "commit failed at its end, after %zu step%s: %s; the previous "
+	    "configuration stays in place",
+	    p->n_steps, p->n_steps == 1 ? "" : "s",
+	    why.errors ? why.entries[why.count - 1].text :
+			 strerror(rc < 0 ? -rc : rc));
+	diag_clear(&why);
+	undo(s, p, p->n_steps, d);
+	return rc < 0 ? rc : -EIO;
 }
 
 static void

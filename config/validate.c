@@ -729,6 +729,33 @@ check_monitor(struct vctx *v, const struct config_tunnel *t)
 	}
 }
 
+/*
+ * mtu is the interface's, and a policy-based tunnel has none: its packets
+ * leave by the WAN port with ESP added, so it is refused rather than
+ * silently meaning nothing.  A clamp above what the interface carries
+ * without fragments does nothing useful: say so.
+ */
+static void
+check_mtu(struct vctx *v, const struct config_tunnel *t)
+{
+	if (t->type != CONFIG_TUNNEL_ROUTE) {
+		if (config_tunnel_is_set(t, CF_MTU))
+			diag_error(v->d,
+			    WHO "mtu is the MTU of a route-based tunnel's "
+				"interface, and a policy-based tunnel has "
+				"none: remove it (no mtu) and clamp TCP with "
+				"tcp-mss, or set tunnel-type route-based",
+			    t->name);
+		return;
+	}
+	if (t->tcp_mss != 0 && t->tcp_mss + 40 > t->mtu)
+		diag_warn(v->d,
+		    WHO "tcp-mss %u is more than mtu %u less 40 bytes of IPv4 "
+			"and TCP headers: such segments are fragmented or "
+			"dropped; set tcp-mss %u or less",
+		    t->name, t->tcp_mss, t->mtu, t->mtu - 40);
+}
+
 static void
 check_tunnel(struct vctx *v, const struct config_tunnel *t)
 {
@@ -741,6 +768,7 @@ check_tunnel(struct vctx *v, const struct config_tunnel *t)
 	check_proposals(v, t);
 	check_cross(v, t);
 	check_warnings(v, t);
+	check_mtu(v, t);
 }
 
 static int

@@ -156,7 +156,11 @@ struct kernel_link {
 	uint32_t local, remote; /* VTI: the outer addresses */
 	uint32_t addr;		/* inside address; len 0 = none */
 	uint8_t len;
+	uint32_t mtu; /* 0: KERNEL_LINK_MTU */
 };
+
+/* Room for ESP in tunnel mode with NAT-T in a 1500-byte path. */
+#define KERNEL_LINK_MTU 1400
 
 /* tunshd's routes carry their own protocol number (rtnetlink). */
 #define KERNEL_RTPROT 116
@@ -173,6 +177,9 @@ struct kernel_link_ops {
 	int (*route_add)(void *arg, const struct kernel_route *r,
 	    struct diag *d);
 	int (*route_del)(void *arg, const struct kernel_route *r);
+	/* The interface's MTU, changed as it runs (its routes stay). */
+	int (*link_set_mtu)(void *arg, const char *name, uint32_t mtu,
+	    struct diag *d);
 };
 
 /*
@@ -235,6 +242,55 @@ size_t kernel_mem_sas(const struct kernel_mem *k,
 size_t kernel_mem_policies(const struct kernel_mem *k);
 extern const struct kernel_link_ops kernel_mem_link_ops;
 size_t kernel_mem_links(const struct kernel_mem *k);
+/* The MTU of the interface held under name; 0 when none is. */
+uint32_t kernel_mem_link_mtu(const struct kernel_mem *k, const char *name);
 size_t kernel_mem_routes(const struct kernel_mem *k);
+
+/*
+ * TCP MSS clamps (kernel/nft.c) in nftables, in tunshd's own table "inet
+ * tunsh" and nowhere else.  The whole table is written as one nft script
+ * (built apart from running it, so the text is unit-tested) and run as one
+ * transaction: the kernel holds either the old table or the new one.
+ */
+#define KERNEL_NFT_TABLE "tunsh" /* in family inet */
+
+/* One tunnel's clamp. */
+struct kernel_mss {
+	const char *tunnel; /* for the rule's comment */
+	/* Route-based: its interface, both ways.  NULL: policy-based,
+	 * matched by its networks and by IPsec (leaving: routed into an
+	 * XFRM policy; entering: decrypted). */
+	const char *ifname;
+	const struct prefix4 *local, *remote;
+	size_t n_local, n_remote;
+	uint32_t mss;
+};
+
+/*
+ * The script that makes the table hold exactly these clamps, whatever it
+ * held (none: the table is removed), into *out (malloc'd, NUL-ended).
+ * -EINVAL for a name nft could not take literally, -ENOMEM.
+ */
+int kernel_nft_mss_script(const struct kernel_mss *m, size_t n, char **out);
+/* The script that removes the table, if it is there. */
+const char *kernel_nft_remove_script(void);
+
+struct kernel_nft_ops {
+	/* Runs a script as one transaction; nft's reason in words in d. */
+	int (*run)(void *arg, const char *script, struct diag *d);
+};
+
+/* The real one, over libnftables, in the caller's network namespace. */
+struct kernel_nft;
+struct kernel_nft *kernel_nft_open(void);	   /* NULL: no memory */
+void kernel_nft_close(struct kernel_nft *n);	   /* NULL is fine */
+extern const struct kernel_nft_ops kernel_nft_ops; /* arg: kernel_nft * */
+/*
+ * Whether this kernel takes the clamp (nf_tables, the inet family, the
+ * TCP option expression), by making and removing a throw-away chain in
+ * tunshd's table (which removes a table a tunshd that died left); the
+ * reason it does not, in d.
+ */
+bool kernel_nft_can_clamp(struct kernel_nft *n, struct diag *d);
 
 #endif

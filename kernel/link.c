@@ -104,7 +104,7 @@ link_new(const struct kernel_link *l, int under)
 		rtnl_link_ipvti_set_remote(link, htonl(l->remote));
 	}
 	rtnl_link_set_name(link, l->name);
-	rtnl_link_set_mtu(link, 1400); /* room for ESP in a 1500 path */
+	rtnl_link_set_mtu(link, l->mtu ? l->mtu : KERNEL_LINK_MTU);
 	return link;
 }
 
@@ -278,11 +278,44 @@ route_del(void *arg, const struct kernel_route *r)
 	return rc == -ENOENT ? 0 : rc;
 }
 
+/* RTM_NEWLINK with IFLA_MTU on the running interface: its address,
+ * routes and SAs stay (tunsh.conf(5): mtu is changed in place). */
+static int
+link_set_mtu(void *arg, const char *name, uint32_t mtu, struct diag *d)
+{
+	struct kernel_nl *k = arg;
+	struct rtnl_link *cur = NULL, *chg = NULL;
+	int rc;
+
+	if ((rc = rt(k)) < 0)
+		return rc;
+	if (rtnl_link_get_kernel(k->rt, 0, name, &cur) < 0) {
+		diag_add(d, DIAG_ERROR,
+		    "interface %s: it is gone: restart "
+		    "tunshd to make it again",
+		    name);
+		return -ENOENT;
+	}
+	if ((chg = rtnl_link_alloc()) == NULL) {
+		rtnl_link_put(cur);
+		return -ENOMEM;
+	}
+	rtnl_link_set_mtu(chg, mtu);
+	rc = nlerr(rtnl_link_change(k->rt, cur, chg, 0));
+	rtnl_link_put(cur);
+	rtnl_link_put(chg);
+	if (rc < 0)
+		diag_add(d, DIAG_ERROR, "interface %s: cannot set mtu %u: %s",
+		    name, mtu, strerror(-rc));
+	return rc;
+}
+
 const struct kernel_link_ops kernel_nl_link_ops = {
 	.link_add = link_add,
 	.link_del = link_del,
 	.route_add = route_add,
 	.route_del = route_del,
+	.link_set_mtu = link_set_mtu,
 };
 
 /* Tries to make a throw-away interface of the kind, then removes it. */

@@ -284,12 +284,44 @@ ml_route_del(void *arg, const struct kernel_route *r)
 	return 0;
 }
 
+static struct kernel_link *
+ml_find(const struct kernel_mem *k, const char *name)
+{
+	for (size_t i = 0; i < k->n_links; i++)
+		if (strcmp(k->links[i].name, name) == 0)
+			return &k->links[i];
+	return NULL;
+}
+
+static int
+ml_link_set_mtu(void *arg, const char *name, uint32_t mtu, struct diag *d)
+{
+	struct kernel_link *l = ml_find(arg, name);
+
+	if (l == NULL) {
+		diag_add(d, DIAG_ERROR, "interface %s: no such interface",
+		    name);
+		return -ENOENT;
+	}
+	l->mtu = mtu;
+	return 0;
+}
+
 const struct kernel_link_ops kernel_mem_link_ops = {
 	.link_add = ml_link_add,
 	.link_del = ml_link_del,
 	.route_add = ml_route_add,
 	.route_del = ml_route_del,
+	.link_set_mtu = ml_link_set_mtu,
 };
+
+uint32_t
+kernel_mem_link_mtu(const struct kernel_mem *k, const char *name)
+{
+	const struct kernel_link *l = ml_find(k, name);
+
+	return l == NULL ? 0 : l->mtu ? l->mtu : KERNEL_LINK_MTU;
+}
 
 size_t
 kernel_mem_links(const struct kernel_mem *k)

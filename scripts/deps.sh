@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
 	build-essential cmake pkg-config
 	libcli-dev libreadline-dev
-	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev
+	libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev libnftables-dev nftables
 	libssl-dev libconfig-dev libevent-dev libcmocka-dev
 	clang libclang-rt-14-dev clang-format
 	groff-base tmux python3 openssh-server openssh-client

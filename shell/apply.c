@@ -17,6 +17,7 @@
 #include "shell/live.h"
 #include "shell/metrics.h"
 #include "shell/monitor.h"
+#include "shell/mss.h"
 
 /* What a translated tunnel points to. */
 struct conf_store {
@@ -105,6 +106,7 @@ dataplane_plan(struct live *l, const struct config_tunnel *t,
 	dp->link.remote = c->remote_addr;
 	dp->link.addr = t->inside_addr;
 	dp->link.len = t->inside_addr ? t->inside_len : 0;
+	dp->link.mtu = t->mtu;
 	snprintf(dp->link.under, sizeof(dp->link.under), "%s", t->wan_port);
 	for (size_t i = 0; i < t->n_remote; i++) {
 		struct kernel_route *r = &dp->routes[i];
@@ -335,9 +337,12 @@ tunnel_up(struct live *l, const struct config_plan_step *step,
 		plan.probe_since = old->probe_since;
 	}
 	if (old != NULL && route && dataplane_same(old, &plan)) {
-		keep = true; /* in place: nothing to do in the kernel */
+		keep = true; /* in place: at most the MTU changes */
+		rc = dataplane_set_mtu(dps, old, plan.link.mtu, d);
 		dataplane_put(dps, old);
 		old = NULL;
+		if (rc < 0)
+			return rc;
 	}
 	if (old != NULL)
 		dataplane_undo(dps, old);
@@ -411,6 +416,59 @@ apply_system(struct live *l, const struct config *cfg, struct diag *d)
 	return 0;
 }
 
+/*
+ * A clamp is refused at commit on a kernel that cannot apply it only when
+ * the operator set it; a partner preset's clamp is a warning there (the
+ * tunnel works, with PMTU discovery alone).  Said when the tunnel comes,
+ * or its clamp or preset changes, not at every commit.
+ */
+static int
+clamp_can(struct live *l, const struct config_plan_step *step, struct diag *d)
+{
+	const struct config_tunnel *t = step->new_tunnel;
+	uint32_t moved = (1u << CF_TCP_MSS) | (1u << CF_ENABLE) |
+	    (1u << CF_PARTNER_TYPE);
+	bool explicit = config_tunnel_is_set(t, CF_TCP_MSS);
+
+	if (!t->enable || t->tcp_mss == 0 || live_can_clamp(l) ||
+	    (step->kind == CONFIG_STEP_TUNNEL_CHANGE &&
+		!(step->fields & moved)))
+		return 0;
+	diag_add(d, explicit && live_started(l) ? DIAG_ERROR : DIAG_WARNING,
+	    "tunnel %s: tcp-mss %u cannot be applied: at start nftables "
+	    "refused tunshd's clamps (%s)%s",
+	    t->name, t->tcp_mss, live_clamp_why(l),
+	    explicit ? ": remove tcp-mss, or restart tunshd where nftables "
+		       "has the inet family and the TCP option expression" :
+		       ": TCP relies on path MTU discovery; set tcp-mss 0 to "
+		       "say so");
+	return explicit && live_started(l) ? -ENOTSUP : 0;
+}
+
+/* What the tunnel clamps from now on, for the commit's end (mss.c). */
+static int
+clamp_record(struct live *l, const struct config_tunnel *t,
+    const struct conf_store *s)
+{
+	char ifname[16];
+
+	if (!t->enable || t->tcp_mss == 0) {
+		mss_del(live_mss(l), t->name);
+		return 0;
+	}
+	if (t->type == CONFIG_TUNNEL_ROUTE) {
+		link_name(t->name, ifname, sizeof(ifname));
+		return mss_set(live_mss(l), t->name, ifname, NULL, 0, NULL, 0,
+		    t->tcp_mss);
+	}
+	if (s->c.n_local == 0 || s->c.n_remote == 0) {
+		mss_del(live_mss(l), t->name); /* carries nothing */
+		return 0;
+	}
+	return mss_set(live_mss(l), t->name, NULL, s->ln, s->c.n_local, s->rn,
+	    s->c.n_remote, t->tcp_mss);
+}
+
 static int
 apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
     struct diag *d)
@@ -426,17 +484,41 @@ apply(void *arg, const struct config_plan_step *step, const struct config *cfg,
 		    d);
 		dataplane_del(live_dataplane(l), step->old_tunnel->name);
 		monitor_set_remove(live_monitor(l), step->old_tunnel->name);
+		mss_del(live_mss(l), step->old_tunnel->name);
 		return rc;
 	}
-	if ((rc = kernel_can(l, step, d)) < 0)
+	if ((rc = kernel_can(l, step, d)) < 0 ||
+	    (rc = clamp_can(l, step, d)) < 0)
 		return rc;
 	if ((s = malloc(sizeof(*s))) == NULL)
 		return -ENOMEM;
 	if ((rc = conf_from(l, cfg, step->new_tunnel, s, d)) == 0)
 		rc = tunnel_up(l, step, cfg, s, d);
+	if (rc == 0)
+		rc = clamp_record(l, step->new_tunnel, s);
 	free(s);
 	live_rearm(l);
 	return rc;
 }
 
-const struct config_apply_ops live_apply_ops = { apply };
+/* Once per commit: the clamps the steps recorded, in one transaction.
+ * At start a failure is a warning: the daemon comes up to be fixed. */
+static int
+apply_finish(void *arg, const struct config *cfg, struct diag *d)
+{
+	struct live *l = arg;
+	struct diag why;
+	int rc;
+
+	(void)cfg;
+	if (live_started(l))
+		return mss_sync(live_mss(l), d);
+	diag_init(&why);
+	if ((rc = mss_sync(live_mss(l), &why)) < 0)
+		log_warn("shell", "TCP MSS clamps not applied: %s",
+		    why.count ? why.entries[0].text : strerror(-rc));
+	diag_clear(&why);
+	return 0;
+}
+
+const struct config_apply_ops live_apply_ops = { apply, apply_finish };

@@ -206,7 +206,7 @@ daemon_run(const struct daemon_opts *o)
 	struct metrics *metrics = NULL;
 	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port,
 		o->ike_half_open_per_peer, o->ike_half_open_max,
-		o->ike_fragment_size, o->ike_fragment_off };
+		o->ike_fragment_size, o->ike_fragment_off, o->clamp };
 	struct live *live = NULL;
 	struct event_base *base;
 	char hist[4096], sockdir[4096];

@@ -21,6 +21,7 @@ struct daemon_opts {
 	size_t ike_fragment_size;			  /* 0: the default */
 	bool ike_fragment_off;
 	struct server_limits limits; /* --max-sessions and the rest */
+	enum live_clamp clamp;	     /* --mss-clamp */
 };
 
 /* Runs until SIGTERM or SIGINT; returns the exit status. */

@@ -174,6 +174,19 @@ dataplane_same(const struct dataplane *a, const struct dataplane *b)
 	return true;
 }
 
+int
+dataplane_set_mtu(struct dataplane_set *s, struct dataplane *dp, uint32_t mtu,
+    struct diag *d)
+{
+	int rc;
+
+	if (dp->link.mtu == mtu)
+		return 0;
+	if ((rc = s->ops->link_set_mtu(s->arg, dp->link.name, mtu, d)) == 0)
+		dp->link.mtu = mtu;
+	return rc;
+}
+
 void
 dataplane_del(struct dataplane_set *s, const char *tunnel)
 {

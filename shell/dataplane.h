@@ -67,6 +67,9 @@ const struct dataplane *dataplane_find(const struct dataplane_set *s,
     const char *tunnel);
 /* Same interface and routes (not state): nothing to do in the kernel. */
 bool dataplane_same(const struct dataplane *a, const struct dataplane *b);
+/* The interface's MTU, changed as it runs; dp keeps what the kernel has. */
+int dataplane_set_mtu(struct dataplane_set *s, struct dataplane *dp,
+    uint32_t mtu, struct diag *d);
 /* Removes the tunnel's interface and routes; none is fine. */
 void dataplane_del(struct dataplane_set *s, const char *tunnel);
 void dataplane_clear(struct dataplane_set *s);

@@ -12,6 +12,7 @@
 #include "shell/dataplane.h"
 #include "shell/live.h"
 #include "shell/monitor.h"
+#include "shell/mss.h"
 
 struct live {
 	struct event_base *base;
@@ -26,6 +27,10 @@ struct live {
 	struct dataplane_set dp;
 	struct monitor_set *mon;
 	struct metrics *metrics; /* the daemon's; not owned */
+	struct kernel_nft *nft;
+	struct mss_set mss;
+	bool can_clamp;
+	char clamp_why[256]; /* nftables' answer to the probe, if no */
 };
 
 void
@@ -176,6 +181,42 @@ kernel_open(struct live *l, const struct live_opts *o,
 	return 0;
 }
 
+/*
+ * Clamps go to nftables when the kernel is real (or --mss-clamp nft asks,
+ * as a test in a namespace does with --kernel none); a kernel without
+ * nftables gets none, with a warning (a clamp set explicitly is refused
+ * at commit).  The probe also removes a table a tunshd that died left.
+ */
+static int
+clamp_open(struct live *l, const struct live_opts *o)
+{
+	struct diag d;
+
+	if (o->clamp == LIVE_CLAMP_NONE ||
+	    (o->clamp == LIVE_CLAMP_DEFAULT && o->kernel == LIVE_KERNEL_NONE)) {
+		l->can_clamp = true; /* nothing is real; it takes anything */
+		return 0;
+	}
+	if ((l->nft = kernel_nft_open()) == NULL)
+		return -ENOMEM;
+	diag_init(&d);
+	l->can_clamp = kernel_nft_can_clamp(l->nft, &d);
+	if (l->can_clamp) {
+		l->mss.ops = &kernel_nft_ops;
+		l->mss.arg = l->nft;
+	} else {
+		snprintf(l->clamp_why, sizeof(l->clamp_why), "%s",
+		    d.count ? d.entries[0].text : "nftables failed");
+		log_warn("kernel",
+		    "no TCP MSS clamping: %s (it needs nf_tables with the "
+		    "inet family and the TCP option expression, and table "
+		    "inet tunsh free to make)",
+		    l->clamp_why);
+	}
+	diag_clear(&d);
+	return 0;
+}
+
 static void
 net_open(struct live *l, const struct live_opts *o)
 {
@@ -216,7 +257,7 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	p.half_open_max = o->half_open_max;
 	p.fragment_size = o->fragment_size;
 	p.fragment_off = o->fragment_off;
-	if (kernel_open(l, o, &p, d) < 0 ||
+	if (kernel_open(l, o, &p, d) < 0 || clamp_open(l, o) < 0 ||
 	    (l->mon = monitor_set_new(&mp)) == NULL ||
 	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
 	    (l->e = ike_engine_new(&p)) == NULL) {
@@ -246,6 +287,8 @@ live_free(struct live *l)
 	monitor_set_free(l->mon);
 	ike_engine_free(l->e);
 	dataplane_clear(&l->dp);
+	mss_clear(&l->mss);
+	kernel_nft_close(l->nft);
 	if (l->kev != NULL)
 		event_free(l->kev);
 	if (l->timer != NULL)
@@ -308,6 +351,24 @@ struct monitor_set *
 live_monitor(struct live *l)
 {
 	return l->mon;
+}
+
+struct mss_set *
+live_mss(struct live *l)
+{
+	return &l->mss;
+}
+
+bool
+live_can_clamp(const struct live *l)
+{
+	return l->can_clamp;
+}
+
+const char *
+live_clamp_why(const struct live *l)
+{
+	return l->clamp_why;
 }
 
 bool

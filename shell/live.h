@@ -24,12 +24,20 @@ enum live_kernel {
 	LIVE_KERNEL_NONE,    /* remember only: a lab without ESP */
 };
 
+/* TCP MSS clamps (tunsh.conf(5), tcp-mss): nftables, or not applied. */
+enum live_clamp {
+	LIVE_CLAMP_DEFAULT, /* nft with --kernel netlink, none with none */
+	LIVE_CLAMP_NFT,
+	LIVE_CLAMP_NONE,
+};
+
 struct live_opts {
 	enum live_kernel kernel;
 	uint16_t ike_port, natt_port; /* 500, 4500; 0 = any (tests) */
 	size_t half_open_per_peer, half_open_max; /* 0: the engine's */
 	size_t fragment_size;			  /* 0: the engine's */
 	bool fragment_off;
+	enum live_clamp clamp;
 };
 
 struct live;
@@ -60,6 +68,13 @@ bool live_dataplane_status(void *arg, const char *tunnel,
  * (shell/metrics.h); NULL: nowhere. */
 void live_set_metrics(struct live *l, struct metrics *m);
 struct metrics *live_metrics(struct live *l);
+/* The TCP MSS clamps: apply.c records them, commits apply them. */
+struct mss_set *live_mss(struct live *l);
+/* Whether clamps are applied here: nftables answered (or none asked). */
+bool live_can_clamp(const struct live *l);
+/* When it cannot: nftables' words at start. */
+const char *live_clamp_why(const struct live *l);
+
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);
 

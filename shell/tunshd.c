@@ -26,6 +26,7 @@ usage(FILE *f)
 	    "              [--idle-timeout MINUTES] [--hello-timeout SECONDS]\n"
 	    "              [--output-timeout SECONDS] [--max-output BYTES]\n"
 	    "              [--ike-fragment-size BYTES]\n"
+	    "              [--mss-clamp nft|none]\n"
 	    "       tunshd --check-config FILE\n"
 	    "       tunshd --print-config FILE [--show-secrets]\n"
 	    "       tunshd --help | --version\n");
@@ -225,6 +226,7 @@ limit_option(int ch, const char *arg, struct server_limits *l)
 enum {
 	OPT_HALF_OPEN_PER_PEER = 256,
 	OPT_HALF_OPEN_MAX,
+	OPT_MSS_CLAMP,
 };
 
 int
@@ -250,6 +252,7 @@ main(int argc, char **argv)
 		{ "output-timeout", required_argument, NULL, 'O' },
 		{ "max-output", required_argument, NULL, 'B' },
 		{ "ike-fragment-size", required_argument, NULL, 'F' },
+		{ "mss-clamp", required_argument, NULL, OPT_MSS_CLAMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -259,7 +262,8 @@ main(int argc, char **argv)
 		IKE_NATT_PORT, 0, 0, 0, false,
 		{ SERVER_MAX_SESSIONS, SERVER_MAX_SESSIONS_USER,
 		    SERVER_IDLE_SECONDS, SERVER_HELLO_SECONDS,
-		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT } };
+		    SERVER_OUTPUT_SECONDS, SERVER_MAX_OUTPUT },
+		LIVE_CLAMP_DEFAULT };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
 	unsigned long n;
@@ -353,6 +357,20 @@ main(int argc, char **argv)
 			daemon_opt = true;
 			break;
 		}
+		case OPT_MSS_CLAMP:
+			if (strcmp(optarg, "nft") == 0)
+				d.clamp = LIVE_CLAMP_NFT;
+			else if (strcmp(optarg, "none") == 0)
+				d.clamp = LIVE_CLAMP_NONE;
+			else {
+				fprintf(stderr,
+				    "tunshd: --mss-clamp %s: give nft or "
+				    "none\n",
+				    optarg);
+				return 2;
+			}
+			daemon_opt = true;
+			break;
 		case 'C':
 			check = optarg;
 			break;

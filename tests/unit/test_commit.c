@@ -26,6 +26,9 @@ struct recorder {
 	size_t forward; /* calls that were not undos */
 	size_t fail_at; /* 1-based; 0 = never */
 	bool undoing;
+	size_t finishes;     /* finish calls (not in calls[]) */
+	size_t steps_before; /* calls made when finish last ran */
+	bool fail_finish;
 };
 
 static int
@@ -47,7 +50,24 @@ rec_apply(void *arg, const struct config_plan_step *s, const struct config *cfg,
 	return 0;
 }
 
-static const struct config_apply_ops rec_ops = { rec_apply };
+/* Once per plan, after its steps (the nftables table in tunshd). */
+static int
+rec_finish(void *arg, const struct config *cfg, struct diag *d)
+{
+	struct recorder *r = arg;
+
+	(void)cfg;
+	r->finishes++;
+	r->steps_before = r->n;
+	if (r->fail_finish) {
+		diag_error(d, "injected finish failure");
+		return -EIO;
+	}
+	return 0;
+}
+
+static const struct config_apply_ops rec_ops = { .apply = rec_apply,
+	.finish = rec_finish };
 
 static int64_t fake_time;
 
@@ -303,6 +323,43 @@ test_commit_failure_at_every_step_changes_nothing(void **state)
 		free(disk_after);
 		config_free(c);
 	}
+}
+
+/* finish runs once, after the last step; its failure undoes them all
+ * and leaves the running configuration as it was. */
+static void
+test_commit_finish_once_and_its_failure_undoes_all(void **state)
+{
+	struct fixture *fx = *state;
+	struct config *c = three_step_candidate(fx);
+	char *before = render(config_store_running(fx->store)), *after;
+
+	fx->rec.fail_finish = true;
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &fx->d),
+	    -EIO);
+	assert_int_equal(fx->rec.finishes, 1);
+	assert_int_equal(fx->rec.steps_before, 3);
+	/* Three steps, then their inverses in reverse order. */
+	assert_int_equal(fx->rec.n, 6);
+	assert_string_equal(fx->rec.calls[3], "remove ipsec tunnel c");
+	assert_string_equal(fx->rec.calls[5], "add ipsec tunnel a");
+	assert_int_equal(fx->d.count, 1);
+	assert_string_equal(fx->d.entries[0].text,
+	    "commit failed at its end, after 3 steps: injected finish "
+	    "failure; the previous configuration stays in place");
+	after = render(config_store_running(fx->store));
+	assert_string_equal(before, after);
+	assert_int_equal(config_store_history_count(fx->store), 1);
+	free(after);
+	/* The same again, finishing: committed, one finish more. */
+	memset(&fx->rec, 0, sizeof(fx->rec));
+	diag_clear(&fx->d);
+	assert_int_equal(config_store_commit(fx->store, c, &plain, &fx->d), 0);
+	assert_int_equal(fx->rec.finishes, 1);
+	assert_int_equal(fx->rec.n, 3);
+	assert_int_equal(config_store_history_count(fx->store), 2);
+	free(before);
+	config_free(c);
 }
 
 static void
@@ -831,6 +888,9 @@ static const struct CMUnitTest tests[] = {
 	    setup, teardown),
 	cmocka_unit_test_setup_teardown(
 	    test_commit_failure_at_every_step_changes_nothing, setup, teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_commit_finish_once_and_its_failure_undoes_all, setup,
+	    teardown),
 	cmocka_unit_test_setup_teardown(test_commit_stale_base_refused, setup,
 	    teardown),
 	cmocka_unit_test_setup_teardown(

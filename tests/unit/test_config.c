@@ -470,6 +470,49 @@ test_replay_window_setting(void **state)
 	config_free(c);
 }
 
+/* mtu and tcp-mss: bounds, the partners' values, 0 turns a clamp off. */
+static void
+test_mtu_and_tcp_mss_settings(void **state)
+{
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "t");
+	char *out;
+
+	(void)state;
+	assert_int_equal(t->mtu, 1400);
+	assert_int_equal(t->tcp_mss, 0);
+	set_ok(t, CF_MTU, "576");
+	set_ok(t, CF_MTU, "9000");
+	set_bad(t, CF_MTU, "575",
+	    "ipsec tunnel t: mtu \"575\" is not a number of bytes: give "
+	    "576-9000");
+	set_bad(t, CF_MTU, "9001",
+	    "ipsec tunnel t: mtu \"9001\" is not a number of bytes: give "
+	    "576-9000");
+	set_bad(t, CF_TCP_MSS, "535",
+	    "ipsec tunnel t: tcp-mss \"535\" is not a number of bytes: give "
+	    "536-8960, or 0 for no clamp");
+	set_bad(t, CF_TCP_MSS, "13xx",
+	    "ipsec tunnel t: tcp-mss \"13xx\" is not a number of bytes: give "
+	    "536-8960, or 0 for no clamp");
+	assert_int_equal(t->mtu, 9000);
+	assert_int_equal(config_tunnel_unset(t, CF_MTU, NULL, NULL), 0);
+	/* The clouds' published values. */
+	set_ok(t, CF_PARTNER_TYPE, "aws");
+	assert_int_equal(t->mtu, 1446);
+	assert_int_equal(t->tcp_mss, 1406);
+	set_ok(t, CF_PARTNER_TYPE, "azure");
+	assert_int_equal(t->mtu, 1400);
+	assert_int_equal(t->tcp_mss, 1350);
+	set_ok(t, CF_TCP_MSS, "0");
+	assert_int_equal(t->tcp_mss, 0);
+	out = render(c, false);
+	assert_non_null(strstr(out, "\n tcp-mss 0\n"));
+	assert_null(strstr(out, "mtu"));
+	free(out);
+	config_free(c);
+}
+
 /* The Azure mapper: our first proposal Azure can express, by IANA id
  * (aliases included); the lifetime is the tunnel's. */
 static void
@@ -686,6 +729,9 @@ static const struct {
 	{ CF_DPD_DELAY, "60", CONFIG_CHANGE_IN_PLACE },
 	/* The probes are tunshd's, not the SAs': the SAs stay. */
 	{ CF_MONITOR, "destination 172.16.0.1", CONFIG_CHANGE_IN_PLACE },
+	/* The link's MTU changes under it; the nft table is replaced. */
+	{ CF_MTU, "1300", CONFIG_CHANGE_IN_PLACE },
+	{ CF_TCP_MSS, "1300", CONFIG_CHANGE_IN_PLACE },
 };
 
 static void
@@ -860,6 +906,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_partner_presets_fill_unset_only),
 	cmocka_unit_test(test_aws_preset_offers_what_aws_accepts),
 	cmocka_unit_test(test_replay_window_setting),
+	cmocka_unit_test(test_mtu_and_tcp_mss_settings),
 	cmocka_unit_test(test_azure_policy_from_proposals),
 	cmocka_unit_test(test_explicit_proposal_replaces_defaults),
 	cmocka_unit_test(test_render_masks_secrets),

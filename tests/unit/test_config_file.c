@@ -32,7 +32,7 @@ static const char full_conf[] =
     "    client-vpn-bound = true; ike-lifetime = \"8h\";\n"
     "    child-lifetime = 1800; rekey = false; reauthentication = true;\n"
     "    dpd-action = \"hold\"; dpd-timeout = 20; dpd-delay = 60;\n"
-    "    replay-window = 64;\n"
+    "    replay-window = 64; tcp-mss = 1360;\n"
     "    ike-proposal = [ \"aes128-sha256-modp3072\" ];\n"
     "    esp-proposal = [ \"aes128gcm16-ecp256\" ];\n"
     "    local-id = \"fw1.example.net\"; remote-id = \"198.51.100.7\"; },\n"
@@ -41,7 +41,7 @@ static const char full_conf[] =
     "    pre-shared-key = \"Aws_key.0123456789abcd\";\n"
     "    inside-address = \"169.254.10.2/30\";\n"
     "    remote-network = [ \"10.50.0.0/16\" ]; tunnel-type = \"ipip\";\n"
-    "    local-network = [ \"vlan 30\" ]; enable = false; }\n"
+    "    local-network = [ \"vlan 30\" ]; enable = false; mtu = 1436; }\n"
     ");\n";
 
 static int

@@ -97,8 +97,10 @@ rec_route_del(void *arg, const struct kernel_route *r)
 	return 0;
 }
 
-static const struct kernel_link_ops rec_ops = { rec_link_add, rec_link_del,
-	rec_route_add, rec_route_del };
+static const struct kernel_link_ops rec_ops = { .link_add = rec_link_add,
+	.link_del = rec_link_del,
+	.route_add = rec_route_add,
+	.route_del = rec_route_del };
 
 /* The metric of the route through dev, 0 if there is none. */
 static uint32_t
@@ -450,7 +452,49 @@ test_failover_route_that_cannot_move_stays(void **state_)
 	fix_free(f); /* asserts that every route was removed */
 }
 
+/* mtu: made with the interface, changed in place (tunsh.conf(5): the
+ * interface and its routes stay). */
+static void
+test_dataplane_mtu_in_place(void **state)
+{
+	struct kernel_mem *k = kernel_mem_new();
+	struct dataplane_set s = { &kernel_mem_link_ops, k, NULL };
+	struct dataplane p = { 0 }, *dp;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	snprintf(p.tunnel, sizeof(p.tunnel), "aws-1");
+	snprintf(p.link.name, sizeof(p.link.name), "ts-aws-1");
+	p.link.mtu = 1446;
+	p.routes[0].dst = (struct prefix4){ 0x0a020000, 16 };
+	snprintf(p.routes[0].dev, sizeof(p.routes[0].dev), "ts-aws-1");
+	p.routes[0].metric = 100;
+	p.n_routes = 1;
+	assert_int_equal(dataplane_add(&s, &p, &d), 0);
+	assert_int_equal(kernel_mem_link_mtu(k, "ts-aws-1"), 1446);
+	dp = dataplane_take(&s, "aws-1");
+	assert_int_equal(dataplane_set_mtu(&s, dp, 1300, &d), 0);
+	dataplane_put(&s, dp);
+	assert_int_equal(kernel_mem_link_mtu(k, "ts-aws-1"), 1300);
+	assert_int_equal(dataplane_find(&s, "aws-1")->link.mtu, 1300);
+	assert_int_equal(kernel_mem_links(k), 1);
+	assert_int_equal(kernel_mem_routes(k), 1);
+	/* Gone under it: said, and the record keeps what the kernel had. */
+	kernel_mem_link_ops.link_del(k, "ts-aws-1");
+	dp = dataplane_take(&s, "aws-1");
+	assert_int_equal(dataplane_set_mtu(&s, dp, 1400, &d), -ENOENT);
+	assert_int_equal(dp->link.mtu, 1300);
+	assert_string_equal(d.entries[0].text,
+	    "interface ts-aws-1: no such interface");
+	dataplane_put(&s, dp);
+	dataplane_clear(&s);
+	kernel_mem_free(k);
+	diag_clear(&d);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_dataplane_mtu_in_place),
 	cmocka_unit_test(
 	    test_failover_routes_wait_at_standby_until_the_child_sa),
 	cmocka_unit_test(test_failover_dpd_moves_the_traffic_and_back),

@@ -779,7 +779,80 @@ test_error_parse_ack_errno_and_text(void **state)
 	    -EINVAL);
 }
 
+/*
+ * The nftables script of the TCP MSS clamps, as nft reads it: the table
+ * deleted (added first so that deleting is no error) and made afresh in
+ * one script; a route-based tunnel matched by its interface both ways, a
+ * policy-based one by its networks and IPsec; only a larger MSS lowered.
+ */
+static void
+test_nft_mss_script_route_and_policy(void **state)
+{
+	static const struct prefix4 local[] = { { 0x0a010000, 24 } };
+	static const struct prefix4 remote[] = { { 0x0a030000, 16 },
+		{ 0x0a040000, 24 } };
+	const struct kernel_mss m[] = {
+		{ .tunnel = "aws-1", .ifname = "ts-aws-1", .mss = 1406 },
+		{ .tunnel = "branch",
+		    .local = local,
+		    .n_local = 1,
+		    .remote = remote,
+		    .n_remote = 2,
+		    .mss = 1350 },
+	};
+	char *text;
+
+	(void)state;
+	assert_int_equal(kernel_nft_mss_script(m, 2, &text), 0);
+	assert_string_equal(text,
+	    "add table inet tunsh\n"
+	    "delete table inet tunsh\n"
+	    "add table inet tunsh\n"
+	    "add chain inet tunsh mss { type filter hook forward priority "
+	    "mangle; policy accept; }\n"
+	    "add rule inet tunsh mss oifname \"ts-aws-1\" tcp flags syn "
+	    "tcp option maxseg size > 1406 tcp option maxseg size set 1406 "
+	    "comment \"aws-1 out\"\n"
+	    "add rule inet tunsh mss iifname \"ts-aws-1\" tcp flags syn "
+	    "tcp option maxseg size > 1406 tcp option maxseg size set 1406 "
+	    "comment \"aws-1 in\"\n"
+	    "add rule inet tunsh mss rt ipsec exists ip saddr { 10.1.0.0/24 } "
+	    "ip daddr { 10.3.0.0/16, 10.4.0.0/24 } tcp flags syn "
+	    "tcp option maxseg size > 1350 tcp option maxseg size set 1350 "
+	    "comment \"branch out\"\n"
+	    "add rule inet tunsh mss meta ipsec exists ip saddr "
+	    "{ 10.3.0.0/16, 10.4.0.0/24 } ip daddr { 10.1.0.0/24 } tcp flags "
+	    "syn tcp option maxseg size > 1350 tcp option maxseg size set "
+	    "1350 comment \"branch in\"\n");
+	free(text);
+}
+
+/* No clamp: the table goes; a name nft would not take literally, or a
+ * policy-based clamp with no networks, is refused, never half-written. */
+static void
+test_nft_mss_script_none_and_refusals(void **state)
+{
+	const struct kernel_mss quote = { .tunnel = "a\"b",
+		.ifname = "ts-a",
+		.mss = 1400 };
+	const struct kernel_mss empty = { .tunnel = "p", .mss = 1400 };
+	char *text;
+
+	(void)state;
+	assert_int_equal(kernel_nft_mss_script(NULL, 0, &text), 0);
+	assert_string_equal(text, kernel_nft_remove_script());
+	assert_string_equal(text,
+	    "add table inet tunsh\ndelete table inet tunsh\n");
+	free(text);
+	assert_int_equal(kernel_nft_mss_script(&quote, 1, &text), -EINVAL);
+	assert_null(text);
+	assert_int_equal(kernel_nft_mss_script(&empty, 1, &text), -EINVAL);
+	assert_null(text);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_nft_mss_script_route_and_policy),
+	cmocka_unit_test(test_nft_mss_script_none_and_refusals),
 	cmocka_unit_test(test_sa_build_header_fields),
 	cmocka_unit_test(test_sa_build_unset_limits_are_inf),
 	cmocka_unit_test(test_sa_build_aead_alone),

@@ -220,8 +220,10 @@ rec_route_del(void *arg, const struct kernel_route *r)
 	return 0;
 }
 
-static const struct kernel_link_ops rec_ops = { rec_link_add, rec_link_del,
-	rec_route_add, rec_route_del };
+static const struct kernel_link_ops rec_ops = { .link_add = rec_link_add,
+	.link_del = rec_link_del,
+	.route_add = rec_route_add,
+	.route_del = rec_route_del };
 
 static uint32_t
 only_metric(const struct rec *k)

@@ -723,6 +723,36 @@ test_validate_azure_policy_based_needs_selectors_flag(void **state)
 	config_free(c);
 }
 
+/* mtu is an interface's; a clamp above it does nothing but fragment. */
+static void
+test_validate_mtu_and_tcp_mss(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = edit(c, "hq");
+
+	(void)state;
+	set(t, CF_TCP_MSS, "1360");
+	expect_valid(c);
+	set(t, CF_MTU, "1400");
+	expect_error(c,
+	    "ipsec tunnel hq: mtu is the MTU of a route-based tunnel's "
+	    "interface, and a policy-based tunnel has none: remove it (no "
+	    "mtu) and clamp TCP with tcp-mss, or set tunnel-type "
+	    "route-based");
+	unset(t, CF_MTU, NULL);
+	expect_valid(c);
+	t = aws_tunnel(c, "aws-1");
+	expect_valid(c);
+	set(t, CF_MTU, "1400");
+	expect_warning(c,
+	    "ipsec tunnel aws-1: tcp-mss 1406 is more than mtu 1400 less 40 "
+	    "bytes of IPv4 and TCP headers: such segments are fragmented or "
+	    "dropped; set tcp-mss 1360 or less");
+	set(t, CF_TCP_MSS, "1360");
+	expect_valid(c);
+	config_free(c);
+}
+
 static void
 test_validate_errors_and_warnings_together(void **state)
 {
@@ -767,6 +797,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_azure_says_the_custom_policy),
 	cmocka_unit_test(test_validate_azure_needs_a_proposal_it_can_do),
 	cmocka_unit_test(test_validate_azure_policy_based_needs_selectors_flag),
+	cmocka_unit_test(test_validate_mtu_and_tcp_mss),
 	cmocka_unit_test(test_validate_errors_and_warnings_together),
 	cmocka_unit_test(test_validate_monitor_takes_the_tunnel),
 };

@@ -12,9 +12,14 @@
 #  - SAs and policies carry the interface's if_id and no mark;
 #  - pings between the LANs and across the inside addresses are
 #    answered, counted by the SAs, and only ESP crossed the wire;
-#  - removing the tunnel removes the interface, its route, SAs, policies;
+#  - ts-aws-1 has AWS's MTU (1446) and a TCP connection through it AWS's
+#    MSS (1406) both ways, from tunshd's nftables table inet tunsh;
+#    mtu 1400 and tcp-mss 1300 change both in place (same interface and
+#    SPIs); tcp-mss 0 removes the table and the hosts' 1460 crosses;
+#  - removing the tunnel removes the interface, its route, SAs, policies
+#    (and the table);
 #  - a tunshd killed with SIGKILL leaves them; the next one removes them
-#    and carries traffic again.
+#    (its nftables table too) and carries traffic again, clamped.
 #
 #   ha (10.1.0.10) --lan-- a --wan--------------wan-- b --lan-- hb (10.2.0.10)
 #          tunshd      10.1.0.1  192.0.2.1   192.0.2.2  10.2.0.1    charon
@@ -128,6 +133,90 @@ for gw in a b; do
 done
 vm_log "pings crossed the XFRM interfaces as ESP only ($tx sent by ts-aws-1)"
 
+# MTU and TCP MSS (tunsh.conf(5), mtu and tcp-mss).  TCP timestamps are
+# off at both hosts, so that TCP_MAXSEG of a connected socket is the MSS
+# the other end's SYN carried (with the path's own 1460 above it): ha's
+# side is hb's SYN-ACK as it came out of the tunnel, hb's side ha's SYN
+# as it went in.
+vm_sysctl ha net.ipv4.tcp_timestamps=0
+vm_sysctl hb net.ipv4.tcp_timestamps=0
+cat >"$VM_WORK/maxseg.py" <<'EOF2'
+import socket, sys
+role, addr = sys.argv[1], sys.argv[2]
+if role == "server":
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, 5001))
+    s.listen(1)
+    s.settimeout(90)
+    open(sys.argv[3], "w").close()  # listening
+    c, _ = s.accept()
+else:
+    c = socket.create_connection((addr, 5001), timeout=60)
+print(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG), flush=True)
+c.close()
+EOF2
+# mss_both WANT WHAT: one TCP connection from ha to hb through the
+# tunnel; both ends must see MSS WANT.
+mss_both() {
+	local srv cli
+	rm -f "$VM_WORK/maxseg.ready" "$VM_WORK/maxseg.srv"
+	ip netns exec hb /usr/bin/python3 -I -S "$VM_WORK/maxseg.py" server 10.2.0.10 \
+		"$VM_WORK/maxseg.ready" >"$VM_WORK/maxseg.srv" 2>&1 &
+	vm_wait 60 "the TCP server in hb" test -e "$VM_WORK/maxseg.ready"
+	cli=$(ip netns exec ha /usr/bin/python3 -I -S "$VM_WORK/maxseg.py" client 10.2.0.10 2>&1) ||
+		vm_fail "TCP from ha to hb ($2): $cli"
+	wait $! || vm_fail "the TCP server in hb ($2): $(cat "$VM_WORK/maxseg.srv")"
+	srv=$(cat "$VM_WORK/maxseg.srv")
+	[ "$cli" = "$1" ] && [ "$srv" = "$1" ] ||
+		vm_fail "$2: TCP MSS seen by ha $cli, by hb $srv; want $1 both"
+	vm_log "$2: a TCP connection through the tunnel has MSS $cli at ha, $srv at hb"
+}
+mtu_is() { # WANT WHAT
+	local got
+	got=$(ip -n a link show ts-aws-1 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	[ "$got" = "$1" ] || vm_fail "$2: ts-aws-1 has mtu $got, want $1"
+}
+clamps() { # the clamp rules of tunshd's table in a, one a line
+	ip netns exec a nft list table inet tunsh 2>/dev/null |
+		sed -n 's/^\t\t\(.*maxseg.*\)$/\1/p'
+}
+# partner-type aws: AWS's MTU 1446 and MSS 1406.
+mtu_is 1446 "partner-type aws"
+want='oifname "ts-aws-1" tcp flags syn tcp option maxseg size > 1406 tcp option maxseg size set 1406 comment "aws-1 out"
+iifname "ts-aws-1" tcp flags syn tcp option maxseg size > 1406 tcp option maxseg size set 1406 comment "aws-1 in"'
+[ "$(clamps)" = "$want" ] || vm_fail "a's table inet tunsh: $(ip netns exec a nft list ruleset)"
+mss_both 1406 "partner-type aws"
+# Other values: in place, the same interface and SAs.
+idx=$(ip -n a -o link show ts-aws-1 | cut -d: -f1)
+spis=$(vm_xfrm_spis a 192.0.2.1 192.0.2.2)
+vm_tunsh_ok a "mtu 1400 and tcp-mss 1300" <<'EOF2'
+configure
+ipsec tunnel aws-1
+ mtu 1400
+ tcp-mss 1300
+ exit
+commit
+EOF2
+mtu_is 1400 "mtu 1400"
+[ "$(ip -n a -o link show ts-aws-1 | cut -d: -f1)" = "$idx" ] ||
+	vm_fail "mtu 1400 made ts-aws-1 again (ifindex $idx before)"
+[ "$(vm_xfrm_spis a 192.0.2.1 192.0.2.2)" = "$spis" ] ||
+	vm_fail "mtu and tcp-mss changed the SAs: $spis -> $(vm_xfrm_spis a 192.0.2.1 192.0.2.2)"
+mss_both 1300 "tcp-mss 1300"
+vm_ping_all ha 10.2.0.10 2
+# No clamp: no table, and the hosts' own MSS (1460) crosses.
+vm_tunsh_ok a "tcp-mss 0" <<'EOF2'
+configure
+ipsec tunnel aws-1
+ tcp-mss 0
+ exit
+commit
+EOF2
+ip netns exec a nft list table inet tunsh >/dev/null 2>&1 &&
+	vm_fail "tcp-mss 0 left the table: $(ip netns exec a nft list ruleset)"
+mss_both 1460 "tcp-mss 0"
+
 vm_tunsh_ok a "remove the tunnel" <<'EOF2'
 configure
 no ipsec tunnel aws-1
@@ -137,6 +226,8 @@ ip -n a link show ts-aws-1 >/dev/null 2>&1 && vm_fail "ts-aws-1 is still there"
 [ -z "$(ip -n a route show 10.2.0.0/24)" ] || vm_fail "the route stayed: $(ip -n a route show 10.2.0.0/24)"
 [ "$(vm_xfrm_count a)" = 0 ] || vm_fail "SAs stayed: $(ip -n a xfrm state)"
 [ -z "$(policies a)" ] || vm_fail "policies stayed: $(policies a)"
+ip netns exec a nft list table inet tunsh >/dev/null 2>&1 &&
+	vm_fail "the clamp's table stayed: $(ip netns exec a nft list ruleset)"
 vm_log "removing the tunnel removed its interface, route, SAs and policies"
 
 # A tunshd that dies (SIGKILL) leaves its interface, route, SAs and
@@ -168,4 +259,8 @@ for i in $old_idx; do
 		vm_fail "policy index $i of the dead tunshd is still there (indexes before: $old_idx, after: $new_idx): $(ip -n a -s xfrm policy)"
 done
 vm_ping_all ha 10.2.0.10 3
+# The tunnel was added afresh before the kill: the preset's values.
+mtu_is 1446 "after the restart"
+[ "$(clamps)" = "$want" ] ||
+	vm_fail "after the restart, a's clamps: $(ip netns exec a nft list ruleset)"
 vm_log "a restarted tunshd removed the dead one's state (policies $old_idx) and carries traffic again (policies $new_idx)"
