@@ -20,43 +20,9 @@ set -euo pipefail
 bin=$(cd "${1:?usage: monitor.sh BUILD}" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "monitor.sh: needs root (namespaces)"; exit 77; }
 
-dir=$(mktemp -d)
-ns_a=tunsh-mon-a-$$
-ns_b1=tunsh-mon-b1-$$
-ns_b2=tunsh-mon-b2-$$
-declare -A pid
-cleanup() {
-	for p in "${pid[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for ns in "$ns_a" "$ns_b1" "$ns_b2"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$dir"/*.log; do
-		echo "--- $f:" >&2
-		tail -n 30 "$f" >&2
-	done
-	exit 1
-}
-
-for ns in "$ns_a" "$ns_b1" "$ns_b2"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip link add veth-1 netns "$ns_a" type veth peer name veth-b netns "$ns_b1"
-ip link add veth-2 netns "$ns_a" type veth peer name veth-b netns "$ns_b2"
-ip -n "$ns_a" addr add 192.0.2.1/24 dev veth-1
-ip -n "$ns_a" addr add 198.51.100.1/24 dev veth-2
-ip -n "$ns_b1" addr add 192.0.2.2/24 dev veth-b
-ip -n "$ns_b2" addr add 198.51.100.2/24 dev veth-b
-ip -n "$ns_a" link set veth-1 up
-ip -n "$ns_a" link set veth-2 up
-ip -n "$ns_b1" link set veth-b up
-ip -n "$ns_b2" link set veth-b up
+prefix=tunsh-mon
+# shellcheck source=SCRIPTDIR/two_gateways.sh
+. "$(dirname "$0")/two_gateways.sh"
 # a's address in its LAN (vlan 10) and the VPC host behind b1.
 ip -n "$ns_a" addr add 10.1.0.1/32 dev lo
 ip -n "$ns_a" route add 10.2.0.0/16 via 192.0.2.2
