@@ -735,6 +735,10 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 		t->want_up = false;
 		timer_disarm(e, &t->restart_timer);
 	}
+	if (!old.initiator && t->conf.initiator && t->sas == NULL &&
+	    how != IKE_CHANGE_REAUTH && wants_initiation(e, t) &&
+	    ike_init_start(e, t) < 0)
+		restart_later(e, t); /* initiator on: start it now */
 	if (how == IKE_CHANGE_REAUTH) {
 		if (ike_tunnel_reauth(e, t) < 0)
 			tunnel_sa_gone(e, t); /* retried with the backoff */

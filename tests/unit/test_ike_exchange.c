@@ -1269,6 +1269,32 @@ test_ike_commit_psk_reauthenticates_at_once(void **state_)
 	fix_free(f);
 }
 
+/*
+ * initiator on, committed for a tunnel that waits (no SA: neither end
+ * initiates): tunsh.conf(5) says tunsh then starts the tunnel itself,
+ * and it does, at the commit rather than at the next traffic.
+ */
+static void
+test_ike_initiator_on_starts_a_waiting_tunnel(void **state_)
+{
+	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	f->ta.c.initiator = false;
+	add_both(f);
+	lab_advance(&f->l, 5000);
+	assert_int_not_equal(state(&f->l.a, "to-b"), IKE_TUNNEL_UP);
+	f->ta.c.initiator = true;
+	assert_int_equal(
+	    ike_tunnel_change(f->l.a.e, &f->ta.c, IKE_CHANGE_IN_PLACE, &d), 0);
+	lab_run(&f->l, 100);
+	assert_up_and_agreeing(f);
+	diag_clear(&d);
+	fix_free(f);
+}
+
 /* After every datagram: B sends on an SA whose keys A has inbound. */
 static void
 a_reads_what_b_sends(struct lab *l, void *arg)
@@ -2670,6 +2696,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_simultaneous_ike_rekey_leaves_one),
 	cmocka_unit_test(test_ike_kernel_expire_finds_the_child_by_either_spi),
 	cmocka_unit_test(test_ike_reauth_is_make_before_break),
+	cmocka_unit_test(test_ike_initiator_on_starts_a_waiting_tunnel),
 	cmocka_unit_test(test_ike_reauth_inbound_sa_before_the_peer_sends),
 	cmocka_unit_test(
 	    test_ike_peer_reauth_with_a_higher_spi_keeps_the_new_sa),
