@@ -33,7 +33,7 @@ features=(
 	"replay window|replay_window|-"
 	"NAT rebinding|nat_rebind|-"
 	"route-based (VTI)|route_based|pluto_route_based"
-	"failover between two route-based tunnels (AWS's pair), DPD|failover_two_gateways|-"
+	"failover between two route-based tunnels (AWS's pair), by DPD and by the traffic monitor|failover_two_gateways|-"
 	"one CHILD SA per pair (traffic-selectors per-pair), narrowing shown|per_pair|pluto_per_pair"
 	"the change classes of a commit|commit_classes|-"
 	"a renegotiate-class commit: reauthenticated at once under pings|reneg_commit|-"
