@@ -382,17 +382,10 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
  * direction initiator -> responder first, encryption before integrity.
  * "Initiator" is whoever started the exchange that made this CHILD SA.
  */
-enum keys_which {
-	KEYS_BOTH,
-	KEYS_HOLD_OUT, /* inbound now, outbound kept for child_out_release */
-	KEYS_IN_ONLY,  /* child_preinstall_in */
-	KEYS_OUT_ONLY, /* the inbound one is in already */
-};
-
 static int
 install_keys(struct ike_engine *e, struct child_sa *c,
     const struct secbuf *g_ir, const uint8_t *ni, size_t ni_len,
-    const uint8_t *nr, size_t nr_len, enum keys_which which, struct diag *d)
+    const uint8_t *nr, size_t nr_len, bool hold_out, struct diag *d)
 {
 	const struct ike_sa *sa = c->ike;
 	const struct ike_encr_alg *en = ike_encr_alg(c->encr, c->encr_bits);
@@ -414,12 +407,9 @@ install_keys(struct ike_engine *e, struct child_sa *c,
 	k[3] = al ? secbuf_from(km->data + out + el, al) : NULL;
 	if (k[0] == NULL || k[2] == NULL || (al && (!k[1] || !k[3])))
 		goto out;
-	if (which != KEYS_OUT_ONLY &&
-	    (rc = install_one(e, c, true, k[0], k[1], d)) < 0)
+	if ((rc = install_one(e, c, true, k[0], k[1], d)) < 0)
 		goto out;
-	if (which == KEYS_IN_ONLY)
-		goto out;
-	if (which == KEYS_HOLD_OUT) {
+	if (hold_out) {
 		c->out_ek = k[2];
 		c->out_ak = k[3];
 		k[2] = k[3] = NULL;
@@ -489,91 +479,6 @@ child_out_release(struct ike_engine *e, struct child_sa *c)
 /* A negotiated CHILD SA into the kernel and the SA's list.  Long: it
  * copies what was chosen field by field, and a kernel refusal must undo
  * exactly what was made so far. */
-/* The algorithms of a CHILD SA from the proposal chosen (or, for
- * child_preinstall_in, the one offered); -ENOTSUP for ones we lack. */
-static int
-child_algs(struct child_sa *c, const struct ike_proposal *p)
-{
-	const struct ike_transform *en = ike_proposal_get(p, IKE_TRANS_ENCR);
-	const struct ike_transform *in = ike_proposal_get(p, IKE_TRANS_INTEG);
-	const struct ike_transform *dh = ike_proposal_get(p, IKE_TRANS_DH);
-
-	if (en == NULL || ike_encr_alg(en->id, en->keylen) == NULL ||
-	    xfrm_alg(IKE_TRANS_ENCR, en->id) == NULL ||
-	    (in != NULL &&
-		(ike_integ_alg(in->id) == NULL ||
-		    xfrm_alg(IKE_TRANS_INTEG, in->id) == NULL)))
-		return -ENOTSUP;
-	c->encr = en->id;
-	c->encr_bits = en->keylen;
-	c->integ = in ? in->id : 0;
-	c->dh = dh ? dh->id : 0;
-	return 0;
-}
-
-static bool
-ts_same(const struct ike_ts_payload *a, const struct ike_ts_payload *b)
-{
-	return a->n == b->n && memcmp(a->ts, b->ts, a->n * sizeof(*a->ts)) == 0;
-}
-
-/* How many transforms of a type a proposal has. */
-static size_t
-transforms_of(const struct ike_proposal *p, uint8_t type)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->n_transforms; i++)
-		n += p->transforms[i].type == type;
-	return n;
-}
-
-/*
- * The first CHILD SA's inbound SA, in before IKE_AUTH is sent: its keys
- * are prf+(SK_d, Ni | Nr) (2.17), known once IKE_SA_INIT is done.  A
- * responder that installs its outbound SA as it answers IKE_AUTH (charon
- * does) sends on it at once; in a make-before-break reauthentication
- * traffic is flowing, and what it sent while its answer was on the way
- * met only the larval SA here and was lost (XfrmAcquireError; one ping
- * in five changes, measured in the VM tier's reneg_commit).  Possible
- * when the offer admits one answer: one proposal, one transform of each
- * type the keys depend on (the DH of IKE_AUTH's offer does not count: no
- * KE goes with it).  Best effort: if it cannot, child_install installs
- * the SA as before, when the answer comes.
- */
-void
-child_preinstall_in(struct ike_engine *e, struct ike_sa *sa)
-{
-	const struct ike_req_sel *sel = sa->req.sel;
-	const struct ike_proposal *p;
-	struct child_sa c = { .ike = sa, .created_by_us = true };
-	struct diag d;
-
-	if (sel == NULL || sel->offer.n_proposals != 1 || sa->in == NULL)
-		return;
-	p = &sel->offer.proposals[0];
-	if (transforms_of(p, IKE_TRANS_ENCR) != 1 ||
-	    transforms_of(p, IKE_TRANS_INTEG) > 1 ||
-	    transforms_of(p, IKE_TRANS_ESN) > 1 || child_algs(&c, p) < 0)
-		return;
-	c.spi_in = sa->req.new_spi;
-	c.reqid = sa->t->reqid;
-	c.natt = ike_sa_nat(sa);
-	c.n_local = (uint8_t)sel->ts_local.n;
-	c.n_remote = (uint8_t)sel->ts_remote.n;
-	c.ts = calloc(c.n_local + c.n_remote, sizeof(*c.ts));
-	if (c.ts == NULL)
-		return;
-	memcpy(c.ts, sel->ts_local.ts, c.n_local * sizeof(*c.ts));
-	memcpy(c.ts + c.n_local, sel->ts_remote.ts, c.n_remote * sizeof(*c.ts));
-	diag_init(&d);
-	if (install_keys(e, &c, NULL, sa->in->ni, sa->in->ni_len, sa->in->nr,
-		sa->in->nr_len, KEYS_IN_ONLY, &d) == 0)
-		sa->req.in_ready = true;
-	diag_clear(&d);
-	free(c.ts);
-}
-
 int
 child_install(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_proposal *chosen, uint32_t spi_in,
@@ -583,24 +488,34 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
     enum child_origin origin, struct child_sa **outp)
 {
 	bool by_us = origin == CHILD_BY_US;
-	enum keys_which which = origin == CHILD_BY_PEER_REKEY ? KEYS_HOLD_OUT :
-								KEYS_BOTH;
+	const struct ike_transform *en =
+	    ike_proposal_get(chosen, IKE_TRANS_ENCR);
+	const struct ike_transform *in =
+	    ike_proposal_get(chosen, IKE_TRANS_INTEG);
+	const struct ike_transform *dh = ike_proposal_get(chosen, IKE_TRANS_DH);
 	struct child_sa *c;
 	uint32_t spi_out;
 	struct diag d;
 	int rc;
 
+	if (en == NULL || chosen->spi_size != 4 ||
+	    ike_encr_alg(en->id, en->keylen) == NULL ||
+	    xfrm_alg(IKE_TRANS_ENCR, en->id) == NULL ||
+	    (in != NULL &&
+		(ike_integ_alg(in->id) == NULL ||
+		    xfrm_alg(IKE_TRANS_INTEG, in->id) == NULL)))
+		return -ENOTSUP;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
-	if (child_algs(c, chosen) < 0 || chosen->spi_size != 4) {
-		free(c);
-		return -ENOTSUP;
-	}
 	memcpy(&spi_out, chosen->spi, 4);
 	c->ike = sa;
 	c->spi_in = spi_in;
 	c->spi_out = be32toh(spi_out);
 	c->reqid = sa->t->reqid;
+	c->encr = en->id;
+	c->encr_bits = en->keylen;
+	c->integ = in ? in->id : 0;
+	c->dh = dh ? dh->id : 0;
 	c->n_local = (uint8_t)ts_local->n;
 	c->n_remote = (uint8_t)ts_remote->n;
 	c->ts = calloc(ts_local->n + ts_remote->n, sizeof(*c->ts));
@@ -617,19 +532,8 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	timer_init(&c->rekey_timer, child_rekey_timer);
 	timer_init(&c->expire_timer, child_expire_timer);
 	diag_init(&d);
-	/* The inbound SA may be in already (child_preinstall_in): as it
-	 * was offered unless the peer narrowed the networks. */
-	if (by_us && sa->req.in_ready && sa->req.new_spi == spi_in) {
-		sa->req.in_ready = false;
-		if (ts_same(ts_local, &sa->req.sel->ts_local) &&
-		    ts_same(ts_remote, &sa->req.sel->ts_remote))
-			which = KEYS_OUT_ONLY;
-		else
-			e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
-			    spi_in);
-	}
-	if ((rc = install_keys(e, c, g_ir, ni, ni_len, nr, nr_len, which, &d)) <
-	    0) {
+	if ((rc = install_keys(e, c, g_ir, ni, ni_len, nr, nr_len,
+		 origin == CHILD_BY_PEER_REKEY, &d)) < 0) {
 		tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR,
 		    "the kernel refused the CHILD SA: %s",
 		    d.count ? d.entries[0].text : strerror(-rc));

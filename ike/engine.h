@@ -164,7 +164,6 @@ struct ike_request {
 	struct ike_dh *dh;
 	uint8_t nonce[IKE_NONCE_LEN];
 	uint32_t new_spi; /* CHILD: our inbound SPI */
-	bool in_ready;	  /* IKE_AUTH: its inbound SA is in (keys too) */
 	struct ike_req_sel *sel;
 };
 
@@ -418,8 +417,6 @@ int child_install(struct ike_engine *e, struct ike_sa *sa,
 /* Says the peer refused our networks (TS_UNACCEPTABLE), and why it may. */
 void child_ts_refused(struct ike_engine *e, struct ike_tunnel *t,
     const struct ike_req_sel *sel);
-/* IKE_AUTH's CHILD SA: its inbound SA before the request goes. */
-void child_preinstall_in(struct ike_engine *e, struct ike_sa *sa);
 /* Installs a rekeyed SA's held-back outbound SA, if any. */
 void child_out_release(struct ike_engine *e, struct child_sa *c);
 void child_free(struct ike_engine *e, struct child_sa *c, bool kernel);

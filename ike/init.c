@@ -596,7 +596,6 @@ auth_send(struct ike_engine *e, struct ike_sa *sa)
 	ike_sa_add(&inner, &sa->req.sel->offer);
 	ike_ts_add(&inner, IKE_PL_TSI, &sa->req.sel->ts_local);
 	ike_ts_add(&inner, IKE_PL_TSR, &sa->req.sel->ts_remote);
-	child_preinstall_in(e, sa);
 	ike_sa_set_state(e, sa, SA_AUTH_SENT);
 	return ike_sa_send_request(e, sa, REQ_AUTH, IKE_AUTH, &inner);
 }
