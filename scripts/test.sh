@@ -57,7 +57,7 @@ run_ctest build -LE interop
 
 stage "sanitizer build: build-asan/ (ASan + UBSan, Debug, -Werror)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTUNSH_SANITIZE=ON \
-	-DTUNSH_WERROR=ON
+	-DTUNSH_WERROR=ON -DTUNSH_BENCH=OFF
 cmake --build build-asan -j"$jobs"
 stage "tests: build-asan/ (all but the vm tier: the guest kernel runs the
 normal build's binaries; ASan's shadow memory does not fit a small guest)"
@@ -67,48 +67,10 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 
 stage "fuzz build: build-fuzz/ (clang, libFuzzer + ASan + UBSan, -Werror)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTUNSH_FUZZ=ON \
-	-DTUNSH_WERROR=ON
+	-DTUNSH_WERROR=ON -DTUNSH_BENCH=OFF
 cmake --build build-fuzz -j"$jobs"
 
-stage "fuzzing: ${fuzz_seconds}s per target"
-found=0
-for f in build-fuzz/tests/fuzz/fuzz_*; do
-	if [ ! -f "$f" ] || [ ! -x "$f" ]; then
-		continue
-	fi
-	found=$((found + 1))
-	name=$(basename "$f")
-	name=${name#fuzz_}
-	# libFuzzer writes new inputs into its corpus: give it a copy so the
-	# source tree is never written.
-	work=$(mktemp -d)
-	scratch+=("$work")
-	mkdir "$work/corpus" "$work/artifacts"
-	if [ -d "tests/fuzz/corpus/$name" ]; then
-		cp -R "tests/fuzz/corpus/$name/." "$work/corpus/"
-	else
-		echo "test.sh: fuzz_$name has no seed corpus" \
-			"(tests/fuzz/corpus/$name/); starting empty" >&2
-	fi
-	echo "fuzz_$name: $(find "$work/corpus" -type f | wc -l) seeds"
-	rc=0
-	"$f" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
-		-artifact_prefix="$work/artifacts/" "$work/corpus" \
-		>"$work/log" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		cat "$work/log" >&2
-		keep=$(mktemp -d /tmp/tunsh-fuzz-"$name".XXXXXX)
-		cp -R "$work/artifacts/." "$keep/"
-		echo "test.sh: fuzz_$name failed (exit $rc); reproducer in" \
-			"$keep (run: $f $keep/crash-*)" >&2
-		exit 1
-	fi
-	grep -E '^(Done|stat::(number_of_executed_units|new_units_added))' \
-		"$work/log" || true
-done
-if [ "$found" -eq 0 ]; then
-	echo "test.sh: no fuzz targets were built in build-fuzz/tests/fuzz" >&2
-	exit 1
-fi
+stage "fuzzing: ${fuzz_seconds}s per target, $jobs at a time"
+scripts/fuzz.sh build-fuzz "$fuzz_seconds" "$jobs"
 
 stage "all stages passed"
