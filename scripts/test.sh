@@ -5,7 +5,8 @@
 # (scripts/package.sh, lintian) installed, run and purged in a guest,
 # then every test
 # but the vm tier under AddressSanitizer + UBSan (build-asan/), then
-# each libFuzzer target for FUZZ_SECONDS (default 10) from a scratch copy
+# each libFuzzer target for FUZZ_SECONDS (default 10), JOBS at a time,
+# from a scratch copy
 # of its seed corpus (build-fuzz/, clang).  Stops at the first failure and
 # exits non-zero.  JOBS sets the build parallelism (default 2).
 set -euo pipefail
