@@ -20,7 +20,7 @@ set -euo pipefail
 bin=$(cd "${1:?usage: monitor.sh BUILD}" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "monitor.sh: needs root (namespaces)"; exit 77; }
 
-prefix=tunsh-mon
+prefix=tunsh-mon psk=monitor-test
 # shellcheck source=SCRIPTDIR/two_gateways.sh
 . "$(dirname "$0")/two_gateways.sh"
 # a's address in its LAN (vlan 10) and the VPC host behind b1.
@@ -29,53 +29,10 @@ ip -n "$ns_a" route add 10.2.0.0/16 via 192.0.2.2
 ip -n "$ns_b1" route add 10.1.0.0/24 via 192.0.2.1
 ip -n "$ns_b1" addr add 10.2.0.1/32 dev lo
 
-cat >"$dir/a.conf" <<'EOT'
-hostname = "site-a";
-interfaces = ( { name = "wan1"; address = "192.0.2.1/24"; },
-               { name = "wan2"; address = "198.51.100.1/24"; } );
-vlans = ( { id = 10; name = "lan"; subnet = "10.1.0.0/24"; } );
-tunnels = ( );
-EOT
-# gateway NAME ADDR PEER: one of the peer's two gateways.
-gateway() {
-	cat >"$dir/$1.conf" <<EOT
-hostname = "$1";
-interfaces = ( { name = "wan1"; address = "$2/24"; } );
-vlans = ( { id = 20; name = "vpc"; subnet = "10.2.0.0/16"; } );
-tunnels = ( {
-  name = "to-a"; tunnel-type = "route-based"; wan-port = "wan1";
-  remote-address = "${3}"; pre-shared-key = "monitor-test-$1";
-  local-network = [ "vlan 20" ]; remote-network = [ "10.1.0.0/24" ];
-  initiator = false; } );
-EOT
-}
-gateway b1 192.0.2.2 192.0.2.1
-gateway b2 198.51.100.2 198.51.100.1
-
-start() { # NAME NS
-	ip netns exec "$2" "$bin/shell/tunshd" -f --config "$dir/$1.conf" \
-		--state-dir "$dir/$1-state" --socket "$dir/$1.sock" \
-		--kernel none 2>>"$dir/$1.log" &
-	pid[$1]=$!
-	for _ in $(seq 100); do [ -S "$dir/$1.sock" ] && return; sleep 0.1; done
-	fail "tunshd $1 did not start"
-}
-sh_run() { # NAME: a script on stdin
-	"$bin/shell/tunsh" --socket "$dir/$1.sock"
-}
 show() { # TUNNEL [json]: show ipsec tunnel on a
 	echo "show ipsec tunnel $*" | sh_run a 2>&1
 }
-# until SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s.
-until_ok() {
-	local secs=$1 what=$2 end
-	shift 2
-	end=$((SECONDS + secs))
-	until "$@" >/dev/null 2>&1; do
-		[ "$SECONDS" -lt "$end" ] || fail "after ${secs}s: $what: $(show aws-1)"
-		sleep 0.2
-	done
-}
+until_context() { echo ": $(show aws-1)"; }
 route_is() { # TUNNEL METRIC STATE
 	show "$1" | grep -Eq "^    10\.2\.0\.0/16 +metric $2 +$3"
 }
