@@ -515,7 +515,6 @@ tunnel_link(struct ike_engine *e, struct ike_tunnel *t)
 	    hash_u64(t->conf.remote_addr));
 	hmap_insert(&e->by_reqid, &t->reqid_node, hash_u64(t->reqid));
 	hmap_insert(&e->by_name, &t->name_node, hash_str(t->conf.name));
-	e->n_tunnels++;
 }
 
 static void
@@ -527,7 +526,6 @@ tunnel_unlink(struct ike_engine *e, struct ike_tunnel *t)
 	hmap_remove(&e->by_remote, &t->remote_node);
 	hmap_remove(&e->by_reqid, &t->reqid_node);
 	hmap_remove(&e->by_name, &t->name_node);
-	e->n_tunnels--;
 }
 
 static void
@@ -630,11 +628,11 @@ ike_tunnel_add(struct ike_engine *e, const struct ike_tunnel_conf *c,
 		diag_add(d, DIAG_ERROR, "tunnel %s: already running", c->name);
 		return -EEXIST;
 	}
-	if (e->n_tunnels > KERNEL_REQID_MAX - KERNEL_REQID_MIN) {
+	if (e->by_name.count > KERNEL_REQID_MAX - KERNEL_REQID_MIN) {
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: no reqid left for it (%zu tunnels): remove "
 		    "tunnels first",
-		    c->name, e->n_tunnels);
+		    c->name, e->by_name.count);
 		return -ENOSPC;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)

@@ -272,12 +272,10 @@ struct ike_engine {
 	struct hmap by_spi;  /* our SPI (spi_i as initiator, spi_r) */
 	struct hmap by_peer; /* half-open responder SAs, by spi_i */
 	struct hmap child_in, child_out; /* CHILD SAs by SPI */
-	size_t n_sas;
 	size_t sas_peak;   /* most SAs since memory was last given back */
 	struct hmap peers; /* halfopen.c; no buckets when no address */
 	struct ike_tunnel *tunnels;
 	struct hmap by_remote, by_reqid, by_name;
-	size_t n_tunnels;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
 	struct ike_counters c;

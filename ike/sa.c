@@ -210,9 +210,8 @@ ike_sa_new(struct ike_engine *e, struct ike_tunnel *t, bool initiator)
 	timer_init(&sa->keepalive_timer, keepalive_timer);
 	timer_init(&sa->halfopen_timer, halfopen_timer);
 	hmap_insert(&e->by_spi, &sa->spi_node, hash_u64(spi));
-	e->n_sas++;
-	if (e->n_sas > e->sas_peak)
-		e->sas_peak = e->n_sas;
+	if (e->by_spi.count > e->sas_peak)
+		e->sas_peak = e->by_spi.count;
 	e->c.ike_sas++;
 	sa->last_heard_ms = engine_now(e);
 	if (t != NULL)
@@ -317,13 +316,14 @@ nonce_min_lower(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
 static void
 memory_give_back(struct ike_engine *e)
 {
-	if (e->sas_peak - e->n_sas < TRIM_SAS || e->n_sas > e->sas_peak / 2)
+	if (e->sas_peak - e->by_spi.count < TRIM_SAS ||
+	    e->by_spi.count > e->sas_peak / 2)
 		return;
 	timers_shrink(e);
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
-	e->sas_peak = e->n_sas;
+	e->sas_peak = e->by_spi.count;
 }
 
 /* Frees the SA and its CHILD SAs, removing those from the kernel. */
@@ -363,7 +363,6 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	frag_discard(e, sa);
 	ike_sa_init_done(sa);
 	ike_keys_free(&sa->keys);
-	e->n_sas--;
 	e->c.ike_sas--;
 	free(sa);
 	memory_give_back(e);
