@@ -54,12 +54,6 @@ charon_moved() {
 		[ -n "$c" ] && [ "$c" != "$2" ]
 }
 
-# missing < ping output: the seq numbers (busybox) without an answer.
-missing() {
-	awk '/ seq=/ { sub(/.* seq=/, ""); sub(/ .*/, ""); seen[$0] = 1 }
-		END { for (i = 0; i < 50; i++) if (!(i in seen)) printf "%d ", i }'
-}
-
 # xfrm_errors: the non-zero XFRM error counters (/proc/net/xfrm_stat)
 # of a and b.
 xfrm_errors() {
@@ -103,7 +97,7 @@ change() {
 	stats=$(grep 'packets transmitted' <<<"$out" || true)
 	got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' <<<"$stats")
 	vm_log "$what: commit to reauthenticated ${ms} ms; ping: $stats"
-	vm_log "missing seq: $(missing <<<"$out"); XFRM errors before: $err0; after: $(xfrm_errors)"
+	vm_log "missing seq: $(vm_ping_missing 50 <<<"$out"); XFRM errors before: $err0; after: $(xfrm_errors)"
 	vm_log "IKE $ike0 -> $(vm_charon_ike_spis b); CHILD $child0 -> $(vm_charon_child_spis b lans)"
 	vm_log "tunshd: $(tail -n "+$((mark + 1))" "$VM_WORK/a/tunshd.log" | sed 's/.*tunnel to-b: //' | tr '\n' '|')"
 	if [ "${got:-0}" -lt 50 ]; then
