@@ -287,9 +287,12 @@ main(int argc, char **argv)
 			daemon_opt = true;
 			break;
 		case 'K':
+			/* The last --kernel given counts, as for every option. */
 			if (strcmp(optarg, "none") == 0)
 				d.kernel = LIVE_KERNEL_NONE;
-			else if (strcmp(optarg, "netlink") != 0) {
+			else if (strcmp(optarg, "netlink") == 0)
+				d.kernel = LIVE_KERNEL_NETLINK;
+			else {
 				fprintf(stderr,
 				    "tunshd: --kernel %s: give "
 				    "netlink or none\n",

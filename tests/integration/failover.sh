@@ -27,9 +27,9 @@ route_is() { # TUNNEL METRIC STATE
 	show "$1" | grep -Eq "^    10\.2\.0\.0/16 +metric $2 +$3"
 }
 
-start b1 "$ns_b1"
-start b2 "$ns_b2"
-start a "$ns_a"
+start b1 "${ns[b1]}"
+start b2 "${ns[b2]}"
+start a "${ns[a]}"
 sh_run a <<'EOT' >"$dir/a-commit.out" 2>&1 || fail "commit on a: $(cat "$dir/a-commit.out")"
 configure
 ipsec tunnel aws-1
@@ -88,7 +88,7 @@ for key in '"routes_active": false' '"metric_now": 1100' '"state": "withdrawn"' 
 done
 
 # Gateway 1 back: a's restart gets through; the traffic returns to it.
-start b1 "$ns_b1"
+start b1 "${ns[b1]}"
 until_ok 40 "aws-1's route active again after b1 came back" route_is aws-1 100 active
 until_ok 5 "aws-2's route the backup again" route_is aws-2 110 backup
 echo "failover.sh: routes followed the CHILD SAs both ways"

@@ -22,81 +22,28 @@ bin=$(cd "${1:?usage: ike_flood.sh BUILD}" && pwd)
 # within it).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 
-dir=$(mktemp -d)
-ns_a=tunsh-flood-a-$$
-ns_b=tunsh-flood-b-$$
-ns_f=tunsh-flood-f-$$
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=netns.sh
+. "$top/tests/integration/netns.sh"
 n_addrs=200
 max=300
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for ns in "$ns_a" "$ns_b" "$ns_f"; do
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$dir"/*.log "$dir"/*.out; do
-		[ -f "$f" ] || continue
-		echo "--- $f:" >&2
-		tail -n 20 "$f" >&2
-	done
-	exit 1
-}
+netns_init tunsh-flood a b f
 
 # A (192.0.2.1) -- B (192.0.2.2, 198.18.0.254) -- F (198.18.0.1-200)
-for ns in "$ns_a" "$ns_b" "$ns_f"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip link add veth-ab netns "$ns_a" type veth peer name veth-ba netns "$ns_b"
-ip link add veth-fb netns "$ns_f" type veth peer name veth-bf netns "$ns_b"
-ip -n "$ns_a" addr add 192.0.2.1/24 dev veth-ab
-ip -n "$ns_b" addr add 192.0.2.2/24 dev veth-ba
-ip -n "$ns_b" addr add 198.18.0.254/24 dev veth-bf
+veth a veth-ab 192.0.2.1/24 b veth-ba 192.0.2.2/24
+veth f veth-fb "" b veth-bf 198.18.0.254/24
 for i in $(seq 1 $n_addrs); do echo "addr add 198.18.0.$i/24 dev veth-fb"; done |
-	ip -n "$ns_f" -batch -
-for l in "$ns_a veth-ab" "$ns_b veth-ba" "$ns_b veth-bf" "$ns_f veth-fb"; do
-	set -- $l
-	ip -n "$1" link set "$2" up
-done
-
-site_conf() { # NAME WAN_ADDR LAN
-	cat <<EOT
-hostname = "$1";
-interfaces = ( { name = "wan1"; address = "$2/24"; } );
-vlans = ( { id = 10; name = "lan"; subnet = "$3"; } );
-tunnels = ( );
-EOT
-}
+	ip -n "${ns[f]}" -batch -
 site_conf site-a 192.0.2.1 10.1.0.0/24 >"$dir/a.conf"
 site_conf site-b 192.0.2.2 10.2.0.0/24 >"$dir/b.conf"
 
-start() { # NAME NS OPTIONS...
-	local name=$1 ns=$2
-	shift 2
-	ip netns exec "$ns" "$bin/shell/tunshd" -f --config "$dir/$name.conf" \
-		--state-dir "$dir/$name-state" --socket "$dir/$name.sock" \
-		--kernel none "$@" 2>"$dir/$name.log" &
-	pids+=($!)
-	eval "pid_$name=$!"
-	for _ in $(seq 50); do [ -S "$dir/$name.sock" ] && return; sleep 0.1; done
-	fail "tunshd $name did not start"
-}
-sh_run() { # NAME: a script on stdin
-	"$bin/shell/tunsh" --socket "$dir/$1.sock"
-}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 json_num() { # KEY FILE: the first "KEY": number
 	grep -o "\"$1\": *[0-9]*" "$2" | head -n 1 | grep -o '[0-9]*$'
 }
 
-start a "$ns_a"
-start b "$ns_b" --ike-half-open-max "$max"
+start a "${ns[a]}"
+start b "${ns[b]}" --ike-half-open-max "$max"
 
 # B: the tunnel to A (B answers), and one to every flooding address.
 {
@@ -115,11 +62,11 @@ start b "$ns_b" --ike-half-open-max "$max"
 	echo commit
 } | sh_run b >"$dir/b-commit.out" 2>&1 || fail "commit on b"
 
-rss0=$(rss_kb "$pid_b")
-ip netns exec "$ns_f" "$bin/tests/integration/ike_flood" 198.18.0.254 \
+rss0=$(rss_kb "${pid[b]}")
+ip netns exec "${ns[f]}" "$bin/tests/integration/ike_flood" 198.18.0.254 \
 	198.18.0.1 1 60 20000000 >"$dir/flood-one.out" 2>"$dir/flood-one.log" &
 flood_one=$!
-pids+=($flood_one)
+pid[flood_one]=$flood_one
 # The one address meets its own bound before the others fill the total.
 for _ in $(seq 100); do
 	echo "show ipsec counters json" | sh_run b >"$dir/c.json" 2>&1 || true
@@ -128,11 +75,11 @@ for _ in $(seq 100); do
 done
 [ "$(json_num half_open_peer "$dir/c.json")" -gt 0 ] ||
 	fail "the flood from one address met no bound: $(cat "$dir/c.json")"
-ip netns exec "$ns_f" "$bin/tests/integration/ike_flood" 198.18.0.254 \
+ip netns exec "${ns[f]}" "$bin/tests/integration/ike_flood" 198.18.0.254 \
 	198.18.0.2 $((n_addrs - 1)) 60 20000000 >"$dir/flood-many.out" \
 	2>"$dir/flood-many.log" &
 flood_many=$!
-pids+=($flood_many)
+pid[flood_many]=$flood_many
 
 # Once the flood holds B at its bounds, A's tunnel is committed.
 for _ in $(seq 100); do
@@ -162,7 +109,7 @@ while kill -0 "$flood_one" 2>/dev/null || kill -0 "$flood_many" 2>/dev/null; do
 		kill -TERM "$flood_one" "$flood_many" 2>/dev/null || true
 		break
 	fi
-	r=$(rss_kb "$pid_b")
+	r=$(rss_kb "${pid[b]}")
 	[ "$r" -gt "$peak" ] && peak=$r
 	echo "show ipsec counters json" | sh_run b >"$dir/c.json" 2>&1 || true
 	h=$(json_num half_open "$dir/c.json")

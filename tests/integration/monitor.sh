@@ -24,10 +24,10 @@ prefix=tunsh-mon psk=monitor-test
 # shellcheck source=SCRIPTDIR/two_gateways.sh
 . "$(dirname "$0")/two_gateways.sh"
 # a's address in its LAN (vlan 10) and the VPC host behind b1.
-ip -n "$ns_a" addr add 10.1.0.1/32 dev lo
-ip -n "$ns_a" route add 10.2.0.0/16 via 192.0.2.2
-ip -n "$ns_b1" route add 10.1.0.0/24 via 192.0.2.1
-ip -n "$ns_b1" addr add 10.2.0.1/32 dev lo
+ip -n "${ns[a]}" addr add 10.1.0.1/32 dev lo
+ip -n "${ns[a]}" route add 10.2.0.0/16 via 192.0.2.2
+ip -n "${ns[b1]}" route add 10.1.0.0/24 via 192.0.2.1
+ip -n "${ns[b1]}" addr add 10.2.0.1/32 dev lo
 
 show() { # TUNNEL [json]: show ipsec tunnel on a
 	echo "show ipsec tunnel $*" | sh_run a 2>&1
@@ -45,9 +45,9 @@ answered_ge() { # N
 	[ "${n:-0}" -ge "$1" ]
 }
 
-start b1 "$ns_b1"
-start b2 "$ns_b2"
-start a "$ns_a"
+start b1 "${ns[b1]}"
+start b2 "${ns[b2]}"
+start a "${ns[a]}"
 sh_run a <<'EOT' >"$dir/a-commit.out" 2>&1 || fail "commit on a: $(cat "$dir/a-commit.out")"
 configure
 ipsec tunnel aws-1
@@ -83,7 +83,7 @@ grep -q "^  Monitor:       up since .*: ping 10.2.0.1 from 10.1.0.1 every$" <<<"
 	fail "show ipsec tunnel aws-1 does not show the monitor: $out"
 
 # The VPC host goes; b1's IKE still answers: only the probes see it.
-ip -n "$ns_b1" addr del 10.2.0.1/32 dev lo
+ip -n "${ns[b1]}" addr del 10.2.0.1/32 dev lo
 until_ok 15 "aws-1's monitor down" monitor_is down
 until_ok 5 "aws-1's route withdrawn by the monitor" route_is aws-1 100 'withdrawn \(kept at 1100\)'
 until_ok 5 "aws-2's route active with aws-1's monitor down" route_is aws-2 110 active
@@ -106,7 +106,7 @@ route_is aws-1 100 'withdrawn \(kept at 1100\)' ||
 	fail "aws-1's route came back with its CHILD SA though the monitor is down: $(show aws-1)"
 
 # The VPC host back: answered, up, the route returns.
-ip -n "$ns_b1" addr add 10.2.0.1/32 dev lo
+ip -n "${ns[b1]}" addr add 10.2.0.1/32 dev lo
 until_ok 15 "aws-1's monitor up again" monitor_is up
 until_ok 5 "aws-1's route active again" route_is aws-1 100 active
 until_ok 5 "aws-2's route the backup again" route_is aws-2 110 backup
@@ -133,7 +133,7 @@ tunnels = ( {
   local-network = [ "vlan 10" ]; remote-network = [ "10.2.0.0/16" ];
   initiator = false; monitor = "destination 10.2.0.1"; } );
 EOT
-ip netns exec "$ns_a" setpriv --bounding-set -net_raw --inh-caps -net_raw \
+ip netns exec "${ns[a]}" setpriv --bounding-set -net_raw --inh-caps -net_raw \
 	"$bin/shell/tunshd" -f --config "$dir/c.conf" --state-dir "$dir/c-state" \
 	--socket "$dir/c.sock" --kernel none --ike-ports 0,0 2>>"$dir/c.log" &
 pid[c]=$!
