@@ -18,16 +18,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "json_schema: needs root for its network namespace" >&2
 	exit 77
 fi
-dir=$(mktemp -d)
-sock=$dir/tunshd.sock
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
-tunsh() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
+# shellcheck source=SCRIPTDIR/../integration/scratch.sh
+. "$top/tests/integration/scratch.sh"
 
 # The checker itself: a right document passes, a wrong type, a missing
 # key and "-" for an absent value each fail.
@@ -45,13 +37,7 @@ sed 's/"gateway": "203.0.113.1", //' "$dir/good" >"$dir/bad"
 "$py" "$check" "$schema/show_interfaces.json" "$dir/bad" 2>/dev/null &&
 	fail "the checker takes a document without a key"
 
-cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
-unshare -n "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" \
-	--state-dir "$dir/state" --socket "$sock" --kernel none \
-	--ike-ports 0,0 2>"$dir/log" &
-pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || fail "tunshd did not create $sock"
+start_example
 # Two commits, so that history, rollback and compare have something.
 tunsh -c 'configure; ipsec tunnel branch-1; dpd timeout 20; commit comment one' >/dev/null ||
 	fail "first commit"

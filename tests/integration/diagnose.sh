@@ -12,16 +12,8 @@ if [ "$(id -u)" != 0 ]; then
 	echo "diagnose: needs root for its network namespace" >&2
 	exit 77
 fi
-dir=$(mktemp -d)
-sock=$dir/tunshd.sock
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
-tunsh() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
+# shellcheck source=SCRIPTDIR/scratch.sh
+. "$top/tests/integration/scratch.sh"
 
 cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
 # VLAN 20 of the default configuration is 10.20.5.0/24: the host holds

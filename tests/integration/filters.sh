@@ -7,25 +7,10 @@ set -euo pipefail
 bin=$1
 runs_each=${RUNS:-20}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d)
-sock=$dir/tunshd.sock
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tunsh() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
+# shellcheck source=SCRIPTDIR/scratch.sh
+. "$top/tests/integration/scratch.sh"
 
-cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
-# Its own network namespace: the example tunnels' IKE stays here.
-unshare -n "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" \
-	--state-dir "$dir/state" --socket "$sock" --kernel none \
-	--ike-ports 0,0 2>"$dir/log" &
-pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || fail "tunshd did not create $sock"
+start_example
 
 runs=0
 for stage in 'include ipsec' 'exclude ipsec' 'begin ^vlan' \

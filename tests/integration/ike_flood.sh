@@ -23,7 +23,7 @@ bin=$(cd "${1:?usage: ike_flood.sh BUILD}" && pwd)
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=netns.sh
+# shellcheck source=SCRIPTDIR/netns.sh
 . "$top/tests/integration/netns.sh"
 n_addrs=200
 max=300

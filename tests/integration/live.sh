@@ -11,7 +11,7 @@ bin=$(cd "${1:?usage: live.sh BUILD}" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "live.sh: needs root (namespaces)"; exit 77; }
 
-# shellcheck source=netns.sh
+# shellcheck source=SCRIPTDIR/netns.sh
 . "$top/tests/integration/netns.sh"
 netns_init tunsh-live a b c
 veth a veth-a 192.0.2.1/24 b veth-b 192.0.2.2/24

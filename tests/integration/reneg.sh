@@ -14,7 +14,7 @@ bin=$(cd "${1:?usage: reneg.sh BUILD}" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "reneg.sh: needs root (namespaces)"; exit 77; }
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=netns.sh
+# shellcheck source=SCRIPTDIR/netns.sh
 . "$top/tests/integration/netns.sh"
 netns_init tunsh-reneg a b
 veth a veth-a 192.0.2.1/24 b veth-b 192.0.2.2/24

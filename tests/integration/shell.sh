@@ -6,16 +6,8 @@
 set -euo pipefail
 bin=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d)
-sock=$dir/tunshd.sock
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- daemon log:" >&2; cat "$dir/log" >&2; exit 1; }
-tunsh() { "$bin/shell/tunsh" --socket "$sock" "$@"; }
+# shellcheck source=SCRIPTDIR/scratch.sh
+. "$top/tests/integration/scratch.sh"
 # Waits (5 s at most) until a command's output matches: no fixed sleeps.
 until_seen() {
 	local cmd=$1 pattern=$2
@@ -26,15 +18,7 @@ until_seen() {
 	fail "never saw /$pattern/ from: $cmd"
 }
 
-cp "$top/etc/tunsh.conf" "$dir/tunsh.conf"
-# Its own network namespace (only lo, down): the example tunnels' IKE
-# never leaves this machine.  --kernel none: this kernel has no ESP.
-unshare -n "$bin/shell/tunshd" -f --config "$dir/tunsh.conf" \
-	--state-dir "$dir/state" --socket "$sock" --kernel none \
-	--ike-ports 0,0 2>"$dir/log" &
-pid=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
-[ -S "$sock" ] || fail "tunshd did not create $sock"
+start_example
 # -c: lines separated by ';', status 0.
 out=$(tunsh -c 'show version; show running-config ipsec tunnel branch-1')
 # 0600 while the listener is set up, then 0666 (checked once a session

@@ -8,7 +8,7 @@
 # (route-based, keys $psk-b1 and $psk-b2).  The caller sets prefix, psk
 # and bin first.
 
-# shellcheck source=netns.sh
+# shellcheck source=SCRIPTDIR/netns.sh
 . "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 netns_init "$prefix" a b1 b2
 veth a veth-1 192.0.2.1/24 b1 veth-b 192.0.2.2/24
