@@ -194,14 +194,79 @@ raise_nofile(unsigned max_sessions)
 	return 0;
 }
 
+/*
+ * The directories tunshd writes to, made if absent (the state directory
+ * 0700, the socket's 0755), and the descriptor limit its sessions need;
+ * hist gets the commit history's directory.  Says what failed on stderr.
+ */
+static int
+prepare(const struct daemon_opts *o, char *hist, size_t len)
+{
+	char sockdir[4096];
+
+	snprintf(hist, len, "%s/commits", o->state_dir);
+	snprintf(sockdir, sizeof(sockdir), "%s", o->socket);
+	if (strrchr(sockdir, '/') != NULL)
+		*strrchr(sockdir, '/') = '\0';
+	else
+		sockdir[0] = '\0'; /* a socket in the current directory */
+	if (raise_nofile(o->limits.max_sessions) < 0)
+		return -1;
+	if (make_dir(o->state_dir, 0700) < 0 ||
+	    (sockdir[0] != '\0' && make_dir(sockdir, 0755) < 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * The loop, until SIGTERM or SIGINT: detached and logging to syslog
+ * unless in the foreground, a tick every second, systemd's watchdog fed
+ * and told when tunshd is ready and when it stops.  0, or 1 when the loop
+ * could not run.
+ */
+static int
+serve(struct event_base *base, struct daemon *dm, const struct daemon_opts *o)
+{
+	struct event *sigterm, *sigint, *tick, *watchdog;
+	struct timeval second = { 1, 0 };
+	int rc;
+
+	if (!o->foreground) {
+		if (daemon(0, 0) < 0 || event_reinit(base) < 0)
+			return 1;
+		openlog("tunshd", LOG_PID, LOG_DAEMON);
+		dm->to_syslog = true;
+	} else
+		dm->to_journal = stderr_is_journal();
+	log_set_sink(log_sink, dm);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	tick = event_new(base, -1, EV_PERSIST, on_tick, dm);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	event_add(tick, &second);
+	watchdog = watchdog_start(base);
+	log_info("shell", "tunshd %s: %s, listening on %s", TUNSH_VERSION,
+	    o->config, o->socket);
+	/* The socket listens and the store applied the file: ready. */
+	sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=listening on %s",
+	    (long)getpid(), o->socket);
+	rc = event_base_dispatch(base) < 0;
+	sd_notify(0, "STOPPING=1");
+	if (watchdog != NULL)
+		event_free(watchdog);
+	event_free(sigterm);
+	event_free(sigint);
+	event_free(tick);
+	return rc;
+}
+
 int
 daemon_run(const struct daemon_opts *o)
 {
 	struct config_store_params p = { 0 };
 	struct commands_env env = { .version = TUNSH_VERSION };
 	struct daemon dm = { 0 };
-	struct event *sigterm, *sigint, *tick, *watchdog;
-	struct timeval second = { 1, 0 };
 	struct server *srv = NULL;
 	struct metrics *metrics = NULL;
 	struct live_opts lo = { o->kernel, o->ike_port, o->natt_port,
@@ -209,21 +274,12 @@ daemon_run(const struct daemon_opts *o)
 		o->ike_fragment_size, o->ike_fragment_off, o->clamp };
 	struct live *live = NULL;
 	struct event_base *base;
-	char hist[4096], sockdir[4096];
+	char hist[4096];
 	struct diag d;
 	int rc = 1;
 
 	log_ring_init(1000); /* the recent lines, for show log */
-	snprintf(hist, sizeof(hist), "%s/commits", o->state_dir);
-	snprintf(sockdir, sizeof(sockdir), "%s", o->socket);
-	if (strrchr(sockdir, '/') != NULL)
-		*strrchr(sockdir, '/') = '\0';
-	else
-		sockdir[0] = '\0'; /* a socket in the current directory */
-	if (raise_nofile(o->limits.max_sessions) < 0)
-		return 1;
-	if (make_dir(o->state_dir, 0700) < 0 ||
-	    (sockdir[0] != '\0' && make_dir(sockdir, 0755) < 0))
+	if (prepare(o, hist, sizeof(hist)) < 0)
 		return 1;
 	p.path = o->config;
 	p.history_dir = hist;
@@ -270,33 +326,7 @@ daemon_run(const struct daemon_opts *o)
 		goto out;
 	dm.store = env.store;
 	dm.srv = srv;
-	if (!o->foreground) {
-		if (daemon(0, 0) < 0 || event_reinit(base) < 0)
-			goto out;
-		openlog("tunshd", LOG_PID, LOG_DAEMON);
-		dm.to_syslog = true;
-	} else
-		dm.to_journal = stderr_is_journal();
-	log_set_sink(log_sink, &dm);
-	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	sigint = evsignal_new(base, SIGINT, on_signal, base);
-	tick = event_new(base, -1, EV_PERSIST, on_tick, &dm);
-	evsignal_add(sigterm, NULL);
-	evsignal_add(sigint, NULL);
-	event_add(tick, &second);
-	watchdog = watchdog_start(base);
-	log_info("shell", "tunshd %s: %s, listening on %s", TUNSH_VERSION,
-	    o->config, o->socket);
-	/* The socket listens and the store applied the file: ready. */
-	sd_notifyf(0, "READY=1\nMAINPID=%ld\nSTATUS=listening on %s",
-	    (long)getpid(), o->socket);
-	rc = event_base_dispatch(base) < 0;
-	sd_notify(0, "STOPPING=1");
-	if (watchdog != NULL)
-		event_free(watchdog);
-	event_free(sigterm);
-	event_free(sigint);
-	event_free(tick);
+	rc = serve(base, &dm, o);
 out:
 	log_set_sink(NULL, NULL); /* dm and srv go now */
 	if (live != NULL)

@@ -229,6 +229,108 @@ enum {
 	OPT_MSS_CLAMP,
 };
 
+/*
+ * One option of the daemon's own (what --check-config and --print-config
+ * do not take) into d: 0, -EINVAL after saying on stderr what to give,
+ * or 1 when ch is not one of them.  Long: one case per option.
+ */
+static int
+daemon_option(int ch, const char *arg, struct daemon_opts *d)
+{
+	unsigned long n;
+
+	switch (ch) {
+	case 'c':
+		d->config = arg;
+		return 0;
+	case 's':
+		d->state_dir = arg;
+		return 0;
+	case 'k':
+		d->socket = arg;
+		return 0;
+	case 'K':
+		/* The last --kernel given counts, as for every option. */
+		if (strcmp(arg, "none") == 0)
+			d->kernel = LIVE_KERNEL_NONE;
+		else if (strcmp(arg, "netlink") == 0)
+			d->kernel = LIVE_KERNEL_NETLINK;
+		else {
+			fprintf(stderr,
+			    "tunshd: --kernel %s: give "
+			    "netlink or none\n",
+			    arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'I':
+		if (parse_ports(arg, &d->ike_port, &d->natt_port) < 0) {
+			fprintf(stderr,
+			    "tunshd: --ike-ports %s: give "
+			    "two ports, like 500,4500 (0: "
+			    "any free port)\n",
+			    arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_HALF_OPEN_PER_PEER:
+	case OPT_HALF_OPEN_MAX:
+		if (parse_count(arg, 1, 1000000, &n) < 0) {
+			fprintf(stderr,
+			    "tunshd: --ike-half-open-%s %s: give a "
+			    "count from 1 to 1000000\n",
+			    ch == OPT_HALF_OPEN_PER_PEER ? "per-peer" : "max",
+			    arg);
+			return -EINVAL;
+		}
+		if (ch == OPT_HALF_OPEN_PER_PEER)
+			d->ike_half_open_per_peer = n;
+		else
+			d->ike_half_open_max = n;
+		return 0;
+	case 'M':
+	case 'U':
+	case 'T':
+	case 'H':
+	case 'O':
+	case 'B':
+		return limit_option(ch, arg, &d->limits) != 0 ? -EINVAL : 0;
+	case 'F': {
+		unsigned long v;
+		char end;
+
+		/* 0: off; a UDP payload, from an IPv4 minimum of 576
+		 * less 28 header bytes (RFC 7383 2.5.1) up. */
+		if (sscanf(arg, "%lu%c", &v, &end) != 1 || arg[0] == '-' ||
+		    (v != 0 && (v < 548 || v > 65507))) {
+			fprintf(stderr,
+			    "tunshd: --ike-fragment-size %s: give bytes "
+			    "from 548 to 65507, or 0 for off\n",
+			    arg);
+			return -EINVAL;
+		}
+		d->ike_fragment_size = v;
+		d->ike_fragment_off = v == 0;
+		return 0;
+	}
+	case OPT_MSS_CLAMP:
+		if (strcmp(arg, "nft") == 0)
+			d->clamp = LIVE_CLAMP_NFT;
+		else if (strcmp(arg, "none") == 0)
+			d->clamp = LIVE_CLAMP_NONE;
+		else {
+			fprintf(stderr,
+			    "tunshd: --mss-clamp %s: give nft or "
+			    "none\n",
+			    arg);
+			return -EINVAL;
+		}
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -266,113 +368,12 @@ main(int argc, char **argv)
 		LIVE_CLAMP_DEFAULT };
 	const char *check = NULL, *print = NULL;
 	bool secrets = false, daemon_opt = false;
-	unsigned long n;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			d.foreground = true;
-			break;
-		case 'c':
-			d.config = optarg;
-			daemon_opt = true;
-			break;
-		case 's':
-			d.state_dir = optarg;
-			daemon_opt = true;
-			break;
-		case 'k':
-			d.socket = optarg;
-			daemon_opt = true;
-			break;
-		case 'K':
-			/* The last --kernel given counts, as for every option. */
-			if (strcmp(optarg, "none") == 0)
-				d.kernel = LIVE_KERNEL_NONE;
-			else if (strcmp(optarg, "netlink") == 0)
-				d.kernel = LIVE_KERNEL_NETLINK;
-			else {
-				fprintf(stderr,
-				    "tunshd: --kernel %s: give "
-				    "netlink or none\n",
-				    optarg);
-				return 2;
-			}
-			daemon_opt = true;
-			break;
-		case 'I':
-			if (parse_ports(optarg, &d.ike_port, &d.natt_port) <
-			    0) {
-				fprintf(stderr,
-				    "tunshd: --ike-ports %s: give "
-				    "two ports, like 500,4500 (0: "
-				    "any free port)\n",
-				    optarg);
-				return 2;
-			}
-			daemon_opt = true;
-			break;
-		case OPT_HALF_OPEN_PER_PEER:
-		case OPT_HALF_OPEN_MAX:
-			if (parse_count(optarg, 1, 1000000, &n) < 0) {
-				fprintf(stderr,
-				    "tunshd: --ike-half-open-%s %s: give a "
-				    "count from 1 to 1000000\n",
-				    ch == OPT_HALF_OPEN_PER_PEER ? "per-peer" :
-								   "max",
-				    optarg);
-				return 2;
-			}
-			if (ch == OPT_HALF_OPEN_PER_PEER)
-				d.ike_half_open_per_peer = n;
-			else
-				d.ike_half_open_max = n;
-			daemon_opt = true;
-			break;
-		case 'M':
-		case 'U':
-		case 'T':
-		case 'H':
-		case 'O':
-		case 'B':
-			if (limit_option(ch, optarg, &d.limits) != 0)
-				return 2;
-			daemon_opt = true;
-			break;
-		case 'F': {
-			unsigned long v;
-			char end;
-
-			/* 0: off; a UDP payload, from an IPv4 minimum of 576
-			 * less 28 header bytes (RFC 7383 2.5.1) up. */
-			if (sscanf(optarg, "%lu%c", &v, &end) != 1 ||
-			    optarg[0] == '-' ||
-			    (v != 0 && (v < 548 || v > 65507))) {
-				fprintf(stderr,
-				    "tunshd: --ike-fragment-size %s: give bytes "
-				    "from 548 to 65507, or 0 for off\n",
-				    optarg);
-				return 2;
-			}
-			d.ike_fragment_size = v;
-			d.ike_fragment_off = v == 0;
-			daemon_opt = true;
-			break;
-		}
-		case OPT_MSS_CLAMP:
-			if (strcmp(optarg, "nft") == 0)
-				d.clamp = LIVE_CLAMP_NFT;
-			else if (strcmp(optarg, "none") == 0)
-				d.clamp = LIVE_CLAMP_NONE;
-			else {
-				fprintf(stderr,
-				    "tunshd: --mss-clamp %s: give nft or "
-				    "none\n",
-				    optarg);
-				return 2;
-			}
-			daemon_opt = true;
 			break;
 		case 'C':
 			check = optarg;
@@ -390,8 +391,13 @@ main(int argc, char **argv)
 			printf("tunshd %s\n", TUNSH_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			if ((rc = daemon_option(ch, optarg, &d)) < 0)
+				return 2;
+			if (rc > 0) {
+				usage(stderr);
+				return 2;
+			}
+			daemon_opt = true;
 		}
 	}
 	if (optind != argc || (check != NULL && print != NULL) ||
