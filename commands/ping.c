@@ -372,6 +372,64 @@ pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
 	return CLI_OK; /* the kernel's choice */
 }
 
+/*
+ * The job's raw ICMP socket, bound to its source when it has one, and its
+ * read and timer events on the session's loop.  CLI_OK, or CLI_ERROR
+ * said to the user; the caller frees j either way when it fails.
+ */
+static int
+job_open(struct cli_def *cli, struct ping_job *j, const char *what)
+{
+	struct event_base *base = j->s->env->base;
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	int err;
+
+	if (base == NULL)
+		return cmd_error(cli,
+		    "%s: this session cannot wait for "
+		    "replies (no event loop)",
+		    what);
+	j->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ICMP);
+	me.sin_addr.s_addr = htonl(j->src);
+	if (j->fd < 0 ||
+	    (j->src != 0 &&
+		bind(j->fd, (struct sockaddr *)&me, sizeof(me)) < 0)) {
+		err = errno;
+		return cmd_error(cli,
+		    "%s: cannot open an ICMP socket: %s "
+		    "(tunshd needs CAP_NET_RAW)",
+		    what, strerror(err));
+	}
+	j->rd = event_new(base, j->fd, EV_READ | EV_PERSIST, read_cb, j);
+	j->tick = evtimer_new(base, tick_cb, j);
+	if (j->rd == NULL || j->tick == NULL || event_add(j->rd, NULL) < 0)
+		return cmd_error(cli, "%s: out of memory", what);
+	return CLI_OK;
+}
+
+/* The first line the user sees, then the first probe on its way. */
+static void
+job_begin(struct ping_job *j)
+{
+	char d[16], sr[16];
+
+	addr4_format(j->dst, d, sizeof(d));
+	addr4_format(j->src, sr, sizeof(sr));
+	if (j->trace) {
+		say(j, "traceroute to %s from %s, %u hops max; Ctrl-C stops", d,
+		    j->src ? sr : "(the route's)", j->count);
+		next_step(j);
+	} else {
+		say(j, "PING %s from %s: %u packets of %u bytes; Ctrl-C stops",
+		    d, j->src ? sr : "(the route's)", j->count, PING_DATA);
+		send_echo(j);
+		arm(j, j->count > 1 ? PING_INTERVAL_MS : PING_WAIT_MS);
+	}
+}
+
+/* ping or traceroute: the arguments checked, then the job deferred on the
+ * session, which prints as replies come and ends with the summary. */
 static int
 start(struct cli_def *cli, bool trace, char **argv, int argc)
 {
@@ -379,10 +437,8 @@ start(struct cli_def *cli, bool trace, char **argv, int argc)
 	const char *dst_s = grammar_get(cli, "A.B.C.D");
 	const char *count_s = grammar_get(cli, "count");
 	const char *what = trace ? "traceroute" : "ping";
-	struct sockaddr_in me = { .sin_family = AF_INET };
 	static uint16_t next_id;
 	struct ping_job *j;
-	char d[16], sr[16];
 	size_t count = trace ? TRACE_HOPS_MAX : PING_COUNT_DEFAULT;
 	const char *vlan = grammar_get(cli, "vlan");
 	int rc;
@@ -418,32 +474,9 @@ start(struct cli_def *cli, bool trace, char **argv, int argc)
 		job_free(j);
 		return CLI_ERROR;
 	}
-	if (s->env->base == NULL) {
+	if (job_open(cli, j, what) != CLI_OK) {
 		job_free(j);
-		return cmd_error(cli,
-		    "%s: this session cannot wait for "
-		    "replies (no event loop)",
-		    what);
-	}
-	j->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_ICMP);
-	me.sin_addr.s_addr = htonl(j->src);
-	if (j->fd < 0 ||
-	    (j->src != 0 &&
-		bind(j->fd, (struct sockaddr *)&me, sizeof(me)) < 0)) {
-		rc = errno;
-		job_free(j);
-		return cmd_error(cli,
-		    "%s: cannot open an ICMP socket: %s "
-		    "(tunshd needs CAP_NET_RAW)",
-		    what, strerror(rc));
-	}
-	j->rd =
-	    event_new(s->env->base, j->fd, EV_READ | EV_PERSIST, read_cb, j);
-	j->tick = evtimer_new(s->env->base, tick_cb, j);
-	if (j->rd == NULL || j->tick == NULL || event_add(j->rd, NULL) < 0) {
-		job_free(j);
-		return cmd_error(cli, "%s: out of memory", what);
+		return CLI_ERROR;
 	}
 	if ((rc = session_defer(s, &j->job)) < 0) {
 		job_free(j);
@@ -452,20 +485,7 @@ start(struct cli_def *cli, bool trace, char **argv, int argc)
 				     "comes as the replies do" :
 				     "another command still runs");
 	}
-	addr4_format(j->dst, d, sizeof(d));
-	addr4_format(j->src, sr, sizeof(sr));
-	if (trace)
-		say(j, "traceroute to %s from %s, %u hops max; Ctrl-C stops", d,
-		    j->src ? sr : "(the route's)", j->count);
-	else
-		say(j, "PING %s from %s: %u packets of %u bytes; Ctrl-C stops",
-		    d, j->src ? sr : "(the route's)", j->count, PING_DATA);
-	if (trace) {
-		next_step(j);
-	} else {
-		send_echo(j);
-		arm(j, j->count > 1 ? PING_INTERVAL_MS : PING_WAIT_MS);
-	}
+	job_begin(j);
 	return CLI_OK;
 }
 
