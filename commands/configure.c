@@ -97,6 +97,33 @@ valid_confirm(struct cli_def *cli, const char *name, const char *value)
 	return CLI_ERROR;
 }
 
+/* What a commit that passed says: checked, confirmed until when, or
+ * complete with its version. */
+static void
+commit_said(struct cli_def *cli, struct commands_session *s,
+    const struct config_commit_opts *o)
+{
+	if (o->check_only)
+		cli_print(cli, "configuration check succeeds");
+	else if (o->confirm_seconds) {
+		char when[32];
+
+		/* This session waits for the confirmation: the idle
+		 * timeout spares it (commands_session_confirming()). */
+		s->confirm_version =
+		    config_store_running(s->env->store)->version;
+
+		config_duration_words(o->confirm_seconds, when, sizeof(when));
+		cli_print(cli,
+		    "commit confirmed: rolled back in %s unless confirmed "
+		    "by a plain commit",
+		    when);
+	} else
+		cli_print(cli, "commit complete (version %llu)",
+		    (unsigned long long)config_store_running(s->env->store)
+			->version);
+}
+
 /*
  * commit [check] [and-quit] [confirmed MINUTES] [comment TEXT]: the
  * comment comes last and runs to the end of the line (words libcli did
@@ -144,25 +171,7 @@ cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		s->failed = true;
 		return CLI_ERROR;
 	}
-	if (o.check_only)
-		cli_print(cli, "configuration check succeeds");
-	else if (o.confirm_seconds) {
-		char when[32];
-
-		/* This session waits for the confirmation: the idle
-		 * timeout spares it (commands_session_confirming()). */
-		s->confirm_version =
-		    config_store_running(s->env->store)->version;
-
-		config_duration_words(o.confirm_seconds, when, sizeof(when));
-		cli_print(cli,
-		    "commit confirmed: rolled back in %s unless confirmed "
-		    "by a plain commit",
-		    when);
-	} else
-		cli_print(cli, "commit complete (version %llu)",
-		    (unsigned long long)config_store_running(s->env->store)
-			->version);
+	commit_said(cli, s, &o);
 	if (quit && !o.check_only)
 		leave_config(cli);
 	return CLI_OK;
@@ -315,6 +324,7 @@ cmd_exit_config(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return cmd_end(cli, cmd, argv, argc);
 }
 
+/* Long: one registration per command of configuration mode. */
 void
 commands_register_configure(struct cli_def *cli)
 {
