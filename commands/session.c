@@ -540,14 +540,50 @@ run_filtered(struct commands_session *s, const char *cmd,
 	return rc;
 }
 
+/*
+ * LINE | FILTER...: *cmd gets the command before the bar (to free) and *fp
+ * the filters; neither when the line has no bar.  -1 with the error said
+ * when the bar has no command before it or a filter is wrong.
+ */
+static int
+split_filters(struct commands_session *s, const char *line, char **cmd,
+    struct filter_pipeline **fp)
+{
+	char msg[512];
+	ssize_t bar;
+	size_t end;
+
+	if ((bar = filters_split(line)) < 0)
+		return 0;
+	end = (size_t)bar;
+	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+		end--;
+	if (end == 0) {
+		cmd_error(s->cli,
+		    "| filters a command's output: give the command "
+		    "first (show running-config | include ipsec)");
+		return -1;
+	}
+	if (filters_parse(line + bar + 1, fp, msg, sizeof(msg)) < 0) {
+		cmd_error(s->cli, "%s", msg);
+		return -1;
+	}
+	if ((*cmd = strndup(line, end)) == NULL) {
+		filters_free(*fp);
+		*fp = NULL;
+		cmd_error(s->cli, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int
 commands_run(struct commands_session *s, const char *line)
 {
-	char prompt[128], amb[512], msg[512], *cmd = NULL;
+	char prompt[128], amb[512], *cmd = NULL;
 	const char *outer_line, *outer_cmd;
 	struct filter_pipeline *fp = NULL;
 	size_t outer_prompt_len;
-	ssize_t bar;
 	int rc;
 
 	s->failed = false;
@@ -558,28 +594,8 @@ commands_run(struct commands_session *s, const char *line)
 	if (*line == '\0' || *line == '!' || *line == '#')
 		return 0;
 	history_add(s, line);
-	if ((bar = filters_split(line)) >= 0) {
-		size_t end = (size_t)bar;
-
-		while (
-		    end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t'))
-			end--;
-		if (end == 0) {
-			cmd_error(s->cli,
-			    "| filters a command's output: give the command "
-			    "first (show running-config | include ipsec)");
-			return -1;
-		}
-		if (filters_parse(line + bar + 1, &fp, msg, sizeof(msg)) < 0) {
-			cmd_error(s->cli, "%s", msg);
-			return -1;
-		}
-		if ((cmd = strndup(line, end)) == NULL) {
-			filters_free(fp);
-			cmd_error(s->cli, "out of memory");
-			return -1;
-		}
-	}
+	if (split_filters(s, line, &cmd, &fp) < 0)
+		return -1;
 	if (ambiguous_word(s, cmd ? cmd : line, amb, sizeof(amb))) {
 		cmd_error(s->cli, "Ambiguous command: %s", amb);
 		OPENSSL_cleanse(amb, sizeof(amb));
