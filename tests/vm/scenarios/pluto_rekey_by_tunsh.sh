@@ -6,13 +6,14 @@
 # exchange).  tunshd initiates the tunnel; an admin then asks
 # request ipsec rekey tunnel to-b three times, once with ike, and once
 # more after reauthentication yes (a reauthentication), a few seconds
-# apart, while ha pings hb every 0.2 s for 40 s.  What a user would see:
+# apart, while ha pings hb every 0.2 s.  What a user would see:
 # each request gives new CHILD SPIs (tunshd logs "CHILD SA rekeyed", not
 # "by the peer"), pluto's IKE SA is replaced, and in the end a's kernel
 # holds the one pair pluto lists.  pluto, as the responder of a rekey,
 # sends on its new SA as soon as it answers, so a ping reply that crosses
-# its answer may find no SA at a yet: at most one ping per new CHILD SA,
-# each seen in a's XfrmInNoStates, may be lost (answer-race in lib.sh);
+# its answer may find no keyed SA at a yet: at most one ping per new
+# CHILD SA, each seen in a's XfrmAcquireError or XfrmInNoStates, may be
+# lost (answer-race in lib.sh);
 # against charon, which waits for the Delete, none may.  The loop is
 # vm_rekeys_by_tunsh in lib.sh, shared with rekey_by_tunsh.
 

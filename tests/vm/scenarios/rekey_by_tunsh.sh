@@ -5,7 +5,7 @@
 # (IKE), so an admin asks: request ipsec rekey tunnel to-b, three times,
 # then request ipsec rekey tunnel to-b ike, then the same after
 # reauthentication yes (a reauthentication), a few seconds apart, while
-# ha pings hb every 0.2 s for 40 s (ESP aes256gcm16-x25519 on both ends:
+# ha pings hb every 0.2 s (ESP aes256gcm16-x25519 on both ends:
 # each CHILD rekey runs a key exchange).  What a user would see: each
 # request gives new CHILD SPIs (tunshd logs "CHILD SA rekeyed", not "by
 # the peer"), the IKE SPIs change, not one ping is lost, and in the end
