@@ -299,6 +299,12 @@ live_free(struct live *l)
 	free(l);
 }
 
+struct kernel_mem *
+live_kernel_mem(struct live *l)
+{
+	return l->mem;
+}
+
 struct ike_engine *
 live_engine(struct live *l)
 {

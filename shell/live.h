@@ -18,6 +18,7 @@ struct dataplane_set;
 struct metrics;
 struct commands_dataplane;
 struct monitor_set;
+struct kernel_mem;
 
 enum live_kernel {
 	LIVE_KERNEL_NETLINK, /* the real kernel: XFRM over netlink */
@@ -74,6 +75,10 @@ struct mss_set *live_mss(struct live *l);
 bool live_can_clamp(const struct live *l);
 /* When it cannot: nftables' words at start. */
 const char *live_clamp_why(const struct live *l);
+
+/* --kernel none: the kernel that only remembers (tests read what a
+ * commit put there); NULL with the real kernel. */
+struct kernel_mem *live_kernel_mem(struct live *l);
 
 /* Re-arms the engine's timer after anything that may have changed it. */
 void live_rearm(struct live *l);
