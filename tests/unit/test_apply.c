@@ -83,8 +83,9 @@ teardown(void **state)
 	return 0;
 }
 
-/* One change: settings "FIELD=VALUE" of tunnel NAME (NULL: removes it),
- * committed; returns the commit's result. */
+/* One change: settings "FIELD=VALUE" of tunnel NAME, or "-FIELD=VALUE" to
+ * unset one (NULL settings: removes the tunnel), committed; returns the
+ * commit's result. */
 static int
 commit(struct fx *fx, const char *name, const char *const *settings)
 {
@@ -101,16 +102,23 @@ commit(struct fx *fx, const char *name, const char *const *settings)
 
 		assert_non_null(t);
 		for (size_t i = 0; settings[i] != NULL; i++) {
-			char key[64];
-			const char *eq = strchr(settings[i], '=');
+			const char *set = settings[i] + (settings[i][0] == '-');
+			const char *eq = strchr(set, '=');
 			const struct config_field_info *fi;
+			char key[64];
 
 			assert_non_null(eq);
-			snprintf(key, sizeof(key), "%.*s",
-			    (int)(eq - settings[i]), settings[i]);
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - set),
+			    set);
 			assert_non_null(fi = config_field_lookup(key));
-			assert_int_equal(
-			    config_tunnel_set(t, fi->id, eq + 1, &fx->d), 0);
+			if (set != settings[i])
+				assert_int_equal(config_tunnel_unset(t, fi->id,
+						     eq + 1, &fx->d),
+				    0);
+			else
+				assert_int_equal(config_tunnel_set(t, fi->id,
+						     eq + 1, &fx->d),
+				    0);
 		}
 	}
 	rc = config_store_commit(fx->store, cand, &o, &fx->d);
@@ -177,29 +185,19 @@ test_apply_changes_reach_the_kernel(void **state)
 	struct fx *fx = *state;
 	static const char *const one_net[] = { "remote-network=10.2.0.0/24",
 		NULL };
+	static const char *const drop_net[] = { "-remote-network=10.3.0.0/24",
+		NULL };
 	static const char *const mtu[] = { "mtu=1300", NULL };
-	struct config *cand;
 
 	assert_int_equal(commit(fx, "p1", policy_based), 0);
 	assert_int_equal(commit(fx, "r1", route_based), 0);
 	assert_int_equal(kernel_mem_policies(fx->mem), 9);
 
 	/* From two remote networks to one: unset one of the list. */
-	cand = config_store_candidate(fx->store);
-	assert_non_null(cand);
-	assert_int_equal(
-	    config_tunnel_unset(config_tunnel_edit(cand, "p1", false, &fx->d),
-		CF_REMOTE_NETWORK, "10.3.0.0/24", &fx->d),
-	    0);
-	{
-		struct config_commit_opts o = { .user = "test",
-			.source = "unit" };
-
-		assert_int_equal(
-		    config_store_commit(fx->store, cand, &o, &fx->d), 0);
-	}
-	config_free(cand);
+	assert_int_equal(commit(fx, "p1", drop_net), 0);
 	assert_int_equal(kernel_mem_policies(fx->mem), 6);
+	assert_int_equal(kernel_mem_link_mtu(fx->mem, "ts-r1"), 1380);
+	assert_int_equal(kernel_mem_routes(fx->mem), 1);
 	/* Setting it again as it is changes nothing. */
 	assert_int_equal(commit(fx, "p1", one_net), 0);
 	assert_int_equal(kernel_mem_policies(fx->mem), 6);
