@@ -161,6 +161,14 @@ grammar_get(struct cli_def *cli, const char *name)
 	return cli_get_optarg_value(cli, name, NULL);
 }
 
+const char *
+grammar_sole(struct cli_def *cli)
+{
+	struct cli_optarg_pair *o = cli_get_all_found_optargs(cli);
+
+	return o != NULL ? o->value : NULL;
+}
+
 bool
 grammar_has(struct cli_def *cli, const char *name)
 {

@@ -168,6 +168,9 @@ grammar_complete_fn grammar_value_completor(const char *name);
 const char *grammar_pair_help(const char *name);
 /* What the line gave for an optarg (as typed: a prefix), or NULL. */
 const char *grammar_get(struct cli_def *cli, const char *name);
+/* The value of a command that takes one, whatever its name; NULL if none
+ * was given. */
+const char *grammar_sole(struct cli_def *cli);
 bool grammar_has(struct cli_def *cli, const char *name);
 /* Words libcli did not take: an error naming the first, else CLI_OK. */
 int grammar_extra(struct cli_def *cli, const char *what, const char *usage,

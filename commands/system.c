@@ -60,7 +60,7 @@ cmd_iface_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	bool no = strncmp(cmd, "no ", 3) == 0;
 	const char *what = no ? cmd + 3 : cmd;
-	const char *value = no ? NULL : grammar_get(cli, "VALUE");
+	const char *value = no ? NULL : grammar_sole(cli);
 	struct config_interface *i;
 	struct diag d;
 
@@ -119,7 +119,7 @@ cmd_vlan_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	struct commands_session *s = session_of(cli);
 	bool no = strncmp(cmd, "no ", 3) == 0;
 	const char *what = no ? cmd + 3 : cmd;
-	const char *first = grammar_get(cli, "VALUE");
+	const char *first = grammar_sole(cli);
 	struct config_vlan *v;
 	char value[64];
 	struct diag d;
@@ -160,7 +160,7 @@ cmd_pool(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		argc) != CLI_OK)
 		return CLI_ERROR;
 	diag_init(&d);
-	config_set_pool(s->cand, no ? NULL : grammar_get(cli, "VALUE"), &d);
+	config_set_pool(s->cand, no ? NULL : grammar_sole(cli), &d);
 	return finish(cli, &d);
 }
 
@@ -178,26 +178,25 @@ cmd_metrics_listen(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		argv, argc) != CLI_OK)
 		return CLI_ERROR;
 	diag_init(&d);
-	config_set_metrics_listen(s->cand,
-	    no ? NULL : grammar_get(cli, "VALUE"), &d);
+	config_set_metrics_listen(s->cand, no ? NULL : grammar_sole(cli), &d);
 	return finish(cli, &d);
 }
 
-/* A setting and its no form: the value in its place (VALUE), which the
- * no form may give too. */
+/* A setting and its no form: its value in its place, named by its form
+ * (A.B.C.D/N) and said by value_help, which the no form may give too. */
 static void
 setting(struct cli_def *cli, struct cli_command *no, const char *name,
     int (*fn)(struct cli_def *, const char *, char **, int), int mode,
-    const char *help, const char *form)
+    const char *help, const char *form, const char *value_help)
 {
 	struct cli_command *c;
 
 	c = cli_register_command(cli, NULL, name, fn, PRIVILEGE_PRIVILEGED,
 	    mode, help);
-	grammar_arg(c, "VALUE", form, NULL, NULL);
+	grammar_arg(c, form, value_help, NULL, NULL);
 	c = cli_register_command(cli, no, name, fn, PRIVILEGE_PRIVILEGED, mode,
 	    help);
-	grammar_value(c, "VALUE", form, NULL, grammar_valid_once);
+	grammar_value(c, form, value_help, NULL, grammar_valid_once);
 }
 
 static struct cli_command *
@@ -251,25 +250,29 @@ commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 	    MODE_CONFIG, "Prometheus metrics (GET /metrics)");
 	c = cli_register_command(cli, metrics, "listen", cmd_metrics_listen, P,
 	    MODE_CONFIG, "Serve them on ADDRESS:PORT, like 127.0.0.1:9472");
-	grammar_arg(c, "VALUE", "ADDRESS:PORT: 127.0.0.1:9472", NULL, NULL);
+	grammar_arg(c, "ADDRESS:PORT", "Address and port: 127.0.0.1:9472", NULL,
+	    NULL);
 	metrics = cli_register_command(cli, no_config, "metrics", NULL, P,
 	    MODE_CONFIG, "Prometheus metrics");
 	c = cli_register_command(cli, metrics, "listen", cmd_metrics_listen, P,
 	    MODE_CONFIG, "Stop serving them");
-	grammar_value(c, "VALUE", "ADDRESS:PORT: 127.0.0.1:9472", NULL,
-	    grammar_valid_once);
+	grammar_value(c, "ADDRESS:PORT", "Address and port: 127.0.0.1:9472",
+	    NULL, grammar_valid_once);
 	no = no_of(cli, MODE_IFACE);
 	setting(cli, no, "address", cmd_iface_setting, MODE_IFACE,
-	    "The port's address with its prefix length",
-	    "A.B.C.D/N: 203.0.113.2/24");
+	    "The port's address with its prefix length", "A.B.C.D/N",
+	    "Address and prefix length: 203.0.113.2/24");
 	setting(cli, no, "gateway", cmd_iface_setting, MODE_IFACE,
-	    "The next hop out of this port", "A.B.C.D");
+	    "The next hop out of this port", "A.B.C.D",
+	    "The next hop: 203.0.113.1");
 	no = no_of(cli, MODE_VLAN);
 	setting(cli, no, "name", cmd_vlan_setting, MODE_VLAN,
-	    "A name for people", "TEXT");
+	    "A name for people", "TEXT", "Words: Lyon office");
 	setting(cli, no, "subnet", cmd_vlan_setting, MODE_VLAN,
-	    "The VLAN's network", "A.B.C.D/N: 10.0.20.0/24");
+	    "The VLAN's network", "A.B.C.D/N",
+	    "Network and prefix length: 10.0.20.0/24");
 	no = no_of(cli, MODE_CLIENT_VPN);
 	setting(cli, no, "pool", cmd_pool, MODE_CLIENT_VPN,
-	    "Addresses given to client-VPN users", "A.B.C.D/N: 10.99.0.0/24");
+	    "Addresses given to client-VPN users", "A.B.C.D/N",
+	    "Network and prefix length: 10.99.0.0/24");
 }
