@@ -426,18 +426,19 @@ vm_ipt a -t mangle -A POSTROUTING -o wan -p icmp -m comment --comment icmpfwd
 
 # --- tunshd -----------------------------------------------------------
 
-# vm_tunshd_start NAME NS [KERNEL]: tunshd -f in namespace NS with the
-# real kernel ops (--kernel netlink unless KERNEL says otherwise), its
-# config from stdin (a site: interfaces and vlans; the tunnels come from
-# tunsh scripts), state, socket and log (stderr) in $VM_WORK/NAME.
-# Waits for the socket.
+# vm_tunshd_start NAME NS [KERNEL [OPTION...]]: tunshd -f in namespace NS
+# with the real kernel ops (--kernel netlink unless KERNEL says otherwise)
+# and tunshd's OPTIONs, its config from stdin (a site: interfaces and
+# vlans; the tunnels come from tunsh scripts), state, socket and log
+# (stderr) in $VM_WORK/NAME.  Waits for the socket.
 vm_tunshd_start() {
-	local name=$1 ns=$2 dir=$VM_WORK/$1
+	local name=$1 ns=$2 kernel=${3:-netlink} dir=$VM_WORK/$1
+	shift $(($# < 3 ? $# : 3))
 	mkdir -p "$dir"
 	cat >"$dir/tunsh.conf"
 	ip netns exec "$ns" "$TUNSH_BUILD/shell/tunshd" -f \
 		--config "$dir/tunsh.conf" --state-dir "$dir/state" \
-		--socket "$dir/tunshd.sock" --kernel "${3:-netlink}" \
+		--socket "$dir/tunshd.sock" --kernel "$kernel" "$@" \
 		>"$dir/tunshd.log" 2>&1 &
 	echo $! >"$dir/pid"
 	# 30 s: a guest on a loaded host took over 10 s (two VM runs at once).

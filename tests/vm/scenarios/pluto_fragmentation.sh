@@ -89,15 +89,8 @@ printf '@%s @%s : PSK "%s"\n' "$ID_B" "$ID_A" "$PSK" >"$VM_WORK/b/ipsec.secrets"
 vm_whack b --rereadsecrets >"$VM_WORK/b/reread.out" 2>&1 ||
 	vm_fail "pluto b: whack --rereadsecrets: $(cat "$VM_WORK/b/reread.out")"
 
-vm_site_conf a 192.0.2.1 10.1.0.0/24 >"$VM_WORK/a.conf"
-mkdir -p "$VM_WORK/a"
-cp "$VM_WORK/a.conf" "$VM_WORK/a/tunsh.conf"
-ip netns exec a "$TUNSH_BUILD/shell/tunshd" -f \
-	--config "$VM_WORK/a/tunsh.conf" --state-dir "$VM_WORK/a/state" \
-	--socket "$VM_WORK/a/tunshd.sock" --kernel netlink \
-	--ike-fragment-size 700 >"$VM_WORK/a/tunshd.log" 2>&1 &
-echo $! >"$VM_WORK/a/pid"
-vm_wait 30 "tunshd a listens on its socket" vm_tunshd_ready a
+vm_site_conf a 192.0.2.1 10.1.0.0/24 | vm_tunshd_start a a netlink \
+	--ike-fragment-size 700
 
 tunnel_script() { # tunnel_script INITIATOR(on|off)
 	local i
