@@ -122,24 +122,6 @@ index_tunnel_pair(const struct config *c, const struct config_tunnel *t,
 	return true;
 }
 
-static int
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t cap2;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	cap2 = *cap ? *cap : 64;
-	while (cap2 < need)
-		cap2 *= 2;
-	if ((q = realloc(*p, cap2 * size)) == NULL)
-		return -ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
-
 /* Appends t's entries unsorted; index_sort() restores the order. */
 static int
 append_tunnel(struct config_index *x, const struct config *c,
@@ -151,13 +133,13 @@ append_tunnel(struct config_index *x, const struct config *c,
 	size_t n;
 
 	n = index_tunnel_nets(t, nets);
-	if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + n,
+	if (lib_reserve(&x->nets, &x->cap_nets, x->n_nets + n,
 		sizeof(*x->nets)) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		x->nets[x->n_nets++] = nets[i];
 	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
-		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,
+		if (lib_reserve(&x->pairs, &x->cap_pairs, x->n_pairs + 1,
 			sizeof(*x->pairs)) < 0)
 			return -ENOMEM;
 		x->pairs[x->n_pairs++] = (struct index_pair){ key, t };
@@ -290,7 +272,7 @@ insert_tunnel(struct config_index *x, const struct config *c,
 	size_t i, n;
 
 	n = index_tunnel_nets(t, nets);
-	if (grow((void **)&x->nets, &x->cap_nets, x->n_nets + n,
+	if (lib_reserve(&x->nets, &x->cap_nets, x->n_nets + n,
 		sizeof(*x->nets)) < 0)
 		return -ENOMEM;
 	for (size_t k = 0; k < n; k++) {
@@ -303,7 +285,7 @@ insert_tunnel(struct config_index *x, const struct config *c,
 		x->n_nets++;
 	}
 	if (index_tunnel_pair(c, t, local, sizeof(local), &key)) {
-		if (grow((void **)&x->pairs, &x->cap_pairs, x->n_pairs + 1,
+		if (lib_reserve(&x->pairs, &x->cap_pairs, x->n_pairs + 1,
 			sizeof(*x->pairs)) < 0)
 			return -ENOMEM;
 		i = pair_lower(x, key);

@@ -53,21 +53,6 @@ kernel_mem_free(struct kernel_mem *k)
 	free(k);
 }
 
-static int
-grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-	size_t c = *cap ? *cap * 2 : 16;
-
-	if (n < *cap)
-		return 0;
-	if ((p = realloc(*v, c * size)) == NULL)
-		return -ENOMEM;
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
 static ssize_t
 sa_index(const struct kernel_mem *k, uint32_t dst, uint32_t spi)
 {
@@ -100,7 +85,7 @@ m_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 
 	(void)d;
 	if (i < 0) {
-		if (grow((void **)&k->sas, &k->cap_sas, k->n_sas,
+		if (lib_reserve(&k->sas, &k->cap_sas, k->n_sas + 1,
 			sizeof(*k->sas)) < 0)
 			return -ENOMEM;
 		i = (ssize_t)k->n_sas++;
@@ -168,7 +153,8 @@ m_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 			k->pol[i] = *p;
 			return 0;
 		}
-	if (grow((void **)&k->pol, &k->cap_pol, k->n_pol, sizeof(*k->pol)) < 0)
+	if (lib_reserve(&k->pol, &k->cap_pol, k->n_pol + 1, sizeof(*k->pol)) <
+	    0)
 		return -ENOMEM;
 	k->pol[k->n_pol++] = *p;
 	return 0;
@@ -228,7 +214,7 @@ ml_link_add(void *arg, const struct kernel_link *l, struct diag *d)
 			    l->name);
 			return -EEXIST;
 		}
-	if (grow((void **)&k->links, &k->cap_links, k->n_links,
+	if (lib_reserve(&k->links, &k->cap_links, k->n_links + 1,
 		sizeof(*k->links)) < 0)
 		return -ENOMEM;
 	k->links[k->n_links++] = *l;
@@ -264,7 +250,7 @@ ml_route_add(void *arg, const struct kernel_route *r, struct diag *d)
 	for (size_t i = 0; i < k->n_routes; i++)
 		if (same_route(&k->routes[i], r))
 			return -EEXIST;
-	if (grow((void **)&k->routes, &k->cap_routes, k->n_routes,
+	if (lib_reserve(&k->routes, &k->cap_routes, k->n_routes + 1,
 		sizeof(*k->routes)) < 0)
 		return -ENOMEM;
 	k->routes[k->n_routes++] = *r;

@@ -32,20 +32,10 @@ diag_clear(struct diag *d)
 static int
 reserve(struct diag *d, size_t want)
 {
-	struct diag_entry *p;
-	size_t cap = d->cap != 0 ? d->cap : 8;
-
-	if (want <= d->cap - d->count)
-		return 0;
-	if (want > SIZE_MAX / sizeof(*p) / 2 - d->count)
+	if (want > SIZE_MAX - d->count)
 		return -ENOMEM;
-	while (cap < d->count + want)
-		cap *= 2;
-	if ((p = realloc(d->entries, cap * sizeof(*p))) == NULL)
-		return -ENOMEM;
-	d->entries = p;
-	d->cap = cap;
-	return 0;
+	return lib_reserve(&d->entries, &d->cap, d->count + want,
+	    sizeof(*d->entries));
 }
 
 /* Takes text over, freeing it if it cannot be stored. */

@@ -54,6 +54,14 @@ int diag_move(struct diag *dst, struct diag *src);
 ssize_t diag_find(const struct diag *d, const char *s);
 
 /*
+ * Room for need elements of size bytes in the array *arr (a pointer to
+ * the array's pointer), whose capacity *cap grows by doubling, from 16;
+ * realloc keeps what it holds.  0, or -ENOMEM with *arr and *cap as they
+ * were.
+ */
+int lib_reserve(void *arr, size_t *cap, size_t need, size_t size);
+
+/*
  * Logging: levelled, per subsystem, with the function name.  The default
  * sink writes "LEVEL subsys func: message" to stderr; tunshd replaces it.
  * Never pass key material or pre-shared keys to these functions.

@@ -920,6 +920,37 @@ find(const struct hmap *m, uint64_t key)
 	return NULL;
 }
 
+/* lib_reserve: room for what is asked, by doubling from 16; what the
+ * array held survives each move; an impossible size is refused and
+ * leaves the array as it was. */
+static void
+test_lib_reserve_grows_by_doubling_and_keeps_contents(void **state)
+{
+	uint32_t *a = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	assert_int_equal(lib_reserve(&a, &cap, 0, sizeof(*a)), 0);
+	assert_null(a); /* nothing asked, nothing allocated */
+	assert_int_equal(lib_reserve(&a, &cap, 1, sizeof(*a)), 0);
+	assert_int_equal(cap, 16);
+	for (uint32_t i = 0; i < 1000; i++) {
+		assert_int_equal(lib_reserve(&a, &cap, i + 1, sizeof(*a)), 0);
+		assert_true(cap >= i + 1);
+		a[i] = i * 7;
+	}
+	assert_int_equal(cap, 1024);
+	assert_int_equal(lib_reserve(&a, &cap, 1025, sizeof(*a)), 0);
+	assert_int_equal(cap, 2048);
+	for (uint32_t i = 0; i < 1000; i++)
+		assert_int_equal(a[i], i * 7);
+	assert_int_equal(lib_reserve(&a, &cap, SIZE_MAX / 2, sizeof(*a)),
+	    -ENOMEM);
+	assert_int_equal(cap, 2048);
+	assert_int_equal(a[999], 999 * 7);
+	free(a);
+}
+
 /* 100,000 entries in, every one found, half out, the rest still found;
  * the buckets grow to hold them and shrink back to the initial size. */
 static void
@@ -1066,6 +1097,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_lib_escape_ctl_cuts_whole_units),
 	cmocka_unit_test_teardown(test_log_escapes_control_characters,
 	    log_teardown),
+	cmocka_unit_test(test_lib_reserve_grows_by_doubling_and_keeps_contents),
 	cmocka_unit_test(test_hmap_grows_finds_and_shrinks),
 	cmocka_unit_test(test_hmap_walks_every_entry_of_a_hash),
 	cmocka_unit_test(test_hmap_sweep_and_clear),
