@@ -59,6 +59,7 @@ struct ike_timer {
 	void (*fn)(struct ike_engine *e, struct ike_timer *t);
 };
 
+/* timer.c: the engine's timer heap */
 void timer_init(struct ike_timer *t,
     void (*fn)(struct ike_engine *, struct ike_timer *));
 void timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);
@@ -282,22 +283,47 @@ struct ike_engine {
 	uint8_t scratch[IKE_MSG_MAX];
 };
 
-/* engine.c */
+/* engine.c: creation and the seams */
 uint64_t engine_now(const struct ike_engine *e);
 uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
+
+/* tunnel.c: the table of tunnels and a tunnel's life */
 struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr,
     uint32_t local);
 struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
-void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct ike_tunnel *tunnel_by_reqid(struct ike_engine *e, uint32_t reqid);
 void tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t);
 /* Counts a datagram from (rx) or to the peer at remote, if a tunnel's. */
 void tunnel_count(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, bool rx);
 void tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t);
+/* Tries again later, with a backoff of 1, 2, 4 ... 60 s. */
+void tunnel_restart_later(struct ike_engine *e, struct ike_tunnel *t);
+/* Drops every IKE SA of t (with tell_peer, a Delete for each up one). */
+void tunnel_sas_drop(struct ike_engine *e, struct ike_tunnel *t,
+    bool tell_peer);
+/* Unlinks and frees t with its SAs and policies. */
+void tunnel_free(struct ike_engine *e, struct ike_tunnel *t);
+
+/* tunnel_log.c: a tunnel's events and last error, for show commands */
+void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* policy.c: a tunnel's kernel policies */
+/* Moves the kernel from the policies of from to those of to (either
+ * NULL: none), new ones in first; on a failure, as from had them. */
+int policies_move(struct ike_engine *e, uint32_t reqid,
+    const struct ike_tunnel_conf *from, const struct ike_tunnel_conf *to,
+    struct diag *d);
+int policies_install(struct ike_engine *e, struct ike_tunnel *t,
+    struct diag *d);
+void policies_remove(struct ike_engine *e, struct ike_tunnel *t);
+/* Whether a and b differ in what their policies are made of. */
+bool policies_differ(const struct ike_tunnel_conf *a,
+    const struct ike_tunnel_conf *b);
 
 /* sa.c: the table, states, sending and the window */
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_tunnel *t,
@@ -389,7 +415,6 @@ void init_notify_reply(struct ike_engine *e, const struct ike_endpoint *local,
 void tunnel_no_proposal(struct ike_engine *e, struct ike_tunnel *t,
     const char *kind, const struct ike_sa_payload *offered,
     const struct ike_sa_payload *ours);
-void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
 int ike_sa_keys_from(struct ike_engine *e, struct ike_sa *sa,
     const struct secbuf *g_ir, const struct ike_sa *old);
 
@@ -434,6 +459,11 @@ void child_ts_first(const struct ike_tunnel *t, struct ike_ts_payload *local,
     struct ike_ts_payload *remote);
 bool child_next_pair(struct ike_engine *e, struct ike_sa *sa);
 void child_narrow_check(struct ike_engine *e, struct ike_sa *sa);
+void create_child_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void create_child_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void child_timers_start(struct ike_engine *e, struct child_sa *c);
 
 /* rekey.c: IKE SA rekey and reauthentication */
 int ike_rekey_start(struct ike_engine *e, struct ike_sa *sa);
@@ -446,11 +476,6 @@ void ike_rekey_request(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);
 void ike_rekey_response(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);
-void create_child_request(struct ike_engine *e, struct ike_sa *sa,
-    const struct ike_msg *m);
-void create_child_response(struct ike_engine *e, struct ike_sa *sa,
-    const struct ike_msg *m);
-void child_timers_start(struct ike_engine *e, struct child_sa *c);
 
 /* info.c: INFORMATIONAL */
 int info_send_dpd(struct ike_engine *e, struct ike_sa *sa);
@@ -462,7 +487,10 @@ void info_response(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);
 void ike_sa_dpd_timer(struct ike_engine *e, struct ike_timer *tm);
 
-/* Notifies of a parsed message. */
+/* status.c: what the show commands read, and transform names */
+void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
+
+/* info.c too: the notifies of a parsed message. */
 bool msg_has_notify(const struct ike_msg *m, uint16_t type,
     struct ike_notify_payload *out);
 uint16_t msg_error_notify(const struct ike_msg *m);
