@@ -399,15 +399,23 @@ bench_lab_init(struct bench_lab *b, const char *prog, bench_lab_name_fn name,
 }
 
 void
-bench_lab_up(struct bench_lab *b, size_t n, const struct secbuf *psk)
+bench_lab_add(struct bench_lab *b, size_t n, const struct secbuf *psk)
 {
-	struct ike_counters c;
 	double t0 = bench_now_ms();
 
 	for (size_t i = 0; i < n; i++)
 		tunnel_add(&b->r, i, false, psk);
 	fprintf(stderr, "%s: %zu responder tunnels added in %.0f ms\n", b->prog,
 	    n, bench_now_ms() - t0);
+}
+
+void
+bench_lab_up(struct bench_lab *b, size_t n, const struct secbuf *psk)
+{
+	struct ike_counters c;
+	double t0 = bench_now_ms();
+
+	bench_lab_add(b, n, psk);
 	for (size_t i = 0; i < n; i += BATCH) {
 		for (size_t j = i; j < n && j < i + BATCH; j++)
 			tunnel_add(&b->i, j, true, psk);

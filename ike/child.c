@@ -557,7 +557,7 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	 * be asked again every second.) */
 	sa->t->restart_backoff = 0;
 	sa->t->acquired_ms = 0; /* what the traffic asked for is there */
-	sa->t->st.last_error[0] = '\0';
+	tunnel_error_clear(sa->t);
 	tunnel_event(e, sa->t, IKE_EV_CHILD_UP,
 	    "CHILD SA up: SPIs %08x in, %08x out", c->spi_in, c->spi_out);
 	child_carrier_check(e, sa->t);
@@ -646,11 +646,11 @@ child_count_gone(struct ike_engine *e, const struct child_sa *c)
 {
 	const struct ike_sa *sa = c->ike;
 	struct kernel_sa_stats st = { 0 };
-	struct ike_tunnel_status *ts;
+	struct ike_tunnel *ts;
 
 	if (sa->t == NULL)
 		return;
-	ts = &sa->t->st;
+	ts = sa->t;
 	if (e->p.kernel->sa_query(e->p.kernel_arg, sa->local.addr, c->spi_in,
 		&st) == 0) {
 		ts->deleted_in.bytes += st.bytes;

@@ -111,6 +111,7 @@ enum req_kind {
 struct ike_tunnel;
 struct ike_sa;
 struct frag_asm;
+struct tunnel_log;
 
 struct child_sa {
 	struct child_sa *next;
@@ -242,8 +243,16 @@ struct ike_tunnel {
 	uint32_t reqid;
 	bool policies_installed;
 	struct ike_sa *sas;
-	struct ike_tunnel_status st;	   /* events, DPD record, last error */
+	struct ike_dpd_status dpd;	   /* liveness checks and actions */
 	struct ike_tunnel_traffic traffic; /* with the peer's address */
+	/* What its deleted CHILD SAs had counted, read from the kernel as
+	 * each pair went (child.c), for totals across rekeys. */
+	struct {
+		uint64_t bytes, packets;
+	} deleted_in, deleted_out;
+	/* Events, last error, why a reauthentication failed: NULL until
+	 * the first of them (tunnel_log.c). */
+	struct tunnel_log *log;
 	struct ike_timer restart_timer;
 	unsigned restart_backoff;
 	bool dpd_cleared;	 /* DPD clear: stay down until peer or admin */
@@ -256,9 +265,9 @@ struct ike_tunnel {
 	bool carrying; /* it has a CHILD SA: what p.carrier was told */
 	/* A commit changed keys, proposals, IDs or lifetimes: the tunnel
 	 * reauthenticates, and until the new SAs are up it runs on those
-	 * of the previous configuration; why the last try failed. */
+	 * of the previous configuration (why the last try failed is
+	 * tunnel_reauth_error()). */
 	bool reauth_commit;
-	char reauth_error[200];
 };
 
 /* The tables' initial (and smallest) sizes; they grow with their
@@ -311,6 +320,17 @@ void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tunnel_error_clear(struct ike_tunnel *t);
+/* The last error; "" when none. */
+const char *tunnel_last_error(const struct ike_tunnel *t);
+/* Why the new SAs of a commit's reauthentication failed; "" when not. */
+void tunnel_reauth_error_set(struct ike_tunnel *t, const char *text);
+void tunnel_reauth_error_clear(struct ike_tunnel *t);
+const char *tunnel_reauth_error(const struct ike_tunnel *t);
+/* Fills the events, their counts and the last error of out. */
+void tunnel_log_status(const struct ike_tunnel *t,
+    struct ike_tunnel_status *out);
+void tunnel_log_free(struct ike_tunnel *t);
 
 /* policy.c: a tunnel's kernel policies */
 /* Moves the kernel from the policies of from to those of to (either

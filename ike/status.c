@@ -208,7 +208,7 @@ previous_of(const struct ike_engine *e, const struct ike_tunnel *t,
 	out->previous_config = true;
 	out->previous_expires = previous_left(e, old);
 	snprintf(out->previous_error, sizeof(out->previous_error), "%s",
-	    ike_reauth_failed(t) ? t->reauth_error : "");
+	    ike_reauth_failed(t) ? tunnel_reauth_error(t) : "");
 	if (out->established != 0)
 		return;
 	out->initiator_role = old->initiator;
@@ -226,7 +226,13 @@ ike_tunnel_status(const struct ike_engine *e, const char *name,
 
 	if (t == NULL)
 		return -ENOENT;
-	*out = t->st;
+	*out = (struct ike_tunnel_status){ 0 };
+	tunnel_log_status(t, out);
+	out->dpd = t->dpd;
+	out->deleted_in.bytes = t->deleted_in.bytes;
+	out->deleted_in.packets = t->deleted_in.packets;
+	out->deleted_out.bytes = t->deleted_out.bytes;
+	out->deleted_out.packets = t->deleted_out.packets;
 	out->name = t->conf.name;
 	out->state = tunnel_state(t);
 	out->local = (struct ike_endpoint){ t->conf.local_addr, IKE_PORT };

@@ -154,9 +154,9 @@ void
 tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t)
 {
 	if (ike_reauth_failed(t)) {
-		snprintf(t->reauth_error, sizeof(t->reauth_error), "%s",
-		    t->st.last_error[0] ? t->st.last_error :
-					  "the new IKE SA was dropped");
+		tunnel_reauth_error_set(t,
+		    tunnel_last_error(t)[0] ? tunnel_last_error(t) :
+					      "the new IKE SA was dropped");
 		if (!timer_armed(&t->restart_timer))
 			tunnel_restart_later(e, t);
 		return;
@@ -178,9 +178,9 @@ tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t)
 		[IKE_DPD_RESTART] = "restart: negotiating again",
 	};
 
-	t->st.dpd.last_action = engine_wall(e);
-	t->st.dpd.actions++;
-	t->st.dpd.in_flight = 0;
+	t->dpd.last_action = engine_wall(e);
+	t->dpd.actions++;
+	t->dpd.in_flight = 0;
 	tunnel_event(e, t, IKE_EV_DPD_ACTION, "DPD %s",
 	    what[t->conf.dpd_action]);
 	tunnel_sas_drop(e, t, false);
@@ -231,6 +231,7 @@ tunnel_free(struct ike_engine *e, struct ike_tunnel *t)
 	policies_remove(e, t);
 	timer_disarm(e, &t->restart_timer);
 	tunnel_unlink(e, t);
+	tunnel_log_free(t);
 	secbuf_free(t->psk);
 	free(t->conf_mem);
 	free(t);
@@ -292,7 +293,6 @@ conf_copy(struct ike_tunnel *t, const struct ike_tunnel_conf *c)
 	t->psk = psk;
 	t->conf_mem = mem;
 	t->conf = conf;
-	t->st.name = t->conf.name;
 	return 0;
 }
 
