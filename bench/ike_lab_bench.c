@@ -15,15 +15,13 @@
 
 #include "bench/bench_util.h"
 #include "bench/ike_lab_bench.h"
+#include "lib/iana.h"
 
-#define R_ADDR		      0xc0000202u /* 192.0.2.2 */
-#define I_BASE		      0x0a000001u /* 10.0.0.1, + i for tunnel i */
-#define I_NETS		      0x0a800000u /* 10.128.0.0: tunnel i has a /28 from it */
-#define R_NET		      0xc0a80000u /* 192.168.0.0/16 behind R */
-#define BATCH		      64 /* handshakes in flight, below cookie demand */
-#define IKE_ENCR_AES_GCM_16   20
-#define IKE_PRF_HMAC_SHA2_256 5
-#define IKE_DH_CURVE25519     31
+#define R_ADDR 0xc0000202u /* 192.0.2.2 */
+#define I_BASE 0x0a000001u /* 10.0.0.1, + i for tunnel i */
+#define I_NETS 0x0a800000u /* 10.128.0.0: tunnel i has a /28 from it */
+#define R_NET  0xc0a80000u /* 192.168.0.0/16 behind R */
+#define BATCH  64	   /* handshakes in flight, below cookie demand */
 
 struct bench_lab_pkt {
 	struct bench_lab_pkt *next;

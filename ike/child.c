@@ -21,13 +21,14 @@ struct xfrm_alg {
 };
 
 static const struct xfrm_alg xfrm_algs[] = {
-	{ IKE_TRANS_ENCR, 12, "cbc(aes)", 0 },
-	{ IKE_TRANS_ENCR, 20, "rfc4106(gcm(aes))", 128 },
-	{ IKE_TRANS_ENCR, 28, "rfc7539esp(chacha20,poly1305)", 128 },
-	{ IKE_TRANS_INTEG, 2, "hmac(sha1)", 96 },
-	{ IKE_TRANS_INTEG, 12, "hmac(sha256)", 128 },
-	{ IKE_TRANS_INTEG, 13, "hmac(sha384)", 192 },
-	{ IKE_TRANS_INTEG, 14, "hmac(sha512)", 256 },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, "cbc(aes)", 0 },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, "rfc4106(gcm(aes))", 128 },
+	{ IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305,
+	    "rfc7539esp(chacha20,poly1305)", 128 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA1_96, "hmac(sha1)", 96 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_256_128, "hmac(sha256)", 128 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_384_192, "hmac(sha384)", 192 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_512_256, "hmac(sha512)", 256 },
 };
 
 static const struct xfrm_alg *

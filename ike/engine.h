@@ -12,32 +12,6 @@
 #include "ike/negotiate.h"
 #include "lib/hmap.h"
 
-/* RFC 7296 3.10.1: notify message types. */
-enum ike_notify {
-	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
-	N_INVALID_IKE_SPI = 4,
-	N_INVALID_MAJOR_VERSION = 5,
-	N_INVALID_SYNTAX = 7,
-	N_INVALID_MESSAGE_ID = 9,
-	N_NO_PROPOSAL_CHOSEN = 14,
-	N_INVALID_KE_PAYLOAD = 17,
-	N_AUTHENTICATION_FAILED = 24,
-	N_TS_UNACCEPTABLE = 38,
-	N_TEMPORARY_FAILURE = 43,
-	N_CHILD_SA_NOT_FOUND = 44,
-	N_ERROR_MAX = 16383, /* below: errors; above: status */
-	N_INITIAL_CONTACT = 16384,
-	N_NAT_DETECTION_SOURCE_IP = 16388,
-	N_NAT_DETECTION_DESTINATION_IP = 16389,
-	N_COOKIE = 16390,
-	N_USE_TRANSPORT_MODE = 16391,
-	N_REKEY_SA = 16393,
-	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 2.3 */
-};
-
-#define IKE_ID_IPV4_ADDR	 1
-#define IKE_ID_FQDN		 2
-#define IKE_AUTH_PSK		 2 /* Shared Key Message Integrity Code */
 #define IKE_NONCE_LEN		 32
 #define IKE_HALF_OPEN_MS	 30000 /* RFC 7296 2.4 leaves it to us */
 /* How long an IKE SA the peer replaced by a new one of its own (its
