@@ -11,6 +11,11 @@
  * tunnel is up (configuration, IKE SA, CHILD SA, timers, tables) divided
  * by N.  The harness is bench/ike_lab_bench.c.
  *
+ * First, what a tunnel costs R while it is only configured and idle (no
+ * SA, no event yet): the heap after adding 10,000 such tunnels, divided
+ * by 10,000 (the engine's tunnel, its configuration copy and key, its
+ * share of the tables), as ike_tunnel_bytes_idle.
+ *
  * Usage: ike_bench [N ...] (default 1000 10000 100000).  Prints
  * "BENCH <name> <value> <unit>" lines on stdout; progress on stderr.
  */
@@ -63,6 +68,23 @@ run(size_t n, const struct secbuf *psk, bool report)
 	    bench_now_ms() - t0);
 }
 
+/* A configured, idle tunnel, at 10,000 of them. */
+static void
+run_idle(const struct secbuf *psk)
+{
+	const size_t n = 10000;
+	struct bench_lab b;
+	size_t heap0, heap1;
+
+	bench_lab_init(&b, "ike_bench", NULL, 1800000000);
+	heap0 = heap_in_use();
+	bench_lab_add(&b, n, psk);
+	heap1 = heap_in_use();
+	bench_report("ike_tunnel_bytes_idle",
+	    heap1 > heap0 ? (double)(heap1 - heap0) / (double)n : 0.0, "bytes");
+	bench_lab_free(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -75,6 +97,7 @@ main(int argc, char **argv)
 	/* OpenSSL sets up its providers and caches on first use: one tunnel
 	 * first, so that the first size is not charged for them. */
 	run(1, psk, false);
+	run_idle(psk);
 	if (argc > 1) {
 		for (int a = 1; a < argc; a++) {
 			char *end;

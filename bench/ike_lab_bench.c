@@ -15,15 +15,13 @@
 
 #include "bench/bench_util.h"
 #include "bench/ike_lab_bench.h"
+#include "lib/iana.h"
 
-#define R_ADDR		      0xc0000202u /* 192.0.2.2 */
-#define I_BASE		      0x0a000001u /* 10.0.0.1, + i for tunnel i */
-#define I_NETS		      0x0a800000u /* 10.128.0.0: tunnel i has a /28 from it */
-#define R_NET		      0xc0a80000u /* 192.168.0.0/16 behind R */
-#define BATCH		      64 /* handshakes in flight, below cookie demand */
-#define IKE_ENCR_AES_GCM_16   20
-#define IKE_PRF_HMAC_SHA2_256 5
-#define IKE_DH_CURVE25519     31
+#define R_ADDR 0xc0000202u /* 192.0.2.2 */
+#define I_BASE 0x0a000001u /* 10.0.0.1, + i for tunnel i */
+#define I_NETS 0x0a800000u /* 10.128.0.0: tunnel i has a /28 from it */
+#define R_NET  0xc0a80000u /* 192.168.0.0/16 behind R */
+#define BATCH  64	   /* handshakes in flight, below cookie demand */
 
 struct bench_lab_pkt {
 	struct bench_lab_pkt *next;
@@ -399,15 +397,23 @@ bench_lab_init(struct bench_lab *b, const char *prog, bench_lab_name_fn name,
 }
 
 void
-bench_lab_up(struct bench_lab *b, size_t n, const struct secbuf *psk)
+bench_lab_add(struct bench_lab *b, size_t n, const struct secbuf *psk)
 {
-	struct ike_counters c;
 	double t0 = bench_now_ms();
 
 	for (size_t i = 0; i < n; i++)
 		tunnel_add(&b->r, i, false, psk);
 	fprintf(stderr, "%s: %zu responder tunnels added in %.0f ms\n", b->prog,
 	    n, bench_now_ms() - t0);
+}
+
+void
+bench_lab_up(struct bench_lab *b, size_t n, const struct secbuf *psk)
+{
+	struct ike_counters c;
+	double t0 = bench_now_ms();
+
+	bench_lab_add(b, n, psk);
 	for (size_t i = 0; i < n; i += BATCH) {
 		for (size_t j = i; j < n && j < i + BATCH; j++)
 			tunnel_add(&b->i, j, true, psk);

@@ -50,6 +50,8 @@ struct bench_lab {
 /* Both engines, no tunnels; name NULL: "i000042" and "r000042". */
 void bench_lab_init(struct bench_lab *b, const char *prog,
     bench_lab_name_fn name, uint64_t wall0);
+/* Adds n tunnels to R alone: configured, idle, waiting for I. */
+void bench_lab_add(struct bench_lab *b, size_t n, const struct secbuf *psk);
 /*
  * Adds n tunnels to R, then to I in batches, delivering every message
  * until all n are up (progress on stderr); checks that R has every tunnel

@@ -8,32 +8,47 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "lib/iana.h"
 
 /* RFC 7296 3.3.2 and the IANA IKEv2 transform registries. */
 static const struct config_transform transforms[] = {
-	{ "aes128", CONFIG_TRANSFORM_ENCR, 12, 128, false, NULL },
-	{ "aes256", CONFIG_TRANSFORM_ENCR, 12, 256, false, NULL },
-	{ "aes128gcm16", CONFIG_TRANSFORM_ENCR, 20, 128, true, NULL },
-	{ "aes256gcm16", CONFIG_TRANSFORM_ENCR, 20, 256, true, NULL },
-	{ "aes128gcm", CONFIG_TRANSFORM_ENCR, 20, 128, true, "aes128gcm16" },
-	{ "aes256gcm", CONFIG_TRANSFORM_ENCR, 20, 256, true, "aes256gcm16" },
-	{ "chacha20poly1305", CONFIG_TRANSFORM_ENCR, 28, 256, true, NULL },
-	{ "sha1", CONFIG_TRANSFORM_INTEG, 2, 0, false, NULL },	  /* -96 */
-	{ "sha256", CONFIG_TRANSFORM_INTEG, 12, 0, false, NULL }, /* -128 */
-	{ "sha384", CONFIG_TRANSFORM_INTEG, 13, 0, false, NULL }, /* -192 */
-	{ "sha512", CONFIG_TRANSFORM_INTEG, 14, 0, false, NULL }, /* -256 */
-	{ "prfsha1", CONFIG_TRANSFORM_PRF, 2, 0, false, NULL },
-	{ "prfsha256", CONFIG_TRANSFORM_PRF, 5, 0, false, NULL },
-	{ "prfsha384", CONFIG_TRANSFORM_PRF, 6, 0, false, NULL },
-	{ "prfsha512", CONFIG_TRANSFORM_PRF, 7, 0, false, NULL },
-	{ "modp2048", CONFIG_TRANSFORM_DH, 14, 0, false, NULL },
-	{ "modp3072", CONFIG_TRANSFORM_DH, 15, 0, false, NULL },
-	{ "modp4096", CONFIG_TRANSFORM_DH, 16, 0, false, NULL },
-	{ "ecp256", CONFIG_TRANSFORM_DH, 19, 0, false, NULL },
-	{ "ecp384", CONFIG_TRANSFORM_DH, 20, 0, false, NULL },
-	{ "ecp521", CONFIG_TRANSFORM_DH, 21, 0, false, NULL },
-	{ "curve25519", CONFIG_TRANSFORM_DH, 31, 0, false, NULL },
-	{ "x25519", CONFIG_TRANSFORM_DH, 31, 0, false, "curve25519" },
+	{ "aes128", CONFIG_TRANSFORM_ENCR, IKE_ENCR_AES_CBC, 128, false, NULL },
+	{ "aes256", CONFIG_TRANSFORM_ENCR, IKE_ENCR_AES_CBC, 256, false, NULL },
+	{ "aes128gcm16", CONFIG_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 128, true,
+	    NULL },
+	{ "aes256gcm16", CONFIG_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 256, true,
+	    NULL },
+	{ "aes128gcm", CONFIG_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 128, true,
+	    "aes128gcm16" },
+	{ "aes256gcm", CONFIG_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 256, true,
+	    "aes256gcm16" },
+	{ "chacha20poly1305", CONFIG_TRANSFORM_ENCR, IKE_ENCR_CHACHA20_POLY1305,
+	    256, true, NULL },
+	{ "sha1", CONFIG_TRANSFORM_INTEG, IKE_AUTH_HMAC_SHA1_96, 0, false,
+	    NULL },
+	{ "sha256", CONFIG_TRANSFORM_INTEG, IKE_AUTH_HMAC_SHA2_256_128, 0,
+	    false, NULL },
+	{ "sha384", CONFIG_TRANSFORM_INTEG, IKE_AUTH_HMAC_SHA2_384_192, 0,
+	    false, NULL },
+	{ "sha512", CONFIG_TRANSFORM_INTEG, IKE_AUTH_HMAC_SHA2_512_256, 0,
+	    false, NULL },
+	{ "prfsha1", CONFIG_TRANSFORM_PRF, IKE_PRF_HMAC_SHA1, 0, false, NULL },
+	{ "prfsha256", CONFIG_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_256, 0, false,
+	    NULL },
+	{ "prfsha384", CONFIG_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_384, 0, false,
+	    NULL },
+	{ "prfsha512", CONFIG_TRANSFORM_PRF, IKE_PRF_HMAC_SHA2_512, 0, false,
+	    NULL },
+	{ "modp2048", CONFIG_TRANSFORM_DH, IKE_DH_MODP_2048, 0, false, NULL },
+	{ "modp3072", CONFIG_TRANSFORM_DH, IKE_DH_MODP_3072, 0, false, NULL },
+	{ "modp4096", CONFIG_TRANSFORM_DH, IKE_DH_MODP_4096, 0, false, NULL },
+	{ "ecp256", CONFIG_TRANSFORM_DH, IKE_DH_ECP_256, 0, false, NULL },
+	{ "ecp384", CONFIG_TRANSFORM_DH, IKE_DH_ECP_384, 0, false, NULL },
+	{ "ecp521", CONFIG_TRANSFORM_DH, IKE_DH_ECP_521, 0, false, NULL },
+	{ "curve25519", CONFIG_TRANSFORM_DH, IKE_DH_CURVE25519, 0, false,
+	    NULL },
+	{ "x25519", CONFIG_TRANSFORM_DH, IKE_DH_CURVE25519, 0, false,
+	    "curve25519" },
 	{ NULL, 0, 0, 0, false, NULL },
 };
 

@@ -21,13 +21,14 @@ struct xfrm_alg {
 };
 
 static const struct xfrm_alg xfrm_algs[] = {
-	{ IKE_TRANS_ENCR, 12, "cbc(aes)", 0 },
-	{ IKE_TRANS_ENCR, 20, "rfc4106(gcm(aes))", 128 },
-	{ IKE_TRANS_ENCR, 28, "rfc7539esp(chacha20,poly1305)", 128 },
-	{ IKE_TRANS_INTEG, 2, "hmac(sha1)", 96 },
-	{ IKE_TRANS_INTEG, 12, "hmac(sha256)", 128 },
-	{ IKE_TRANS_INTEG, 13, "hmac(sha384)", 192 },
-	{ IKE_TRANS_INTEG, 14, "hmac(sha512)", 256 },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, "cbc(aes)", 0 },
+	{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, "rfc4106(gcm(aes))", 128 },
+	{ IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305,
+	    "rfc7539esp(chacha20,poly1305)", 128 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA1_96, "hmac(sha1)", 96 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_256_128, "hmac(sha256)", 128 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_384_192, "hmac(sha384)", 192 },
+	{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_512_256, "hmac(sha512)", 256 },
 };
 
 static const struct xfrm_alg *
@@ -557,7 +558,7 @@ child_install(struct ike_engine *e, struct ike_sa *sa,
 	 * be asked again every second.) */
 	sa->t->restart_backoff = 0;
 	sa->t->acquired_ms = 0; /* what the traffic asked for is there */
-	sa->t->st.last_error[0] = '\0';
+	tunnel_error_clear(sa->t);
 	tunnel_event(e, sa->t, IKE_EV_CHILD_UP,
 	    "CHILD SA up: SPIs %08x in, %08x out", c->spi_in, c->spi_out);
 	child_carrier_check(e, sa->t);
@@ -646,11 +647,11 @@ child_count_gone(struct ike_engine *e, const struct child_sa *c)
 {
 	const struct ike_sa *sa = c->ike;
 	struct kernel_sa_stats st = { 0 };
-	struct ike_tunnel_status *ts;
+	struct ike_tunnel *ts;
 
 	if (sa->t == NULL)
 		return;
-	ts = &sa->t->st;
+	ts = sa->t;
 	if (e->p.kernel->sa_query(e->p.kernel_arg, sa->local.addr, c->spi_in,
 		&st) == 0) {
 		ts->deleted_in.bytes += st.bytes;

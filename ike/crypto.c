@@ -14,29 +14,31 @@
 #include <string.h>
 
 #include "ike/crypto.h"
+#include "lib/iana.h"
 
 static const struct ike_prf_alg prfs[] = {
-	{ 2, "SHA1", 20 },
-	{ 5, "SHA256", 32 },
-	{ 6, "SHA384", 48 },
-	{ 7, "SHA512", 64 },
+	{ IKE_PRF_HMAC_SHA1, "SHA1", 20 },
+	{ IKE_PRF_HMAC_SHA2_256, "SHA256", 32 },
+	{ IKE_PRF_HMAC_SHA2_384, "SHA384", 48 },
+	{ IKE_PRF_HMAC_SHA2_512, "SHA512", 64 },
 };
 
 static const struct ike_integ_alg integs[] = {
-	{ 2, "SHA1", 20, 12 },	  /* AUTH_HMAC_SHA1_96 */
-	{ 12, "SHA256", 32, 16 }, /* AUTH_HMAC_SHA2_256_128 */
-	{ 13, "SHA384", 48, 24 }, /* AUTH_HMAC_SHA2_384_192 */
-	{ 14, "SHA512", 64, 32 }, /* AUTH_HMAC_SHA2_512_256 */
+	{ IKE_AUTH_HMAC_SHA1_96, "SHA1", 20, 12 },
+	{ IKE_AUTH_HMAC_SHA2_256_128, "SHA256", 32, 16 },
+	{ IKE_AUTH_HMAC_SHA2_384_192, "SHA384", 48, 24 },
+	{ IKE_AUTH_HMAC_SHA2_512_256, "SHA512", 64, 32 },
 };
 
 static const struct ike_encr_alg encrs[] = {
-	{ 12, 128, "AES-128-CBC", false, 16, 0, 16, 16, 0 },
-	{ 12, 256, "AES-256-CBC", false, 32, 0, 16, 16, 0 },
+	{ IKE_ENCR_AES_CBC, 128, "AES-128-CBC", false, 16, 0, 16, 16, 0 },
+	{ IKE_ENCR_AES_CBC, 256, "AES-256-CBC", false, 32, 0, 16, 16, 0 },
 	/* RFC 5282 4: key material is the key and a 4-byte salt. */
-	{ 20, 128, "AES-128-GCM", true, 20, 4, 8, 1, 16 },
-	{ 20, 256, "AES-256-GCM", true, 36, 4, 8, 1, 16 },
+	{ IKE_ENCR_AES_GCM_16, 128, "AES-128-GCM", true, 20, 4, 8, 1, 16 },
+	{ IKE_ENCR_AES_GCM_16, 256, "AES-256-GCM", true, 36, 4, 8, 1, 16 },
 	/* RFC 7634 2: the same layout for ChaCha20-Poly1305. */
-	{ 28, 0, "ChaCha20-Poly1305", true, 36, 4, 8, 1, 16 },
+	{ IKE_ENCR_CHACHA20_POLY1305, 0, "ChaCha20-Poly1305", true, 36, 4, 8, 1,
+	    16 },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ike/crypto.h"
+#include "lib/iana.h"
 
 enum dh_kind {
 	DH_MODP,
@@ -32,14 +33,14 @@ struct dh_group {
 };
 
 static const struct dh_group groups[] = {
-	{ 14, DH_MODP, "modp_2048", 256, 256 },
-	{ 15, DH_MODP, "modp_3072", 384, 384 },
-	{ 16, DH_MODP, "modp_4096", 512, 512 },
+	{ IKE_DH_MODP_2048, DH_MODP, "modp_2048", 256, 256 },
+	{ IKE_DH_MODP_3072, DH_MODP, "modp_3072", 384, 384 },
+	{ IKE_DH_MODP_4096, DH_MODP, "modp_4096", 512, 512 },
 	/* RFC 5903 7: x | y, each the size of the field; g^ir is x. */
-	{ 19, DH_ECP, "P-256", 64, 32 },
-	{ 20, DH_ECP, "P-384", 96, 48 },
-	{ 21, DH_ECP, "P-521", 132, 66 },
-	{ 31, DH_X25519, "X25519", 32, 32 },
+	{ IKE_DH_ECP_256, DH_ECP, "P-256", 64, 32 },
+	{ IKE_DH_ECP_384, DH_ECP, "P-384", 96, 48 },
+	{ IKE_DH_ECP_521, DH_ECP, "P-521", 132, 66 },
+	{ IKE_DH_CURVE25519, DH_X25519, "X25519", 32, 32 },
 };
 
 struct ike_dh {

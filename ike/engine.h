@@ -12,32 +12,6 @@
 #include "ike/negotiate.h"
 #include "lib/hmap.h"
 
-/* RFC 7296 3.10.1: notify message types. */
-enum ike_notify {
-	N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
-	N_INVALID_IKE_SPI = 4,
-	N_INVALID_MAJOR_VERSION = 5,
-	N_INVALID_SYNTAX = 7,
-	N_INVALID_MESSAGE_ID = 9,
-	N_NO_PROPOSAL_CHOSEN = 14,
-	N_INVALID_KE_PAYLOAD = 17,
-	N_AUTHENTICATION_FAILED = 24,
-	N_TS_UNACCEPTABLE = 38,
-	N_TEMPORARY_FAILURE = 43,
-	N_CHILD_SA_NOT_FOUND = 44,
-	N_ERROR_MAX = 16383, /* below: errors; above: status */
-	N_INITIAL_CONTACT = 16384,
-	N_NAT_DETECTION_SOURCE_IP = 16388,
-	N_NAT_DETECTION_DESTINATION_IP = 16389,
-	N_COOKIE = 16390,
-	N_USE_TRANSPORT_MODE = 16391,
-	N_REKEY_SA = 16393,
-	N_IKEV2_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 2.3 */
-};
-
-#define IKE_ID_IPV4_ADDR	 1
-#define IKE_ID_FQDN		 2
-#define IKE_AUTH_PSK		 2 /* Shared Key Message Integrity Code */
 #define IKE_NONCE_LEN		 32
 #define IKE_HALF_OPEN_MS	 30000 /* RFC 7296 2.4 leaves it to us */
 /* How long an IKE SA the peer replaced by a new one of its own (its
@@ -59,6 +33,7 @@ struct ike_timer {
 	void (*fn)(struct ike_engine *e, struct ike_timer *t);
 };
 
+/* timer.c: the engine's timer heap */
 void timer_init(struct ike_timer *t,
     void (*fn)(struct ike_engine *, struct ike_timer *));
 void timer_arm(struct ike_engine *e, struct ike_timer *t, uint64_t at);
@@ -110,6 +85,7 @@ enum req_kind {
 struct ike_tunnel;
 struct ike_sa;
 struct frag_asm;
+struct tunnel_log;
 
 struct child_sa {
 	struct child_sa *next;
@@ -241,8 +217,16 @@ struct ike_tunnel {
 	uint32_t reqid;
 	bool policies_installed;
 	struct ike_sa *sas;
-	struct ike_tunnel_status st;	   /* events, DPD record, last error */
+	struct ike_dpd_status dpd;	   /* liveness checks and actions */
 	struct ike_tunnel_traffic traffic; /* with the peer's address */
+	/* What its deleted CHILD SAs had counted, read from the kernel as
+	 * each pair went (child.c), for totals across rekeys. */
+	struct {
+		uint64_t bytes, packets;
+	} deleted_in, deleted_out;
+	/* Events, last error, why a reauthentication failed: NULL until
+	 * the first of them (tunnel_log.c). */
+	struct tunnel_log *log;
 	struct ike_timer restart_timer;
 	unsigned restart_backoff;
 	bool dpd_cleared;	 /* DPD clear: stay down until peer or admin */
@@ -255,9 +239,9 @@ struct ike_tunnel {
 	bool carrying; /* it has a CHILD SA: what p.carrier was told */
 	/* A commit changed keys, proposals, IDs or lifetimes: the tunnel
 	 * reauthenticates, and until the new SAs are up it runs on those
-	 * of the previous configuration; why the last try failed. */
+	 * of the previous configuration (why the last try failed is
+	 * tunnel_reauth_error()). */
 	bool reauth_commit;
-	char reauth_error[200];
 };
 
 /* The tables' initial (and smallest) sizes; they grow with their
@@ -282,22 +266,58 @@ struct ike_engine {
 	uint8_t scratch[IKE_MSG_MAX];
 };
 
-/* engine.c */
+/* engine.c: creation and the seams */
 uint64_t engine_now(const struct ike_engine *e);
 uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
+
+/* tunnel.c: the table of tunnels and a tunnel's life */
 struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr,
     uint32_t local);
 struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
-void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct ike_tunnel *tunnel_by_reqid(struct ike_engine *e, uint32_t reqid);
 void tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t);
 /* Counts a datagram from (rx) or to the peer at remote, if a tunnel's. */
 void tunnel_count(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, bool rx);
 void tunnel_dpd_action(struct ike_engine *e, struct ike_tunnel *t);
+/* Tries again later, with a backoff of 1, 2, 4 ... 60 s. */
+void tunnel_restart_later(struct ike_engine *e, struct ike_tunnel *t);
+/* Drops every IKE SA of t (with tell_peer, a Delete for each up one). */
+void tunnel_sas_drop(struct ike_engine *e, struct ike_tunnel *t,
+    bool tell_peer);
+/* Unlinks and frees t with its SAs and policies. */
+void tunnel_free(struct ike_engine *e, struct ike_tunnel *t);
+
+/* tunnel_log.c: a tunnel's events and last error, for show commands */
+void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tunnel_error(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tunnel_error_clear(struct ike_tunnel *t);
+/* The last error; "" when none. */
+const char *tunnel_last_error(const struct ike_tunnel *t);
+/* Why the new SAs of a commit's reauthentication failed; "" when not. */
+void tunnel_reauth_error_set(struct ike_tunnel *t, const char *text);
+void tunnel_reauth_error_clear(struct ike_tunnel *t);
+const char *tunnel_reauth_error(const struct ike_tunnel *t);
+/* Fills the events, their counts and the last error of out. */
+void tunnel_log_status(const struct ike_tunnel *t,
+    struct ike_tunnel_status *out);
+void tunnel_log_free(struct ike_tunnel *t);
+
+/* policy.c: a tunnel's kernel policies */
+/* Moves the kernel from the policies of from to those of to (either
+ * NULL: none), new ones in first; on a failure, as from had them. */
+int policies_move(struct ike_engine *e, uint32_t reqid,
+    const struct ike_tunnel_conf *from, const struct ike_tunnel_conf *to,
+    struct diag *d);
+int policies_install(struct ike_engine *e, struct ike_tunnel *t,
+    struct diag *d);
+void policies_remove(struct ike_engine *e, struct ike_tunnel *t);
+/* Whether a and b differ in what their policies are made of. */
+bool policies_differ(const struct ike_tunnel_conf *a,
+    const struct ike_tunnel_conf *b);
 
 /* sa.c: the table, states, sending and the window */
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_tunnel *t,
@@ -389,7 +409,6 @@ void init_notify_reply(struct ike_engine *e, const struct ike_endpoint *local,
 void tunnel_no_proposal(struct ike_engine *e, struct ike_tunnel *t,
     const char *kind, const struct ike_sa_payload *offered,
     const struct ike_sa_payload *ours);
-void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
 int ike_sa_keys_from(struct ike_engine *e, struct ike_sa *sa,
     const struct secbuf *g_ir, const struct ike_sa *old);
 
@@ -434,6 +453,11 @@ void child_ts_first(const struct ike_tunnel *t, struct ike_ts_payload *local,
     struct ike_ts_payload *remote);
 bool child_next_pair(struct ike_engine *e, struct ike_sa *sa);
 void child_narrow_check(struct ike_engine *e, struct ike_sa *sa);
+void create_child_request(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void create_child_response(struct ike_engine *e, struct ike_sa *sa,
+    const struct ike_msg *m);
+void child_timers_start(struct ike_engine *e, struct child_sa *c);
 
 /* rekey.c: IKE SA rekey and reauthentication */
 int ike_rekey_start(struct ike_engine *e, struct ike_sa *sa);
@@ -446,11 +470,6 @@ void ike_rekey_request(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);
 void ike_rekey_response(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);
-void create_child_request(struct ike_engine *e, struct ike_sa *sa,
-    const struct ike_msg *m);
-void create_child_response(struct ike_engine *e, struct ike_sa *sa,
-    const struct ike_msg *m);
-void child_timers_start(struct ike_engine *e, struct child_sa *c);
 
 /* info.c: INFORMATIONAL */
 int info_send_dpd(struct ike_engine *e, struct ike_sa *sa);
@@ -462,7 +481,10 @@ void info_response(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_msg *m);
 void ike_sa_dpd_timer(struct ike_engine *e, struct ike_timer *tm);
 
-/* Notifies of a parsed message. */
+/* status.c: what the show commands read, and transform names */
+void ike_offers_format(const struct ike_sa_payload *sa, char *buf, size_t len);
+
+/* info.c too: the notifies of a parsed message. */
 bool msg_has_notify(const struct ike_msg *m, uint16_t type,
     struct ike_notify_payload *out);
 uint16_t msg_error_notify(const struct ike_msg *m);

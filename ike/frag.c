@@ -3,7 +3,7 @@
  * that is too large for the path into Encrypted Fragment payloads, each
  * protected on its own, and putting received fragments back together
  * within bounds.  Whether fragmentation is used (the IKE_SA_INIT notify)
- * is init.c's; the window and the exchange are engine.c's; this file
+ * is init.c's; the window and the exchange are input.c's; this file
  * neither sends nor decides what a message means.
  *
  * A fragmented message is kept as a train: its datagrams back to back,

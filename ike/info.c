@@ -51,9 +51,9 @@ info_send_dpd(struct ike_engine *e, struct ike_sa *sa)
 
 	ike_sa_begin(sa, &inner);
 	if (sa->t != NULL) {
-		sa->t->st.dpd.in_flight++;
-		sa->t->st.dpd.checks++;
-		sa->t->st.dpd.last_check = engine_wall(e);
+		sa->t->dpd.in_flight++;
+		sa->t->dpd.checks++;
+		sa->t->dpd.last_check = engine_wall(e);
 	}
 	return ike_sa_send_request(e, sa, REQ_DPD, IKE_INFORMATIONAL, &inner);
 }
@@ -163,8 +163,8 @@ info_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	switch (kind) {
 	case REQ_DPD:
 		if (sa->t != NULL) {
-			sa->t->st.dpd.in_flight = 0;
-			sa->t->st.dpd.last_result = 1;
+			sa->t->dpd.in_flight = 0;
+			sa->t->dpd.last_result = 1;
 		}
 		break;
 	case REQ_DELETE_CHILD:

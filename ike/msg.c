@@ -205,7 +205,7 @@ parse_transform(const uint8_t *p, size_t len, struct ike_transform *t)
 		if (type & 0x8000) {
 			/* TV format: the only attribute of IKEv2 is the key
 			 * length (14). */
-			if ((type & 0x7fff) == 14)
+			if ((type & 0x7fff) == IKE_ATTR_KEY_LENGTH)
 				t->keylen = get16(p + off + 2);
 			off += 4;
 		} else {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/iana.h"
+
 #define IKE_HDR_LEN	    28
 #define IKE_PAYLOAD_HDR_LEN 4
 #define IKE_MSG_MAX	    65535 /* the UDP datagram limit */
@@ -19,47 +21,10 @@
 #define IKE_MAX_TS	    64 /* a side: a tunnel has up to 32 networks and more */
 #define IKE_MAX_SPIS	    64 /* in one parsed Delete payload */
 
-/* RFC 7296 3.1: exchange types. */
-enum ike_exchange {
-	IKE_SA_INIT = 34,
-	IKE_AUTH = 35,
-	IKE_CREATE_CHILD_SA = 36,
-	IKE_INFORMATIONAL = 37,
-};
-
 /* RFC 7296 3.1: header flags. */
 #define IKE_FLAG_RESPONSE  0x20
 #define IKE_FLAG_VERSION   0x10
 #define IKE_FLAG_INITIATOR 0x08
-
-/* RFC 7296 3.2: payload types. */
-enum ike_payload_type {
-	IKE_PL_NONE = 0,
-	IKE_PL_SA = 33,
-	IKE_PL_KE = 34,
-	IKE_PL_IDI = 35,
-	IKE_PL_IDR = 36,
-	IKE_PL_CERT = 37,
-	IKE_PL_CERTREQ = 38,
-	IKE_PL_AUTH = 39,
-	IKE_PL_NONCE = 40,
-	IKE_PL_NOTIFY = 41,
-	IKE_PL_DELETE = 42,
-	IKE_PL_VENDOR = 43,
-	IKE_PL_TSI = 44,
-	IKE_PL_TSR = 45,
-	IKE_PL_SK = 46,
-	IKE_PL_CP = 47,
-	IKE_PL_EAP = 48,
-	IKE_PL_SKF = 53,
-};
-
-/* Protocol IDs of proposals, notifies and deletes (3.3.1). */
-enum ike_protocol {
-	IKE_PROTO_IKE = 1,
-	IKE_PROTO_AH = 2,
-	IKE_PROTO_ESP = 3,
-};
 
 /* Why a message was refused, for the counters and the peer's notify. */
 enum ike_parse_error {
@@ -182,9 +147,8 @@ struct ike_skf_payload {
 	size_t len;
 };
 
-#define IKE_TS_IPV4_ADDR_RANGE 7
-#define IKE_NONCE_MIN	       16 /* RFC 7296 3.9 */
-#define IKE_NONCE_MAX	       256
+#define IKE_NONCE_MIN 16 /* RFC 7296 3.9 */
+#define IKE_NONCE_MAX 256
 
 /*
  * Parses the header and the payload chain of a whole message.  Lengths are

@@ -153,7 +153,7 @@ put_transform(struct ike_buf *b, const struct ike_transform *t, bool last)
 	put8(b, 0);
 	put16(b, t->id);
 	if (t->keylen != 0) {
-		put16(b, 0x8000 | 14); /* TV: Key Length */
+		put16(b, 0x8000 | IKE_ATTR_KEY_LENGTH); /* TV */
 		put16(b, t->keylen);
 	}
 	set16(b, at + 2, (uint16_t)(b->len - at));

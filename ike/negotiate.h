@@ -10,13 +10,6 @@
 #include "ike/crypto.h"
 #include "ike/msg.h"
 
-/* Transform types (RFC 7296 3.3.2). */
-#define IKE_TRANS_ENCR	1
-#define IKE_TRANS_PRF	2
-#define IKE_TRANS_INTEG 3
-#define IKE_TRANS_DH	4
-#define IKE_TRANS_ESN	5
-
 /*
  * As responder: the first of the peer's proposals (its order is its
  * preference) that one of ours accepts, reduced to one transform of each

@@ -164,7 +164,7 @@ ike_tunnel_reauth(struct ike_engine *e, struct ike_tunnel *t)
 	if (cur == NULL)
 		return 0;
 	t->reauth_commit = true;
-	t->reauth_error[0] = '\0';
+	tunnel_reauth_error_clear(t);
 	if (cur->state == SA_REKEYED) /* an earlier one failed or was cut */
 		return ike_init_start(e, t);
 	cur->want_reauth = true;

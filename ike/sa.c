@@ -580,7 +580,7 @@ retransmit_timer(struct ike_engine *e, struct ike_timer *tm)
 		struct ike_tunnel *t = sa->t;
 
 		if (dpd && t != NULL) {
-			t->st.dpd.last_result = -1;
+			t->dpd.last_result = -1;
 			tunnel_event(e, t, IKE_EV_DPD_TIMEOUT,
 			    "no answer to the liveness check within %u s",
 			    t->conf.dpd_delay);
@@ -757,7 +757,7 @@ ike_sa_heard(struct ike_engine *e, struct ike_sa *sa)
 {
 	sa->last_heard_ms = engine_now(e);
 	if (sa->t != NULL)
-		sa->t->st.dpd.last_heard = engine_wall(e);
+		sa->t->dpd.last_heard = engine_wall(e);
 }
 
 /*

@@ -60,26 +60,30 @@ transform_name(uint8_t type, uint16_t id, uint16_t bits, char *buf, size_t len)
 		uint16_t id;
 		const char *name;
 	} names[] = {
-		{ IKE_TRANS_ENCR, 12, "AES_CBC" },
-		{ IKE_TRANS_ENCR, 20, "AES_GCM_16" },
-		{ IKE_TRANS_ENCR, 28, "CHACHA20_POLY1305" },
-		{ IKE_TRANS_PRF, 2, "PRF_HMAC_SHA1" },
-		{ IKE_TRANS_PRF, 5, "PRF_HMAC_SHA2_256" },
-		{ IKE_TRANS_PRF, 6, "PRF_HMAC_SHA2_384" },
-		{ IKE_TRANS_PRF, 7, "PRF_HMAC_SHA2_512" },
-		{ IKE_TRANS_INTEG, 2, "HMAC_SHA1_96" },
-		{ IKE_TRANS_INTEG, 12, "HMAC_SHA2_256_128" },
-		{ IKE_TRANS_INTEG, 13, "HMAC_SHA2_384_192" },
-		{ IKE_TRANS_INTEG, 14, "HMAC_SHA2_512_256" },
-		{ IKE_TRANS_DH, 14, "MODP_2048" },
-		{ IKE_TRANS_DH, 15, "MODP_3072" },
-		{ IKE_TRANS_DH, 16, "MODP_4096" },
-		{ IKE_TRANS_DH, 19, "ECP_256" },
-		{ IKE_TRANS_DH, 20, "ECP_384" },
-		{ IKE_TRANS_DH, 21, "ECP_521" },
-		{ IKE_TRANS_DH, 31, "CURVE_25519" },
-		{ IKE_TRANS_ESN, 0, "NO_EXT_SEQ" },
-		{ IKE_TRANS_ESN, 1, "EXT_SEQ" },
+		{ IKE_TRANS_ENCR, IKE_ENCR_AES_CBC, "AES_CBC" },
+		{ IKE_TRANS_ENCR, IKE_ENCR_AES_GCM_16, "AES_GCM_16" },
+		{ IKE_TRANS_ENCR, IKE_ENCR_CHACHA20_POLY1305,
+		    "CHACHA20_POLY1305" },
+		{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA1, "PRF_HMAC_SHA1" },
+		{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_256, "PRF_HMAC_SHA2_256" },
+		{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_384, "PRF_HMAC_SHA2_384" },
+		{ IKE_TRANS_PRF, IKE_PRF_HMAC_SHA2_512, "PRF_HMAC_SHA2_512" },
+		{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA1_96, "HMAC_SHA1_96" },
+		{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_256_128,
+		    "HMAC_SHA2_256_128" },
+		{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_384_192,
+		    "HMAC_SHA2_384_192" },
+		{ IKE_TRANS_INTEG, IKE_AUTH_HMAC_SHA2_512_256,
+		    "HMAC_SHA2_512_256" },
+		{ IKE_TRANS_DH, IKE_DH_MODP_2048, "MODP_2048" },
+		{ IKE_TRANS_DH, IKE_DH_MODP_3072, "MODP_3072" },
+		{ IKE_TRANS_DH, IKE_DH_MODP_4096, "MODP_4096" },
+		{ IKE_TRANS_DH, IKE_DH_ECP_256, "ECP_256" },
+		{ IKE_TRANS_DH, IKE_DH_ECP_384, "ECP_384" },
+		{ IKE_TRANS_DH, IKE_DH_ECP_521, "ECP_521" },
+		{ IKE_TRANS_DH, IKE_DH_CURVE25519, "CURVE_25519" },
+		{ IKE_TRANS_ESN, IKE_ESN_NONE, "NO_EXT_SEQ" },
+		{ IKE_TRANS_ESN, IKE_ESN_EXTENDED, "EXT_SEQ" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -208,7 +212,7 @@ previous_of(const struct ike_engine *e, const struct ike_tunnel *t,
 	out->previous_config = true;
 	out->previous_expires = previous_left(e, old);
 	snprintf(out->previous_error, sizeof(out->previous_error), "%s",
-	    ike_reauth_failed(t) ? t->reauth_error : "");
+	    ike_reauth_failed(t) ? tunnel_reauth_error(t) : "");
 	if (out->established != 0)
 		return;
 	out->initiator_role = old->initiator;
@@ -226,7 +230,13 @@ ike_tunnel_status(const struct ike_engine *e, const char *name,
 
 	if (t == NULL)
 		return -ENOENT;
-	*out = t->st;
+	*out = (struct ike_tunnel_status){ 0 };
+	tunnel_log_status(t, out);
+	out->dpd = t->dpd;
+	out->deleted_in.bytes = t->deleted_in.bytes;
+	out->deleted_in.packets = t->deleted_in.packets;
+	out->deleted_out.bytes = t->deleted_out.bytes;
+	out->deleted_out.packets = t->deleted_out.packets;
 	out->name = t->conf.name;
 	out->state = tunnel_state(t);
 	out->local = (struct ike_endpoint){ t->conf.local_addr, IKE_PORT };

@@ -1,7 +1,7 @@
 /*
  * tests/fuzz/fuzz_ike_sk.c: the decrypt-and-parse path of a protected
  * IKEv2 message (RFC 7296 3.14, RFC 5282) under a fixed key, as
- * ike/engine.c runs it once an SA is found: parse the message, check and
+ * ike/input.c runs it once an SA is found: parse the message, check and
  * decrypt the SK payload in place, parse the inner chain, apply the
  * exchange rules, then every inner payload's typed parser.
  *
@@ -69,7 +69,7 @@ keys_init(void)
 }
 
 /*
- * ike/engine.c's decrypt() and what follows it, on buf (len bytes,
+ * ike/input.c's decrypt() and what follows it, on buf (len bytes,
  * writable: decryption is in place).  Returns 0 when the SK payload
  * decrypted, with its plaintext in *plain; -1 otherwise.
  */

@@ -164,6 +164,52 @@ assert_up_and_agreeing(struct fix *f)
 }
 
 /*
+ * A tunnel's events and errors (tunnel_log.c, stored to their length):
+ * the newest IKE_HISTORY_EVENTS kept newest first, every one counted,
+ * texts cut where struct ike_tunnel_status cuts them, and an idle tunnel
+ * with none at all.
+ */
+static void
+test_ike_tunnel_log_keeps_the_newest_events(void **state_)
+{
+	struct fix *f = fix_new(&suites[0], NULL, NULL);
+	struct ike_tunnel_status st;
+	struct ike_tunnel *t;
+	char longer[300];
+	struct diag d;
+
+	(void)state_;
+	diag_init(&d);
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &f->tb.c, &d), 0);
+	diag_clear(&d);
+	t = tunnel_by_name(f->l.b.e, "to-a");
+	assert_non_null(t);
+	st = status(&f->l.b, "to-a");
+	assert_int_equal(st.n_events, 0);
+	assert_string_equal(st.last_error, "");
+	assert_null(t->log); /* idle: nothing allocated */
+	for (int i = 0; i < IKE_HISTORY_EVENTS + 2; i++)
+		tunnel_event(f->l.b.e, t, IKE_EV_ACQUIRE, "event %d", i);
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	tunnel_error(f->l.b.e, t, IKE_EV_NO_PROPOSAL, "%s", longer);
+	st = status(&f->l.b, "to-a");
+	assert_int_equal(st.n_events, IKE_HISTORY_EVENTS);
+	assert_int_equal(st.events[0].ev, IKE_EV_NO_PROPOSAL);
+	assert_int_equal(strlen(st.events[0].text),
+	    sizeof(st.events[0].text) - 1);
+	assert_string_equal(st.events[1].text, "event 9");
+	assert_string_equal(st.events[IKE_HISTORY_EVENTS - 1].text, "event 3");
+	assert_int_equal(st.event_counts[IKE_EV_ACQUIRE],
+	    IKE_HISTORY_EVENTS + 2);
+	assert_int_equal(st.event_counts[IKE_EV_NO_PROPOSAL], 1);
+	assert_int_equal(strlen(st.last_error), sizeof(st.last_error) - 1);
+	tunnel_error_clear(t);
+	assert_string_equal(status(&f->l.b, "to-a").last_error, "");
+	fix_free(f); /* ASan: the texts go with the tunnel */
+}
+
+/*
  * A -> B  HDR, SAi1, KEi, Ni, N(NAT_DETECTION_*)
  * B -> A  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*)
  * A -> B  HDR, SK {IDi, N(INITIAL_CONTACT), AUTH, SAi2, TSi, TSr}
@@ -2659,6 +2705,7 @@ test_ike_frag_child_rekey(void **state_)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_establish_every_suite),
+	cmocka_unit_test(test_ike_tunnel_log_keeps_the_newest_events),
 	cmocka_unit_test(test_ike_psk_mismatch_is_named_both_ways),
 	cmocka_unit_test(test_ike_no_proposal_lists_both_offers),
 	cmocka_unit_test(test_ike_ts_unacceptable_is_named),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/hmap.h"
+#include "lib/iana.h"
 #include "lib/lib.h"
 #include "tests/unit/test.h"
 
@@ -1058,7 +1059,42 @@ test_hmap_sweep_and_clear(void **state)
 	assert_null(m.buckets);
 }
 
+/*
+ * The names of lib/iana.h against the numbers the RFCs and the IANA
+ * registry give, typed here from those documents: a name that drifts
+ * would make tunsh offer one algorithm and mean another.
+ */
+static void
+test_iana_names_have_the_registry_numbers(void **state)
+{
+	(void)state;
+	/* RFC 7296 3.1 and 3.2 */
+	assert_int_equal(IKE_SA_INIT, 34);
+	assert_int_equal(IKE_INFORMATIONAL, 37);
+	assert_int_equal(IKE_PL_SA, 33);
+	assert_int_equal(IKE_PL_SK, 46);
+	assert_int_equal(IKE_PL_SKF, 53); /* RFC 7383 2.5 */
+	/* RFC 7296 3.3.2, RFC 4106 and RFC 7634 */
+	assert_int_equal(IKE_TRANS_DH, 4);
+	assert_int_equal(IKE_ENCR_AES_CBC, 12);
+	assert_int_equal(IKE_ENCR_AES_GCM_16, 20);
+	assert_int_equal(IKE_ENCR_CHACHA20_POLY1305, 28);
+	assert_int_equal(IKE_PRF_HMAC_SHA2_256, 5);
+	assert_int_equal(IKE_AUTH_HMAC_SHA2_256_128, 12);
+	/* RFC 3526, RFC 5903, RFC 8031 */
+	assert_int_equal(IKE_DH_MODP_2048, 14);
+	assert_int_equal(IKE_DH_ECP_256, 19);
+	assert_int_equal(IKE_DH_CURVE25519, 31);
+	assert_int_equal(IKE_ESN_EXTENDED, 1);
+	assert_int_equal(IKE_ATTR_KEY_LENGTH, 14); /* RFC 7296 3.3.5 */
+	/* RFC 7296 3.10.1 */
+	assert_int_equal(N_NO_PROPOSAL_CHOSEN, 14);
+	assert_int_equal(N_NAT_DETECTION_SOURCE_IP, 16388);
+	assert_int_equal(N_IKEV2_FRAGMENTATION_SUPPORTED, 16430);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_iana_names_have_the_registry_numbers),
 	cmocka_unit_test(test_diag_add_formats_and_counts),
 	cmocka_unit_test(test_diag_add_grows_past_initial_capacity),
 	cmocka_unit_test(test_diag_add_keeps_long_message_whole),
