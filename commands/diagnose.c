@@ -631,26 +631,28 @@ static void
 print_json(struct cli_def *cli, const struct dx_facts *f,
     const struct dx_result r[DX_COUNT])
 {
-	struct jw j = { .cli = cli };
+	struct json_writer j;
 
-	jw_open(&j, NULL, "{");
-	jw_str(&j, "tunnel", f->t->name);
-	jw_str(&j, "state",
+	json_writer_init(&j, cli_line, cli);
+	json_object(&j, NULL, JSON_LINES);
+	json_str(&j, "tunnel", f->t->name);
+	json_str(&j, "state",
 	    f->engine ? ike_tunnel_state_name(f->st.state) : NULL);
-	jw_open(&j, "checks", "[");
+	json_array(&j, "checks", JSON_LINES);
 	for (int k = 0; k < DX_COUNT; k++) {
-		jw_open(&j, NULL, "{");
-		jw_str(&j, "list",
+		json_object(&j, NULL, JSON_LINES);
+		json_str(&j, "list",
 		    checks[k].up_list ? "up-no-traffic" : "not-establishing");
-		jw_str(&j, "check", checks[k].name);
-		jw_str(&j, "result", dx_state_name(r[k].state));
-		jw_str(&j, "detail", r[k].detail);
-		jw_str(&j, "fix", r[k].state == DX_FAIL ? checks[k].fix : NULL);
-		jw_close(&j, "}");
+		json_str(&j, "check", checks[k].name);
+		json_str(&j, "result", dx_state_name(r[k].state));
+		json_str(&j, "detail", r[k].detail);
+		json_str(&j, "fix",
+		    r[k].state == DX_FAIL ? checks[k].fix : NULL);
+		json_end(&j);
 	}
-	jw_close(&j, "]");
-	jw_close(&j, "}");
-	jw_end(&j);
+	json_end(&j);
+	json_end(&j);
+	json_done(cli, "diagnose ipsec tunnel", &j);
 }
 
 static void

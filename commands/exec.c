@@ -59,11 +59,14 @@ cmd_show_version(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	    CLI_OK)
 		return CLI_ERROR;
 	if (grammar_has(cli, "json")) {
-		cli_print(cli,
-		    "{ \"tunsh\": \"%s\", \"configuration_version\": "
-		    "%llu }",
-		    s->env->version, v);
-		return CLI_OK;
+		struct json_writer j;
+
+		json_writer_init(&j, cli_line, cli);
+		json_object(&j, NULL, JSON_ONE_LINE);
+		json_str(&j, "tunsh", s->env->version);
+		json_u64(&j, "configuration_version", v);
+		json_end(&j);
+		return json_done(cli, "show version", &j);
 	}
 	cli_print(cli, "tunsh %s", s->env->version);
 	cli_print(cli, "configuration version %llu",
@@ -75,30 +78,27 @@ static int
 show_history_json(struct cli_def *cli, struct commands_session *s)
 {
 	size_t n = config_store_history_count(s->env->store);
-	char user[80], source[300], comment[600], summary[600];
+	struct json_writer j;
 
-	cli_print(cli, "[");
+	json_writer_init(&j, cli_line, cli);
+	json_array(&j, NULL, JSON_LINES);
 	for (size_t i = 0; i < n; i++) {
 		const struct config_commit_info *h =
 		    config_store_history(s->env->store, i);
 
-		json_string(h->user, user, sizeof(user));
-		json_string(h->source, source, sizeof(source));
+		json_object(&j, NULL, JSON_ONE_LINE);
+		json_u64(&j, "rollback", i);
+		json_u64(&j, "version", h->version);
+		json_i64(&j, "time", (int64_t)h->time);
+		json_str(&j, "user", h->user);
+		json_str(&j, "source", h->source);
 		/* No comment is null, as every absent value (tunsh(1)). */
-		if (h->comment[0] == '\0')
-			snprintf(comment, sizeof(comment), "null");
-		else
-			json_string(h->comment, comment, sizeof(comment));
-		json_string(h->summary, summary, sizeof(summary));
-		cli_print(cli,
-		    "  { \"rollback\": %zu, \"version\": %llu, \"time\": "
-		    "%lld, \"user\": %s, \"source\": %s, \"comment\": %s, "
-		    "\"summary\": %s }%s",
-		    i, (unsigned long long)h->version, (long long)h->time, user,
-		    source, comment, summary, i + 1 < n ? "," : "");
+		json_str(&j, "comment", h->comment[0] ? h->comment : NULL);
+		json_str(&j, "summary", h->summary);
+		json_end(&j);
 	}
-	cli_print(cli, "]");
-	return CLI_OK;
+	json_end(&j);
+	return json_done(cli, "show configuration history", &j);
 }
 
 static int
@@ -348,28 +348,29 @@ cmd_show_users(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	time_t now = time(NULL);
 
 	bool json = grammar_has(cli, "json");
-	char user[80], source[300];
 
 	(void)cmd;
 	if (grammar_extra(cli, "show users", "nothing or json", argv, argc) !=
 	    CLI_OK)
 		return CLI_ERROR;
 	if (json) {
-		cli_print(cli, "[");
+		struct json_writer j;
+
+		json_writer_init(&j, cli_line, cli);
+		json_array(&j, NULL, JSON_LINES);
 		for (o = s->env->sessions; o != NULL; o = o->next) {
-			json_string(o->user, user, sizeof(user));
-			json_string(o->source, source, sizeof(source));
-			cli_print(cli,
-			    "  { \"id\": %u, \"user\": %s, \"source\": %s, "
-			    "\"mode\": \"%s\", \"idle\": %ld, "
-			    "\"exclusive\": %s, \"self\": %s }%s",
-			    o->id, user, source, mode_name(o->cli->mode),
-			    (long)(now - o->last),
-			    s->env->exclusive == o ? "true" : "false",
-			    o == s ? "true" : "false", o->next ? "," : "");
+			json_object(&j, NULL, JSON_ONE_LINE);
+			json_u64(&j, "id", o->id);
+			json_str(&j, "user", o->user);
+			json_str(&j, "source", o->source);
+			json_str(&j, "mode", mode_name(o->cli->mode));
+			json_i64(&j, "idle", (int64_t)(now - o->last));
+			json_bool(&j, "exclusive", s->env->exclusive == o);
+			json_bool(&j, "self", o == s);
+			json_end(&j);
 		}
-		cli_print(cli, "]");
-		return CLI_OK;
+		json_end(&j);
+		return json_done(cli, "show users", &j);
 	}
 	/* The From column is never cut: "(claimed)" must show. */
 	cli_print(cli, "  %-4s %-12s %-28s %-10s %-8s %s", "ID", "User", "From",

@@ -9,6 +9,7 @@
 
 #include "commands/commands.h"
 #include "commands/userfile.h"
+#include "lib/json.h"
 
 /* libcli modes beyond MODE_EXEC and MODE_CONFIG: the contexts. */
 #define MODE_TUNNEL	10
@@ -121,8 +122,12 @@ int text_arg(struct cli_def *cli, char **argv, int argc, int from, char *buf,
  */
 int value_text(struct cli_def *cli, const char *value, char **argv, int argc,
     bool quoted, char *buf, size_t len);
-/* A config_line_fn that prints to the session (arg: the cli_def). */
+/* A config_line_fn and json_line_fn that prints to the session (arg: the
+ * cli_def). */
 int cli_line(void *arg, const char *line);
+/* Finishes the JSON of command what: CLI_OK, or CLI_ERROR with an error
+ * when the writer stopped and cut the document short. */
+int json_done(struct cli_def *cli, const char *what, struct json_writer *j);
 /* Renders a configuration to the session with cli_print. */
 int print_config(struct cli_def *cli, const struct config *c,
     const struct config_render_opts *o);
@@ -242,27 +247,5 @@ void commands_register_tunnel(struct cli_def *cli);
 /* no_config: the "no" command of configuration mode. */
 void commands_register_system(struct cli_def *cli,
     struct cli_command *no_config);
-
-/* json_writer.c: a show command's json form, line by line. */
-struct jw {
-	struct cli_def *cli;
-	char pend[1600];
-	bool has_pend;
-	unsigned depth;
-	bool first[16]; /* no member yet at this depth */
-};
-void jw_value(struct jw *j, const char *key, const char *value);
-/* "{" or "[" after key (NULL inside an array); jw_close with its pair. */
-void jw_open(struct jw *j, const char *key, const char *bracket);
-void jw_close(struct jw *j, const char *bracket);
-void jw_end(struct jw *j); /* prints the last line */
-void jw_str(struct jw *j, const char *key, const char *s); /* NULL: null */
-void jw_u64(struct jw *j, const char *key, uint64_t v);
-void jw_u64_or_null(struct jw *j, const char *key, uint64_t v); /* 0: null */
-void jw_bool(struct jw *j, const char *key, bool v);
-void jw_endpoint(struct jw *j, const char *key, const struct ike_endpoint *ep);
-void jw_prefix(struct jw *j, const char *key, const struct prefix4 *p);
-void jw_nets(struct jw *j, const char *key, const struct prefix4 *p, size_t n);
-void jw_spi32(struct jw *j, const char *key, uint32_t spi); /* 8 hex */
 
 #endif

@@ -359,6 +359,20 @@ cli_line(void *arg, const char *line)
 }
 
 int
+json_done(struct cli_def *cli, const char *what, struct json_writer *j)
+{
+	int rc = json_writer_finish(j);
+
+	/* Only a line over JSON_LINE_MAX or a container left open: ours. */
+	if (rc < 0)
+		return cmd_error(cli,
+		    "%s: the JSON above is cut short (%s): a bug of tunsh, "
+		    "please report it with the command",
+		    what, strerror(-rc));
+	return CLI_OK;
+}
+
+int
 print_config(struct cli_def *cli, const struct config *c,
     const struct config_render_opts *o)
 {

@@ -49,14 +49,16 @@ cmd_show_interfaces(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	const struct config *c =
 	    config_store_running(session_of(cli)->env->store);
-	char a[ADDR4_STRLEN], g[ADDR4_STRLEN], addr[24], name[40];
+	char a[ADDR4_STRLEN], g[ADDR4_STRLEN], addr[24];
+	struct json_writer j;
 	bool json;
 
 	(void)cmd;
 	if (!want_json(cli, "show interfaces", argv, argc, &json))
 		return CLI_ERROR;
+	json_writer_init(&j, cli_line, cli);
 	if (json)
-		cli_print(cli, "[");
+		json_array(&j, NULL, JSON_LINES);
 	else
 		cli_print(cli, "%-16s %-19s %-16s %s", "Interface", "Address",
 		    "Gateway", "Tunnels");
@@ -72,18 +74,17 @@ cmd_show_interfaces(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			    f->addr ? addr : "-", f->gateway ? g : "-", n);
 			continue;
 		}
-		json_string(f->name, name, sizeof(name));
-		cli_print(cli,
-		    "  { \"name\": %s, \"address\": %s%s%s, \"gateway\": "
-		    "%s%s%s, \"tunnels\": %zu }%s",
-		    name, f->addr ? "\"" : "", f->addr ? addr : "null",
-		    f->addr ? "\"" : "", f->gateway ? "\"" : "",
-		    f->gateway ? g : "null", f->gateway ? "\"" : "", n,
-		    i + 1 < c->n_ifaces ? "," : "");
+		json_object(&j, NULL, JSON_ONE_LINE);
+		json_str(&j, "name", f->name);
+		json_str(&j, "address", f->addr ? addr : NULL);
+		json_str(&j, "gateway", f->gateway ? g : NULL);
+		json_u64(&j, "tunnels", n);
+		json_end(&j);
 	}
-	if (json)
-		cli_print(cli, "]");
-	return CLI_OK;
+	if (!json)
+		return CLI_OK;
+	json_end(&j);
+	return json_done(cli, "show interfaces", &j);
 }
 
 static int
@@ -91,14 +92,16 @@ cmd_show_vlans(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	const struct config *c =
 	    config_store_running(session_of(cli)->env->store);
-	char p[PREFIX4_STRLEN], name[80];
+	char p[PREFIX4_STRLEN];
+	struct json_writer j;
 	bool json;
 
 	(void)cmd;
 	if (!want_json(cli, "show vlans", argv, argc, &json))
 		return CLI_ERROR;
+	json_writer_init(&j, cli_line, cli);
 	if (json)
-		cli_print(cli, "[");
+		json_array(&j, NULL, JSON_LINES);
 	else
 		cli_print(cli, "%-5s %-20s %-19s %s", "VLAN", "Name", "Subnet",
 		    "Tunnels");
@@ -113,18 +116,17 @@ cmd_show_vlans(struct cli_def *cli, const char *cmd, char **argv, int argc)
 			    n);
 			continue;
 		}
-		json_string(v->name, name, sizeof(name));
-		cli_print(cli,
-		    "  { \"id\": %u, \"name\": %s, \"subnet\": %s%s%s, "
-		    "\"tunnels\": %zu }%s",
-		    v->id, v->name[0] ? name : "null",
-		    v->has_subnet ? "\"" : "", v->has_subnet ? p : "null",
-		    v->has_subnet ? "\"" : "", n,
-		    i + 1 < c->n_vlans ? "," : "");
+		json_object(&j, NULL, JSON_ONE_LINE);
+		json_u64(&j, "id", v->id);
+		json_str(&j, "name", v->name[0] ? v->name : NULL);
+		json_str(&j, "subnet", v->has_subnet ? p : NULL);
+		json_u64(&j, "tunnels", n);
+		json_end(&j);
 	}
-	if (json)
-		cli_print(cli, "]");
-	return CLI_OK;
+	if (!json)
+		return CLI_OK;
+	json_end(&j);
+	return json_done(cli, "show vlans", &j);
 }
 
 void

@@ -6,182 +6,157 @@
  * show_secrets.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "config/config_private.h"
+#include "lib/json.h"
 
-#define LINE 1024
-
-struct out {
-	config_line_fn fn;
-	void *arg;
-	int rc;
-};
-
-static void line(struct out *o, const char *fmt, ...) TUNSH_PRINTF(2, 3);
-
+/* A string setting or name: null when empty, as every absent value. */
 static void
-line(struct out *o, const char *fmt, ...)
+str_or_null(struct json_writer *w, const char *key, const char *s)
 {
-	char buf[LINE];
-	va_list ap;
-
-	if (o->rc < 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	o->rc = o->fn(o->arg, buf);
-	OPENSSL_cleanse(buf, sizeof(buf)); /* a line may hold a key */
-}
-
-/* A JSON string, or null for an empty one. */
-static const char *
-jstr(const char *s, char *buf, size_t len)
-{
-	if (s[0] == '\0' || json_string(s, buf, len) < 0)
-		snprintf(buf, len, "null");
-	return buf;
+	json_str(w, key, s[0] != '\0' ? s : NULL);
 }
 
 static void
-tunnel_value(const struct config_tunnel *t, enum config_field f, bool secrets,
-    char *buf, size_t len)
+tunnel_value(struct json_writer *w, const struct config_tunnel *t,
+    enum config_field f, bool secrets)
 {
 	const struct config_field_info *fi = config_field_info(f);
-	char v[CONFIG_PROPOSAL_LEN + CONFIG_HOST_MAX], q[2 * sizeof(v)];
-	size_t n, off;
+	char v[CONFIG_PROPOSAL_LEN + CONFIG_HOST_MAX];
+	size_t n;
 
 	n = config_tunnel_format(t, f, 0, secrets, v, sizeof(v));
 	switch (fi->kind) {
 	case CFK_FLAG:
 	case CFK_YESNO:
-		snprintf(buf, len, "%s",
-		    strcmp(v, "yes") == 0 ? "true" : "false");
+		json_bool(w, fi->key, strcmp(v, "yes") == 0);
 		break;
 	case CFK_SECONDS:
 	case CFK_COUNT:
 		/* A policy-based tunnel has no interface to have an MTU:
 		 * its default means nothing (one set is refused). */
-		snprintf(buf, len, "%s",
-		    f == CF_MTU && t->type != CONFIG_TUNNEL_ROUTE &&
-			    !config_tunnel_is_set(t, f) ?
-			"null" :
-			v);
+		if (f == CF_MTU && t->type != CONFIG_TUNNEL_ROUTE &&
+		    !config_tunnel_is_set(t, f))
+			json_null(w, fi->key);
+		else
+			json_u64(w, fi->key, strtoull(v, NULL, 10));
 		break;
 	case CFK_PREFIXES:
 	case CFK_LOCALNETS:
 	case CFK_PROPOSALS:
-		off = (size_t)snprintf(buf, len, "[");
-		for (size_t i = 0; i < n && off < len; i++) {
+		json_array(w, fi->key, JSON_ONE_LINE);
+		for (size_t i = 0; i < n; i++) {
 			config_tunnel_format(t, f, i, secrets, v, sizeof(v));
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-			    i ? ", " : "", jstr(v, q, sizeof(q)));
+			str_or_null(w, NULL, v);
 		}
-		if (off < len)
-			snprintf(buf + off, len - off, "]");
+		json_end(w);
 		break;
 	default:
-		snprintf(buf, len, "%s", n ? jstr(v, q, sizeof(q)) : "null");
+		if (n != 0)
+			str_or_null(w, fi->key, v);
+		else
+			json_null(w, fi->key);
 		break;
 	}
-	/* v and q held the key when secrets were asked for. */
+	/* v held the key when secrets were asked for. */
 	OPENSSL_cleanse(v, sizeof(v));
-	OPENSSL_cleanse(q, sizeof(q));
 }
 
 static void
-tunnel(struct out *o, const struct config_tunnel *t, bool secrets, bool last)
+tunnel(struct json_writer *w, const struct config_tunnel *t, bool secrets)
 {
-	char v[LINE - 64], q[128], set[LINE - 16];
-	size_t off = 0;
+	json_object(w, NULL, JSON_LINES);
+	str_or_null(w, "name", t->name);
+	json_object(w, "settings", JSON_LINES);
+	for (enum config_field f = 0; f < CF__COUNT; f++)
+		tunnel_value(w, t, f, secrets);
+	json_end(w);
+	json_array(w, "set", JSON_ONE_LINE);
+	for (enum config_field f = 0; f < CF__COUNT; f++)
+		if (config_tunnel_is_set(t, f))
+			json_str(w, NULL, config_field_info(f)->key);
+	json_end(w);
+	json_end(w);
+}
 
-	line(o, "    {");
-	line(o, "      \"name\": %s,", jstr(t->name, q, sizeof(q)));
-	line(o, "      \"settings\": {");
-	for (enum config_field f = 0; f < CF__COUNT; f++) {
-		tunnel_value(t, f, secrets, v, sizeof(v));
-		line(o, "        \"%s\": %s%s", config_field_info(f)->key, v,
-		    f + 1 < CF__COUNT ? "," : "");
-		if (config_tunnel_is_set(t, f) && off < sizeof(set))
-			off += (size_t)snprintf(set + off, sizeof(set) - off,
-			    "%s\"%s\"", off ? ", " : "",
-			    config_field_info(f)->key);
+static void
+interfaces(struct json_writer *w, const struct config *c)
+{
+	char a[ADDR4_STRLEN], addr[24];
+
+	json_array(w, "interfaces", JSON_LINES);
+	for (size_t i = 0; i < c->n_ifaces; i++) {
+		const struct config_interface *f = &c->ifaces[i];
+
+		json_object(w, NULL, JSON_ONE_LINE);
+		str_or_null(w, "name", f->name);
+		addr4_format(f->addr, a, sizeof(a));
+		snprintf(addr, sizeof(addr), "%s/%u", a, f->len);
+		json_str(w, "address", f->addr != 0 ? addr : NULL);
+		addr4_format(f->gateway, a, sizeof(a));
+		json_str(w, "gateway", f->gateway != 0 ? a : NULL);
+		json_end(w);
 	}
-	if (off == 0)
-		set[0] = '\0';
-	OPENSSL_cleanse(v, sizeof(v));
-	line(o, "      },");
-	line(o, "      \"set\": [%s]", set);
-	line(o, "    }%s", last ? "" : ",");
+	json_end(w);
+}
+
+static void
+vlans(struct json_writer *w, const struct config *c)
+{
+	char p[PREFIX4_STRLEN];
+
+	json_array(w, "vlans", JSON_LINES);
+	for (size_t i = 0; i < c->n_vlans; i++) {
+		const struct config_vlan *v = &c->vlans[i];
+
+		json_object(w, NULL, JSON_ONE_LINE);
+		json_u64(w, "id", v->id);
+		str_or_null(w, "name", v->name);
+		prefix4_format(&v->subnet, p, sizeof(p));
+		json_str(w, "subnet", v->has_subnet ? p : NULL);
+		json_end(w);
+	}
+	json_end(w);
 }
 
 int
 config_render_json(const struct config *c, const struct config_render_opts *opt,
     config_line_fn fn, void *arg)
 {
-	struct out o = { fn, arg, 0 };
 	bool secrets = opt != NULL && opt->show_secrets;
 	const struct config_tunnel *only = NULL;
-	char a[ADDR4_STRLEN], g[ADDR4_STRLEN], p[PREFIX4_STRLEN], q[128];
+	char p[PREFIX4_STRLEN];
+	struct json_writer w;
 
 	if (opt != NULL && opt->only_tunnel != NULL &&
 	    (only = config_tunnel_find(c, opt->only_tunnel)) == NULL)
 		return -ENOENT;
-	line(&o, "{");
-	line(&o, "  \"version\": %llu,", (unsigned long long)c->version);
-	line(&o, "  \"hostname\": %s,", jstr(c->hostname, q, sizeof(q)));
-	line(&o, "  \"interfaces\": [");
-	for (size_t i = 0; i < c->n_ifaces; i++) {
-		const struct config_interface *f = &c->ifaces[i];
-		/* Quoted "A.B.C.D/NNN" and "A.B.C.D", or null. */
-		char addr[24] = "null", gw[20] = "null";
-
-		if (f->addr != 0) {
-			addr4_format(f->addr, a, sizeof(a));
-			snprintf(addr, sizeof(addr), "\"%s/%u\"", a, f->len);
-		}
-		if (f->gateway != 0) {
-			addr4_format(f->gateway, g, sizeof(g));
-			snprintf(gw, sizeof(gw), "\"%s\"", g);
-		}
-		line(&o,
-		    "    { \"name\": %s, \"address\": %s, \"gateway\": %s }%s",
-		    jstr(f->name, q, sizeof(q)), addr, gw,
-		    i + 1 < c->n_ifaces ? "," : "");
-	}
-	line(&o, "  ],");
-	line(&o, "  \"vlans\": [");
-	for (size_t i = 0; i < c->n_vlans; i++) {
-		const struct config_vlan *v = &c->vlans[i];
-
-		prefix4_format(&v->subnet, p, sizeof(p));
-		line(&o,
-		    "    { \"id\": %u, \"name\": %s, \"subnet\": %s%s%s }%s",
-		    v->id, jstr(v->name, q, sizeof(q)),
-		    v->has_subnet ? "\"" : "null", v->has_subnet ? p : "",
-		    v->has_subnet ? "\"" : "", i + 1 < c->n_vlans ? "," : "");
-	}
-	line(&o, "  ],");
+	json_writer_init(&w, fn, arg);
+	json_object(&w, NULL, JSON_LINES);
+	json_u64(&w, "version", c->version);
+	str_or_null(&w, "hostname", c->hostname);
+	interfaces(&w, c);
+	vlans(&w, c);
 	prefix4_format(&c->pool, p, sizeof(p));
-	line(&o, "  \"client_vpn\": { \"pool\": %s%s%s },",
-	    c->has_pool ? "\"" : "null", c->has_pool ? p : "",
-	    c->has_pool ? "\"" : "");
-	line(&o, "  \"metrics\": { \"listen\": %s },",
-	    jstr(c->metrics_listen, q, sizeof(q)));
-	line(&o, "  \"tunnels\": [");
+	json_object(&w, "client_vpn", JSON_ONE_LINE);
+	json_str(&w, "pool", c->has_pool ? p : NULL);
+	json_end(&w);
+	json_object(&w, "metrics", JSON_ONE_LINE);
+	str_or_null(&w, "listen", c->metrics_listen);
+	json_end(&w);
+	json_array(&w, "tunnels", JSON_LINES);
 	if (only != NULL) {
-		tunnel(&o, only, secrets, true);
+		tunnel(&w, only, secrets);
 	} else {
 		for (size_t i = 0; i < c->n_tunnels; i++)
-			tunnel(&o, c->tunnels[i], secrets,
-			    i + 1 == c->n_tunnels);
+			tunnel(&w, c->tunnels[i], secrets);
 	}
-	line(&o, "  ]");
-	line(&o, "}");
-	return o.rc;
+	json_end(&w);
+	json_end(&w);
+	return json_writer_finish(&w);
 }

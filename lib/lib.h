@@ -155,11 +155,4 @@ size_t lib_escape_ctl(char *dst, size_t len, const char *src);
 /* src holds nothing that lib_escape_ctl() would change. */
 bool lib_ctl_free(const char *src);
 
-/*
- * JSON text for the json forms of show commands: one string value,
- * quoted and escaped (RFC 8259 7), into buf.  Returns the length, or
- * -ENOSPC when buf is too small (buf then holds "").
- */
-int json_string(const char *s, char *buf, size_t len);
-
 #endif /* TUNSH_LIB_H */

@@ -15,6 +15,7 @@
 #include "commands/diagnose.h"
 #include "ike/engine.h"
 #include "tests/unit/ike_lab.h"
+#include "tests/unit/show_fixture.h"
 #include "tests/unit/test.h"
 
 static const char store_text[] =
@@ -295,26 +296,10 @@ test_diagnose_route_based_routes(void **state)
 
 /* --- the command, on a real engine pair ----------------------------- */
 
-static const struct lab_suite gcm = { "aes256gcm16-prfsha256-x25519", 20, 256,
-	5, 0, 31 };
-
 struct cmd_fix {
-	struct lab l;
-	struct secbuf *psk, *psk_b;
-	struct lab_tunnel ta, tb;
-	char dir[32];
-	struct commands_env env;
+	struct show_fix s; /* to-b on A and to-a on B, the store */
 	struct commands_session *oper;
-	char *buf;
-	size_t len;
-	FILE *f;
 };
-
-static void
-out(void *arg, const char *line)
-{
-	fprintf(((struct cmd_fix *)arg)->f, "%s\n", line);
-}
 
 /* The host: 192.0.2.1 is its own, routes go out from it. */
 static int
@@ -350,58 +335,24 @@ static struct cmd_fix *
 cmd_fix_new(const char *psk_b)
 {
 	struct cmd_fix *x = calloc(1, sizeof(*x));
-	struct config_store_params p = { 0 };
-	char conf[64];
 	struct diag d;
-	FILE *f;
 
-	lab_init(&x->l, NULL, NULL);
-	x->psk = secbuf_from_str("lab-secret-1");
-	x->psk_b = secbuf_from_str(psk_b);
-	lab_conf(&x->ta, "to-b", LAB_ADDR_A, LAB_ADDR_B, "10.1.0.0/24",
-	    "10.2.0.0/24", &gcm, x->psk);
-	lab_conf(&x->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, "10.2.0.0/24",
-	    "10.1.0.0/24", &gcm, x->psk_b);
-	x->tb.c.initiator = false;
-	snprintf(x->dir, sizeof(x->dir), "/tmp/tunsh-dx-XXXXXX");
-	assert_non_null(mkdtemp(x->dir));
-	snprintf(conf, sizeof(conf), "%s/tunsh.conf", x->dir);
-	assert_non_null(f = fopen(conf, "w"));
-	fputs(store_text, f);
-	fclose(f);
-	p.path = conf;
+	show_fix_init(&x->s, store_text, psk_b);
 	diag_init(&d);
-	x->env.store = config_store_open(&p, &d);
-	if (x->env.store == NULL)
-		fail_msg("store: %s", d.count ? d.entries[0].text : "?");
-	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
-	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.b.e, &x->s.tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.a.e, &x->s.ta.c, &d), 0);
 	diag_clear(&d);
-	x->env.version = "test";
-	x->env.ike = x->l.a.e;
-	x->env.host = &host;
-	x->f = open_memstream(&x->buf, &x->len);
-	x->oper = commands_session_new(&x->env, "olga", "test",
-	    COMMANDS_OPERATOR, out, x);
-	assert_non_null(x->oper);
-	lab_run(&x->l, 100);
+	x->s.env.host = &host;
+	x->oper = show_fix_session(&x->s, "olga", COMMANDS_OPERATOR);
+	lab_run(&x->s.l, 100);
 	return x;
 }
 
 static void
 cmd_fix_free(struct cmd_fix *x)
 {
-	char cmd[64];
-
 	commands_session_free(x->oper);
-	config_store_free(x->env.store);
-	fclose(x->f);
-	free(x->buf);
-	lab_free(&x->l);
-	secbuf_free(x->psk);
-	secbuf_free(x->psk_b);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
-	assert_int_equal(system(cmd), 0);
+	show_fix_fini(&x->s);
 	free(x);
 }
 
@@ -409,14 +360,14 @@ cmd_fix_free(struct cmd_fix *x)
 static const char *
 run(struct cmd_fix *x, const char *line)
 {
-	rewind(x->f);
-	fflush(x->f);
-	x->len = 0;
-	if (x->buf)
-		x->buf[0] = '\0';
+	rewind(x->s.f);
+	fflush(x->s.f);
+	x->s.len = 0;
+	if (x->s.buf)
+		x->s.buf[0] = '\0';
 	assert_int_equal(commands_run(x->oper, line), 0);
-	fflush(x->f);
-	return x->buf;
+	fflush(x->s.f);
+	return x->s.buf;
 }
 
 static void
@@ -459,13 +410,13 @@ test_diagnose_engine_traffic(void **state)
 
 	(void)state;
 	/* IKE_SA_INIT and IKE_AUTH: two requests out, two answers in. */
-	assert_int_equal(ike_tunnel_traffic(x->l.a.e, "to-b", &tr), 0);
+	assert_int_equal(ike_tunnel_traffic(x->s.l.a.e, "to-b", &tr), 0);
 	assert_int_equal(tr.tx, 2);
 	assert_int_equal(tr.rx_500, 2);
 	assert_int_equal(tr.rx_4500, 0);
 	assert_true(tr.last_rx != 0 && tr.last_tx != 0);
-	assert_int_equal(ike_tunnel_traffic(x->l.a.e, "nope", &tr), -ENOENT);
-	assert_int_equal(ike_tunnel_status(x->l.a.e, "to-b", &st), 0);
+	assert_int_equal(ike_tunnel_traffic(x->s.l.a.e, "nope", &tr), -ENOENT);
+	assert_int_equal(ike_tunnel_status(x->s.l.a.e, "to-b", &st), 0);
 	assert_true(st.event_last[IKE_EV_ESTABLISHED] != 0);
 	assert_int_equal(st.event_last[IKE_EV_AUTH_FAILED], 0);
 	assert_non_null(ike_status_event(&st, IKE_EV_CHILD_UP));

@@ -1,8 +1,9 @@
 /*
  * tests/unit/test_lib.c: lib/: diagnostics lists, logging to a sink (with
  * control characters escaped), the escaping itself, secret buffers, and
- * the strict IPv4 and host name parsers, the hash table.  Parser tests are tables of what
- * a person might type and what must come back.
+ * the strict IPv4 and host name parsers, the hash table, the JSON writer.
+ * Parser tests are tables of what a person might type and what must come
+ * back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "lib/hmap.h"
 #include "lib/iana.h"
+#include "lib/json.h"
 #include "lib/lib.h"
 #include "tests/unit/test.h"
 
@@ -1059,6 +1061,249 @@ test_hmap_sweep_and_clear(void **state)
 	assert_null(m.buckets);
 }
 
+/* json */
+
+/* The lines a writer sent, each ended by a newline. */
+struct lines {
+	char text[2048];
+	size_t len, count;
+	int fail_at; /* the call that returns -EIO, or 0 */
+};
+
+static int
+collect(void *arg, const char *line)
+{
+	struct lines *l = arg;
+
+	l->count++;
+	if (l->fail_at != 0 && (int)l->count == l->fail_at)
+		return -EIO;
+	l->len += (size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len,
+	    "%s\n", line);
+	return 0;
+}
+
+/* Quotes and backslashes get a backslash, control characters \u00XX,
+ * and everything else, DEL and UTF-8 included, is copied. */
+static void
+test_json_string_escapes_table(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "\"\"" }, { "plain", "\"plain\"" },
+		{ "say \"hi\"", "\"say \\\"hi\\\"\"" },
+		{ "C:\\tmp", "\"C:\\\\tmp\"" },
+		{ "a\nb\tc\rd", "\"a\\u000ab\\u0009c\\u000dd\"" },
+		{ "\x01\x1f\x1b[0m", "\"\\u0001\\u001f\\u001b[0m\"" },
+		{ "\x7f", "\"\x7f\"" },
+		{ "caf\xc3\xa9 \xe6\x97\xa5", "\"caf\xc3\xa9 \xe6\x97\xa5\"" },
+		{ "\xff", "\"\xff\"" }, /* copied as given, like UTF-8 */
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		int n = json_string(cases[i].in, buf, sizeof(buf));
+
+		assert_string_equal(buf, cases[i].out);
+		assert_int_equal(n, (int)strlen(cases[i].out));
+	}
+}
+
+/* A buffer one byte short holds "" and says so; an exact one fits. */
+static void
+test_json_string_refuses_short_buffer(void **state)
+{
+	char buf[9];
+
+	(void)state;
+	assert_int_equal(json_string("a\"b", buf, 6), -ENOSPC);
+	assert_string_equal(buf, "");
+	assert_int_equal(json_string("a\"b", buf, 7), 6);
+	assert_string_equal(buf, "\"a\\\"b\"");
+	assert_int_equal(json_string("\n", buf, 8), -ENOSPC); /* 8 + NUL */
+	assert_int_equal(json_string("\n", buf, 9), 8);
+	assert_int_equal(json_string("", buf, 2), -ENOSPC);
+}
+
+/* One member a line, two spaces a level, commas between members only,
+ * brackets of empty containers on lines of their own. */
+static void
+test_json_writer_lines_nest_and_place_commas(void **state)
+{
+	struct lines l = { 0 };
+	struct json_writer w;
+
+	(void)state;
+	json_writer_init(&w, collect, &l);
+	json_object(&w, NULL, JSON_LINES);
+	json_str(&w, "name", "to-b");
+	json_u64(&w, "version", 18446744073709551615ULL);
+	json_bool(&w, "up", true);
+	json_bool(&w, "natt", false);
+	json_null(&w, "role");
+	json_str(&w, "error", NULL);
+	json_array(&w, "sas", JSON_LINES);
+	json_object(&w, NULL, JSON_LINES);
+	json_u64(&w, "spi", 1);
+	json_end(&w);
+	json_object(&w, NULL, JSON_LINES);
+	json_end(&w);
+	json_end(&w);
+	json_array(&w, "events", JSON_LINES);
+	json_end(&w);
+	json_end(&w);
+	assert_int_equal(json_writer_finish(&w), 0);
+	assert_string_equal(l.text,
+	    "{\n"
+	    "  \"name\": \"to-b\",\n"
+	    "  \"version\": 18446744073709551615,\n"
+	    "  \"up\": true,\n"
+	    "  \"natt\": false,\n"
+	    "  \"role\": null,\n"
+	    "  \"error\": null,\n"
+	    "  \"sas\": [\n"
+	    "    {\n"
+	    "      \"spi\": 1\n"
+	    "    },\n"
+	    "    {\n"
+	    "    }\n"
+	    "  ],\n"
+	    "  \"events\": [\n"
+	    "  ]\n"
+	    "}\n");
+}
+
+/* One-line containers: "{ " and " }" around members, none inside
+ * brackets of arrays, {} and [] when empty, nested ones on the same
+ * line, and the line's comma placed after them as after any member. */
+static void
+test_json_writer_one_line_containers(void **state)
+{
+	struct lines l = { 0 };
+	struct json_writer w;
+
+	(void)state;
+	json_writer_init(&w, collect, &l);
+	json_array(&w, NULL, JSON_LINES);
+	json_object(&w, NULL, JSON_ONE_LINE);
+	json_u64(&w, "id", 10);
+	json_str(&w, "name", NULL);
+	json_array(&w, "nets", JSON_ONE_LINE);
+	json_str(&w, NULL, "10.1.0.0/24");
+	json_str(&w, NULL, "10.2.0.0/24");
+	json_end(&w);
+	json_end(&w);
+	json_object(&w, NULL, JSON_ONE_LINE);
+	json_array(&w, "set", JSON_ONE_LINE);
+	json_end(&w);
+	json_object(&w, "pool", JSON_ONE_LINE);
+	json_end(&w);
+	json_end(&w);
+	json_array(&w, NULL, JSON_ONE_LINE);
+	json_bool(&w, NULL, true);
+	json_end(&w);
+	json_end(&w);
+	assert_int_equal(json_writer_finish(&w), 0);
+	assert_string_equal(l.text,
+	    "[\n"
+	    "  { \"id\": 10, \"name\": null, \"nets\": [\"10.1.0.0/24\", "
+	    "\"10.2.0.0/24\"] },\n"
+	    "  { \"set\": [], \"pool\": {} },\n"
+	    "  [true]\n"
+	    "]\n");
+}
+
+/* Keys and values are escaped alike, and long values come whole. */
+static void
+test_json_writer_escapes_keys_and_long_values(void **state)
+{
+	struct lines l = { 0 };
+	struct json_writer w;
+	char big[600], want[700];
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	json_writer_init(&w, collect, &l);
+	json_object(&w, NULL, JSON_ONE_LINE);
+	json_str(&w, "k\"1", "tab\there \\ caf\xc3\xa9");
+	json_str(&w, "big", big);
+	json_end(&w);
+	assert_int_equal(json_writer_finish(&w), 0);
+	snprintf(want, sizeof(want),
+	    "{ \"k\\\"1\": \"tab\\u0009here \\\\ caf\xc3\xa9\", \"big\": "
+	    "\"%s\" }\n",
+	    big);
+	assert_string_equal(l.text, want);
+}
+
+/* The line function's error stops the writer and comes back from
+ * finish; so do a container left open and nesting past the limit. */
+static void
+test_json_writer_reports_errors(void **state)
+{
+	struct lines l = { .fail_at = 2 };
+	struct json_writer w;
+
+	(void)state;
+	json_writer_init(&w, collect, &l);
+	json_array(&w, NULL, JSON_LINES);
+	json_u64(&w, NULL, 1);
+	json_u64(&w, NULL, 2);
+	json_u64(&w, NULL, 3);
+	json_end(&w);
+	assert_int_equal(json_writer_finish(&w), -EIO);
+	assert_int_equal(l.count, 2); /* nothing after the refused line */
+	assert_string_equal(l.text, "[\n");
+
+	memset(&l, 0, sizeof(l));
+	json_writer_init(&w, collect, &l);
+	json_object(&w, NULL, JSON_LINES);
+	assert_int_equal(json_writer_finish(&w), -EINVAL);
+
+	json_writer_init(&w, collect, &l);
+	for (int i = 0; i <= JSON_DEPTH_MAX; i++)
+		json_array(&w, NULL, JSON_ONE_LINE);
+	assert_int_equal(json_writer_finish(&w), -E2BIG);
+
+	json_writer_init(&w, collect, &l);
+	json_end(&w);
+	assert_int_equal(json_writer_finish(&w), -EINVAL);
+}
+
+/* A line that would not fit JSON_LINE_MAX stops the writer instead of
+ * being cut into JSON that is not; the lines before it went out. */
+static void
+test_json_writer_refuses_overlong_line(void **state)
+{
+	struct lines l = { 0 };
+	struct json_writer w;
+	static char big[JSON_LINE_MAX];
+
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	json_writer_init(&w, collect, &l);
+	json_array(&w, NULL, JSON_LINES);
+	json_str(&w, NULL, "fits");
+	json_str(&w, NULL, big + 2); /* 2 of indent over */
+	json_str(&w, NULL, "after");
+	json_end(&w);
+	assert_int_equal(json_writer_finish(&w), -ENOSPC);
+	assert_string_equal(l.text, "[\n  \"fits\",\n");
+	/* A line that fills it exactly is whole; one byte more is not. */
+	memset(&l, 0, sizeof(l));
+	json_writer_init(&w, collect, &l);
+	json_str(&w, NULL, big + 2); /* 4093, 2 quotes and the NUL */
+	assert_int_equal(json_writer_finish(&w), 0);
+	assert_int_equal(l.count, 1);
+	json_writer_init(&w, collect, &l);
+	json_str(&w, NULL, big + 1);
+	assert_int_equal(json_writer_finish(&w), -ENOSPC);
+	assert_int_equal(l.count, 1);
+}
+
 /*
  * The names of lib/iana.h against the numbers the RFCs and the IANA
  * registry give, typed here from those documents: a name that drifts
@@ -1137,6 +1382,13 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_hmap_grows_finds_and_shrinks),
 	cmocka_unit_test(test_hmap_walks_every_entry_of_a_hash),
 	cmocka_unit_test(test_hmap_sweep_and_clear),
+	cmocka_unit_test(test_json_string_escapes_table),
+	cmocka_unit_test(test_json_string_refuses_short_buffer),
+	cmocka_unit_test(test_json_writer_lines_nest_and_place_commas),
+	cmocka_unit_test(test_json_writer_one_line_containers),
+	cmocka_unit_test(test_json_writer_escapes_keys_and_long_values),
+	cmocka_unit_test(test_json_writer_reports_errors),
+	cmocka_unit_test(test_json_writer_refuses_overlong_line),
 };
 
 TUNSH_TEST_MAIN(tests)

@@ -20,11 +20,8 @@
 #include "commands/commands.h"
 #include "ike/engine.h"
 #include "tests/unit/ike_lab.h"
+#include "tests/unit/show_fixture.h"
 #include "tests/unit/test.h"
-
-/* AES-GCM-16-256, PRF-HMAC-SHA2-256, Curve25519 (IANA 20, 5, 31). */
-static const struct lab_suite gcm = { "aes256gcm16-prfsha256-x25519", 20, 256,
-	5, 0, 31 };
 
 /* The running configuration: to-b matches engine A's tunnel; to-c is a
  * tunnel the engine may or may not have. */
@@ -47,46 +44,11 @@ static const char conf_text[] =
     ");\n";
 
 struct fix {
-	struct lab l;
-	struct secbuf *psk, *psk_b;
-	struct lab_tunnel ta, tb, tc;
+	struct show_fix s; /* to-b on A and to-a on B, the store */
+	struct lab_tunnel tc;
 	uint64_t t0; /* the lab's wall clock at the start */
-	char dir[32];
-	struct commands_env env;
 	struct commands_session *admin, *oper;
-	char *buf;
-	size_t len;
-	FILE *f;
 };
-
-static void
-out(void *arg, const char *line)
-{
-	fprintf(((struct fix *)arg)->f, "%s\n", line);
-}
-
-static void
-store_open(struct fix *x)
-{
-	struct config_store_params p = { 0 };
-	char conf[64];
-	struct diag d;
-	FILE *f;
-
-	snprintf(x->dir, sizeof(x->dir), "/tmp/tunsh-ipsec-XXXXXX");
-	assert_non_null(mkdtemp(x->dir));
-	snprintf(conf, sizeof(conf), "%s/tunsh.conf", x->dir);
-	assert_non_null(f = fopen(conf, "w"));
-	fputs(conf_text, f);
-	fclose(f);
-	p.path = conf;
-	diag_init(&d);
-	x->env.store = config_store_open(&p, &d);
-	if (x->env.store == NULL)
-		fail_msg("store: %s", d.count ? d.entries[0].text : "?");
-	diag_clear(&d);
-	x->env.version = "test";
-}
 
 /*
  * A and B with to-b / to-a as the lab makes them (A initiates), DPD
@@ -98,48 +60,25 @@ fix_new(void)
 {
 	struct fix *x = calloc(1, sizeof(*x));
 
-	lab_init(&x->l, NULL, NULL);
+	show_fix_init(&x->s, conf_text, "lab-secret-1");
 	/* An hour before the real clock (see the file's comment). */
 	x->t0 = (uint64_t)time(NULL) - 3600;
-	x->l.wall = x->t0 - x->l.now_ms / 1000;
-	x->psk = secbuf_from_str("lab-secret-1");
-	x->psk_b = secbuf_dup(x->psk);
-	lab_conf(&x->ta, "to-b", LAB_ADDR_A, LAB_ADDR_B, "10.1.0.0/24",
-	    "10.2.0.0/24", &gcm, x->psk);
-	lab_conf(&x->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, "10.2.0.0/24",
-	    "10.1.0.0/24", &gcm, x->psk_b);
-	x->tb.c.initiator = false;
-	x->ta.c.dpd_timeout = 10;
-	x->ta.c.dpd_delay = 5;
-	x->ta.c.ike_lifetime = x->tb.c.ike_lifetime = 28800;
-	x->ta.c.child_lifetime = x->tb.c.child_lifetime = 3600;
-	store_open(x);
-	x->env.ike = x->l.a.e;
-	x->f = open_memstream(&x->buf, &x->len);
-	x->admin = commands_session_new(&x->env, "alice", "test",
-	    COMMANDS_ADMIN, out, x);
-	x->oper = commands_session_new(&x->env, "olga", "test",
-	    COMMANDS_OPERATOR, out, x);
-	assert_non_null(x->admin);
-	assert_non_null(x->oper);
+	x->s.l.wall = x->t0 - x->s.l.now_ms / 1000;
+	x->s.ta.c.dpd_timeout = 10;
+	x->s.ta.c.dpd_delay = 5;
+	x->s.ta.c.ike_lifetime = x->s.tb.c.ike_lifetime = 28800;
+	x->s.ta.c.child_lifetime = x->s.tb.c.child_lifetime = 3600;
+	x->admin = show_fix_session(&x->s, "alice", COMMANDS_ADMIN);
+	x->oper = show_fix_session(&x->s, "olga", COMMANDS_OPERATOR);
 	return x;
 }
 
 static void
 fix_free(struct fix *x)
 {
-	char cmd[64];
-
 	commands_session_free(x->admin);
 	commands_session_free(x->oper);
-	config_store_free(x->env.store);
-	fclose(x->f);
-	free(x->buf);
-	lab_free(&x->l);
-	secbuf_free(x->psk);
-	secbuf_free(x->psk_b);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", x->dir);
-	assert_int_equal(system(cmd), 0);
+	show_fix_fini(&x->s);
 	free(x);
 }
 
@@ -150,10 +89,10 @@ establish(struct fix *x)
 	struct diag d;
 
 	diag_init(&d);
-	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
-	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.b.e, &x->s.tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.a.e, &x->s.ta.c, &d), 0);
 	diag_clear(&d);
-	assert_int_equal(lab_run(&x->l, 100), 4);
+	assert_int_equal(lab_run(&x->s.l, 100), 4);
 }
 
 /* Golden text with "@T+N@" and "@UP+N@" made real (see the top). */
@@ -214,14 +153,14 @@ run(struct fix *x, struct commands_session *s, const char *line, int want_rc,
 		time_t before = time(NULL);
 		int rc;
 
-		rewind(x->f);
-		fflush(x->f);
-		x->len = 0;
+		rewind(x->s.f);
+		fflush(x->s.f);
+		x->s.len = 0;
 		rc = commands_run(s, line);
-		fputc('\0', x->f);
-		fflush(x->f);
+		fputc('\0', x->s.f);
+		fflush(x->s.f);
 		if (rc != want_rc)
-			fail_msg("\"%s\" returned %d:\n%s", line, rc, x->buf);
+			fail_msg("\"%s\" returned %d:\n%s", line, rc, x->s.buf);
 		if (time(NULL) == before || tries == 3 ||
 		    strncmp(line, "show ", 5) != 0) {
 			if (now != NULL)
@@ -229,7 +168,7 @@ run(struct fix *x, struct commands_session *s, const char *line, int want_rc,
 			break;
 		}
 	}
-	copy = strdup(x->buf);
+	copy = strdup(x->s.buf);
 	return copy;
 }
 
@@ -288,7 +227,7 @@ assert_json(const char *text, const char *const *keys)
 static void
 spis(struct fix *x, uint64_t *spi_i, uint64_t *spi_r)
 {
-	struct ike_sa *sa = x->l.a.e->tunnels->sas;
+	struct ike_sa *sa = x->s.l.a.e->tunnels->sas;
 
 	assert_non_null(sa);
 	*spi_i = sa->spi_i;
@@ -451,7 +390,7 @@ static void
 count_traffic(struct fix *x)
 {
 	for (size_t i = 0; i < LAB_SAS; i++) {
-		struct lab_sa *k = &x->l.a.k.sas[i];
+		struct lab_sa *k = &x->s.l.a.k.sas[i];
 
 		if (k->used)
 			k->stats = k->sa.spi == 0xa0000001u ?
@@ -530,10 +469,10 @@ test_show_ipsec_tunnel_brief_days(void **state)
 	(void)state;
 	/* Up 2 days, 3 hours and 100 s before the real clock. */
 	x->t0 = (uint64_t)time(NULL) - (2 * 86400 + 3 * 3600 + 100);
-	x->l.wall = x->t0 - x->l.now_ms / 1000;
+	x->s.l.wall = x->t0 - x->s.l.now_ms / 1000;
 	establish(x);
 	for (size_t i = 0; i < LAB_SAS; i++) {
-		struct lab_sa *k = &x->l.a.k.sas[i];
+		struct lab_sa *k = &x->s.l.a.k.sas[i];
 
 		if (k->used)
 			k->stats = k->sa.spi == 0xa0000001u ?
@@ -558,10 +497,10 @@ test_show_ipsec_tunnel_brief_error(void **state)
 
 	(void)state;
 	diag_init(&d);
-	x->ta.c.psk = wrong;
-	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
-	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
-	lab_run(&x->l, 100);
+	x->s.ta.c.psk = wrong;
+	assert_int_equal(ike_tunnel_add(x->s.l.b.e, &x->s.tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.a.e, &x->s.ta.c, &d), 0);
+	lab_run(&x->s.l, 100);
 	got = run(x, x->oper, "show ipsec tunnel to-b brief", 0, NULL);
 	if (strstr(got, "  0     0     0 auth failed\n") == NULL)
 		fail_msg("no \"auth failed\" in:\n%s", got);
@@ -665,8 +604,8 @@ test_show_ipsec_tunnel_routes(void **state)
 	char *got, *want[sizeof(keys) / sizeof(keys[0])];
 
 	(void)state;
-	x->env.dataplane = fake_dataplane;
-	x->env.dataplane_arg = &f;
+	x->s.env.dataplane = fake_dataplane;
+	x->s.env.dataplane_arg = &f;
 	check(x, x->oper, "show ipsec tunnel to-b", 0,
 	    "Tunnel to-b\n"
 	    "  State:         unknown: the IKE engine does not have this tunnel; "
@@ -744,10 +683,10 @@ test_show_ipsec_tunnel_monitor(void **state)
 	char *got, *want[sizeof(keys) / sizeof(keys[0])];
 
 	(void)state;
-	x->env.dataplane = fake_monitor_dp;
-	x->env.dataplane_arg = &f;
-	x->env.monitor = fake_monitor;
-	x->env.monitor_arg = &f;
+	x->s.env.dataplane = fake_monitor_dp;
+	x->s.env.dataplane_arg = &f;
+	x->s.env.monitor = fake_monitor;
+	x->s.env.monitor_arg = &f;
 	check(x, x->oper, "show ipsec tunnel to-b", 0,
 	    "Tunnel to-b\n"
 	    "  State:         unknown: the IKE engine does not have this tunnel; "
@@ -802,7 +741,7 @@ test_show_ipsec_sa(void **state)
 	spis(x, &si, &sr);
 	/* What the kernel counted on A's inbound and outbound SA. */
 	for (size_t i = 0; i < LAB_SAS; i++) {
-		struct lab_sa *k = &x->l.a.k.sas[i];
+		struct lab_sa *k = &x->s.l.a.k.sas[i];
 
 		if (k->used)
 			k->stats = k->sa.spi == 0xa0000001u ?
@@ -863,11 +802,11 @@ test_show_ipsec_duplicates_are_marked(void **state)
 
 	(void)state;
 	establish(x);
-	t = x->l.a.e->tunnels;
+	t = x->s.l.a.e->tunnels;
 	sa = t->sas;
-	assert_int_equal(child_start_new(x->l.a.e, sa), 0);
-	lab_run(&x->l, 100);
-	dup = ike_sa_new(x->l.a.e, t, true);
+	assert_int_equal(child_start_new(x->s.l.a.e, sa), 0);
+	lab_run(&x->s.l, 100);
+	dup = ike_sa_new(x->s.l.a.e, t, true);
 	dup->spi_r = 0x5eed5eed5eed5eedull;
 	dup->state = SA_ESTABLISHED;
 	dup->encr = sa->encr;
@@ -939,8 +878,8 @@ test_show_ipsec_dpd(void **state)
 	    "  In flight:     0 checks\n"
 	    "  Last check:    never\n"
 	    "  Actions:       none\n");
-	x->l.b.dead = true;
-	lab_advance(&x->l, 10000);
+	x->s.l.b.dead = true;
+	lab_advance(&x->s.l, 10000);
 	check(x, x->oper, "show ipsec dpd tunnel to-b", 0,
 	    "Tunnel to-b\n"
 	    "  Timeout:       10 seconds: a check after this much silence from "
@@ -952,7 +891,7 @@ test_show_ipsec_dpd(void **state)
 	    "  In flight:     1 check\n"
 	    "  Last check:    @T+10@, no answer yet\n"
 	    "  Actions:       none\n");
-	lab_advance(&x->l, 5000);
+	lab_advance(&x->s.l, 5000);
 	check(x, x->oper, "show ipsec dpd", 0,
 	    "Tunnel to-b\n"
 	    "  Timeout:       10 seconds: a check after this much silence from "
@@ -991,7 +930,7 @@ test_show_ipsec_without_engine(void **state)
 	char *got;
 
 	(void)state;
-	x->env.ike = NULL;
+	x->s.env.ike = NULL;
 	check(x, x->oper, "show ipsec tunnel", 0,
 	    "Tunnel to-b\n"
 	    "  State:         unknown: the IKE engine is not running\n"
@@ -1038,8 +977,8 @@ test_show_ipsec_operator_may_not_act(void **state)
 	    "% test ipsec tunnel: permission denied: only admins may act on "
 	    "SAs (admins are root and group tunsh-admin); show ipsec tunnel "
 	    "shows the state\n");
-	assert_int_equal(lab_run(&x->l, 100), 0);
-	assert_int_equal(lab_sa_count(&x->l.a.k), 2);
+	assert_int_equal(lab_run(&x->s.l, 100), 0);
+	assert_int_equal(lab_sa_count(&x->s.l.a.k), 2);
 	fix_free(x);
 }
 
@@ -1048,7 +987,7 @@ state_of(struct fix *x, const char *name)
 {
 	struct ike_tunnel_status st;
 
-	assert_int_equal(ike_tunnel_status(x->l.a.e, name, &st), 0);
+	assert_int_equal(ike_tunnel_status(x->s.l.a.e, name, &st), 0);
 	return st.state;
 }
 
@@ -1070,26 +1009,28 @@ test_show_ipsec_clear_and_test(void **state)
 	    "ipsec tunnel to-b: cleared 1 IKE SA and 1 CHILD SA; "
 	    "renegotiating\n");
 	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_CONNECTING);
-	lab_run(&x->l, 100);
+	lab_run(&x->s.l, 100);
 	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
 	/* Down, then test: A -> B  HDR, SAi1, KEi, Ni */
-	assert_int_equal(ike_tunnel_terminate(x->l.a.e, "to-b", false, &d), 0);
-	lab_run(&x->l, 100);
+	assert_int_equal(ike_tunnel_terminate(x->s.l.a.e, "to-b", false, &d),
+	    0);
+	lab_run(&x->s.l, 100);
 	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_DOWN);
 	check(x, x->admin, "test ipsec tunnel to-b", 0,
 	    "ipsec tunnel to-b: negotiation started with 192.0.2.2 port 500\n"
 	    "see show ipsec tunnel to-b for how it goes\n");
-	lab_run(&x->l, 100);
+	lab_run(&x->s.l, 100);
 	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
 	/* B's key changes: A's next try fails in IKE_AUTH, and the next
 	 * test reports that failure with the new start. */
-	secbuf_free(x->psk_b);
-	x->psk_b = secbuf_from_str("not-the-same-key");
-	x->tb.c.psk = x->psk_b;
-	assert_int_equal(
-	    ike_tunnel_change(x->l.b.e, &x->tb.c, IKE_CHANGE_IN_PLACE, &d), 0);
-	assert_int_equal(ike_tunnel_terminate(x->l.a.e, "to-b", true, &d), 0);
-	lab_run(&x->l, 100);
+	secbuf_free(x->s.psk_b);
+	x->s.psk_b = secbuf_from_str("not-the-same-key");
+	x->s.tb.c.psk = x->s.psk_b;
+	assert_int_equal(ike_tunnel_change(x->s.l.b.e, &x->s.tb.c,
+			     IKE_CHANGE_IN_PLACE, &d),
+	    0);
+	assert_int_equal(ike_tunnel_terminate(x->s.l.a.e, "to-b", true, &d), 0);
+	lab_run(&x->s.l, 100);
 	assert_int_not_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
 	check(x, x->admin, "test ipsec tunnel to-b", 0,
 	    "ipsec tunnel to-b: negotiation started with 192.0.2.2 port 500\n"
@@ -1099,9 +1040,9 @@ test_show_ipsec_clear_and_test(void **state)
 	    "                             do not match\n");
 	/* to-c is in the engine but disabled: the engine says what to do. */
 	lab_conf(&x->tc, "to-c", LAB_ADDR_A, 0xc0000209u, "10.1.0.0/24",
-	    "10.3.0.0/24", &gcm, x->psk);
+	    "10.3.0.0/24", &show_fix_gcm, x->s.psk);
 	x->tc.c.enable = false;
-	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->tc.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.a.e, &x->tc.c, &d), 0);
 	check(x, x->admin, "test ipsec tunnel to-c", -1,
 	    "% error: tunnel to-c: disabled; enable it and commit first\n");
 	/* Without a name: every tunnel of the running configuration; to-b
@@ -1135,12 +1076,13 @@ test_show_ipsec_previous_config(void **state)
 
 	(void)state;
 	diag_init(&d);
-	x->ta.c.child_lifetime = 3600;
+	x->s.ta.c.child_lifetime = 3600;
 	establish(x);
-	x->ta.c.psk = wrong;
-	assert_int_equal(
-	    ike_tunnel_change(x->l.a.e, &x->ta.c, IKE_CHANGE_REAUTH, &d), 0);
-	lab_run(&x->l, 100);
+	x->s.ta.c.psk = wrong;
+	assert_int_equal(ike_tunnel_change(x->s.l.a.e, &x->s.ta.c,
+			     IKE_CHANGE_REAUTH, &d),
+	    0);
+	lab_run(&x->s.l, 100);
 	check(x, x->oper, "show ipsec tunnel to-b", 0,
 	    "Tunnel to-b\n"
 	    "  State:         up\n"
@@ -1162,10 +1104,11 @@ test_show_ipsec_previous_config(void **state)
 	    "  Last error:    authentication failed: the pre-shared keys (or "
 	    "IDs) do not\n"
 	    "                 match\n");
-	x->ta.c.psk = x->psk;
-	assert_int_equal(
-	    ike_tunnel_change(x->l.a.e, &x->ta.c, IKE_CHANGE_REAUTH, &d), 0);
-	lab_run(&x->l, 100);
+	x->s.ta.c.psk = x->s.psk;
+	assert_int_equal(ike_tunnel_change(x->s.l.a.e, &x->s.ta.c,
+			     IKE_CHANGE_REAUTH, &d),
+	    0);
+	lab_run(&x->s.l, 100);
 	got = run(x, x->oper, "show ipsec tunnel to-b", 0, NULL);
 	assert_null(strstr(got, "Config"));
 	free(got);
@@ -1186,7 +1129,7 @@ first_child_spi(struct fix *x)
 {
 	uint32_t spi = 0;
 
-	ike_child_each(x->l.a.e, NULL, spi_cb, &spi);
+	ike_child_each(x->s.l.a.e, NULL, spi_cb, &spi);
 	return spi;
 }
 
@@ -1208,31 +1151,31 @@ test_show_ipsec_request_rekey(void **state)
 	    "% request ipsec rekey: tunnel to-b is not in the IKE engine; see "
 	    "show log for why its commit did not reach it\n");
 	/* A has sent IKE_SA_INIT, no answer yet: nothing to rekey. */
-	assert_int_equal(ike_tunnel_add(x->l.b.e, &x->tb.c, &d), 0);
-	assert_int_equal(ike_tunnel_add(x->l.a.e, &x->ta.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.b.e, &x->s.tb.c, &d), 0);
+	assert_int_equal(ike_tunnel_add(x->s.l.a.e, &x->s.ta.c, &d), 0);
 	check(x, x->admin, "request ipsec rekey tunnel to-b ike", -1,
 	    "% error: tunnel to-b is not up: nothing to rekey; test ipsec "
 	    "tunnel to-b starts it\n");
-	assert_int_equal(lab_run(&x->l, 100), 4);
+	assert_int_equal(lab_run(&x->s.l, 100), 4);
 	check(x, x->oper, "request ipsec rekey tunnel to-b", -1,
 	    "% request ipsec rekey: permission denied: only admins may act on "
 	    "SAs (admins are root and group tunsh-admin); show ipsec tunnel "
 	    "shows the state\n");
-	assert_int_equal(lab_run(&x->l, 100), 0);
+	assert_int_equal(lab_run(&x->s.l, 100), 0);
 	spi = first_child_spi(x);
 	/* A -> B  HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr} */
 	check(x, x->admin, "request ipsec rekey tunnel to-b", 0,
 	    "ipsec tunnel to-b: rekey of 1 CHILD SA started; the IKE SA stays\n"
 	    "see show ipsec sa tunnel to-b for the new SPIs\n");
-	assert_int_not_equal(lab_run(&x->l, 100), 0);
+	assert_int_not_equal(lab_run(&x->s.l, 100), 0);
 	assert_int_not_equal(first_child_spi(x), spi);
-	assert_null(lab_sa_find(&x->l.a.k, spi));
-	assert_int_equal(lab_sa_count(&x->l.a.k), 2);
+	assert_null(lab_sa_find(&x->s.l.a.k, spi));
+	assert_int_equal(lab_sa_count(&x->s.l.a.k), 2);
 	/* A -> B  HDR, SK {SA, Ni, KEi} */
 	check(x, x->admin, "request ipsec rekey tunnel to-b ike", 0,
 	    "ipsec tunnel to-b: rekey of the IKE SA started\n"
 	    "see show ipsec sa tunnel to-b for the new SPIs\n");
-	assert_int_not_equal(lab_run(&x->l, 100), 0);
+	assert_int_not_equal(lab_run(&x->s.l, 100), 0);
 	assert_int_equal(state_of(x, "to-b"), IKE_TUNNEL_UP);
 	check(x, x->admin, "request ipsec rekey tunnel", -1,
 	    "% Incomplete command: give NAME (? lists what fits)\n");
@@ -1253,15 +1196,15 @@ test_show_ipsec_help(void **state)
 	struct fix *x = fix_new();
 
 	(void)state;
-	rewind(x->f);
+	rewind(x->s.f);
 	/* libcli wraps long help onto more lines */
-	assert_true(
-	    commands_complete(x->oper, "show ipsec ", true, out, x) >= 3);
-	fputc('\0', x->f);
-	fflush(x->f);
-	assert_non_null(strstr(x->buf, "  tunnel  "));
-	assert_non_null(strstr(x->buf, "  sa  "));
-	assert_non_null(strstr(x->buf, "  dpd  "));
+	assert_true(commands_complete(x->oper, "show ipsec ", true,
+			show_fix_out, &x->s) >= 3);
+	fputc('\0', x->s.f);
+	fflush(x->s.f);
+	assert_non_null(strstr(x->s.buf, "  tunnel  "));
+	assert_non_null(strstr(x->s.buf, "  sa  "));
+	assert_non_null(strstr(x->s.buf, "  dpd  "));
 	/* Abbreviated, and with the name after detail. */
 	assert_int_equal(commands_run(x->oper, "sh ips tu detail to-b json"),
 	    0);
