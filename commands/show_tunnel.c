@@ -615,7 +615,7 @@ brief_error_words(enum ike_event ev)
 }
 
 /*
- * The event that recorded the last error (engine.c tunnel_error records
+ * The event that recorded the last error (ike/tunnel_log.c tunnel_error records
  * its text with the event), or IKE_EV_COUNT when it left the history.
  */
 static enum ike_event
