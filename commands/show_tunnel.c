@@ -615,8 +615,9 @@ brief_error_words(enum ike_event ev)
 }
 
 /*
- * The event that recorded the last error (ike/tunnel_log.c tunnel_error records
- * its text with the event), or IKE_EV_COUNT when it left the history.
+ * The event that recorded the last error (tunnel_error, ike/tunnel_log.c,
+ * records its text with the event), or IKE_EV_COUNT when it left the
+ * history.
  */
 static enum ike_event
 last_error_event(const struct ike_tunnel_status *st)
