@@ -865,6 +865,33 @@ usage(FILE *f)
 	    "'LINE; LINE']\n");
 }
 
+/* The session's lines: typed at the terminal, -c's commands, or stdin's;
+ * returns tunsh's exit status. */
+static int
+run(struct client *c, bool terminal, const char *cmd, bool keep_going)
+{
+	struct source src_stdin = { 0 };
+	int rc;
+
+	if (terminal)
+		return run_interactive(c);
+	if (cmd != NULL) {
+		char *copy = strdup(cmd), *v[256];
+		struct source src = { .v = v };
+
+		if (copy == NULL) {
+			fprintf(stderr, "tunsh: out of memory\n");
+			return 2;
+		}
+		src.n = split_commands(copy, v, 256);
+		rc = run_batch(c, &src, keep_going);
+		free(copy);
+		return rc;
+	}
+	src_stdin.f = stdin;
+	return run_batch(c, &src_stdin, keep_going);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -918,20 +945,7 @@ main(int argc, char **argv)
 		free(c.buf);
 		return 2;
 	}
-	if (terminal) {
-		rc = run_interactive(&c);
-	} else if (cmd != NULL) {
-		char *copy = strdup(cmd), *v[256];
-		struct source src = { .v = v };
-
-		src.n = split_commands(copy, v, 256);
-		rc = run_batch(&c, &src, keep_going);
-		free(copy);
-	} else {
-		struct source src = { .f = stdin };
-
-		rc = run_batch(&c, &src, keep_going);
-	}
+	rc = run(&c, terminal, cmd, keep_going);
 	close(c.fd);
 	free(c.buf);
 	return rc;
