@@ -73,6 +73,7 @@ daemon_start(struct daemon *dm, const char *dir, const char *conf,
 	if (i == WAIT_STEPS) {
 		fprintf(stderr, "config_rss: tunshd did not open %s (see %s)\n",
 		    sock, log);
+		kill(dm->tunshd, SIGTERM);
 		abort();
 	}
 }

@@ -7,6 +7,10 @@
 #include "config/config.h"
 
 void tunnel_apply_defaults(struct config_tunnel *t);
+/* The heap members of a tunnel: deep copies into n (a byte copy of t)
+ * for copy on write, -ENOMEM with n's own freed; and their release. */
+int tunnel_members_dup(struct config_tunnel *n, const struct config_tunnel *t);
+void tunnel_members_free(struct config_tunnel *t);
 bool config_ifname_valid(const char *s);
 /* True if s holds only printable ASCII (0x20-0x7e), whatever the locale. */
 bool text_printable(const char *s);
