@@ -20,7 +20,8 @@
  *      change class, bounds, the member (.off = offsetof(...)), its
  *      default (.def) and help.  Setting, unsetting, formatting, the file,
  *      render and JSON then follow from the kind;
- *   3. if a partner preset sets it: one line in that preset's values.
+ *   3. if a partner preset sets it: one line in that preset's values
+ *      (config/tunnel.c).
  * A new kind of value (not a number, flag, word, duration, text or
  * address) needs its parse and format in fields.c as well.
  */
