@@ -9,7 +9,8 @@
  *   config_model_bytes_per_tunnel_10000
  *                                   malloc'd bytes of the loaded model
  *                                   alone, per tunnel (mallinfo2)
- * Prints BENCH lines only; tunshd's path is argv[1], else the build's.
+ * Prints BENCH lines only.  Arguments, all optional: tunshd's and tunsh's
+ * paths (else the build's), and the largest count to measure (100000).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,6 +194,7 @@ main(int argc, char **argv)
 	static const size_t sizes[] = { 1000, 10000, 100000 };
 	const char *tunshd = argc > 1 ? argv[1] : TUNSH_BIN_DIR "/tunshd";
 	const char *tunsh = argc > 2 ? argv[2] : TUNSH_BIN_DIR "/tunsh";
+	size_t most = argc > 3 ? strtoul(argv[3], NULL, 10) : 100000;
 	char dir[64], name[64];
 	long base;
 
@@ -200,7 +202,8 @@ main(int argc, char **argv)
 	bench_scratch(dir, sizeof(dir));
 	bench_model(dir);
 	base = measure(dir, 0, tunshd, tunsh);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(sizes) / sizeof(sizes[0]) && sizes[i] <= most; i++) {
 		long rss = measure(dir, sizes[i], tunshd, tunsh);
 
 		snprintf(name, sizeof(name), "config_rss_bytes_per_tunnel_%zu",
