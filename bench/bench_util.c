@@ -72,10 +72,20 @@ format_addr(uint32_t a, char *buf, size_t len)
 static void
 write_tunnel(FILE *f, size_t k)
 {
-	char peer[16];
+	char peer[16], remote[24];
 	unsigned vlan = 1 + (unsigned)(k % BENCH_VLAN_COUNT);
 
 	format_addr(0xc6120000u + (uint32_t)k + 1, peer, sizeof(peer));
+	/* 10.128.0.0/9 holds 32,768 /24s; beyond, /28s of 100.64.0.0/10
+	 * (RFC 6598), so 100,000 tunnels stay valid. */
+	if (k < 32768) {
+		snprintf(remote, sizeof(remote), "10.%zu.%zu.0/24",
+		    128 + k / 256, k % 256);
+	} else {
+		format_addr(0x64400000u + (uint32_t)(k - 32768) * 16, remote,
+		    sizeof(remote));
+		strncat(remote, "/28", sizeof(remote) - strlen(remote) - 1);
+	}
 	fprintf(f,
 	    "  {\n"
 	    "    name = \"t%05zu\";\n"
@@ -83,8 +93,8 @@ write_tunnel(FILE *f, size_t k)
 	    "    wan-port = \"wan1\";\n"
 	    "    remote-address = \"%s\";\n"
 	    "    pre-shared-key = \"bench-psk-%06zu-abcdefg\";\n"
-	    "    remote-network = [ \"10.%zu.%zu.0/24\" ];\n",
-	    k, k, peer, k, 128 + k / 256, k % 256);
+	    "    remote-network = [ \"%s\" ];\n",
+	    k, k, peer, k, remote);
 	if (k % 3 == 0)
 		fprintf(f,
 		    "    local-network = [ \"vlan %u\", \"vlan %u\" ];\n", vlan,

@@ -586,7 +586,7 @@ gather(struct commands_session *s, const struct config *c,
 	    config_tunnel_local_addr(c, t, buf, sizeof(buf)) == 0)
 		(void)addr4_parse(buf, &f->local);
 	if (f->remote == 0)
-		(void)addr4_parse(t->remote_address, &f->remote);
+		f->remote = ipaddr_to4(&t->remote_address.ip);
 	h = session_host(s, &harg);
 	if (f->local != 0)
 		f->local_rc = h->addr_is_local(harg, f->local, &f->local_ours);

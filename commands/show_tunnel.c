@@ -391,12 +391,13 @@ static void
 print_endpoints_conf(struct cli_def *cli, const struct config *c,
     const struct config_tunnel *t)
 {
-	char local[CONFIG_HOST_MAX + 1];
+	char local[CONFIG_HOST_MAX + 1], remote[CONFIG_HOST_MAX + 1];
 
 	if (config_tunnel_local_addr(c, t, local, sizeof(local)) < 0)
 		snprintf(local, sizeof(local), "-");
 	show_field(cli, "Local", "%s", local);
-	show_field(cli, "Remote", "%s", t->remote_address);
+	show_field(cli, "Remote", "%s",
+	    config_host_text(&t->remote_address, remote, sizeof(remote)));
 }
 
 /* The last commit is not in effect yet: say so, and why. */
@@ -678,6 +679,7 @@ struct brief {
 	uint64_t bytes_in, bytes_out; /* summed over the CHILD SAs */
 	const char *error;	      /* the few words, NULL for none */
 	char addr[ADDR4_STRLEN];
+	char conf_addr[CONFIG_HOST_MAX + 1]; /* an FQDN or an address */
 };
 
 static void
@@ -687,7 +689,8 @@ brief_get(const struct show_view *v, struct brief *b)
 	uint64_t now = show_wall_now();
 
 	memset(b, 0, sizeof(*b));
-	b->peer = v->conf->remote_address;
+	b->peer = config_host_text(&v->conf->remote_address, b->conf_addr,
+	    sizeof(b->conf_addr));
 	b->state = "unknown";
 	if (!v->known)
 		return;

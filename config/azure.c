@@ -83,13 +83,12 @@ struct azure_choice {
  * Azure can express wholly wins.
  */
 static int
-choose(const char (*list)[CONFIG_PROPOSAL_LEN], size_t n, bool ike,
-    struct azure_choice *out)
+choose(const struct config_proposals *l, bool ike, struct azure_choice *out)
 {
 	struct config_proposal p;
 
-	for (size_t i = 0; i < n; i++) {
-		if (config_proposal_parse(list[i], ike, &p, NULL) < 0)
+	for (size_t i = 0; i < l->n; i++) {
+		if (config_proposal_parse(l->v[i].text, ike, &p, NULL) < 0)
 			continue;
 		out->encr = first_known(p.encr, p.n_encr, ike);
 		if (p.n_encr > 0 && p.encr[0]->aead)
@@ -112,7 +111,7 @@ config_azure_policy(const struct config_tunnel *t, char *buf, size_t len,
 {
 	struct azure_choice ike, esp;
 
-	if (choose(t->ike_proposals, t->n_ike_proposals, true, &ike) < 0) {
+	if (choose(&t->ike_proposals, true, &ike) < 0) {
 		diag_error(d,
 		    "ipsec tunnel %s: no ike-proposal is one Azure can do: "
 		    "add one of aes256 or aes256gcm16, sha256 or prfsha256, "
@@ -121,7 +120,7 @@ config_azure_policy(const struct config_tunnel *t, char *buf, size_t len,
 		    t->name);
 		return -ENOENT;
 	}
-	if (choose(t->esp_proposals, t->n_esp_proposals, false, &esp) < 0) {
+	if (choose(&t->esp_proposals, false, &esp) < 0) {
 		diag_error(d,
 		    "ipsec tunnel %s: no esp-proposal is one Azure can do: "
 		    "add one of aes256gcm16, or aes256 with sha256, with no "

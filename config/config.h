@@ -7,6 +7,23 @@
  * interfaces, VLANs, the client-VPN pool and IPsec tunnels.  Tunnels are
  * shared between copies (copy on write), so a session's candidate costs a
  * pointer per tunnel and a commit touches only what changed.
+ *
+ * A tunnel stores each value once, typed, sized to what it holds: text
+ * that is usually absent is a heap string (NULL = unset), lists are
+ * arrays of their length, proposals are kept parsed (transform ids) with
+ * their text, and an address is a struct ipaddr unless it is an FQDN.
+ *
+ * Adding a tunnel setting:
+ *   1. a member in struct config_tunnel and an enum config_field value
+ *      (in the order the setting is shown);
+ *   2. one row in config/fields.c's table: CLI words, file key, kind,
+ *      change class, bounds, the member (.off = offsetof(...)), its
+ *      default (.def) and help.  Setting, unsetting, formatting, the file,
+ *      render and JSON then follow from the kind;
+ *   3. if a partner preset sets it: one line in that preset's values
+ *      (config/tunnel.c).
+ * A new kind of value (not a number, flag, word, duration, text or
+ * address) needs its parse and format in fields.c as well.
  */
 #ifndef TUNSH_CONFIG_H
 #define TUNSH_CONFIG_H
@@ -30,6 +47,7 @@
 #define CONFIG_NETS_MAX	       32  /* remote or local networks per tunnel */
 #define CONFIG_PROPOSALS_MAX   8   /* proposals per list */
 #define CONFIG_PROPOSAL_LEN    128 /* one proposal, with its NUL */
+#define CONFIG_PROPOSAL_ALGS   8   /* transforms of one type in one */
 #define CONFIG_VLAN_MIN	       1
 #define CONFIG_VLAN_MAX	       4094
 #define CONFIG_REPLAY_MAX      4096 /* packets: the kernel's bitmap limit */
@@ -149,6 +167,16 @@ struct config_field_info {
 	uint32_t min, max;	  /* bounds of numbers; lengths of text */
 	const char *const *words; /* CFK_ENUM: the words, by enum value */
 	const char *help;
+	/* Where the value lives in struct config_tunnel: a bool (FLAG,
+	 * YESNO), an enum (ENUM), a uint32_t (SECONDS, COUNT), a char *
+	 * (TEXT, ID), a struct config_host (HOST), char[] (IFNAME), a
+	 * struct secbuf * (PSK), a struct config_proposals (PROPOSALS),
+	 * struct config_monitor (MONITOR). */
+	size_t off;
+	uint32_t def;	  /* default of a number, flag or enum */
+	const char *unit; /* COUNT: what is counted, for errors */
+	bool zero_off;	  /* COUNT: 0 is allowed, meaning off */
+	bool ike;	  /* PROPOSALS: IKE's rules, not ESP's */
 };
 
 const struct config_field_info *config_field_info(enum config_field f);
@@ -180,33 +208,66 @@ struct config_local_net {
 	struct prefix4 prefix;
 };
 
+/*
+ * The transforms of one proposal, as IANA ids in the order given (what
+ * the IKE engine's struct ike_algs holds): parsed once, when it is set.
+ */
+struct config_algs {
+	uint8_t n_encr, n_prf, n_integ, n_dh;
+	uint16_t encr[CONFIG_PROPOSAL_ALGS], encr_bits[CONFIG_PROPOSAL_ALGS];
+	uint16_t prf[CONFIG_PROPOSAL_ALGS], integ[CONFIG_PROPOSAL_ALGS];
+	uint16_t dh[CONFIG_PROPOSAL_ALGS];
+};
+
+/* One proposal: its text as typed (shown back as such) and its parse. */
+struct config_prop {
+	const char *text;
+	struct config_algs algs;
+};
+
+/*
+ * A list of proposals in preference order.  A preset's list is shared by
+ * every tunnel that has it (static storage, never freed); a list the user
+ * set is the tunnel's own, text included.
+ */
+struct config_proposals {
+	struct config_prop *v;
+	uint8_t n;
+	bool shared;
+};
+
+/* A peer or local address: an IP literal, typed, or an FQDN's text.
+ * Unset: ip.family 0 and name NULL. */
+struct config_host {
+	struct ipaddr ip;
+	char *name;
+};
+
 struct config_tunnel {
 	unsigned refs; /* shared between copies of a config */
 	uint32_t set;  /* bit (1 << enum config_field): explicitly set */
 	char name[CONFIG_TUNNEL_NAME_MAX + 1];
-	char description[CONFIG_DESCRIPTION_MAX + 1];
+	char wan_port[CONFIG_IFNAME_MAX + 1];
+	char *description; /* NULL = none */
 	bool enable;
 	enum config_partner partner;
 	enum config_tunnel_type type;
-	char wan_port[CONFIG_IFNAME_MAX + 1];
-	char local_address[CONFIG_HOST_MAX + 1]; /* "" = the WAN port's */
-	char remote_address[CONFIG_HOST_MAX + 1];
-	char local_id[CONFIG_ID_MAX + 1];  /* "" = local address */
-	char remote_id[CONFIG_ID_MAX + 1]; /* "" = remote address */
+	struct config_host local_address; /* unset = the WAN port's */
+	struct config_host remote_address;
+	char *local_id;	 /* NULL = local address */
+	char *remote_id; /* NULL = remote address */
 	bool initiator;
 	struct secbuf *psk; /* NULL = not set */
-	struct config_local_net local_nets[CONFIG_NETS_MAX];
+	/* At most CONFIG_NETS_MAX each; arrays of their length. */
+	struct config_local_net *local_nets;
 	size_t n_local;
-	struct prefix4 remote_nets[CONFIG_NETS_MAX];
+	struct prefix4 *remote_nets;
 	size_t n_remote;
 	enum config_ts_mode ts_mode;
 	bool client_vpn_bound;
 	uint32_t inside_addr; /* 0 = none */
 	uint8_t inside_len;
-	char ike_proposals[CONFIG_PROPOSALS_MAX][CONFIG_PROPOSAL_LEN];
-	size_t n_ike_proposals;
-	char esp_proposals[CONFIG_PROPOSALS_MAX][CONFIG_PROPOSAL_LEN];
-	size_t n_esp_proposals;
+	struct config_proposals ike_proposals, esp_proposals;
 	uint32_t ike_lifetime;	 /* seconds */
 	uint32_t child_lifetime; /* seconds */
 	uint32_t replay_window;	 /* packets of inbound ESP; 0 = off */
@@ -326,6 +387,15 @@ bool config_tunnel_is_set(const struct config_tunnel *t, enum config_field f);
  */
 size_t config_tunnel_format(const struct config_tunnel *t, enum config_field f,
     size_t i, bool show_secrets, char *buf, size_t len);
+/* An address's text: its FQDN, its IP literal, or "" when unset.  Returns
+ * buf, or the FQDN itself. */
+const char *config_host_text(const struct config_host *h, char *buf,
+    size_t len);
+static inline bool
+config_host_is_set(const struct config_host *h)
+{
+	return h->ip.family != 0 || h->name != NULL;
+}
 /* Effective local address: local-address, else the WAN port's address. */
 int config_tunnel_local_addr(const struct config *c,
     const struct config_tunnel *t, char *buf, size_t len);
@@ -360,7 +430,6 @@ struct config_transform {
 	const char *alias_of; /* for "aes256gcm": the canonical name */
 };
 
-#define CONFIG_PROPOSAL_ALGS 8
 struct config_proposal {
 	size_t n_encr, n_prf, n_integ, n_dh;
 	const struct config_transform *encr[CONFIG_PROPOSAL_ALGS];
@@ -378,6 +447,9 @@ const struct config_transform *config_transforms(void);
  */
 int config_proposal_parse(const char *s, bool ike, struct config_proposal *out,
     struct diag *d);
+/* The IANA ids of a parsed proposal, for the engine. */
+void config_proposal_algs(const struct config_proposal *p,
+    struct config_algs *out);
 
 /*
  * azure.c: Azure's default IPsec/IKE policy offers only DH group 2, which

@@ -6,7 +6,26 @@
 
 #include "config/config.h"
 
+/* The member a row says the setting lives in. */
+#define AT(t, fi, type) ((type *)(void *)((char *)(t) + (fi)->off))
+#define AT_C(t, fi, type) \
+	((const type *)(const void *)((const char *)(t) + (fi)->off))
+
+/* Enums live in an int-sized member of the row's .off. */
+_Static_assert(sizeof(enum config_partner) == sizeof(int) &&
+	sizeof(enum config_tunnel_type) == sizeof(int) &&
+	sizeof(enum config_ts_mode) == sizeof(int) &&
+	sizeof(enum config_dpd_action) == sizeof(int),
+    "enum settings are stored as int");
+
 void tunnel_apply_defaults(struct config_tunnel *t);
+/* Frees what a list or an address owns; a preset's list is left. */
+void tunnel_proposals_clear(struct config_proposals *l);
+void tunnel_host_clear(struct config_host *h);
+/* The heap members of a tunnel: deep copies into n (a byte copy of t)
+ * for copy on write, -ENOMEM with n's own freed; and their release. */
+int tunnel_members_dup(struct config_tunnel *n, const struct config_tunnel *t);
+void tunnel_members_free(struct config_tunnel *t);
 bool config_ifname_valid(const char *s);
 /* True if s holds only printable ASCII (0x20-0x7e), whatever the locale. */
 bool text_printable(const char *s);

@@ -1,11 +1,13 @@
 /*
  * config/fields.c: the table of tunnel settings (CLI words, file key,
- * kind, bounds, change class, help), their defaults and partner presets,
- * and the parse/format of each setting's text form.  The one place that
+ * kind, bounds, change class, member, default, help) and the parse/format
+ * of each setting's text form, one function per kind (defaults, presets
+ * and what a tunnel owns: tunnel.c).  The one place that
  * knows what a setting means; everything else walks the table.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,133 +22,289 @@ static const char *const ts_words[] = { "combined", "per-pair", NULL };
 
 #define DAY 86400
 
-/* Indexed by enum config_field; test_config checks the order. */
+#define OFF(m) offsetof(struct config_tunnel, m)
+
+/*
+ * Indexed by enum config_field; test_config checks the order.  One row
+ * per setting: how it is written, what it costs a live tunnel, where it
+ * lives (.off) and its base default (.def; a preset may override it).
+ */
 static const struct config_field_info fields[CF__COUNT] = {
-	{ CF_ENABLE, "enable", "enable", CFK_FLAG, CONFIG_CHANGE_REPLACE, 0, 0,
-	    NULL, "Bring the tunnel up (no enable: keep it down)" },
-	{ CF_DESCRIPTION, "description", "description", CFK_TEXT,
-	    CONFIG_CHANGE_IN_PLACE, 1, CONFIG_DESCRIPTION_MAX, NULL,
-	    "Free text for people" },
-	{ CF_PARTNER_TYPE, "partner-type", "partner-type", CFK_ENUM,
-	    CONFIG_CHANGE_IN_PLACE, 0, 0, partner_words,
-	    "Cloud partner preset: none, aws or azure" },
-	{ CF_TUNNEL_TYPE, "tunnel-type", "tunnel-type", CFK_ENUM,
-	    CONFIG_CHANGE_REPLACE, 0, 0, type_words,
-	    "policy-based, or route-based (IPIP)" },
-	{ CF_WAN_PORT, "wan-port", "wan-port", CFK_IFNAME,
-	    CONFIG_CHANGE_REPLACE, 1, CONFIG_IFNAME_MAX, NULL,
-	    "WAN interface the tunnel is bound to" },
-	{ CF_LOCAL_ADDRESS, "local-address", "local-address", CFK_HOST,
-	    CONFIG_CHANGE_REPLACE, 1, CONFIG_HOST_MAX, NULL,
-	    "Our public IPv4 address or FQDN" },
-	{ CF_REMOTE_ADDRESS, "remote-address", "remote-address", CFK_HOST,
-	    CONFIG_CHANGE_REPLACE, 1, CONFIG_HOST_MAX, NULL,
-	    "The peer's public IPv4 address or FQDN" },
-	{ CF_LOCAL_ID, "local-id", "local-id", CFK_ID,
-	    CONFIG_CHANGE_RENEGOTIATE, 1, CONFIG_ID_MAX, NULL,
-	    "Our IKE identity (default: the local address)" },
-	{ CF_REMOTE_ID, "remote-id", "remote-id", CFK_ID,
-	    CONFIG_CHANGE_RENEGOTIATE, 1, CONFIG_ID_MAX, NULL,
-	    "The peer's IKE identity (default: the remote address)" },
-	{ CF_INITIATOR, "initiator", "initiator", CFK_FLAG,
-	    CONFIG_CHANGE_IN_PLACE, 0, 0, NULL,
-	    "Start the tunnel (no initiator: wait for the peer or traffic)" },
-	{ CF_PSK, "pre-shared-key", "pre-shared-key", CFK_PSK,
-	    CONFIG_CHANGE_RENEGOTIATE, CONFIG_PSK_MIN, CONFIG_PSK_MAX, NULL,
-	    "Shared secret, 8-128 printable characters" },
-	{ CF_LOCAL_NETWORK, "local-network", "local-network", CFK_LOCALNETS,
-	    CONFIG_CHANGE_REPLACE, 0, CONFIG_NETS_MAX, NULL,
-	    "A local network: vlan ID or A.B.C.D/N" },
-	{ CF_REMOTE_NETWORK, "remote-network", "remote-network", CFK_PREFIXES,
-	    CONFIG_CHANGE_REPLACE, 0, CONFIG_NETS_MAX, NULL,
-	    "A network behind the peer: A.B.C.D/N" },
-	{ CF_TRAFFIC_SELECTORS, "traffic-selectors", "traffic-selectors",
-	    CFK_ENUM, CONFIG_CHANGE_REPLACE, 0, 0, ts_words,
-	    "CHILD SAs: combined (one for all networks) or per-pair" },
-	{ CF_CLIENT_VPN_BOUND, "client-vpn-bound", "client-vpn-bound", CFK_FLAG,
-	    CONFIG_CHANGE_REPLACE, 0, 0, NULL,
-	    "Client-VPN users may use the tunnel too" },
-	{ CF_INSIDE_ADDRESS, "inside-address", "inside-address", CFK_IFADDR,
-	    CONFIG_CHANGE_REPLACE, 30, 30, NULL,
-	    "Our address on the route-based inside link: A.B.C.D/30" },
-	{ CF_IKE_PROPOSAL, "ike-proposal", "ike-proposal", CFK_PROPOSALS,
-	    CONFIG_CHANGE_RENEGOTIATE, 0, CONFIG_PROPOSALS_MAX, NULL,
-	    "An IKE proposal: aes256gcm16-prfsha384-ecp384" },
-	{ CF_ESP_PROPOSAL, "esp-proposal", "esp-proposal", CFK_PROPOSALS,
-	    CONFIG_CHANGE_RENEGOTIATE, 0, CONFIG_PROPOSALS_MAX, NULL,
-	    "An ESP proposal: aes256gcm16-ecp384" },
-	{ CF_IKE_LIFETIME, "ike-lifetime", "ike-lifetime", CFK_SECONDS,
-	    CONFIG_CHANGE_RENEGOTIATE, 900, DAY, NULL,
-	    "IKE SA lifetime: 900-86400 s (28800, 480m, 8h)" },
-	{ CF_CHILD_LIFETIME, "child-lifetime", "child-lifetime", CFK_SECONDS,
-	    CONFIG_CHANGE_RENEGOTIATE, 300, DAY, NULL,
-	    "CHILD (ESP) SA lifetime: 300-86400 s" },
-	{ CF_REPLAY_WINDOW, "replay-window", "replay-window", CFK_COUNT,
-	    CONFIG_CHANGE_RENEGOTIATE, 0, CONFIG_REPLAY_MAX, NULL,
-	    "Inbound ESP anti-replay window: 0-4096 packets; 0 off" },
-	{ CF_REKEY, "rekey", "rekey", CFK_YESNO, CONFIG_CHANGE_IN_PLACE, 0, 0,
-	    NULL, "yes: we start rekeys; no: we only answer them" },
-	{ CF_REAUTH, "reauthentication", "reauthentication", CFK_YESNO,
-	    CONFIG_CHANGE_IN_PLACE, 0, 0, NULL,
-	    "yes: re-establish the IKE SA at its lifetime instead of rekeying" },
-	{ CF_DPD_ACTION, "dpd action", "dpd-action", CFK_ENUM,
-	    CONFIG_CHANGE_IN_PLACE, 0, 0, dpd_words,
-	    "When the peer is dead: clear, hold or restart" },
-	{ CF_DPD_TIMEOUT, "dpd timeout", "dpd-timeout", CFK_SECONDS,
-	    CONFIG_CHANGE_IN_PLACE, 0, 3600, NULL,
-	    "Seconds between liveness checks while the peer is silent; 0 off" },
-	{ CF_DPD_DELAY, "dpd delay", "dpd-delay", CFK_SECONDS,
-	    CONFIG_CHANGE_IN_PLACE, 1, 3600, NULL,
-	    "Seconds to wait for an answer before the DPD action" },
-	{ CF_MONITOR, "monitor", "monitor", CFK_MONITOR, CONFIG_CHANGE_IN_PLACE,
-	    1, CONFIG_MONITOR_INTERVAL_MAX, NULL,
-	    "Ping through the tunnel: destination A.B.C.D [source vlan "
-	    "ID|A.B.C.D] [interval S] [threshold N]" },
-	{ CF_MTU, "mtu", "mtu", CFK_COUNT, CONFIG_CHANGE_IN_PLACE,
-	    CONFIG_MTU_MIN, CONFIG_MTU_MAX, NULL,
-	    "Route-based: the tunnel interface's MTU, 576-9000 bytes" },
-	{ CF_TCP_MSS, "tcp-mss", "tcp-mss", CFK_COUNT, CONFIG_CHANGE_IN_PLACE,
-	    CONFIG_MSS_MIN, CONFIG_MSS_MAX, NULL,
-	    "Clamp the MSS of TCP SYNs through the tunnel: 536-8960; 0 off" },
-};
-
-/* Defaults of the base and of each partner (config/config.h table). */
-struct preset {
-	enum config_tunnel_type type;
-	const char *ike[3];
-	const char *esp[3];
-	uint32_t ike_lifetime, child_lifetime;
-	uint32_t replay_window;
-	uint32_t dpd_timeout, dpd_delay;
-	enum config_dpd_action dpd_action;
-	bool initiator;
-	uint32_t mtu, tcp_mss; /* 0: the base default; no clamp */
-};
-
-static const struct preset presets[] = {
-	[CONFIG_PARTNER_NONE] = { CONFIG_TUNNEL_POLICY,
-	    { "aes256gcm16-prfsha256-curve25519-ecp384-ecp256-modp2048",
-		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
-	    { "aes256gcm16-curve25519-ecp384-ecp256-modp2048",
-		"aes256-sha256-curve25519-ecp384-ecp256-modp2048", NULL },
-	    28800, 3600, 32, 10, 30, CONFIG_DPD_RESTART, true, 0, 0 },
-	/*
-	 * AWS Site-to-Site VPN tunnel options; no curve25519 nor chacha.
-	 * The first group we offer (ecp384, 20) is one AWS takes, so our
-	 * first KE payload is accepted without an INVALID_KE round trip;
-	 * AWS's own replay window is 1024 packets.  AWS's documented
-	 * limits: an MTU of 1446 and a TCP MSS of 1406 inside the tunnel.
-	 */
-	[CONFIG_PARTNER_AWS] = { CONFIG_TUNNEL_ROUTE,
-	    { "aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048", NULL },
-	    { "aes256gcm16-ecp384", "aes256-sha256-modp2048", NULL }, 28800,
-	    3600, 1024, 10, 30, CONFIG_DPD_RESTART, true, 1446, 1406 },
-	/* Azure VPN gateway custom IPsec/IKE policy; Azure asks for TCP
-	 * MSS clamping at 1350 (its gateways' MTU is 1400). */
-	[CONFIG_PARTNER_AZURE] = { CONFIG_TUNNEL_ROUTE,
-	    { "aes256-sha256-modp2048", "aes256-sha256-ecp384", NULL },
-	    { "aes256gcm16", "aes256-sha256", NULL }, 28800, 27000, 32, 15, 45,
-	    CONFIG_DPD_RESTART, true, 0, 1350 },
+	[CF_ENABLE] = { .id = CF_ENABLE,
+	    .cli = "enable",
+	    .key = "enable",
+	    .kind = CFK_FLAG,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .off = OFF(enable),
+	    .def = true,
+	    .help = "Bring the tunnel up (no enable: keep it down)" },
+	[CF_DESCRIPTION] = { .id = CF_DESCRIPTION,
+	    .cli = "description",
+	    .key = "description",
+	    .kind = CFK_TEXT,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .min = 1,
+	    .max = CONFIG_DESCRIPTION_MAX,
+	    .off = OFF(description),
+	    .help = "Free text for people" },
+	[CF_PARTNER_TYPE] = { .id = CF_PARTNER_TYPE,
+	    .cli = "partner-type",
+	    .key = "partner-type",
+	    .kind = CFK_ENUM,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .words = partner_words,
+	    .off = OFF(partner),
+	    .def = CONFIG_PARTNER_NONE,
+	    .help = "Cloud partner preset: none, aws or azure" },
+	[CF_TUNNEL_TYPE] = { .id = CF_TUNNEL_TYPE,
+	    .cli = "tunnel-type",
+	    .key = "tunnel-type",
+	    .kind = CFK_ENUM,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .words = type_words,
+	    .off = OFF(type),
+	    .def = CONFIG_TUNNEL_POLICY,
+	    .help = "policy-based, or route-based (IPIP)" },
+	[CF_WAN_PORT] = { .id = CF_WAN_PORT,
+	    .cli = "wan-port",
+	    .key = "wan-port",
+	    .kind = CFK_IFNAME,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .min = 1,
+	    .max = CONFIG_IFNAME_MAX,
+	    .off = OFF(wan_port),
+	    .help = "WAN interface the tunnel is bound to" },
+	[CF_LOCAL_ADDRESS] = { .id = CF_LOCAL_ADDRESS,
+	    .cli = "local-address",
+	    .key = "local-address",
+	    .kind = CFK_HOST,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .min = 1,
+	    .max = CONFIG_HOST_MAX,
+	    .off = OFF(local_address),
+	    .help = "Our public IPv4 address or FQDN" },
+	[CF_REMOTE_ADDRESS] = { .id = CF_REMOTE_ADDRESS,
+	    .cli = "remote-address",
+	    .key = "remote-address",
+	    .kind = CFK_HOST,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .min = 1,
+	    .max = CONFIG_HOST_MAX,
+	    .off = OFF(remote_address),
+	    .help = "The peer's public IPv4 address or FQDN" },
+	[CF_LOCAL_ID] = { .id = CF_LOCAL_ID,
+	    .cli = "local-id",
+	    .key = "local-id",
+	    .kind = CFK_ID,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 1,
+	    .max = CONFIG_ID_MAX,
+	    .off = OFF(local_id),
+	    .help = "Our IKE identity (default: the local address)" },
+	[CF_REMOTE_ID] = { .id = CF_REMOTE_ID,
+	    .cli = "remote-id",
+	    .key = "remote-id",
+	    .kind = CFK_ID,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 1,
+	    .max = CONFIG_ID_MAX,
+	    .off = OFF(remote_id),
+	    .help = "The peer's IKE identity (default: the remote address)" },
+	[CF_INITIATOR] = { .id = CF_INITIATOR,
+	    .cli = "initiator",
+	    .key = "initiator",
+	    .kind = CFK_FLAG,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .off = OFF(initiator),
+	    .def = true,
+	    .help = "Start the tunnel (no initiator: wait for the peer or "
+		    "traffic)" },
+	[CF_PSK] = { .id = CF_PSK,
+	    .cli = "pre-shared-key",
+	    .key = "pre-shared-key",
+	    .kind = CFK_PSK,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = CONFIG_PSK_MIN,
+	    .max = CONFIG_PSK_MAX,
+	    .off = OFF(psk),
+	    .help = "Shared secret, 8-128 printable characters" },
+	[CF_LOCAL_NETWORK] = { .id = CF_LOCAL_NETWORK,
+	    .cli = "local-network",
+	    .key = "local-network",
+	    .kind = CFK_LOCALNETS,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .min = 0,
+	    .max = CONFIG_NETS_MAX,
+	    .off = OFF(local_nets),
+	    .help = "A local network: vlan ID or A.B.C.D/N" },
+	[CF_REMOTE_NETWORK] = { .id = CF_REMOTE_NETWORK,
+	    .cli = "remote-network",
+	    .key = "remote-network",
+	    .kind = CFK_PREFIXES,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .min = 0,
+	    .max = CONFIG_NETS_MAX,
+	    .off = OFF(remote_nets),
+	    .help = "A network behind the peer: A.B.C.D/N" },
+	[CF_TRAFFIC_SELECTORS] = { .id = CF_TRAFFIC_SELECTORS,
+	    .cli = "traffic-selectors",
+	    .key = "traffic-selectors",
+	    .kind = CFK_ENUM,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .words = ts_words,
+	    .off = OFF(ts_mode),
+	    .def = CONFIG_TS_COMBINED,
+	    .help = "CHILD SAs: combined (one for all networks) or per-pair" },
+	[CF_CLIENT_VPN_BOUND] = { .id = CF_CLIENT_VPN_BOUND,
+	    .cli = "client-vpn-bound",
+	    .key = "client-vpn-bound",
+	    .kind = CFK_FLAG,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .off = OFF(client_vpn_bound),
+	    .def = false,
+	    .help = "Client-VPN users may use the tunnel too" },
+	[CF_INSIDE_ADDRESS] = { .id = CF_INSIDE_ADDRESS,
+	    .cli = "inside-address",
+	    .key = "inside-address",
+	    .kind = CFK_IFADDR,
+	    .change = CONFIG_CHANGE_REPLACE,
+	    .min = 30,
+	    .max = 30,
+	    .off = OFF(inside_addr),
+	    .help = "Our address on the route-based inside link: "
+		    "A.B.C.D/30" },
+	[CF_IKE_PROPOSAL] = { .id = CF_IKE_PROPOSAL,
+	    .cli = "ike-proposal",
+	    .key = "ike-proposal",
+	    .kind = CFK_PROPOSALS,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 0,
+	    .max = CONFIG_PROPOSALS_MAX,
+	    .off = OFF(ike_proposals),
+	    .ike = true,
+	    .help = "An IKE proposal: aes256gcm16-prfsha384-ecp384" },
+	[CF_ESP_PROPOSAL] = { .id = CF_ESP_PROPOSAL,
+	    .cli = "esp-proposal",
+	    .key = "esp-proposal",
+	    .kind = CFK_PROPOSALS,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 0,
+	    .max = CONFIG_PROPOSALS_MAX,
+	    .off = OFF(esp_proposals),
+	    .help = "An ESP proposal: aes256gcm16-ecp384" },
+	[CF_IKE_LIFETIME] = { .id = CF_IKE_LIFETIME,
+	    .cli = "ike-lifetime",
+	    .key = "ike-lifetime",
+	    .kind = CFK_SECONDS,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 900,
+	    .max = DAY,
+	    .off = OFF(ike_lifetime),
+	    .def = 28800,
+	    .help = "IKE SA lifetime: 900-86400 s (28800, 480m, 8h)" },
+	[CF_CHILD_LIFETIME] = { .id = CF_CHILD_LIFETIME,
+	    .cli = "child-lifetime",
+	    .key = "child-lifetime",
+	    .kind = CFK_SECONDS,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 300,
+	    .max = DAY,
+	    .off = OFF(child_lifetime),
+	    .def = 3600,
+	    .help = "CHILD (ESP) SA lifetime: 300-86400 s" },
+	[CF_REPLAY_WINDOW] = { .id = CF_REPLAY_WINDOW,
+	    .cli = "replay-window",
+	    .key = "replay-window",
+	    .kind = CFK_COUNT,
+	    .change = CONFIG_CHANGE_RENEGOTIATE,
+	    .min = 0,
+	    .max = CONFIG_REPLAY_MAX,
+	    .off = OFF(replay_window),
+	    .def = 32,
+	    .unit = "packets",
+	    .help = "Inbound ESP anti-replay window: 0-4096 packets; 0 off" },
+	[CF_REKEY] = { .id = CF_REKEY,
+	    .cli = "rekey",
+	    .key = "rekey",
+	    .kind = CFK_YESNO,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .off = OFF(rekey),
+	    .def = true,
+	    .help = "yes: we start rekeys; no: we only answer them" },
+	[CF_REAUTH] = { .id = CF_REAUTH,
+	    .cli = "reauthentication",
+	    .key = "reauthentication",
+	    .kind = CFK_YESNO,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .off = OFF(reauth),
+	    .def = false,
+	    .help = "yes: re-establish the IKE SA at its lifetime instead of "
+		    "rekeying" },
+	[CF_DPD_ACTION] = { .id = CF_DPD_ACTION,
+	    .cli = "dpd action",
+	    .key = "dpd-action",
+	    .kind = CFK_ENUM,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .words = dpd_words,
+	    .off = OFF(dpd_action),
+	    .def = CONFIG_DPD_RESTART,
+	    .help = "When the peer is dead: clear, hold or restart" },
+	[CF_DPD_TIMEOUT] = { .id = CF_DPD_TIMEOUT,
+	    .cli = "dpd timeout",
+	    .key = "dpd-timeout",
+	    .kind = CFK_SECONDS,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .min = 0,
+	    .max = 3600,
+	    .off = OFF(dpd_timeout),
+	    .def = 10,
+	    .help = "Seconds between liveness checks while the peer is "
+		    "silent; 0 off" },
+	[CF_DPD_DELAY] = { .id = CF_DPD_DELAY,
+	    .cli = "dpd delay",
+	    .key = "dpd-delay",
+	    .kind = CFK_SECONDS,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .min = 1,
+	    .max = 3600,
+	    .off = OFF(dpd_delay),
+	    .def = 30,
+	    .help = "Seconds to wait for an answer before the DPD action" },
+	[CF_MONITOR] = { .id = CF_MONITOR,
+	    .cli = "monitor",
+	    .key = "monitor",
+	    .kind = CFK_MONITOR,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .min = 1,
+	    .max = CONFIG_MONITOR_INTERVAL_MAX,
+	    .off = OFF(monitor),
+	    .help = "Ping through the tunnel: destination A.B.C.D [source "
+		    "vlan ID|A.B.C.D] [interval S] [threshold N]" },
+	[CF_MTU] = { .id = CF_MTU,
+	    .cli = "mtu",
+	    .key = "mtu",
+	    .kind = CFK_COUNT,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .min = CONFIG_MTU_MIN,
+	    .max = CONFIG_MTU_MAX,
+	    .off = OFF(mtu),
+	    .def = CONFIG_MTU_DEFAULT,
+	    .unit = "bytes",
+	    .help = "Route-based: the tunnel interface's MTU, 576-9000 "
+		    "bytes" },
+	[CF_TCP_MSS] = { .id = CF_TCP_MSS,
+	    .cli = "tcp-mss",
+	    .key = "tcp-mss",
+	    .kind = CFK_COUNT,
+	    .change = CONFIG_CHANGE_IN_PLACE,
+	    .min = CONFIG_MSS_MIN,
+	    .max = CONFIG_MSS_MAX,
+	    .off = OFF(tcp_mss),
+	    .def = 0,
+	    .unit = "bytes",
+	    .zero_off = true,
+	    .help = "Clamp the MSS of TCP SYNs through the tunnel: 536-8960; "
+		    "0 off" },
 };
 
 const struct config_field_info *
@@ -189,93 +347,6 @@ const char *
 config_ts_mode_name(enum config_ts_mode m)
 {
 	return (unsigned)m < 2 ? ts_words[m] : "?";
-}
-
-static void
-set_proposals(char dst[][CONFIG_PROPOSAL_LEN], size_t *n,
-    const char *const *src)
-{
-	*n = 0;
-	for (; *n < 3 && src[*n] != NULL; (*n)++)
-		snprintf(dst[*n], CONFIG_PROPOSAL_LEN, "%s", src[*n]);
-}
-
-/*
- * Rewrites every setting that was not explicitly set from the partner's
- * preset, or the base defaults: the fields always hold effective values.
- */
-void
-tunnel_apply_defaults(struct config_tunnel *t)
-{
-	const struct preset *p = &presets[t->partner];
-
-#define UNSET(f) (!(t->set & (1u << (f))))
-	if (UNSET(CF_ENABLE))
-		t->enable = true;
-	if (UNSET(CF_DESCRIPTION))
-		t->description[0] = '\0';
-	if (UNSET(CF_PARTNER_TYPE))
-		t->partner = CONFIG_PARTNER_NONE;
-	p = &presets[t->partner];
-	if (UNSET(CF_TUNNEL_TYPE))
-		t->type = p->type;
-	if (UNSET(CF_WAN_PORT))
-		t->wan_port[0] = '\0';
-	if (UNSET(CF_LOCAL_ADDRESS))
-		t->local_address[0] = '\0';
-	if (UNSET(CF_REMOTE_ADDRESS))
-		t->remote_address[0] = '\0';
-	if (UNSET(CF_LOCAL_ID))
-		t->local_id[0] = '\0';
-	if (UNSET(CF_REMOTE_ID))
-		t->remote_id[0] = '\0';
-	if (UNSET(CF_INITIATOR))
-		t->initiator = p->initiator;
-	if (UNSET(CF_PSK)) {
-		secbuf_free(t->psk);
-		t->psk = NULL;
-	}
-	if (UNSET(CF_LOCAL_NETWORK))
-		t->n_local = 0;
-	if (UNSET(CF_REMOTE_NETWORK))
-		t->n_remote = 0;
-	/* Not in the azure preset: its route-based gateways take one
-	 * combined CHILD SA; policy-based ones need per-pair (azure.c). */
-	if (UNSET(CF_TRAFFIC_SELECTORS))
-		t->ts_mode = CONFIG_TS_COMBINED;
-	if (UNSET(CF_CLIENT_VPN_BOUND))
-		t->client_vpn_bound = false;
-	if (UNSET(CF_INSIDE_ADDRESS)) {
-		t->inside_addr = 0;
-		t->inside_len = 0;
-	}
-	if (UNSET(CF_IKE_PROPOSAL))
-		set_proposals(t->ike_proposals, &t->n_ike_proposals, p->ike);
-	if (UNSET(CF_ESP_PROPOSAL))
-		set_proposals(t->esp_proposals, &t->n_esp_proposals, p->esp);
-	if (UNSET(CF_IKE_LIFETIME))
-		t->ike_lifetime = p->ike_lifetime;
-	if (UNSET(CF_CHILD_LIFETIME))
-		t->child_lifetime = p->child_lifetime;
-	if (UNSET(CF_REPLAY_WINDOW))
-		t->replay_window = p->replay_window;
-	if (UNSET(CF_REKEY))
-		t->rekey = true;
-	if (UNSET(CF_REAUTH))
-		t->reauth = false;
-	if (UNSET(CF_DPD_ACTION))
-		t->dpd_action = p->dpd_action;
-	if (UNSET(CF_DPD_TIMEOUT))
-		t->dpd_timeout = p->dpd_timeout;
-	if (UNSET(CF_DPD_DELAY))
-		t->dpd_delay = p->dpd_delay;
-	if (UNSET(CF_MONITOR))
-		memset(&t->monitor, 0, sizeof(t->monitor));
-	if (UNSET(CF_MTU))
-		t->mtu = p->mtu ? p->mtu : CONFIG_MTU_DEFAULT;
-	if (UNSET(CF_TCP_MSS))
-		t->tcp_mss = p->tcp_mss;
-#undef UNSET
 }
 
 int
@@ -425,105 +496,154 @@ localnet_equal(const struct config_local_net *a,
 	    a->prefix.len == b->prefix.len;
 }
 
+/* One more element of a network list: the array grows by one, it is
+ * never larger than what it holds. */
+static int
+list_append(void **v, size_t *n, const void *elem, size_t size)
+{
+	void *g = realloc(*v, (*n + 1) * size);
+
+	if (g == NULL)
+		return -ENOMEM;
+	memcpy((char *)g + *n * size, elem, size);
+	*v = g;
+	(*n)++;
+	return 0;
+}
+
+static int
+add_localnet(struct config_tunnel *t, const char *v, const char *who,
+    struct diag *d)
+{
+	struct config_local_net ln;
+
+	if (parse_localnet(v, &ln) < 0) {
+		if (strncmp(v, "vlan", 4) == 0)
+			diag_error(d,
+			    "%s: local-network %s: a VLAN ID is 1-4094", who,
+			    v);
+		else
+			prefix_error(d, who, "local-network", v);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < t->n_local; i++)
+		if (localnet_equal(&t->local_nets[i], &ln))
+			return 0;
+	if (t->n_local == CONFIG_NETS_MAX)
+		return -ENOSPC;
+	return list_append((void **)&t->local_nets, &t->n_local, &ln,
+	    sizeof(ln));
+}
+
+static int
+add_prefix(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	struct prefix4 p;
+
+	if (prefix4_parse(v, &p) < 0) {
+		prefix_error(d, who, fi->cli, v);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < t->n_remote; i++)
+		if (prefix4_cmp(&t->remote_nets[i], &p) == 0)
+			return 0;
+	if (t->n_remote == CONFIG_NETS_MAX)
+		return -ENOSPC;
+	return list_append((void **)&t->remote_nets, &t->n_remote, &p,
+	    sizeof(p));
+}
+
+/* Parsed here, once: apply takes the ids, never the text. */
+static int
+add_proposal(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	struct config_proposals *l = AT(t, fi, struct config_proposals);
+	struct config_proposal prop;
+	struct config_prop *g, np = { 0 };
+
+	if (strlen(v) >= CONFIG_PROPOSAL_LEN) {
+		diag_error(d, "%s: %s is too long (at most %d characters)", who,
+		    fi->cli, CONFIG_PROPOSAL_LEN - 1);
+		return -EINVAL;
+	}
+	if (config_proposal_parse(v, fi->ike, &prop, NULL) < 0) {
+		struct diag sub;
+
+		diag_init(&sub);
+		config_proposal_parse(v, fi->ike, &prop, &sub);
+		for (size_t i = 0; i < sub.count; i++)
+			diag_error(d, "%s: %s %s: %s", who, fi->cli, v,
+			    sub.entries[i].text);
+		diag_clear(&sub);
+		return -EINVAL;
+	}
+	/* The first explicit proposal replaces the defaults. */
+	if (!(t->set & (1u << fi->id)))
+		tunnel_proposals_clear(l);
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].text, v) == 0)
+			return 0;
+	if (l->n == CONFIG_PROPOSALS_MAX)
+		return -ENOSPC;
+	config_proposal_algs(&prop, &np.algs);
+	if ((np.text = strdup(v)) == NULL ||
+	    (g = realloc(l->v, (l->n + 1u) * sizeof(*g))) == NULL) {
+		free((void *)np.text);
+		return -ENOMEM;
+	}
+	g[l->n++] = np;
+	l->v = g;
+	return 0;
+}
+
 static int
 set_list(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	struct config_local_net ln;
-	struct prefix4 p;
-	struct config_proposal prop;
-	bool ike = fi->id == CF_IKE_PROPOSAL;
-	size_t *n;
+	int rc;
 
 	if (v == NULL || v[0] == '\0') {
 		diag_error(d, "%s: %s needs a value", who, fi->cli);
 		return -EINVAL;
 	}
-	switch (fi->kind) {
-	case CFK_LOCALNETS:
-		if (parse_localnet(v, &ln) < 0) {
-			if (strncmp(v, "vlan", 4) == 0)
-				diag_error(d,
-				    "%s: local-network %s: a VLAN ID "
-				    "is 1-4094",
-				    who, v);
-			else
-				prefix_error(d, who, "local-network", v);
-			return -EINVAL;
-		}
-		for (size_t i = 0; i < t->n_local; i++)
-			if (localnet_equal(&t->local_nets[i], &ln))
-				return 0;
-		if (t->n_local == CONFIG_NETS_MAX)
-			goto full;
-		t->local_nets[t->n_local++] = ln;
-		return 0;
-	case CFK_PREFIXES:
-		if (prefix4_parse(v, &p) < 0) {
-			prefix_error(d, who, fi->cli, v);
-			return -EINVAL;
-		}
-		for (size_t i = 0; i < t->n_remote; i++)
-			if (prefix4_cmp(&t->remote_nets[i], &p) == 0)
-				return 0;
-		if (t->n_remote == CONFIG_NETS_MAX)
-			goto full;
-		t->remote_nets[t->n_remote++] = p;
-		return 0;
-	default: /* CFK_PROPOSALS */
-		if (strlen(v) >= CONFIG_PROPOSAL_LEN) {
-			diag_error(d,
-			    "%s: %s is too long (at most %d characters)", who,
-			    fi->cli, CONFIG_PROPOSAL_LEN - 1);
-			return -EINVAL;
-		}
-		if (config_proposal_parse(v, ike, &prop, NULL) < 0) {
-			struct diag sub;
-
-			diag_init(&sub);
-			config_proposal_parse(v, ike, &prop, &sub);
-			for (size_t i = 0; i < sub.count; i++)
-				diag_error(d, "%s: %s %s: %s", who, fi->cli, v,
-				    sub.entries[i].text);
-			diag_clear(&sub);
-			return -EINVAL;
-		}
-		n = ike ? &t->n_ike_proposals : &t->n_esp_proposals;
-		/* The first explicit proposal replaces the defaults. */
-		if (!(t->set & (1u << fi->id)))
-			*n = 0;
-		for (size_t i = 0; i < *n; i++)
-			if (strcmp(ike ? t->ike_proposals[i] :
-					 t->esp_proposals[i],
-				v) == 0)
-				return 0;
-		if (*n == CONFIG_PROPOSALS_MAX)
-			goto full;
-		snprintf(ike ? t->ike_proposals[*n] : t->esp_proposals[*n],
-		    CONFIG_PROPOSAL_LEN, "%s", v);
-		(*n)++;
-		return 0;
-	}
-full:
-	diag_error(d, "%s: too many %s values (at most %u); remove one first",
-	    who, fi->cli, fi->max);
-	return -ENOSPC;
+	if (fi->kind == CFK_LOCALNETS)
+		rc = add_localnet(t, v, who, d);
+	else if (fi->kind == CFK_PREFIXES)
+		rc = add_prefix(t, fi, v, who, d);
+	else
+		rc = add_proposal(t, fi, v, who, d);
+	if (rc == -ENOSPC)
+		diag_error(d,
+		    "%s: too many %s values (at most %u); remove one first",
+		    who, fi->cli, fi->max);
+	return rc;
 }
 
+/* An IPv4 literal is kept typed, anything else as the FQDN's text. */
 static int
-set_host(const struct config_field_info *fi, char *dst, size_t dstlen,
+set_host(const struct config_field_info *fi, struct config_host *h,
     const char *v, const char *who, struct diag *d)
 {
 	uint32_t a;
+	char *name;
 
-	if (addr4_parse(v, &a) == 0 || fqdn_valid(v)) {
-		if (fi->kind == CFK_HOST && addr4_parse(v, &a) == 0 &&
-		    (a == 0 || a >= 0xe0000000u)) {
+	if (addr4_parse(v, &a) == 0) {
+		if (a == 0 || a >= 0xe0000000u) {
 			diag_error(d, "%s: %s %s is not a unicast address", who,
 			    fi->cli, v);
 			return -EINVAL;
 		}
-		snprintf(dst, dstlen, "%s", v);
+		tunnel_host_clear(h);
+		ipaddr_from4(a, 32, &h->ip);
+		return 0;
+	}
+	if (fqdn_valid(v)) {
+		if ((name = strdup(v)) == NULL)
+			return -ENOMEM;
+		tunnel_host_clear(h);
+		h->name = name;
 		return 0;
 	}
 	diag_error(d,
@@ -531,6 +651,28 @@ set_host(const struct config_field_info *fi, char *dst, size_t dstlen,
 	    "qualified domain name",
 	    who, fi->cli, v);
 	return -EINVAL;
+}
+
+/* An IKE identity: an IPv4 address or an FQDN, kept as typed. */
+static int
+set_id(const struct config_field_info *fi, char **dst, const char *v,
+    const char *who, struct diag *d)
+{
+	uint32_t a;
+	char *s;
+
+	if (addr4_parse(v, &a) < 0 && !fqdn_valid(v)) {
+		diag_error(d,
+		    "%s: %s \"%s\" is neither an IPv4 address nor a fully "
+		    "qualified domain name",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	if ((s = strdup(v)) == NULL)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
 }
 
 static bool
@@ -553,22 +695,10 @@ config_ifname_valid(const char *s)
 	return ifname_valid(s);
 }
 
-/* The number a CFK_COUNT setting lives in. */
-static uint32_t *
-count_of(struct config_tunnel *t, enum config_field f)
-{
-	if (f == CF_MTU)
-		return &t->mtu;
-	if (f == CF_TCP_MSS)
-		return &t->tcp_mss;
-	return &t->replay_window;
-}
-
 static int
 set_count(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	bool mss = fi->id == CF_TCP_MSS;
 	unsigned long n;
 	char *end;
 
@@ -576,15 +706,14 @@ set_count(struct config_tunnel *t, const struct config_field_info *fi,
 	n = isdigit((unsigned char)v[0]) ? strtoul(v, &end, 10) : 0;
 	/* tcp-mss 0 turns off the clamp a partner preset sets. */
 	if (!isdigit((unsigned char)v[0]) || *end != '\0' || errno != 0 ||
-	    ((n < fi->min || n > fi->max) && !(mss && n == 0))) {
+	    ((n < fi->min || n > fi->max) && !(fi->zero_off && n == 0))) {
 		diag_error(d,
 		    "%s: %s \"%s\" is not a number of %s: give %u-%u%s", who,
-		    fi->cli, v,
-		    fi->id == CF_REPLAY_WINDOW ? "packets" : "bytes", fi->min,
-		    fi->max, mss ? ", or 0 for no clamp" : "");
+		    fi->cli, v, fi->unit, fi->min, fi->max,
+		    fi->zero_off ? ", or 0 for no clamp" : "");
 		return -ERANGE;
 	}
-	*count_of(t, fi->id) = (uint32_t)n;
+	*AT(t, fi, uint32_t) = (uint32_t)n;
 	return 0;
 }
 
@@ -702,13 +831,128 @@ usage:
 }
 
 static int
+set_seconds(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	uint32_t secs;
+	int e = config_parse_seconds(v, &secs);
+
+	if (e == -EINVAL) {
+		diag_error(d,
+		    "%s: %s \"%s\" is not a duration: give %u-%u "
+		    "seconds (suffixes s, m, h, d allowed)",
+		    who, fi->cli, v, fi->min, fi->max);
+		return -EINVAL;
+	}
+	if (e < 0 || secs < fi->min || secs > fi->max) {
+		diag_error(d,
+		    "%s: %s %s is out of range: give %u-%u "
+		    "seconds (suffixes s, m, h, d allowed)",
+		    who, fi->cli, v, fi->min, fi->max);
+		return -ERANGE;
+	}
+	*AT(t, fi, uint32_t) = secs;
+	return 0;
+}
+
+static int
+set_enum(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	char words[96] = { 0 };
+	int e;
+
+	if (parse_enum(fi, v, &e) == 0) {
+		*AT(t, fi, int) = e;
+		return 0;
+	}
+	for (int i = 0; fi->words[i] != NULL; i++) {
+		strncat(words, i ? ", " : "",
+		    sizeof(words) - strlen(words) - 1);
+		strncat(words, fi->words[i], sizeof(words) - strlen(words) - 1);
+	}
+	diag_error(d, "%s: %s \"%s\" is not one of %s", who, fi->cli, v, words);
+	return -EINVAL;
+}
+
+static int
+set_text(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	char *s;
+
+	if (strlen(v) > fi->max || !text_printable(v)) {
+		diag_error(d,
+		    "%s: %s must be printable text of at most %u characters",
+		    who, fi->cli, fi->max);
+		return -EINVAL;
+	}
+	if ((s = strdup(v)) == NULL)
+		return -ENOMEM;
+	free(*AT(t, fi, char *));
+	*AT(t, fi, char *) = s;
+	return 0;
+}
+
+static int
+set_psk(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	struct secbuf *b;
+
+	if (strlen(v) < fi->min || strlen(v) > fi->max || !text_printable(v)) {
+		/* Never echo the value: it is a secret. */
+		diag_error(d,
+		    "%s: %s must be %u-%u printable characters (got %zu)", who,
+		    fi->cli, fi->min, fi->max, strlen(v));
+		return -EINVAL;
+	}
+	if ((b = secbuf_from_str(v)) == NULL)
+		return -ENOMEM;
+	secbuf_free(*AT(t, fi, struct secbuf *));
+	*AT(t, fi, struct secbuf *) = b;
+	return 0;
+}
+
+static int
+set_ifaddr(struct config_tunnel *t, const struct config_field_info *fi,
+    const char *v, const char *who, struct diag *d)
+{
+	uint32_t a;
+	uint8_t len;
+
+	if (ifaddr4_parse(v, &a, &len) < 0 || len != fi->max) {
+		diag_error(d,
+		    "%s: %s \"%s\" must be our address on a /30, like "
+		    "169.254.10.2/30",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	if ((a & 3) == 0 || (a & 3) == 3) {
+		diag_error(d,
+		    "%s: %s %s is the network or broadcast address of its "
+		    "/30; use .1 or .2 of it",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	t->inside_addr = a;
+	t->inside_len = len;
+	return 0;
+}
+
+static bool
+is_list(const struct config_field_info *fi)
+{
+	return fi->kind == CFK_LOCALNETS || fi->kind == CFK_PREFIXES ||
+	    fi->kind == CFK_PROPOSALS;
+}
+
+/* One function per kind of value, by the row's kind. */
+static int
 set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	uint32_t secs, a;
-	uint8_t len;
 	bool b;
-	int e;
 
 	switch (fi->kind) {
 	case CFK_FLAG:
@@ -718,136 +962,37 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 			    fi->cli, v);
 			return -EINVAL;
 		}
-		switch (fi->id) {
-		case CF_ENABLE:
-			t->enable = b;
-			break;
-		case CF_INITIATOR:
-			t->initiator = b;
-			break;
-		case CF_CLIENT_VPN_BOUND:
-			t->client_vpn_bound = b;
-			break;
-		case CF_REKEY:
-			t->rekey = b;
-			break;
-		default:
-			t->reauth = b;
-			break;
-		}
+		*AT(t, fi, bool) = b;
 		return 0;
 	case CFK_TEXT:
-		if (strlen(v) > fi->max || !text_printable(v)) {
-			diag_error(d,
-			    "%s: description must be printable text "
-			    "of at most %u characters",
-			    who, fi->max);
-			return -EINVAL;
-		}
-		snprintf(t->description, sizeof(t->description), "%s", v);
-		return 0;
+		return set_text(t, fi, v, who, d);
 	case CFK_HOST:
+		return set_host(fi, AT(t, fi, struct config_host), v, who, d);
 	case CFK_ID:
-		return set_host(fi,
-		    fi->id == CF_LOCAL_ADDRESS	    ? t->local_address :
-			fi->id == CF_REMOTE_ADDRESS ? t->remote_address :
-			fi->id == CF_LOCAL_ID	    ? t->local_id :
-						      t->remote_id,
-		    CONFIG_HOST_MAX + 1, v, who, d);
+		return set_id(fi, AT(t, fi, char *), v, who, d);
 	case CFK_IFNAME:
 		if (!ifname_valid(v)) {
 			diag_error(d,
-			    "%s: wan-port \"%s\" is not an interface "
+			    "%s: %s \"%s\" is not an interface "
 			    "name (1-15 of A-Z a-z 0-9 . _ -, starting with a "
 			    "letter)",
-			    who, v);
+			    who, fi->cli, v);
 			return -EINVAL;
 		}
-		snprintf(t->wan_port, sizeof(t->wan_port), "%s", v);
+		snprintf(AT(t, fi, char), CONFIG_IFNAME_MAX + 1, "%s", v);
 		return 0;
 	case CFK_PSK:
-		if (strlen(v) < fi->min || strlen(v) > fi->max ||
-		    !text_printable(v)) {
-			/* Never echo the value: it is a secret. */
-			diag_error(d,
-			    "%s: pre-shared-key must be %u-%u printable "
-			    "characters (got %zu)",
-			    who, fi->min, fi->max, strlen(v));
-			return -EINVAL;
-		}
-		secbuf_free(t->psk);
-		t->psk = secbuf_from_str(v);
-		return t->psk != NULL ? 0 : -ENOMEM;
+		return set_psk(t, fi, v, who, d);
 	case CFK_ENUM:
-		if (parse_enum(fi, v, &e) < 0) {
-			char words[96] = { 0 };
-
-			for (int i = 0; fi->words[i] != NULL; i++) {
-				strncat(words, i ? ", " : "",
-				    sizeof(words) - strlen(words) - 1);
-				strncat(words, fi->words[i],
-				    sizeof(words) - strlen(words) - 1);
-			}
-			diag_error(d, "%s: %s \"%s\" is not one of %s", who,
-			    fi->cli, v, words);
-			return -EINVAL;
-		}
-		if (fi->id == CF_PARTNER_TYPE)
-			t->partner = (enum config_partner)e;
-		else if (fi->id == CF_TUNNEL_TYPE)
-			t->type = (enum config_tunnel_type)e;
-		else if (fi->id == CF_TRAFFIC_SELECTORS)
-			t->ts_mode = (enum config_ts_mode)e;
-		else
-			t->dpd_action = (enum config_dpd_action)e;
-		return 0;
+		return set_enum(t, fi, v, who, d);
 	case CFK_SECONDS:
-		e = config_parse_seconds(v, &secs);
-		if (e == -EINVAL) {
-			diag_error(d,
-			    "%s: %s \"%s\" is not a duration: give %u-%u "
-			    "seconds (suffixes s, m, h, d allowed)",
-			    who, fi->cli, v, fi->min, fi->max);
-			return -EINVAL;
-		}
-		if (e < 0 || secs < fi->min || secs > fi->max) {
-			diag_error(d,
-			    "%s: %s %s is out of range: give %u-%u "
-			    "seconds (suffixes s, m, h, d allowed)",
-			    who, fi->cli, v, fi->min, fi->max);
-			return -ERANGE;
-		}
-		if (fi->id == CF_IKE_LIFETIME)
-			t->ike_lifetime = secs;
-		else if (fi->id == CF_CHILD_LIFETIME)
-			t->child_lifetime = secs;
-		else if (fi->id == CF_DPD_TIMEOUT)
-			t->dpd_timeout = secs;
-		else
-			t->dpd_delay = secs;
-		return 0;
+		return set_seconds(t, fi, v, who, d);
 	case CFK_COUNT:
 		return set_count(t, fi, v, who, d);
 	case CFK_MONITOR:
 		return set_monitor(t, v, who, d);
 	case CFK_IFADDR:
-		if (ifaddr4_parse(v, &a, &len) < 0 || len != 30) {
-			diag_error(d,
-			    "%s: inside-address \"%s\" must be our "
-			    "address on a /30, like 169.254.10.2/30",
-			    who, v);
-			return -EINVAL;
-		}
-		if ((a & 3) == 0 || (a & 3) == 3) {
-			diag_error(d,
-			    "%s: inside-address %s is the network or "
-			    "broadcast address of its /30; use .1 or .2 of it",
-			    who, v);
-			return -EINVAL;
-		}
-		t->inside_addr = a;
-		t->inside_len = len;
-		return 0;
+		return set_ifaddr(t, fi, v, who, d);
 	default:
 		return -EINVAL;
 	}
@@ -868,8 +1013,7 @@ config_tunnel_set(struct config_tunnel *t, enum config_field f,
 		diag_error(d, "%s: %s needs a value", who, fi->cli);
 		return -EINVAL;
 	}
-	if (fi->kind == CFK_LOCALNETS || fi->kind == CFK_PREFIXES ||
-	    fi->kind == CFK_PROPOSALS)
+	if (is_list(fi))
 		rc = set_list(t, fi, value, who, d);
 	else
 		rc = set_scalar(t, fi, value, who, d);
@@ -881,23 +1025,35 @@ config_tunnel_set(struct config_tunnel *t, enum config_field f,
 	return 0;
 }
 
+/* Removes element i of an array of n of size bytes; frees it when empty. */
+static void
+list_remove(void **v, size_t *n, size_t i, size_t size)
+{
+	char *a = *v;
+
+	memmove(a + i * size, a + (i + 1) * size, (*n - i - 1) * size);
+	if (--*n == 0) {
+		free(*v);
+		*v = NULL;
+	}
+}
+
 static int
 unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, struct diag *d)
 {
+	struct config_proposals *l;
 	struct config_local_net ln;
 	struct prefix4 p;
-	size_t i, *n;
+	size_t i, n;
 
 	switch (fi->kind) {
 	case CFK_LOCALNETS:
 		if (parse_localnet(v, &ln) == 0)
 			for (i = 0; i < t->n_local; i++)
 				if (localnet_equal(&t->local_nets[i], &ln)) {
-					memmove(&t->local_nets[i],
-					    &t->local_nets[i + 1],
-					    (t->n_local - i - 1) * sizeof(ln));
-					t->n_local--;
+					list_remove((void **)&t->local_nets,
+					    &t->n_local, i, sizeof(ln));
 					return 0;
 				}
 		break;
@@ -905,30 +1061,24 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 		if (prefix4_parse(v, &p) == 0)
 			for (i = 0; i < t->n_remote; i++)
 				if (prefix4_cmp(&t->remote_nets[i], &p) == 0) {
-					memmove(&t->remote_nets[i],
-					    &t->remote_nets[i + 1],
-					    (t->n_remote - i - 1) * sizeof(p));
-					t->n_remote--;
+					list_remove((void **)&t->remote_nets,
+					    &t->n_remote, i, sizeof(p));
 					return 0;
 				}
 		break;
-	default: {
-		char(*list)[CONFIG_PROPOSAL_LEN] = fi->id == CF_IKE_PROPOSAL ?
-		    t->ike_proposals :
-		    t->esp_proposals;
-
-		n = fi->id == CF_IKE_PROPOSAL ? &t->n_ike_proposals :
-						&t->n_esp_proposals;
+	default:
+		l = AT(t, fi, struct config_proposals);
 		if (t->set & (1u << fi->id))
-			for (i = 0; i < *n; i++)
-				if (strcmp(list[i], v) == 0) {
-					memmove(list[i], list[i + 1],
-					    (*n - i - 1) * sizeof(list[0]));
-					(*n)--;
+			for (i = 0; i < l->n; i++)
+				if (strcmp(l->v[i].text, v) == 0) {
+					free((void *)l->v[i].text);
+					n = l->n;
+					list_remove((void **)&l->v, &n, i,
+					    sizeof(l->v[0]));
+					l->n = (uint8_t)n;
 					return 0;
 				}
 		break;
-	}
 	}
 	diag_error(d, "ipsec tunnel %s: %s %s is not configured", t->name,
 	    fi->cli, v);
@@ -940,21 +1090,15 @@ config_tunnel_unset(struct config_tunnel *t, enum config_field f,
     const char *value, struct diag *d)
 {
 	const struct config_field_info *fi = config_field_info(f);
-	bool list;
 	int rc;
 
 	if (fi == NULL)
 		return -EINVAL;
-	list = fi->kind == CFK_LOCALNETS || fi->kind == CFK_PREFIXES ||
-	    fi->kind == CFK_PROPOSALS;
-	if (list && value != NULL) {
+	if (is_list(fi) && value != NULL) {
 		rc = unset_list_item(t, fi, value, d);
 		if (rc < 0)
 			return rc;
-		if ((fi->kind == CFK_LOCALNETS && t->n_local > 0) ||
-		    (fi->kind == CFK_PREFIXES && t->n_remote > 0) ||
-		    (fi->id == CF_IKE_PROPOSAL && t->n_ike_proposals > 0) ||
-		    (fi->id == CF_ESP_PROPOSAL && t->n_esp_proposals > 0))
+		if (config_tunnel_format(t, f, 0, false, NULL, 0) > 0)
 			return 0;
 	}
 	/* Flags: "no enable" is an explicit off, not a return to default. */
@@ -971,15 +1115,17 @@ config_tunnel_is_set(const struct config_tunnel *t, enum config_field f)
 	return (unsigned)f < CF__COUNT && (t->set & (1u << f));
 }
 
+/* The i-th element of a list setting; returns the count. */
 static size_t
-format_list(const struct config_tunnel *t, enum config_field f, size_t i,
-    char *buf, size_t len)
+format_list(const struct config_tunnel *t, const struct config_field_info *fi,
+    size_t i, char *buf, size_t len)
 {
+	const struct config_proposals *l;
 	const struct config_local_net *ln;
 
-	switch (f) {
-	case CF_LOCAL_NETWORK:
-		if (i < t->n_local) {
+	switch (fi->kind) {
+	case CFK_LOCALNETS:
+		if (i < t->n_local && len > 0) {
 			ln = &t->local_nets[i];
 			if (ln->vlan != 0)
 				snprintf(buf, len, "vlan %u", ln->vlan);
@@ -987,18 +1133,15 @@ format_list(const struct config_tunnel *t, enum config_field f, size_t i,
 				prefix4_format(&ln->prefix, buf, len);
 		}
 		return t->n_local;
-	case CF_REMOTE_NETWORK:
-		if (i < t->n_remote)
+	case CFK_PREFIXES:
+		if (i < t->n_remote && len > 0)
 			prefix4_format(&t->remote_nets[i], buf, len);
 		return t->n_remote;
-	case CF_IKE_PROPOSAL:
-		if (i < t->n_ike_proposals)
-			snprintf(buf, len, "%s", t->ike_proposals[i]);
-		return t->n_ike_proposals;
 	default:
-		if (i < t->n_esp_proposals)
-			snprintf(buf, len, "%s", t->esp_proposals[i]);
-		return t->n_esp_proposals;
+		l = AT_C(t, fi, struct config_proposals);
+		if (i < l->n && len > 0)
+			snprintf(buf, len, "%s", l->v[i].text);
+		return l->n;
 	}
 }
 
@@ -1028,67 +1171,48 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
     size_t i, bool show_secrets, char *buf, size_t len)
 {
 	const struct config_field_info *fi = config_field_info(f);
+	const struct secbuf *psk;
+	const char *s;
 	char a[ADDR4_STRLEN];
-	bool b;
 
-	if (len == 0 || fi == NULL)
+	if (fi == NULL)
+		return 0;
+	/* len 0: only the count (config_tunnel_unset asks so). */
+	if (is_list(fi))
+		return format_list(t, fi, i, len ? buf : NULL, len);
+	if (len == 0)
 		return 0;
 	buf[0] = '\0';
 	switch (fi->kind) {
-	case CFK_LOCALNETS:
-	case CFK_PREFIXES:
-	case CFK_PROPOSALS:
-		return format_list(t, f, i, buf, len);
 	case CFK_FLAG:
 	case CFK_YESNO:
-		b = f == CF_ENABLE	     ? t->enable :
-		    f == CF_INITIATOR	     ? t->initiator :
-		    f == CF_CLIENT_VPN_BOUND ? t->client_vpn_bound :
-		    f == CF_REKEY	     ? t->rekey :
-					       t->reauth;
-		snprintf(buf, len, "%s", b ? "yes" : "no");
+		snprintf(buf, len, "%s", *AT_C(t, fi, bool) ? "yes" : "no");
 		return 1;
 	case CFK_TEXT:
-		snprintf(buf, len, "%s", t->description);
-		return t->description[0] != '\0';
-	case CFK_HOST:
 	case CFK_ID:
-		snprintf(buf, len, "%s",
-		    f == CF_LOCAL_ADDRESS      ? t->local_address :
-			f == CF_REMOTE_ADDRESS ? t->remote_address :
-			f == CF_LOCAL_ID       ? t->local_id :
-						 t->remote_id);
+		s = *AT_C(t, fi, char *);
+		snprintf(buf, len, "%s", s ? s : "");
+		return buf[0] != '\0';
+	case CFK_HOST:
+		s = config_host_text(AT_C(t, fi, struct config_host), buf, len);
+		if (s != buf)
+			snprintf(buf, len, "%s", s);
 		return buf[0] != '\0';
 	case CFK_IFNAME:
-		snprintf(buf, len, "%s", t->wan_port);
+		snprintf(buf, len, "%s", AT_C(t, fi, char));
 		return buf[0] != '\0';
 	case CFK_PSK:
-		if (t->psk == NULL)
+		if ((psk = *AT_C(t, fi, struct secbuf *)) == NULL)
 			return 0;
 		snprintf(buf, len, "%s",
-		    show_secrets ? (const char *)t->psk->data : "********");
+		    show_secrets ? (const char *)psk->data : "********");
 		return 1;
 	case CFK_ENUM:
-		snprintf(buf, len, "%s",
-		    f == CF_PARTNER_TYPE    ? config_partner_name(t->partner) :
-			f == CF_TUNNEL_TYPE ? config_tunnel_type_name(t->type) :
-			f == CF_TRAFFIC_SELECTORS ?
-					      config_ts_mode_name(t->ts_mode) :
-					      config_dpd_action_name(
-						  t->dpd_action));
+		snprintf(buf, len, "%s", fi->words[*AT_C(t, fi, int)]);
 		return 1;
 	case CFK_SECONDS:
-		snprintf(buf, len, "%u",
-		    f == CF_IKE_LIFETIME       ? t->ike_lifetime :
-			f == CF_CHILD_LIFETIME ? t->child_lifetime :
-			f == CF_DPD_TIMEOUT    ? t->dpd_timeout :
-						 t->dpd_delay);
-		return 1;
 	case CFK_COUNT:
-		snprintf(buf, len, "%u",
-		    f == CF_MTU		? t->mtu :
-			f == CF_TCP_MSS ? t->tcp_mss :
-					  t->replay_window);
+		snprintf(buf, len, "%u", *AT_C(t, fi, uint32_t));
 		return 1;
 	case CFK_IFADDR:
 		if (t->inside_len == 0)
@@ -1098,6 +1222,7 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		return 1;
 	case CFK_MONITOR:
 		return format_monitor(&t->monitor, buf, len);
+	default:
+		return 0;
 	}
-	return 0;
 }

@@ -115,10 +115,13 @@ bool
 index_tunnel_pair(const struct config *c, const struct config_tunnel *t,
     char *local, size_t len, uint64_t *key)
 {
-	if (!t->enable || t->remote_address[0] == '\0' ||
+	char r[CONFIG_HOST_MAX + 1];
+
+	if (!t->enable || !config_host_is_set(&t->remote_address) ||
 	    config_tunnel_local_addr(c, t, local, len) < 0)
 		return false;
-	*key = index_pair_key(local, t->remote_address);
+	*key = index_pair_key(local,
+	    config_host_text(&t->remote_address, r, sizeof(r)));
 	return true;
 }
 

@@ -35,7 +35,7 @@ tunnel_clone(const struct config_tunnel *t)
 		return NULL;
 	memcpy(n, t, sizeof(*n));
 	n->refs = 1;
-	if (t->psk != NULL && (n->psk = secbuf_dup(t->psk)) == NULL) {
+	if (tunnel_members_dup(n, t) < 0) {
 		free(n);
 		return NULL;
 	}
@@ -47,7 +47,7 @@ tunnel_unref(struct config_tunnel *t)
 {
 	if (t == NULL || --t->refs > 0)
 		return;
-	secbuf_free(t->psk);
+	tunnel_members_free(t);
 	free(t);
 }
 
@@ -319,8 +319,11 @@ config_tunnel_local_addr(const struct config *c, const struct config_tunnel *t,
 {
 	const struct config_interface *i;
 
-	if (t->local_address[0] != '\0') {
-		snprintf(buf, len, "%s", t->local_address);
+	if (config_host_is_set(&t->local_address)) {
+		const char *s = config_host_text(&t->local_address, buf, len);
+
+		if (s != buf)
+			snprintf(buf, len, "%s", s);
 		return 0;
 	}
 	if (t->wan_port[0] != '\0' &&

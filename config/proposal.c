@@ -216,3 +216,19 @@ config_proposal_parse(const char *s, bool ike, struct config_proposal *out,
 	}
 	return check_rules(out, ike, d);
 }
+
+void
+config_proposal_algs(const struct config_proposal *p, struct config_algs *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->n_encr; i++) {
+		out->encr[out->n_encr] = p->encr[i]->id;
+		out->encr_bits[out->n_encr++] = p->encr[i]->keylen;
+	}
+	for (size_t i = 0; i < p->n_prf; i++)
+		out->prf[out->n_prf++] = p->prf[i]->id;
+	for (size_t i = 0; i < p->n_integ; i++)
+		out->integ[out->n_integ++] = p->integ[i]->id;
+	for (size_t i = 0; i < p->n_dh; i++)
+		out->dh[out->n_dh++] = p->dh[i]->id;
+}

@@ -178,7 +178,7 @@ static void
 check_required(struct vctx *v, const struct config_tunnel *t)
 {
 	const struct config_interface *port = NULL;
-	char la[ADDR4_STRLEN];
+	char la[ADDR4_STRLEN], own[ADDR4_STRLEN];
 	uint32_t a;
 
 	if (t->wan_port[0] != '\0' &&
@@ -187,18 +187,20 @@ check_required(struct vctx *v, const struct config_tunnel *t)
 		    WHO "wan-port %s does not exist: configure "
 			"interface %s or bind another port",
 		    t->name, t->wan_port, t->wan_port);
-	if (port != NULL && port->addr != 0 && is_ipv4(t->local_address, &a) &&
-	    a != port->addr) {
+	if (port != NULL && port->addr != 0 &&
+	    t->local_address.ip.family == AF_INET &&
+	    (a = ipaddr_to4(&t->local_address.ip)) != port->addr) {
 		addr4_format(port->addr, la, sizeof(la));
+		addr4_format(a, own, sizeof(own));
 		diag_error(v->d,
 		    WHO
 		    "local-address %s differs from %s's address "
 		    "%s: the local address must be the bound port's address",
-		    t->name, t->local_address, port->name, la);
+		    t->name, own, port->name, la);
 	}
 	if (!t->enable)
 		return;
-	if (t->remote_address[0] == '\0')
+	if (!config_host_is_set(&t->remote_address))
 		diag_error(v->d,
 		    WHO "remote-address is not set: set the peer's "
 			"public IP address or FQDN",
@@ -208,7 +210,8 @@ check_required(struct vctx *v, const struct config_tunnel *t)
 		    WHO "pre-shared-key is not set: set the key "
 			"agreed with the remote site",
 		    t->name);
-	if (t->local_address[0] == '\0' && (port == NULL || port->addr == 0) &&
+	if (!config_host_is_set(&t->local_address) &&
+	    (port == NULL || port->addr == 0) &&
 	    (t->wan_port[0] == '\0' || port != NULL))
 		diag_error(v->d,
 		    WHO "no local address: set local-address, or "
@@ -327,10 +330,12 @@ static void
 check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 {
 	char r[PREFIX4_STRLEN], o[PREFIX4_STRLEN], local[CONFIG_HOST_MAX + 1];
+	char ra[IPADDR_STRLEN];
 	uint32_t peer = 0, self = 0;
 	bool has_peer, has_self;
 
-	has_peer = is_ipv4(t->remote_address, &peer);
+	has_peer = t->remote_address.ip.family == AF_INET;
+	peer = ipaddr_to4(&t->remote_address.ip);
 	has_self = config_tunnel_local_addr(v->c, t, local, sizeof(local)) ==
 		0 &&
 	    is_ipv4(local, &self);
@@ -344,7 +349,9 @@ check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 			    "remote-network %s contains the peer's address "
 			    "%s: IKE and ESP to the peer would be sent into "
 			    "the tunnel itself; leave that address out",
-			    t->name, r, t->remote_address);
+			    t->name, r,
+			    config_host_text(&t->remote_address, ra,
+				sizeof(ra)));
 		if (has_self && prefix4_contains(rp, self))
 			diag_error(v->d,
 			    WHO "remote-network %s contains our own address "
@@ -404,11 +411,10 @@ aws_inside_reserved(uint32_t net)
 }
 
 static bool
-proposal_has(const char (*list)[CONFIG_PROPOSAL_LEN], size_t n,
-    const char *word)
+proposal_has(const struct config_proposals *l, const char *word)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strstr(list[i], word) != NULL)
+	for (size_t i = 0; i < l->n; i++)
+		if (strstr(l->v[i].text, word) != NULL)
 			return true;
 	return false;
 }
@@ -504,14 +510,12 @@ check_partner(struct vctx *v, const struct config_tunnel *t)
 		    t->name, ia, t->inside_len, lp);
 	}
 	for (size_t i = 0; i < 3; i++) {
-		if (proposal_has(t->ike_proposals, t->n_ike_proposals,
-			aws_refused[i]))
+		if (proposal_has(&t->ike_proposals, aws_refused[i]))
 			diag_error(v->d,
 			    WHO "ike-proposal uses %s, which AWS "
 				"rejects: remove it",
 			    t->name, aws_refused[i]);
-		if (proposal_has(t->esp_proposals, t->n_esp_proposals,
-			aws_refused[i]))
+		if (proposal_has(&t->esp_proposals, aws_refused[i]))
 			diag_error(v->d,
 			    WHO "esp-proposal uses %s, which AWS "
 				"rejects: remove it",
@@ -528,11 +532,11 @@ check_proposals(struct vctx *v, const struct config_tunnel *t)
 	/* Set-time parsing already refused bad ones; a file could not pass
 	 * either, but a model built in code could. */
 	for (int ike = 1; ike >= 0; ike--) {
-		size_t n = ike ? t->n_ike_proposals : t->n_esp_proposals;
+		const struct config_proposals *l = ike ? &t->ike_proposals :
+							 &t->esp_proposals;
 
-		for (size_t i = 0; i < n; i++) {
-			const char *s = ike ? t->ike_proposals[i] :
-					      t->esp_proposals[i];
+		for (size_t i = 0; i < l->n; i++) {
+			const char *s = l->v[i].text;
 
 			diag_init(&sub);
 			if (config_proposal_parse(s, ike, &p, &sub) < 0)
@@ -603,19 +607,23 @@ static int
 on_pair(void *arg, const struct index_pair *e)
 {
 	struct vctx *v = arg;
-	char other[CONFIG_HOST_MAX + 1];
+	char other[CONFIG_HOST_MAX + 1], ra[CONFIG_HOST_MAX + 1];
+	char rb[CONFIG_HOST_MAX + 1];
+	const char *r;
 
 	if (e->t == v->t || stale(v, e->t))
 		return 1;
+	r = config_host_text(&v->t->remote_address, ra, sizeof(ra));
 	if (config_tunnel_local_addr(v->c, e->t, other, sizeof(other)) < 0 ||
 	    strcmp(other, v->local) != 0 ||
-	    strcmp(e->t->remote_address, v->t->remote_address) != 0)
+	    strcmp(config_host_text(&e->t->remote_address, rb, sizeof(rb)),
+		r) != 0)
 		return 1; /* a hash collision */
 	diag_error(v->d,
 	    WHO "local address %s and remote-address %s are "
 		"already those of ipsec tunnel %s: one tunnel per pair of "
 		"gateways; put both sets of networks in one tunnel",
-	    v->t->name, v->local, v->t->remote_address, e->t->name);
+	    v->t->name, v->local, r, e->t->name);
 	return 0;
 }
 

@@ -1,10 +1,12 @@
 /*
- * lib/addr.c: IPv4 addresses and prefixes in host byte order, and host
+ * lib/addr.c: IPv4 addresses and prefixes in host byte order, the typed
+ * address of either family (struct ipaddr), and host
  * names.  The parsers are strict, so that what they accept prints back
  * exactly as it was typed: no leading zeros, no missing octets, no spaces,
  * no host bits in a prefix.  Character classes are ASCII, whatever the
  * locale.  Nothing here resolves or looks anything up.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +167,95 @@ prefix4_cmp(const struct prefix4 *a, const struct prefix4 *b)
 
 /* RFC 1123 2.1: letters, digits and hyphens, not starting or ending in a
  * hyphen, 1 to 63 characters. */
+void
+ipaddr_from4(uint32_t addr, uint8_t len, struct ipaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
+	out->len = len;
+	out->bytes[0] = (uint8_t)(addr >> 24);
+	out->bytes[1] = (uint8_t)(addr >> 16);
+	out->bytes[2] = (uint8_t)(addr >> 8);
+	out->bytes[3] = (uint8_t)addr;
+}
+
+uint32_t
+ipaddr_to4(const struct ipaddr *a)
+{
+	if (a->family != AF_INET)
+		return 0;
+	return (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+	    (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+}
+
+int
+ipaddr_parse(const char *s, struct ipaddr *out)
+{
+	uint32_t a;
+
+	if (s == NULL)
+		return -EINVAL;
+	if (addr4_parse(s, &a) == 0) {
+		ipaddr_from4(a, 32, out);
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':') == NULL || inet_pton(AF_INET6, s, out->bytes) != 1)
+		return -EINVAL;
+	out->family = AF_INET6;
+	out->len = 128;
+	return 0;
+}
+
+int
+ipaddr_parse_prefix(const char *s, struct ipaddr *out)
+{
+	char buf[IPADDR_STRLEN];
+	const char *slash, *n;
+	unsigned len, max;
+
+	if (s == NULL || (slash = strchr(s, '/')) == NULL ||
+	    (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (ipaddr_parse(buf, out) < 0)
+		return -EINVAL;
+	max = out->family == AF_INET ? 32 : 128;
+	n = slash + 1;
+	if (parse_decimal(&n, 3, max, &len) < 0 || *n != '\0')
+		return -EINVAL;
+	/* No host bits: what is accepted prints back as typed. */
+	for (unsigned bit = len; bit < max; bit++)
+		if (out->bytes[bit / 8] & (0x80u >> (bit % 8)))
+			return -EINVAL;
+	out->len = (uint8_t)len;
+	return 0;
+}
+
+void
+ipaddr_format(const struct ipaddr *a, char *buf, size_t len)
+{
+	char text[INET6_ADDRSTRLEN] = "";
+	unsigned host = a->family == AF_INET ? 32 : 128;
+
+	if (a->family == AF_INET)
+		addr4_format(ipaddr_to4(a), text, sizeof(text));
+	else if (a->family == AF_INET6)
+		inet_ntop(AF_INET6, a->bytes, text, sizeof(text));
+	if (a->family != 0 && a->len != host)
+		snprintf(buf, len, "%s/%u", text, a->len);
+	else
+		snprintf(buf, len, "%s", text);
+}
+
+bool
+ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+}
+
 static bool
 label_valid(const char *s, size_t n)
 {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h> /* AF_INET, AF_INET6 of struct ipaddr */
 #include <sys/types.h>
 
 #define TUNSH_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -135,6 +136,32 @@ bool prefix4_overlap(const struct prefix4 *a, const struct prefix4 *b);
 bool prefix4_contains(const struct prefix4 *outer, uint32_t addr);
 int prefix4_cmp(const struct prefix4 *a,
     const struct prefix4 *b); /* by addr, then len */
+
+/*
+ * An IP address or prefix of either family, ready for IPv6: the family
+ * (AF_INET, AF_INET6; 0 = none), the address in network byte order and a
+ * prefix length (32 or 128 for a single address).  IPv4 text is parsed as
+ * strictly as addr4_parse(); IPv6 as inet_pton() reads it, printed back
+ * in RFC 5952 form.
+ */
+struct ipaddr {
+	uint8_t family;
+	uint8_t len;
+	uint8_t bytes[16];
+};
+
+#define IPADDR_STRLEN 50 /* INET6_ADDRSTRLEN (46, NUL included) + "/128" */
+
+/* One address, no length: "192.0.2.1", "2001:db8::1"; 0 or -EINVAL. */
+int ipaddr_parse(const char *s, struct ipaddr *out);
+/* "ADDR/N" with no host bits set; 0 or -EINVAL. */
+int ipaddr_parse_prefix(const char *s, struct ipaddr *out);
+/* The address, then "/N" unless it is a single address. */
+void ipaddr_format(const struct ipaddr *a, char *buf, size_t len);
+void ipaddr_from4(uint32_t addr, uint8_t len, struct ipaddr *out);
+/* The IPv4 address in host byte order; 0 for another family. */
+uint32_t ipaddr_to4(const struct ipaddr *a);
+bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
 
 /* RFC 1123 host label: 1-63 of [A-Za-z0-9-], not starting or ending in -. */
 bool hostname_label_valid(const char *s);

@@ -27,38 +27,29 @@ struct conf_store {
 	char local_addr[CONFIG_HOST_MAX + 1];
 };
 
+/* The ids parsed when the proposal was set: a copy, no parsing here. */
 static void
-algs_from(const struct config_proposal *p, struct ike_algs *a)
+algs_from(const struct config_algs *p, struct ike_algs *a)
 {
 	memset(a, 0, sizeof(*a));
 	for (size_t i = 0; i < p->n_encr && i < IKE_ALGS_MAX; i++) {
-		a->encr[a->n_encr] = p->encr[i]->id;
-		a->encr_bits[a->n_encr++] = p->encr[i]->keylen;
+		a->encr[a->n_encr] = p->encr[i];
+		a->encr_bits[a->n_encr++] = p->encr_bits[i];
 	}
 	for (size_t i = 0; i < p->n_prf && i < IKE_ALGS_MAX; i++)
-		a->prf[a->n_prf++] = p->prf[i]->id;
+		a->prf[a->n_prf++] = p->prf[i];
 	for (size_t i = 0; i < p->n_integ && i < IKE_ALGS_MAX; i++)
-		a->integ[a->n_integ++] = p->integ[i]->id;
+		a->integ[a->n_integ++] = p->integ[i];
 	for (size_t i = 0; i < p->n_dh && i < IKE_ALGS_MAX; i++)
-		a->dh[a->n_dh++] = p->dh[i]->id;
+		a->dh[a->n_dh++] = p->dh[i];
 }
 
-static int
-proposals(const struct config_tunnel *t, bool ike, struct ike_algs *out,
-    size_t *n, struct diag *d)
+static void
+proposals(const struct config_proposals *l, struct ike_algs *out, size_t *n)
 {
-	size_t count = ike ? t->n_ike_proposals : t->n_esp_proposals;
-
 	*n = 0;
-	for (size_t i = 0; i < count; i++) {
-		struct config_proposal p;
-		const char *s = ike ? t->ike_proposals[i] : t->esp_proposals[i];
-
-		if (config_proposal_parse(s, ike, &p, d) < 0)
-			return -EINVAL; /* validation let it through: say so */
-		algs_from(&p, &out[(*n)++]);
-	}
-	return 0;
+	for (size_t i = 0; i < l->n && i < CONFIG_PROPOSALS_MAX; i++)
+		algs_from(&l->v[i].algs, &out[(*n)++]);
 }
 
 /*
@@ -215,13 +206,15 @@ conf_from(struct live *l, const struct config *cfg,
 		    t->name);
 		return -EINVAL;
 	}
-	if (addr4_parse(t->remote_address, &c->remote_addr) < 0) {
+	if (t->remote_address.ip.family != AF_INET) {
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: remote-address %s is a name, and tunshd does "
 		    "not resolve names yet: give the peer's IPv4 address",
-		    t->name, t->remote_address);
+		    t->name,
+		    t->remote_address.name ? t->remote_address.name : "");
 		return -EINVAL;
 	}
+	c->remote_addr = ipaddr_to4(&t->remote_address.ip);
 	c->local_id = t->local_id;
 	c->remote_id = t->remote_id;
 	c->psk = t->psk;
@@ -233,9 +226,8 @@ conf_from(struct live *l, const struct config *cfg,
 	c->remote_nets = s->rn;
 	c->route_based = t->type == CONFIG_TUNNEL_ROUTE;
 	c->ts_per_pair = t->ts_mode == CONFIG_TS_PER_PAIR;
-	if (proposals(t, true, s->ike, &c->n_ike, d) < 0 ||
-	    proposals(t, false, s->esp, &c->n_esp, d) < 0)
-		return -EINVAL;
+	proposals(&t->ike_proposals, s->ike, &c->n_ike);
+	proposals(&t->esp_proposals, s->esp, &c->n_esp);
 	c->ike = s->ike;
 	c->esp = s->esp;
 	if (c->route_based && live_link_kind(l) == KERNEL_LINK_XFRMI)

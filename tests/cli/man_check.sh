@@ -11,7 +11,7 @@ for page in man/*.[0-9]; do
 	[ -z "$warn" ] || fail "$page: $warn"
 done
 
-keys=$(grep -oE '^[[:space:]]*\{ CF_[A-Z_]+, "[^"]+", "[^"]+"' config/fields.c |
+keys=$(grep -oE '\.key = "[^"]+"' config/fields.c |
 	sed -E 's/.*"([^"]+)"$/\1/')
 [ -n "$keys" ] || fail "no settings found in config/fields.c"
 for k in $keys; do
@@ -20,7 +20,7 @@ for k in $keys; do
 		fail "tunsh.conf(5) does not document $k"
 done
 # tunsh(1) names every tunnel command by its CLI words.
-words=$(grep -oE '^[[:space:]]*\{ CF_[A-Z_]+, "[^"]+"' config/fields.c |
+words=$(grep -oE '\.cli = "[^"]+"' config/fields.c |
 	sed -E 's/.*"([^"]+)"$/\1/')
 while read -r w; do
 	grep -qF -- "${w//-/\\-}" man/tunsh.1 || fail "tunsh(1) does not name $w"

@@ -2,7 +2,9 @@
  * tests/fuzz/fuzz_addr.c: libFuzzer harness for lib/'s address and name
  * parsers.  Beyond not crashing, it checks the promise of strictness:
  * whatever a parser accepts prints back byte for byte, and nothing is
- * both an IPv4 address and a host name.
+ * both an IPv4 address and a host name.  struct ipaddr: what it reads
+ * prints into text it reads back the same, and IPv4 text means what
+ * addr4_parse and prefix4_parse say it means.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +54,38 @@ check_prefix(const char *s)
 }
 
 static void
+check_ipaddr(const char *s)
+{
+	char buf[IPADDR_STRLEN];
+	struct ipaddr a, b;
+	struct prefix4 p;
+	uint32_t v4;
+	bool is4 = addr4_parse(s, &v4) == 0;
+
+	if (ipaddr_parse(s, &a) == 0) {
+		ipaddr_format(&a, buf, sizeof(buf));
+		if (ipaddr_parse(buf, &b) != 0 || !ipaddr_equal(&a, &b) ||
+		    (a.family == AF_INET) != is4 ||
+		    (is4 && (ipaddr_to4(&a) != v4 || strcmp(buf, s) != 0)))
+			__builtin_trap();
+	} else if (is4) {
+		__builtin_trap();
+	}
+	is4 = prefix4_parse(s, &p) == 0;
+	if (ipaddr_parse_prefix(s, &a) == 0) {
+		ipaddr_format(&a, buf, sizeof(buf));
+		if ((a.len != (a.family == AF_INET ? 32 : 128) &&
+			(ipaddr_parse_prefix(buf, &b) != 0 ||
+			    !ipaddr_equal(&a, &b))) ||
+		    (a.family == AF_INET) != is4 ||
+		    (is4 && (ipaddr_to4(&a) != p.addr || a.len != p.len)))
+			__builtin_trap();
+	} else if (is4) {
+		__builtin_trap();
+	}
+}
+
+static void
 check_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -73,6 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	check_addr(s);
 	check_prefix(s);
+	check_ipaddr(s);
 	check_name(s);
 	return 0;
 }

@@ -118,10 +118,10 @@ test_tunnel_defaults(void **state)
 	assert_int_equal(t->dpd_timeout, 10);
 	assert_int_equal(t->dpd_delay, 30);
 	assert_null(t->psk);
-	assert_int_equal(t->n_ike_proposals, 2);
-	assert_string_equal(t->ike_proposals[0],
+	assert_int_equal(t->ike_proposals.n, 2);
+	assert_string_equal(t->ike_proposals.v[0].text,
 	    "aes256gcm16-prfsha256-curve25519-ecp384-ecp256-modp2048");
-	assert_string_equal(t->esp_proposals[1],
+	assert_string_equal(t->esp_proposals.v[1].text,
 	    "aes256-sha256-curve25519-ecp384-ecp256-modp2048");
 	assert_int_equal(t->set, 0);
 	config_free(c);
@@ -341,15 +341,16 @@ test_partner_presets_fill_unset_only(void **state)
 	assert_int_equal(t->type, CONFIG_TUNNEL_ROUTE);
 	assert_int_equal(t->dpd_timeout, 12); /* explicit wins */
 	assert_int_equal(t->dpd_delay, 30);
-	assert_string_equal(t->ike_proposals[0],
+	assert_string_equal(t->ike_proposals.v[0].text,
 	    "aes256gcm16-prfsha384-ecp384");
-	assert_string_equal(t->esp_proposals[1], "aes256-sha256-modp2048");
+	assert_string_equal(t->esp_proposals.v[1].text,
+	    "aes256-sha256-modp2048");
 	set_ok(t, CF_PARTNER_TYPE, "azure");
 	assert_int_equal(t->child_lifetime, 27000);
 	assert_int_equal(t->dpd_delay, 45);
 	assert_int_equal(t->dpd_timeout, 12);
-	assert_string_equal(t->ike_proposals[1], "aes256-sha256-ecp384");
-	assert_string_equal(t->esp_proposals[0], "aes256gcm16");
+	assert_string_equal(t->ike_proposals.v[1].text, "aes256-sha256-ecp384");
+	assert_string_equal(t->esp_proposals.v[0].text, "aes256gcm16");
 	/* Back to none: the base defaults return. */
 	assert_int_equal(config_tunnel_unset(t, CF_PARTNER_TYPE, NULL, NULL),
 	    0);
@@ -400,18 +401,19 @@ test_aws_preset_offers_what_aws_accepts(void **state)
 
 	(void)state;
 	set_ok(t, CF_PARTNER_TYPE, "aws");
-	assert_true(t->n_ike_proposals > 0);
-	assert_int_equal(
-	    config_proposal_parse(t->ike_proposals[0], true, &p, NULL), 0);
+	assert_true(t->ike_proposals.n > 0);
+	assert_int_equal(config_proposal_parse(t->ike_proposals.v[0].text, true,
+			     &p, NULL),
+	    0);
 	assert_true(p.n_dh > 0);
 	assert_true(aws_accepts(p.dh[0]));
 	for (int ike = 1; ike >= 0; ike--) {
-		size_t n = ike ? t->n_ike_proposals : t->n_esp_proposals;
+		size_t n = ike ? t->ike_proposals.n : t->esp_proposals.n;
 
 		for (size_t i = 0; i < n; i++) {
 			assert_int_equal(config_proposal_parse(ike ?
-						 t->ike_proposals[i] :
-						 t->esp_proposals[i],
+						 t->ike_proposals.v[i].text :
+						 t->esp_proposals.v[i].text,
 					     ike, &p, NULL),
 			    0);
 			for (size_t k = 0; k < p.n_encr; k++)
@@ -564,18 +566,18 @@ test_explicit_proposal_replaces_defaults(void **state)
 
 	(void)state;
 	set_ok(t, CF_IKE_PROPOSAL, "aes128-sha1-modp2048");
-	assert_int_equal(t->n_ike_proposals, 1);
+	assert_int_equal(t->ike_proposals.n, 1);
 	set_ok(t, CF_IKE_PROPOSAL, "aes256-sha256-ecp384");
-	assert_int_equal(t->n_ike_proposals, 2);
+	assert_int_equal(t->ike_proposals.n, 2);
 	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
 			     "aes128-sha1-modp2048", NULL),
 	    0);
-	assert_int_equal(t->n_ike_proposals, 1);
+	assert_int_equal(t->ike_proposals.n, 1);
 	/* Removing the last explicit one brings the defaults back. */
 	assert_int_equal(config_tunnel_unset(t, CF_IKE_PROPOSAL,
 			     "aes256-sha256-ecp384", NULL),
 	    0);
-	assert_int_equal(t->n_ike_proposals, 2);
+	assert_int_equal(t->ike_proposals.n, 2);
 	assert_false(config_tunnel_is_set(t, CF_IKE_PROPOSAL));
 	config_free(c);
 }
@@ -896,6 +898,197 @@ test_metrics_listen_setting(void **state)
 	config_free(a);
 }
 
+/* One value of each kind: set, shown as typed, unset back to default. */
+static void
+test_each_kind_sets_formats_and_unsets(void **state)
+{
+	static const struct {
+		enum config_field f;
+		const char *in, *shown, *def; /* def NULL: none shown */
+	} cases[] = {
+		{ CF_ENABLE, "no", "no", "no" }, /* no enable stays off */
+		{ CF_REKEY, "no", "no", "yes" },
+		{ CF_DESCRIPTION, "branch office", "branch office", NULL },
+		{ CF_PARTNER_TYPE, "azure", "azure", "none" },
+		{ CF_TUNNEL_TYPE, "ipip", "route-based", "policy-based" },
+		{ CF_WAN_PORT, "wan2", "wan2", NULL },
+		{ CF_LOCAL_ADDRESS, "192.0.2.7", "192.0.2.7", NULL },
+		{ CF_REMOTE_ADDRESS, "vpn.example.com", "vpn.example.com",
+		    NULL },
+		{ CF_REMOTE_ID, "peer.example.com", "peer.example.com", NULL },
+		{ CF_PSK, "sesame-sesame", "********", NULL },
+		{ CF_INSIDE_ADDRESS, "169.254.10.2/30", "169.254.10.2/30",
+		    NULL },
+		{ CF_IKE_LIFETIME, "4h", "14400", "28800" },
+		{ CF_MTU, "1300", "1300", "1400" },
+		{ CF_TCP_MSS, "0", "0", "0" },
+		{ CF_DPD_ACTION, "hold", "hold", "restart" },
+		{ CF_MONITOR, "destination 10.2.0.10",
+		    "destination 10.2.0.10 interval 10 threshold 10", NULL },
+	};
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "k1");
+	char buf[256];
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set_ok(t, cases[i].f, cases[i].in);
+		assert_true(config_tunnel_is_set(t, cases[i].f));
+		assert_int_equal(config_tunnel_format(t, cases[i].f, 0, false,
+				     buf, sizeof(buf)),
+		    1);
+		assert_string_equal(buf, cases[i].shown);
+		assert_int_equal(config_tunnel_unset(t, cases[i].f, NULL, &d),
+		    0);
+		assert_int_equal(config_tunnel_format(t, cases[i].f, 0, false,
+				     buf, sizeof(buf)),
+		    cases[i].def != NULL);
+		assert_string_equal(buf, cases[i].def ? cases[i].def : "");
+	}
+	assert_int_equal(d.count, 0);
+	/* Lists: arrays of their length, freed when emptied. */
+	set_ok(t, CF_REMOTE_NETWORK, "10.9.0.0/16");
+	set_ok(t, CF_REMOTE_NETWORK, "10.8.0.0/16");
+	set_ok(t, CF_REMOTE_NETWORK, "10.9.0.0/16");
+	assert_int_equal(t->n_remote, 2);
+	assert_int_equal(config_tunnel_format(t, CF_REMOTE_NETWORK, 1, false,
+			     buf, sizeof(buf)),
+	    2);
+	assert_string_equal(buf, "10.8.0.0/16");
+	assert_int_equal(
+	    config_tunnel_unset(t, CF_REMOTE_NETWORK, "10.9.0.0/16", &d), 0);
+	assert_int_equal(
+	    config_tunnel_unset(t, CF_REMOTE_NETWORK, "10.8.0.0/16", &d), 0);
+	assert_int_equal(t->n_remote, 0);
+	assert_null(t->remote_nets);
+	assert_false(config_tunnel_is_set(t, CF_REMOTE_NETWORK));
+	set_ok(t, CF_LOCAL_NETWORK, "vlan 20");
+	set_ok(t, CF_LOCAL_NETWORK, "10.1.0.0/24");
+	assert_int_equal(config_tunnel_format(t, CF_LOCAL_NETWORK, 0, false,
+			     buf, sizeof(buf)),
+	    2);
+	assert_string_equal(buf, "vlan 20");
+	assert_int_equal(config_tunnel_unset(t, CF_LOCAL_NETWORK, NULL, &d), 0);
+	assert_null(t->local_nets);
+	/* An IPv4 literal is kept typed, an FQDN as its text. */
+	set_ok(t, CF_REMOTE_ADDRESS, "198.51.100.9");
+	assert_int_equal(t->remote_address.ip.family, AF_INET);
+	assert_null(t->remote_address.name);
+	assert_int_equal(ipaddr_to4(&t->remote_address.ip), 0xc6336409u);
+	diag_clear(&d);
+	config_free(c);
+}
+
+/* Editing a candidate's copy never changes running's tunnel. */
+static void
+test_clone_and_edit_are_independent(void **state)
+{
+	struct config *run = config_new(), *cand;
+	struct config_tunnel *t = tunnel(run, "c1"), *e;
+	char *before, *after;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	set_ok(t, CF_DESCRIPTION, "one");
+	set_ok(t, CF_REMOTE_ADDRESS, "peer.example.com");
+	set_ok(t, CF_LOCAL_ID, "me.example.com");
+	set_ok(t, CF_PSK, "sesame-sesame");
+	set_ok(t, CF_REMOTE_NETWORK, "10.9.0.0/16");
+	set_ok(t, CF_LOCAL_NETWORK, "vlan 20");
+	set_ok(t, CF_IKE_PROPOSAL, "aes256-sha256-modp2048");
+	before = render(run, true);
+	cand = config_copy(run);
+	e = config_tunnel_edit(cand, "c1", false, &d);
+	assert_non_null(e);
+	assert_ptr_not_equal(e, config_tunnel_find(run, "c1"));
+	assert_ptr_not_equal(e->remote_nets, t->remote_nets);
+	assert_ptr_not_equal(e->ike_proposals.v, t->ike_proposals.v);
+	set_ok(e, CF_DESCRIPTION, "two");
+	set_ok(e, CF_REMOTE_ADDRESS, "other.example.com");
+	set_ok(e, CF_LOCAL_ID, "you.example.com");
+	set_ok(e, CF_PSK, "another-secret");
+	set_ok(e, CF_REMOTE_NETWORK, "10.8.0.0/16");
+	assert_int_equal(
+	    config_tunnel_unset(e, CF_REMOTE_NETWORK, "10.9.0.0/16", &d), 0);
+	set_ok(e, CF_LOCAL_NETWORK, "vlan 30");
+	set_ok(e, CF_IKE_PROPOSAL, "aes128-sha256-ecp256");
+	assert_int_equal(config_tunnel_unset(e, CF_IKE_PROPOSAL,
+			     "aes256-sha256-modp2048", &d),
+	    0);
+	after = render(run, true);
+	assert_string_equal(before, after);
+	free(after);
+	/* And the other way: freeing running leaves the candidate whole. */
+	config_free(run);
+	after = render(cand, true);
+	assert_non_null(strstr(after, "remote-network 10.8.0.0/16"));
+	assert_non_null(strstr(after, "ike-proposal aes128-sha256-ecp256"));
+	assert_null(strstr(after, "10.9.0.0/16"));
+	free(after);
+	free(before);
+	diag_clear(&d);
+	config_free(cand);
+}
+
+/*
+ * The typed form is what apply.c built from the text before (the ids of
+ * config_proposal_parse, in order), for every proposal of every preset
+ * and for one set by hand; and no preset proposal is left out.
+ */
+static void
+check_typed(const struct config_proposals *l, bool ike)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct config_proposal p;
+		const struct config_algs *a = &l->v[i].algs;
+
+		assert_int_equal(
+		    config_proposal_parse(l->v[i].text, ike, &p, NULL), 0);
+		assert_int_equal(a->n_encr, p.n_encr);
+		assert_int_equal(a->n_prf, p.n_prf);
+		assert_int_equal(a->n_integ, p.n_integ);
+		assert_int_equal(a->n_dh, p.n_dh);
+		for (size_t k = 0; k < p.n_encr; k++) {
+			assert_int_equal(a->encr[k], p.encr[k]->id);
+			assert_int_equal(a->encr_bits[k], p.encr[k]->keylen);
+		}
+		for (size_t k = 0; k < p.n_prf; k++)
+			assert_int_equal(a->prf[k], p.prf[k]->id);
+		for (size_t k = 0; k < p.n_integ; k++)
+			assert_int_equal(a->integ[k], p.integ[k]->id);
+		for (size_t k = 0; k < p.n_dh; k++)
+			assert_int_equal(a->dh[k], p.dh[k]->id);
+	}
+}
+
+static void
+test_proposals_typed_as_apply_parsed_them(void **state)
+{
+	static const char *const partners[] = { "none", "aws", "azure" };
+	struct config *c = config_new();
+	struct config_tunnel *t = tunnel(c, "p1");
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		set_ok(t, CF_PARTNER_TYPE, partners[i]);
+		assert_int_equal(t->ike_proposals.n, 2);
+		assert_int_equal(t->esp_proposals.n, 2);
+		check_typed(&t->ike_proposals, true);
+		check_typed(&t->esp_proposals, false);
+	}
+	set_ok(t, CF_IKE_PROPOSAL, "aes256-aes128-sha384-sha256-x25519");
+	set_ok(t, CF_ESP_PROPOSAL, "chacha20poly1305-aes256gcm");
+	check_typed(&t->ike_proposals, true);
+	check_typed(&t->esp_proposals, false);
+	/* derived from the first integrity algorithm: prfsha384 */
+	assert_int_equal(t->ike_proposals.v[0].algs.n_prf, 1);
+	assert_int_equal(t->ike_proposals.v[0].algs.prf[0], 6);
+	config_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_fields_table_in_enum_order),
 	cmocka_unit_test(test_tunnel_defaults),
@@ -916,6 +1109,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_plan_vlan_change_moves_tunnels_using_it),
 	cmocka_unit_test(test_seconds_parser),
 	cmocka_unit_test(test_metrics_listen_setting),
+	cmocka_unit_test(test_each_kind_sets_formats_and_unsets),
+	cmocka_unit_test(test_clone_and_edit_are_independent),
+	cmocka_unit_test(test_proposals_typed_as_apply_parsed_them),
 };
 
 TUNSH_TEST_MAIN(tests)

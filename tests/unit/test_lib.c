@@ -550,6 +550,80 @@ test_addr4_format_truncates_to_buffer(void **state)
 	assert_string_equal(small, "255.255");
 }
 
+/* ipaddr */
+
+static void
+test_ipaddr_parse_and_format_round_trip(void **state)
+{
+	static const struct {
+		const char *in;
+		int family;
+		uint8_t len;
+	} ok[] = {
+		{ "192.0.2.1", AF_INET, 32 },
+		{ "0.0.0.0", AF_INET, 32 },
+		{ "2001:db8::1", AF_INET6, 128 },
+		{ "::", AF_INET6, 128 },
+		{ "fe80::1:2", AF_INET6, 128 },
+	};
+	struct ipaddr a;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(ipaddr_parse(ok[i].in, &a), 0);
+		assert_int_equal(a.family, ok[i].family);
+		assert_int_equal(a.len, ok[i].len);
+		ipaddr_format(&a, buf, sizeof(buf));
+		assert_string_equal(buf, ok[i].in);
+	}
+	assert_int_equal(ipaddr_parse("192.0.2.1", &a), 0);
+	assert_int_equal(ipaddr_to4(&a), 0xc0000201u);
+}
+
+static void
+test_ipaddr_parse_rejects_sloppy_input(void **state)
+{
+	static const char *const bad[] = { "", "1.2.3", "01.2.3.4", "1.2.3.4 ",
+		"example.com", "2001:db8::1::2", "2001:db8::g", "1.2.3.4/32",
+		"::1/128" };
+	struct ipaddr a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ipaddr_parse(bad[i], &a) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+	assert_int_equal(ipaddr_parse(NULL, &a), -EINVAL);
+}
+
+static void
+test_ipaddr_prefix_refuses_host_bits(void **state)
+{
+	struct ipaddr a, b;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(ipaddr_parse_prefix("10.20.0.0/16", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.len, 16);
+	ipaddr_format(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "10.20.0.0/16");
+	assert_int_equal(ipaddr_parse_prefix("2001:db8::/32", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	ipaddr_format(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::/32");
+	assert_int_equal(ipaddr_parse_prefix("10.20.0.1/16", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_prefix("2001:db8::1/64", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_prefix("10.0.0.0/33", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_prefix("10.0.0.0/08", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_prefix("10.0.0.0", &a), -EINVAL);
+	ipaddr_from4(0x0a140000u, 16, &b);
+	assert_int_equal(ipaddr_parse_prefix("10.20.0.0/16", &a), 0);
+	assert_true(ipaddr_equal(&a, &b));
+	b.len = 24;
+	assert_false(ipaddr_equal(&a, &b));
+}
+
 /* prefix4 */
 
 static void
@@ -1382,6 +1456,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_hmap_grows_finds_and_shrinks),
 	cmocka_unit_test(test_hmap_walks_every_entry_of_a_hash),
 	cmocka_unit_test(test_hmap_sweep_and_clear),
+	cmocka_unit_test(test_ipaddr_parse_and_format_round_trip),
+	cmocka_unit_test(test_ipaddr_parse_rejects_sloppy_input),
+	cmocka_unit_test(test_ipaddr_prefix_refuses_host_bits),
 	cmocka_unit_test(test_json_string_escapes_table),
 	cmocka_unit_test(test_json_string_refuses_short_buffer),
 	cmocka_unit_test(test_json_writer_lines_nest_and_place_commas),
