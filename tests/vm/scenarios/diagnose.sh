@@ -60,24 +60,29 @@ charon_fails() {
 	fi
 }
 
-# no_sa WHEN: nothing keyed in a, no larval SA left there (the SPI
-# reserved for the CHILD SA goes back with the failed IKE SA, or the
-# kernel would keep it for net.core.xfrm_acq_expires), no IKE SA in charon.
+# no_larval WHEN: no larval SA left in a: the SPI reserved for a CHILD SA
+# goes back with the failed IKE SA, or the kernel would keep it for
+# net.core.xfrm_acq_expires (30 s).  tunshd tries again after a failure
+# (with backoff), and the attempt in flight holds its SPI: a leak is one
+# that stays, so this waits 10 s for a moment with none.
+no_larval() {
+	vm_wait 10 "$1: larval SA(s) left in a: $(ip -n a xfrm state | tr -s '\t\n' ' ')" \
+		test "$(vm_xfrm_count a)" = 0
+}
+
+# no_sa WHEN: nothing keyed in a, no larval SA left there, no IKE SA in
+# charon.
 no_sa() {
-	local n
 	[ "$(vm_xfrm_keyed a)" = 0 ] || vm_fail "$1: a holds SAs with keys: $(ip -n a xfrm state)"
-	n=$(vm_xfrm_count a)
-	[ "$n" = 0 ] || vm_fail "$1: $n larval SA(s) left in a: $(ip -n a xfrm state | tr -s '\t\n' ' ')"
+	no_larval "$1"
 	[ -z "$(vm_charon_ike_spis b)" ] || vm_fail "$1: charon has an IKE SA: $(vm_swanctl b --list-sas)"
 }
 
 # no_child WHEN: no keyed ESP SA on either side, no larval one in a.
 no_child() {
-	local n
 	[ "$(vm_xfrm_keyed a)" = 0 ] || vm_fail "$1: a holds SAs with keys: $(ip -n a xfrm state)"
 	[ "$(vm_xfrm_count b)" = 0 ] || vm_fail "$1: charon installed SAs: $(ip -n b xfrm state)"
-	n=$(vm_xfrm_count a)
-	[ "$n" = 0 ] || vm_fail "$1: $n larval SA(s) left in a: $(ip -n a xfrm state | tr -s '\t\n' ' ')"
+	no_larval "$1"
 }
 
 psk_fix="Verify the pre-shared key matches on both ends"
