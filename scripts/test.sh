@@ -7,8 +7,9 @@
 # UBSan (build-asan/), then each libFuzzer target for FUZZ_SECONDS
 # (default 10), JOBS at a time, from a scratch copy of its seed corpus
 # (build-fuzz/, clang).  The vm tier runs in the background while the
-# sanitizer and fuzz builds compile: its guests spend most of their time
-# waiting on the peers' timers, and CI has 30 minutes.  Stops at the
+# sanitizer and fuzz builds compile, the sanitizer unit tests run and the
+# fuzzers fuzz: its guests spend most of their time waiting on the peers'
+# timers, and CI has 30 minutes.  Stops at the
 # first failure and exits non-zero.  JOBS sets the build parallelism
 # (default 2).
 set -euo pipefail
@@ -79,6 +80,15 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTUNSH_FUZZ=ON \
 	-DTUNSH_WERROR=ON -DTUNSH_BENCH=OFF
 cmake --build build-fuzz -j"$jobs"
 
+stage "tests: build-asan/, the unit tests (beside the vm tier)"
+ASAN_OPTIONS=detect_leaks=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	run_ctest build-asan -L unit
+
+stage "fuzzing: ${fuzz_seconds}s per target, $jobs at a time (beside the vm
+tier)"
+scripts/fuzz.sh build-fuzz "$fuzz_seconds" "$jobs"
+
 stage "vm tier: waiting for it to end"
 vm_rc=0
 wait "$vm_pid" || vm_rc=$?
@@ -86,13 +96,11 @@ vm_pid=
 cat "$vm_log"
 [ "$vm_rc" -eq 0 ] || { echo "test.sh: the vm tier failed (above)" >&2; exit "$vm_rc"; }
 
-stage "tests: build-asan/ (all but the vm tier: the guest kernel runs the
-normal build's binaries; ASan's shadow memory does not fit a small guest)"
+stage "tests: build-asan/, all the others but the vm tier's (the guest
+kernel runs the normal build's binaries; ASan's shadow memory does not fit
+a small guest), alone, since some bound how long a daemon may take"
 ASAN_OPTIONS=detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	run_ctest build-asan -LE vm
-
-stage "fuzzing: ${fuzz_seconds}s per target, $jobs at a time"
-scripts/fuzz.sh build-fuzz "$fuzz_seconds" "$jobs"
+	run_ctest build-asan -LE 'vm|unit'
 
 stage "all stages passed"
