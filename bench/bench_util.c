@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,7 @@ format_addr(uint32_t a, char *buf, size_t len)
  * three offers a second VLAN.
  */
 static void
-write_tunnel(FILE *f, size_t k)
+write_tunnel(FILE *f, size_t k, bool answer_only)
 {
 	char peer[16], remote[24];
 	unsigned vlan = 1 + (unsigned)(k % BENCH_VLAN_COUNT);
@@ -108,13 +109,21 @@ write_tunnel(FILE *f, size_t k)
 	      "    rekey = true;\n"
 	      "    dpd-action = \"restart\";\n"
 	      "    dpd-timeout = 10;\n"
-	      "    dpd-delay = 30;\n"
-	      "  }",
+	      "    dpd-delay = 30;\n",
 	    f);
+	if (answer_only)
+		fputs("    initiator = false;\n", f);
+	fputs("  }", f);
 }
 
 void
 bench_write_config(const char *path, size_t n_tunnels)
+{
+	bench_write_config_as(path, n_tunnels, false);
+}
+
+void
+bench_write_config_as(const char *path, size_t n_tunnels, bool answer_only)
 {
 	FILE *f = fopen(path, "w");
 
@@ -135,7 +144,7 @@ bench_write_config(const char *path, size_t n_tunnels)
 	fputs("\n);\ntunnels = (", f);
 	for (size_t k = 0; k < n_tunnels; k++) {
 		fputs(k ? ",\n" : "\n", f);
-		write_tunnel(f, k);
+		write_tunnel(f, k, answer_only);
 	}
 	fputs("\n);\n", f);
 	if (fclose(f) != 0) {

@@ -6,6 +6,7 @@
 #ifndef TUNSH_BENCH_UTIL_H
 #define TUNSH_BENCH_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/lib.h"
@@ -21,6 +22,9 @@ void bench_report(const char *name, double value, const char *unit);
 void bench_die(const char *what, struct diag *d) __attribute__((noreturn));
 /* Writes a valid tunsh.conf of n tunnels (t00000...) on 500 VLANs. */
 void bench_write_config(const char *path, size_t n);
+/* The same; with answer_only, every tunnel is initiator false: it waits
+ * for its peer or for traffic, and holds no SA until then. */
+void bench_write_config_as(const char *path, size_t n, bool answer_only);
 /* A scratch directory under /tmp, and its removal with all it holds. */
 void bench_scratch(char *dir, size_t len);
 void bench_scratch_remove(const char *dir);

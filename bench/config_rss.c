@@ -2,10 +2,16 @@
  * bench/config_rss.c: what a configured tunnel costs in memory.
  *   config_rss_bytes_per_tunnel_N   the real tunshd (--kernel none, idle,
  *                                   in its own network namespace when it
- *                                   can have one) on a file of N tunnels,
- *                                   with one session in configure so a
- *                                   candidate is held: VmRSS minus that
- *                                   of an empty file, divided by N
+ *                                   can have one) on a file of N tunnels
+ *                                   that wait for their peers (initiator
+ *                                   false: no SA until a peer or traffic
+ *                                   comes), with one session in configure
+ *                                   so a candidate is held: VmRSS minus
+ *                                   that of an empty file, divided by N
+ *   config_rss_bytes_per_tunnel_initiating_10000
+ *                                   the same with initiators whose peers
+ *                                   never answer: each tunnel also holds
+ *                                   the half-open IKE SA of its attempt
  *   config_model_bytes_per_tunnel_10000
  *                                   malloc'd bytes of the loaded model
  *                                   alone, per tunnel (mallinfo2)
@@ -16,6 +22,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +147,8 @@ rss_bytes(pid_t pid)
 
 /* unshare execs tunshd in its own process: the pid is the daemon's. */
 static long
-measure(const char *dir, size_t n, const char *tunshd, const char *tunsh)
+measure(const char *dir, size_t n, bool initiating, const char *tunshd,
+    const char *tunsh)
 {
 	struct daemon dm = { 0 };
 	char conf[256];
@@ -148,7 +156,7 @@ measure(const char *dir, size_t n, const char *tunshd, const char *tunsh)
 	long rss;
 
 	snprintf(conf, sizeof(conf), "%s/tunsh-%zu.conf", dir, n);
-	bench_write_config(conf, n);
+	bench_write_config_as(conf, n, !initiating);
 	daemon_start(&dm, dir, conf, tunshd);
 	session_open(&dm, dir, tunsh);
 	rss = rss_bytes(dm.tunshd);
@@ -201,16 +209,21 @@ main(int argc, char **argv)
 	log_set_level(LOG_LVL_WARN);
 	bench_scratch(dir, sizeof(dir));
 	bench_model(dir);
-	base = measure(dir, 0, tunshd, tunsh);
+	base = measure(dir, 0, false, tunshd, tunsh);
 	for (size_t i = 0;
 	     i < sizeof(sizes) / sizeof(sizes[0]) && sizes[i] <= most; i++) {
-		long rss = measure(dir, sizes[i], tunshd, tunsh);
+		long rss = measure(dir, sizes[i], false, tunshd, tunsh);
 
 		snprintf(name, sizeof(name), "config_rss_bytes_per_tunnel_%zu",
 		    sizes[i]);
 		bench_report(name, (double)(rss - base) / (double)sizes[i],
 		    "bytes");
 	}
+	if (most >= 10000)
+		bench_report("config_rss_bytes_per_tunnel_initiating_10000",
+		    (double)(measure(dir, 10000, true, tunshd, tunsh) - base) /
+			10000,
+		    "bytes");
 	bench_scratch_remove(dir);
 	return 0;
 }

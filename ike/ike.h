@@ -55,7 +55,7 @@ struct ike_random_ops {
 
 /* One proposal: IANA transform ids in preference order (RFC 7296 3.3). */
 struct ike_algs {
-	size_t n_encr, n_prf, n_integ, n_dh;
+	uint8_t n_encr, n_prf, n_integ, n_dh; /* each at most IKE_ALGS_MAX */
 	uint16_t encr[IKE_ALGS_MAX], encr_bits[IKE_ALGS_MAX];
 	uint16_t prf[IKE_ALGS_MAX], integ[IKE_ALGS_MAX], dh[IKE_ALGS_MAX];
 };

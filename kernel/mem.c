@@ -12,11 +12,19 @@
 #include <sys/types.h>
 
 #include "kernel/kernel.h"
+#include "lib/hmap.h"
 
 struct mem_sa {
 	struct kernel_sa sa; /* keys and names not kept: see below */
 	char enc_alg[48];
 	uint64_t add_time;
+};
+
+/* A policy, filed by what the kernel keys it by (kernel_policy_same):
+ * tens of thousands of tunnels add theirs in O(1) each. */
+struct mem_pol {
+	struct hmap_node node;
+	struct kernel_policy p;
 };
 
 struct kernel_mem {
@@ -26,8 +34,7 @@ struct kernel_mem {
 	size_t n_routes, cap_routes;
 	struct mem_sa *sas;
 	size_t n_sas, cap_sas;
-	struct kernel_policy *pol;
-	size_t n_pol, cap_pol;
+	struct hmap pols;
 	uint32_t next_spi;
 };
 
@@ -36,9 +43,20 @@ kernel_mem_new(void)
 {
 	struct kernel_mem *k = calloc(1, sizeof(*k));
 
-	if (k != NULL)
-		k->next_spi = 0xc0000001u; /* the range the real one uses */
+	if (k == NULL)
+		return NULL;
+	if (hmap_init(&k->pols, 64) < 0) {
+		free(k);
+		return NULL;
+	}
+	k->next_spi = 0xc0000001u; /* the range the real one uses */
 	return k;
+}
+
+static void
+pol_free(struct hmap_node *n)
+{
+	free(container_of(n, struct mem_pol, node));
 }
 
 void
@@ -47,7 +65,7 @@ kernel_mem_free(struct kernel_mem *k)
 	if (k == NULL)
 		return;
 	free(k->sas);
-	free(k->pol);
+	hmap_clear(&k->pols, pol_free);
 	free(k->links);
 	free(k->routes);
 	free(k);
@@ -142,21 +160,46 @@ m_sa_move(void *arg, uint32_t dst, uint32_t spi,
 	return 0;
 }
 
+static size_t
+pol_hash(const struct kernel_policy *p)
+{
+	uint64_t h = HASH_SEED;
+	uint32_t v[7] = { (uint32_t)p->dir, p->src.addr, p->src.len,
+		p->dst.addr, p->dst.len, p->mark, p->if_id };
+
+	h = hash_more(h, v, sizeof(v));
+	return hash_u64(h);
+}
+
+static struct mem_pol *
+pol_find(const struct kernel_mem *k, const struct kernel_policy *p, size_t h)
+{
+	for (struct hmap_node *n = hmap_first(&k->pols, h); n;
+	     n = hmap_next(n)) {
+		struct mem_pol *m = container_of(n, struct mem_pol, node);
+
+		if (kernel_policy_same(&m->p, p))
+			return m;
+	}
+	return NULL;
+}
+
 static int
 m_policy_add(void *arg, const struct kernel_policy *p, struct diag *d)
 {
 	struct kernel_mem *k = arg;
+	size_t h = pol_hash(p);
+	struct mem_pol *m = pol_find(k, p, h);
 
 	(void)d;
-	for (size_t i = 0; i < k->n_pol; i++)
-		if (kernel_policy_same(&k->pol[i], p)) {
-			k->pol[i] = *p;
-			return 0;
-		}
-	if (lib_reserve(&k->pol, &k->cap_pol, k->n_pol + 1, sizeof(*k->pol)) <
-	    0)
+	if (m != NULL) {
+		m->p = *p; /* an add of the same policy updates it */
+		return 0;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return -ENOMEM;
-	k->pol[k->n_pol++] = *p;
+	m->p = *p;
+	hmap_insert(&k->pols, &m->node, h);
 	return 0;
 }
 
@@ -164,12 +207,12 @@ static int
 m_policy_del(void *arg, const struct kernel_policy *p)
 {
 	struct kernel_mem *k = arg;
+	struct mem_pol *m = pol_find(k, p, pol_hash(p));
 
-	for (size_t i = 0; i < k->n_pol; i++)
-		if (kernel_policy_same(&k->pol[i], p)) {
-			k->pol[i] = k->pol[--k->n_pol];
-			break;
-		}
+	if (m != NULL) {
+		hmap_remove(&k->pols, &m->node);
+		free(m);
+	}
 	return 0;
 }
 
@@ -196,7 +239,7 @@ kernel_mem_sas(const struct kernel_mem *k,
 size_t
 kernel_mem_policies(const struct kernel_mem *k)
 {
-	return k->n_pol;
+	return k->pols.count;
 }
 
 /* Links and routes: remembered, so a lab shows route-based tunnels too. */
