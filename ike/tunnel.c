@@ -455,17 +455,26 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 	return 0;
 }
 
-int
-ike_tunnel_initiate(struct ike_engine *e, const char *name, struct diag *d)
+/* The tunnel an admin's request names, or NULL with the error in d. */
+static struct ike_tunnel *
+tunnel_named(struct ike_engine *e, const char *name, struct diag *d)
 {
 	struct ike_tunnel *t = tunnel_by_name(e, name);
 
-	if (t == NULL) {
+	if (t == NULL)
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: no such tunnel in the running configuration",
 		    name);
+	return t;
+}
+
+int
+ike_tunnel_initiate(struct ike_engine *e, const char *name, struct diag *d)
+{
+	struct ike_tunnel *t = tunnel_named(e, name, d);
+
+	if (t == NULL)
 		return -ENOENT;
-	}
 	if (!t->conf.enable) {
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: disabled; enable it and commit first", name);
@@ -484,14 +493,10 @@ int
 ike_tunnel_terminate(struct ike_engine *e, const char *name, bool restart,
     struct diag *d)
 {
-	struct ike_tunnel *t = tunnel_by_name(e, name);
+	struct ike_tunnel *t = tunnel_named(e, name, d);
 
-	if (t == NULL) {
-		diag_add(d, DIAG_ERROR,
-		    "tunnel %s: no such tunnel in the running configuration",
-		    name);
+	if (t == NULL)
 		return -ENOENT;
-	}
 	tunnel_sas_drop(e, t, true);
 	timer_disarm(e, &t->restart_timer);
 	if (restart && t->conf.enable && t->conf.initiator) {
@@ -510,16 +515,12 @@ int
 ike_tunnel_rekey(struct ike_engine *e, const char *name, bool ike,
     struct diag *d)
 {
-	struct ike_tunnel *t = tunnel_by_name(e, name);
+	struct ike_tunnel *t = tunnel_named(e, name, d);
 	struct ike_sa *sa;
 	bool any = false;
 
-	if (t == NULL) {
-		diag_add(d, DIAG_ERROR,
-		    "tunnel %s: no such tunnel in the running configuration",
-		    name);
+	if (t == NULL)
 		return -ENOENT;
-	}
 	for (sa = t->sas; sa; sa = sa->tnext)
 		if (sa->state == SA_ESTABLISHED)
 			break;
