@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -165,8 +166,6 @@ prefix4_cmp(const struct prefix4 *a, const struct prefix4 *b)
 	return 0;
 }
 
-/* RFC 1123 2.1: letters, digits and hyphens, not starting or ending in a
- * hyphen, 1 to 63 characters. */
 void
 ipaddr_from4(uint32_t addr, uint8_t len, struct ipaddr *out)
 {
@@ -256,6 +255,192 @@ ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b)
 	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
 
+unsigned
+ipaddr_bits(const struct ipaddr *a)
+{
+	return a->family == AF_INET6 ? 128 : a->family == AF_INET ? 32 : 0;
+}
+
+static bool
+bit_set(const uint8_t *bytes, unsigned bit)
+{
+	return bytes[bit / 8] & (0x80u >> (bit % 8));
+}
+
+/* The first len bits of a and b are equal. */
+static bool
+same_bits(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned whole = len / 8;
+
+	if (memcmp(a, b, whole) != 0)
+		return false;
+	if (len % 8 == 0)
+		return true;
+	return ((a[whole] ^ b[whole]) & (0xffu << (8 - len % 8))) == 0;
+}
+
+bool
+ipaddr_overlap(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return same_bits(a->bytes, b->bytes, a->len < b->len ? a->len : b->len);
+}
+
+bool
+ipaddr_contains(const struct ipaddr *outer, const struct ipaddr *addr)
+{
+	return outer->family == addr->family && outer->len <= addr->len &&
+	    same_bits(outer->bytes, addr->bytes, outer->len);
+}
+
+int
+ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->bytes, b->bytes, sizeof(a->bytes));
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+void
+ipaddr_range(const struct ipaddr *p, struct ipaddr *first, struct ipaddr *last)
+{
+	unsigned bits = ipaddr_bits(p);
+
+	*first = *p;
+	*last = *p;
+	for (unsigned bit = p->len; bit < bits; bit++) {
+		first->bytes[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+		last->bytes[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	}
+	first->len = last->len = (uint8_t)bits;
+}
+
+int
+ipaddr_from_range(const struct ipaddr *first, const struct ipaddr *last,
+    struct ipaddr *out)
+{
+	unsigned bits = ipaddr_bits(first), len = 0;
+
+	if (bits == 0 || first->family != last->family)
+		return -EINVAL;
+	/* The common leading bits, then first all zeros and last all ones. */
+	while (len < bits &&
+	    bit_set(first->bytes, len) == bit_set(last->bytes, len))
+		len++;
+	for (unsigned bit = len; bit < bits; bit++)
+		if (bit_set(first->bytes, bit) || !bit_set(last->bytes, bit))
+			return -EINVAL;
+	*out = *first;
+	out->len = (uint8_t)len;
+	return 0;
+}
+
+bool
+ipaddr_is_any(const struct ipaddr *a)
+{
+	static const uint8_t zero[16];
+
+	return a->family == 0 ||
+	    (a->len == 0 && memcmp(a->bytes, zero, sizeof(zero)) == 0);
+}
+
+void
+ipaddr_format_prefix(const struct ipaddr *a, char *buf, size_t len)
+{
+	char text[INET6_ADDRSTRLEN] = "";
+
+	if (a->family == AF_INET)
+		addr4_format(ipaddr_to4(a), text, sizeof(text));
+	else if (a->family == AF_INET6)
+		inet_ntop(AF_INET6, a->bytes, text, sizeof(text));
+	snprintf(buf, len, "%s/%u", text, a->len);
+}
+
+socklen_t
+ipaddr_to_sockaddr(const struct ipaddr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		return sizeof(*sin);
+	}
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+int
+ipaddr_from_sockaddr(const struct sockaddr *sa, struct ipaddr *out,
+    uint16_t *port)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		out->family = AF_INET;
+		out->len = 32;
+		memcpy(out->bytes, &sin->sin_addr, 4);
+		if (port != NULL)
+			*port = ntohs(sin->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		/* An IPv4 peer reaching a dual-stack socket is an IPv4 peer. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			out->family = AF_INET;
+			out->len = 32;
+			memcpy(out->bytes, &sin6->sin6_addr.s6_addr[12], 4);
+		} else {
+			out->family = AF_INET6;
+			out->len = 128;
+			memcpy(out->bytes, &sin6->sin6_addr, 16);
+		}
+		if (port != NULL)
+			*port = ntohs(sin6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+void
+ipaddr_from_prefix4(const struct prefix4 *p, struct ipaddr *out)
+{
+	ipaddr_from4(p->addr, p->len, out);
+}
+
+int
+ipaddr_to_prefix4(const struct ipaddr *a, struct prefix4 *out)
+{
+	if (a->family != AF_INET)
+		return -EAFNOSUPPORT;
+	out->addr = ipaddr_to4(a);
+	out->len = a->len;
+	return 0;
+}
+
+/* RFC 1123 2.1: letters, digits and hyphens, not starting or ending in a
+ * hyphen, 1 to 63 characters. */
 static bool
 label_valid(const char *s, size_t n)
 {

@@ -162,6 +162,35 @@ void ipaddr_from4(uint32_t addr, uint8_t len, struct ipaddr *out);
 /* The IPv4 address in host byte order; 0 for another family. */
 uint32_t ipaddr_to4(const struct ipaddr *a);
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
+/* 32, 128, or 0 for no family. */
+unsigned ipaddr_bits(const struct ipaddr *a);
+/* Prefixes of one family sharing an address; false across families. */
+bool ipaddr_overlap(const struct ipaddr *a, const struct ipaddr *b);
+/* addr (a prefix or a single address) lies wholly inside outer. */
+bool ipaddr_contains(const struct ipaddr *outer, const struct ipaddr *addr);
+/* A total order: family (IPv4 first), address, length; -1, 0 or 1. */
+int ipaddr_cmp(const struct ipaddr *a, const struct ipaddr *b);
+/* A prefix's first and last addresses, as single addresses. */
+void ipaddr_range(const struct ipaddr *p, struct ipaddr *first,
+    struct ipaddr *last);
+/* The prefix covering exactly first..last, or -EINVAL when the range is
+ * not one prefix (IKE traffic selectors are ranges, tunsh's are prefixes). */
+int ipaddr_from_range(const struct ipaddr *first, const struct ipaddr *last,
+    struct ipaddr *out);
+/* No family, or the family's whole space (0.0.0.0/0, ::/0). */
+bool ipaddr_is_any(const struct ipaddr *a);
+/* "ADDR/N" always, even for a single address (selectors, routes). */
+void ipaddr_format_prefix(const struct ipaddr *a, char *buf, size_t len);
+/* Socket address of a and port; its length, or 0 for no family. */
+socklen_t ipaddr_to_sockaddr(const struct ipaddr *a, uint16_t port,
+    struct sockaddr_storage *ss);
+/* The address (a v4-mapped IPv6 address is IPv4) and port of sa;
+ * port may be NULL; -EAFNOSUPPORT for another family. */
+int ipaddr_from_sockaddr(const struct sockaddr *sa, struct ipaddr *out,
+    uint16_t *port);
+void ipaddr_from_prefix4(const struct prefix4 *p, struct ipaddr *out);
+/* -EAFNOSUPPORT unless a is IPv4. */
+int ipaddr_to_prefix4(const struct ipaddr *a, struct prefix4 *out);
 
 /* RFC 1123 host label: 1-63 of [A-Za-z0-9-], not starting or ending in -. */
 bool hostname_label_valid(const char *s);

@@ -5,7 +5,9 @@
  * Parser tests are tables of what a person might type and what must come
  * back.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,6 +624,111 @@ test_ipaddr_prefix_refuses_host_bits(void **state)
 	assert_true(ipaddr_equal(&a, &b));
 	b.len = 24;
 	assert_false(ipaddr_equal(&a, &b));
+}
+
+static struct ipaddr
+P(const char *s) {
+	struct ipaddr a;
+
+	if (strchr(s, '/') != NULL)
+		assert_int_equal(ipaddr_parse_prefix(s, &a), 0);
+	else
+		assert_int_equal(ipaddr_parse(s, &a), 0);
+	return a;
+}
+
+static void
+test_ipaddr_prefix_relations(void **state)
+{
+	struct ipaddr a, b;
+
+	(void)state;
+	a = P("2001:db8::/32");
+	b = P("2001:db8:5::/48");
+	assert_true(ipaddr_overlap(&a, &b));
+	assert_true(ipaddr_contains(&a, &b));
+	assert_false(ipaddr_contains(&b, &a));
+	b = P("2001:db9::/48");
+	assert_false(ipaddr_overlap(&a, &b));
+	b = P("2001:db8::1");
+	assert_true(ipaddr_contains(&a, &b));
+	/* Families never overlap, even ::/0 and 0.0.0.0/0. */
+	a = P("::/0");
+	b = P("0.0.0.0/0");
+	assert_false(ipaddr_overlap(&a, &b));
+	assert_true(ipaddr_is_any(&a) && ipaddr_is_any(&b));
+	assert_true(ipaddr_cmp(&b, &a) < 0);
+	a = P("10.1.0.0/17");
+	b = P("10.1.127.255");
+	assert_true(ipaddr_contains(&a, &b));
+	b = P("10.1.128.0");
+	assert_false(ipaddr_contains(&a, &b));
+	a = P("10.1.0.0/16");
+	b = P("10.1.0.0/24");
+	assert_true(ipaddr_cmp(&a, &b) < 0 && ipaddr_cmp(&b, &a) > 0);
+	assert_int_equal(ipaddr_cmp(&a, &a), 0);
+}
+
+static void
+test_ipaddr_ranges_and_prefixes(void **state)
+{
+	struct ipaddr p, first, last, back;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	p = P("fd00:1::/126");
+	ipaddr_range(&p, &first, &last);
+	ipaddr_format(&first, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:1::");
+	ipaddr_format(&last, buf, sizeof(buf));
+	assert_string_equal(buf, "fd00:1::3");
+	assert_int_equal(ipaddr_from_range(&first, &last, &back), 0);
+	assert_true(ipaddr_equal(&back, &p));
+	p = P("0.0.0.0/0");
+	ipaddr_range(&p, &first, &last);
+	ipaddr_format(&last, buf, sizeof(buf));
+	assert_string_equal(buf, "255.255.255.255");
+	assert_int_equal(ipaddr_from_range(&first, &last, &back), 0);
+	ipaddr_format_prefix(&back, buf, sizeof(buf));
+	assert_string_equal(buf, "0.0.0.0/0");
+	/* A range that is not one prefix. */
+	first = P("10.0.0.1");
+	last = P("10.0.0.6");
+	assert_int_equal(ipaddr_from_range(&first, &last, &back), -EINVAL);
+	last = P("2001:db8::1");
+	assert_int_equal(ipaddr_from_range(&first, &last, &back), -EINVAL);
+	first = P("10.0.0.5");
+	last = P("10.0.0.5");
+	assert_int_equal(ipaddr_from_range(&first, &last, &back), 0);
+	ipaddr_format_prefix(&back, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.5/32");
+}
+
+static void
+test_ipaddr_sockaddr_round_trip(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct ipaddr a = P("2001:db8::7"), b;
+	uint16_t port;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(ipaddr_to_sockaddr(&a, 4500, &ss), sizeof(*sin6));
+	assert_int_equal(
+	    ipaddr_from_sockaddr((struct sockaddr *)&ss, &b, &port), 0);
+	assert_true(ipaddr_equal(&a, &b));
+	assert_int_equal(port, 4500);
+	/* A v4-mapped peer on a dual-stack socket is an IPv4 peer. */
+	assert_int_equal(
+	    inet_pton(AF_INET6, "::ffff:192.0.2.9", &sin6->sin6_addr), 1);
+	assert_int_equal(ipaddr_from_sockaddr((struct sockaddr *)&ss, &b, NULL),
+	    0);
+	ipaddr_format(&b, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.9");
+	assert_int_equal(b.family, AF_INET);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(ipaddr_to_sockaddr(&a, 1, &ss), 0);
 }
 
 /* prefix4 */
@@ -1459,6 +1566,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ipaddr_parse_and_format_round_trip),
 	cmocka_unit_test(test_ipaddr_parse_rejects_sloppy_input),
 	cmocka_unit_test(test_ipaddr_prefix_refuses_host_bits),
+	cmocka_unit_test(test_ipaddr_prefix_relations),
+	cmocka_unit_test(test_ipaddr_ranges_and_prefixes),
+	cmocka_unit_test(test_ipaddr_sockaddr_round_trip),
 	cmocka_unit_test(test_json_string_escapes_table),
 	cmocka_unit_test(test_json_string_refuses_short_buffer),
 	cmocka_unit_test(test_json_writer_lines_nest_and_place_commas),
