@@ -117,7 +117,7 @@ net_run(struct bench_lab *b)
 		b->head = k->next;
 		if (b->head == NULL)
 			b->tail = NULL;
-		if (k->dst.addr == R_ADDR) {
+		if (ipaddr_to4(&k->dst.addr) == R_ADDR) {
 			double t0 = thread_cpu_us();
 
 			ike_engine_input(b->r.e, &k->dst, &k->src, k->data,
@@ -229,7 +229,7 @@ side_init(struct bench_lab *b, struct bench_lab_side *s, uint32_t spi_base)
 /* What a tunnel configuration points to, for the length of one add. */
 struct conf_store {
 	struct ike_tunnel_conf c;
-	struct prefix4 ln, rn;
+	struct ipaddr ln, rn;
 	struct ike_algs ike, esp;
 };
 
@@ -242,15 +242,18 @@ static void
 conf_make(const struct bench_lab *b, struct conf_store *s, size_t i,
     bool initiator, const struct secbuf *psk)
 {
-	struct prefix4 inet = { I_NETS + (uint32_t)i * 16, 28 };
-	struct prefix4 rnet = { R_NET, 16 };
+	struct ipaddr inet, rnet;
 	struct ike_tunnel_conf *c = &s->c;
 
 	memset(s, 0, sizeof(*s));
 	b->name(c->name, sizeof(c->name), i, initiator);
 	c->enable = true;
-	c->local_addr = initiator ? I_BASE + (uint32_t)i : R_ADDR;
-	c->remote_addr = initiator ? R_ADDR : I_BASE + (uint32_t)i;
+	ipaddr_from4(I_NETS + (uint32_t)i * 16, 28, &inet);
+	ipaddr_from4(R_NET, 16, &rnet);
+	ipaddr_from4(initiator ? I_BASE + (uint32_t)i : R_ADDR, 32,
+	    &c->local_addr);
+	ipaddr_from4(initiator ? R_ADDR : I_BASE + (uint32_t)i, 32,
+	    &c->remote_addr);
 	c->psk = psk;
 	s->ln = initiator ? inet : rnet;
 	s->rn = initiator ? rnet : inet;

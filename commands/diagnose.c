@@ -333,11 +333,11 @@ not_carried(const struct ike_tunnel_status *st, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < st->n_not_carried && i < IKE_STATUS_NETS; i++) {
-		char a[20], b[20];
+		char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 		int n;
 
-		prefix4_format(&st->not_carried[i].local, a, sizeof(a));
-		prefix4_format(&st->not_carried[i].remote, b, sizeof(b));
+		ipaddr_format_prefix(&st->not_carried[i].local, a, sizeof(a));
+		ipaddr_format_prefix(&st->not_carried[i].remote, b, sizeof(b));
 		n = snprintf(buf + at, len - at, "%s%s <-> %s", i ? ", " : "",
 		    a, b);
 		if (n < 0 || (size_t)n >= len - at)
@@ -579,8 +579,8 @@ gather(struct commands_session *s, const struct config *c,
 	    ike_tunnel_status(s->env->ike, t->name, &f->st) == 0 &&
 	    ike_tunnel_traffic(s->env->ike, t->name, &f->tr) == 0) {
 		f->engine = true;
-		f->local = f->st.local.addr;
-		f->remote = f->st.remote.addr;
+		f->local = ipaddr_to4(&f->st.local.addr);
+		f->remote = ipaddr_to4(&f->st.remote.addr);
 	}
 	if (f->local == 0 &&
 	    config_tunnel_local_addr(c, t, buf, sizeof(buf)) == 0)

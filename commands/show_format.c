@@ -59,22 +59,22 @@ show_in(uint64_t s, char *buf, size_t len)
 void
 show_endpoint(const struct ike_endpoint *ep, char *buf, size_t len)
 {
-	char a[ADDR4_STRLEN];
+	char a[IPADDR_STRLEN];
 
-	addr4_format(ep->addr, a, sizeof(a));
+	ipaddr_format(&ep->addr, a, sizeof(a));
 	snprintf(buf, len, "%s port %u", a, ep->port);
 }
 
 void
-show_nets(const struct prefix4 *p, size_t n, char *buf, size_t len)
+show_nets(const struct ipaddr *p, size_t n, char *buf, size_t len)
 {
 	size_t at = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && at < len; i++) {
-		char one[PREFIX4_STRLEN];
+		char one[IPADDR_STRLEN];
 
-		prefix4_format(&p[i], one, sizeof(one));
+		ipaddr_format_prefix(&p[i], one, sizeof(one));
 		at += (size_t)snprintf(buf + at, len - at, "%s%s",
 		    i ? ", " : "", one);
 	}
@@ -161,9 +161,9 @@ void
 show_json_endpoint(struct json_writer *j, const char *key,
     const struct ike_endpoint *ep)
 {
-	char a[ADDR4_STRLEN];
+	char a[IPADDR_STRLEN];
 
-	addr4_format(ep->addr, a, sizeof(a));
+	ipaddr_format(&ep->addr, a, sizeof(a));
 	json_object(j, key, JSON_LINES);
 	json_str(j, "address", a);
 	json_u64(j, "port", ep->port);
@@ -171,17 +171,16 @@ show_json_endpoint(struct json_writer *j, const char *key,
 }
 
 void
-show_json_prefix(struct json_writer *j, const char *key,
-    const struct prefix4 *p)
+show_json_prefix(struct json_writer *j, const char *key, const struct ipaddr *p)
 {
-	char s[PREFIX4_STRLEN];
+	char s[IPADDR_STRLEN];
 
-	prefix4_format(p, s, sizeof(s));
+	ipaddr_format_prefix(p, s, sizeof(s));
 	json_str(j, key, s);
 }
 
 void
-show_json_nets(struct json_writer *j, const char *key, const struct prefix4 *p,
+show_json_nets(struct json_writer *j, const char *key, const struct ipaddr *p,
     size_t n)
 {
 	json_array(j, key, JSON_LINES);

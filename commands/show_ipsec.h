@@ -140,7 +140,7 @@ void show_duration(uint64_t s, char *buf, size_t len);
 void show_in(uint64_t s, char *buf, size_t len);
 void show_endpoint(const struct ike_endpoint *ep, char *buf, size_t len);
 /* "10.1.0.0/24, 10.3.0.0/24": every selector of a side; "-" for none. */
-void show_nets(const struct prefix4 *p, size_t n, char *buf, size_t len);
+void show_nets(const struct ipaddr *p, size_t n, char *buf, size_t len);
 /*
  * "  Label:        text", the text wrapped at word boundaries to
  * SHOW_WIDTH columns with its continuation lines under the first word.
@@ -163,9 +163,9 @@ void show_json_u64_or_null(struct json_writer *j, const char *key,
 void show_json_endpoint(struct json_writer *j, const char *key,
     const struct ike_endpoint *ep);
 void show_json_prefix(struct json_writer *j, const char *key,
-    const struct prefix4 *p);
+    const struct ipaddr *p);
 void show_json_nets(struct json_writer *j, const char *key,
-    const struct prefix4 *p, size_t n);
+    const struct ipaddr *p, size_t n);
 void show_json_spi32(struct json_writer *j, const char *key,
     uint32_t spi); /* 8 hex */
 

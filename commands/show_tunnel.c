@@ -186,9 +186,12 @@ json_dataplane(struct json_writer *j, const struct show_view *v)
 	json_object(j, "interface", JSON_LINES);
 	json_str(j, "name", dp->ifname);
 	json_str(j, "kind", dp->xfrmi ? "xfrm" : "vti");
-	if (dp->inside.len)
-		show_json_prefix(j, "inside_address", &dp->inside);
-	else
+	if (dp->inside.len) {
+		struct ipaddr in;
+
+		ipaddr_from_prefix4(&dp->inside, &in);
+		show_json_prefix(j, "inside_address", &in);
+	} else
 		json_null(j, "inside_address");
 	json_end(j);
 	json_bool(j, "routes_active", dp->up);
@@ -197,8 +200,11 @@ json_dataplane(struct json_writer *j, const struct show_view *v)
 	json_str(j, "routes_reason", dp->up ? NULL : words);
 	json_array(j, "routes", JSON_LINES);
 	for (size_t i = 0; i < dp->n_routes; i++) {
+		struct ipaddr net;
+
+		ipaddr_from_prefix4(&dp->routes[i].dst, &net);
 		json_object(j, NULL, JSON_LINES);
-		show_json_prefix(j, "network", &dp->routes[i].dst);
+		show_json_prefix(j, "network", &net);
 		json_u64(j, "metric", dp->routes[i].metric);
 		json_u64(j, "metric_now", dp->routes[i].metric_now);
 		json_str(j, "state", route_state(dp, &dp->routes[i]));
@@ -312,10 +318,10 @@ print_not_carried(struct cli_def *cli, const struct ike_tunnel_status *st)
 	show_field(cli, "Not carried", "%zu pair%s (%s)", st->n_not_carried,
 	    show_plural(st->n_not_carried), not_carried_why(st));
 	for (size_t i = 0; i < shown; i++) {
-		char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+		char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 
-		prefix4_format(&st->not_carried[i].local, a, sizeof(a));
-		prefix4_format(&st->not_carried[i].remote, b, sizeof(b));
+		ipaddr_format_prefix(&st->not_carried[i].local, a, sizeof(a));
+		ipaddr_format_prefix(&st->not_carried[i].remote, b, sizeof(b));
 		cli_print(cli, "    %s <-> %s", a, b);
 	}
 	if (shown < st->n_not_carried)
@@ -678,7 +684,7 @@ struct brief {
 	uint64_t uptime;   /* valid when established */
 	uint64_t bytes_in, bytes_out; /* summed over the CHILD SAs */
 	const char *error;	      /* the few words, NULL for none */
-	char addr[ADDR4_STRLEN];
+	char addr[IPADDR_STRLEN];
 	char conf_addr[CONFIG_HOST_MAX + 1]; /* an FQDN or an address */
 };
 
@@ -694,8 +700,8 @@ brief_get(const struct show_view *v, struct brief *b)
 	b->state = "unknown";
 	if (!v->known)
 		return;
-	addr4_format(st->remote.addr, b->addr, sizeof(b->addr));
-	if (st->remote.addr != 0)
+	ipaddr_format(&st->remote.addr, b->addr, sizeof(b->addr));
+	if (st->remote.addr.family != 0)
 		b->peer = b->addr;
 	b->state = brief_state(st->state);
 	if (st->established != 0 && now > st->established)

@@ -93,8 +93,8 @@ show_child_duplicate(const struct show_sas *l, size_t i)
 		const struct ike_child_status *o = &l->child[k];
 
 		if (k != i && strcmp(o->tunnel, c->tunnel) == 0 &&
-		    prefix4_cmp(&o->local_ts, &c->local_ts) == 0 &&
-		    prefix4_cmp(&o->remote_ts, &c->remote_ts) == 0)
+		    ipaddr_cmp(&o->local_ts, &c->local_ts) == 0 &&
+		    ipaddr_cmp(&o->remote_ts, &c->remote_ts) == 0)
 			return true;
 	}
 	return false;

@@ -99,28 +99,55 @@ ts_of(const struct ike_ts *ts, size_t n, struct ike_ts_payload *out)
 }
 
 static void
-ts_from(const struct prefix4 *nets, size_t n, struct ike_ts_payload *out)
+ts_from(const struct ipaddr *nets, size_t n, struct ike_ts_payload *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n && i < IKE_MAX_TS; i++) {
 		struct ike_ts *ts = &out->ts[out->n++];
 
 		ts->end_port = 65535;
-		ts->start_addr = nets[i].addr;
-		ts->end_addr = prefix4_last(&nets[i]);
+		ipaddr_range(&nets[i], &ts->start, &ts->end);
 	}
 }
 
-/* Route-based tunnels carry anything (0.0.0.0/0); routes pick traffic. */
+/*
+ * The whole space of each family a route-based tunnel carries: those of
+ * its networks (the routes through it), IPv4 alone when it has none.
+ */
+size_t
+child_route_any(const struct ike_tunnel_conf *c, struct ipaddr out[2])
+{
+	bool v4 = false, v6 = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n_local + c->n_remote; i++) {
+		const struct ipaddr *a = i < c->n_local ?
+		    &c->local_nets[i] :
+		    &c->remote_nets[i - c->n_local];
+
+		v4 |= a->family == AF_INET;
+		v6 |= a->family == AF_INET6;
+	}
+	memset(out, 0, 2 * sizeof(*out));
+	if (v4 || !v6)
+		out[n++].family = AF_INET;
+	if (v6)
+		out[n++].family = AF_INET6;
+	return n;
+}
+
+/* Route-based tunnels carry anything (0.0.0.0/0, ::/0); routes pick
+ * traffic. */
 void
 child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
     struct ike_ts_payload *remote)
 {
-	static const struct prefix4 any = { 0, 0 };
-
 	if (t->conf.route_based) {
-		ts_from(&any, 1, local);
-		ts_from(&any, 1, remote);
+		struct ipaddr any[2];
+		size_t n = child_route_any(&t->conf, any);
+
+		ts_from(any, n, local);
+		ts_from(any, n, remote);
 		return;
 	}
 	ts_from(t->conf.local_nets, t->conf.n_local, local);
@@ -139,11 +166,15 @@ child_pairs(const struct ike_tunnel *t)
 
 /* Does one of the selectors ts[0..n) take in all of net? */
 static bool
-ts_covers(const struct ike_ts *ts, size_t n, const struct prefix4 *net)
+ts_covers(const struct ike_ts *ts, size_t n, const struct ipaddr *net)
 {
+	struct ipaddr first, last;
+
+	ipaddr_range(net, &first, &last);
 	for (size_t i = 0; i < n; i++)
-		if (ts[i].start_addr <= net->addr &&
-		    ts[i].end_addr >= prefix4_last(net) &&
+		if (ts[i].start.family == net->family &&
+		    memcmp(ts[i].start.bytes, first.bytes, 16) <= 0 &&
+		    memcmp(ts[i].end.bytes, last.bytes, 16) >= 0 &&
 		    ts[i].start_port == 0 && ts[i].end_port == 65535 &&
 		    ts[i].ip_proto == 0)
 			return true;
@@ -154,8 +185,8 @@ ts_covers(const struct ike_ts *ts, size_t n, const struct prefix4 *net)
 static bool
 pair_carried(const struct ike_tunnel *t, const struct ike_sa *sa, size_t k)
 {
-	const struct prefix4 *l = &t->conf.local_nets[k / t->conf.n_remote];
-	const struct prefix4 *r = &t->conf.remote_nets[k % t->conf.n_remote];
+	const struct ipaddr *l = &t->conf.local_nets[k / t->conf.n_remote];
+	const struct ipaddr *r = &t->conf.remote_nets[k % t->conf.n_remote];
 
 	for (const struct child_sa *c = sa->children; c; c = c->next)
 		if (c->state != CHILD_DELETING &&
@@ -248,16 +279,16 @@ child_narrow_check(struct ike_engine *e, struct ike_sa *sa)
 	struct ike_tunnel *t = sa->t;
 	struct ike_net_pair first;
 	size_t n = child_pairs_missing(t, sa, &first, 1);
-	char l[16], r[16];
+	char l[IPADDR_STRLEN], r[IPADDR_STRLEN];
 
 	if (n == 0 || t->conf.ts_per_pair)
 		return;
-	addr4_format(first.local.addr, l, sizeof(l));
-	addr4_format(first.remote.addr, r, sizeof(r));
+	ipaddr_format_prefix(&first.local, l, sizeof(l));
+	ipaddr_format_prefix(&first.remote, r, sizeof(r));
 	tunnel_event(e, t, IKE_EV_TS_NARROWED,
 	    "the peer narrowed our offer: %zu of %zu pairs of networks not "
-	    "carried (first %s/%u <-> %s/%u): set traffic-selectors per-pair",
-	    n, child_pairs(t), l, first.local.len, r, first.remote.len);
+	    "carried (first %s <-> %s): set traffic-selectors per-pair",
+	    n, child_pairs(t), l, r);
 }
 
 static void
@@ -306,22 +337,11 @@ child_timers_start(struct ike_engine *e, struct child_sa *c)
 
 /* The one selector ts[0..n) as a prefix, any port and protocol. */
 static bool
-ts_prefix(const struct ike_ts *ts, size_t n, struct prefix4 *out)
+ts_prefix(const struct ike_ts *ts, size_t n, struct ipaddr *out)
 {
-	for (unsigned len = 0; n == 1 && len <= 32; len++) {
-		struct prefix4 p = { ts->start_addr, (uint8_t)len };
-
-		struct prefix4 host = { 0, (uint8_t)len };
-
-		if (prefix4_last(&p) == ts->end_addr &&
-		    (ts->start_addr & prefix4_last(&host)) == 0 &&
-		    ts->start_port == 0 && ts->end_port == 65535 &&
-		    ts->ip_proto == 0) {
-			*out = p;
-			return true;
-		}
-	}
-	return false;
+	return n == 1 && ts->start_port == 0 && ts->end_port == 65535 &&
+	    ts->ip_proto == 0 &&
+	    ipaddr_from_range(&ts->start, &ts->end, out) == 0;
 }
 
 /* One direction of an ESP SA into the kernel. */
@@ -335,8 +355,8 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	const struct xfrm_alg *in =
 	    c->integ ? xfrm_alg(IKE_TRANS_INTEG, c->integ) : NULL;
 	struct kernel_sa k = {
-		.src = inbound ? sa->remote.addr : sa->local.addr,
-		.dst = inbound ? sa->local.addr : sa->remote.addr,
+		.src = KADDR(inbound ? &sa->remote.addr : &sa->local.addr),
+		.dst = KADDR(inbound ? &sa->local.addr : &sa->remote.addr),
 		.spi = inbound ? c->spi_in : c->spi_out,
 		.reqid = c->reqid,
 		.enc_alg = en->name,
@@ -359,7 +379,7 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 		    (uint64_t)t->conf.child_lifetime + 60 :
 		    KERNEL_LIFE_INF,
 	};
-	struct prefix4 l, r;
+	struct ipaddr l, r;
 
 	/*
 	 * A CHILD SA of one pair says so in its selector: the kernel then
@@ -371,8 +391,8 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	 */
 	if (ts_prefix(c->ts, c->n_local, &l) &&
 	    ts_prefix(c->ts + c->n_local, c->n_remote, &r)) {
-		k.sel_src = inbound ? r : l;
-		k.sel_dst = inbound ? l : r;
+		k.sel_src = KPFX(inbound ? &r : &l);
+		k.sel_dst = KPFX(inbound ? &l : &r);
 	}
 
 	return e->p.kernel->sa_add(e->p.kernel_arg, &k, d);
@@ -418,7 +438,8 @@ install_keys(struct ike_engine *e, struct child_sa *c,
 		goto out;
 	}
 	if ((rc = install_one(e, c, false, k[2], k[3], d)) < 0)
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
+		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		    c->spi_in);
 out:
 	for (size_t i = 0; i < 4; i++)
 		secbuf_free(k[i]);
@@ -652,15 +673,15 @@ child_count_gone(struct ike_engine *e, const struct child_sa *c)
 	if (sa->t == NULL)
 		return;
 	ts = sa->t;
-	if (e->p.kernel->sa_query(e->p.kernel_arg, sa->local.addr, c->spi_in,
-		&st) == 0) {
+	if (e->p.kernel->sa_query(e->p.kernel_arg, KADDR(&sa->local.addr),
+		c->spi_in, &st) == 0) {
 		ts->deleted_in.bytes += st.bytes;
 		ts->deleted_in.packets += st.packets;
 	}
 	memset(&st, 0, sizeof(st));
 	if (!c->out_pending &&
-	    e->p.kernel->sa_query(e->p.kernel_arg, sa->remote.addr, c->spi_out,
-		&st) == 0) {
+	    e->p.kernel->sa_query(e->p.kernel_arg, KADDR(&sa->remote.addr),
+		c->spi_out, &st) == 0) {
 		ts->deleted_out.bytes += st.bytes;
 		ts->deleted_out.packets += st.packets;
 	}
@@ -677,10 +698,11 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 	if (c->successor != NULL)
 		child_out_release(e, c->successor);
 	if (kernel) {
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
+		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		    c->spi_in);
 		if (!c->out_pending)
-			e->p.kernel->sa_del(e->p.kernel_arg, sa->remote.addr,
-			    c->spi_out);
+			e->p.kernel->sa_del(e->p.kernel_arg,
+			    KADDR(&sa->remote.addr), c->spi_out);
 	}
 	if (c->filed) {
 		hmap_remove(&e->child_in, &c->in_node);
@@ -836,8 +858,8 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
 	int rc;
 
 	diag_init(&d);
-	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-	    sa->local.addr, t->reqid, &r->new_spi, &d);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
+	    KADDR(&sa->local.addr), t->reqid, &r->new_spi, &d);
 	diag_clear(&d);
 	if (rc < 0)
 		return rc;
@@ -1004,8 +1026,8 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	engine_random(e, nr, sizeof(nr));
 	diag_init(&d);
 	err = 0;
-	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-		sa->local.addr, t->reqid, &spi, &d) < 0 ||
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
+		KADDR(&sa->local.addr), t->reqid, &spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr_ts, &ni_ts, g_ir, ni, ni_len,
 		nr, sizeof(nr), old ? CHILD_BY_PEER_REKEY : CHILD_BY_PEER,
 		&c) < 0)
@@ -1126,7 +1148,7 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		bool again = err == N_INVALID_KE_PAYLOAD &&
 		    pfs_group_asked(e, sa, m);
 
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
+		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
 		    r->new_spi);
 		if (err == N_TS_UNACCEPTABLE)
 			child_ts_refused(e, sa->t, r->sel);

@@ -158,9 +158,9 @@ struct ike_sa {
 	struct hmap_node spi_node;  /* the engine's table by our SPI */
 	struct hmap_node peer_node; /* half-open responder: by spi_i */
 	bool in_peer_table;
-	uint32_t half_open_addr; /* counted under it while in_peer_table */
-	struct ike_sa *tnext;	 /* list of the tunnel's IKE SAs */
-	struct ike_tunnel *t;	 /* NULL for a half-open responder SA */
+	struct ipaddr half_open_addr; /* counted under it while in_peer_table */
+	struct ike_sa *tnext;	      /* list of the tunnel's IKE SAs */
+	struct ike_tunnel *t;	      /* NULL for a half-open responder SA */
 	enum sa_state state;
 	bool initiator; /* original initiator of this IKE SA */
 	uint64_t spi_i, spi_r;
@@ -271,9 +271,21 @@ uint64_t engine_now(const struct ike_engine *e);
 uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
 
+/* TEMPORARY: the kernel API takes IPv4 until kernel/ takes struct
+ * ipaddr; these mark the boundary and go with it. */
+#define KADDR(a) ipaddr_to4(a)
+static inline struct prefix4
+KPFX(const struct ipaddr *a) {
+	struct prefix4 p = { 0, 0 };
+
+	ipaddr_to_prefix4(a, &p);
+	return p;
+}
+
 /* tunnel.c: the table of tunnels and a tunnel's life */
-struct ike_tunnel *tunnel_by_remote(struct ike_engine *e, uint32_t addr,
-    uint32_t local);
+struct ike_tunnel *
+tunnel_by_remote(struct ike_engine *e, const struct ipaddr *addr,
+    const struct ipaddr *local);
 struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
 struct ike_tunnel *tunnel_by_reqid(struct ike_engine *e, uint32_t reqid);
 void tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t);
@@ -382,11 +394,11 @@ int frag_input(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 void frag_discard(struct ike_engine *e, struct ike_sa *sa);
 
 /* halfopen.c: admission of half-open responder SAs, per address */
-size_t half_open_of(struct ike_engine *e, uint32_t addr);
-bool half_open_cookie_wanted(struct ike_engine *e, uint32_t addr);
-bool half_open_admit(struct ike_engine *e, uint32_t addr);
-int half_open_peer_add(struct ike_engine *e, uint32_t addr);
-void half_open_peer_del(struct ike_engine *e, uint32_t addr);
+size_t half_open_of(struct ike_engine *e, const struct ipaddr *addr);
+bool half_open_cookie_wanted(struct ike_engine *e, const struct ipaddr *addr);
+bool half_open_admit(struct ike_engine *e, const struct ipaddr *addr);
+int half_open_peer_add(struct ike_engine *e, const struct ipaddr *addr);
+void half_open_peer_del(struct ike_engine *e, const struct ipaddr *addr);
 void half_open_peers_free(struct ike_engine *e);
 
 /* init.c: IKE_SA_INIT and IKE_AUTH */
@@ -417,6 +429,9 @@ void child_offer(const struct ike_tunnel *t, bool with_dh, uint32_t spi,
     struct ike_sa_payload *out);
 void child_strip_dh(struct ike_sa_payload *sa);
 int ike_ke_public_add(struct ike_dh *dh, uint16_t group, struct ike_buf *b);
+/* The family-wide prefixes (0.0.0.0/0, ::/0) a route-based tunnel
+ * carries, 1 or 2 of them. */
+size_t child_route_any(const struct ike_tunnel_conf *c, struct ipaddr out[2]);
 void child_ts(const struct ike_tunnel *t, struct ike_ts_payload *local,
     struct ike_ts_payload *remote);
 /* Who started the exchange that makes a CHILD SA, and what for. */

@@ -8,9 +8,15 @@
  * block_threshold (per address), cookie_threshold_ip and
  * init_limit_half_open (in total).  No I/O and no SAs: init.c asks
  * before it makes one, sa.c reports what it filed and freed.
+ *
+ * An IPv6 "address" here is its /64: one host is given a /64 and picks
+ * any address in it, so counting single addresses would let it hold
+ * 2^64 shares (RFC 7707 on /64 per host; the same reason makes
+ * fail2ban and nginx's limit_req zones key IPv6 by prefix).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ike/engine.h"
 
@@ -18,29 +24,45 @@
 
 struct half_open_peer {
 	struct hmap_node node;
-	uint32_t addr;
-	uint32_t n; /* half-open SAs from addr; the entry goes at 0 */
+	struct ipaddr key; /* the address, or an IPv6 address's /64 */
+	uint32_t n;	   /* half-open SAs from addr; the entry goes at 0 */
 };
 
-static struct half_open_peer *
-peer_find(struct ike_engine *e, uint32_t addr)
+static struct ipaddr
+peer_key(const struct ipaddr *addr)
 {
-	/* A flooder picks its addresses: hash_u64 spreads a run of them. */
-	for (struct hmap_node *n = hmap_first(&e->peers, hash_u64(addr)); n;
+	struct ipaddr k = *addr;
+
+	if (k.family == AF_INET6) {
+		memset(k.bytes + 8, 0, 8);
+		k.len = 64;
+	}
+	return k;
+}
+
+static struct half_open_peer *
+peer_find(struct ike_engine *e, const struct ipaddr *addr, size_t *hash)
+{
+	struct ipaddr k = peer_key(addr);
+
+	/* A flooder picks its addresses: FNV-1a spreads a run of them. */
+	*hash = hash_bytes(&k, sizeof(k));
+	for (struct hmap_node *n = hmap_first(&e->peers, *hash); n;
 	     n = hmap_next(n)) {
 		struct half_open_peer *p =
 		    container_of(n, struct half_open_peer, node);
 
-		if (p->addr == addr)
+		if (ipaddr_equal(&p->key, &k))
 			return p;
 	}
 	return NULL;
 }
 
 size_t
-half_open_of(struct ike_engine *e, uint32_t addr)
+half_open_of(struct ike_engine *e, const struct ipaddr *addr)
 {
-	struct half_open_peer *p = peer_find(e, addr);
+	size_t hash;
+	struct half_open_peer *p = peer_find(e, addr, &hash);
 
 	return p ? p->n : 0;
 }
@@ -55,7 +77,7 @@ half_open_of(struct ike_engine *e, uint32_t addr)
  * the rest.
  */
 bool
-half_open_cookie_wanted(struct ike_engine *e, uint32_t addr)
+half_open_cookie_wanted(struct ike_engine *e, const struct ipaddr *addr)
 {
 	return e->c.half_open >= e->p.cookie_threshold ||
 	    half_open_of(e, addr) >= e->p.half_open_per_peer / 2;
@@ -71,7 +93,7 @@ half_open_cookie_wanted(struct ike_engine *e, uint32_t addr)
  * the request without a word (an answer would serve the flood).
  */
 bool
-half_open_admit(struct ike_engine *e, uint32_t addr)
+half_open_admit(struct ike_engine *e, const struct ipaddr *addr)
 {
 	size_t n = half_open_of(e, addr);
 
@@ -89,9 +111,10 @@ half_open_admit(struct ike_engine *e, uint32_t addr)
 
 /* One more half-open SA from addr; -ENOMEM leaves nothing counted. */
 int
-half_open_peer_add(struct ike_engine *e, uint32_t addr)
+half_open_peer_add(struct ike_engine *e, const struct ipaddr *addr)
 {
-	struct half_open_peer *p = peer_find(e, addr);
+	size_t hash;
+	struct half_open_peer *p = peer_find(e, addr, &hash);
 
 	if (p != NULL) {
 		p->n++;
@@ -102,9 +125,9 @@ half_open_peer_add(struct ike_engine *e, uint32_t addr)
 		return -ENOMEM;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
-	p->addr = addr;
+	p->key = peer_key(addr);
 	p->n = 1;
-	hmap_insert(&e->peers, &p->node, hash_u64(addr));
+	hmap_insert(&e->peers, &p->node, hash);
 	e->c.half_open_peers++;
 	return 0;
 }
@@ -112,9 +135,10 @@ half_open_peer_add(struct ike_engine *e, uint32_t addr)
 /* One fewer; the entry goes at 0, the table when no address is left
  * (it shrinks as a flood from many addresses ends). */
 void
-half_open_peer_del(struct ike_engine *e, uint32_t addr)
+half_open_peer_del(struct ike_engine *e, const struct ipaddr *addr)
 {
-	struct half_open_peer *p = peer_find(e, addr);
+	size_t hash;
+	struct half_open_peer *p = peer_find(e, addr, &hash);
 
 	if (p == NULL || --p->n > 0)
 		return;

@@ -30,9 +30,10 @@
 #define IKE_HISTORY_EVENTS 8
 #define IKE_STATUS_NETS	   16 /* selectors shown per CHILD SA side */
 
-/* An IPv4 address and UDP port, host byte order. */
+/* An address of either family (a single one: len 32 or 128) and a UDP
+ * port in host byte order. */
 struct ike_endpoint {
-	uint32_t addr;
+	struct ipaddr addr;
 	uint16_t port;
 };
 
@@ -73,11 +74,14 @@ enum ike_dpd_action {
 struct ike_tunnel_conf {
 	char name[IKE_NAME_MAX + 1];
 	bool enable;
-	uint32_t local_addr, remote_addr;
+	/* The outer addresses, one family: IKE and ESP run over it. */
+	struct ipaddr local_addr, remote_addr;
 	const char *local_id;  /* NULL or "" = the local address */
 	const char *remote_id; /* NULL or "" = the remote address */
 	const struct secbuf *psk;
-	const struct prefix4 *local_nets, *remote_nets;
+	/* Networks of either family or both (a CHILD SA carries the
+	 * selectors of both, whatever the outer family). */
+	const struct ipaddr *local_nets, *remote_nets;
 	size_t n_local, n_remote;
 	/* Route-based: 0.0.0.0/0 selectors, SAs and policies marked. */
 	bool route_based;
@@ -292,7 +296,7 @@ struct ike_tunnel_status {
 	 * narrowed our one offer.
 	 */
 	struct ike_net_pair {
-		struct prefix4 local, remote;
+		struct ipaddr local, remote;
 	} not_carried[IKE_STATUS_NETS];
 	size_t n_not_carried;
 	bool ts_per_pair;
@@ -322,11 +326,10 @@ struct ike_child_status {
 	const char *tunnel;
 	uint32_t spi_in, spi_out;
 	char algs[64];
-	struct prefix4 local_ts, remote_ts; /* the first of each */
+	struct ipaddr local_ts, remote_ts; /* the first of each */
 	/* All of them, as prefixes (a CHILD SA of a tunnel with several
 	 * networks carries several selectors). */
-	struct prefix4 local_nets[IKE_STATUS_NETS],
-	    remote_nets[IKE_STATUS_NETS];
+	struct ipaddr local_nets[IKE_STATUS_NETS], remote_nets[IKE_STATUS_NETS];
 	size_t n_local_nets, n_remote_nets;
 	bool natt;
 	uint64_t installed;	    /* wall seconds */

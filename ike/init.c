@@ -63,17 +63,18 @@ static void
 nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_endpoint *ep,
     uint8_t out[20])
 {
-	uint8_t in[8 + 8 + 4 + 2];
+	uint8_t in[8 + 8 + 16 + 2];
 	uint64_t si = htobe64(spi_i), sr = htobe64(spi_r);
-	uint32_t a = htobe32(ep->addr);
+	size_t alen = ep->addr.family == AF_INET6 ? 16 : 4;
 	uint16_t p = htobe16(ep->port);
 	unsigned int len = 20;
 
+	/* The address as it is on the wire: 4 or 16 bytes. */
 	memcpy(in, &si, 8);
 	memcpy(in + 8, &sr, 8);
-	memcpy(in + 16, &a, 4);
-	memcpy(in + 20, &p, 2);
-	EVP_Digest(in, sizeof(in), out, &len, EVP_sha1(), NULL);
+	memcpy(in + 16, ep->addr.bytes, alen);
+	memcpy(in + 16 + alen, &p, 2);
+	EVP_Digest(in, 16 + alen + 2, out, &len, EVP_sha1(), NULL);
 }
 
 static void
@@ -258,17 +259,17 @@ init_notify_reply(struct ike_engine *e, const struct ike_endpoint *local,
  */
 static size_t
 cookie_make(const struct ike_engine *e, const uint8_t *ni, size_t ni_len,
-    uint32_t ip, uint64_t spi_i, uint8_t out[33])
+    const struct ipaddr *ip, uint64_t spi_i, uint8_t out[33])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint32_t a = htobe32(ip);
 	uint64_t s = htobe64(spi_i);
 	unsigned int len = 32;
 
 	out[0] = 1; /* version of the secret */
 	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
 	    !EVP_DigestUpdate(ctx, ni, ni_len) ||
-	    !EVP_DigestUpdate(ctx, &a, 4) || !EVP_DigestUpdate(ctx, &s, 8) ||
+	    !EVP_DigestUpdate(ctx, ip->bytes, ipaddr_bits(ip) / 8) ||
+	    !EVP_DigestUpdate(ctx, &s, 8) ||
 	    !EVP_DigestUpdate(ctx, e->cookie_secret,
 		sizeof(e->cookie_secret)) ||
 	    !EVP_DigestFinal_ex(ctx, out + 1, &len))
@@ -287,9 +288,9 @@ cookie_check(struct ike_engine *e, const struct ike_endpoint *local,
 	uint8_t want[33];
 	size_t len;
 
-	if (!half_open_cookie_wanted(e, remote->addr))
+	if (!half_open_cookie_wanted(e, &remote->addr))
 		return true;
-	len = cookie_make(e, ni, ni_len, remote->addr, m->hdr.spi_i, want);
+	len = cookie_make(e, ni, ni_len, &remote->addr, m->hdr.spi_i, want);
 	if (len > 0 && msg_has_notify(m, N_COOKIE, &n) && n.data_len == len &&
 	    CRYPTO_memcmp(n.data, want, len) == 0)
 		return true;
@@ -377,7 +378,7 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 		ike_sa_send_raw(e, &sa->local, &sa->remote, &sa->in->init_ours);
 		return;
 	}
-	if ((t = tunnel_by_remote(e, remote->addr, local->addr)) == NULL ||
+	if ((t = tunnel_by_remote(e, &remote->addr, &local->addr)) == NULL ||
 	    !t->conf.enable) {
 		e->c.dropped_unknown_spi++;
 		return;
@@ -388,7 +389,7 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 		return;
 	}
 	if (!cookie_check(e, local, remote, m, ni, ni_len) ||
-	    !half_open_admit(e, remote->addr))
+	    !half_open_admit(e, &remote->addr))
 		return;
 	ike_sa_offer(t, 0, &ours);
 	if (ike_proposal_select(&offered, &ours, &chosen) < 0) {
@@ -464,17 +465,21 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 
 /* The ID payload body we send: type | 3 reserved bytes | data. */
 static size_t
-id_body(const char *id, uint32_t addr, uint8_t *out, size_t cap)
+id_body(const char *id, const struct ipaddr *addr, uint8_t *out, size_t cap)
 {
-	uint32_t a;
+	struct ipaddr a;
 
 	memset(out, 0, 4);
-	if (id[0] == '\0' || addr4_parse(id, &a) == 0) {
+	if (id[0] == '\0' || ipaddr_parse(id, &a) == 0) {
 		if (id[0] == '\0')
-			a = addr;
+			a = *addr;
+		if (a.family == AF_INET6) {
+			out[0] = IKE_ID_IPV6_ADDR;
+			memcpy(out + 4, a.bytes, 16);
+			return 4 + 16;
+		}
 		out[0] = IKE_ID_IPV4_ADDR;
-		a = htobe32(a);
-		memcpy(out + 4, &a, 4);
+		memcpy(out + 4, a.bytes, 4);
 		return 8;
 	}
 	out[0] = IKE_ID_FQDN;
@@ -490,8 +495,8 @@ static bool
 id_matches(const struct ike_tunnel *t, const struct ike_payload *p)
 {
 	uint8_t want[4 + IKE_ID_MAX];
-	size_t n =
-	    id_body(t->conf.remote_id, t->conf.remote_addr, want, sizeof(want));
+	size_t n = id_body(t->conf.remote_id, &t->conf.remote_addr, want,
+	    sizeof(want));
 
 	return p != NULL && p->len == n && memcmp(p->body, want, n) == 0;
 }
@@ -536,7 +541,7 @@ static int
 id_auth_add(struct ike_sa *sa, struct ike_buf *b)
 {
 	uint8_t id[4 + IKE_ID_MAX], auth[IKE_PRF_MAX];
-	size_t n = id_body(sa->t->conf.local_id, sa->t->conf.local_addr, id,
+	size_t n = id_body(sa->t->conf.local_id, &sa->t->conf.local_addr, id,
 	    sizeof(id));
 
 	if (sa->t->psk == NULL || auth_compute(sa, true, id, n, auth) < 0)
@@ -573,8 +578,8 @@ auth_send(struct ike_engine *e, struct ike_sa *sa)
 	int rc;
 
 	diag_init(&d);
-	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-	    sa->local.addr, t->reqid, &sa->req.new_spi, &d);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
+	    KADDR(&sa->local.addr), t->reqid, &sa->req.new_spi, &d);
 	if (rc < 0) {
 		tunnel_error(e, t, IKE_EV_KERNEL_ERROR, "%s",
 		    d.count ? d.entries[0].text : "the kernel refused an SPI");
@@ -757,14 +762,14 @@ reauth_finish(struct ike_engine *e, struct ike_sa *sa)
 static void
 established_mark(struct ike_engine *e, struct ike_sa *sa)
 {
-	char peer[16];
+	char peer[IPADDR_STRLEN];
 
 	ike_sa_set_state(e, sa, SA_ESTABLISHED);
 	ike_sa_half_open_done(e, sa);
 	sa->established_wall = engine_wall(e);
 	sa->established_ms = engine_now(e);
 	ike_sa_timers_start(e, sa);
-	addr4_format(sa->remote.addr, peer, sizeof(peer));
+	ipaddr_format(&sa->remote.addr, peer, sizeof(peer));
 	tunnel_event(e, sa->t, IKE_EV_ESTABLISHED,
 	    "IKE SA established with %s as %s%s", peer,
 	    sa->initiator ? "initiator" : "responder",
@@ -816,8 +821,8 @@ auth_child_respond(struct ike_engine *e, struct ike_sa *sa,
 		return N_TS_UNACCEPTABLE;
 	}
 	diag_init(&d);
-	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-		sa->local.addr, t->reqid, &spi, &d) < 0 ||
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
+		KADDR(&sa->local.addr), t->reqid, &spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr, &ni, NULL, sa->in->ni,
 		sa->in->ni_len, sa->in->nr, sa->in->nr_len, CHILD_BY_PEER,
 		&c) < 0) {
@@ -955,7 +960,7 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa,
 	established_mark(e, sa);
 	if ((rc = auth_child_finish(e, sa, m)) < 0) {
 		/* The SPI reserved for it goes back to the kernel. */
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
+		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
 		    sa->req.new_spi);
 	}
 	ike_sa_request_done(e, sa);

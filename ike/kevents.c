@@ -24,7 +24,8 @@ on_acquire(void *arg, uint32_t reqid, uint32_t src, uint32_t dst)
 }
 
 static struct child_sa *
-child_find(struct ike_engine *e, uint32_t dst, uint32_t spi, bool *inbound)
+child_find(struct ike_engine *e, const struct ipaddr *dst, uint32_t spi,
+    bool *inbound)
 {
 	size_t h = hash_u64(spi);
 	struct hmap_node *n;
@@ -32,7 +33,8 @@ child_find(struct ike_engine *e, uint32_t dst, uint32_t spi, bool *inbound)
 	for (n = hmap_first(&e->child_in, h); n; n = hmap_next(n)) {
 		struct child_sa *c = container_of(n, struct child_sa, in_node);
 
-		if (c->spi_in == spi && c->ike->local.addr == dst) {
+		if (c->spi_in == spi &&
+		    ipaddr_equal(&c->ike->local.addr, dst)) {
 			*inbound = true;
 			return c;
 		}
@@ -40,7 +42,8 @@ child_find(struct ike_engine *e, uint32_t dst, uint32_t spi, bool *inbound)
 	for (n = hmap_first(&e->child_out, h); n; n = hmap_next(n)) {
 		struct child_sa *c = container_of(n, struct child_sa, out_node);
 
-		if (c->spi_out == spi && c->ike->remote.addr == dst) {
+		if (c->spi_out == spi &&
+		    ipaddr_equal(&c->ike->remote.addr, dst)) {
 			*inbound = false;
 			return c;
 		}
@@ -53,9 +56,11 @@ on_expire(void *arg, uint32_t dst, uint32_t spi, bool hard)
 {
 	struct ike_engine *e = arg;
 	bool inbound;
-	struct child_sa *c = child_find(e, dst, spi, &inbound);
+	struct ipaddr d;
+	struct child_sa *c;
 
-	if (c == NULL)
+	ipaddr_from4(dst, 32, &d);
+	if ((c = child_find(e, &d, spi, &inbound)) == NULL)
 		return;
 	if (!hard) {
 		c->want_rekey = true;
@@ -78,10 +83,14 @@ on_mapping(void *arg, uint32_t dst, uint32_t spi, uint32_t new_addr,
 {
 	struct ike_engine *e = arg;
 	bool inbound;
-	struct child_sa *c = child_find(e, dst, spi, &inbound);
-	struct ike_endpoint to = { new_addr, new_port };
+	struct ipaddr d;
+	struct child_sa *c;
+	struct ike_endpoint to = { .port = new_port };
 	struct ike_sa *sa;
 
+	ipaddr_from4(dst, 32, &d);
+	ipaddr_from4(new_addr, 32, &to.addr);
+	c = child_find(e, &d, spi, &inbound);
 	if (c == NULL || !inbound || !c->ike->nat_remote)
 		return;
 	sa = c->ike;

@@ -385,6 +385,7 @@ ike_ts_parse(const struct ike_payload *p, struct ike_ts_payload *out)
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *s = p->body + off;
 		struct ike_ts *ts;
+		size_t alen;
 		size_t slen;
 
 		if (p->len - off < 4)
@@ -393,20 +394,29 @@ ike_ts_parse(const struct ike_payload *p, struct ike_ts_payload *out)
 		if (slen < 4 || slen > p->len - off)
 			return -EBADMSG;
 		off += slen;
-		/* Only IPv4 ranges; an IPv6 selector is skipped (we never
-		 * offer one, and narrowing drops what we do not hold). */
-		if (s[0] != IKE_TS_IPV4_ADDR_RANGE)
+		/* Address ranges of either family; another type (RFC 4595's
+		 * Fibre Channel, RFC 9478's security label) is skipped: we
+		 * never offer one, and narrowing drops what we do not hold. */
+		if (s[0] == IKE_TS_IPV4_ADDR_RANGE)
+			alen = 4;
+		else if (s[0] == IKE_TS_IPV6_ADDR_RANGE)
+			alen = 16;
+		else
 			continue;
-		if (slen != 16)
+		if (slen != 8 + 2 * alen)
 			return -EBADMSG;
 		ts = &out->ts[out->n++];
+		memset(ts, 0, sizeof(*ts));
 		ts->ip_proto = s[1];
 		ts->start_port = get16(s + 4);
 		ts->end_port = get16(s + 6);
-		ts->start_addr = get32(s + 8);
-		ts->end_addr = get32(s + 12);
+		ts->start.family = ts->end.family = alen == 4 ? AF_INET :
+								AF_INET6;
+		ts->start.len = ts->end.len = (uint8_t)(alen * 8);
+		memcpy(ts->start.bytes, s + 8, alen);
+		memcpy(ts->end.bytes, s + 8 + alen, alen);
 		if (ts->start_port > ts->end_port ||
-		    ts->start_addr > ts->end_addr)
+		    memcmp(ts->start.bytes, ts->end.bytes, alen) > 0)
 			return -EBADMSG;
 	}
 	return off == p->len ? 0 : -EBADMSG;

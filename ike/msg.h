@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/iana.h"
+#include "lib/lib.h"
 
 #define IKE_HDR_LEN	    28
 #define IKE_PAYLOAD_HDR_LEN 4
@@ -127,11 +128,12 @@ struct ike_delete_payload {
 	const uint8_t *spis; /* n_spis * spi_size bytes */
 };
 
-/* 3.13.1, IPv4 only (TS_IPV4_ADDR_RANGE) */
+/* 3.13.1: TS_IPV4_ADDR_RANGE or TS_IPV6_ADDR_RANGE, by the family of
+ * start and end (single addresses of one family, start <= end). */
 struct ike_ts {
 	uint8_t ip_proto; /* 0 = any */
 	uint16_t start_port, end_port;
-	uint32_t start_addr, end_addr; /* host byte order */
+	struct ipaddr start, end;
 };
 
 struct ike_ts_payload {

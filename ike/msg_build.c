@@ -244,13 +244,18 @@ ike_ts_add(struct ike_buf *b, uint8_t pl_type, const struct ike_ts_payload *ts)
 	put8(b, 0);
 	put16(b, 0);
 	for (size_t i = 0; i < ts->n; i++) {
-		put8(b, IKE_TS_IPV4_ADDR_RANGE);
-		put8(b, ts->ts[i].ip_proto);
-		put16(b, 16);
-		put16(b, ts->ts[i].start_port);
-		put16(b, ts->ts[i].end_port);
-		put32(b, ts->ts[i].start_addr);
-		put32(b, ts->ts[i].end_addr);
+		const struct ike_ts *t = &ts->ts[i];
+		size_t alen = t->start.family == AF_INET6 ? 16 : 4;
+
+		put8(b,
+		    alen == 16 ? IKE_TS_IPV6_ADDR_RANGE :
+				 IKE_TS_IPV4_ADDR_RANGE);
+		put8(b, t->ip_proto);
+		put16(b, (uint16_t)(8 + 2 * alen));
+		put16(b, t->start_port);
+		put16(b, t->end_port);
+		put(b, t->start.bytes, alen);
+		put(b, t->end.bytes, alen);
 	}
 	close_payload(b, at);
 }

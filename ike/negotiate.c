@@ -151,10 +151,20 @@ ike_ts_narrow(const struct ike_ts_payload *ts,
 			x.start_port =
 			    (uint16_t)max32(a->start_port, b->start_port);
 			x.end_port = (uint16_t)min32(a->end_port, b->end_port);
-			x.start_addr = max32(a->start_addr, b->start_addr);
-			x.end_addr = min32(a->end_addr, b->end_addr);
+			/* Families never intersect; within one, the later
+			 * start and the earlier end (network order compares
+			 * as numbers). */
+			if (a->start.family != b->start.family)
+				continue;
+			x.start = memcmp(a->start.bytes, b->start.bytes, 16) >
+				0 ?
+			    a->start :
+			    b->start;
+			x.end = memcmp(a->end.bytes, b->end.bytes, 16) < 0 ?
+			    a->end :
+			    b->end;
 			if (x.start_port > x.end_port ||
-			    x.start_addr > x.end_addr)
+			    memcmp(x.start.bytes, x.end.bytes, 16) > 0)
 				continue;
 			out->ts[out->n++] = x;
 		}

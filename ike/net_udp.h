@@ -21,7 +21,10 @@ struct event_base;
 
 struct ike_net_udp_params {
 	struct event_base *base;
-	uint32_t addr;	    /* host byte order; 0 = every local address */
+	/* The one local address; family 0 = every address of both
+	 * families (IPv6 is skipped, with a warning, where the host has
+	 * none). */
+	struct ipaddr addr;
 	uint16_t port;	    /* IKE_PORT; 0 = any free port (tests) */
 	uint16_t natt_port; /* IKE_NATT_PORT; 0 = any free port (tests) */
 	/* Each IKE message, non-ESP marker stripped; local is the address
@@ -35,8 +38,9 @@ struct ike_net_udp_params {
 /* What the sockets could be set up with. */
 struct ike_net_udp_info {
 	uint16_t port, natt_port; /* bound, host byte order */
-	bool espinudp; /* UDP_ENCAP set: the kernel takes ESP on natt_port */
-	bool bypass;   /* both sockets exempt from IPsec policies */
+	bool espinudp;	 /* UDP_ENCAP set: the kernel takes ESP on natt_port */
+	bool bypass;	 /* both sockets exempt from IPsec policies */
+	bool ipv4, ipv6; /* the family's sockets are open */
 };
 
 /* Datagrams by fate.  Every received datagram lands in exactly one of

@@ -11,8 +11,10 @@
 
 /*
  * The policies of a tunnel: out, in and fwd for every local x remote
- * pair (one 0.0.0.0/0 pair when route-based), each with an ESP template
- * bound to the tunnel's reqid.  Installed while the tunnel is enabled,
+ * pair of one family (0.0.0.0/0 and ::/0 when route-based, see
+ * child_route_any), each with an ESP template bound to the tunnel's
+ * reqid; the template's addresses are the outer ones, of their own
+ * family (4-in-6 and 6-in-4 are the kernel's to carry).  Installed while the tunnel is enabled,
  * whatever the SAs do: traffic with no SA raises ACQUIRE and is held,
  * never sent in clear.  More specific pairs win (lower priority value).
  * Returns how many, into out (NULL: only count).
@@ -21,30 +23,35 @@ static size_t
 policy_list(const struct ike_tunnel_conf *c, uint32_t reqid,
     struct kernel_policy *out)
 {
-	static const struct prefix4 any = { 0, 0 };
-	const struct prefix4 *l = c->route_based ? &any : c->local_nets;
-	const struct prefix4 *r = c->route_based ? &any : c->remote_nets;
-	size_t nl = c->route_based ? 1 : c->n_local;
-	size_t nr = c->route_based ? 1 : c->n_remote, n = 0;
+	struct ipaddr any[2];
+	size_t nany = c->route_based ? child_route_any(c, any) : 0;
+	const struct ipaddr *l = c->route_based ? any : c->local_nets;
+	const struct ipaddr *r = c->route_based ? any : c->remote_nets;
+	size_t nl = c->route_based ? nany : c->n_local;
+	size_t nr = c->route_based ? nany : c->n_remote, n = 0;
 
 	for (size_t i = 0; i < nl; i++)
 		for (size_t j = 0; j < nr; j++)
-			for (int dir = 0; dir < 3; dir++, n++) {
+			for (int dir = 0; dir < 3 && l[i].family == r[j].family;
+			     dir++, n++) {
 				bool o = dir == KERNEL_DIR_OUT;
+				uint32_t bits = ipaddr_bits(&l[i]);
 
 				if (out == NULL)
 					continue;
+				/* More specific wins within a family (the
+				 * kernel never compares across them). */
 				out[n] = (struct kernel_policy){
-					.src = o ? l[i] : r[j],
-					.dst = o ? r[j] : l[i],
+					.src = KPFX(o ? &l[i] : &r[j]),
+					.dst = KPFX(o ? &r[j] : &l[i]),
 					.dir = (enum kernel_dir)dir,
-					.priority = 1000 + 64 -
+					.priority = 1000 + bits * 2 -
 					    (uint32_t)(l[i].len + r[j].len) / 2,
 					.reqid = reqid,
-					.tmpl_src = o ? c->local_addr :
-							c->remote_addr,
-					.tmpl_dst = o ? c->remote_addr :
-							c->local_addr,
+					.tmpl_src = KADDR(o ? &c->local_addr :
+							      &c->remote_addr),
+					.tmpl_dst = KADDR(o ? &c->remote_addr :
+							      &c->local_addr),
 					.mark = c->mark,
 					.mark_mask = c->mark ? ~0u : 0,
 					.if_id = c->if_id,

@@ -103,7 +103,8 @@ ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
 	     n = hmap_next(n)) {
 		struct ike_sa *sa = container_of(n, struct ike_sa, peer_node);
 
-		if (sa->spi_i == spi_i && sa->remote.addr == remote->addr &&
+		if (sa->spi_i == spi_i &&
+		    ipaddr_equal(&sa->remote.addr, &remote->addr) &&
 		    sa->remote.port == remote->port)
 			return sa;
 	}
@@ -115,7 +116,7 @@ ike_sa_lookup_half_open(struct ike_engine *e, uint64_t spi_i,
 int
 ike_sa_half_open_add(struct ike_engine *e, struct ike_sa *sa)
 {
-	if (half_open_peer_add(e, sa->remote.addr) < 0)
+	if (half_open_peer_add(e, &sa->remote.addr) < 0)
 		return -ENOMEM;
 	sa->half_open_addr = sa->remote.addr;
 	hmap_insert(&e->by_peer, &sa->peer_node, hash_u64(sa->spi_i));
@@ -131,7 +132,7 @@ ike_sa_half_open_done(struct ike_engine *e, struct ike_sa *sa)
 		return;
 	hmap_remove(&e->by_peer, &sa->peer_node);
 	sa->in_peer_table = false;
-	half_open_peer_del(e, sa->half_open_addr);
+	half_open_peer_del(e, &sa->half_open_addr);
 	e->c.half_open--;
 }
 
@@ -345,7 +346,7 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	if (sa->req.new_spi != 0 &&
 	    (sa->req.kind == REQ_AUTH || sa->req.kind == REQ_CHILD_REKEY ||
 		sa->req.kind == REQ_CHILD_CREATE))
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
+		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
 		    sa->req.new_spi);
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		timer_disarm(e, timers[i]);
@@ -589,9 +590,9 @@ retransmit_timer(struct ike_engine *e, struct ike_timer *tm)
 			return;
 		}
 		if (t != NULL && sa->req.kind == REQ_INIT) {
-			char peer[16];
+			char peer[IPADDR_STRLEN];
 
-			addr4_format(sa->remote.addr, peer, sizeof(peer));
+			ipaddr_format(&sa->remote.addr, peer, sizeof(peer));
 			tunnel_error(e, t, IKE_EV_NO_RESPONSE,
 			    "no answer from %s on UDP %u: check that it is "
 			    "reachable and that UDP 500, UDP 4500 and ESP are "
@@ -771,20 +772,20 @@ children_move(struct ike_engine *e, struct ike_sa *sa,
 	const struct kernel_ops *k = e->p.kernel;
 
 	for (struct child_sa *c = sa->children; c; c = c->next) {
-		struct kernel_sa_move out = { local->addr, remote->addr,
-			local->port, remote->port };
-		struct kernel_sa_move in = { remote->addr, local->addr,
-			remote->port, local->port };
+		struct kernel_sa_move out = { KADDR(&local->addr),
+			KADDR(&remote->addr), local->port, remote->port };
+		struct kernel_sa_move in = { KADDR(&remote->addr),
+			KADDR(&local->addr), remote->port, local->port };
 		struct diag d;
 
 		c->natt = true;
 		if (k->sa_move == NULL)
 			continue;
 		diag_init(&d);
-		if (k->sa_move(e->p.kernel_arg, sa->remote.addr, c->spi_out,
-			&out, &d) < 0 ||
-		    k->sa_move(e->p.kernel_arg, sa->local.addr, c->spi_in, &in,
-			&d) < 0)
+		if (k->sa_move(e->p.kernel_arg, KADDR(&sa->remote.addr),
+			c->spi_out, &out, &d) < 0 ||
+		    k->sa_move(e->p.kernel_arg, KADDR(&sa->local.addr),
+			c->spi_in, &in, &d) < 0)
 			tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR, "%s",
 			    d.count ? d.entries[0].text :
 				      "the kernel did not follow the peer");
@@ -802,8 +803,9 @@ void
 ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
     const struct ike_endpoint *local, const struct ike_endpoint *remote)
 {
-	bool moved = sa->remote.addr != remote->addr ||
+	bool moved = !ipaddr_equal(&sa->remote.addr, &remote->addr) ||
 	    sa->remote.port != remote->port;
+	char to[IPADDR_STRLEN];
 
 	if (!sa->natt && local->port == IKE_NATT_PORT &&
 	    sa->local.port != IKE_NATT_PORT) {
@@ -817,11 +819,10 @@ ike_sa_endpoints_update(struct ike_engine *e, struct ike_sa *sa,
 	children_move(e, sa, local, remote);
 	sa->remote = *remote;
 	sa->local = *local;
+	ipaddr_format(&remote->addr, to, sizeof(to));
 	if (sa->t != NULL)
 		tunnel_event(e, sa->t, IKE_EV_PEER_MOVED,
-		    "the peer moved to %u.%u.%u.%u port %u", remote->addr >> 24,
-		    (remote->addr >> 16) & 0xff, (remote->addr >> 8) & 0xff,
-		    remote->addr & 0xff, remote->port);
+		    "the peer moved to %s port %u", to, remote->port);
 }
 
 /*

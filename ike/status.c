@@ -306,18 +306,13 @@ child_algs(const struct child_sa *c, char *buf, size_t len)
 
 /* The smallest prefix that covers a range (exact for ranges made from
  * prefixes, which is what tunnels negotiate). */
-static struct prefix4
+static struct ipaddr
 ts_prefix(const struct ike_ts *ts, size_t n)
 {
-	struct prefix4 p = { 0, 32 };
+	struct ipaddr p = { 0 };
 
-	if (n == 0)
-		return (struct prefix4){ 0, 0 };
-	p.addr = ts->start_addr;
-	while (p.len > 0 && prefix4_last(&p) < ts->end_addr) {
-		p.len--;
-		p.addr &= prefix4_mask(p.len);
-	}
+	if (n > 0)
+		ipaddr_cover(&ts->start, &ts->end, &p);
 	return p;
 }
 
@@ -359,9 +354,10 @@ ike_child_each(const struct ike_engine *e, const char *name,
 					    ts_prefix(&c->ts[c->n_local + i],
 						1);
 				e->p.kernel->sa_query(e->p.kernel_arg,
-				    sa->local.addr, c->spi_in, &s.in);
+				    KADDR(&sa->local.addr), c->spi_in, &s.in);
 				e->p.kernel->sa_query(e->p.kernel_arg,
-				    sa->remote.addr, c->spi_out, &s.out);
+				    KADDR(&sa->remote.addr), c->spi_out,
+				    &s.out);
 				fn(arg, &s);
 			}
 	}

@@ -13,20 +13,27 @@
 
 #include "ike/engine.h"
 
+static size_t
+remote_hash(const struct ipaddr *addr)
+{
+	return hash_bytes(addr->bytes, sizeof(addr->bytes));
+}
+
 struct ike_tunnel *
-tunnel_by_remote(struct ike_engine *e, uint32_t addr, uint32_t local)
+tunnel_by_remote(struct ike_engine *e, const struct ipaddr *addr,
+    const struct ipaddr *local)
 {
 	struct ike_tunnel *any = NULL;
 
 	/* One tunnel per pair of gateways (validation): with several WAN
 	 * addresses the local one tells tunnels to one peer apart. */
-	for (struct hmap_node *n = hmap_first(&e->by_remote, hash_u64(addr)); n;
-	     n = hmap_next(n)) {
+	for (struct hmap_node *n = hmap_first(&e->by_remote, remote_hash(addr));
+	     n; n = hmap_next(n)) {
 		struct ike_tunnel *t =
 		    container_of(n, struct ike_tunnel, remote_node);
 
-		if (t->conf.remote_addr == addr) {
-			if (t->conf.local_addr == local)
+		if (ipaddr_equal(&t->conf.remote_addr, addr)) {
+			if (ipaddr_equal(&t->conf.local_addr, local))
 				return t;
 			any = any ? any : t;
 		}
@@ -38,7 +45,7 @@ void
 tunnel_count(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, bool rx)
 {
-	struct ike_tunnel *t = tunnel_by_remote(e, remote->addr, local->addr);
+	struct ike_tunnel *t = tunnel_by_remote(e, &remote->addr, &local->addr);
 
 	if (t == NULL)
 		return;
@@ -208,7 +215,7 @@ tunnel_link(struct ike_engine *e, struct ike_tunnel *t)
 		e->tunnels->pprev = &t->next;
 	e->tunnels = t;
 	hmap_insert(&e->by_remote, &t->remote_node,
-	    hash_u64(t->conf.remote_addr));
+	    remote_hash(&t->conf.remote_addr));
 	hmap_insert(&e->by_reqid, &t->reqid_node, hash_u64(t->reqid));
 	hmap_insert(&e->by_name, &t->name_node, hash_str(t->conf.name));
 }
@@ -248,10 +255,10 @@ conf_dup(const struct ike_tunnel_conf *c, struct ike_tunnel_conf *out)
 	size_t li = (c->local_id ? strlen(c->local_id) : 0) + 1;
 	size_t ri = (c->remote_id ? strlen(c->remote_id) : 0) + 1;
 	size_t na = (c->n_ike + c->n_esp) * sizeof(struct ike_algs);
-	size_t nn = (c->n_local + c->n_remote) * sizeof(struct prefix4);
+	size_t nn = (c->n_local + c->n_remote) * sizeof(struct ipaddr);
 	char *m = malloc(na + nn + li + ri), *p = m;
 	struct ike_algs *algs;
-	struct prefix4 *nets;
+	struct ipaddr *nets;
 
 	if (m == NULL)
 		return NULL;
@@ -263,7 +270,7 @@ conf_dup(const struct ike_tunnel_conf *c, struct ike_tunnel_conf *out)
 	out->ike = algs;
 	out->esp = algs + c->n_ike;
 	p += na;
-	nets = (struct prefix4 *)(void *)p;
+	nets = (struct ipaddr *)(void *)p;
 	memcpy(nets, c->local_nets, c->n_local * sizeof(*nets));
 	memcpy(nets + c->n_local, c->remote_nets, c->n_remote * sizeof(*nets));
 	out->local_nets = nets;
@@ -389,8 +396,8 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 
 	if (t == NULL)
 		return ike_tunnel_add(e, c, d);
-	if (t->conf.remote_addr != c->remote_addr ||
-	    t->conf.local_addr != c->local_addr || !c->enable) {
+	if (!ipaddr_equal(&t->conf.remote_addr, &c->remote_addr) ||
+	    !ipaddr_equal(&t->conf.local_addr, &c->local_addr) || !c->enable) {
 		/* A new peer is a new tunnel; a disabled one has nothing. */
 		ike_tunnel_remove(e, c->name, d);
 		return ike_tunnel_add(e, c, d);

@@ -342,6 +342,21 @@ ipaddr_from_range(const struct ipaddr *first, const struct ipaddr *last,
 	return 0;
 }
 
+void
+ipaddr_cover(const struct ipaddr *first, const struct ipaddr *last,
+    struct ipaddr *out)
+{
+	unsigned bits = ipaddr_bits(first), len = 0;
+
+	while (len < bits && first->family == last->family &&
+	    bit_set(first->bytes, len) == bit_set(last->bytes, len))
+		len++;
+	*out = *first;
+	for (unsigned bit = len; bit < bits; bit++)
+		out->bytes[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	out->len = (uint8_t)len;
+}
+
 bool
 ipaddr_is_any(const struct ipaddr *a)
 {

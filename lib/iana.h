@@ -100,8 +100,10 @@ enum ike_esn_id {
 /* RFC 7296 3.5 ID types, 3.8 authentication methods, 3.13.1 TS types. */
 #define IKE_ID_IPV4_ADDR       1
 #define IKE_ID_FQDN	       2
+#define IKE_ID_IPV6_ADDR       5
 #define IKE_AUTH_PSK	       2 /* Shared Key Message Integrity Code */
 #define IKE_TS_IPV4_ADDR_RANGE 7
+#define IKE_TS_IPV6_ADDR_RANGE 8
 
 /* RFC 7296 3.10.1: notify message types. */
 enum ike_notify {

@@ -177,6 +177,9 @@ void ipaddr_range(const struct ipaddr *p, struct ipaddr *first,
  * not one prefix (IKE traffic selectors are ranges, tunsh's are prefixes). */
 int ipaddr_from_range(const struct ipaddr *first, const struct ipaddr *last,
     struct ipaddr *out);
+/* The smallest prefix holding first..last (one family). */
+void ipaddr_cover(const struct ipaddr *first, const struct ipaddr *last,
+    struct ipaddr *out);
 /* No family, or the family's whole space (0.0.0.0/0, ::/0). */
 bool ipaddr_is_any(const struct ipaddr *a);
 /* "ADDR/N" always, even for a single address (selectors, routes). */

@@ -22,7 +22,8 @@
 /* What a translated tunnel points to. */
 struct conf_store {
 	struct ike_tunnel_conf c;
-	struct prefix4 ln[CONFIG_NETS_MAX], rn[CONFIG_NETS_MAX];
+	struct prefix4 ln4[CONFIG_NETS_MAX];
+	struct ipaddr ln[CONFIG_NETS_MAX], rn[CONFIG_NETS_MAX];
 	struct ike_algs ike[CONFIG_PROPOSALS_MAX], esp[CONFIG_PROPOSALS_MAX];
 	char local_addr[CONFIG_HOST_MAX + 1];
 };
@@ -93,8 +94,8 @@ dataplane_plan(struct live *l, const struct config_tunnel *t,
 	link_name(t->name, dp->link.name, sizeof(dp->link.name));
 	dp->link.xfrmi = live_link_kind(l) == KERNEL_LINK_XFRMI;
 	dp->link.key = route_key(t->name);
-	dp->link.local = c->local_addr;
-	dp->link.remote = c->remote_addr;
+	dp->link.local = ipaddr_to4(&c->local_addr);
+	dp->link.remote = ipaddr_to4(&c->remote_addr);
 	dp->link.addr = t->inside_addr;
 	dp->link.len = t->inside_addr ? t->inside_len : 0;
 	dp->link.mtu = t->mtu;
@@ -199,7 +200,7 @@ conf_from(struct live *l, const struct config *cfg,
 	c->enable = t->enable;
 	if (config_tunnel_local_addr(cfg, t, s->local_addr,
 		sizeof(s->local_addr)) < 0 ||
-	    addr4_parse(s->local_addr, &c->local_addr) < 0) {
+	    ipaddr_parse(s->local_addr, &c->local_addr) < 0) {
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: no local address: set local-address, or give "
 		    "its wan-port an address",
@@ -214,13 +215,16 @@ conf_from(struct live *l, const struct config *cfg,
 		    t->remote_address.name ? t->remote_address.name : "");
 		return -EINVAL;
 	}
-	c->remote_addr = ipaddr_to4(&t->remote_address.ip);
+	c->remote_addr = t->remote_address.ip;
 	c->local_id = t->local_id;
 	c->remote_id = t->remote_id;
 	c->psk = t->psk;
 	c->n_local =
-	    config_tunnel_local_prefixes(cfg, t, s->ln, CONFIG_NETS_MAX);
-	memcpy(s->rn, t->remote_nets, t->n_remote * sizeof(s->rn[0]));
+	    config_tunnel_local_prefixes(cfg, t, s->ln4, CONFIG_NETS_MAX);
+	for (size_t i = 0; i < c->n_local; i++)
+		ipaddr_from_prefix4(&s->ln4[i], &s->ln[i]);
+	for (size_t i = 0; i < t->n_remote; i++)
+		ipaddr_from_prefix4(&t->remote_nets[i], &s->rn[i]);
 	c->n_remote = t->n_remote;
 	c->local_nets = s->ln;
 	c->remote_nets = s->rn;
@@ -457,8 +461,8 @@ clamp_record(struct live *l, const struct config_tunnel *t,
 		mss_del(live_mss(l), t->name); /* carries nothing */
 		return 0;
 	}
-	return mss_set(live_mss(l), t->name, NULL, s->ln, s->c.n_local, s->rn,
-	    s->c.n_remote, t->tcp_mss);
+	return mss_set(live_mss(l), t->name, NULL, s->ln4, s->c.n_local,
+	    t->remote_nets, s->c.n_remote, t->tcp_mss);
 }
 
 static int

@@ -232,10 +232,10 @@ static void
 write_ike(void *arg, const struct ike_sa_status *s)
 {
 	FILE *f = arg;
-	char l[ADDR4_STRLEN], r[ADDR4_STRLEN];
+	char l[IPADDR_STRLEN], r[IPADDR_STRLEN];
 
-	addr4_format(s->local.addr, l, sizeof(l));
-	addr4_format(s->remote.addr, r, sizeof(r));
+	ipaddr_format(&s->local.addr, l, sizeof(l));
+	ipaddr_format(&s->remote.addr, r, sizeof(r));
 	fprintf(f,
 	    "ike %016llx %016llx %s %s initiator=%d local=%s:%u "
 	    "remote=%s:%u rekey_in=%llu expires=%llu\n",
@@ -249,10 +249,10 @@ static void
 write_child(void *arg, const struct ike_child_status *s)
 {
 	FILE *f = arg;
-	char l[PREFIX4_STRLEN], r[PREFIX4_STRLEN];
+	char l[IPADDR_STRLEN], r[IPADDR_STRLEN];
 
-	prefix4_format(&s->local_ts, l, sizeof(l));
-	prefix4_format(&s->remote_ts, r, sizeof(r));
+	ipaddr_format_prefix(&s->local_ts, l, sizeof(l));
+	ipaddr_format_prefix(&s->remote_ts, r, sizeof(r));
 	fprintf(f,
 	    "child %08x %08x %s natt=%d local=%s remote=%s rekey_in=%llu "
 	    "expires=%llu\n",
@@ -653,7 +653,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 /* "10.1.0.0/24,10.3.0.0/24" */
 static int
-nets_parse(const char *opt, const char *s, struct prefix4 *out, size_t *n)
+nets_parse(const char *opt, const char *s, struct ipaddr *out, size_t *n)
 {
 	char buf[1024], *save = NULL, *tok;
 
@@ -661,7 +661,8 @@ nets_parse(const char *opt, const char *s, struct prefix4 *out, size_t *n)
 	*n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (*n == IKE_NETS_MAX || prefix4_parse(tok, &out[*n]) < 0) {
+		if (*n == IKE_NETS_MAX ||
+		    ipaddr_parse_prefix(tok, &out[*n]) < 0) {
 			fprintf(stderr, "ike_peer: %s: bad prefix %s\n", opt,
 			    tok);
 			return -EINVAL;
@@ -719,7 +720,7 @@ proposals_parse(const char *opt, const char *s, bool ike, struct ike_algs *out,
 }
 
 struct conf_mem {
-	struct prefix4 ln[IKE_NETS_MAX], rn[IKE_NETS_MAX];
+	struct ipaddr ln[IKE_NETS_MAX], rn[IKE_NETS_MAX];
 	struct ike_algs ike[IKE_PROPOSALS_MAX], esp[IKE_PROPOSALS_MAX];
 };
 
@@ -729,8 +730,8 @@ conf_build(const struct opts *o, struct conf_mem *m, const struct secbuf *psk,
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", o->name);
-	if (addr4_parse(o->local, &c->local_addr) < 0 ||
-	    addr4_parse(o->remote, &c->remote_addr) < 0) {
+	if (ipaddr_parse(o->local, &c->local_addr) < 0 ||
+	    ipaddr_parse(o->remote, &c->remote_addr) < 0) {
 		fprintf(stderr, "ike_peer: bad --local or --remote address\n");
 		return -EINVAL;
 	}
@@ -760,7 +761,7 @@ conf_build(const struct opts *o, struct conf_mem *m, const struct secbuf *psk,
 }
 
 static int
-peer_open(struct peer *p, uint32_t addr, struct diag *d)
+peer_open(struct peer *p, const struct ipaddr *addr, struct diag *d)
 {
 	struct ike_net_udp_params np = {
 		.port = IKE_PORT,
@@ -782,7 +783,7 @@ peer_open(struct peer *p, uint32_t addr, struct diag *d)
 	if ((p->base = event_base_new()) == NULL)
 		return -ENOMEM;
 	np.base = p->base;
-	np.addr = addr;
+	np.addr = *addr;
 	if ((p->udp = ike_net_udp_open(&np, d)) == NULL)
 		return -EADDRNOTAVAIL;
 	ep.net_arg = p->udp;
@@ -828,7 +829,7 @@ main(int argc, char **argv)
 	if ((psk = secbuf_from_str(p.o.psk)) == NULL ||
 	    conf_build(&p.o, &mem, psk, &conf) < 0)
 		goto out;
-	if (peer_open(&p, conf.local_addr, &d) < 0 ||
+	if (peer_open(&p, &conf.local_addr, &d) < 0 ||
 	    ike_tunnel_add(p.e, &conf, &d) < 0) {
 		log_diag(&d);
 		log_err("peer", "cannot start tunnel %s", p.o.name);

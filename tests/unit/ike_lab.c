@@ -56,10 +56,10 @@ static const struct ike_random_ops lab_random = { lab_bytes };
 /* Network */
 
 static bool
-owns(const struct lab_peer *p, uint32_t addr)
+owns(const struct lab_peer *p, const struct ipaddr *addr)
 {
 	for (size_t i = 0; i < p->n_addrs; i++)
-		if (p->addrs[i] == addr)
+		if (ipaddr_equal(&p->addrs[i], addr))
 			return true;
 	return false;
 }
@@ -91,7 +91,7 @@ lab_send(void *arg, const struct ike_endpoint *local,
 	k->src = *local;
 	k->dst = *remote;
 	if (l->nat_a && p == &l->a) {
-		k->src.addr = LAB_NAT_ADDR;
+		ipaddr_from4(LAB_NAT_ADDR, 32, &k->src.addr);
 		k->src.port = (uint16_t)(local->port +
 		    (l->nat_shift ? l->nat_shift : 10000));
 	}
@@ -115,15 +115,15 @@ static const struct ike_net_ops lab_net = { lab_send };
 static struct lab_peer *
 route(struct lab *l, struct ike_endpoint *dst)
 {
-	if (l->nat_a && dst->addr == LAB_NAT_ADDR) {
+	if (l->nat_a && ipaddr_to4(&dst->addr) == LAB_NAT_ADDR) {
 		dst->addr = l->a.addrs[0];
 		dst->port = (uint16_t)(dst->port -
 		    (l->nat_shift ? l->nat_shift : 10000));
 		return &l->a;
 	}
-	if (owns(&l->a, dst->addr))
+	if (owns(&l->a, &dst->addr))
 		return &l->a;
-	if (owns(&l->b, dst->addr))
+	if (owns(&l->b, &dst->addr))
 		return &l->b;
 	return NULL;
 }
@@ -521,12 +521,14 @@ lab_init(struct lab *l, const struct ike_engine_params *pa,
 	l->rng = 0x9e3779b97f4a7c15ull;
 	l->wall = 1800000000; /* 2027-01-15, any fixed moment */
 	l->now_ms = 1000;
-	l->a.addrs[0] = LAB_ADDR_A;
-	l->a.addrs[1] = LAB_ADDR_A2;
-	l->a.n_addrs = 2;
-	l->b.addrs[0] = LAB_ADDR_B;
-	l->b.addrs[1] = LAB_ADDR_B2;
-	l->b.n_addrs = 2;
+	ipaddr_from4(LAB_ADDR_A, 32, &l->a.addrs[0]);
+	ipaddr_from4(LAB_ADDR_A2, 32, &l->a.addrs[1]);
+	(void)ipaddr_parse(LAB_ADDR6_A, &l->a.addrs[2]);
+	l->a.n_addrs = 3;
+	ipaddr_from4(LAB_ADDR_B, 32, &l->b.addrs[0]);
+	ipaddr_from4(LAB_ADDR_B2, 32, &l->b.addrs[1]);
+	(void)ipaddr_parse(LAB_ADDR6_B, &l->b.addrs[2]);
+	l->b.n_addrs = 3;
 	peer_init(l, &l->a, 0xa0000001u, pa);
 	peer_init(l, &l->b, 0xb0000001u, pb);
 }
@@ -540,7 +542,7 @@ lab_free(struct lab *l)
 }
 
 static size_t
-nets(const char *s, struct prefix4 *out)
+nets(const char *s, struct ipaddr *out)
 {
 	char buf[512], *save = NULL, *tok;
 	size_t n = 0;
@@ -548,15 +550,15 @@ nets(const char *s, struct prefix4 *out)
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, " ", &save); tok && n < 16;
 	     tok = strtok_r(NULL, " ", &save))
-		if (prefix4_parse(tok, &out[n]) == 0)
+		if (ipaddr_parse_prefix(tok, &out[n]) == 0)
 			n++;
 	return n;
 }
 
-void
-lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
-    uint32_t remote, const char *ln, const char *rn, const struct lab_suite *s,
-    const struct secbuf *psk)
+static void
+conf_at(struct lab_tunnel *t, const char *name, const struct ipaddr *local,
+    const struct ipaddr *remote, const char *ln, const char *rn,
+    const struct lab_suite *s, const struct secbuf *psk)
 {
 	struct ike_tunnel_conf *c = &t->c;
 	struct ike_algs *ike = &t->ike[0], *esp = &t->esp[0];
@@ -564,8 +566,8 @@ lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
 	memset(t, 0, sizeof(*t));
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->enable = true;
-	c->local_addr = local;
-	c->remote_addr = remote;
+	c->local_addr = *local;
+	c->remote_addr = *remote;
 	c->psk = psk;
 	c->n_local = nets(ln, t->ln);
 	c->n_remote = nets(rn, t->rn);
@@ -586,4 +588,28 @@ lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
 	c->initiator = true;
 	c->rekey = true;
 	c->dpd_action = IKE_DPD_RESTART;
+}
+
+void
+lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
+    uint32_t remote, const char *ln, const char *rn, const struct lab_suite *s,
+    const struct secbuf *psk)
+{
+	struct ipaddr l, r;
+
+	ipaddr_from4(local, 32, &l);
+	ipaddr_from4(remote, 32, &r);
+	conf_at(t, name, &l, &r, ln, rn, s, psk);
+}
+
+void
+lab_conf_at(struct lab_tunnel *t, const char *name, const char *local,
+    const char *remote, const char *ln, const char *rn,
+    const struct lab_suite *s, const struct secbuf *psk)
+{
+	struct ipaddr l = { 0 }, r = { 0 };
+
+	(void)ipaddr_parse(local, &l);
+	(void)ipaddr_parse(remote, &r);
+	conf_at(t, name, &l, &r, ln, rn, s, psk);
 }

@@ -45,7 +45,7 @@ struct lab;
 struct lab_peer {
 	struct lab *lab;
 	struct ike_engine *e;
-	uint32_t addrs[LAB_ADDRS];
+	struct ipaddr addrs[LAB_ADDRS];
 	size_t n_addrs;
 	struct lab_kernel k;
 	bool dead; /* drops everything sent to it */
@@ -91,8 +91,21 @@ struct lab {
 #define LAB_ADDR_B   0xc0000202u /* 192.0.2.2 */
 #define LAB_ADDR_B2  0xc0000204u /* 192.0.2.4 */
 #define LAB_NAT_ADDR 0xc6336401u /* 198.51.100.1 */
+/* Each peer's IPv6 address (addrs[2]), RFC 3849's documentation prefix. */
+#define LAB_ADDR6_A  "2001:db8::1"
+#define LAB_ADDR6_B  "2001:db8::2"
 
 extern const struct kernel_ops lab_kernel_ops;
+
+/* An endpoint at an IPv4 address (host byte order) and port. */
+static inline struct ike_endpoint
+lab_ep(uint32_t addr, uint16_t port)
+{
+	struct ike_endpoint ep = { .port = port };
+
+	ipaddr_from4(addr, 32, &ep.addr);
+	return ep;
+}
 
 /* A and B, each with an engine; params may set cookie thresholds etc. */
 void lab_init(struct lab *l, const struct ike_engine_params *pa,
@@ -116,7 +129,7 @@ struct lab_suite {
 /* A tunnel configuration with the storage its pointers refer to. */
 struct lab_tunnel {
 	struct ike_tunnel_conf c;
-	struct prefix4 ln[16], rn[16];
+	struct ipaddr ln[16], rn[16];
 	struct ike_algs ike[2], esp[2];
 };
 
@@ -128,6 +141,10 @@ struct lab_tunnel {
 void lab_conf(struct lab_tunnel *t, const char *name, uint32_t local,
     uint32_t remote, const char *ln, const char *rn, const struct lab_suite *s,
     const struct secbuf *psk);
+/* The same with outer addresses as text, of either family. */
+void lab_conf_at(struct lab_tunnel *t, const char *name, const char *local,
+    const char *remote, const char *ln, const char *rn,
+    const struct lab_suite *s, const struct secbuf *psk);
 
 /* Kernel queries. */
 size_t lab_sa_count(const struct lab_kernel *k);

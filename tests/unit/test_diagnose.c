@@ -192,8 +192,8 @@ test_diagnose_ts_unacceptable_and_narrowed(void **state)
 	    "correctly");
 	event(&x->f, IKE_EV_CHILD_UP, 960, "CHILD SA up");
 	x->f.st.n_not_carried = 1;
-	prefix4_parse("10.1.0.0/24", &x->f.st.not_carried[0].local);
-	prefix4_parse("10.2.0.0/24", &x->f.st.not_carried[0].remote);
+	ipaddr_parse_prefix("10.1.0.0/24", &x->f.st.not_carried[0].local);
+	ipaddr_parse_prefix("10.2.0.0/24", &x->f.st.not_carried[0].remote);
 	only_fails(x, DX_NETWORKS, "10.1.0.0/24 <-> 10.2.0.0/24");
 }
 

@@ -168,7 +168,7 @@ plan(struct fix *f, const char *tunnel, const char *dev)
 static void
 route_based(struct lab_tunnel *t, uint32_t key)
 {
-	static const struct prefix4 any = { 0, 0 };
+	static const struct ipaddr any = { .family = AF_INET };
 
 	t->c.route_based = true;
 	t->c.local_nets = t->c.remote_nets = &any;
@@ -266,7 +266,8 @@ establish(struct fix *f)
 static void
 gateway1_link(struct fix *f, bool up)
 {
-	f->l.b.addrs[0] = up ? LAB_ADDR_B : 0xc0000263u; /* 192.0.2.99 */
+	ipaddr_from4(up ? LAB_ADDR_B : 0xc0000263u, 32, /* 192.0.2.99 */
+	    &f->l.b.addrs[0]);
 }
 
 /* Before any CHILD SA, a route-based tunnel's routes wait at standby:

@@ -330,10 +330,10 @@ test_ike_ts_unacceptable_names_a_large_offer(void **state_)
 		char net[32];
 
 		snprintf(net, sizeof(net), "10.2.%zu.0/24", 100 + i);
-		prefix4_parse(net, &f->ta.rn[i]);
+		ipaddr_parse_prefix(net, &f->ta.rn[i]);
 	}
 	f->ta.c.n_remote = 16;
-	prefix4_parse("10.9.0.0/24", &f->tb.rn[0]);
+	ipaddr_parse_prefix("10.9.0.0/24", &f->tb.rn[0]);
 	add_both(f);
 	lab_run(&f->l, 100);
 	assert_error_contains(&f->l.a, "to-b",
@@ -349,7 +349,7 @@ test_ike_ts_unacceptable_is_named(void **state_)
 	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
 
 	(void)state_;
-	prefix4_parse("10.9.0.0/24", &f->tb.rn[0]);
+	ipaddr_parse_prefix("10.9.0.0/24", &f->tb.rn[0]);
 	add_both(f);
 	lab_run(&f->l, 100);
 	assert_error_contains(&f->l.a, "to-b",
@@ -378,14 +378,14 @@ test_ike_ts_narrowed_by_responder(void **state_)
 	char buf[32];
 
 	(void)state_;
-	prefix4_parse("10.1.0.0/16", &f->ta.ln[0]);
-	prefix4_parse("10.1.1.0/24", &f->tb.rn[0]);
+	ipaddr_parse_prefix("10.1.0.0/16", &f->ta.ln[0]);
+	ipaddr_parse_prefix("10.1.1.0/24", &f->tb.rn[0]);
 	add_both(f);
 	lab_run(&f->l, 100);
 	assert_up_and_agreeing(f);
 	memset(&got, 0, sizeof(got));
 	ike_child_each(f->l.a.e, "to-b", child_first, &got);
-	prefix4_format(&got.local_ts, buf, sizeof(buf));
+	ipaddr_format_prefix(&got.local_ts, buf, sizeof(buf));
 	assert_string_equal(buf, "10.1.1.0/24");
 	fix_free(f);
 }
@@ -400,9 +400,9 @@ test_ike_child_with_two_networks_shows_both(void **state_)
 	char buf[32];
 
 	(void)state_;
-	prefix4_parse("10.3.0.0/24", &f->ta.ln[1]);
+	ipaddr_parse_prefix("10.3.0.0/24", &f->ta.ln[1]);
 	f->ta.c.n_local = 2;
-	prefix4_parse("10.3.0.0/24", &f->tb.rn[1]);
+	ipaddr_parse_prefix("10.3.0.0/24", &f->tb.rn[1]);
 	f->tb.c.n_remote = 2;
 	add_both(f);
 	lab_run(&f->l, 100);
@@ -411,7 +411,7 @@ test_ike_child_with_two_networks_shows_both(void **state_)
 	ike_child_each(f->l.a.e, "to-b", child_first, &got);
 	assert_int_equal(got.n_local_nets, 2);
 	assert_int_equal(got.n_remote_nets, 1);
-	prefix4_format(&got.local_nets[1], buf, sizeof(buf));
+	ipaddr_format_prefix(&got.local_nets[1], buf, sizeof(buf));
 	assert_string_equal(buf, "10.3.0.0/24");
 	fix_free(f);
 }
@@ -506,7 +506,8 @@ static void
 flood_send(struct flood *fl, uint32_t addr, uint64_t spi, const uint8_t *cookie,
     size_t cookie_len)
 {
-	struct ike_endpoint local = { LAB_ADDR_B, 500 }, remote = { addr, 500 };
+	struct ike_endpoint local = lab_ep(LAB_ADDR_B, 500),
+			    remote = lab_ep(addr, 500);
 	struct ike_buf b;
 
 	assert_int_equal(lab_flood_request(&b, spi, fl->ke, cookie, cookie_len),
@@ -531,7 +532,8 @@ flood_stray(struct lab *l, const struct lab_pkt *k, void *arg)
 		return;
 	if (msg_has_notify(&m, N_COOKIE, &n)) {
 		fl->cookies++;
-		flood_send(fl, k->dst.addr, m.hdr.spi_i, n.data, n.data_len);
+		flood_send(fl, ipaddr_to4(&k->dst.addr), m.hdr.spi_i, n.data,
+		    n.data_len);
 	} else if (ike_msg_find(&m, IKE_PL_SA) != NULL) {
 		fl->answered++;
 	}
@@ -794,13 +796,13 @@ pairs_fix(bool a_per_pair, bool b_per_pair, bool b_narrow)
 {
 	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
 
-	prefix4_parse("10.3.0.0/24", &f->ta.ln[1]);
-	prefix4_parse("10.4.0.0/24", &f->ta.rn[1]);
+	ipaddr_parse_prefix("10.3.0.0/24", &f->ta.ln[1]);
+	ipaddr_parse_prefix("10.4.0.0/24", &f->ta.rn[1]);
 	f->ta.c.n_local = f->ta.c.n_remote = 2;
 	f->ta.c.ts_per_pair = a_per_pair;
 	if (!b_narrow) {
-		prefix4_parse("10.4.0.0/24", &f->tb.ln[1]);
-		prefix4_parse("10.3.0.0/24", &f->tb.rn[1]);
+		ipaddr_parse_prefix("10.4.0.0/24", &f->tb.ln[1]);
+		ipaddr_parse_prefix("10.3.0.0/24", &f->tb.rn[1]);
 		f->tb.c.n_local = f->tb.c.n_remote = 2;
 	}
 	f->tb.c.ts_per_pair = b_per_pair;
@@ -869,7 +871,7 @@ test_ike_narrowing_peer_is_reported(void **state_)
 {
 	struct fix *f = pairs_fix(false, false, true);
 	struct ike_tunnel_status st;
-	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+	char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 
 	(void)state_;
 	add_both(f);
@@ -878,11 +880,11 @@ test_ike_narrowing_peer_is_reported(void **state_)
 	st = status(&f->l.a, "to-b");
 	assert_false(st.ts_per_pair);
 	assert_int_equal(st.n_not_carried, 3);
-	prefix4_format(&st.not_carried[0].local, a, sizeof(a));
-	prefix4_format(&st.not_carried[0].remote, b, sizeof(b));
+	ipaddr_format_prefix(&st.not_carried[0].local, a, sizeof(a));
+	ipaddr_format_prefix(&st.not_carried[0].remote, b, sizeof(b));
 	assert_string_equal(a, "10.1.0.0/24");
 	assert_string_equal(b, "10.4.0.0/24");
-	prefix4_format(&st.not_carried[2].local, a, sizeof(a));
+	ipaddr_format_prefix(&st.not_carried[2].local, a, sizeof(a));
 	assert_string_equal(a, "10.3.0.0/24");
 	assert_int_equal(st.event_counts[IKE_EV_TS_NARROWED], 1);
 	/* B has all it asked for. */
@@ -1967,8 +1969,8 @@ static void
 test_ike_malformed_input_is_dropped_and_counted(void **state_)
 {
 	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
-	struct ike_endpoint from = { LAB_ADDR_A, 500 },
-			    to = { LAB_ADDR_B, 500 };
+	struct ike_endpoint from = lab_ep(LAB_ADDR_A, 500),
+			    to = lab_ep(LAB_ADDR_B, 500);
 	struct spis a;
 	struct ike_counters c;
 	uint8_t msg[200];
@@ -2016,8 +2018,8 @@ static void
 test_ike_unknown_critical_payload_is_refused(void **state_)
 {
 	struct fix *f = fix_new(&gcm_x25519, NULL, NULL);
-	struct ike_endpoint from = { LAB_ADDR_A, 500 },
-			    to = { LAB_ADDR_B, 500 };
+	struct ike_endpoint from = lab_ep(LAB_ADDR_A, 500),
+			    to = lab_ep(LAB_ADDR_B, 500);
 	struct ike_header h = { .spi_i = 0x1122334455667788ull,
 		.exchange = IKE_SA_INIT,
 		.flags = IKE_FLAG_INITIATOR };
@@ -2084,7 +2086,7 @@ test_ike_tunnels_to_one_peer_from_two_addresses(void **state_)
 	assert_int_equal(state(&f->l.b, "to-a-2"), IKE_TUNNEL_UP);
 	memset(&got, 0, sizeof(got));
 	ike_child_each(f->l.b.e, "to-a-2", child_first, &got);
-	prefix4_format(&got.local_ts, buf, sizeof(buf));
+	ipaddr_format_prefix(&got.local_ts, buf, sizeof(buf));
 	assert_string_equal(buf, "10.4.0.0/24");
 	diag_clear(&d);
 	fix_free(f);
@@ -2113,8 +2115,8 @@ test_ike_change_classes(void **state_)
 	assert_true(after.spi_i[0] == before.spi_i[0]);
 
 	/* both ends move to 10.2.0.0/16 */
-	prefix4_parse("10.2.0.0/16", &f->ta.rn[0]);
-	prefix4_parse("10.2.0.0/16", &f->tb.ln[0]);
+	ipaddr_parse_prefix("10.2.0.0/16", &f->ta.rn[0]);
+	ipaddr_parse_prefix("10.2.0.0/16", &f->tb.ln[0]);
 	assert_int_equal(
 	    ike_tunnel_change(f->l.b.e, &f->tb.c, IKE_CHANGE_CHILD, &d), 0);
 	assert_int_equal(
@@ -2140,14 +2142,14 @@ test_ike_change_failing_in_kernel_keeps_old_policies(void **state_)
 
 	(void)state_;
 	diag_init(&d);
-	prefix4_parse("10.1.5.0/24", &f->ta.ln[1]);
+	ipaddr_parse_prefix("10.1.5.0/24", &f->ta.ln[1]);
 	f->ta.c.n_local = 2;
-	prefix4_parse("10.1.5.0/24", &f->tb.rn[1]);
+	ipaddr_parse_prefix("10.1.5.0/24", &f->tb.rn[1]);
 	f->tb.c.n_remote = 2;
 	establish(f);
 	n = f->l.a.k.n_pol;
 	memcpy(before, f->l.a.k.pol, n * sizeof(before[0]));
-	prefix4_parse("10.2.0.0/16", &f->ta.rn[0]);
+	ipaddr_parse_prefix("10.2.0.0/16", &f->ta.rn[0]);
 	/* The first add goes in, the second fails: the first is undone. */
 	f->l.a.k.fail_policy_add_skip = 1;
 	f->l.a.k.fail_policy_add = 1;
@@ -2204,7 +2206,7 @@ test_ike_auth_retransmit_from_a_new_nat_port(void **state_)
 
 	(void)state_;
 	f->l.nat_a = true;
-	f->tb.c.remote_addr = LAB_NAT_ADDR;
+	ipaddr_from4(LAB_NAT_ADDR, 32, &f->tb.c.remote_addr);
 	f->tb.c.remote_id = "192.0.2.1"; /* A's own address is its ID */
 	add_both(f);
 	assert_int_equal(lab_run(&f->l, 3), 3); /* INIT both ways, AUTH in */
@@ -2229,7 +2231,7 @@ test_ike_natt_floats_and_keeps_alive(void **state_)
 
 	(void)state_;
 	f->l.nat_a = true;
-	f->tb.c.remote_addr = LAB_NAT_ADDR;
+	ipaddr_from4(LAB_NAT_ADDR, 32, &f->tb.c.remote_addr);
 	f->tb.c.remote_id = "192.0.2.1"; /* A's own address is its ID */
 	establish(f);
 	st = status(&f->l.a, "to-b");
@@ -2559,7 +2561,8 @@ frag_take(struct fix *f, uint8_t **pkt, size_t *len, size_t max)
 static void
 frag_to_b(struct fix *f, const uint8_t *pkt, size_t len)
 {
-	struct ike_endpoint la = { LAB_ADDR_A, 500 }, lb = { LAB_ADDR_B, 500 };
+	struct ike_endpoint la = lab_ep(LAB_ADDR_A, 500),
+			    lb = lab_ep(LAB_ADDR_B, 500);
 
 	ike_engine_input(f->l.b.e, &lb, &la, pkt, len);
 }

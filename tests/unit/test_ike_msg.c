@@ -222,6 +222,31 @@ test_ike_sa_parse_refuses_bad_substructures(void **state)
 	assert_int_equal(ike_sa_parse(&m.pl[0], &sa), -EBADMSG);
 }
 
+static struct ike_ts
+ts4(uint8_t proto, uint16_t sport, uint16_t eport, uint32_t start, uint32_t end)
+{
+	struct ike_ts t = { .ip_proto = proto,
+		.start_port = sport,
+		.end_port = eport };
+
+	ipaddr_from4(start, 32, &t.start);
+	ipaddr_from4(end, 32, &t.end);
+	return t;
+}
+
+static struct ike_ts
+ts6(uint8_t proto, uint16_t sport, uint16_t eport, const char *start,
+    const char *end)
+{
+	struct ike_ts t = { .ip_proto = proto,
+		.start_port = sport,
+		.end_port = eport };
+
+	assert_int_equal(ipaddr_parse(start, &t.start), 0);
+	assert_int_equal(ipaddr_parse(end, &t.end), 0);
+	return t;
+}
+
 static void
 test_ike_ts_and_delete_round_trip(void **state)
 {
@@ -233,8 +258,8 @@ test_ike_ts_and_delete_round_trip(void **state)
 	struct ike_buf b;
 
 	(void)state;
-	ts.ts[0] = (struct ike_ts){ 0, 0, 65535, 0x0a140500, 0x0a1405ff };
-	ts.ts[1] = (struct ike_ts){ 17, 500, 500, 0xc0000201, 0xc0000201 };
+	ts.ts[0] = ts4(0, 0, 65535, 0x0a140500, 0x0a1405ff);
+	ts.ts[1] = ts4(17, 500, 500, 0xc0000201, 0xc0000201);
 	ike_buf_init(&b);
 	ike_msg_begin(&b, &h);
 	ike_ts_add(&b, IKE_PL_TSI, &ts);
@@ -247,9 +272,9 @@ test_ike_ts_and_delete_round_trip(void **state)
 	assert_int_equal(back.ts[1].ip_proto, 17);
 	assert_int_equal(back.ts[1].start_port, 500);
 	assert_int_equal(back.ts[1].end_port, 500);
-	assert_int_equal(back.ts[1].start_addr, 0xc0000201);
-	assert_int_equal(back.ts[1].end_addr, 0xc0000201);
-	assert_int_equal(back.ts[0].end_addr, 0x0a1405ff);
+	assert_int_equal(ipaddr_to4(&back.ts[1].start), 0xc0000201);
+	assert_int_equal(ipaddr_to4(&back.ts[1].end), 0xc0000201);
+	assert_int_equal(ipaddr_to4(&back.ts[0].end), 0x0a1405ff);
 	assert_int_equal(ike_delete_parse(&m.pl[1], &d), 0);
 	assert_int_equal(d.n_spis, 2);
 	assert_int_equal(d.spis[7], 2);
@@ -276,9 +301,8 @@ test_ike_ts_holds_every_network_of_a_tunnel(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ts.n; i++)
-		ts.ts[i] = (struct ike_ts){ 0, 0, 65535,
-			0x0a000000u + ((uint32_t)i << 8),
-			0x0a0000ffu + ((uint32_t)i << 8) };
+		ts.ts[i] = ts4(0, 0, 65535, 0x0a000000u + ((uint32_t)i << 8),
+		    0x0a0000ffu + ((uint32_t)i << 8));
 	ike_buf_init(&b);
 	ike_msg_begin(&b, &h);
 	ike_ts_add(&b, IKE_PL_TSI, &ts);
@@ -286,7 +310,55 @@ test_ike_ts_holds_every_network_of_a_tunnel(void **state)
 	assert_int_equal(ike_msg_parse(b.data, b.len, &m, NULL), 0);
 	assert_int_equal(ike_ts_parse(&m.pl[0], &back), 0);
 	assert_int_equal(back.n, 33);
-	assert_int_equal(back.ts[32].start_addr, 0x0a002000);
+	assert_int_equal(ipaddr_to4(&back.ts[32].start), 0x0a002000);
+	ike_buf_free(&b);
+}
+
+/*
+ * RFC 7296 3.13.1 TS_IPV6_ADDR_RANGE: type 8, length 40, 16-byte
+ * addresses; beside an IPv4 range in one payload (a CHILD SA carrying
+ * both families), each read back as its family, and a wrong length or a
+ * reversed range refused.
+ */
+static void
+test_ike_ts_ipv6_round_trip(void **state)
+{
+	static const uint8_t want[] = { 8, 0, 0, 40, 0, 0, 0xff, 0xff, 0x20,
+		0x01, 0x0d, 0xb8, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20,
+		0x01, 0x0d, 0xb8, 0, 0x20, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff };
+	struct ike_header h = { .exchange = IKE_CREATE_CHILD_SA };
+	struct ike_ts_payload ts = { .n = 2 }, back;
+	struct ike_msg m;
+	struct ike_buf b;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	ts.ts[0] = ts6(0, 0, 65535,
+	    "2001:db8:20::", "2001:db8:20:0:ffff:ffff:ffff:ffff");
+	ts.ts[1] = ts4(0, 0, 65535, 0x0a140500, 0x0a1405ff);
+	ike_buf_init(&b);
+	ike_msg_begin(&b, &h);
+	ike_ts_add(&b, IKE_PL_TSI, &ts);
+	assert_int_equal(ike_buf_finish(&b), 0);
+	/* Header, payload header, TS count and reserved, then ours. */
+	assert_memory_equal(b.data + IKE_HDR_LEN + 4 + 4, want, sizeof(want));
+	assert_int_equal(ike_msg_parse(b.data, b.len, &m, NULL), 0);
+	assert_int_equal(ike_ts_parse(&m.pl[0], &back), 0);
+	assert_int_equal(back.n, 2);
+	assert_int_equal(back.ts[0].start.family, AF_INET6);
+	ipaddr_format(&back.ts[0].end, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8:20:0:ffff:ffff:ffff:ffff");
+	assert_int_equal(back.ts[1].start.family, AF_INET);
+	/* An end below the start. */
+	b.data[IKE_HDR_LEN + 4 + 4 + 8] = 0xff;
+	assert_int_equal(ike_msg_parse(b.data, b.len, &m, NULL), 0);
+	assert_int_equal(ike_ts_parse(&m.pl[0], &back), -EBADMSG);
+	/* An IPv6 range claiming an IPv4 range's length. */
+	b.data[IKE_HDR_LEN + 4 + 4 + 8] = 0x20;
+	b.data[IKE_HDR_LEN + 4 + 4 + 3] = 16;
+	assert_int_equal(ike_msg_parse(b.data, b.len, &m, NULL), 0);
+	assert_int_equal(ike_ts_parse(&m.pl[0], &back), -EBADMSG);
 	ike_buf_free(&b);
 }
 
@@ -433,6 +505,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_sa_parse_refuses_bad_substructures),
 	cmocka_unit_test(test_ike_ts_and_delete_round_trip),
 	cmocka_unit_test(test_ike_ts_holds_every_network_of_a_tunnel),
+	cmocka_unit_test(test_ike_ts_ipv6_round_trip),
 	cmocka_unit_test(test_ike_rules_per_exchange),
 	cmocka_unit_test(test_ike_skf_parse_and_build),
 };

@@ -117,33 +117,89 @@ test_ike_proposal_check_reply(void **state)
 	assert_int_equal(ike_proposal_check_reply(&ours, &reply, &c), -EBADMSG);
 }
 
+static struct ike_ts
+ts4(uint8_t proto, uint16_t sport, uint16_t eport, uint32_t start, uint32_t end)
+{
+	struct ike_ts t = { .ip_proto = proto,
+		.start_port = sport,
+		.end_port = eport };
+
+	ipaddr_from4(start, 32, &t.start);
+	ipaddr_from4(end, 32, &t.end);
+	return t;
+}
+
+static struct ike_ts
+ts6(uint8_t proto, uint16_t sport, uint16_t eport, const char *start,
+    const char *end)
+{
+	struct ike_ts t = { .ip_proto = proto,
+		.start_port = sport,
+		.end_port = eport };
+
+	assert_int_equal(ipaddr_parse(start, &t.start), 0);
+	assert_int_equal(ipaddr_parse(end, &t.end), 0);
+	return t;
+}
+
 static void
 test_ike_ts_narrow(void **state)
 {
-	struct ike_ts_payload peer = { 1, { { 0, 0, 65535, 0, 0xffffffff } } };
-	struct ike_ts_payload ours = { 2,
-		{ { 0, 0, 65535, 0x0a140500, 0x0a1405ff },
-		    { 6, 443, 443, 0xac100000, 0xac10ffff } } };
-	struct ike_ts_payload out;
+	struct ike_ts_payload peer = { .n = 1 }, ours = { .n = 2 }, out;
 
 	(void)state;
+	peer.ts[0] = ts4(0, 0, 65535, 0, 0xffffffff);
+	ours.ts[0] = ts4(0, 0, 65535, 0x0a140500, 0x0a1405ff);
+	ours.ts[1] = ts4(6, 443, 443, 0xac100000, 0xac10ffff);
 	/* 0.0.0.0/0 any from the peer: cut to exactly what we hold. */
 	ike_ts_narrow(&peer, &ours, &out);
 	assert_int_equal(out.n, 2);
-	assert_int_equal(out.ts[0].start_addr, 0x0a140500);
-	assert_int_equal(out.ts[0].end_addr, 0x0a1405ff);
+	assert_int_equal(ipaddr_to4(&out.ts[0].start), 0x0a140500);
+	assert_int_equal(ipaddr_to4(&out.ts[0].end), 0x0a1405ff);
 	assert_int_equal(out.ts[1].ip_proto, 6);
 	assert_int_equal(out.ts[1].start_port, 443);
 	/* UDP to 10.20.0.0/16: only the /24 of ours, UDP kept. */
-	peer.ts[0] = (struct ike_ts){ 17, 0, 65535, 0x0a140000, 0x0a14ffff };
+	peer.ts[0] = ts4(17, 0, 65535, 0x0a140000, 0x0a14ffff);
 	ike_ts_narrow(&peer, &ours, &out);
 	assert_int_equal(out.n, 1);
 	assert_int_equal(out.ts[0].ip_proto, 17);
-	assert_int_equal(out.ts[0].start_addr, 0x0a140500);
+	assert_int_equal(ipaddr_to4(&out.ts[0].start), 0x0a140500);
 	/* Disjoint networks: nothing (TS_UNACCEPTABLE). */
-	peer.ts[0] = (struct ike_ts){ 0, 0, 65535, 0x0a150000, 0x0a15ffff };
+	peer.ts[0] = ts4(0, 0, 65535, 0x0a150000, 0x0a15ffff);
 	ike_ts_narrow(&peer, &ours, &out);
 	assert_int_equal(out.n, 0);
+}
+
+/* IPv6 narrows as IPv4 does, and families never meet: ::/0 from the
+ * peer takes our IPv6 network and none of our IPv4 ones. */
+static void
+test_ike_ts_narrow_ipv6(void **state)
+{
+	struct ike_ts_payload peer = { .n = 1 }, ours = { .n = 2 }, out;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	peer.ts[0] =
+	    ts6(0, 0, 65535, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	ours.ts[0] = ts4(0, 0, 65535, 0x0a140500, 0x0a1405ff);
+	ours.ts[1] = ts6(0, 0, 65535, "2001:db8:20::", "2001:db8:20::ff");
+	ike_ts_narrow(&peer, &ours, &out);
+	assert_int_equal(out.n, 1);
+	ipaddr_format(&out.ts[0].start, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8:20::");
+	ipaddr_format(&out.ts[0].end, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8:20::ff");
+	/* A narrower IPv6 range of the peer's inside ours. */
+	peer.ts[0] = ts6(0, 0, 65535, "2001:db8:20::10", "2001:db8:20::1f");
+	ike_ts_narrow(&peer, &ours, &out);
+	assert_int_equal(out.n, 1);
+	ipaddr_format(&out.ts[0].start, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8:20::10");
+	/* 0.0.0.0/0 takes only the IPv4 one. */
+	peer.ts[0] = ts4(0, 0, 65535, 0, 0xffffffff);
+	ike_ts_narrow(&peer, &ours, &out);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(out.ts[0].start.family, AF_INET);
 }
 
 /* HMAC-SHA-256 with OpenSSL's one-shot call: an independent reference. */
@@ -191,6 +247,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_proposal_select_refuses_mismatch),
 	cmocka_unit_test(test_ike_proposal_check_reply),
 	cmocka_unit_test(test_ike_ts_narrow),
+	cmocka_unit_test(test_ike_ts_narrow_ipv6),
 	cmocka_unit_test(test_ike_psk_auth_matches_rfc_formula),
 };
 

@@ -23,6 +23,24 @@
 #define LO  0x7f000001u /* 127.0.0.1 */
 #define LO2 0x7f000002u /* 127.0.0.2, also on lo */
 
+static struct ike_endpoint
+ep4(uint32_t addr, uint16_t port)
+{
+	struct ike_endpoint ep = { .port = port };
+
+	ipaddr_from4(addr, 32, &ep.addr);
+	return ep;
+}
+
+static struct ike_endpoint
+ep6(const char *addr, uint16_t port)
+{
+	struct ike_endpoint ep = { .port = port };
+
+	assert_int_equal(ipaddr_parse(addr, &ep.addr), 0);
+	return ep;
+}
+
 /* What one instance's input handler saw last. */
 struct seen {
 	size_t count;
@@ -69,16 +87,17 @@ record(void *arg, const struct ike_endpoint *local,
 }
 
 static struct ike_net_udp *
-open_net(struct event_base *base, uint32_t addr, struct seen *s,
+open_net(struct event_base *base, const char *addr, struct seen *s,
     struct ike_net_udp_info *info)
 {
 	struct ike_net_udp_params p = { .base = base,
-		.addr = addr,
 		.input = record,
 		.input_arg = s };
 	struct diag d;
 	struct ike_net_udp *n;
 
+	if (addr != NULL)
+		assert_int_equal(ipaddr_parse(addr, &p.addr), 0);
 	diag_init(&d);
 	n = ike_net_udp_open(&p, &d);
 	assert_non_null(n);
@@ -119,8 +138,8 @@ setup(void **state)
 	f->base = event_base_new();
 	assert_non_null(f->base);
 	/* a on every address (IP_PKTINFO picks the local one), b on LO. */
-	f->a = open_net(f->base, 0, &f->sa, &f->ia);
-	f->b = open_net(f->base, LO, &f->sb, &f->ib);
+	f->a = open_net(f->base, NULL, &f->sa, &f->ia);
+	f->b = open_net(f->base, "127.0.0.1", &f->sb, &f->ib);
 	f->raw = raw_open(&f->raw_port);
 	*state = f;
 	return 0;
@@ -202,17 +221,17 @@ static void
 test_net_udp_ike_port_exchange(void **state)
 {
 	struct fix *f = *state;
-	struct ike_endpoint a_local = { LO2, f->ia.port };
-	struct ike_endpoint b_addr = { LO, f->ib.port };
+	struct ike_endpoint a_local = ep4(LO2, f->ia.port);
+	struct ike_endpoint b_addr = ep4(LO, f->ib.port);
 
 	assert_int_equal(ike_net_udp_ops.send(f->a, &a_local, &b_addr, ike_msg,
 			     sizeof(ike_msg)),
 	    0);
 	run_until(f, &f->sb, 1);
 	assert_msg(&f->sb);
-	assert_int_equal(f->sb.local.addr, LO);
+	assert_int_equal(ipaddr_to4(&f->sb.local.addr), LO);
 	assert_int_equal(f->sb.local.port, f->ib.port);
-	assert_int_equal(f->sb.remote.addr, LO2);
+	assert_int_equal(ipaddr_to4(&f->sb.remote.addr), LO2);
 	assert_int_equal(f->sb.remote.port, f->ia.port);
 
 	/* The answer goes back to where the request came from. */
@@ -222,9 +241,9 @@ test_net_udp_ike_port_exchange(void **state)
 	run_until(f, &f->sa, 1);
 	assert_msg(&f->sa);
 	/* Bound to every address, a learns it was reached on 127.0.0.2. */
-	assert_int_equal(f->sa.local.addr, LO2);
+	assert_int_equal(ipaddr_to4(&f->sa.local.addr), LO2);
 	assert_int_equal(f->sa.local.port, f->ia.port);
-	assert_int_equal(f->sa.remote.addr, LO);
+	assert_int_equal(ipaddr_to4(&f->sa.remote.addr), LO);
 	assert_int_equal(f->sa.remote.port, f->ib.port);
 }
 
@@ -233,8 +252,8 @@ static void
 test_net_udp_natt_port_exchange(void **state)
 {
 	struct fix *f = *state;
-	struct ike_endpoint a_local = { LO, f->ia.natt_port };
-	struct ike_endpoint b_addr = { LO, f->ib.natt_port };
+	struct ike_endpoint a_local = ep4(LO, f->ia.natt_port);
+	struct ike_endpoint b_addr = ep4(LO, f->ib.natt_port);
 	struct ike_net_udp_counters c;
 
 	assert_int_equal(ike_net_udp_ops.send(f->a, &a_local, &b_addr, ike_msg,
@@ -256,9 +275,9 @@ static void
 test_net_udp_marker_on_wire(void **state)
 {
 	struct fix *f = *state;
-	struct ike_endpoint natt = { LO, f->ia.natt_port };
-	struct ike_endpoint ike = { LO, f->ia.port };
-	struct ike_endpoint raw = { LO, f->raw_port };
+	struct ike_endpoint natt = ep4(LO, f->ia.natt_port);
+	struct ike_endpoint ike = ep4(LO, f->ia.port);
+	struct ike_endpoint raw = ep4(LO, f->raw_port);
 	static const uint8_t ka = 0xff;
 	struct ike_net_udp_counters c;
 	uint8_t buf[128];
@@ -302,7 +321,7 @@ test_net_udp_marker_stripped(void **state)
 	run_until(f, &f->sb, 1);
 	assert_msg(&f->sb);
 	assert_int_equal(f->sb.remote.port, f->raw_port);
-	assert_int_equal(f->sb.local.addr, LO);
+	assert_int_equal(ipaddr_to4(&f->sb.local.addr), LO);
 }
 
 /*
@@ -363,7 +382,7 @@ static void
 test_net_udp_send_bad_port(void **state)
 {
 	struct fix *f = *state;
-	struct ike_endpoint local = { LO, 1 }, remote = { LO, f->ib.port };
+	struct ike_endpoint local = ep4(LO, 1), remote = ep4(LO, f->ib.port);
 	struct ike_net_udp_counters c;
 
 	assert_int_equal(ike_net_udp_ops.send(f->a, &local, &remote, ike_msg,
@@ -376,19 +395,63 @@ test_net_udp_send_bad_port(void **state)
 	assert_int_equal(c.tx, 0);
 }
 
+/*
+ * IKE over IPv6: a, on every address, has IPv6 sockets on the ports of its
+ * IPv4 ones; it sends to c, bound to ::1, which learns where it came from
+ * and was reached (IPV6_PKTINFO) and answers through a's IPv6 socket.
+ */
+static void
+test_net_udp_ipv6_exchange(void **state)
+{
+	struct fix *f = *state;
+	struct seen sc = { 0 };
+	struct ike_net_udp_info ic;
+	struct ike_net_udp *c = open_net(f->base, "::1", &sc, &ic);
+	struct ike_endpoint a_local = ep6("::1", f->ia.port);
+	struct ike_endpoint c_addr = ep6("::1", ic.port);
+	char buf[IPADDR_STRLEN];
+
+	assert_true(f->ia.ipv4 && f->ia.ipv6);
+	assert_true(!ic.ipv4 && ic.ipv6);
+	assert_true(f->ib.ipv4 && !f->ib.ipv6);
+	assert_int_equal(ike_net_udp_ops.send(f->a, &a_local, &c_addr, ike_msg,
+			     sizeof(ike_msg)),
+	    0);
+	run_until(f, &sc, 1);
+	ipaddr_format(&sc.remote.addr, buf, sizeof(buf));
+	assert_string_equal(buf, "::1");
+	assert_int_equal(sc.remote.port, f->ia.port);
+	ipaddr_format(&sc.local.addr, buf, sizeof(buf));
+	assert_string_equal(buf, "::1");
+	assert_int_equal(sc.local.port, ic.port);
+	assert_int_equal(ike_net_udp_ops.send(c, &sc.local, &sc.remote, ike_msg,
+			     sizeof(ike_msg)),
+	    0);
+	run_until(f, &f->sa, 1);
+	assert_int_equal(f->sa.remote.addr.family, AF_INET6);
+	assert_int_equal(f->sa.local.addr.family, AF_INET6);
+	assert_int_equal(f->sa.remote.port, ic.port);
+	/* An IPv6 peer through sockets bound to an IPv4 address only. */
+	a_local = ep4(LO, f->ib.port);
+	assert_int_equal(ike_net_udp_ops.send(f->b, &a_local, &c_addr, ike_msg,
+			     sizeof(ike_msg)),
+	    -EAFNOSUPPORT);
+	ike_net_udp_close(c);
+}
+
 /* A port already taken: NULL, and the error names the socket. */
 static void
 test_net_udp_open_port_in_use(void **state)
 {
 	struct fix *f = *state;
 	struct ike_net_udp_params p = { .base = f->base,
-		.addr = LO,
 		.port = f->ib.port,
 		.input = record,
 		.input_arg = &f->sa };
 	struct diag d;
 	char want[64];
 
+	ipaddr_from4(LO, 32, &p.addr);
 	diag_init(&d);
 	assert_null(ike_net_udp_open(&p, &d));
 	assert_int_equal(d.errors, 1);
@@ -419,6 +482,7 @@ test_net_udp_options_as_root(void **state)
 
 static const struct CMUnitTest tests[] = {
 	T(test_net_udp_ike_port_exchange),
+	T(test_net_udp_ipv6_exchange),
 	T(test_net_udp_natt_port_exchange),
 	T(test_net_udp_marker_on_wire),
 	T(test_net_udp_marker_stripped),

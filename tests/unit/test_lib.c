@@ -697,6 +697,10 @@ test_ipaddr_ranges_and_prefixes(void **state)
 	assert_int_equal(ipaddr_from_range(&first, &last, &back), -EINVAL);
 	last = P("2001:db8::1");
 	assert_int_equal(ipaddr_from_range(&first, &last, &back), -EINVAL);
+	last = P("10.0.0.6");
+	ipaddr_cover(&first, &last, &back);
+	ipaddr_format_prefix(&back, buf, sizeof(buf));
+	assert_string_equal(buf, "10.0.0.0/29");
 	first = P("10.0.0.5");
 	last = P("10.0.0.5");
 	assert_int_equal(ipaddr_from_range(&first, &last, &back), 0);
