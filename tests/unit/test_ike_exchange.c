@@ -241,6 +241,116 @@ child_first(void *arg, const struct ike_child_status *s)
 	*(struct ike_child_status *)arg = *s;
 }
 
+static void
+sa_first(void *arg, const struct ike_sa_status *s)
+{
+	*(struct ike_sa_status *)arg = *s;
+}
+
+static void
+assert_nets(const struct ipaddr *nets, size_t n, const char *want)
+{
+	char buf[256] = "", one[IPADDR_STRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		ipaddr_format_prefix(&nets[i], one, sizeof(one));
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+		    i ? ", " : "", one);
+	}
+	assert_string_equal(buf, want);
+}
+
+/*
+ * IKE over IPv6 (RFC 7296 over UDP/IPv6 sockets): the exchange of
+ * test_ike_establish_every_suite with IPv6 outer addresses, IDs of type
+ * ID_IPV6_ADDR (matched by the responder), no NAT found by hashes over
+ * the 16-byte addresses, and a CHILD SA carrying IPv4 and IPv6 networks
+ * at once (TS_IPV4_ADDR_RANGE and TS_IPV6_ADDR_RANGE in one payload).
+ * Then IPv6 networks over IPv4 outer addresses (6-in-4).
+ */
+static void
+test_ike_over_ipv6_carries_both_families(void **state_)
+{
+	struct fix *f = fix_new(&suites[0], NULL, NULL);
+	struct ike_child_status c = { 0 };
+	struct ike_sa_status sa = { 0 };
+	char buf[IPADDR_STRLEN];
+
+	(void)state_;
+	lab_conf_at(&f->ta, "to-b", LAB_ADDR6_A, LAB_ADDR6_B,
+	    "10.1.0.0/24 2001:db8:1::/64", "10.2.0.0/24 2001:db8:2::/64",
+	    &suites[0], f->psk);
+	lab_conf_at(&f->tb, "to-a", LAB_ADDR6_B, LAB_ADDR6_A,
+	    "10.2.0.0/24 2001:db8:2::/64", "10.1.0.0/24 2001:db8:1::/64",
+	    &suites[0], f->psk_b);
+	f->tb.c.initiator = false;
+	add_both(f);
+	assert_int_equal(lab_run(&f->l, 100), 4);
+	assert_up_and_agreeing(f);
+	ike_sa_each(f->l.b.e, "to-a", sa_first, &sa);
+	ipaddr_format(&sa.remote.addr, buf, sizeof(buf));
+	assert_string_equal(buf, LAB_ADDR6_A);
+	ike_child_each(f->l.a.e, "to-b", child_first, &c);
+	assert_int_equal(c.natt, false);
+	assert_nets(c.local_nets, c.n_local_nets,
+	    "10.1.0.0/24, 2001:db8:1::/64");
+	assert_nets(c.remote_nets, c.n_remote_nets,
+	    "10.2.0.0/24, 2001:db8:2::/64");
+	fix_free(f);
+
+	/* 6-in-4: IPv6 networks only, IPv4 outside. */
+	f = fix_new(&suites[0], NULL, NULL);
+	lab_conf(&f->ta, "to-b", LAB_ADDR_A, LAB_ADDR_B, "2001:db8:1::/64",
+	    "2001:db8:2::/64", &suites[0], f->psk);
+	lab_conf(&f->tb, "to-a", LAB_ADDR_B, LAB_ADDR_A, "2001:db8:2::/64",
+	    "2001:db8:1::/64", &suites[0], f->psk_b);
+	f->tb.c.initiator = false;
+	add_both(f);
+	assert_int_equal(lab_run(&f->l, 100), 4);
+	assert_up_and_agreeing(f);
+	ike_child_each(f->l.b.e, "to-a", child_first, &c);
+	assert_nets(c.local_nets, c.n_local_nets, "2001:db8:2::/64");
+	ipaddr_format_prefix(&c.remote_ts, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8:1::/64");
+	fix_free(f);
+}
+
+/*
+ * The peer's IPv6 ID must be the configured one: an IPv6 peer that
+ * claims another IPv6 address as its ID is refused (RFC 7296 2.15), and
+ * a remote-id given as IPv6 text is sent and matched as ID_IPV6_ADDR.
+ */
+static void
+test_ike_ipv6_identities(void **state_)
+{
+	struct fix *f = fix_new(&suites[0], NULL, NULL);
+
+	(void)state_;
+	lab_conf_at(&f->ta, "to-b", LAB_ADDR6_A, LAB_ADDR6_B, "10.1.0.0/24",
+	    "10.2.0.0/24", &suites[0], f->psk);
+	lab_conf_at(&f->tb, "to-a", LAB_ADDR6_B, LAB_ADDR6_A, "10.2.0.0/24",
+	    "10.1.0.0/24", &suites[0], f->psk_b);
+	f->tb.c.initiator = false;
+	f->ta.c.local_id = "2001:db8::99";
+	add_both(f);
+	lab_run(&f->l, 100);
+	assert_int_not_equal(state(&f->l.b, "to-a"), IKE_TUNNEL_UP);
+	fix_free(f);
+
+	f = fix_new(&suites[0], NULL, NULL);
+	lab_conf_at(&f->ta, "to-b", LAB_ADDR6_A, LAB_ADDR6_B, "10.1.0.0/24",
+	    "10.2.0.0/24", &suites[0], f->psk);
+	lab_conf_at(&f->tb, "to-a", LAB_ADDR6_B, LAB_ADDR6_A, "10.2.0.0/24",
+	    "10.1.0.0/24", &suites[0], f->psk_b);
+	f->tb.c.initiator = false;
+	f->ta.c.local_id = "2001:db8::99";
+	f->tb.c.remote_id = "2001:0db8:0::99"; /* the same address */
+	add_both(f);
+	assert_int_equal(lab_run(&f->l, 100), 4);
+	assert_up_and_agreeing(f);
+	fix_free(f);
+}
+
 static bool
 has_event(struct lab_peer *p, const char *name, enum ike_event ev)
 {
@@ -2708,6 +2818,8 @@ test_ike_frag_child_rekey(void **state_)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_ike_establish_every_suite),
+	cmocka_unit_test(test_ike_over_ipv6_carries_both_families),
+	cmocka_unit_test(test_ike_ipv6_identities),
 	cmocka_unit_test(test_ike_tunnel_log_keeps_the_newest_events),
 	cmocka_unit_test(test_ike_psk_mismatch_is_named_both_ways),
 	cmocka_unit_test(test_ike_no_proposal_lists_both_offers),
