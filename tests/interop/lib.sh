@@ -32,6 +32,7 @@
 #
 # Settings read from the environment before interop_setup:
 #   INTEROP_ADDR1, INTEROP_ADDR2   outer addresses (192.0.2.1, 192.0.2.2)
+#   (each side also has $ADDR6_1 / $ADDR6_2, 2001:db8::1 and ::2, /64)
 #   INTEROP_PREFIXLEN              their prefix length (24)
 #   INTEROP_KEEP=1                 keep $INTEROP_DIR after the run (logs)
 #   CHARON_LOGLEVEL                filelog level for ike/cfg/knl/net/esp (2)
@@ -83,6 +84,8 @@ interop_setup() {
 	fi
 	ADDR1=${INTEROP_ADDR1:-192.0.2.1}
 	ADDR2=${INTEROP_ADDR2:-192.0.2.2}
+	ADDR6_1=2001:db8::1
+	ADDR6_2=2001:db8::2
 	NS1=tsi$tag-a
 	NS2=tsi$tag-b
 	v1=tsv$tag-a
@@ -96,11 +99,13 @@ interop_setup() {
 		link set lo up
 		link set $v1 up
 		addr add $ADDR1/$plen dev $v1
+		addr add $ADDR6_1/64 dev $v1 nodad
 	EOF
 	ip -n "$NS2" -b - <<-EOF || return 1
 		link set lo up
 		link set $v2 up
 		addr add $ADDR2/$plen dev $v2
+		addr add $ADDR6_2/64 dev $v2 nodad
 	EOF
 	# Until the veth carrier is up (both ends set up).
 	for _ in $(seq 50); do

@@ -20,6 +20,7 @@
 #   j  reauthentication by tunsh, make-before-break
 #   k  CHILD rekey by both at once (RFC 7296 2.8.1)
 #   l  DPD clear (stays down) and hold (back on an ACQUIRE)
+#   m  IKE over IPv6 carrying IPv4 and IPv6 networks; IPv6 inside IPv4
 #
 # Use: tunsh_vs_charon.sh PATH/TO/ike_peer [SCENARIO...]   (as root)
 # Exits 0 when every scenario passed, 1 on a failure, 77 when it cannot
@@ -73,6 +74,7 @@ psk=interop-psk-7d1c
 # kernel-libipsec routes the remote network via a local address in it.
 ip -n "$NS1" addr add 10.1.0.1/32 dev lo || exit 1
 ip -n "$NS2" addr add 10.2.0.1/32 dev lo || exit 1
+ip -n "$NS2" addr add 2001:db8:2::1/128 dev lo nodad || exit 1
 charon_start "$NS2" "$c" || { echo "FAIL: charon did not start" >&2; exit 1; }
 
 # --- ike_peer --------------------------------------------------------------
@@ -85,8 +87,9 @@ peer_start() {
 	PEER_STATE=$INTEROP_DIR/$tag.state
 	PEER_ERR=$INTEROP_DIR/$tag.err
 	rm -f "$PEER_STATE"
-	ip netns exec "$NS1" "$peer_bin" --name t --local "$ADDR1" \
-		--remote "$ADDR2" --local-net "$net1" --remote-net "$net2" \
+	ip netns exec "$NS1" "$peer_bin" --name t --local "${PEER_LOCAL:-$ADDR1}" \
+		--remote "${PEER_REMOTE:-$ADDR2}" --local-net "${PEER_LNET:-$net1}" \
+		--remote-net "${PEER_RNET:-$net2}" \
 		--state "$PEER_STATE" --verbose "$@" 2>"$PEER_ERR" &
 	PEER_PID=$!
 }
@@ -871,6 +874,52 @@ scn_l() {
 	kernel_holds 'rfc4106(gcm(aes))' -
 }
 
+# IKE over IPv6 (UDP/IPv6 both ways, ID_IPV6_ADDR, NAT-D over 16-byte
+# addresses: charon's fake NAT makes both float to 4500 over IPv6), one
+# CHILD SA carrying an IPv4 and an IPv6 network each side
+# (TS_IPV4_ADDR_RANGE and TS_IPV6_ADDR_RANGE); then IPv6 networks over
+# IPv4 outer addresses.
+scn_m() {
+	local n6_1=2001:db8:1::/64 n6_2=2001:db8:2::/64
+
+	charon_conn "$c" t local_addrs="$ADDR6_2" remote_addrs="$ADDR6_1" \
+		psk="$psk" local_ts="$net2,$n6_2" remote_ts="$net1,$n6_1" \
+		ike_proposals="$gcm_ike" esp_proposals=aes256gcm16 &&
+		charon_load "$c" || nope "charon config" || return 1
+	PEER_LOCAL=$ADDR6_1 PEER_REMOTE=$ADDR6_2 PEER_LNET="$net1,$n6_1" \
+		PEER_RNET="$net2,$n6_2" peer_start m6 --initiator --psk "$psk" \
+		--ike "$gcm_ike" --esp aes256gcm16
+	wait_for 10 peer_up || nope "IPv6: tunnel not up in 10 s" || return 1
+	charon_wait "$c" t INSTALLED 5 2>/dev/null ||
+		nope "IPv6: charon has no INSTALLED CHILD SA" || return 1
+	agree || return 1
+	peer_grep "^ike .* established .* local=$ADDR6_1:4500 remote=$ADDR6_2:4500 " ||
+		nope "IPv6: tunsh's IKE SA is not between the IPv6 addresses on 4500" ||
+		return 1
+	charon_sas "$c" --ike t 2>/dev/null |
+		grep -qF "remote '$ADDR6_1' @ ${ADDR6_1}[4500]" ||
+		nope "IPv6: charon's IKE SA is not with identity and address" \
+			"$ADDR6_1 on 4500" || return 1
+	charon_sas "$c" 2>/dev/null | grep -q "local  10.2.0.0/24 $n6_2" &&
+		charon_sas "$c" 2>/dev/null | grep -q "remote 10.1.0.0/24 $n6_1" ||
+		nope "IPv6: charon's CHILD SA does not carry both families:" \
+			"$(charon_sas "$c" 2>/dev/null | grep -E 'local |remote ')" ||
+		return 1
+	peer_stop
+	charon_terminate "$c" t 2>/dev/null
+	charon_gone "$c" t 5 2>/dev/null
+
+	charon_conf local_ts="$n6_2" remote_ts="$n6_1" \
+		ike_proposals="$gcm_ike" esp_proposals=aes256gcm16 ||
+		nope "charon config" || return 1
+	PEER_LNET=$n6_1 PEER_RNET=$n6_2 peer_start m4 --initiator \
+		--psk "$psk" --ike "$gcm_ike" --esp aes256gcm16
+	wait_for 10 peer_up || nope "6-in-4: tunnel not up in 10 s" || return 1
+	agree || return 1
+	peer_grep "^child .* local=$n6_1 remote=$n6_2 " ||
+		nope "6-in-4: tunsh's CHILD SA is not $n6_1 <-> $n6_2" || return 1
+}
+
 start=$SECONDS
 run a "tunsh initiates, AES-GCM-256/X25519, SPIs agree" scn_a
 run b "charon initiates, AES-CBC-256/SHA-256/MODP-2048" scn_b
@@ -887,6 +936,7 @@ run i "INVALID_KE_PAYLOAD: retried with MODP-2048" scn_i
 run j "reauthentication, make-before-break" scn_j
 run k "simultaneous CHILD rekey" scn_k
 run l "DPD clear stays down, DPD hold back on ACQUIRE" scn_l
+run m "IKE over IPv6 with both families inside; 6-in-4" scn_m
 if [ "$failed" = 0 ]; then
 	echo "PASS: tunsh vs charon in $((SECONDS - start)) s"
 	exit 0
