@@ -31,7 +31,8 @@
  */
 struct nl_sa {
 	struct hmap_node node; /* in kernel_nl.sas */
-	uint32_t dst, spi;
+	struct ipaddr dst;
+	uint32_t spi;
 	uint32_t mark, mark_mask;
 	bool larval;
 	time_t since; /* CLOCK_MONOTONIC seconds, for pruning larval ones */
@@ -67,12 +68,13 @@ int nl_transact(struct kernel_nl *k, struct nl_msg *msg,
 ssize_t nl_recv_one(struct nl_sock *sk, uint8_t *buf, size_t len,
     bool nonblock);
 
-struct nl_sa *nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+struct nl_sa *nl_sa_find(struct kernel_nl *k, const struct ipaddr *dst,
+    uint32_t spi);
 int nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa);
-void nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+void nl_sa_forget(struct kernel_nl *k, const struct ipaddr *dst, uint32_t spi);
 void nl_sa_free_all(struct kernel_nl *k);
 /* kernel_ops.sa_move (move.c). */
-int nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
+int nl_sa_move(void *arg, const struct ipaddr *dst, uint32_t spi,
     const struct kernel_sa_move *m, struct diag *d);
 
 #endif
