@@ -335,8 +335,6 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	const struct xfrm_alg *in =
 	    c->integ ? xfrm_alg(IKE_TRANS_INTEG, c->integ) : NULL;
 	struct kernel_sa k = {
-		.src = inbound ? sa->remote.addr : sa->local.addr,
-		.dst = inbound ? sa->local.addr : sa->remote.addr,
 		.spi = inbound ? c->spi_in : c->spi_out,
 		.reqid = c->reqid,
 		.enc_alg = en->name,
@@ -361,6 +359,11 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	};
 	struct prefix4 l, r;
 
+	ipaddr_from4(inbound ? sa->remote.addr : sa->local.addr, 32, &k.src);
+	ipaddr_from4(inbound ? sa->local.addr : sa->remote.addr, 32, &k.dst);
+	/* Several selectors: 0.0.0.0/0, as before (IPv4 unchanged). */
+	ipaddr_from4(0, 0, &k.sel_src);
+	ipaddr_from4(0, 0, &k.sel_dst);
 	/*
 	 * A CHILD SA of one pair says so in its selector: the kernel then
 	 * sends a pair's traffic on that pair's SA (xfrm_state_find skips
@@ -371,8 +374,8 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	 */
 	if (ts_prefix(c->ts, c->n_local, &l) &&
 	    ts_prefix(c->ts + c->n_local, c->n_remote, &r)) {
-		k.sel_src = inbound ? r : l;
-		k.sel_dst = inbound ? l : r;
+		ipaddr_from_prefix4(inbound ? &r : &l, &k.sel_src);
+		ipaddr_from_prefix4(inbound ? &l : &r, &k.sel_dst);
 	}
 
 	return e->p.kernel->sa_add(e->p.kernel_arg, &k, d);
@@ -396,6 +399,7 @@ install_keys(struct ike_engine *e, struct child_sa *c,
 	struct secbuf *km = ike_child_keymat(sa->prf, sa->keys.sk_d, g_ir, ni,
 	    ni_len, nr, nr_len, 2 * dir);
 	struct secbuf *k[4] = { NULL };
+	struct ipaddr local;
 	size_t out = c->created_by_us ? 0 : dir,
 	       inb = c->created_by_us ? dir : 0;
 	int rc = -ENOMEM;
@@ -417,8 +421,9 @@ install_keys(struct ike_engine *e, struct child_sa *c,
 		c->out_pending = true;
 		goto out;
 	}
+	ipaddr_from4(sa->local.addr, 32, &local);
 	if ((rc = install_one(e, c, false, k[2], k[3], d)) < 0)
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
+		e->p.kernel->sa_del(e->p.kernel_arg, &local, c->spi_in);
 out:
 	for (size_t i = 0; i < 4; i++)
 		secbuf_free(k[i]);
@@ -648,19 +653,22 @@ child_count_gone(struct ike_engine *e, const struct child_sa *c)
 	const struct ike_sa *sa = c->ike;
 	struct kernel_sa_stats st = { 0 };
 	struct ike_tunnel *ts;
+	struct ipaddr local, remote;
 
 	if (sa->t == NULL)
 		return;
 	ts = sa->t;
-	if (e->p.kernel->sa_query(e->p.kernel_arg, sa->local.addr, c->spi_in,
-		&st) == 0) {
+	ipaddr_from4(sa->local.addr, 32, &local);
+	ipaddr_from4(sa->remote.addr, 32, &remote);
+	if (e->p.kernel->sa_query(e->p.kernel_arg, &local, c->spi_in, &st) ==
+	    0) {
 		ts->deleted_in.bytes += st.bytes;
 		ts->deleted_in.packets += st.packets;
 	}
 	memset(&st, 0, sizeof(st));
 	if (!c->out_pending &&
-	    e->p.kernel->sa_query(e->p.kernel_arg, sa->remote.addr, c->spi_out,
-		&st) == 0) {
+	    e->p.kernel->sa_query(e->p.kernel_arg, &remote, c->spi_out, &st) ==
+		0) {
 		ts->deleted_out.bytes += st.bytes;
 		ts->deleted_out.packets += st.packets;
 	}
@@ -677,9 +685,13 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 	if (c->successor != NULL)
 		child_out_release(e, c->successor);
 	if (kernel) {
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr, c->spi_in);
+		struct ipaddr local, remote;
+
+		ipaddr_from4(sa->local.addr, 32, &local);
+		ipaddr_from4(sa->remote.addr, 32, &remote);
+		e->p.kernel->sa_del(e->p.kernel_arg, &local, c->spi_in);
 		if (!c->out_pending)
-			e->p.kernel->sa_del(e->p.kernel_arg, sa->remote.addr,
+			e->p.kernel->sa_del(e->p.kernel_arg, &remote,
 			    c->spi_out);
 	}
 	if (c->filed) {
@@ -832,12 +844,15 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
 	struct ike_request *r = &sa->req;
 	uint16_t group = pfs_group(t, sa);
 	struct ike_buf inner;
+	struct ipaddr local, remote;
 	struct diag d;
 	int rc;
 
 	diag_init(&d);
-	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-	    sa->local.addr, t->reqid, &r->new_spi, &d);
+	ipaddr_from4(sa->local.addr, 32, &local);
+	ipaddr_from4(sa->remote.addr, 32, &remote);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, &remote, &local, t->reqid,
+	    &r->new_spi, &d);
 	diag_clear(&d);
 	if (rc < 0)
 		return rc;
@@ -965,6 +980,7 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	size_t ni_len;
 	uint8_t nr[IKE_NONCE_LEN];
 	struct child_sa *c;
+	struct ipaddr local, remote;
 	uint32_t spi;
 	uint16_t err;
 	struct diag d;
@@ -1004,8 +1020,10 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	engine_random(e, nr, sizeof(nr));
 	diag_init(&d);
 	err = 0;
-	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-		sa->local.addr, t->reqid, &spi, &d) < 0 ||
+	ipaddr_from4(sa->local.addr, 32, &local);
+	ipaddr_from4(sa->remote.addr, 32, &remote);
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, &remote, &local, t->reqid,
+		&spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr_ts, &ni_ts, g_ir, ni, ni_len,
 		nr, sizeof(nr), old ? CHILD_BY_PEER_REKEY : CHILD_BY_PEER,
 		&c) < 0)
@@ -1096,6 +1114,7 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 	struct secbuf *g_ir = NULL;
 	const uint8_t *nr;
 	size_t nr_len;
+	struct ipaddr local;
 	uint16_t err = msg_error_notify(m);
 
 	if (err == 0 &&
@@ -1126,8 +1145,8 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		bool again = err == N_INVALID_KE_PAYLOAD &&
 		    pfs_group_asked(e, sa, m);
 
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
-		    r->new_spi);
+		ipaddr_from4(sa->local.addr, 32, &local);
+		e->p.kernel->sa_del(e->p.kernel_arg, &local, r->new_spi);
 		if (err == N_TS_UNACCEPTABLE)
 			child_ts_refused(e, sa->t, r->sel);
 		else if (err == N_NO_PROPOSAL_CHOSEN)

@@ -569,12 +569,15 @@ auth_send(struct ike_engine *e, struct ike_sa *sa)
 {
 	struct ike_tunnel *t = sa->t;
 	struct ike_buf inner;
+	struct ipaddr local, remote;
 	struct diag d;
 	int rc;
 
 	diag_init(&d);
-	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-	    sa->local.addr, t->reqid, &sa->req.new_spi, &d);
+	ipaddr_from4(sa->local.addr, 32, &local);
+	ipaddr_from4(sa->remote.addr, 32, &remote);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, &remote, &local, t->reqid,
+	    &sa->req.new_spi, &d);
 	if (rc < 0) {
 		tunnel_error(e, t, IKE_EV_KERNEL_ERROR, "%s",
 		    d.count ? d.entries[0].text : "the kernel refused an SPI");
@@ -792,6 +795,7 @@ auth_child_respond(struct ike_engine *e, struct ike_sa *sa,
 	struct ike_ts_payload tsi, tsr, my_l, my_r, ni, nr;
 	struct ike_proposal chosen;
 	struct child_sa *c;
+	struct ipaddr local, remote;
 	uint32_t spi;
 	struct diag d;
 
@@ -816,8 +820,10 @@ auth_child_respond(struct ike_engine *e, struct ike_sa *sa,
 		return N_TS_UNACCEPTABLE;
 	}
 	diag_init(&d);
-	if (e->p.kernel->spi_alloc(e->p.kernel_arg, sa->remote.addr,
-		sa->local.addr, t->reqid, &spi, &d) < 0 ||
+	ipaddr_from4(sa->local.addr, 32, &local);
+	ipaddr_from4(sa->remote.addr, 32, &remote);
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, &remote, &local, t->reqid,
+		&spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr, &ni, NULL, sa->in->ni,
 		sa->in->ni_len, sa->in->nr, sa->in->nr_len, CHILD_BY_PEER,
 		&c) < 0) {
@@ -955,8 +961,10 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa,
 	established_mark(e, sa);
 	if ((rc = auth_child_finish(e, sa, m)) < 0) {
 		/* The SPI reserved for it goes back to the kernel. */
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
-		    sa->req.new_spi);
+		struct ipaddr local;
+
+		ipaddr_from4(sa->local.addr, 32, &local);
+		e->p.kernel->sa_del(e->p.kernel_arg, &local, sa->req.new_spi);
 	}
 	ike_sa_request_done(e, sa);
 	established_settle(e, sa, false);

@@ -6,7 +6,8 @@
 #include "ike/engine.h"
 
 static void
-on_acquire(void *arg, uint32_t reqid, uint32_t src, uint32_t dst)
+on_acquire(void *arg, uint32_t reqid, const struct ipaddr *src,
+    const struct ipaddr *dst)
 {
 	struct ike_engine *e = arg;
 	struct ike_tunnel *t = tunnel_by_reqid(e, reqid);
@@ -49,11 +50,11 @@ child_find(struct ike_engine *e, uint32_t dst, uint32_t spi, bool *inbound)
 }
 
 static void
-on_expire(void *arg, uint32_t dst, uint32_t spi, bool hard)
+on_expire(void *arg, const struct ipaddr *dst, uint32_t spi, bool hard)
 {
 	struct ike_engine *e = arg;
 	bool inbound;
-	struct child_sa *c = child_find(e, dst, spi, &inbound);
+	struct child_sa *c = child_find(e, ipaddr_to4(dst), spi, &inbound);
 
 	if (c == NULL)
 		return;
@@ -73,16 +74,17 @@ on_expire(void *arg, uint32_t dst, uint32_t spi, bool hard)
  * with the SAs and the IKE SA; a liveness check confirms it over IKE.
  */
 static void
-on_mapping(void *arg, uint32_t dst, uint32_t spi, uint32_t new_addr,
-    uint16_t new_port)
+on_mapping(void *arg, const struct ipaddr *dst, uint32_t spi,
+    const struct ipaddr *new_addr, uint16_t new_port)
 {
 	struct ike_engine *e = arg;
 	bool inbound;
-	struct child_sa *c = child_find(e, dst, spi, &inbound);
-	struct ike_endpoint to = { new_addr, new_port };
+	struct child_sa *c = child_find(e, ipaddr_to4(dst), spi, &inbound);
+	struct ike_endpoint to = { ipaddr_to4(new_addr), new_port };
 	struct ike_sa *sa;
 
-	if (c == NULL || !inbound || !c->ike->nat_remote)
+	if (c == NULL || !inbound || !c->ike->nat_remote ||
+	    new_addr->family != AF_INET)
 		return;
 	sa = c->ike;
 	ike_sa_endpoints_update(e, sa, &sa->local, &to);

@@ -35,20 +35,22 @@ policy_list(const struct ike_tunnel_conf *c, uint32_t reqid,
 				if (out == NULL)
 					continue;
 				out[n] = (struct kernel_policy){
-					.src = o ? l[i] : r[j],
-					.dst = o ? r[j] : l[i],
 					.dir = (enum kernel_dir)dir,
 					.priority = 1000 + 64 -
 					    (uint32_t)(l[i].len + r[j].len) / 2,
 					.reqid = reqid,
-					.tmpl_src = o ? c->local_addr :
-							c->remote_addr,
-					.tmpl_dst = o ? c->remote_addr :
-							c->local_addr,
 					.mark = c->mark,
 					.mark_mask = c->mark ? ~0u : 0,
 					.if_id = c->if_id,
 				};
+				ipaddr_from_prefix4(o ? &l[i] : &r[j],
+				    &out[n].src);
+				ipaddr_from_prefix4(o ? &r[j] : &l[i],
+				    &out[n].dst);
+				ipaddr_from4(o ? c->local_addr : c->remote_addr,
+				    32, &out[n].tmpl_src);
+				ipaddr_from4(o ? c->remote_addr : c->local_addr,
+				    32, &out[n].tmpl_dst);
 			}
 	return n;
 }

@@ -344,9 +344,12 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	 * SA in the kernel until given back. */
 	if (sa->req.new_spi != 0 &&
 	    (sa->req.kind == REQ_AUTH || sa->req.kind == REQ_CHILD_REKEY ||
-		sa->req.kind == REQ_CHILD_CREATE))
-		e->p.kernel->sa_del(e->p.kernel_arg, sa->local.addr,
-		    sa->req.new_spi);
+		sa->req.kind == REQ_CHILD_CREATE)) {
+		struct ipaddr local;
+
+		ipaddr_from4(sa->local.addr, 32, &local);
+		e->p.kernel->sa_del(e->p.kernel_arg, &local, sa->req.new_spi);
+	}
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		timer_disarm(e, timers[i]);
 	if (sa->req.new_sa != NULL) {
@@ -771,19 +774,26 @@ children_move(struct ike_engine *e, struct ike_sa *sa,
 	const struct kernel_ops *k = e->p.kernel;
 
 	for (struct child_sa *c = sa->children; c; c = c->next) {
-		struct kernel_sa_move out = { local->addr, remote->addr,
-			local->port, remote->port };
-		struct kernel_sa_move in = { remote->addr, local->addr,
-			remote->port, local->port };
+		struct kernel_sa_move out = { .sport = local->port,
+			.dport = remote->port };
+		struct kernel_sa_move in = { .sport = remote->port,
+			.dport = local->port };
+		struct ipaddr old_local, old_remote;
 		struct diag d;
 
+		ipaddr_from4(local->addr, 32, &out.src);
+		ipaddr_from4(remote->addr, 32, &out.dst);
+		in.src = out.dst;
+		in.dst = out.src;
+		ipaddr_from4(sa->local.addr, 32, &old_local);
+		ipaddr_from4(sa->remote.addr, 32, &old_remote);
 		c->natt = true;
 		if (k->sa_move == NULL)
 			continue;
 		diag_init(&d);
-		if (k->sa_move(e->p.kernel_arg, sa->remote.addr, c->spi_out,
-			&out, &d) < 0 ||
-		    k->sa_move(e->p.kernel_arg, sa->local.addr, c->spi_in, &in,
+		if (k->sa_move(e->p.kernel_arg, &old_remote, c->spi_out, &out,
+			&d) < 0 ||
+		    k->sa_move(e->p.kernel_arg, &old_local, c->spi_in, &in,
 			&d) < 0)
 			tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR, "%s",
 			    d.count ? d.entries[0].text :

@@ -333,6 +333,7 @@ ike_child_each(const struct ike_engine *e, const char *name,
 		for (const struct ike_sa *sa = t->sas; sa; sa = sa->tnext)
 			for (const struct child_sa *c = sa->children; c;
 			     c = c->next) {
+				struct ipaddr local, remote;
 				struct ike_child_status s = {
 					.tunnel = t->conf.name,
 					.spi_in = c->spi_in,
@@ -358,10 +359,12 @@ ike_child_each(const struct ike_engine *e, const char *name,
 					s.remote_nets[s.n_remote_nets++] =
 					    ts_prefix(&c->ts[c->n_local + i],
 						1);
-				e->p.kernel->sa_query(e->p.kernel_arg,
-				    sa->local.addr, c->spi_in, &s.in);
-				e->p.kernel->sa_query(e->p.kernel_arg,
-				    sa->remote.addr, c->spi_out, &s.out);
+				ipaddr_from4(sa->local.addr, 32, &local);
+				ipaddr_from4(sa->remote.addr, 32, &remote);
+				e->p.kernel->sa_query(e->p.kernel_arg, &local,
+				    c->spi_in, &s.in);
+				e->p.kernel->sa_query(e->p.kernel_arg, &remote,
+				    c->spi_out, &s.out);
 				fn(arg, &s);
 			}
 	}

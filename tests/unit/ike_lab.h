@@ -91,6 +91,11 @@ struct lab {
 #define LAB_ADDR_B   0xc0000202u /* 192.0.2.2 */
 #define LAB_ADDR_B2  0xc0000204u /* 192.0.2.4 */
 #define LAB_NAT_ADDR 0xc6336401u /* 198.51.100.1 */
+/* One of them as the kernel API takes it (a struct ipaddr). */
+#define LAB_IP(a)                                                              \
+	(&(const struct ipaddr){ AF_INET, 32,                                  \
+	    { (uint8_t)((a) >> 24), (uint8_t)((a) >> 16), (uint8_t)((a) >> 8), \
+		(uint8_t)(a) } })
 
 extern const struct kernel_ops lab_kernel_ops;
 
