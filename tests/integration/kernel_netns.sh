@@ -131,6 +131,26 @@ grep -q "spi $spi reqid 8 mode tunnel" <<<"$got" || fail "no larval IPv6 SA: $go
 kp sa-del dst=2001:db8::1 "spi=$spi" || fail "del larval6"
 [ -z "$(ip -n "$ns" xfrm state)" ] || fail "larval IPv6 SA left"
 
+# At start, tunshd removes what a dead tunshd left, of both families (its
+# reqid range), and nothing else: an IPv6 and a 4-in-6 policy and an IPv6
+# larval SA of its own go, another daemon's IPv6 policy stays.
+# shellcheck disable=SC2086
+{
+	kp policy-add $out6 reqid=0x74000001 || fail "add tunshd's out6"
+	kp policy-add $in46 reqid=0x74000002 || fail "add tunshd's 4-in-6 in"
+	kp policy-add $fwd6 reqid=8 || fail "add another's fwd6"
+}
+kp spi-alloc src=2001:db8::2 dst=2001:db8::1 reqid=0x74000001 >/dev/null ||
+	fail "spi-alloc6 for cleanup"
+got=$(kp cleanup) || fail "cleanup"
+[ "$got" = "removed 3" ] || fail "cleanup: $got; left: $(pol6) $(ip -n "$ns" xfrm state)"
+[ -z "$(ip -n "$ns" xfrm state)" ] || fail "cleanup left an SA: $(ip -n "$ns" xfrm state)"
+[ "$(pol6 | grep -c '^src ')" = 1 ] || fail "cleanup: $(pol6)"
+grep -q 'reqid 8 ' <<<"$(pol6)" || fail "cleanup took another's policy: $(pol6)"
+# shellcheck disable=SC2086
+kp policy-del $fwd6 reqid=8 || fail "del another's fwd6"
+[ -z "$(pol)$(pol6)" ] || fail "policies left after cleanup: $(pol) $(pol6)"
+
 # IPv6 routes with tunshd's protocol (116) and the metric asked for.
 ip -n "$ns" link add r0 type veth peer name r1
 ip -n "$ns" link set r0 up

@@ -16,6 +16,7 @@
  *   kernel_probe sa-del dst=A spi=N [mark=V/M]
  *   kernel_probe route-add dst=P dev=NAME [metric=N]
  *   kernel_probe route-del (the same)
+ *   kernel_probe cleanup          what a dead tunshd left: prints the count
  *   kernel_probe has-esp                     prints yes or no, exit 0 or 3
  *   kernel_probe acquire [timeout=S]  prints "listening", then the first
  *                                     ACQUIRE; exit 4 on timeout
@@ -262,6 +263,13 @@ run(struct kernel_nl *k, const char *op, struct diag *d)
 	}
 	if (strcmp(op, "acquire") == 0)
 		return acquire_wait(k, d);
+	if (strcmp(op, "cleanup") == 0) {
+		size_t n = 0;
+
+		if ((rc = kernel_nl_cleanup(k, &n, d)) == 0)
+			printf("removed %zu\n", n);
+		return rc;
+	}
 	die(op);
 	return -EINVAL;
 }
