@@ -121,8 +121,8 @@ vti_new(const struct kernel_link *l)
  * VTI keys are network order in the kernel (vti_rcv sets skb->mark from
  * be32_to_cpu(i_key)); libnl passes the value through unchanged.
  */
-static struct rtnl_link *
-link_new(const struct kernel_link *l, int under)
+struct rtnl_link *
+nl_link_new(const struct kernel_link *l, int under)
 {
 	struct rtnl_link *link;
 
@@ -162,20 +162,33 @@ disable_policy(const char *name)
 	}
 }
 
-static int
-address_add(struct kernel_nl *k, int idx, const struct kernel_link *l)
+struct rtnl_addr *
+nl_addr_new(const struct kernel_link *l, int ifindex)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
 	struct nl_addr *local = addr_of(&l->addr);
-	int rc = -ENOMEM;
 
-	if (a != NULL && local != NULL) {
-		rtnl_addr_set_ifindex(a, idx);
-		rtnl_addr_set_family(a, l->addr.family);
-		rtnl_addr_set_local(a, local);
-		rc = nlerr(rtnl_addr_add(k->rt, a, 0));
+	if (a == NULL || local == NULL) {
+		nl_addr_put(local);
+		rtnl_addr_put(a);
+		return NULL;
 	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, l->addr.family);
+	rtnl_addr_set_local(a, local);
 	nl_addr_put(local);
+	return a;
+}
+
+static int
+address_add(struct kernel_nl *k, int idx, const struct kernel_link *l)
+{
+	struct rtnl_addr *a = nl_addr_new(l, idx);
+	int rc;
+
+	if (a == NULL)
+		return -ENOMEM;
+	rc = nlerr(rtnl_addr_add(k->rt, a, 0));
 	rtnl_addr_put(a);
 	return rc;
 }
@@ -213,7 +226,7 @@ link_add(void *arg, const struct kernel_link *l, struct diag *d)
 		    l->name);
 		return -EEXIST;
 	}
-	if ((link = link_new(l, l->under[0] ? ifindex(k, l->under) : 0)) ==
+	if ((link = nl_link_new(l, l->under[0] ? ifindex(k, l->under) : 0)) ==
 	    NULL)
 		return -ENOMEM;
 	rc = nlerr(rtnl_link_add(k->rt, link, NLM_F_CREATE | NLM_F_EXCL));
@@ -258,13 +271,12 @@ link_del(void *arg, const char *name)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static struct rtnl_route *
-route_new(struct kernel_nl *k, const struct kernel_route *r)
+struct rtnl_route *
+nl_route_new(const struct kernel_route *r, int idx)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 	struct nl_addr *dst = addr_of(&r->dst);
-	int idx = ifindex(k, r->dev);
 
 	if (route == NULL || nh == NULL || dst == NULL || idx <= 0) {
 		rtnl_route_put(route);
@@ -284,6 +296,12 @@ route_new(struct kernel_nl *k, const struct kernel_route *r)
 	rtnl_route_nh_set_ifindex(nh, idx);
 	rtnl_route_add_nexthop(route, nh);
 	return route;
+}
+
+static struct rtnl_route *
+route_new(struct kernel_nl *k, const struct kernel_route *r)
+{
+	return nl_route_new(r, ifindex(k, r->dev));
 }
 
 static int
@@ -381,7 +399,7 @@ can_make(struct kernel_nl *k, bool xfrmi)
 	if (rt(k) < 0)
 		return false;
 	snprintf(l.name, sizeof(l.name), "tsprobe%d", xfrmi);
-	if ((link = link_new(&l, 1)) == NULL)
+	if ((link = nl_link_new(&l, 1)) == NULL)
 		return false;
 	rc = rtnl_link_add(k->rt, link, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(link);

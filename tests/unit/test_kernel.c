@@ -12,11 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if_link.h>
+#include <linux/if_tunnel.h>
+#include <linux/rtnetlink.h>
 #include <linux/udp.h>
 #include <linux/xfrm.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "kernel/nl.h"
 #include "kernel/xfrm.h"
 #include "tests/unit/test.h"
 
@@ -864,6 +868,145 @@ test_policy_same_by_family(void **state)
 	assert_false(kernel_policy_same(&a, &b));
 }
 
+/* Links, addresses and routes: the rtnetlink requests link.c makes. */
+
+static struct nlattr *
+rt_attr(struct nl_msg *msg, size_t hdrlen, int type)
+{
+	return nlmsg_find_attr(nlmsg_hdr(msg), (int)hdrlen, type);
+}
+
+/* An IPv6 route: AF_INET6, the prefix's 16 bytes and length, tunshd's
+ * protocol, scope universe (as "ip -6 route" sends), the metric and the
+ * interface; IPv4's keeps scope link, as before. */
+static void
+test_route_request_ipv6_and_ipv4(void **state)
+{
+	struct kernel_route r = { .dst = v6("2001:db8:2::/56"), .metric = 110 };
+	struct rtnl_route *route;
+	struct nl_msg *msg;
+	struct rtmsg *rtm;
+
+	(void)state;
+	snprintf(r.dev, sizeof(r.dev), "ts-a");
+	assert_non_null(route = nl_route_new(&r, 7));
+	assert_int_equal(rtnl_route_build_add_request(route,
+			     NLM_F_CREATE | NLM_F_EXCL, &msg),
+	    0);
+	rtm = nlmsg_data(nlmsg_hdr(msg));
+	assert_int_equal(nlmsg_hdr(msg)->nlmsg_type, RTM_NEWROUTE);
+	assert_int_equal(rtm->rtm_family, AF_INET6);
+	assert_int_equal(rtm->rtm_dst_len, 56);
+	assert_int_equal(rtm->rtm_protocol, KERNEL_RTPROT);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	assert_int_equal(rtm->rtm_table, RT_TABLE_MAIN);
+	assert_int_equal(nla_len(rt_attr(msg, sizeof(*rtm), RTA_DST)), 16);
+	assert_memory_equal(nla_data(rt_attr(msg, sizeof(*rtm), RTA_DST)),
+	    b6("2001:db8:2::"), 16);
+	assert_int_equal(nla_get_u32(rt_attr(msg, sizeof(*rtm), RTA_PRIORITY)),
+	    110);
+	assert_int_equal(nla_get_u32(rt_attr(msg, sizeof(*rtm), RTA_OIF)), 7);
+	nlmsg_free(msg);
+	rtnl_route_put(route);
+
+	r.dst = v4(A(10, 2, 0, 0), 16);
+	assert_non_null(route = nl_route_new(&r, 7));
+	assert_int_equal(rtnl_route_build_add_request(route, 0, &msg), 0);
+	rtm = nlmsg_data(nlmsg_hdr(msg));
+	assert_int_equal(rtm->rtm_family, AF_INET);
+	assert_int_equal(rtm->rtm_dst_len, 16);
+	assert_int_equal(rtm->rtm_scope, RT_SCOPE_LINK);
+	assert_int_equal(nla_get_u32(rt_attr(msg, sizeof(*rtm), RTA_DST)),
+	    htonl(A(10, 2, 0, 0)));
+	nlmsg_free(msg);
+	rtnl_route_put(route);
+	/* No interface: no route. */
+	assert_null(nl_route_new(&r, 0));
+}
+
+/* An IPv6 inside address (AWS's /126 from fd00::/8), host bits kept. */
+static void
+test_address_request_ipv6(void **state)
+{
+	struct kernel_link l = { 0 };
+	struct ifaddrmsg *ifa;
+	struct rtnl_addr *a;
+	struct nl_msg *msg;
+	struct nlattr *nla;
+
+	(void)state;
+	assert_int_equal(ipaddr_parse("fd00:5::2", &l.addr), 0);
+	l.addr.len = 126;
+	assert_non_null(a = nl_addr_new(&l, 9));
+	assert_int_equal(rtnl_addr_build_add_request(a, 0, &msg), 0);
+	ifa = nlmsg_data(nlmsg_hdr(msg));
+	assert_int_equal(nlmsg_hdr(msg)->nlmsg_type, RTM_NEWADDR);
+	assert_int_equal(ifa->ifa_family, AF_INET6);
+	assert_int_equal(ifa->ifa_prefixlen, 126);
+	assert_int_equal(ifa->ifa_index, 9);
+	nla = rt_attr(msg, sizeof(*ifa), IFA_LOCAL);
+	assert_non_null(nla);
+	assert_int_equal(nla_len(nla), 16);
+	assert_memory_equal(nla_data(nla), b6("fd00:5::2"), 16);
+	nlmsg_free(msg);
+	rtnl_addr_put(a);
+}
+
+/* The VTI's kind follows its outer family: "vti6" (ip6_vti) with 16-byte
+ * endpoints over IPv6, "vti" over IPv4; keys in network order. */
+static void
+test_link_request_vti6_and_vti(void **state)
+{
+	struct kernel_link l = { .key = 0x7473000a };
+	struct nlattr *info[IFLA_INFO_MAX + 1], *data[IFLA_VTI_MAX + 1];
+	struct rtnl_link *link;
+	struct nl_msg *msg;
+
+	(void)state;
+	snprintf(l.name, sizeof(l.name), "ts-six");
+	l.local = v6("2001:db8::1");
+	l.remote = v6("2001:db8::2");
+	assert_non_null(link = nl_link_new(&l, 0));
+	assert_int_equal(rtnl_link_build_add_request(link, NLM_F_CREATE, &msg),
+	    0);
+	assert_int_equal(
+	    nla_parse_nested(info, IFLA_INFO_MAX,
+		rt_attr(msg, sizeof(struct ifinfomsg), IFLA_LINKINFO), NULL),
+	    0);
+	assert_string_equal(nla_get_string(info[IFLA_INFO_KIND]), "vti6");
+	assert_int_equal(nla_parse_nested(data, IFLA_VTI_MAX,
+			     info[IFLA_INFO_DATA], NULL),
+	    0);
+	assert_int_equal(nla_len(data[IFLA_VTI_LOCAL]), 16);
+	assert_memory_equal(nla_data(data[IFLA_VTI_LOCAL]), b6("2001:db8::1"),
+	    16);
+	assert_memory_equal(nla_data(data[IFLA_VTI_REMOTE]), b6("2001:db8::2"),
+	    16);
+	assert_int_equal(nla_get_u32(data[IFLA_VTI_IKEY]), htonl(0x7473000a));
+	assert_int_equal(nla_get_u32(data[IFLA_VTI_OKEY]), htonl(0x7473000a));
+	nlmsg_free(msg);
+	rtnl_link_put(link);
+
+	l.local = v4(A(192, 0, 2, 1), 32);
+	l.remote = v4(A(192, 0, 2, 2), 32);
+	assert_non_null(link = nl_link_new(&l, 0));
+	assert_int_equal(rtnl_link_build_add_request(link, NLM_F_CREATE, &msg),
+	    0);
+	assert_int_equal(
+	    nla_parse_nested(info, IFLA_INFO_MAX,
+		rt_attr(msg, sizeof(struct ifinfomsg), IFLA_LINKINFO), NULL),
+	    0);
+	assert_string_equal(nla_get_string(info[IFLA_INFO_KIND]), "vti");
+	assert_int_equal(nla_parse_nested(data, IFLA_VTI_MAX,
+			     info[IFLA_INFO_DATA], NULL),
+	    0);
+	assert_int_equal(nla_len(data[IFLA_VTI_LOCAL]), 4);
+	assert_int_equal(nla_get_u32(data[IFLA_VTI_LOCAL]),
+	    htonl(A(192, 0, 2, 1)));
+	nlmsg_free(msg);
+	rtnl_link_put(link);
+}
+
 /* Parsers: messages laid out by hand, as the kernel writes them. */
 
 struct wire {
@@ -1424,6 +1567,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_policy_del_build_selector_dir_mark),
 	cmocka_unit_test(test_policy_build_ipv6_and_across_families),
 	cmocka_unit_test(test_policy_same_by_family),
+	cmocka_unit_test(test_route_request_ipv6_and_ipv4),
+	cmocka_unit_test(test_address_request_ipv6),
+	cmocka_unit_test(test_link_request_vti6_and_vti),
 	cmocka_unit_test(test_event_parse_acquire),
 	cmocka_unit_test(test_event_parse_acquire_not_ip_or_esp),
 	cmocka_unit_test(test_event_parse_expire_soft_and_hard),
