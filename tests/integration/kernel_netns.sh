@@ -254,6 +254,26 @@ else
 fi
 [ -z "$(ip -n "$ns" xfrm state)" ] || fail "the probe left SAs behind"
 
+# The TCP MSS clamp of IPv6 (nftables, tunshd's table "inet tunsh"): a
+# route-based tunnel's IPv6 SYNs get MTU - 60 before the family-blind
+# IPv4 rule, a policy-based tunnel's IPv6 networks their own "ip6" rules.
+nftl() { ip netns exec "$ns" nft list table inet tunsh; }
+kp mss tunnel=rb dev=ts-rb inet6=1 mss=1360 || fail "mss route-based"
+got=$(nftl) || fail "no table: $got"
+grep -q 'oifname "ts-rb" meta nfproto ipv6 tcp flags syn tcp option maxseg size > 1340 tcp option maxseg size set 1340 comment "rb out6"' \
+	<<<"$got" || fail "route-based IPv6 clamp: $got"
+grep -q 'iifname "ts-rb" tcp flags syn tcp option maxseg size > 1360 tcp option maxseg size set 1360 comment "rb in"' \
+	<<<"$got" || fail "route-based IPv4 clamp: $got"
+kp mss tunnel=pb local=10.1.0.0/24,2001:db8:1::/64 remote=2001:db8:2::/56 mss=1300 ||
+	fail "mss policy-based"
+got=$(nftl) || fail "no table: $got"
+grep -q 'rt ipsec exists ip6 saddr 2001:db8:1::/64 ip6 daddr 2001:db8:2::/56 tcp flags syn tcp option maxseg size > 1280 tcp option maxseg size set 1280 comment "pb out6"' \
+	<<<"$got" || fail "policy-based IPv6 clamp: $got"
+grep -q 'meta ipsec exists ip6 saddr 2001:db8:2::/56 ip6 daddr 2001:db8:1::/64 .* set 1280 comment "pb in6"' \
+	<<<"$got" || fail "policy-based IPv6 clamp in: $got"
+grep -q 'ip saddr' <<<"$got" && fail "an IPv4 rule with no IPv4 remote: $got"
+ip netns exec "$ns" nft delete table inet tunsh
+
 # ACQUIRE: an out policy with a template and no SA; a UDP packet that
 # matches it raises an ACQUIRE with the template's reqid and the packet's
 # addresses.  veth because this kernel has no dummy links.

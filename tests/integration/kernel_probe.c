@@ -17,6 +17,8 @@
  *   kernel_probe route-add dst=P dev=NAME [metric=N]
  *   kernel_probe route-del (the same)
  *   kernel_probe cleanup          what a dead tunshd left: prints the count
+ *   kernel_probe mss tunnel=NAME mss=N (dev=NAME [inet6=1] |
+ *       local=P[,P] remote=P[,P])   tunshd's nftables table with that clamp
  *   kernel_probe has-esp                     prints yes or no, exit 0 or 3
  *   kernel_probe acquire [timeout=S]  prints "listening", then the first
  *                                     ACQUIRE; exit 4 on timeout
@@ -221,6 +223,56 @@ sa_add(struct kernel_nl *k, struct diag *d)
 
 static int acquire_wait(struct kernel_nl *k, struct diag *d);
 
+/* A comma-separated list of prefixes into out (at most n); the count. */
+static size_t
+prefixes(const char *key, struct ipaddr *out, size_t n)
+{
+	char buf[512], *save = NULL;
+	size_t c = 0;
+
+	if (arg(key) == NULL)
+		return 0;
+	if (snprintf(buf, sizeof(buf), "%s", arg(key)) >= (int)sizeof(buf))
+		die(key);
+	for (char *t = strtok_r(buf, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (c == n || ipaddr_parse_prefix(t, &out[c]) < 0)
+			die(key);
+		c++;
+	}
+	return c;
+}
+
+static int
+mss(struct diag *d)
+{
+	struct ipaddr local[8], remote[8];
+	struct kernel_mss m = { .tunnel = arg("tunnel"),
+		.ifname = arg("dev"),
+		.inet6 = num("inet6", 0) != 0,
+		.mss = num("mss", 0) };
+	struct kernel_nft *n;
+	char *script = NULL;
+	int rc;
+
+	if (m.tunnel == NULL)
+		die("tunnel");
+	m.local = local;
+	m.remote = remote;
+	m.n_local = prefixes("local", local, 8);
+	m.n_remote = prefixes("remote", remote, 8);
+	if ((rc = kernel_nft_mss_script(&m, 1, &script)) < 0)
+		return rc;
+	if ((n = kernel_nft_open()) == NULL) {
+		free(script);
+		return -ENOMEM;
+	}
+	rc = kernel_nft_ops.run(n, script, d);
+	kernel_nft_close(n);
+	free(script);
+	return rc;
+}
+
 static int
 run(struct kernel_nl *k, const char *op, struct diag *d)
 {
@@ -263,6 +315,8 @@ run(struct kernel_nl *k, const char *op, struct diag *d)
 	}
 	if (strcmp(op, "acquire") == 0)
 		return acquire_wait(k, d);
+	if (strcmp(op, "mss") == 0)
+		return mss(d);
 	if (strcmp(op, "cleanup") == 0) {
 		size_t n = 0;
 
