@@ -868,6 +868,34 @@ test_policy_same_by_family(void **state)
 	assert_false(kernel_policy_same(&a, &b));
 }
 
+/* The netlink layer's table of its SAs (their marks, larval or not) is
+ * keyed by family and address: an IPv6 SA whose first 4 bytes spell an
+ * IPv4 address is not that IPv4 SA. */
+static void
+test_nl_sa_table_by_family(void **state)
+{
+	struct kernel_nl *k = calloc(1, sizeof(*k));
+	struct nl_sa a = { .dst = v6("c000:201::"), .spi = 5, .mark = 6 };
+	struct nl_sa b = { .dst = v4(A(192, 0, 2, 1), 32), .spi = 5 };
+	struct ipaddr v4dst = v4(A(192, 0, 2, 1), 32);
+	struct nl_sa *found;
+
+	(void)state;
+	assert_non_null(k);
+	assert_int_equal(nl_sa_remember(k, &a), 0);
+	assert_null(nl_sa_find(k, &v4dst, 5));
+	assert_int_equal(nl_sa_remember(k, &b), 0);
+	assert_non_null(found = nl_sa_find(k, &a.dst, 5));
+	assert_int_equal(found->mark, 6);
+	assert_non_null(found = nl_sa_find(k, &v4dst, 5));
+	assert_int_equal(found->mark, 0);
+	nl_sa_forget(k, &a.dst, 5);
+	assert_null(nl_sa_find(k, &a.dst, 5));
+	assert_non_null(nl_sa_find(k, &v4dst, 5));
+	nl_sa_free_all(k);
+	free(k);
+}
+
 /* Links, addresses and routes: the rtnetlink requests link.c makes. */
 
 static struct nlattr *
@@ -1567,6 +1595,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_policy_del_build_selector_dir_mark),
 	cmocka_unit_test(test_policy_build_ipv6_and_across_families),
 	cmocka_unit_test(test_policy_same_by_family),
+	cmocka_unit_test(test_nl_sa_table_by_family),
 	cmocka_unit_test(test_route_request_ipv6_and_ipv4),
 	cmocka_unit_test(test_address_request_ipv6),
 	cmocka_unit_test(test_link_request_vti6_and_vti),
