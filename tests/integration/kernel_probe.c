@@ -80,7 +80,7 @@ num(const char *key, uint32_t dflt)
 static struct ipaddr
 addr(const char *key)
 {
-	struct ipaddr a;
+	struct ipaddr a = { 0 };
 
 	if (arg(key) == NULL || ipaddr_parse(arg(key), &a) < 0)
 		die(key);
