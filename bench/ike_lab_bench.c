@@ -135,8 +135,8 @@ net_run(struct bench_lab *b)
 /* Kernel: SPIs in sequence, adds counted, nothing kept. */
 
 static int
-k_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
-    uint32_t *spi, struct diag *d)
+k_spi_alloc(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, uint32_t *spi, struct diag *d)
 {
 	struct bench_lab_side *s = arg;
 
@@ -158,7 +158,7 @@ k_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 }
 
 static int
-k_sa_del(void *arg, uint32_t dst, uint32_t spi)
+k_sa_del(void *arg, const struct ipaddr *dst, uint32_t spi)
 {
 	(void)arg;
 	(void)dst;
@@ -167,7 +167,8 @@ k_sa_del(void *arg, uint32_t dst, uint32_t spi)
 }
 
 static int
-k_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+k_sa_query(void *arg, const struct ipaddr *dst, uint32_t spi,
+    struct kernel_sa_stats *out)
 {
 	(void)arg;
 	(void)dst;

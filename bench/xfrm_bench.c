@@ -64,8 +64,8 @@ sa_fill(struct kernel_sa *sa, size_t i, bool inbound, const struct keys *k)
 	uint32_t peer = PEER_BASE + (uint32_t)i;
 
 	memset(sa, 0, sizeof(*sa));
-	sa->src = inbound ? peer : LOCAL_ADDR;
-	sa->dst = inbound ? LOCAL_ADDR : peer;
+	ipaddr_from4(inbound ? peer : LOCAL_ADDR, 32, &sa->src);
+	ipaddr_from4(inbound ? LOCAL_ADDR : peer, 32, &sa->dst);
 	sa->spi = inbound ? 0 : OUT_SPI + (uint32_t)i;
 	sa->reqid = reqid_of(i);
 	sa->enc_alg = GCM_ALG;
@@ -74,10 +74,10 @@ sa_fill(struct kernel_sa *sa, size_t i, bool inbound, const struct keys *k)
 	sa->replay_window = inbound ? 32 : 0;
 	sa->soft_secs = KERNEL_LIFE_INF;
 	sa->hard_secs = 3600 + 60; /* the engine's backstop */
-	sa->sel_src = (struct prefix4){ LOCAL_NETS + ((uint32_t)i << 8), 24 };
-	sa->sel_dst = (struct prefix4){ PEER_NETS + ((uint32_t)i << 8), 24 };
+	ipaddr_from4(LOCAL_NETS + ((uint32_t)i << 8), 24, &sa->sel_src);
+	ipaddr_from4(PEER_NETS + ((uint32_t)i << 8), 24, &sa->sel_dst);
 	if (inbound) {
-		struct prefix4 t = sa->sel_src;
+		struct ipaddr t = sa->sel_src;
 
 		sa->sel_src = sa->sel_dst;
 		sa->sel_dst = t;
@@ -87,19 +87,20 @@ sa_fill(struct kernel_sa *sa, size_t i, bool inbound, const struct keys *k)
 static void
 policy_fill(struct kernel_policy *p, size_t i, enum kernel_dir dir)
 {
-	struct prefix4 ours = { LOCAL_NETS + ((uint32_t)i << 8), 24 };
-	struct prefix4 theirs = { PEER_NETS + ((uint32_t)i << 8), 24 };
+	struct ipaddr ours, theirs;
 	uint32_t peer = PEER_BASE + (uint32_t)i;
 	bool out = dir == KERNEL_DIR_OUT;
 
 	memset(p, 0, sizeof(*p));
+	ipaddr_from4(LOCAL_NETS + ((uint32_t)i << 8), 24, &ours);
+	ipaddr_from4(PEER_NETS + ((uint32_t)i << 8), 24, &theirs);
 	p->src = out ? ours : theirs;
 	p->dst = out ? theirs : ours;
 	p->dir = dir;
 	p->priority = 1000;
 	p->reqid = reqid_of(i);
-	p->tmpl_src = out ? LOCAL_ADDR : peer;
-	p->tmpl_dst = out ? peer : LOCAL_ADDR;
+	ipaddr_from4(out ? LOCAL_ADDR : peer, 32, &p->tmpl_src);
+	ipaddr_from4(out ? peer : LOCAL_ADDR, 32, &p->tmpl_dst);
 }
 
 /* Tunnel i: its 2 SAs and 3 policies; 0 or a negative errno (in d).
@@ -116,7 +117,8 @@ tunnel_install(struct kernel_nl *k, size_t i, const struct keys *keys,
 	int rc;
 
 	sa_fill(&sa, i, true, keys);
-	if ((rc = ops->spi_alloc(k, sa.src, sa.dst, sa.reqid, &sa.spi, d)) < 0)
+	if ((rc = ops->spi_alloc(k, &sa.src, &sa.dst, sa.reqid, &sa.spi, d)) <
+	    0)
 		return rc;
 	if ((rc = ops->sa_add(k, &sa, d)) < 0)
 		return rc;
@@ -174,10 +176,12 @@ query_all(struct kernel_nl *k, size_t n, const uint32_t *spi_in)
 	struct kernel_sa_stats st;
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t peer = PEER_BASE + (uint32_t)i;
+		struct ipaddr local, peer;
 
-		if (kernel_nl_ops.sa_query(k, LOCAL_ADDR, spi_in[i], &st) < 0 ||
-		    kernel_nl_ops.sa_query(k, peer, OUT_SPI + (uint32_t)i,
+		ipaddr_from4(LOCAL_ADDR, 32, &local);
+		ipaddr_from4(PEER_BASE + (uint32_t)i, 32, &peer);
+		if (kernel_nl_ops.sa_query(k, &local, spi_in[i], &st) < 0 ||
+		    kernel_nl_ops.sa_query(k, &peer, OUT_SPI + (uint32_t)i,
 			&st) < 0) {
 			fprintf(stderr,
 			    "xfrm_bench: tunnel %zu: an SA is missing\n", i);

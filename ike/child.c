@@ -355,8 +355,8 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	const struct xfrm_alg *in =
 	    c->integ ? xfrm_alg(IKE_TRANS_INTEG, c->integ) : NULL;
 	struct kernel_sa k = {
-		.src = KADDR(inbound ? &sa->remote.addr : &sa->local.addr),
-		.dst = KADDR(inbound ? &sa->local.addr : &sa->remote.addr),
+		.src = inbound ? sa->remote.addr : sa->local.addr,
+		.dst = inbound ? sa->local.addr : sa->remote.addr,
 		.spi = inbound ? c->spi_in : c->spi_out,
 		.reqid = c->reqid,
 		.enc_alg = en->name,
@@ -391,8 +391,8 @@ install_one(struct ike_engine *e, const struct child_sa *c, bool inbound,
 	 */
 	if (ts_prefix(c->ts, c->n_local, &l) &&
 	    ts_prefix(c->ts + c->n_local, c->n_remote, &r)) {
-		k.sel_src = KPFX(inbound ? &r : &l);
-		k.sel_dst = KPFX(inbound ? &l : &r);
+		k.sel_src = *(inbound ? &r : &l);
+		k.sel_dst = *(inbound ? &l : &r);
 	}
 
 	return e->p.kernel->sa_add(e->p.kernel_arg, &k, d);
@@ -438,7 +438,7 @@ install_keys(struct ike_engine *e, struct child_sa *c,
 		goto out;
 	}
 	if ((rc = install_one(e, c, false, k[2], k[3], d)) < 0)
-		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		e->p.kernel->sa_del(e->p.kernel_arg, &sa->local.addr,
 		    c->spi_in);
 out:
 	for (size_t i = 0; i < 4; i++)
@@ -673,15 +673,15 @@ child_count_gone(struct ike_engine *e, const struct child_sa *c)
 	if (sa->t == NULL)
 		return;
 	ts = sa->t;
-	if (e->p.kernel->sa_query(e->p.kernel_arg, KADDR(&sa->local.addr),
-		c->spi_in, &st) == 0) {
+	if (e->p.kernel->sa_query(e->p.kernel_arg, &sa->local.addr, c->spi_in,
+		&st) == 0) {
 		ts->deleted_in.bytes += st.bytes;
 		ts->deleted_in.packets += st.packets;
 	}
 	memset(&st, 0, sizeof(st));
 	if (!c->out_pending &&
-	    e->p.kernel->sa_query(e->p.kernel_arg, KADDR(&sa->remote.addr),
-		c->spi_out, &st) == 0) {
+	    e->p.kernel->sa_query(e->p.kernel_arg, &sa->remote.addr, c->spi_out,
+		&st) == 0) {
 		ts->deleted_out.bytes += st.bytes;
 		ts->deleted_out.packets += st.packets;
 	}
@@ -698,11 +698,11 @@ child_free(struct ike_engine *e, struct child_sa *c, bool kernel)
 	if (c->successor != NULL)
 		child_out_release(e, c->successor);
 	if (kernel) {
-		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		e->p.kernel->sa_del(e->p.kernel_arg, &sa->local.addr,
 		    c->spi_in);
 		if (!c->out_pending)
-			e->p.kernel->sa_del(e->p.kernel_arg,
-			    KADDR(&sa->remote.addr), c->spi_out);
+			e->p.kernel->sa_del(e->p.kernel_arg, &sa->remote.addr,
+			    c->spi_out);
 	}
 	if (c->filed) {
 		hmap_remove(&e->child_in, &c->in_node);
@@ -858,8 +858,8 @@ child_request(struct ike_engine *e, struct ike_sa *sa, struct child_sa *c,
 	int rc;
 
 	diag_init(&d);
-	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
-	    KADDR(&sa->local.addr), t->reqid, &r->new_spi, &d);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, &sa->remote.addr,
+	    &sa->local.addr, t->reqid, &r->new_spi, &d);
 	diag_clear(&d);
 	if (rc < 0)
 		return rc;
@@ -1026,8 +1026,8 @@ child_respond(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m,
 	engine_random(e, nr, sizeof(nr));
 	diag_init(&d);
 	err = 0;
-	if (e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
-		KADDR(&sa->local.addr), t->reqid, &spi, &d) < 0 ||
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, &sa->remote.addr,
+		&sa->local.addr, t->reqid, &spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr_ts, &ni_ts, g_ir, ni, ni_len,
 		nr, sizeof(nr), old ? CHILD_BY_PEER_REKEY : CHILD_BY_PEER,
 		&c) < 0)
@@ -1148,7 +1148,7 @@ child_response(struct ike_engine *e, struct ike_sa *sa, const struct ike_msg *m)
 		bool again = err == N_INVALID_KE_PAYLOAD &&
 		    pfs_group_asked(e, sa, m);
 
-		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		e->p.kernel->sa_del(e->p.kernel_arg, &sa->local.addr,
 		    r->new_spi);
 		if (err == N_TS_UNACCEPTABLE)
 			child_ts_refused(e, sa->t, r->sel);

@@ -271,21 +271,9 @@ uint64_t engine_now(const struct ike_engine *e);
 uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
 
-/* TEMPORARY: the kernel API takes IPv4 until kernel/ takes struct
- * ipaddr; these mark the boundary and go with it. */
-#define KADDR(a) ipaddr_to4(a)
-static inline struct prefix4
-KPFX(const struct ipaddr *a) {
-	struct prefix4 p = { 0, 0 };
-
-	ipaddr_to_prefix4(a, &p);
-	return p;
-}
-
 /* tunnel.c: the table of tunnels and a tunnel's life */
-struct ike_tunnel *
-tunnel_by_remote(struct ike_engine *e, const struct ipaddr *addr,
-    const struct ipaddr *local);
+struct ike_tunnel *tunnel_by_remote(struct ike_engine *e,
+    const struct ipaddr *addr, const struct ipaddr *local);
 struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
 struct ike_tunnel *tunnel_by_reqid(struct ike_engine *e, uint32_t reqid);
 void tunnel_sa_gone(struct ike_engine *e, struct ike_tunnel *t);

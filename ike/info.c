@@ -189,8 +189,8 @@ esp_heard_since(struct ike_engine *e, struct ike_sa *sa, uint64_t since)
 	for (struct child_sa *c = sa->children; c; c = c->next) {
 		struct kernel_sa_stats st = { 0 };
 
-		if (e->p.kernel->sa_query(e->p.kernel_arg,
-			KADDR(&sa->local.addr), c->spi_in, &st) == 0 &&
+		if (e->p.kernel->sa_query(e->p.kernel_arg, &sa->local.addr,
+			c->spi_in, &st) == 0 &&
 		    st.use_time >= since && st.use_time != 0)
 			return true;
 	}

@@ -578,8 +578,8 @@ auth_send(struct ike_engine *e, struct ike_sa *sa)
 	int rc;
 
 	diag_init(&d);
-	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
-	    KADDR(&sa->local.addr), t->reqid, &sa->req.new_spi, &d);
+	rc = e->p.kernel->spi_alloc(e->p.kernel_arg, &sa->remote.addr,
+	    &sa->local.addr, t->reqid, &sa->req.new_spi, &d);
 	if (rc < 0) {
 		tunnel_error(e, t, IKE_EV_KERNEL_ERROR, "%s",
 		    d.count ? d.entries[0].text : "the kernel refused an SPI");
@@ -821,8 +821,8 @@ auth_child_respond(struct ike_engine *e, struct ike_sa *sa,
 		return N_TS_UNACCEPTABLE;
 	}
 	diag_init(&d);
-	if (e->p.kernel->spi_alloc(e->p.kernel_arg, KADDR(&sa->remote.addr),
-		KADDR(&sa->local.addr), t->reqid, &spi, &d) < 0 ||
+	if (e->p.kernel->spi_alloc(e->p.kernel_arg, &sa->remote.addr,
+		&sa->local.addr, t->reqid, &spi, &d) < 0 ||
 	    child_install(e, sa, &chosen, spi, &nr, &ni, NULL, sa->in->ni,
 		sa->in->ni_len, sa->in->nr, sa->in->nr_len, CHILD_BY_PEER,
 		&c) < 0) {
@@ -960,7 +960,7 @@ ike_auth_response(struct ike_engine *e, struct ike_sa *sa,
 	established_mark(e, sa);
 	if ((rc = auth_child_finish(e, sa, m)) < 0) {
 		/* The SPI reserved for it goes back to the kernel. */
-		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		e->p.kernel->sa_del(e->p.kernel_arg, &sa->local.addr,
 		    sa->req.new_spi);
 	}
 	ike_sa_request_done(e, sa);

@@ -6,7 +6,8 @@
 #include "ike/engine.h"
 
 static void
-on_acquire(void *arg, uint32_t reqid, uint32_t src, uint32_t dst)
+on_acquire(void *arg, uint32_t reqid, const struct ipaddr *src,
+    const struct ipaddr *dst)
 {
 	struct ike_engine *e = arg;
 	struct ike_tunnel *t = tunnel_by_reqid(e, reqid);
@@ -52,15 +53,13 @@ child_find(struct ike_engine *e, const struct ipaddr *dst, uint32_t spi,
 }
 
 static void
-on_expire(void *arg, uint32_t dst, uint32_t spi, bool hard)
+on_expire(void *arg, const struct ipaddr *dst, uint32_t spi, bool hard)
 {
 	struct ike_engine *e = arg;
 	bool inbound;
-	struct ipaddr d;
 	struct child_sa *c;
 
-	ipaddr_from4(dst, 32, &d);
-	if ((c = child_find(e, &d, spi, &inbound)) == NULL)
+	if ((c = child_find(e, dst, spi, &inbound)) == NULL)
 		return;
 	if (!hard) {
 		c->want_rekey = true;
@@ -78,19 +77,16 @@ on_expire(void *arg, uint32_t dst, uint32_t spi, bool hard)
  * with the SAs and the IKE SA; a liveness check confirms it over IKE.
  */
 static void
-on_mapping(void *arg, uint32_t dst, uint32_t spi, uint32_t new_addr,
-    uint16_t new_port)
+on_mapping(void *arg, const struct ipaddr *dst, uint32_t spi,
+    const struct ipaddr *new_addr, uint16_t new_port)
 {
 	struct ike_engine *e = arg;
 	bool inbound;
-	struct ipaddr d;
 	struct child_sa *c;
-	struct ike_endpoint to = { .port = new_port };
+	struct ike_endpoint to = { .addr = *new_addr, .port = new_port };
 	struct ike_sa *sa;
 
-	ipaddr_from4(dst, 32, &d);
-	ipaddr_from4(new_addr, 32, &to.addr);
-	c = child_find(e, &d, spi, &inbound);
+	c = child_find(e, dst, spi, &inbound);
 	if (c == NULL || !inbound || !c->ike->nat_remote)
 		return;
 	sa = c->ike;

@@ -42,16 +42,16 @@ policy_list(const struct ike_tunnel_conf *c, uint32_t reqid,
 				/* More specific wins within a family (the
 				 * kernel never compares across them). */
 				out[n] = (struct kernel_policy){
-					.src = KPFX(o ? &l[i] : &r[j]),
-					.dst = KPFX(o ? &r[j] : &l[i]),
+					.src = *(o ? &l[i] : &r[j]),
+					.dst = *(o ? &r[j] : &l[i]),
 					.dir = (enum kernel_dir)dir,
 					.priority = 1000 + bits * 2 -
 					    (uint32_t)(l[i].len + r[j].len) / 2,
 					.reqid = reqid,
-					.tmpl_src = KADDR(o ? &c->local_addr :
-							      &c->remote_addr),
-					.tmpl_dst = KADDR(o ? &c->remote_addr :
-							      &c->local_addr),
+					.tmpl_src = o ? c->local_addr :
+							c->remote_addr,
+					.tmpl_dst = o ? c->remote_addr :
+							c->local_addr,
 					.mark = c->mark,
 					.mark_mask = c->mark ? ~0u : 0,
 					.if_id = c->if_id,

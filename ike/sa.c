@@ -346,7 +346,7 @@ ike_sa_free(struct ike_engine *e, struct ike_sa *sa)
 	if (sa->req.new_spi != 0 &&
 	    (sa->req.kind == REQ_AUTH || sa->req.kind == REQ_CHILD_REKEY ||
 		sa->req.kind == REQ_CHILD_CREATE))
-		e->p.kernel->sa_del(e->p.kernel_arg, KADDR(&sa->local.addr),
+		e->p.kernel->sa_del(e->p.kernel_arg, &sa->local.addr,
 		    sa->req.new_spi);
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		timer_disarm(e, timers[i]);
@@ -772,20 +772,20 @@ children_move(struct ike_engine *e, struct ike_sa *sa,
 	const struct kernel_ops *k = e->p.kernel;
 
 	for (struct child_sa *c = sa->children; c; c = c->next) {
-		struct kernel_sa_move out = { KADDR(&local->addr),
-			KADDR(&remote->addr), local->port, remote->port };
-		struct kernel_sa_move in = { KADDR(&remote->addr),
-			KADDR(&local->addr), remote->port, local->port };
+		struct kernel_sa_move out = { local->addr, remote->addr,
+			local->port, remote->port };
+		struct kernel_sa_move in = { remote->addr, local->addr,
+			remote->port, local->port };
 		struct diag d;
 
 		c->natt = true;
 		if (k->sa_move == NULL)
 			continue;
 		diag_init(&d);
-		if (k->sa_move(e->p.kernel_arg, KADDR(&sa->remote.addr),
-			c->spi_out, &out, &d) < 0 ||
-		    k->sa_move(e->p.kernel_arg, KADDR(&sa->local.addr),
-			c->spi_in, &in, &d) < 0)
+		if (k->sa_move(e->p.kernel_arg, &sa->remote.addr, c->spi_out,
+			&out, &d) < 0 ||
+		    k->sa_move(e->p.kernel_arg, &sa->local.addr, c->spi_in, &in,
+			&d) < 0)
 			tunnel_error(e, sa->t, IKE_EV_KERNEL_ERROR, "%s",
 			    d.count ? d.entries[0].text :
 				      "the kernel did not follow the peer");

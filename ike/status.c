@@ -354,10 +354,9 @@ ike_child_each(const struct ike_engine *e, const char *name,
 					    ts_prefix(&c->ts[c->n_local + i],
 						1);
 				e->p.kernel->sa_query(e->p.kernel_arg,
-				    KADDR(&sa->local.addr), c->spi_in, &s.in);
+				    &sa->local.addr, c->spi_in, &s.in);
 				e->p.kernel->sa_query(e->p.kernel_arg,
-				    KADDR(&sa->remote.addr), c->spi_out,
-				    &s.out);
+				    &sa->remote.addr, c->spi_out, &s.out);
 				fn(arg, &s);
 			}
 	}

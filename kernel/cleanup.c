@@ -4,8 +4,9 @@
  * carries a reqid in [KERNEL_REQID_MIN, KERNEL_REQID_MAX]; at start the
  * SAs and policies in that range are found by a dump and deleted, and
  * nothing else is touched (another IKE daemon's state stays).  Tunnel
- * interfaces are tunshd's by name and kind ("ts-" VTI or XFRM
- * interfaces); their routes go with them.
+ * interfaces are tunshd's by name and kind ("ts-" VTI, IPv6 VTI or XFRM
+ * interfaces); their routes, of both families, go with them.  SAs and
+ * policies of both families are found by the same dumps.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +23,8 @@
 /* One leftover, enough to delete it. */
 struct leftover {
 	bool policy;
-	uint32_t dst, spi;	  /* SA */
+	struct ipaddr dst;	  /* SA */
+	uint32_t spi;		  /* SA */
 	uint32_t index;		  /* policy */
 	uint8_t dir;		  /* policy */
 	struct xfrm_selector sel; /* policy */
@@ -68,7 +70,7 @@ mark_of(const struct nlmsghdr *h, size_t hdrlen, struct xfrm_mark *m)
 		memcpy(m, nla_data(a), sizeof(*m));
 }
 
-/* XFRM_MSG_NEWSA in a dump: an IPv4 ESP SA of ours? */
+/* XFRM_MSG_NEWSA in a dump: an ESP SA of ours, of either family? */
 static int
 sa_seen(const struct nlmsghdr *h, void *arg)
 {
@@ -79,11 +81,13 @@ sa_seen(const struct nlmsghdr *h, void *arg)
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(info)))
 		return 0;
 	memcpy(&info, nlmsg_data(h), sizeof(info));
-	if (!ours(info.reqid) || info.family != AF_INET ||
+	if (!ours(info.reqid) ||
+	    (info.family != AF_INET && info.family != AF_INET6) ||
 	    info.id.proto != IPPROTO_ESP)
 		return 0;
-	memcpy(&l.dst, &info.id.daddr.a4, 4);
-	l.dst = ntohl(l.dst);
+	l.dst.family = (uint8_t)info.family;
+	l.dst.len = info.family == AF_INET6 ? 128 : 32;
+	memcpy(l.dst.bytes, &info.id.daddr, info.family == AF_INET6 ? 16 : 4);
 	l.spi = ntohl(info.id.spi);
 	mark_of(h, sizeof(info), &l.mark);
 	return keep(arg, &l);
@@ -150,8 +154,8 @@ delete_one(struct kernel_nl *k, const struct leftover *l)
 	int rc;
 
 	if (!l->policy) {
-		rc = xfrm_sa_id_build(XFRM_MSG_DELSA, l->dst, l->spi, l->mark.v,
-		    l->mark.m, &msg);
+		rc = xfrm_sa_id_build(XFRM_MSG_DELSA, &l->dst, l->spi,
+		    l->mark.v, l->mark.m, &msg);
 	} else {
 		/* By index: the kernel finds it whatever its selector,
 		 * but only with its mark and if_id (xfrm_policy_byid). */
@@ -174,7 +178,8 @@ delete_one(struct kernel_nl *k, const struct leftover *l)
 	return rc == -ENOENT || rc == -ESRCH ? 0 : rc == 0 ? 1 : rc;
 }
 
-/* Removes the "ts-" VTI and XFRM interfaces a dead tunshd left. */
+/* Removes the "ts-" VTI (vti, vti6) and XFRM interfaces a dead tunshd
+ * left. */
 static size_t
 links_cleanup(struct kernel_nl *k)
 {
@@ -193,7 +198,8 @@ links_cleanup(struct kernel_nl *k)
 
 		if (name == NULL || type == NULL ||
 		    strncmp(name, "ts-", 3) != 0 ||
-		    (strcmp(type, "vti") != 0 && strcmp(type, "xfrm") != 0))
+		    (strcmp(type, "vti") != 0 && strcmp(type, "vti6") != 0 &&
+			strcmp(type, "xfrm") != 0))
 			continue;
 		if (rtnl_link_delete(sk, l) == 0)
 			n++;

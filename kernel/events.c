@@ -56,31 +56,32 @@ static void
 deliver(struct kernel_nl *k, const struct xfrm_event *e)
 {
 	const struct kernel_events *ev = k->ev;
-	char s[ADDR4_STRLEN], t[ADDR4_STRLEN];
+	char s[IPADDR_STRLEN], t[IPADDR_STRLEN];
 
 	switch (e->type) {
 	case XFRM_EVENT_ACQUIRE:
-		addr4_format(e->src, s, sizeof(s));
-		addr4_format(e->dst, t, sizeof(t));
+		ipaddr_format(&e->src, s, sizeof(s));
+		ipaddr_format(&e->dst, t, sizeof(t));
 		log_debug("kernel", "reqid %u: %s -> %s", e->reqid, s, t);
 		if (ev->acquire != NULL)
-			ev->acquire(k->ev_arg, e->reqid, e->src, e->dst);
+			ev->acquire(k->ev_arg, e->reqid, &e->src, &e->dst);
 		break;
 	case XFRM_EVENT_EXPIRE:
 		log_debug("kernel", "SA 0x%08x: %s expire", e->spi,
 		    e->hard ? "hard" : "soft");
 		if (e->hard)
-			nl_sa_forget(k, e->dst,
+			nl_sa_forget(k, &e->dst,
 			    e->spi); /* the kernel freed it */
 		if (ev->expire != NULL)
-			ev->expire(k->ev_arg, e->dst, e->spi, e->hard);
+			ev->expire(k->ev_arg, &e->dst, e->spi, e->hard);
 		break;
 	case XFRM_EVENT_MAPPING:
-		addr4_format(e->new_addr, s, sizeof(s));
-		log_debug("kernel", "SA 0x%08x: peer now at %s:%u", e->spi, s,
-		    e->new_port);
+		ipaddr_format(&e->new_addr, s, sizeof(s));
+		log_debug("kernel", "SA 0x%08x: peer now at %s%s%s:%u", e->spi,
+		    e->new_addr.family == AF_INET6 ? "[" : "", s,
+		    e->new_addr.family == AF_INET6 ? "]" : "", e->new_port);
 		if (ev->mapping != NULL)
-			ev->mapping(k->ev_arg, e->dst, e->spi, e->new_addr,
+			ev->mapping(k->ev_arg, &e->dst, e->spi, &e->new_addr,
 			    e->new_port);
 		break;
 	}

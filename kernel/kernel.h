@@ -4,8 +4,9 @@
  * engine is the only caller of the SA and policy operations; the parameter
  * structs say what an SA or policy is, never how netlink spells it.
  *
- * Addresses are IPv4 in host byte order; SPIs in host byte order (the
- * netlink layer converts).  Keys are borrowed for the call only.
+ * Addresses and selectors are struct ipaddr of either family (outer
+ * addresses single, len 32 or 128); SPIs in host byte order (the netlink
+ * layer converts).  Keys are borrowed for the call only.
  */
 #ifndef TUNSH_KERNEL_H
 #define TUNSH_KERNEL_H
@@ -31,7 +32,7 @@
 #define KERNEL_REQID_MAX 0x74ffffffu
 
 struct kernel_sa {
-	uint32_t src, dst; /* outer addresses */
+	struct ipaddr src, dst; /* outer addresses, one family */
 	uint32_t spi;
 	uint32_t reqid;
 	/* Encryption: the XFRM name ("rfc4106(gcm(aes))", "cbc(aes)"). */
@@ -51,14 +52,19 @@ struct kernel_sa {
 	uint32_t if_id;
 	/* Seconds after add; KERNEL_LIFE_INF = none. */
 	uint64_t soft_secs, hard_secs;
-	/* The traffic the SA carries, for the kernel's selector. */
-	struct prefix4 sel_src, sel_dst;
+	/*
+	 * The traffic the SA carries, for the kernel's selector: its family
+	 * is the inner one, which may differ from the outer (4-in-6, 6-in-4).
+	 * No family on either side, or two families: no selector at all and
+	 * the SA carries both inner families (XFRM_STATE_AF_UNSPEC).
+	 */
+	struct ipaddr sel_src, sel_dst;
 };
 
 /* Where an SA's peer went, behind a NAT: outer addresses and the UDP
  * ports of its encapsulation. */
 struct kernel_sa_move {
-	uint32_t src, dst;
+	struct ipaddr src, dst;
 	uint16_t sport, dport;
 };
 
@@ -76,14 +82,14 @@ enum kernel_dir {
 };
 
 struct kernel_policy {
-	struct prefix4 src, dst;
+	struct ipaddr src, dst; /* the inner family, both the same */
 	enum kernel_dir dir;
 	uint32_t priority; /* lower wins: more specific tunnels first */
 	/* Template: ESP tunnel mode between the outer addresses, matched
 	 * to SAs by reqid.  With no SA the kernel raises ACQUIRE and holds
 	 * the packet: nothing leaks in clear. */
 	uint32_t reqid;
-	uint32_t tmpl_src, tmpl_dst;
+	struct ipaddr tmpl_src, tmpl_dst; /* the outer family */
 	uint32_t mark, mark_mask;
 	uint32_t if_id;
 };
@@ -95,8 +101,8 @@ struct kernel_policy {
 static inline bool
 kernel_policy_same(const struct kernel_policy *a, const struct kernel_policy *b)
 {
-	return a->dir == b->dir && prefix4_cmp(&a->src, &b->src) == 0 &&
-	    prefix4_cmp(&a->dst, &b->dst) == 0 && a->mark == b->mark &&
+	return a->dir == b->dir && ipaddr_cmp(&a->src, &b->src) == 0 &&
+	    ipaddr_cmp(&a->dst, &b->dst) == 0 && a->mark == b->mark &&
 	    a->if_id == b->if_id;
 }
 
@@ -107,16 +113,17 @@ kernel_policy_same(const struct kernel_policy *a, const struct kernel_policy *b)
  */
 struct kernel_ops {
 	/* XFRM_MSG_ALLOCSPI: an inbound SPI reserved for dst (ours). */
-	int (*spi_alloc)(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
-	    uint32_t *spi, struct diag *d);
+	int (*spi_alloc)(void *arg, const struct ipaddr *src,
+	    const struct ipaddr *dst, uint32_t reqid, uint32_t *spi,
+	    struct diag *d);
 	/* Adds an SA; or replaces the larval state SPI allocation left. */
 	int (*sa_add)(void *arg, const struct kernel_sa *sa, struct diag *d);
-	int (*sa_del)(void *arg, uint32_t dst, uint32_t spi);
-	int (*sa_query)(void *arg, uint32_t dst, uint32_t spi,
+	int (*sa_del)(void *arg, const struct ipaddr *dst, uint32_t spi);
+	int (*sa_query)(void *arg, const struct ipaddr *dst, uint32_t spi,
 	    struct kernel_sa_stats *out);
 	/* The SA (dst, spi) keeps its keys and counters but gets m's
 	 * addresses and encapsulation ports (NAT-T, RFC 3948). */
-	int (*sa_move)(void *arg, uint32_t dst, uint32_t spi,
+	int (*sa_move)(void *arg, const struct ipaddr *dst, uint32_t spi,
 	    const struct kernel_sa_move *m, struct diag *d);
 	int (*policy_add)(void *arg, const struct kernel_policy *p,
 	    struct diag *d);
@@ -129,12 +136,14 @@ struct kernel_ops {
  */
 struct kernel_events {
 	/* Traffic matched a policy with no SA (reqid of its template). */
-	void (*acquire)(void *arg, uint32_t reqid, uint32_t src, uint32_t dst);
+	void (*acquire)(void *arg, uint32_t reqid, const struct ipaddr *src,
+	    const struct ipaddr *dst);
 	/* An SA's soft (rekey) or hard (gone) lifetime ran out. */
-	void (*expire)(void *arg, uint32_t dst, uint32_t spi, bool hard);
+	void (*expire)(void *arg, const struct ipaddr *dst, uint32_t spi,
+	    bool hard);
 	/* NAT-T: the peer's UDP port or address changed. */
-	void (*mapping)(void *arg, uint32_t dst, uint32_t spi,
-	    uint32_t new_addr, uint16_t new_port);
+	void (*mapping)(void *arg, const struct ipaddr *dst, uint32_t spi,
+	    const struct ipaddr *new_addr, uint16_t new_port);
 };
 
 /*
@@ -152,10 +161,13 @@ struct kernel_link {
 	char name[16];	/* IFNAMSIZ */
 	char under[16]; /* XFRM interface: the WAN port under it; "" none */
 	bool xfrmi;
-	uint32_t key;		/* if_id, or the VTI key (= the mark) */
-	uint32_t local, remote; /* VTI: the outer addresses */
-	uint32_t addr;		/* inside address; len 0 = none */
-	uint8_t len;
+	uint32_t key; /* if_id, or the VTI key (= the mark) */
+	/* VTI: the outer addresses; their family makes it "vti" or "vti6"
+	 * (ip6_vti).  An XFRM interface carries either family outside. */
+	struct ipaddr local, remote;
+	/* The inside address with its prefix length (host bits kept, as
+	 * "ip address add" takes it), either family; len 0 = none. */
+	struct ipaddr addr;
 	uint32_t mtu; /* 0: KERNEL_LINK_MTU */
 };
 
@@ -166,7 +178,7 @@ struct kernel_link {
 #define KERNEL_RTPROT 116
 
 struct kernel_route {
-	struct prefix4 dst;
+	struct ipaddr dst; /* either family */
 	char dev[16];
 	uint32_t metric; /* a backup tunnel's routes get a higher one */
 };
@@ -261,9 +273,12 @@ struct kernel_mss {
 	 * matched by its networks and by IPsec (leaving: routed into an
 	 * XFRM policy; entering: decrypted). */
 	const char *ifname;
-	const struct prefix4 *local, *remote;
+	const struct ipaddr *local, *remote; /* either family, mixed */
 	size_t n_local, n_remote;
-	uint32_t mss;
+	/* Route-based: the interface carries IPv6 too (policy-based: known
+	 * from the networks), and IPv6 SYNs get their own clamp. */
+	bool inet6;
+	uint32_t mss; /* IPv4's; IPv6 gets 20 less (its header is larger) */
 };
 
 /*

@@ -2,9 +2,11 @@
  * kernel/link.c: the interfaces and routes of route-based tunnels over
  * rtnetlink (libnl-route): one virtual tunnel interface per tunnel, an
  * XFRM interface (matched to SAs and policies by if_id) where the kernel
- * has them, else VTI (matched by mark); its inside address; and routes to
- * the tunnel's remote networks through it.  Routes carry tunshd's own
- * protocol number so they can be told from an administrator's.
+ * has them, else VTI (matched by mark: "vti" over IPv4, "vti6" over
+ * IPv6); its inside address; and routes to the tunnel's remote networks
+ * through it.  Either family inside, either outside.  Routes carry
+ * tunshd's own protocol number so they can be told from an
+ * administrator's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <linux/if.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/ip6vti.h>
 #include <netlink/route/link/ipvti.h>
 #include <netlink/route/link/xfrmi.h>
 #include <netlink/route/route.h>
@@ -70,22 +73,56 @@ ifindex(struct kernel_nl *k, const char *name)
 }
 
 static struct nl_addr *
-addr4(uint32_t a, uint8_t len)
+addr_of(const struct ipaddr *a)
 {
-	uint32_t n = htonl(a);
-	struct nl_addr *x = nl_addr_build(AF_INET, &n, 4);
+	struct nl_addr *x =
+	    nl_addr_build(a->family, a->bytes, a->family == AF_INET6 ? 16 : 4);
 
 	if (x != NULL)
-		nl_addr_set_prefixlen(x, len);
+		nl_addr_set_prefixlen(x, a->len);
 	return x;
+}
+
+static uint32_t
+be32_of(const struct ipaddr *a)
+{
+	return htonl(ipaddr_to4(a));
+}
+
+/* A VTI over IPv6 outer addresses is ip6_vti's "vti6"; its keys are
+ * network order too (vti6_rcv). */
+static struct rtnl_link *
+vti_new(const struct kernel_link *l)
+{
+	struct rtnl_link *link;
+	struct in6_addr a;
+
+	if (l->local.family != AF_INET6) {
+		if ((link = rtnl_link_ipvti_alloc()) == NULL)
+			return NULL;
+		rtnl_link_ipvti_set_ikey(link, htonl(l->key));
+		rtnl_link_ipvti_set_okey(link, htonl(l->key));
+		rtnl_link_ipvti_set_local(link, be32_of(&l->local));
+		rtnl_link_ipvti_set_remote(link, be32_of(&l->remote));
+		return link;
+	}
+	if ((link = rtnl_link_ip6vti_alloc()) == NULL)
+		return NULL;
+	rtnl_link_ip6vti_set_ikey(link, htonl(l->key));
+	rtnl_link_ip6vti_set_okey(link, htonl(l->key));
+	memcpy(&a, l->local.bytes, sizeof(a));
+	rtnl_link_ip6vti_set_local(link, &a);
+	memcpy(&a, l->remote.bytes, sizeof(a));
+	rtnl_link_ip6vti_set_remote(link, &a);
+	return link;
 }
 
 /*
  * VTI keys are network order in the kernel (vti_rcv sets skb->mark from
  * be32_to_cpu(i_key)); libnl passes the value through unchanged.
  */
-static struct rtnl_link *
-link_new(const struct kernel_link *l, int under)
+struct rtnl_link *
+nl_link_new(const struct kernel_link *l, int under)
 {
 	struct rtnl_link *link;
 
@@ -95,13 +132,8 @@ link_new(const struct kernel_link *l, int under)
 		rtnl_link_xfrmi_set_if_id(link, l->key);
 		if (under > 0)
 			rtnl_link_xfrmi_set_link(link, (uint32_t)under);
-	} else {
-		if ((link = rtnl_link_ipvti_alloc()) == NULL)
-			return NULL;
-		rtnl_link_ipvti_set_ikey(link, htonl(l->key));
-		rtnl_link_ipvti_set_okey(link, htonl(l->key));
-		rtnl_link_ipvti_set_local(link, htonl(l->local));
-		rtnl_link_ipvti_set_remote(link, htonl(l->remote));
+	} else if ((link = vti_new(l)) == NULL) {
+		return NULL;
 	}
 	rtnl_link_set_name(link, l->name);
 	rtnl_link_set_mtu(link, l->mtu ? l->mtu : KERNEL_LINK_MTU);
@@ -109,36 +141,54 @@ link_new(const struct kernel_link *l, int under)
 }
 
 /* Decrypted traffic on the interface is checked by the SA it came in
- * by; a second policy check would drop it (strongSwan's advice for VTI). */
+ * by; a second policy check would drop it (strongSwan's advice for VTI).
+ * IPv6 has the switch since Linux 5.19: an older kernel has no file. */
 static void
 disable_policy(const char *name)
 {
+	static const char *const fam[] = { "ipv4", "ipv6" };
 	char path[128];
 	int fd;
 
-	snprintf(path, sizeof(path),
-	    "/proc/sys/net/ipv4/conf/%s/disable_policy", name);
-	if ((fd = open(path, O_WRONLY)) < 0)
-		return;
-	if (write(fd, "1", 1) != 1)
-		log_warn("kernel", "%s: cannot set disable_policy", name);
-	close(fd);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path),
+		    "/proc/sys/net/%s/conf/%s/disable_policy", fam[i], name);
+		if ((fd = open(path, O_WRONLY)) < 0)
+			continue;
+		if (write(fd, "1", 1) != 1)
+			log_warn("kernel", "%s: cannot set %s disable_policy",
+			    name, fam[i]);
+		close(fd);
+	}
+}
+
+struct rtnl_addr *
+nl_addr_new(const struct kernel_link *l, int ifindex)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	struct nl_addr *local = addr_of(&l->addr);
+
+	if (a == NULL || local == NULL) {
+		nl_addr_put(local);
+		rtnl_addr_put(a);
+		return NULL;
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, l->addr.family);
+	rtnl_addr_set_local(a, local);
+	nl_addr_put(local);
+	return a;
 }
 
 static int
 address_add(struct kernel_nl *k, int idx, const struct kernel_link *l)
 {
-	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local = addr4(l->addr, l->len);
-	int rc = -ENOMEM;
+	struct rtnl_addr *a = nl_addr_new(l, idx);
+	int rc;
 
-	if (a != NULL && local != NULL) {
-		rtnl_addr_set_ifindex(a, idx);
-		rtnl_addr_set_family(a, AF_INET);
-		rtnl_addr_set_local(a, local);
-		rc = nlerr(rtnl_addr_add(k->rt, a, 0));
-	}
-	nl_addr_put(local);
+	if (a == NULL)
+		return -ENOMEM;
+	rc = nlerr(rtnl_addr_add(k->rt, a, 0));
 	rtnl_addr_put(a);
 	return rc;
 }
@@ -176,20 +226,27 @@ link_add(void *arg, const struct kernel_link *l, struct diag *d)
 		    l->name);
 		return -EEXIST;
 	}
-	if ((link = link_new(l, l->under[0] ? ifindex(k, l->under) : 0)) ==
+	if ((link = nl_link_new(l, l->under[0] ? ifindex(k, l->under) : 0)) ==
 	    NULL)
 		return -ENOMEM;
 	rc = nlerr(rtnl_link_add(k->rt, link, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_link_put(link);
 	if (rc < 0) {
 		diag_add(d, DIAG_ERROR,
-		    "interface %s: cannot create it as %s: %s", l->name,
-		    l->xfrmi ? "an XFRM interface" : "a VTI", strerror(-rc));
+		    "interface %s: cannot create it as %s: %s%s", l->name,
+		    l->xfrmi			    ? "an XFRM interface" :
+			l->local.family == AF_INET6 ? "an IPv6 VTI (vti6)" :
+						      "a VTI",
+		    strerror(-rc),
+		    !l->xfrmi && l->local.family == AF_INET6 ?
+			" (is the ip6_vti module there?)" :
+			"");
 		return rc;
 	}
 	disable_policy(l->name);
 	idx = ifindex(k, l->name);
-	if ((l->len > 0 && (rc = address_add(k, idx, l)) < 0) ||
+	if ((l->addr.family != 0 && l->addr.len > 0 &&
+		(rc = address_add(k, idx, l)) < 0) ||
 	    (rc = set_up(k, l->name)) < 0) {
 		diag_add(d, DIAG_ERROR, "interface %s: cannot configure it: %s",
 		    l->name, strerror(-rc));
@@ -214,13 +271,12 @@ link_del(void *arg, const char *name)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static struct rtnl_route *
-route_new(struct kernel_nl *k, const struct kernel_route *r)
+struct rtnl_route *
+nl_route_new(const struct kernel_route *r, int idx)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = addr4(r->dst.addr, r->dst.len);
-	int idx = ifindex(k, r->dev);
+	struct nl_addr *dst = addr_of(&r->dst);
 
 	if (route == NULL || nh == NULL || dst == NULL || idx <= 0) {
 		rtnl_route_put(route);
@@ -228,10 +284,12 @@ route_new(struct kernel_nl *k, const struct kernel_route *r)
 		nl_addr_put(dst);
 		return NULL;
 	}
-	rtnl_route_set_family(route, AF_INET);
+	rtnl_route_set_family(route, r->dst.family);
 	rtnl_route_set_table(route, RT_TABLE_MAIN);
 	rtnl_route_set_protocol(route, KERNEL_RTPROT);
-	rtnl_route_set_scope(route, RT_SCOPE_LINK);
+	/* IPv6 routes have no scope: universe, as "ip -6 route" sends. */
+	rtnl_route_set_scope(route,
+	    r->dst.family == AF_INET6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
 	rtnl_route_set_priority(route, r->metric);
 	rtnl_route_set_dst(route, dst);
 	nl_addr_put(dst);
@@ -240,22 +298,30 @@ route_new(struct kernel_nl *k, const struct kernel_route *r)
 	return route;
 }
 
+static struct rtnl_route *
+route_new(struct kernel_nl *k, const struct kernel_route *r)
+{
+	return nl_route_new(r, ifindex(k, r->dev));
+}
+
 static int
 route_add(void *arg, const struct kernel_route *r, struct diag *d)
 {
 	struct kernel_nl *k = arg;
 	struct rtnl_route *route;
-	char p[INET_ADDRSTRLEN + 4];
+	char p[IPADDR_STRLEN];
 	int rc;
 
 	if ((rc = rt(k)) < 0)
 		return rc;
+	if (r->dst.family != AF_INET && r->dst.family != AF_INET6)
+		return -EAFNOSUPPORT;
 	if ((route = route_new(k, r)) == NULL)
 		return -ENOMEM;
 	rc = nlerr(rtnl_route_add(k->rt, route, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_route_put(route);
 	if (rc < 0) {
-		prefix4_format(&r->dst, p, sizeof(p));
+		ipaddr_format_prefix(&r->dst, p, sizeof(p));
 		diag_add(d, DIAG_ERROR,
 		    "route to %s through %s (metric %u): %s%s", p, r->dev,
 		    r->metric, strerror(-rc),
@@ -271,7 +337,9 @@ route_del(void *arg, const struct kernel_route *r)
 	struct rtnl_route *route;
 	int rc;
 
-	if (rt(k) < 0 || (route = route_new(k, r)) == NULL)
+	if (rt(k) < 0 ||
+	    (r->dst.family != AF_INET && r->dst.family != AF_INET6) ||
+	    (route = route_new(k, r)) == NULL)
 		return 0; /* no interface: no route through it either */
 	rc = nlerr(rtnl_route_delete(k->rt, route, 0));
 	rtnl_route_put(route);
@@ -322,17 +390,16 @@ const struct kernel_link_ops kernel_nl_link_ops = {
 static bool
 can_make(struct kernel_nl *k, bool xfrmi)
 {
-	struct kernel_link l = { .xfrmi = xfrmi,
-		.key = 0x7473fffe,
-		.local = 0x7f000001,
-		.remote = 0x7f000002 };
+	struct kernel_link l = { .xfrmi = xfrmi, .key = 0x7473fffe };
 	struct rtnl_link *link;
 	int rc;
 
+	ipaddr_from4(0x7f000001, 32, &l.local);
+	ipaddr_from4(0x7f000002, 32, &l.remote);
 	if (rt(k) < 0)
 		return false;
 	snprintf(l.name, sizeof(l.name), "tsprobe%d", xfrmi);
-	if ((link = link_new(&l, 1)) == NULL)
+	if ((link = nl_link_new(&l, 1)) == NULL)
 		return false;
 	rc = rtnl_link_add(k->rt, link, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(link);

@@ -71,18 +71,27 @@ kernel_mem_free(struct kernel_mem *k)
 	free(k);
 }
 
+/* SAs by (dst, spi), as the kernel keys them: the family and the
+ * address, whatever length the caller gave. */
+static bool
+same_dst(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+}
+
 static ssize_t
-sa_index(const struct kernel_mem *k, uint32_t dst, uint32_t spi)
+sa_index(const struct kernel_mem *k, const struct ipaddr *dst, uint32_t spi)
 {
 	for (size_t i = 0; i < k->n_sas; i++)
-		if (k->sas[i].sa.dst == dst && k->sas[i].sa.spi == spi)
+		if (k->sas[i].sa.spi == spi && same_dst(&k->sas[i].sa.dst, dst))
 			return (ssize_t)i;
 	return -1;
 }
 
 static int
-m_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
-    uint32_t *spi, struct diag *d)
+m_spi_alloc(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, uint32_t *spi, struct diag *d)
 {
 	struct kernel_mem *k = arg;
 
@@ -99,7 +108,7 @@ m_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 {
 	struct kernel_mem *k = arg;
 	struct mem_sa *m;
-	ssize_t i = sa_index(k, sa->dst, sa->spi);
+	ssize_t i = sa_index(k, &sa->dst, sa->spi);
 
 	(void)d;
 	if (i < 0) {
@@ -121,7 +130,7 @@ m_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 }
 
 static int
-m_sa_del(void *arg, uint32_t dst, uint32_t spi)
+m_sa_del(void *arg, const struct ipaddr *dst, uint32_t spi)
 {
 	struct kernel_mem *k = arg;
 	ssize_t i = sa_index(k, dst, spi);
@@ -132,7 +141,8 @@ m_sa_del(void *arg, uint32_t dst, uint32_t spi)
 }
 
 static int
-m_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+m_sa_query(void *arg, const struct ipaddr *dst, uint32_t spi,
+    struct kernel_sa_stats *out)
 {
 	struct kernel_mem *k = arg;
 
@@ -143,7 +153,7 @@ m_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
 }
 
 static int
-m_sa_move(void *arg, uint32_t dst, uint32_t spi,
+m_sa_move(void *arg, const struct ipaddr *dst, uint32_t spi,
     const struct kernel_sa_move *mv, struct diag *d)
 {
 	struct kernel_mem *k = arg;
@@ -160,14 +170,16 @@ m_sa_move(void *arg, uint32_t dst, uint32_t spi,
 	return 0;
 }
 
+/* Over what kernel_policy_same compares, both families alike. */
 static size_t
 pol_hash(const struct kernel_policy *p)
 {
 	uint64_t h = HASH_SEED;
-	uint32_t v[7] = { (uint32_t)p->dir, p->src.addr, p->src.len,
-		p->dst.addr, p->dst.len, p->mark, p->if_id };
+	uint32_t v[3] = { (uint32_t)p->dir, p->mark, p->if_id };
 
 	h = hash_more(h, v, sizeof(v));
+	h = hash_more(h, &p->src, sizeof(p->src));
+	h = hash_more(h, &p->dst, sizeof(p->dst));
 	return hash_u64(h);
 }
 
@@ -280,7 +292,7 @@ ml_link_del(void *arg, const char *name)
 static bool
 same_route(const struct kernel_route *a, const struct kernel_route *b)
 {
-	return prefix4_cmp(&a->dst, &b->dst) == 0 &&
+	return ipaddr_cmp(&a->dst, &b->dst) == 0 &&
 	    strcmp(a->dev, b->dev) == 0 && a->metric == b->metric;
 }
 

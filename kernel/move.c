@@ -44,13 +44,13 @@ moved(const struct secbuf *reply, int type, const struct kernel_sa_move *m)
 	struct nl_msg *msg;
 	struct nlattr *a;
 	int rem;
-	uint32_t src = htonl(m->src), dst = htonl(m->dst);
+	size_t alen = m->dst.family == AF_INET6 ? 16 : 4;
 
 	memcpy(&info, nlmsg_data(h), sizeof(info));
 	memset(&info.id.daddr, 0, sizeof(info.id.daddr));
 	memset(&info.saddr, 0, sizeof(info.saddr));
-	memcpy(&info.id.daddr, &dst, 4);
-	memcpy(&info.saddr, &src, 4);
+	memcpy(&info.id.daddr, m->dst.bytes, alen);
+	memcpy(&info.saddr, m->src.bytes, alen);
 	msg = nlmsg_alloc_simple(type,
 	    NLM_F_REQUEST | NLM_F_ACK |
 		(type == XFRM_MSG_NEWSA ? NLM_F_CREATE | NLM_F_EXCL : 0));
@@ -78,7 +78,7 @@ fail:
 }
 
 int
-nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
+nl_sa_move(void *arg, const struct ipaddr *dst, uint32_t spi,
     const struct kernel_sa_move *m, struct diag *d)
 {
 	struct kernel_nl *k = arg;
@@ -86,10 +86,18 @@ nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
 	struct secbuf *reply = NULL;
 	struct nl_msg *msg = NULL;
 	char ext[128] = "";
+	bool same = m->dst.family == dst->family &&
+	    memcmp(m->dst.bytes, dst->bytes, sizeof(dst->bytes)) == 0;
 	int rc;
 
-	rc = xfrm_sa_id_build(XFRM_MSG_GETSA, dst, spi, known ? known->mark : 0,
-	    known ? known->mark_mask : 0, &msg);
+	/* A NAT moves an SA within its family: the family is part of the
+	 * SA's identity (xfrm_state_lookup), and the reply's is kept. */
+	if (m->src.family != dst->family || m->dst.family != dst->family)
+		rc = -EAFNOSUPPORT;
+	else
+		rc = xfrm_sa_id_build(XFRM_MSG_GETSA, dst, spi,
+		    known ? known->mark : 0, known ? known->mark_mask : 0,
+		    &msg);
 	if (rc == 0)
 		rc = nl_transact(k, msg, keep_reply, &reply, ext, sizeof(ext));
 	xfrm_msg_free(msg);
@@ -97,8 +105,8 @@ nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
 	if (rc == 0 && reply == NULL)
 		rc = -ENOENT;
 	if (rc == 0 &&
-	    (msg = moved(reply, m->dst == dst ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA,
-		 m)) == NULL)
+	    (msg = moved(reply, same ? XFRM_MSG_UPDSA : XFRM_MSG_NEWSA, m)) ==
+		NULL)
 		rc = -ENOMEM;
 	if (rc == 0)
 		rc = nl_transact(k, msg, NULL, NULL, ext, sizeof(ext));
@@ -111,7 +119,7 @@ nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
 		    spi, strerror(-rc), ext[0] ? ": " : "", ext);
 		return rc;
 	}
-	if (m->dst != dst) {
+	if (!same) {
 		if (known != NULL) {
 			now = *known;
 			now.dst = m->dst;

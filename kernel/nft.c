@@ -8,7 +8,8 @@
  * The table holds one base chain, "mss", in the forward hook at the mangle
  * priority (before filtering, as iptables' TCPMSS target in mangle
  * FORWARD does it): every TCP SYN and SYN-ACK through a tunnel whose MSS
- * option is larger than the tunnel's clamp gets the clamp.  A script
+ * option is larger than the tunnel's clamp gets the clamp; over IPv6 the
+ * clamp is 20 bytes less (a 40-byte header, not 20: MTU - 60).  A script
  * starts by deleting the table ("add" first, so that deleting one that is
  * not there is no error) and makes it afresh: the kernel applies the
  * script as one batch, so a packet meets either the old rules or the new.
@@ -43,16 +44,41 @@ literal(const char *s)
 	return true;
 }
 
-/* "{ 10.1.0.0/16, 10.2.0.0/24 }": nft merges overlapping ones. */
-static void
-put_set(FILE *f, const struct prefix4 *p, size_t n)
+/* IPv6's header is 20 bytes longer than IPv4's. */
+#define MSS6_LESS 20
+
+/* (Config keeps tcp-mss far above 20; the guard keeps the sum sane.) */
+static uint32_t
+mss6(const struct kernel_mss *m)
 {
-	char buf[PREFIX4_STRLEN];
+	return m->mss > MSS6_LESS ? m->mss - MSS6_LESS : m->mss;
+}
+
+static size_t
+count(const struct ipaddr *p, size_t n, int family)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += p[i].family == family;
+	return c;
+}
+
+/* "{ 10.1.0.0/16, 10.2.0.0/24 }", the prefixes of one family: nft
+ * merges overlapping ones. */
+static void
+put_set(FILE *f, const struct ipaddr *p, size_t n, int family)
+{
+	char buf[IPADDR_STRLEN];
+	bool first = true;
 
 	fputs("{ ", f);
 	for (size_t i = 0; i < n; i++) {
-		prefix4_format(&p[i], buf, sizeof(buf));
-		fprintf(f, "%s%s", i ? ", " : "", buf);
+		if (p[i].family != family)
+			continue;
+		ipaddr_format_prefix(&p[i], buf, sizeof(buf));
+		fprintf(f, "%s%s", first ? "" : ", ", buf);
+		first = false;
 	}
 	fputs(" }", f);
 }
@@ -60,36 +86,72 @@ put_set(FILE *f, const struct prefix4 *p, size_t n)
 /* The clamp itself: only a larger MSS is lowered, never a smaller one
  * raised.  "tcp flags syn" matches SYN-ACKs too (the bit is set). */
 static void
-put_clamp(FILE *f, const struct kernel_mss *m, const char *way)
+put_clamp(FILE *f, const struct kernel_mss *m, uint32_t mss, const char *way)
 {
 	fprintf(f,
 	    " tcp flags syn tcp option maxseg size > %u"
 	    " tcp option maxseg size set %u comment \"%s %s\"\n",
-	    m->mss, m->mss, m->tunnel, way);
+	    mss, mss, m->tunnel, way);
+}
+
+/* rt ipsec: the route the packet took is an XFRM bundle (it matched an
+ * out policy); meta ipsec: it was decrypted.  "ip" or "ip6" keys. */
+static void
+put_policy_rules(FILE *f, const struct kernel_mss *m, int family)
+{
+	const char *ip = family == AF_INET6 ? "ip6" : "ip";
+	uint32_t mss = family == AF_INET6 ? mss6(m) : m->mss;
+
+	fprintf(f, "add rule " TABLE " mss rt ipsec exists %s saddr ", ip);
+	put_set(f, m->local, m->n_local, family);
+	fprintf(f, " %s daddr ", ip);
+	put_set(f, m->remote, m->n_remote, family);
+	put_clamp(f, m, mss, family == AF_INET6 ? "out6" : "out");
+	fprintf(f, "add rule " TABLE " mss meta ipsec exists %s saddr ", ip);
+	put_set(f, m->remote, m->n_remote, family);
+	fprintf(f, " %s daddr ", ip);
+	put_set(f, m->local, m->n_local, family);
+	put_clamp(f, m, mss, family == AF_INET6 ? "in6" : "in");
+}
+
+/* Each family whose traffic the tunnel's policies carry: networks of it
+ * on both sides. */
+static bool
+carries(const struct kernel_mss *m, int family)
+{
+	return count(m->local, m->n_local, family) > 0 &&
+	    count(m->remote, m->n_remote, family) > 0;
 }
 
 static void
 put_rules(FILE *f, const struct kernel_mss *m)
 {
 	if (m->ifname != NULL) {
+		/* IPv6 first: its SYNs leave with the smaller clamp, which
+		 * the family-blind rule after it (IPv4's, as it always
+		 * was) then leaves alone. */
+		if (m->inet6) {
+			fprintf(f,
+			    "add rule " TABLE " mss oifname \"%s\" meta "
+			    "nfproto ipv6",
+			    m->ifname);
+			put_clamp(f, m, mss6(m), "out6");
+			fprintf(f,
+			    "add rule " TABLE " mss iifname \"%s\" meta "
+			    "nfproto ipv6",
+			    m->ifname);
+			put_clamp(f, m, mss6(m), "in6");
+		}
 		fprintf(f, "add rule " TABLE " mss oifname \"%s\"", m->ifname);
-		put_clamp(f, m, "out");
+		put_clamp(f, m, m->mss, "out");
 		fprintf(f, "add rule " TABLE " mss iifname \"%s\"", m->ifname);
-		put_clamp(f, m, "in");
+		put_clamp(f, m, m->mss, "in");
 		return;
 	}
-	/* rt ipsec: the route the packet took is an XFRM bundle (it
-	 * matched an out policy); meta ipsec: it was decrypted. */
-	fputs("add rule " TABLE " mss rt ipsec exists ip saddr ", f);
-	put_set(f, m->local, m->n_local);
-	fputs(" ip daddr ", f);
-	put_set(f, m->remote, m->n_remote);
-	put_clamp(f, m, "out");
-	fputs("add rule " TABLE " mss meta ipsec exists ip saddr ", f);
-	put_set(f, m->remote, m->n_remote);
-	fputs(" ip daddr ", f);
-	put_set(f, m->local, m->n_local);
-	put_clamp(f, m, "in");
+	if (carries(m, AF_INET))
+		put_policy_rules(f, m, AF_INET);
+	if (carries(m, AF_INET6))
+		put_policy_rules(f, m, AF_INET6);
 }
 
 int
@@ -103,8 +165,8 @@ kernel_nft_mss_script(const struct kernel_mss *m, size_t n, char **out)
 	for (size_t i = 0; i < n; i++)
 		if (!literal(m[i].tunnel) ||
 		    (m[i].ifname != NULL && !literal(m[i].ifname)) ||
-		    (m[i].ifname == NULL &&
-			(m[i].n_local == 0 || m[i].n_remote == 0)))
+		    (m[i].ifname == NULL && !carries(&m[i], AF_INET) &&
+			!carries(&m[i], AF_INET6)))
 			return -EINVAL;
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return -ENOMEM;

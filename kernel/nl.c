@@ -136,27 +136,37 @@ nl_transact(struct kernel_nl *k, struct nl_msg *msg,
 	return rc < 0 ? rc : err;
 }
 
+/* By the SPI and the address bytes (the family and length play no part:
+ * an SA's dst is a single address). */
 static size_t
-sa_hash(uint32_t dst, uint32_t spi)
+sa_hash(const struct ipaddr *dst, uint32_t spi)
 {
-	return hash_u64((uint64_t)dst << 32 | spi);
+	return hash_u64(
+	    hash_more(HASH_SEED ^ spi, dst->bytes, sizeof(dst->bytes)));
+}
+
+static bool
+same_dst(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
 
 struct nl_sa *
-nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi)
+nl_sa_find(struct kernel_nl *k, const struct ipaddr *dst, uint32_t spi)
 {
 	for (struct hmap_node *n = hmap_first(&k->sas, sa_hash(dst, spi)); n;
 	     n = hmap_next(n)) {
 		struct nl_sa *s = container_of(n, struct nl_sa, node);
 
-		if (s->dst == dst && s->spi == spi)
+		if (s->spi == spi && same_dst(&s->dst, dst))
 			return s;
 	}
 	return NULL;
 }
 
 void
-nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi)
+nl_sa_forget(struct kernel_nl *k, const struct ipaddr *dst, uint32_t spi)
 {
 	struct nl_sa *s = nl_sa_find(k, dst, spi);
 
@@ -211,14 +221,14 @@ nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	prune(k, ts.tv_sec);
-	if ((s = nl_sa_find(k, sa->dst, sa->spi)) == NULL) {
+	if ((s = nl_sa_find(k, &sa->dst, sa->spi)) == NULL) {
 		if (k->sas.buckets == NULL &&
 		    hmap_init(&k->sas, NL_SA_BUCKETS) < 0)
 			return -ENOMEM;
 		if ((s = calloc(1, sizeof(*s))) == NULL)
 			return -ENOMEM;
 		*s = *sa;
-		hmap_insert(&k->sas, &s->node, sa_hash(sa->dst, sa->spi));
+		hmap_insert(&k->sas, &s->node, sa_hash(&sa->dst, sa->spi));
 	} else {
 		struct hmap_node node = s->node;
 

@@ -12,6 +12,9 @@
 #include <time.h>
 
 #include <netlink/msg.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/route.h>
 #include <netlink/socket.h>
 
 #include "kernel/kernel.h"
@@ -31,7 +34,8 @@
  */
 struct nl_sa {
 	struct hmap_node node; /* in kernel_nl.sas */
-	uint32_t dst, spi;
+	struct ipaddr dst;
+	uint32_t spi;
 	uint32_t mark, mark_mask;
 	bool larval;
 	time_t since; /* CLOCK_MONOTONIC seconds, for pruning larval ones */
@@ -67,12 +71,27 @@ int nl_transact(struct kernel_nl *k, struct nl_msg *msg,
 ssize_t nl_recv_one(struct nl_sock *sk, uint8_t *buf, size_t len,
     bool nonblock);
 
-struct nl_sa *nl_sa_find(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+struct nl_sa *nl_sa_find(struct kernel_nl *k, const struct ipaddr *dst,
+    uint32_t spi);
 int nl_sa_remember(struct kernel_nl *k, const struct nl_sa *sa);
-void nl_sa_forget(struct kernel_nl *k, uint32_t dst, uint32_t spi);
+void nl_sa_forget(struct kernel_nl *k, const struct ipaddr *dst, uint32_t spi);
 void nl_sa_free_all(struct kernel_nl *k);
+/*
+ * link.c's rtnetlink objects, built apart from the socket so that
+ * tests/unit/test_kernel.c can read the request each makes
+ * (rtnl_*_build_add_request).  NULL: no memory.
+ */
+/* The tunnel interface: XFRM interface, VTI ("vti"), or over IPv6 outer
+ * addresses "vti6"; under: the ifindex of the device under an XFRM
+ * interface, 0 none. */
+struct rtnl_link *nl_link_new(const struct kernel_link *l, int under);
+/* Its inside address on ifindex, of either family. */
+struct rtnl_addr *nl_addr_new(const struct kernel_link *l, int ifindex);
+/* A route to r->dst through ifindex, with tunshd's protocol. */
+struct rtnl_route *nl_route_new(const struct kernel_route *r, int ifindex);
+
 /* kernel_ops.sa_move (move.c). */
-int nl_sa_move(void *arg, uint32_t dst, uint32_t spi,
+int nl_sa_move(void *arg, const struct ipaddr *dst, uint32_t spi,
     const struct kernel_sa_move *m, struct diag *d);
 
 #endif

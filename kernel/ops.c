@@ -74,12 +74,12 @@ spi_reply(const struct nlmsghdr *h, void *arg)
 }
 
 static int
-spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid, uint32_t *spi,
-    struct diag *d)
+spi_alloc(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, uint32_t *spi, struct diag *d)
 {
 	struct kernel_nl *k = arg;
-	struct nl_sa larval = { .dst = dst, .larval = true };
-	char ext[EXT_LEN] = "", a[ADDR4_STRLEN];
+	struct nl_sa larval = { .dst = *dst, .larval = true };
+	char ext[EXT_LEN] = "", a[IPADDR_STRLEN];
 	struct nl_msg *msg;
 	int rc;
 
@@ -91,7 +91,7 @@ spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid, uint32_t *spi,
 	if (rc == 0 && *spi == 0)
 		rc = -EPROTO; /* an ACK without the SA */
 	if (rc < 0) {
-		addr4_format(dst, a, sizeof(a));
+		ipaddr_format(dst, a, sizeof(a));
 		say(d, "SPI allocation for %s: %s%s%s", a,
 		    rc == -EPERM ? "needs root or CAP_NET_ADMIN" :
 				   strerror(-rc),
@@ -136,10 +136,10 @@ missing_alg(const struct kernel_sa *sa, const char *ext)
 static void
 sa_error(const struct kernel_sa *sa, int err, const char *ext, struct diag *d)
 {
-	char a[ADDR4_STRLEN], what[64];
+	char a[IPADDR_STRLEN], what[80];
 	const char *alg = missing_alg(sa, ext);
 
-	addr4_format(sa->dst, a, sizeof(a));
+	ipaddr_format(&sa->dst, a, sizeof(a));
 	snprintf(what, sizeof(what), "SA 0x%08x to %s", sa->spi, a);
 	if (err == -EPERM)
 		say(d, "%s: adding SAs needs root or CAP_NET_ADMIN", what);
@@ -167,7 +167,7 @@ static int
 sa_install(struct kernel_nl *k, const struct kernel_sa *sa, char *ext,
     size_t extlen)
 {
-	struct nl_sa *known = nl_sa_find(k, sa->dst, sa->spi);
+	struct nl_sa *known = nl_sa_find(k, &sa->dst, sa->spi);
 	bool update = known != NULL && known->larval;
 	struct nl_msg *msg;
 	int rc;
@@ -209,7 +209,7 @@ sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 }
 
 static int
-sa_del(void *arg, uint32_t dst, uint32_t spi)
+sa_del(void *arg, const struct ipaddr *dst, uint32_t spi)
 {
 	struct kernel_nl *k = arg;
 	struct nl_sa *known = nl_sa_find(k, dst, spi);
@@ -247,7 +247,8 @@ stats_reply(const struct nlmsghdr *h, void *arg)
 
 /* -ENOENT when the kernel has no such SA. */
 static int
-sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+sa_query(void *arg, const struct ipaddr *dst, uint32_t spi,
+    struct kernel_sa_stats *out)
 {
 	struct kernel_nl *k = arg;
 	struct nl_sa *known = nl_sa_find(k, dst, spi);
@@ -282,10 +283,10 @@ static void
 policy_error(const struct kernel_policy *p, int err, const char *ext,
     struct diag *d)
 {
-	char s[PREFIX4_STRLEN], t[PREFIX4_STRLEN];
+	char s[IPADDR_STRLEN], t[IPADDR_STRLEN];
 
-	prefix4_format(&p->src, s, sizeof(s));
-	prefix4_format(&p->dst, t, sizeof(t));
+	ipaddr_format_prefix(&p->src, s, sizeof(s));
+	ipaddr_format_prefix(&p->dst, t, sizeof(t));
 	say(d, "policy %s %s -> %s (reqid %u): %s%s%s",
 	    (unsigned)p->dir < 3 ? dir_name[p->dir] : "?", s, t, p->reqid,
 	    err == -EPERM ? "needs root or CAP_NET_ADMIN" : strerror(-err),
@@ -365,30 +366,28 @@ static int
 probe_one(struct kernel_nl *k, size_t i)
 {
 	struct kernel_sa sa = {
-		.src = PROBE_ADDR,
-		.dst = PROBE_ADDR,
 		.enc_alg = probe_suites[i].enc,
 		.icv_bits = probe_suites[i].icv,
 		.auth_alg = probe_suites[i].auth,
 		.trunc_bits = probe_suites[i].trunc,
 		.soft_secs = KERNEL_LIFE_INF,
 		.hard_secs = 30, /* gone by itself should the delete fail */
-		.sel_src = { PROBE_ADDR, 32 },
-		.sel_dst = { PROBE_ADDR, 32 },
 	};
 	struct secbuf *ek = secbuf_new(probe_suites[i].enc_len);
 	struct secbuf *ak = secbuf_new(probe_suites[i].auth_len);
 	char ext[EXT_LEN] = "";
 	int rc = 0;
 
+	ipaddr_from4(PROBE_ADDR, 32, &sa.src);
+	sa.dst = sa.sel_src = sa.sel_dst = sa.src;
 	if (ek == NULL || ak == NULL)
 		goto out;
 	sa.enc_key = ek;
 	sa.auth_key = sa.auth_alg ? ak : NULL;
-	if (spi_alloc(k, PROBE_ADDR, PROBE_ADDR, 0, &sa.spi, NULL) < 0)
+	if (spi_alloc(k, &sa.src, &sa.dst, 0, &sa.spi, NULL) < 0)
 		goto out;
 	rc = sa_install(k, &sa, ext, sizeof(ext));
-	(void)sa_del(k, PROBE_ADDR, sa.spi); /* the SA, or the larval one */
+	(void)sa_del(k, &sa.dst, sa.spi); /* the SA, or the larval one */
 	if (rc == 0)
 		rc = 1;
 	else if (missing_alg(&sa, ext) != NULL || (rc == -ENOSYS && !ext[0]))

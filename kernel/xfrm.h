@@ -31,15 +31,16 @@
 /*
  * Builders.  Each allocates *out (free it with xfrm_msg_free(), which wipes
  * it first: SA messages carry keys) and returns 0 or a negative errno:
- * -EINVAL for parameters the kernel would refuse, -ENOMEM.
+ * -EINVAL for parameters the kernel would refuse (among them outer
+ * addresses of no family or of two), -ENOMEM.
  */
 /* XFRM_MSG_NEWSA, or XFRM_MSG_UPDSA to fill the larval SA ALLOCSPI left. */
 int xfrm_sa_build(const struct kernel_sa *sa, bool update, struct nl_msg **out);
 /* XFRM_MSG_DELSA or XFRM_MSG_GETSA (type) for one ESP SA. */
-int xfrm_sa_id_build(int type, uint32_t dst, uint32_t spi, uint32_t mark,
-    uint32_t mark_mask, struct nl_msg **out);
-int xfrm_spi_build(uint32_t src, uint32_t dst, uint32_t reqid,
-    struct nl_msg **out);
+int xfrm_sa_id_build(int type, const struct ipaddr *dst, uint32_t spi,
+    uint32_t mark, uint32_t mark_mask, struct nl_msg **out);
+int xfrm_spi_build(const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, struct nl_msg **out);
 /* XFRM_MSG_NEWPOLICY or XFRM_MSG_UPDPOLICY. */
 int xfrm_policy_build(const struct kernel_policy *p, bool update,
     struct nl_msg **out);
@@ -50,7 +51,7 @@ void xfrm_msg_free(struct nl_msg *msg);
 /*
  * Parsers.  Each takes one message whose nlmsg_len the caller has checked
  * against what it received, and returns 0 or -EINVAL (short, or not what
- * was expected), or -EAFNOSUPPORT for a family other than IPv4.
+ * was expected), or -EAFNOSUPPORT for a family other than IPv4 and IPv6.
  */
 /* The SPI of an XFRM_MSG_NEWSA reply to ALLOCSPI. */
 int xfrm_spi_parse(const struct nlmsghdr *h, uint32_t *spi);
@@ -69,12 +70,14 @@ enum xfrm_event_type {
 
 struct xfrm_event {
 	enum xfrm_event_type type;
-	uint32_t reqid;	   /* ACQUIRE: the template's */
-	uint32_t src, dst; /* ACQUIRE: the packet; EXPIRE, MAPPING: SA dst */
-	uint32_t spi;	   /* EXPIRE, MAPPING */
-	bool hard;	   /* EXPIRE */
-	uint32_t new_addr; /* MAPPING */
-	uint16_t new_port; /* MAPPING */
+	uint32_t reqid; /* ACQUIRE: the template's */
+	/* ACQUIRE: the packet's (the inner family); EXPIRE, MAPPING: the
+	 * SA's dst (the outer family) */
+	struct ipaddr src, dst;
+	uint32_t spi;		/* EXPIRE, MAPPING */
+	bool hard;		/* EXPIRE */
+	struct ipaddr new_addr; /* MAPPING */
+	uint16_t new_port;	/* MAPPING */
 };
 
 /* XFRM_MSG_ACQUIRE, XFRM_MSG_EXPIRE or XFRM_MSG_MAPPING; -ENOENT for any

@@ -6,7 +6,9 @@
  * message is wiped before it is freed.
  *
  * The wire structs are <linux/xfrm.h>'s: addresses and SPIs in network
- * byte order, key lengths in bits, IPv4 only (AF_INET).
+ * byte order (xfrm_address_t: IPv4 in its first 4 bytes, the rest zero),
+ * key lengths in bits.  An SA's family is its outer one, its selector's
+ * the inner one; the two may differ (4-in-6, 6-in-4).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,22 +59,43 @@ xfrm_msg_free(struct nl_msg *msg)
 }
 
 static void
-put_addr(xfrm_address_t *x, uint32_t a)
+put_addr(xfrm_address_t *x, const struct ipaddr *a)
 {
 	memset(x, 0, sizeof(*x));
-	x->a4 = htonl(a);
+	memcpy(x, a->bytes, a->family == AF_INET6 ? 16 : 4);
 }
 
-static void
-put_selector(struct xfrm_selector *s, const struct prefix4 *src,
-    const struct prefix4 *dst)
+/* An address or prefix the kernel takes: IPv4 or IPv6, a length that fits
+ * (verify_newsa_info and verify_newpolicy_info refuse more). */
+static bool
+addr_ok(const struct ipaddr *a)
+{
+	return (a->family == AF_INET || a->family == AF_INET6) &&
+	    a->len <= ipaddr_bits(a);
+}
+
+/* Outer addresses: both of one family. */
+static bool
+pair_ok(const struct ipaddr *src, const struct ipaddr *dst)
+{
+	return addr_ok(src) && addr_ok(dst) && src->family == dst->family;
+}
+
+/* The selector of src -> dst; false, with an empty selector (AF_UNSPEC),
+ * when they are not of one family. */
+static bool
+put_selector(struct xfrm_selector *s, const struct ipaddr *src,
+    const struct ipaddr *dst)
 {
 	memset(s, 0, sizeof(*s));
-	put_addr(&s->saddr, src->addr);
-	put_addr(&s->daddr, dst->addr);
+	if (!pair_ok(src, dst))
+		return false;
+	put_addr(&s->saddr, src);
+	put_addr(&s->daddr, dst);
 	s->prefixlen_s = src->len;
 	s->prefixlen_d = dst->len;
-	s->family = AF_INET;
+	s->family = src->family;
+	return true;
 }
 
 /* Byte and packet limits are never used (IKE rekeys on time): XFRM_INF,
@@ -241,6 +264,14 @@ sa_check(const struct kernel_sa *sa)
 		return -EINVAL;
 	if (sa->replay_window > XFRM_REPLAY_MAX)
 		return -EINVAL;
+	if (!pair_ok(&sa->src, &sa->dst))
+		return -EINVAL;
+	/* A selector of one family must be one the kernel takes: never
+	 * widened to "any" for a bad length. */
+	if (sa->sel_src.family != 0 &&
+	    sa->sel_src.family == sa->sel_dst.family &&
+	    !pair_ok(&sa->sel_src, &sa->sel_dst))
+		return -EINVAL;
 	return 0;
 }
 
@@ -248,14 +279,24 @@ static void
 sa_info(struct xfrm_usersa_info *u, const struct kernel_sa *sa)
 {
 	memset(u, 0, sizeof(*u));
-	put_selector(&u->sel, &sa->sel_src, &sa->sel_dst);
-	put_addr(&u->id.daddr, sa->dst);
+	/*
+	 * The selector's family is the inner one, which a tunnel-mode SA may
+	 * have apart from its outer one (__xfrm_init_state takes any inner
+	 * mode with the tunnel flag).  With no selector of one family the
+	 * selector stays empty: without XFRM_STATE_AF_UNSPEC the kernel
+	 * would give it the outer family (copy_from_user_state); with it,
+	 * the SA carries both inner families (inner_mode_iaf), as strongSwan
+	 * installs every tunnel-mode SA.
+	 */
+	if (!put_selector(&u->sel, &sa->sel_src, &sa->sel_dst))
+		u->flags |= XFRM_STATE_AF_UNSPEC;
+	put_addr(&u->id.daddr, &sa->dst);
 	u->id.spi = htonl(sa->spi);
 	u->id.proto = IPPROTO_ESP;
-	put_addr(&u->saddr, sa->src);
+	put_addr(&u->saddr, &sa->src);
 	put_lifetime(&u->lft, sa->soft_secs, sa->hard_secs);
 	u->reqid = sa->reqid;
-	u->family = AF_INET;
+	u->family = sa->dst.family;
 	u->mode = XFRM_MODE_TUNNEL;
 	if (sa->replay_window <= XFRM_REPLAY_LEGACY_MAX)
 		u->replay_window = (uint8_t)sa->replay_window;
@@ -288,16 +329,18 @@ xfrm_sa_build(const struct kernel_sa *sa, bool update, struct nl_msg **out)
 }
 
 int
-xfrm_sa_id_build(int type, uint32_t dst, uint32_t spi, uint32_t mark,
-    uint32_t mark_mask, struct nl_msg **out)
+xfrm_sa_id_build(int type, const struct ipaddr *dst, uint32_t spi,
+    uint32_t mark, uint32_t mark_mask, struct nl_msg **out)
 {
 	struct xfrm_usersa_id id = { 0 };
 	struct nl_msg *msg;
 
 	*out = NULL;
+	if (!addr_ok(dst))
+		return -EINVAL;
 	put_addr(&id.daddr, dst);
 	id.spi = htonl(spi);
-	id.family = AF_INET;
+	id.family = dst->family;
 	id.proto = IPPROTO_ESP;
 	msg = msg_new(type, NLM_F_REQUEST | NLM_F_ACK, &id, sizeof(id));
 	if (msg == NULL)
@@ -313,16 +356,20 @@ xfrm_sa_id_build(int type, uint32_t dst, uint32_t spi, uint32_t mark,
 /* The larval SA ALLOCSPI leaves has the outer addresses and the reqid;
  * the kernel picks a free SPI in [min, max] (xfrm_alloc_spi). */
 int
-xfrm_spi_build(uint32_t src, uint32_t dst, uint32_t reqid, struct nl_msg **out)
+xfrm_spi_build(const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, struct nl_msg **out)
 {
 	struct xfrm_userspi_info s = { 0 };
 
+	*out = NULL;
+	if (!pair_ok(src, dst))
+		return -EINVAL;
 	put_addr(&s.info.id.daddr, dst);
 	s.info.id.proto = IPPROTO_ESP;
 	put_addr(&s.info.saddr, src);
-	s.info.sel.family = AF_INET;
+	s.info.sel.family = dst->family;
 	s.info.reqid = reqid;
-	s.info.family = AF_INET;
+	s.info.family = dst->family;
 	s.info.mode = XFRM_MODE_TUNNEL;
 	s.min = XFRM_SPI_MIN;
 	s.max = XFRM_SPI_MAX;
@@ -346,16 +393,18 @@ policy_dir(enum kernel_dir dir)
 }
 
 /* One template: ESP in tunnel mode between the outer addresses, any
- * algorithm, SA found by reqid (RFC 4301 4.4.1's SPD entry "PROTECT"). */
+ * algorithm, SA found by reqid (RFC 4301 4.4.1's SPD entry "PROTECT").
+ * Its family is the outer one, which may differ from the selector's
+ * (validate_tmpl allows that in tunnel mode). */
 static int
 put_tmpl(struct nl_msg *msg, const struct kernel_policy *p)
 {
 	struct xfrm_user_tmpl t = { 0 };
 
-	put_addr(&t.id.daddr, p->tmpl_dst);
+	put_addr(&t.id.daddr, &p->tmpl_dst);
 	t.id.proto = IPPROTO_ESP;
-	t.family = AF_INET;
-	put_addr(&t.saddr, p->tmpl_src);
+	t.family = p->tmpl_dst.family;
+	put_addr(&t.saddr, &p->tmpl_src);
 	t.reqid = p->reqid;
 	t.mode = XFRM_MODE_TUNNEL;
 	t.aalgos = UINT32_MAX;
@@ -375,7 +424,10 @@ xfrm_policy_build(const struct kernel_policy *p, bool update,
 	*out = NULL;
 	if ((dir = policy_dir(p->dir)) < 0)
 		return dir;
-	put_selector(&u.sel, &p->src, &p->dst);
+	/* A policy's selector needs one family (verify_newpolicy_info). */
+	if (!put_selector(&u.sel, &p->src, &p->dst) ||
+	    !pair_ok(&p->tmpl_src, &p->tmpl_dst))
+		return -EINVAL;
 	/* Policies live until deleted: no time limits (see put_lifetime). */
 	put_lifetime(&u.lft, KERNEL_LIFE_INF, KERNEL_LIFE_INF);
 	u.priority = p->priority;
@@ -406,7 +458,8 @@ xfrm_policy_del_build(const struct kernel_policy *p, struct nl_msg **out)
 	*out = NULL;
 	if ((dir = policy_dir(p->dir)) < 0)
 		return dir;
-	put_selector(&id.sel, &p->src, &p->dst);
+	if (!put_selector(&id.sel, &p->src, &p->dst))
+		return -EINVAL;
 	id.dir = (uint8_t)dir;
 	msg = msg_new(XFRM_MSG_DELPOLICY, NLM_F_REQUEST | NLM_F_ACK, &id,
 	    sizeof(id));

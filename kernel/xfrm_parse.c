@@ -28,12 +28,28 @@ payload(const struct nlmsghdr *h, int type, void *out, size_t len)
 	return 0;
 }
 
+static bool
+family_ok(unsigned family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* One address of family (checked) as a single address. */
+static void
+get_addr(const xfrm_address_t *x, unsigned family, struct ipaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = (uint8_t)family;
+	out->len = family == AF_INET6 ? 128 : 32;
+	memcpy(out->bytes, x, family == AF_INET6 ? 16 : 4);
+}
+
 static int
 sa_reply(const struct nlmsghdr *h, struct xfrm_usersa_info *u)
 {
 	if (payload(h, XFRM_MSG_NEWSA, u, sizeof(*u)) < 0)
 		return -EINVAL;
-	return u->family == AF_INET ? 0 : -EAFNOSUPPORT;
+	return family_ok(u->family) ? 0 : -EAFNOSUPPORT;
 }
 
 int
@@ -126,7 +142,8 @@ acquire_parse(const struct nlmsghdr *h, struct xfrm_event *ev)
 
 	if (payload(h, XFRM_MSG_ACQUIRE, &a, sizeof(a)) < 0)
 		return -EINVAL;
-	if (a.sel.family != AF_INET)
+	/* The packet's family: the inner one, the policy's. */
+	if (!family_ok(a.sel.family))
 		return -EAFNOSUPPORT;
 	if (a.id.proto != IPPROTO_ESP)
 		return -ENOENT;
@@ -136,8 +153,8 @@ acquire_parse(const struct nlmsghdr *h, struct xfrm_event *ev)
 	memcpy(&t, nla_data(nla), sizeof(t));
 	ev->type = XFRM_EVENT_ACQUIRE;
 	ev->reqid = t.reqid;
-	ev->src = ntohl(a.sel.saddr.a4);
-	ev->dst = ntohl(a.sel.daddr.a4);
+	get_addr(&a.sel.saddr, a.sel.family, &ev->src);
+	get_addr(&a.sel.daddr, a.sel.family, &ev->dst);
 	return 0;
 }
 
@@ -149,13 +166,13 @@ expire_parse(const struct nlmsghdr *h, struct xfrm_event *ev)
 
 	if (payload(h, XFRM_MSG_EXPIRE, &x, sizeof(x)) < 0)
 		return -EINVAL;
-	if (x.state.family != AF_INET)
+	if (!family_ok(x.state.family))
 		return -EAFNOSUPPORT;
 	/* Larval states from ACQUIRE have SPI 0: nothing to rekey. */
 	if (x.state.id.proto != IPPROTO_ESP || x.state.id.spi == 0)
 		return -ENOENT;
 	ev->type = XFRM_EVENT_EXPIRE;
-	ev->dst = ntohl(x.state.id.daddr.a4);
+	get_addr(&x.state.id.daddr, x.state.family, &ev->dst);
 	ev->spi = ntohl(x.state.id.spi);
 	ev->hard = x.hard != 0;
 	return 0;
@@ -170,14 +187,15 @@ mapping_parse(const struct nlmsghdr *h, struct xfrm_event *ev)
 
 	if (payload(h, XFRM_MSG_MAPPING, &m, sizeof(m)) < 0)
 		return -EINVAL;
-	if (m.id.family != AF_INET)
+	if (!family_ok(m.id.family))
 		return -EAFNOSUPPORT;
 	if (m.id.proto != IPPROTO_ESP)
 		return -ENOENT;
 	ev->type = XFRM_EVENT_MAPPING;
-	ev->dst = ntohl(m.id.daddr.a4);
+	/* An SA's new address is of its own (outer) family. */
+	get_addr(&m.id.daddr, m.id.family, &ev->dst);
 	ev->spi = ntohl(m.id.spi);
-	ev->new_addr = ntohl(m.new_saddr.a4);
+	get_addr(&m.new_saddr, m.id.family, &ev->new_addr);
 	ev->new_port = ntohs(m.new_sport);
 	return 0;
 }

@@ -94,16 +94,16 @@ dataplane_plan(struct live *l, const struct config_tunnel *t,
 	link_name(t->name, dp->link.name, sizeof(dp->link.name));
 	dp->link.xfrmi = live_link_kind(l) == KERNEL_LINK_XFRMI;
 	dp->link.key = route_key(t->name);
-	dp->link.local = ipaddr_to4(&c->local_addr);
-	dp->link.remote = ipaddr_to4(&c->remote_addr);
-	dp->link.addr = t->inside_addr;
-	dp->link.len = t->inside_addr ? t->inside_len : 0;
+	dp->link.local = c->local_addr;
+	dp->link.remote = c->remote_addr;
+	if (t->inside_addr)
+		ipaddr_from4(t->inside_addr, t->inside_len, &dp->link.addr);
 	dp->link.mtu = t->mtu;
 	snprintf(dp->link.under, sizeof(dp->link.under), "%s", t->wan_port);
 	for (size_t i = 0; i < t->n_remote; i++) {
 		struct kernel_route *r = &dp->routes[i];
 
-		r->dst = t->remote_nets[i];
+		ipaddr_from_prefix4(&t->remote_nets[i], &r->dst);
 		snprintf(r->dev, sizeof(r->dev), "%s", dp->link.name);
 		r->metric = dataplane_metric_free(live_dataplane(l), &r->dst);
 	}

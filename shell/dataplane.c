@@ -36,7 +36,7 @@ dataplane_metric_now(const struct dataplane *dp, size_t i)
  * goes (the kernel refuses two routes with one metric).
  */
 uint32_t
-dataplane_metric_free(const struct dataplane_set *s, const struct prefix4 *net)
+dataplane_metric_free(const struct dataplane_set *s, const struct ipaddr *net)
 {
 	uint32_t m = 100;
 	bool taken;
@@ -46,7 +46,7 @@ dataplane_metric_free(const struct dataplane_set *s, const struct prefix4 *net)
 		for (const struct dataplane *o = s->list; o && !taken;
 		     o = o->next)
 			for (size_t i = 0; i < o->n_routes && !taken; i++)
-				taken = prefix4_cmp(&o->routes[i].dst, net) ==
+				taken = ipaddr_cmp(&o->routes[i].dst, net) ==
 					0 &&
 				    o->routes[i].metric == m;
 		if (taken)
@@ -162,12 +162,13 @@ dataplane_same(const struct dataplane *a, const struct dataplane *b)
 
 	/* Field by field: the structs have padding. */
 	if (strcmp(x->name, y->name) != 0 || strcmp(x->under, y->under) != 0 ||
-	    x->xfrmi != y->xfrmi || x->key != y->key || x->local != y->local ||
-	    x->remote != y->remote || x->addr != y->addr || x->len != y->len ||
-	    a->n_routes != b->n_routes)
+	    x->xfrmi != y->xfrmi || x->key != y->key ||
+	    ipaddr_cmp(&x->local, &y->local) != 0 ||
+	    ipaddr_cmp(&x->remote, &y->remote) != 0 ||
+	    ipaddr_cmp(&x->addr, &y->addr) != 0 || a->n_routes != b->n_routes)
 		return false;
 	for (size_t i = 0; i < a->n_routes; i++)
-		if (prefix4_cmp(&a->routes[i].dst, &b->routes[i].dst) != 0 ||
+		if (ipaddr_cmp(&a->routes[i].dst, &b->routes[i].dst) != 0 ||
 		    strcmp(a->routes[i].dev, b->routes[i].dev) != 0 ||
 		    a->routes[i].metric != b->routes[i].metric)
 			return false;
@@ -218,7 +219,7 @@ routes_move(struct dataplane_set *s, struct dataplane *dp, bool active,
 {
 	for (size_t i = 0; i < dp->n_routes; i++) {
 		struct kernel_route old = route_now(dp, i), new = old;
-		char p[INET_ADDRSTRLEN + 4];
+		char p[IPADDR_STRLEN];
 		struct diag d;
 		int rc;
 
@@ -226,7 +227,7 @@ routes_move(struct dataplane_set *s, struct dataplane *dp, bool active,
 		    dp->routes[i].metric + (active ? 0 : DATAPLANE_STANDBY);
 		if (new.metric == old.metric)
 			continue; /* a move the kernel refused before */
-		prefix4_format(&new.dst, p, sizeof(p));
+		ipaddr_format_prefix(&new.dst, p, sizeof(p));
 		diag_init(&d);
 		/* Make before break; if the new one cannot be made, the old
 		 * one stays: a route at the wrong metric beats none. */
@@ -285,8 +286,8 @@ dataplane_route_best(const struct dataplane_set *s, const struct dataplane *dp,
 	for (const struct dataplane *o = s->list; o; o = o->next)
 		for (size_t j = 0; j < o->n_routes; j++)
 			if (o != dp &&
-			    prefix4_cmp(&o->routes[j].dst,
-				&dp->routes[i].dst) == 0 &&
+			    ipaddr_cmp(&o->routes[j].dst, &dp->routes[i].dst) ==
+				0 &&
 			    dataplane_metric_now(o, j) < m)
 				return false;
 	return true;
@@ -303,8 +304,9 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 		return false;
 	snprintf(out->ifname, sizeof(out->ifname), "%s", dp->link.name);
 	out->xfrmi = dp->link.xfrmi;
-	out->inside.addr = dp->link.addr;
-	out->inside.len = dp->link.len;
+	/* (commands' structs are IPv4 yet: an IPv6 one shows as none.) */
+	if (ipaddr_to_prefix4(&dp->link.addr, &out->inside) < 0)
+		memset(&out->inside, 0, sizeof(out->inside));
 	out->up = dataplane_active(dp);
 	out->since = dp->since;
 	out->probe_down = dp->up && dp->probe_down;
@@ -312,7 +314,7 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 	for (size_t i = 0; i < dp->n_routes; i++) {
 		struct commands_route *r = &out->routes[out->n_routes++];
 
-		r->dst = dp->routes[i].dst;
+		(void)ipaddr_to_prefix4(&dp->routes[i].dst, &r->dst);
 		r->metric = dp->routes[i].metric;
 		r->metric_now = dataplane_metric_now(dp, i);
 		r->best = dataplane_route_best(s, dp, i);

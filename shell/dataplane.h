@@ -51,7 +51,7 @@ struct dataplane_set {
 uint32_t dataplane_metric_now(const struct dataplane *dp, size_t i);
 /* The lowest of 100, 110, 120 ... that no tunnel's route to net has. */
 uint32_t dataplane_metric_free(const struct dataplane_set *s,
-    const struct prefix4 *net);
+    const struct ipaddr *net);
 /* Makes the planned interface and routes (at the metric plan->up says)
  * and keeps them; all or nothing. */
 int dataplane_add(struct dataplane_set *s, const struct dataplane *plan,

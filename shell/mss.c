@@ -18,8 +18,8 @@ struct mss_entry {
 	char tunnel[CONFIG_TUNNEL_NAME_MAX + 1];
 	char ifname[16];
 	bool route;
-	struct prefix4 local[CONFIG_NETS_MAX + 1]; /* + the client pool */
-	struct prefix4 remote[CONFIG_NETS_MAX];
+	struct ipaddr local[CONFIG_NETS_MAX + 1]; /* + the client pool */
+	struct ipaddr remote[CONFIG_NETS_MAX];
 	size_t n_local, n_remote;
 	uint32_t mss;
 };
@@ -52,10 +52,10 @@ mss_set(struct mss_set *s, const char *tunnel, const char *ifname,
 	e->n_local = n_local < CONFIG_NETS_MAX + 1 ? n_local :
 						     CONFIG_NETS_MAX + 1;
 	e->n_remote = n_remote < CONFIG_NETS_MAX ? n_remote : CONFIG_NETS_MAX;
-	if (e->n_local > 0)
-		memcpy(e->local, local, e->n_local * sizeof(*local));
-	if (e->n_remote > 0)
-		memcpy(e->remote, remote, e->n_remote * sizeof(*remote));
+	for (size_t i = 0; i < e->n_local; i++)
+		ipaddr_from_prefix4(&local[i], &e->local[i]);
+	for (size_t i = 0; i < e->n_remote; i++)
+		ipaddr_from_prefix4(&remote[i], &e->remote[i]);
 	e->mss = mss;
 	return 0;
 }

@@ -14,14 +14,21 @@
  *       [sel-src=P] [sel-dst=P]
  *   kernel_probe sa-query dst=A spi=N [mark=V/M]      prints the counters
  *   kernel_probe sa-del dst=A spi=N [mark=V/M]
+ *   kernel_probe route-add dst=P dev=NAME [metric=N]
+ *   kernel_probe route-del (the same)
+ *   kernel_probe cleanup          what a dead tunshd left: prints the count
+ *   kernel_probe mss tunnel=NAME mss=N (dev=NAME [inet6=1] |
+ *       local=P[,P] remote=P[,P])   tunshd's nftables table with that clamp
  *   kernel_probe has-esp                     prints yes or no, exit 0 or 3
  *   kernel_probe acquire [timeout=S]  prints "listening", then the first
  *                                     ACQUIRE; exit 4 on timeout
  *
  * The sa- operations on a marked SA need sa-add (or mark=) in the same
  * run to know the mark: "sa-add ... then=query" runs sa-query and sa-del
- * after the add in one process.  Errors go to stderr, exit 1; bad
- * arguments exit 2.
+ * after the add in one process.  Addresses and prefixes are of either
+ * family (A: "192.0.2.1", "2001:db8::1"; P: also "10.1.0.0/24"); an SA
+ * without sel-src and sel-dst gets no selector (both inner families).
+ * Errors go to stderr, exit 1; bad arguments exit 2.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -70,22 +77,25 @@ num(const char *key, uint32_t dflt)
 	return (uint32_t)v;
 }
 
-static uint32_t
+static struct ipaddr
 addr(const char *key)
 {
-	uint32_t a = 0;
+	struct ipaddr a = { 0 };
 
-	if (arg(key) == NULL || addr4_parse(arg(key), &a) < 0)
+	if (arg(key) == NULL || ipaddr_parse(arg(key), &a) < 0)
 		die(key);
 	return a;
 }
 
-static struct prefix4
-prefix(const char *key, uint32_t dflt)
+/* A prefix, or one address as its host prefix; absent: no family. */
+static struct ipaddr
+prefix(const char *key)
 {
-	struct prefix4 p = { dflt, 32 };
+	struct ipaddr p = { 0 };
+	const char *s = arg(key);
 
-	if (arg(key) != NULL && prefix4_parse(arg(key), &p) < 0)
+	if (s != NULL && ipaddr_parse_prefix(s, &p) < 0 &&
+	    ipaddr_parse(s, &p) < 0)
 		die(key);
 	return p;
 }
@@ -144,8 +154,8 @@ policy(struct kernel_policy *p)
 	if (dir == NULL || i == 3)
 		die("dir");
 	p->dir = (enum kernel_dir)i;
-	p->src = prefix("src", 0);
-	p->dst = prefix("dst", 0);
+	p->src = prefix("src");
+	p->dst = prefix("dst");
 	p->tmpl_src = addr("tmpl-src");
 	p->tmpl_dst = addr("tmpl-dst");
 	p->reqid = num("reqid", 0);
@@ -155,7 +165,7 @@ policy(struct kernel_policy *p)
 }
 
 static int
-query(struct kernel_nl *k, uint32_t dst, uint32_t spi)
+query(struct kernel_nl *k, const struct ipaddr *dst, uint32_t spi)
 {
 	struct kernel_sa_stats st;
 	int rc = kernel_nl_ops.sa_query(k, dst, spi, &st);
@@ -198,29 +208,77 @@ sa_add(struct kernel_nl *k, struct diag *d)
 	sa.if_id = num("if-id", 0);
 	sa.soft_secs = arg("soft") ? num("soft", 0) : KERNEL_LIFE_INF;
 	sa.hard_secs = arg("hard") ? num("hard", 0) : KERNEL_LIFE_INF;
-	sa.sel_src = prefix("sel-src", 0);
-	sa.sel_dst = prefix("sel-dst", 0);
-	if (arg("sel-src") == NULL)
-		sa.sel_src.len = 0;
-	if (arg("sel-dst") == NULL)
-		sa.sel_dst.len = 0;
+	sa.sel_src = prefix("sel-src");
+	sa.sel_dst = prefix("sel-dst");
 	if (sa.enc_alg == NULL || sa.enc_key == NULL)
 		die("enc/enc-key");
 	rc = kernel_nl_ops.sa_add(k, &sa, d);
 	secbuf_free((struct secbuf *)sa.enc_key);
 	secbuf_free((struct secbuf *)sa.auth_key);
 	if (rc == 0 && arg("then") != NULL && strcmp(arg("then"), "query") == 0)
-		if ((rc = query(k, sa.dst, sa.spi)) == 0)
-			rc = kernel_nl_ops.sa_del(k, sa.dst, sa.spi);
+		if ((rc = query(k, &sa.dst, sa.spi)) == 0)
+			rc = kernel_nl_ops.sa_del(k, &sa.dst, sa.spi);
 	return rc;
 }
 
 static int acquire_wait(struct kernel_nl *k, struct diag *d);
 
+/* A comma-separated list of prefixes into out (at most n); the count. */
+static size_t
+prefixes(const char *key, struct ipaddr *out, size_t n)
+{
+	char buf[512], *save = NULL;
+	size_t c = 0;
+
+	if (arg(key) == NULL)
+		return 0;
+	if (snprintf(buf, sizeof(buf), "%s", arg(key)) >= (int)sizeof(buf))
+		die(key);
+	for (char *t = strtok_r(buf, ",", &save); t != NULL;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (c == n || ipaddr_parse_prefix(t, &out[c]) < 0)
+			die(key);
+		c++;
+	}
+	return c;
+}
+
+static int
+mss(struct diag *d)
+{
+	struct ipaddr local[8], remote[8];
+	struct kernel_mss m = { .tunnel = arg("tunnel"),
+		.ifname = arg("dev"),
+		.inet6 = num("inet6", 0) != 0,
+		.mss = num("mss", 0) };
+	struct kernel_nft *n;
+	char *script = NULL;
+	int rc;
+
+	if (m.tunnel == NULL)
+		die("tunnel");
+	m.local = local;
+	m.remote = remote;
+	m.n_local = prefixes("local", local, 8);
+	m.n_remote = prefixes("remote", remote, 8);
+	if ((rc = kernel_nft_mss_script(&m, 1, &script)) < 0)
+		return rc;
+	if ((n = kernel_nft_open()) == NULL) {
+		free(script);
+		return -ENOMEM;
+	}
+	rc = kernel_nft_ops.run(n, script, d);
+	kernel_nft_close(n);
+	free(script);
+	return rc;
+}
+
 static int
 run(struct kernel_nl *k, const char *op, struct diag *d)
 {
 	struct kernel_policy p = { 0 };
+	struct kernel_route r = { 0 };
+	struct ipaddr a, b;
 	uint32_t spi;
 	int rc;
 
@@ -230,20 +288,42 @@ run(struct kernel_nl *k, const char *op, struct diag *d)
 				      kernel_nl_ops.policy_del(k, &p);
 	}
 	if (strcmp(op, "spi-alloc") == 0) {
-		rc = kernel_nl_ops.spi_alloc(k, addr("src"), addr("dst"),
-		    num("reqid", 0), &spi, d);
+		a = addr("src");
+		b = addr("dst");
+		rc = kernel_nl_ops.spi_alloc(k, &a, &b, num("reqid", 0), &spi,
+		    d);
 		if (rc == 0)
 			printf("0x%08" PRIx32 "\n", spi);
 		return rc;
 	}
 	if (strcmp(op, "sa-add") == 0)
 		return sa_add(k, d);
-	if (strcmp(op, "sa-query") == 0)
-		return query(k, addr("dst"), num("spi", 0));
-	if (strcmp(op, "sa-del") == 0)
-		return kernel_nl_ops.sa_del(k, addr("dst"), num("spi", 0));
+	if (strcmp(op, "route-add") == 0 || strcmp(op, "route-del") == 0) {
+		r.dst = prefix("dst");
+		if (arg("dev") == NULL || strlen(arg("dev")) >= sizeof(r.dev))
+			die("dev");
+		snprintf(r.dev, sizeof(r.dev), "%s", arg("dev"));
+		r.metric = num("metric", 0);
+		return op[6] == 'a' ? kernel_nl_link_ops.route_add(k, &r, d) :
+				      kernel_nl_link_ops.route_del(k, &r);
+	}
+	if (strcmp(op, "sa-query") == 0 || strcmp(op, "sa-del") == 0) {
+		a = addr("dst");
+		return op[3] == 'q' ?
+		    query(k, &a, num("spi", 0)) :
+		    kernel_nl_ops.sa_del(k, &a, num("spi", 0));
+	}
 	if (strcmp(op, "acquire") == 0)
 		return acquire_wait(k, d);
+	if (strcmp(op, "mss") == 0)
+		return mss(d);
+	if (strcmp(op, "cleanup") == 0) {
+		size_t n = 0;
+
+		if ((rc = kernel_nl_cleanup(k, &n, d)) == 0)
+			printf("removed %zu\n", n);
+		return rc;
+	}
 	die(op);
 	return -EINVAL;
 }
@@ -251,13 +331,14 @@ run(struct kernel_nl *k, const char *op, struct diag *d)
 static bool acquired;
 
 static void
-on_acquire(void *arg, uint32_t reqid, uint32_t src, uint32_t dst)
+on_acquire(void *arg, uint32_t reqid, const struct ipaddr *src,
+    const struct ipaddr *dst)
 {
-	char s[ADDR4_STRLEN], t[ADDR4_STRLEN];
+	char s[IPADDR_STRLEN], t[IPADDR_STRLEN];
 
 	(void)arg;
-	addr4_format(src, s, sizeof(s));
-	addr4_format(dst, t, sizeof(t));
+	ipaddr_format(src, s, sizeof(s));
+	ipaddr_format(dst, t, sizeof(t));
 	printf("acquire reqid %" PRIu32 " src %s dst %s\n", reqid, s, t);
 	acquired = true;
 }

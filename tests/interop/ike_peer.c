@@ -92,8 +92,8 @@ rec_find(struct rec_kernel *k, uint32_t dst, uint32_t spi)
 }
 
 static int
-rec_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
-    uint32_t *spi, struct diag *d)
+rec_spi_alloc(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, uint32_t *spi, struct diag *d)
 {
 	struct rec_kernel *k = arg;
 
@@ -110,7 +110,7 @@ static int
 rec_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 {
 	struct rec_kernel *k = arg;
-	struct rec_sa *r = rec_find(k, sa->dst, sa->spi);
+	struct rec_sa *r = rec_find(k, ipaddr_to4(&sa->dst), sa->spi);
 
 	for (size_t i = 0; r == NULL && i < REC_SAS_MAX; i++)
 		if (!k->sas[i].used)
@@ -124,8 +124,8 @@ rec_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 		k->n_held++;
 	*r = (struct rec_sa){
 		.used = true,
-		.src = sa->src,
-		.dst = sa->dst,
+		.src = ipaddr_to4(&sa->src),
+		.dst = ipaddr_to4(&sa->dst),
 		.spi = sa->spi,
 		.enc_key_bits = sa->enc_key ? sa->enc_key->len * 8 : 0,
 		.encap = sa->encap,
@@ -141,10 +141,10 @@ rec_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 }
 
 static int
-rec_sa_del(void *arg, uint32_t dst, uint32_t spi)
+rec_sa_del(void *arg, const struct ipaddr *dst, uint32_t spi)
 {
 	struct rec_kernel *k = arg;
-	struct rec_sa *r = rec_find(k, dst, spi);
+	struct rec_sa *r = rec_find(k, ipaddr_to4(dst), spi);
 
 	k->n_sa_del++;
 	if (r != NULL) {
@@ -157,19 +157,20 @@ rec_sa_del(void *arg, uint32_t dst, uint32_t spi)
 }
 
 static int
-rec_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+rec_sa_query(void *arg, const struct ipaddr *dst, uint32_t spi,
+    struct kernel_sa_stats *out)
 {
 	struct rec_kernel *k = arg;
 
 	memset(out, 0, sizeof(*out));
-	return rec_find(k, dst, spi) != NULL ? 0 : -ENOENT;
+	return rec_find(k, ipaddr_to4(dst), spi) != NULL ? 0 : -ENOENT;
 }
 
 static bool
 policy_same(const struct kernel_policy *a, const struct kernel_policy *b)
 {
-	return a->dir == b->dir && prefix4_cmp(&a->src, &b->src) == 0 &&
-	    prefix4_cmp(&a->dst, &b->dst) == 0;
+	return a->dir == b->dir && ipaddr_cmp(&a->src, &b->src) == 0 &&
+	    ipaddr_cmp(&a->dst, &b->dst) == 0;
 }
 
 static int
@@ -263,7 +264,7 @@ write_child(void *arg, const struct ike_child_status *s)
 static void
 write_kernel(FILE *f, const struct rec_kernel *k)
 {
-	char src[ADDR4_STRLEN], dst[ADDR4_STRLEN];
+	char src[IPADDR_STRLEN], dst[IPADDR_STRLEN];
 
 	for (size_t i = 0; i < REC_SAS_MAX; i++) {
 		const struct rec_sa *r = &k->sas[i];
@@ -279,8 +280,8 @@ write_kernel(FILE *f, const struct rec_kernel *k)
 		    r->enc_key_bits, (unsigned)r->sport, (unsigned)r->dport);
 	}
 	for (size_t i = 0; i < k->n_pol; i++) {
-		prefix4_format(&k->pol[i].src, src, sizeof(src));
-		prefix4_format(&k->pol[i].dst, dst, sizeof(dst));
+		ipaddr_format_prefix(&k->pol[i].src, src, sizeof(src));
+		ipaddr_format_prefix(&k->pol[i].dst, dst, sizeof(dst));
 		fprintf(f, "kernel-policy %s %s dir=%d reqid=%u\n", src, dst,
 		    (int)k->pol[i].dir, k->pol[i].reqid);
 	}

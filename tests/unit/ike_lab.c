@@ -229,14 +229,14 @@ sa_slot(struct lab_kernel *k, uint32_t dst, uint32_t spi)
 {
 	for (size_t i = 0; i < LAB_SAS; i++)
 		if (k->sas[i].used && k->sas[i].sa.spi == spi &&
-		    k->sas[i].sa.dst == dst)
+		    ipaddr_to4(&k->sas[i].sa.dst) == dst)
 			return &k->sas[i];
 	return NULL;
 }
 
 static int
-k_spi_alloc(void *arg, uint32_t src, uint32_t dst, uint32_t reqid,
-    uint32_t *spi, struct diag *d)
+k_spi_alloc(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+    uint32_t reqid, uint32_t *spi, struct diag *d)
 {
 	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
 
@@ -287,7 +287,7 @@ k_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 	for (size_t i = 0; i < LAB_SAS && s == NULL; i++)
 		if (!k->sas[i].used)
 			s = &k->sas[i];
-	if (s == NULL || sa_slot(k, sa->dst, sa->spi) != NULL)
+	if (s == NULL || sa_slot(k, ipaddr_to4(&sa->dst), sa->spi) != NULL)
 		return -EEXIST;
 	memset(s, 0, sizeof(*s));
 	s->used = true;
@@ -305,10 +305,10 @@ k_sa_add(void *arg, const struct kernel_sa *sa, struct diag *d)
 }
 
 static int
-k_sa_del(void *arg, uint32_t dst, uint32_t spi)
+k_sa_del(void *arg, const struct ipaddr *dst, uint32_t spi)
 {
 	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
-	struct lab_sa *s = sa_slot(k, dst, spi);
+	struct lab_sa *s = sa_slot(k, ipaddr_to4(dst), spi);
 
 	k->sa_dels++;
 	larval_drop(k, spi);
@@ -318,10 +318,11 @@ k_sa_del(void *arg, uint32_t dst, uint32_t spi)
 }
 
 static int
-k_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
+k_sa_query(void *arg, const struct ipaddr *dst, uint32_t spi,
+    struct kernel_sa_stats *out)
 {
 	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
-	struct lab_sa *s = sa_slot(k, dst, spi);
+	struct lab_sa *s = sa_slot(k, ipaddr_to4(dst), spi);
 
 	if (s == NULL)
 		return -ENOENT;
@@ -330,11 +331,11 @@ k_sa_query(void *arg, uint32_t dst, uint32_t spi, struct kernel_sa_stats *out)
 }
 
 static int
-k_sa_move(void *arg, uint32_t dst, uint32_t spi, const struct kernel_sa_move *m,
-    struct diag *d)
+k_sa_move(void *arg, const struct ipaddr *dst, uint32_t spi,
+    const struct kernel_sa_move *m, struct diag *d)
 {
 	struct lab_kernel *k = &((struct lab_peer *)arg)->k;
-	struct lab_sa *s = sa_slot(k, dst, spi);
+	struct lab_sa *s = sa_slot(k, ipaddr_to4(dst), spi);
 
 	(void)d;
 	if (s == NULL)
@@ -450,16 +451,20 @@ lab_sa_sending(const struct lab_kernel *k, uint32_t addr)
 	const struct lab_sa *best = NULL;
 
 	for (size_t i = 0; i < LAB_SAS; i++)
-		if (k->sas[i].used && k->sas[i].sa.src == addr &&
+		if (k->sas[i].used && ipaddr_to4(&k->sas[i].sa.src) == addr &&
 		    (best == NULL || k->sas[i].seq > best->seq))
 			best = &k->sas[i];
 	return best ? best->sa.spi : 0;
 }
 
 static bool
-in_prefix(const struct prefix4 *p, uint32_t a)
+in_prefix(const struct ipaddr *sel, uint32_t a)
 {
-	return p->len == 0 || (a >= p->addr && a <= prefix4_last(p));
+	struct prefix4 q;
+
+	if (ipaddr_to_prefix4(sel, &q) < 0)
+		return sel->family == 0; /* no selector: any */
+	return q.len == 0 || (a >= q.addr && a <= prefix4_last(&q));
 }
 
 uint32_t
@@ -469,7 +474,7 @@ lab_sa_for_flow(const struct lab_kernel *k, uint32_t addr, uint32_t src,
 	const struct lab_sa *best = NULL;
 
 	for (size_t i = 0; i < LAB_SAS; i++)
-		if (k->sas[i].used && k->sas[i].sa.src == addr &&
+		if (k->sas[i].used && ipaddr_to4(&k->sas[i].sa.src) == addr &&
 		    in_prefix(&k->sas[i].sa.sel_src, src) &&
 		    in_prefix(&k->sas[i].sa.sel_dst, dst) &&
 		    (best == NULL || k->sas[i].seq > best->seq))

@@ -94,6 +94,11 @@ struct lab {
 /* Each peer's IPv6 address (addrs[2]), RFC 3849's documentation prefix. */
 #define LAB_ADDR6_A  "2001:db8::1"
 #define LAB_ADDR6_B  "2001:db8::2"
+/* One of them as the kernel API takes it (a struct ipaddr). */
+#define LAB_IP(a)                                                              \
+	(&(const struct ipaddr){ AF_INET, 32,                                  \
+	    { (uint8_t)((a) >> 24), (uint8_t)((a) >> 16), (uint8_t)((a) >> 8), \
+		(uint8_t)(a) } })
 
 extern const struct kernel_ops lab_kernel_ops;
 

@@ -56,7 +56,7 @@ rec_link_del(void *arg, const char *name)
 static bool
 same(const struct kernel_route *a, const struct kernel_route *b)
 {
-	return prefix4_cmp(&a->dst, &b->dst) == 0 &&
+	return ipaddr_cmp(&a->dst, &b->dst) == 0 &&
 	    strcmp(a->dev, b->dev) == 0 && a->metric == b->metric;
 }
 
@@ -72,7 +72,7 @@ rec_route_add(void *arg, const struct kernel_route *r, struct diag *d)
 	}
 	/* The kernel refuses a second route to a network at one metric. */
 	for (size_t i = 0; i < k->n; i++)
-		if (prefix4_cmp(&k->r[i].dst, &r->dst) == 0 &&
+		if (ipaddr_cmp(&k->r[i].dst, &r->dst) == 0 &&
 		    k->r[i].metric == r->metric)
 			return -EEXIST;
 	assert_true(k->n < 16);
@@ -156,7 +156,7 @@ plan(struct fix *f, const char *tunnel, const char *dev)
 	memset(&p, 0, sizeof(p));
 	snprintf(p.tunnel, sizeof(p.tunnel), "%s", tunnel);
 	snprintf(p.link.name, sizeof(p.link.name), "%s", dev);
-	assert_int_equal(prefix4_parse(NET, &p.routes[0].dst), 0);
+	assert_int_equal(ipaddr_parse_prefix(NET, &p.routes[0].dst), 0);
 	snprintf(p.routes[0].dev, sizeof(p.routes[0].dev), "%s", dev);
 	p.routes[0].metric = dataplane_metric_free(&f->dps, &p.routes[0].dst);
 	p.n_routes = 1;
@@ -468,7 +468,7 @@ test_dataplane_mtu_in_place(void **state)
 	snprintf(p.tunnel, sizeof(p.tunnel), "aws-1");
 	snprintf(p.link.name, sizeof(p.link.name), "ts-aws-1");
 	p.link.mtu = 1446;
-	p.routes[0].dst = (struct prefix4){ 0x0a020000, 16 };
+	ipaddr_from4(0x0a020000, 16, &p.routes[0].dst);
 	snprintf(p.routes[0].dev, sizeof(p.routes[0].dev), "ts-aws-1");
 	p.routes[0].metric = 100;
 	p.n_routes = 1;

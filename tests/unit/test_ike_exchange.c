@@ -2375,8 +2375,8 @@ test_ike_natt_floats_and_keeps_alive(void **state_)
 	 * authenticated ESP from the new port) before any IKE message: it
 	 * follows at once and confirms with a liveness check there. */
 	f->l.nat_shift = 30000;
-	ike_kernel_events.mapping(f->l.b.e, LAB_ADDR_B, spis_of(&f->l.b).in[0],
-	    LAB_NAT_ADDR, 34500);
+	ike_kernel_events.mapping(f->l.b.e, LAB_IP(LAB_ADDR_B),
+	    spis_of(&f->l.b).in[0], LAB_IP(LAB_NAT_ADDR), 34500);
 	sa = lab_sa_find(&f->l.b.k, spis_of(&f->l.b).out[0]);
 	assert_int_equal(sa->sa.encap_dport, 34500);
 	assert_int_equal(status(&f->l.b, "to-a").remote.port, 34500);
@@ -2402,21 +2402,23 @@ test_ike_kernel_expire_finds_the_child_by_either_spi(void **state_)
 	(void)state_;
 	establish(f);
 	s0 = spis_of(&f->l.a);
-	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_A, s0.in[0], false);
+	ike_kernel_events.expire(f->l.a.e, LAB_IP(LAB_ADDR_A), s0.in[0], false);
 	lab_run(&f->l, 100);
 	s1 = spis_of(&f->l.a);
 	assert_up_and_agreeing(f);
 	assert_int_not_equal(s1.in[0], s0.in[0]);
-	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_B, s1.out[0], false);
+	ike_kernel_events.expire(f->l.a.e, LAB_IP(LAB_ADDR_B), s1.out[0],
+	    false);
 	lab_run(&f->l, 100);
 	s2 = spis_of(&f->l.a);
 	assert_up_and_agreeing(f);
 	assert_int_not_equal(s2.out[0], s1.out[0]);
 	/* Not ours: the right SPI at the wrong address, an unknown SPI. */
-	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_B, s2.in[0], true);
-	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_A, s2.in[0] + 1, true);
+	ike_kernel_events.expire(f->l.a.e, LAB_IP(LAB_ADDR_B), s2.in[0], true);
+	ike_kernel_events.expire(f->l.a.e, LAB_IP(LAB_ADDR_A), s2.in[0] + 1,
+	    true);
 	assert_up_and_agreeing(f);
-	ike_kernel_events.expire(f->l.a.e, LAB_ADDR_A, s2.in[0], true);
+	ike_kernel_events.expire(f->l.a.e, LAB_IP(LAB_ADDR_A), s2.in[0], true);
 	assert_int_equal(spis_of(&f->l.a).n, 0);
 	fix_free(f);
 }

@@ -245,7 +245,8 @@ test_monitor_moves_routes(void **state)
 	(void)state;
 	snprintf(plan.tunnel, sizeof(plan.tunnel), "aws-1");
 	snprintf(plan.link.name, sizeof(plan.link.name), "ts-aws-1");
-	assert_int_equal(prefix4_parse("10.2.0.0/16", &plan.routes[0].dst), 0);
+	assert_int_equal(
+	    ipaddr_parse_prefix("10.2.0.0/16", &plan.routes[0].dst), 0);
 	snprintf(plan.routes[0].dev, sizeof(plan.routes[0].dev), "ts-aws-1");
 	plan.routes[0].metric = 100;
 	plan.n_routes = 1;
