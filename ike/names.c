@@ -7,9 +7,10 @@
  * resolves anything itself and never waits: an answer not known yet
  * comes later through ike_engine_resolved().
  *
- * The address of a tunnel with SAs never moves under them: the SAs and
- * the policies' templates name the old one.  A new answer is logged
- * then, and taken when the tunnel negotiates again (DPD, a restart).
+ * The address of a tunnel with SAs up never moves under them: the SAs
+ * and the policies' templates name the old one.  A new answer is logged
+ * then, and taken when the tunnel negotiates again (DPD, a restart);
+ * tries still negotiating with the old address are dropped for the new.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -107,6 +108,16 @@ move_to(struct ike_engine *e, struct tunnel_name *tn, uint32_t addr)
 	    tn->name, now, was);
 }
 
+/* Whether t has an SA past its first exchanges (it carries or did). */
+static bool
+sas_up(const struct ike_tunnel *t)
+{
+	for (const struct ike_sa *sa = t->sas; sa != NULL; sa = sa->tnext)
+		if (sa->state != SA_DEAD && sa->state > SA_AUTH_SENT)
+			return true;
+	return false;
+}
+
 /* A new answer: the current address stays while the name still has it;
  * else the first one is taken, at once when the tunnel has no SA. */
 static void
@@ -119,8 +130,15 @@ follow_answer(struct ike_engine *e, struct tunnel_name *tn)
 		tunnel_error_clear(t);
 	if (has(tn, t->conf.remote_addr))
 		return;
-	if (t->sas == NULL || t->conf.remote_addr == 0) {
+	if (!sas_up(t)) {
+		/* Tries to the old address are dropped: the new one is
+		 * tried at once (a peer on a dynamic address came back). */
+		bool retry = t->sas != NULL && t->conf.enable && t->want_up;
+
+		tunnel_sas_drop(e, t, false);
 		move_to(e, tn, tn->addrs[0]);
+		if (retry && ike_init_start(e, t) < 0)
+			tunnel_restart_later(e, t);
 		return;
 	}
 	addr4_format(tn->addrs[0], now, sizeof(now));
