@@ -233,6 +233,37 @@ test_names_change_followed_at_next_initiation(void **state)
 	fix_free(f);
 }
 
+/*
+ * A peer on a dynamic address: the first answer is an address nobody
+ * has, and the tries to it go unanswered; when the name's TTL runs out
+ * the new answer is taken at once, the tries to the old one dropped.
+ */
+static void
+test_names_tries_to_an_old_address_follow_the_name(void **state)
+{
+	struct fix *f = fix_new();
+	struct ike_tunnel_status st;
+
+	(void)state;
+	f->dns.addrs[0] = 0xc0000263u; /* 192.0.2.99: nobody */
+	f->dns.ttl = 5;
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &f->tb.c, NULL), 0);
+	assert_int_equal(ike_tunnel_add(f->l.a.e, &f->ta.c, NULL), 0);
+	lab_advance(&f->l, 3000);
+	st = status(&f->l.a, "to-b");
+	assert_int_equal(st.state, IKE_TUNNEL_CONNECTING);
+	assert_int_equal(st.remote.addr, 0xc0000263u);
+	f->dns.addrs[0] = LAB_ADDR_B;
+	lab_advance(&f->l, 2500); /* the TTL ran out: asked again */
+	st = status(&f->l.a, "to-b");
+	assert_int_equal(st.state, IKE_TUNNEL_UP);
+	assert_int_equal(st.remote.addr, LAB_ADDR_B);
+	assert_int_equal(st.n_ike_sas, 1);
+	assert_true(
+	    said(&st, "peer b.example moved: now 192.0.2.2 (was 192.0.2.99)"));
+	fix_free(f);
+}
+
 /* As responder: the name's second address matches too. */
 static void
 test_names_responder_matches_every_address(void **state)
@@ -304,6 +335,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_names_answer_later_starts_the_tunnel),
 	cmocka_unit_test(test_names_failure_is_said_and_retried),
 	cmocka_unit_test(test_names_change_followed_at_next_initiation),
+	cmocka_unit_test(test_names_tries_to_an_old_address_follow_the_name),
 	cmocka_unit_test(test_names_responder_matches_every_address),
 	cmocka_unit_test(test_names_ipv6_only_is_refused_in_words),
 	cmocka_unit_test(test_names_change_in_place_keeps_the_answer),
