@@ -3,8 +3,8 @@
  * local-address given by name) as commit sees them: asked of the
  * resolver before commit and commit check (commands/names.c waits), and
  * said as warnings when they do not resolve now, since DNS may be down
- * and the tunnel follows its name once it resolves.  Only enabled
- * tunnels are asked: a disabled one resolves nothing.
+ * and the tunnel follows its name once it resolves.  Only the enabled
+ * tunnels a commit changes are asked: a disabled one resolves nothing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +23,22 @@ ask(struct resolver *r, const char *name, char *why, size_t why_len)
 	    why_len);
 }
 
+/* Asked and said for the tunnels this commit changes (all of them for a
+ * fresh configuration or a change outside the tunnels): a name that
+ * keeps failing is said once, not at every commit. */
+static bool
+asked(const struct config *cfg, const struct config_tunnel *t)
+{
+	if (!t->enable)
+		return false;
+	if (!cfg->tracking || cfg->system_changed)
+		return true;
+	for (size_t i = 0; i < cfg->n_touched; i++)
+		if (strcmp(cfg->touched[i], t->name) == 0)
+			return true;
+	return false;
+}
+
 size_t
 resolver_config_pending(void *arg, const struct config *cfg)
 {
@@ -32,7 +48,7 @@ resolver_config_pending(void *arg, const struct config *cfg)
 	for (size_t i = 0; i < cfg->n_tunnels; i++) {
 		const struct config_tunnel *t = cfg->tunnels[i];
 
-		if (!t->enable)
+		if (!asked(cfg, t))
 			continue;
 		if (t->remote_address.name != NULL &&
 		    ask(arg, t->remote_address.name, why, sizeof(why)) == 0)
@@ -66,7 +82,7 @@ resolver_config_check(void *arg, const struct config *cfg, struct diag *d)
 	for (size_t i = 0; i < cfg->n_tunnels; i++) {
 		const struct config_tunnel *t = cfg->tunnels[i];
 
-		if (!t->enable)
+		if (!asked(cfg, t))
 			continue;
 		if (t->remote_address.name != NULL)
 			check(arg, t, "remote-address", t->remote_address.name,

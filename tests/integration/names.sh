@@ -46,7 +46,9 @@ zone() {
  "many.test": {"garbage": "many"},
  "bad.test": {"garbage": "bad-label"},
  "short.test": {"garbage": "short"},
- "silent.test": {"garbage": "silent"}}
+ "silent.test": {"garbage": "silent"},
+ "fw-a.test": {"a": ["192.0.2.1"], "ttl": 5},
+ "wrong.test": {"a": ["192.0.2.50"], "ttl": 5}}
 EOT
 	mv "$dir/zone.json.new" "$dir/zone.json"
 }
@@ -233,3 +235,38 @@ until_ok 10 "to-silent: a timeout" show_has to-silent \
 kill -0 "${pid[a]}" || fail "tunshd a died"
 show_has to-b "State: up" || fail "to-b not up after the garbage: $(show to-b)"
 echo "ok: garbage and silence: reasons in words, tunshd up and serving"
+
+# A local address by name: the WAN port's address it resolves to; one
+# that resolves elsewhere is refused in words, naming both.
+sh_run a <<'EOT' >"$dir/a-local.out" 2>&1 || fail "local-address by name: $(cat "$dir/a-local.out")"
+configure
+ipsec tunnel to-la
+ wan-port wan1
+ local-address fw-a.test
+ remote-address 192.0.2.60
+ pre-shared-key names-test-secret-0123456789
+ local-network vlan 10
+ remote-network 10.12.0.0/24
+ exit
+commit
+EOT
+show_has to-la "Local: 192.0.2.1 port 500" || fail "to-la: $(show to-la)"
+echo "ok: a local address by name is its WAN port's address"
+if sh_run a <<'EOT' >"$dir/a-wrong.out" 2>&1; then
+configure
+ipsec tunnel to-lw
+ wan-port wan1
+ local-address wrong.test
+ remote-address 192.0.2.61
+ pre-shared-key names-test-secret-0123456789
+ local-network vlan 10
+ remote-network 10.13.0.0/24
+ exit
+commit
+EOT
+	fail "a local address elsewhere was committed: $(cat "$dir/a-wrong.out")"
+fi
+grep -q "tunnel to-lw: local-address wrong.test resolves to 192.0.2.50, none of them an address of wan-port wan1 (192.0.2.1): fix the name's records, or set local-address 192.0.2.1" \
+	"$dir/a-wrong.out" || fail "not said in words: $(cat "$dir/a-wrong.out")"
+echo "ok: a local address by name elsewhere is refused in words"
+kill -0 "${pid[a]}" || fail "tunshd a died"
