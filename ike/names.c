@@ -254,6 +254,12 @@ names_before_init(struct ike_engine *e, struct ike_tunnel *t)
 	/* With SAs (a reauthentication): where they are. */
 	if (tn == NULL || t->sas != NULL)
 		return 0;
+	if (tn->start_wanted) {
+		/* Not set up yet (no policies): setting it up initiates. */
+		if (ask(e, tn) == 0)
+			resume(e, tn);
+		return 1;
+	}
 	if (ask(e, tn) == 0)
 		return 0;
 	tn->init_wanted = true;

@@ -159,6 +159,29 @@ test_names_answer_later_starts_the_tunnel(void **state)
 	fix_free(f);
 }
 
+/* A commit while the name is asked: the tunnel is still set up (its
+ * policies first) when the answer comes. */
+static void
+test_names_change_while_asked_sets_up_first(void **state)
+{
+	struct fix *f = fix_new();
+
+	(void)state;
+	f->dns.pending = true;
+	f->ta.c.initiator = false;
+	assert_int_equal(ike_tunnel_add(f->l.b.e, &f->tb.c, NULL), 0);
+	assert_int_equal(ike_tunnel_add(f->l.a.e, &f->ta.c, NULL), 0);
+	f->dns.pending = false; /* answered, not told yet */
+	f->ta.c.initiator = true;
+	assert_int_equal(ike_tunnel_change(f->l.a.e, &f->ta.c,
+			     IKE_CHANGE_IN_PLACE, NULL),
+	    0);
+	lab_run(&f->l, 100);
+	assert_int_equal(status(&f->l.a, "to-b").state, IKE_TUNNEL_UP);
+	assert_true(f->l.a.k.n_pol > 0);
+	fix_free(f);
+}
+
 /* A failure is the tunnel's last error in words, retried; then it comes. */
 static void
 test_names_failure_is_said_and_retried(void **state)
@@ -333,6 +356,7 @@ test_names_change_in_place_keeps_the_answer(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_names_resolved_when_set_up),
 	cmocka_unit_test(test_names_answer_later_starts_the_tunnel),
+	cmocka_unit_test(test_names_change_while_asked_sets_up_first),
 	cmocka_unit_test(test_names_failure_is_said_and_retried),
 	cmocka_unit_test(test_names_change_followed_at_next_initiation),
 	cmocka_unit_test(test_names_tries_to_an_old_address_follow_the_name),
