@@ -189,64 +189,6 @@ monitor_sync(struct live *l, const struct config *cfg,
 	    monitor_set_down(ms, t->name), (uint64_t)time(NULL));
 }
 
-/*
- * A local address given by name is the WAN port's address the name
- * resolves to (tunsh.conf(5)): the port's address, refused in words when
- * the name says another one; not known yet, a warning (the commit has
- * asked, and commit check waits for the answer).
- */
-static int
-local_by_name(struct live *l, const struct config *cfg,
-    const struct config_tunnel *t, uint32_t *out, struct diag *d)
-{
-	const char *name = t->local_address.name;
-	const struct config_interface *i =
-	    config_interface_find(cfg, t->wan_port);
-	struct ipaddr a[RESOLVE_ADDRS_MAX];
-	char port[ADDR4_STRLEN], got[RESOLVE_ADDRS_MAX * IPADDR_STRLEN] = "";
-	char why[RESOLVE_WHY_MAX];
-	uint32_t ttl;
-	int n;
-
-	if (i == NULL || i->addr == 0) {
-		diag_add(d, DIAG_ERROR,
-		    "tunnel %s: local-address %s must resolve to an address "
-		    "of wan-port %s, which has none: give wan-port %s an "
-		    "address",
-		    t->name, name, t->wan_port, t->wan_port);
-		return -EINVAL;
-	}
-	*out = i->addr;
-	addr4_format(i->addr, port, sizeof(port));
-	n = resolver_lookup(live_resolver(l), name, a, RESOLVE_ADDRS_MAX, &ttl,
-	    why, sizeof(why));
-	if (n <= 0) {
-		/* At commit, names_check (names.c) said so already. */
-		if (!live_started(l))
-			diag_warn(d,
-			    "tunnel %s: local-address %s: %s: the tunnel uses "
-			    "wan-port %s's address %s",
-			    t->name, name, n == 0 ? "being resolved" : why,
-			    t->wan_port, port);
-		return 0;
-	}
-	for (int k = 0; k < n; k++) {
-		char one[IPADDR_STRLEN];
-
-		if (a[k].family == AF_INET && ipaddr_to4(&a[k]) == i->addr)
-			return 0;
-		ipaddr_format(&a[k], one, sizeof(one));
-		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
-		    k ? ", " : "", one);
-	}
-	diag_add(d, live_started(l) ? DIAG_ERROR : DIAG_WARNING,
-	    "tunnel %s: local-address %s resolves to %s, none of them an "
-	    "address of wan-port %s (%s): fix the name's records, or set "
-	    "local-address %s",
-	    t->name, name, got, t->wan_port, port, port);
-	return live_started(l) ? -EINVAL : 0;
-}
-
 static int
 conf_from(struct live *l, const struct config *cfg,
     const struct config_tunnel *t, struct conf_store *s, struct diag *d)
@@ -259,7 +201,8 @@ conf_from(struct live *l, const struct config *cfg,
 	c->local_id = t->local_id;
 	c->remote_id = t->remote_id;
 	if (t->local_address.name != NULL) {
-		if (local_by_name(l, cfg, t, &c->local_addr, d) < 0)
+		if (resolver_local_addr(live_resolver(l), cfg, t,
+			live_started(l), &c->local_addr, d) < 0)
 			return -EINVAL;
 	} else if (config_tunnel_local_addr(cfg, t, s->local_addr,
 		       sizeof(s->local_addr)) < 0 ||

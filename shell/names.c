@@ -6,6 +6,7 @@
  * and the tunnel follows its name once it resolves.  Only the enabled
  * tunnels a commit changes are asked: a disabled one resolves nothing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,4 +92,62 @@ resolver_config_check(void *arg, const struct config *cfg, struct diag *d)
 			check(arg, t, "local-address", t->local_address.name,
 			    d);
 	}
+}
+
+/*
+ * A local address given by name is the WAN port's address the name
+ * resolves to (tunsh.conf(5)): the port's address, refused in words when
+ * the name says another one; not known yet, a warning (the commit has
+ * asked, and commit check waits for the answer).
+ */
+int
+resolver_local_addr(struct resolver *r, const struct config *cfg,
+    const struct config_tunnel *t, bool started, uint32_t *out, struct diag *d)
+{
+	const char *name = t->local_address.name;
+	const struct config_interface *i =
+	    config_interface_find(cfg, t->wan_port);
+	struct ipaddr a[RESOLVE_ADDRS_MAX];
+	char port[ADDR4_STRLEN], got[RESOLVE_ADDRS_MAX * IPADDR_STRLEN] = "";
+	char why[RESOLVE_WHY_MAX];
+	uint32_t ttl;
+	int n;
+
+	if (i == NULL || i->addr == 0) {
+		diag_add(d, DIAG_ERROR,
+		    "tunnel %s: local-address %s must resolve to an address "
+		    "of wan-port %s, which has none: give wan-port %s an "
+		    "address",
+		    t->name, name, t->wan_port, t->wan_port);
+		return -EINVAL;
+	}
+	*out = i->addr;
+	addr4_format(i->addr, port, sizeof(port));
+	n = resolver_lookup(r, name, a, RESOLVE_ADDRS_MAX, &ttl, why,
+	    sizeof(why));
+	if (n <= 0) {
+		/* At commit, resolver_config_check() said so already. */
+		if (!started)
+			diag_warn(d,
+			    "tunnel %s: local-address %s: %s: the tunnel uses "
+			    "wan-port %s's address %s",
+			    t->name, name, n == 0 ? "being resolved" : why,
+			    t->wan_port, port);
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
+		char one[IPADDR_STRLEN];
+
+		if (a[k].family == AF_INET && ipaddr_to4(&a[k]) == i->addr)
+			return 0;
+		ipaddr_format(&a[k], one, sizeof(one));
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+		    k ? ", " : "", one);
+	}
+	diag_add(d, started ? DIAG_ERROR : DIAG_WARNING,
+	    "tunnel %s: local-address %s resolves to %s, none of them an "
+	    "address of wan-port %s (%s): fix the name's records, or set "
+	    "local-address %s",
+	    t->name, name, got, t->wan_port, port, port);
+	return started ? -EINVAL : 0;
 }

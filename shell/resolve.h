@@ -62,5 +62,13 @@ extern const struct ike_resolve_ops resolver_ike_ops;
 struct config;
 size_t resolver_config_pending(void *arg, const struct config *cfg);
 void resolver_config_check(void *arg, const struct config *cfg, struct diag *d);
+/*
+ * The address of t's local-address given by name: its WAN port's, which
+ * the name must resolve to; -EINVAL with the reason in d when the port
+ * has none, or (once started) when the name resolves to others only.
+ */
+struct config_tunnel;
+int resolver_local_addr(struct resolver *r, const struct config *cfg,
+    const struct config_tunnel *t, bool started, uint32_t *out, struct diag *d);
 
 #endif
