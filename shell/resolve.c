@@ -61,6 +61,9 @@ struct entry {
 struct resolver {
 	struct resolver_params p;
 	struct evdns_base *dns, *hosts;
+	/* The hosts base before the file last changed: the cancels of its
+	 * requests still run on the loop and read it (see hosts_load). */
+	struct evdns_base *hosts_old;
 	char resolv_conf[256], hosts_path[256];
 	struct timespec hosts_mtime;
 	struct entry *entries;
@@ -89,8 +92,11 @@ hosts_load(struct resolver *r)
 	if (r->hosts != NULL && m.tv_sec == r->hosts_mtime.tv_sec &&
 	    m.tv_nsec == r->hosts_mtime.tv_nsec)
 		return;
-	if (r->hosts != NULL)
-		evdns_base_free(r->hosts, 0);
+	/* evdns runs a cancelled request's callback later, on the loop,
+	 * and that reads its base: the old one goes at the next change. */
+	if (r->hosts_old != NULL)
+		evdns_base_free(r->hosts_old, 0);
+	r->hosts_old = r->hosts;
 	r->hosts_mtime = m;
 	/* No name servers: it answers from the file or not at all. */
 	if ((r->hosts = evdns_base_new(r->p.base, 0)) != NULL &&
@@ -237,6 +243,7 @@ dns_done(struct entry *e)
 {
 	struct resolver *r = e->r;
 	uint64_t now = now_s();
+	char name[sizeof(e->name)];
 
 	if (e->n4 + e->n6 > 0)
 		take(e, e->ttl, now);
@@ -244,8 +251,10 @@ dns_done(struct entry *e)
 		dns_failed(e, now);
 	if (e->err < 0)
 		log_warn("resolve", "cannot resolve %s: %s", e->name, e->why);
+	/* A copy: what the callback asks may evict e from the cache. */
+	memcpy(name, e->name, sizeof(name));
 	if (r->p.answered != NULL)
-		r->p.answered(r->p.answered_arg, e->name);
+		r->p.answered(r->p.answered_arg, name);
 }
 
 /* One family's answer; the entry is done when both came. */
@@ -464,6 +473,8 @@ resolver_free(struct resolver *r)
 		evdns_base_free(r->dns, 0);
 	if (r->hosts != NULL)
 		evdns_base_free(r->hosts, 0);
+	if (r->hosts_old != NULL)
+		evdns_base_free(r->hosts_old, 0);
 	for (e = r->entries; e != NULL; e = next) {
 		next = e->next;
 		free(e);
