@@ -432,12 +432,13 @@ dns_open(struct resolver *r, struct diag *d)
 	return 0;
 }
 
-/* evdns's own messages (a server failed, came back) to tunshd's log. */
+/* evdns's own messages to tunshd's log: its warnings (a server failed,
+ * came back) as such, its tracing of every request at debug. */
 static void
 evdns_log(int is_warn, const char *msg)
 {
-	log_msg(is_warn ? LOG_LVL_WARN : LOG_LVL_INFO, "resolve", "evdns", "%s",
-	    msg);
+	log_msg(is_warn ? LOG_LVL_WARN : LOG_LVL_DEBUG, "resolve", "evdns",
+	    "%s", msg);
 }
 
 struct resolver *
