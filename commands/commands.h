@@ -110,11 +110,12 @@ struct commands_env {
 	 * for commit and commit check (commands/names.c): names_pending
 	 * asks for each one not known now and says how many are still
 	 * being asked; names_check adds a warning to d for each that does
-	 * not resolve now.  NULL: names are not asked.
+	 * not resolve now (and, for check, what the commit would refuse).
+	 * NULL: names are not asked.
 	 */
 	size_t (*names_pending)(void *arg, const struct config *cfg);
-	void (
-	    *names_check)(void *arg, const struct config *cfg, struct diag *d);
+	void (*names_check)(void *arg, const struct config *cfg,
+	    bool check_only, struct diag *d);
 	void *names_arg;
 	/* Kept by commands/: every session, and who holds configure
 	 * exclusive. */

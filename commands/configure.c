@@ -177,7 +177,8 @@ commit_run(struct cli_def *cli, struct commands_session *s,
 		    s->env->exclusive->user, s->env->exclusive->source);
 	diag_init(&d);
 	if (s->env->names_check != NULL)
-		s->env->names_check(s->env->names_arg, s->cand, &d);
+		s->env->names_check(s->env->names_arg, s->cand, r->o.check_only,
+		    &d);
 	rc = config_store_commit(s->env->store, s->cand, &r->o, &d);
 	print_diag(cli, &d);
 	diag_clear(&d);

@@ -77,8 +77,29 @@ check(struct resolver *r, const struct config_tunnel *t, const char *setting,
 	    n == 0 ? "no answer yet from the name servers" : why, t->name);
 }
 
+/*
+ * A local address by name that resolves elsewhere: a commit refuses it
+ * (apply.c, through resolver_local_addr()); commit check, which applies
+ * nothing, says it here.
+ */
+static void
+check_local(struct resolver *r, const struct config *cfg,
+    const struct config_tunnel *t, struct diag *d)
+{
+	uint32_t addr;
+	struct diag mine;
+
+	/* Warnings only: the check does not fail on what DNS says now. */
+	diag_init(&mine);
+	(void)resolver_local_addr(r, cfg, t, false, &addr, &mine);
+	for (size_t i = 0; i < mine.count; i++)
+		diag_warn(d, "%s", mine.entries[i].text);
+	diag_clear(&mine);
+}
+
 void
-resolver_config_check(void *arg, const struct config *cfg, struct diag *d)
+resolver_config_check(void *arg, const struct config *cfg, bool check_only,
+    struct diag *d)
 {
 	for (size_t i = 0; i < cfg->n_tunnels; i++) {
 		const struct config_tunnel *t = cfg->tunnels[i];
@@ -88,7 +109,9 @@ resolver_config_check(void *arg, const struct config *cfg, struct diag *d)
 		if (t->remote_address.name != NULL)
 			check(arg, t, "remote-address", t->remote_address.name,
 			    d);
-		if (t->local_address.name != NULL)
+		if (t->local_address.name != NULL && check_only)
+			check_local(arg, cfg, t, d);
+		else if (t->local_address.name != NULL)
 			check(arg, t, "local-address", t->local_address.name,
 			    d);
 	}

@@ -61,7 +61,8 @@ extern const struct ike_resolve_ops resolver_ike_ops;
  * commands_env's names_pending and names_check); arg is the resolver. */
 struct config;
 size_t resolver_config_pending(void *arg, const struct config *cfg);
-void resolver_config_check(void *arg, const struct config *cfg, struct diag *d);
+void resolver_config_check(void *arg, const struct config *cfg, bool check_only,
+    struct diag *d);
 /*
  * The address of t's local-address given by name: its WAN port's, which
  * the name must resolve to; -EINVAL with the reason in d when the port

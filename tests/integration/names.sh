@@ -252,6 +252,21 @@ commit
 EOT
 show_has to-la "Local: 192.0.2.1 port 500" || fail "to-la: $(show to-la)"
 echo "ok: a local address by name is its WAN port's address"
+sh_run a <<'EOT' >"$dir/a-wcheck.out" 2>&1 || fail "commit check of to-lw: $(cat "$dir/a-wcheck.out")"
+configure
+ipsec tunnel to-lw
+ wan-port wan1
+ local-address wrong.test
+ remote-address 192.0.2.61
+ pre-shared-key names-test-secret-0123456789
+ local-network vlan 10
+ remote-network 10.13.0.0/24
+ exit
+commit check
+discard
+EOT
+grep -q "warning: tunnel to-lw: local-address wrong.test resolves to 192.0.2.50, none of them an address of wan-port wan1 (192.0.2.1)" \
+	"$dir/a-wcheck.out" || fail "commit check did not say it: $(cat "$dir/a-wcheck.out")"
 if sh_run a <<'EOT' >"$dir/a-wrong.out" 2>&1; then
 configure
 ipsec tunnel to-lw
