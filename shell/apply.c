@@ -218,10 +218,10 @@ conf_from(struct live *l, const struct config *cfg,
 	else
 		c->remote_addr = ipaddr_to4(&t->remote_address.ip);
 	/* A side given by name is known by it (ID_FQDN), as strongSwan
-	 * takes an FQDN right= for rightid: tunsh.conf(5), IDENTITIES. */
-	if ((c->local_id == NULL || c->local_id[0] == '\0'))
+	 * takes an FQDN right= for rightid: tunsh.conf(5), local-id. */
+	if (c->local_id == NULL || c->local_id[0] == '\0')
 		c->local_id = t->local_address.name;
-	if ((c->remote_id == NULL || c->remote_id[0] == '\0'))
+	if (c->remote_id == NULL || c->remote_id[0] == '\0')
 		c->remote_id = t->remote_address.name;
 	c->psk = t->psk;
 	c->n_local =
