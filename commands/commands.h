@@ -105,6 +105,18 @@ struct commands_env {
 	    struct commands_monitor *out);
 	void *monitor_arg;
 	const char *version; /* for show version */
+	/*
+	 * Names in a candidate (peers and local addresses given by name),
+	 * for commit and commit check (commands/names.c): names_pending
+	 * asks for each one not known now and says how many are still
+	 * being asked; names_check adds a warning to d for each that does
+	 * not resolve now (and, for check, what the commit would refuse).
+	 * NULL: names are not asked.
+	 */
+	size_t (*names_pending)(void *arg, const struct config *cfg);
+	void (*names_check)(void *arg, const struct config *cfg,
+	    bool check_only, struct diag *d);
+	void *names_arg;
 	/* Kept by commands/: every session, and who holds configure
 	 * exclusive. */
 	struct commands_session *sessions;

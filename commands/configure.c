@@ -133,46 +133,61 @@ static int
 cmd_commit(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	struct commands_session *s = session_of(cli);
-	struct config_commit_opts o = { .user = s->user, .source = s->source };
 	const char *confirmed = grammar_get(cli, "confirmed");
-	bool quit = grammar_before(cli, "and-quit", "comment");
-	char comment[256] = { 0 };
-	struct diag d;
+	struct commit_req r = { .o = { .user = s->user, .source = s->source } };
 	uint32_t secs;
-	int rc;
 
 	(void)cmd;
+	r.quit = grammar_before(cli, "and-quit", "comment");
 	if (!grammar_has(cli, "comment") &&
 	    grammar_extra(cli, "commit",
 		"check, comment TEXT, confirmed MINUTES or and-quit", argv,
 		argc) != CLI_OK)
 		return CLI_ERROR;
 	/* Words after comment are its text, whatever they abbreviate. */
-	o.check_only = grammar_before(cli, "check", "comment");
+	r.o.check_only = grammar_before(cli, "check", "comment");
 	if (confirmed != NULL && grammar_before(cli, "confirmed", "comment") &&
 	    confirm_seconds(confirmed, &secs))
-		o.confirm_seconds = secs;
+		r.o.confirm_seconds = secs;
 	if (grammar_has(cli, "comment")) {
-		if (grammar_rest(cli, "comment", comment, sizeof(comment)) < 0)
+		if (grammar_rest(cli, "comment", r.comment, sizeof(r.comment)) <
+		    0)
 			return cmd_error(cli,
 			    "commit comment: at most 255 characters");
-		o.comment = comment;
+		r.o.comment = r.comment;
 	}
+	if (commit_names_wait(s, &r) > 0)
+		return CLI_OK; /* goes on once the names are answered */
+	return commit_run(cli, s, &r);
+}
+
+int
+commit_run(struct cli_def *cli, struct commands_session *s,
+    struct commit_req *r)
+{
+	struct diag d;
+	int rc;
+
+	if (r->o.comment != NULL)
+		r->o.comment = r->comment; /* r may be a copy */
 	if (s->env->exclusive != NULL && s->env->exclusive != s)
 		return cmd_error(cli,
 		    "commit refused: %s (%s) holds configure exclusive; "
 		    "wait for them to leave configuration mode",
 		    s->env->exclusive->user, s->env->exclusive->source);
 	diag_init(&d);
-	rc = config_store_commit(s->env->store, s->cand, &o, &d);
+	if (s->env->names_check != NULL)
+		s->env->names_check(s->env->names_arg, s->cand, r->o.check_only,
+		    &d);
+	rc = config_store_commit(s->env->store, s->cand, &r->o, &d);
 	print_diag(cli, &d);
 	diag_clear(&d);
 	if (rc < 0) {
 		s->failed = true;
 		return CLI_ERROR;
 	}
-	commit_said(cli, s, &o);
-	if (quit && !o.check_only)
+	commit_said(cli, s, &r->o);
+	if (r->quit && !r->o.check_only)
 		leave_config(cli);
 	return CLI_OK;
 }

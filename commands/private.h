@@ -94,6 +94,21 @@ extern const struct commands_host_ops commands_host_real;
 void cli_get_completions(struct cli_def *cli, const char *command,
     char lastchar, struct cli_comphelp *comphelp);
 
+/* commit and commit check as typed, kept while the candidate's names
+ * are asked (names.c); commit_run() commits it: CLI_OK or CLI_ERROR. */
+struct commit_req {
+	struct config_commit_opts o;
+	char comment[256];
+	bool quit;
+};
+int commit_run(struct cli_def *cli, struct commands_session *s,
+    struct commit_req *r);
+/* 1: the line goes on as a job that runs r once every name of the
+ * candidate has its answer (or COMMANDS_NAMES_WAIT_MS passed); 0: there
+ * is nothing to wait for, run it now. */
+#define COMMANDS_NAMES_WAIT_MS 12000
+int commit_names_wait(struct commands_session *s, const struct commit_req *r);
+
 struct commands_session *session_of(struct cli_def *cli);
 /* One line of output to the session, control characters escaped. */
 void session_print(struct commands_session *s, const char *line);

@@ -451,7 +451,12 @@ print_tunnel_text(struct cli_def *cli, const struct config *c,
 	show_endpoint(&st->local, buf, sizeof(buf));
 	show_field(cli, "Local", "%s", buf);
 	show_endpoint(&st->remote, buf, sizeof(buf));
-	show_field(cli, "Remote", "%s", buf);
+	if (v->conf->remote_address.name == NULL) /* a peer by name: both */
+		show_field(cli, "Remote", "%s", buf);
+	else
+		show_field(cli, "Remote", "%s (%s)",
+		    st->remote.addr.family ? buf : "not resolved",
+		    v->conf->remote_address.name);
 	if (st->established != 0) {
 		uint64_t now = show_wall_now();
 

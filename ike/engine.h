@@ -86,6 +86,7 @@ struct ike_tunnel;
 struct ike_sa;
 struct frag_asm;
 struct tunnel_log;
+struct tunnel_name;
 
 struct child_sa {
 	struct child_sa *next;
@@ -242,6 +243,7 @@ struct ike_tunnel {
 	 * of the previous configuration (why the last try failed is
 	 * tunnel_reauth_error()). */
 	bool reauth_commit;
+	struct tunnel_name *peer_name; /* names.c; NULL: by address */
 };
 
 /* The tables' initial (and smallest) sizes; they grow with their
@@ -259,6 +261,7 @@ struct ike_engine {
 	size_t sas_peak;   /* most SAs since memory was last given back */
 	struct hmap peers; /* halfopen.c; no buckets when no address */
 	struct ike_tunnel *tunnels;
+	struct tunnel_name *named; /* names.c: tunnels with a peer name */
 	struct hmap by_remote, by_reqid, by_name;
 	uint32_t next_reqid;
 	uint8_t cookie_secret[32];
@@ -272,6 +275,7 @@ uint64_t engine_wall(const struct ike_engine *e);
 void engine_random(struct ike_engine *e, void *buf, size_t len);
 
 /* tunnel.c: the table of tunnels and a tunnel's life */
+size_t tunnel_remote_hash(const struct ipaddr *addr);
 struct ike_tunnel *tunnel_by_remote(struct ike_engine *e,
     const struct ipaddr *addr, const struct ipaddr *local);
 struct ike_tunnel *tunnel_by_name(const struct ike_engine *e, const char *name);
@@ -288,6 +292,27 @@ void tunnel_sas_drop(struct ike_engine *e, struct ike_tunnel *t,
     bool tell_peer);
 /* Unlinks and frees t with its SAs and policies. */
 void tunnel_free(struct ike_engine *e, struct ike_tunnel *t);
+
+/* Policies in, then negotiate or wait (a named peer: once resolved). */
+int tunnel_start(struct ike_engine *e, struct ike_tunnel *t, struct diag *d);
+
+/* names.c: the peer of a tunnel by name */
+/* Resolves t's name as it is set up: 0 when it has an address now, 1
+ * when not yet (tunnel_start() follows the answer). */
+int names_start(struct ike_engine *e, struct ike_tunnel *t);
+/* Before an initiation: 0 go on; 1 wait (it follows the answer); or a
+ * negative errno (the reason is the tunnel's last error). */
+int names_before_init(struct ike_engine *e, struct ike_tunnel *t);
+/* A tunnel whose name resolved to addr besides its current address. */
+struct ike_tunnel *names_by_remote(struct ike_engine *e,
+    const struct ipaddr *addr, const struct ipaddr *local);
+/* A responder SA came from addr, one of the name's: the tunnel's
+ * policies follow it while it has no SA. */
+void names_peer_at(struct ike_engine *e, struct ike_tunnel *t,
+    const struct ipaddr *addr);
+/* Takes the name from t's new configuration (NULL keeps none). */
+int names_set(struct ike_engine *e, struct ike_tunnel *t);
+void names_free(struct ike_engine *e, struct ike_tunnel *t);
 
 /* tunnel_log.c: a tunnel's events and last error, for show commands */
 void tunnel_event(struct ike_engine *e, struct ike_tunnel *t, enum ike_event ev,

@@ -54,6 +54,21 @@ struct ike_random_ops {
 	void (*bytes)(void *arg, void *buf, size_t len);
 };
 
+/*
+ * Peers by name (remote-address an FQDN; ike/names.c).  The engine asks
+ * when the tunnel is set up, before every initiation and when the
+ * answer's seconds run out.  resolve answers at once from what it knows:
+ * the number of addresses put in out (1..max) with *ttl the seconds they
+ * stay good; 0 when a query is under way (ike_engine_resolved() follows);
+ * or a negative errno with the reason in why and *ttl the seconds after
+ * which to ask again.
+ */
+#define IKE_RESOLVED_MAX 8
+struct ike_resolve_ops {
+	int (*resolve)(void *arg, const char *name, struct ipaddr *out,
+	    size_t max, uint32_t *ttl, char *why, size_t why_len);
+};
+
 /* One proposal: IANA transform ids in preference order (RFC 7296 3.3). */
 struct ike_algs {
 	uint8_t n_encr, n_prf, n_integ, n_dh; /* each at most IKE_ALGS_MAX */
@@ -76,6 +91,9 @@ struct ike_tunnel_conf {
 	bool enable;
 	/* The outer addresses, one family: IKE and ESP run over it. */
 	struct ipaddr local_addr, remote_addr;
+	/* The peer by name: remote_addr is what it resolves to (ignored
+	 * here); NULL or "" = by remote_addr. */
+	const char *remote_name;
 	const char *local_id;  /* NULL or "" = the local address */
 	const char *remote_id; /* NULL or "" = the remote address */
 	const struct secbuf *psk;
@@ -121,6 +139,8 @@ struct ike_engine_params {
 	void *clock_arg;
 	const struct ike_random_ops *random; /* NULL: OpenSSL's RAND_bytes */
 	void *random_arg;
+	const struct ike_resolve_ops *resolve; /* NULL: names never resolve */
+	void *resolve_arg;
 	/* Half-open IKE SAs above which the responder demands cookies. */
 	size_t cookie_threshold; /* 0: the default, 1000 */
 	/* Half-open responder SAs one peer address may hold (cookies are
@@ -171,6 +191,8 @@ extern const struct kernel_events ike_kernel_events;
 /* A datagram from the network, marker already stripped. */
 void ike_engine_input(struct ike_engine *e, const struct ike_endpoint *local,
     const struct ike_endpoint *remote, const uint8_t *buf, size_t len);
+/* The resolver has a new answer for name: its tunnels ask again. */
+void ike_engine_resolved(struct ike_engine *e, const char *name);
 /* Fires every timer due by now; ms of the next one, or UINT64_MAX. */
 void ike_engine_run_timers(struct ike_engine *e);
 uint64_t ike_engine_next_timer(const struct ike_engine *e);
@@ -236,6 +258,8 @@ enum ike_event {
 	IKE_EV_KERNEL_ERROR,
 	IKE_EV_ACQUIRE,	    /* traffic for a tunnel with no SA */
 	IKE_EV_TS_NARROWED, /* the peer took fewer pairs than offered */
+	/* The peer's name did not resolve. */
+	IKE_EV_RESOLVE_FAILED,
 	IKE_EV_COUNT,
 };
 

@@ -212,10 +212,12 @@ start_group(const struct ike_tunnel *t)
 int
 ike_init_start(struct ike_engine *e, struct ike_tunnel *t)
 {
-	struct ike_sa *sa = ike_sa_new(e, t, true);
+	struct ike_sa *sa;
 	int rc;
 
-	if (sa == NULL)
+	if (names_before_init(e, t) != 0)
+		return 0; /* a peer by name: its answer starts it */
+	if ((sa = ike_sa_new(e, t, true)) == NULL)
 		return -ENOMEM;
 	sa->local = (struct ike_endpoint){ t->conf.local_addr, IKE_PORT };
 	sa->remote = (struct ike_endpoint){ t->conf.remote_addr, IKE_PORT };
@@ -383,6 +385,7 @@ ike_init_request(struct ike_engine *e, const struct ike_endpoint *local,
 		e->c.dropped_unknown_spi++;
 		return;
 	}
+	names_peer_at(e, t, &remote->addr);
 	if (sap == NULL || kep == NULL || ike_sa_parse(sap, &offered) < 0 ||
 	    ike_ke_parse(kep, &ke) < 0 || nonce_get(m, ni, &ni_len) < 0) {
 		e->c.dropped_parse++;

@@ -46,6 +46,7 @@ ike_event_name(enum ike_event ev)
 		[IKE_EV_KERNEL_ERROR] = "kernel error",
 		[IKE_EV_ACQUIRE] = "traffic triggered negotiation",
 		[IKE_EV_TS_NARROWED] = "traffic selectors narrowed",
+		[IKE_EV_RESOLVE_FAILED] = "cannot resolve peer",
 	};
 
 	return ev < IKE_EV_COUNT ? names[ev] : "?";

@@ -13,8 +13,8 @@
 
 #include "ike/engine.h"
 
-static size_t
-remote_hash(const struct ipaddr *addr)
+size_t
+tunnel_remote_hash(const struct ipaddr *addr)
 {
 	return hash_bytes(addr->bytes, sizeof(addr->bytes));
 }
@@ -27,7 +27,8 @@ tunnel_by_remote(struct ike_engine *e, const struct ipaddr *addr,
 
 	/* One tunnel per pair of gateways (validation): with several WAN
 	 * addresses the local one tells tunnels to one peer apart. */
-	for (struct hmap_node *n = hmap_first(&e->by_remote, remote_hash(addr));
+	for (struct hmap_node *n =
+		 hmap_first(&e->by_remote, tunnel_remote_hash(addr));
 	     n; n = hmap_next(n)) {
 		struct ike_tunnel *t =
 		    container_of(n, struct ike_tunnel, remote_node);
@@ -38,6 +39,8 @@ tunnel_by_remote(struct ike_engine *e, const struct ipaddr *addr,
 			any = any ? any : t;
 		}
 	}
+	if (any == NULL && e->named != NULL) /* a name's other addresses */
+		any = names_by_remote(e, addr, local);
 	return any;
 }
 
@@ -215,7 +218,7 @@ tunnel_link(struct ike_engine *e, struct ike_tunnel *t)
 		e->tunnels->pprev = &t->next;
 	e->tunnels = t;
 	hmap_insert(&e->by_remote, &t->remote_node,
-	    remote_hash(&t->conf.remote_addr));
+	    tunnel_remote_hash(&t->conf.remote_addr));
 	hmap_insert(&e->by_reqid, &t->reqid_node, hash_u64(t->reqid));
 	hmap_insert(&e->by_name, &t->name_node, hash_str(t->conf.name));
 }
@@ -237,6 +240,7 @@ tunnel_free(struct ike_engine *e, struct ike_tunnel *t)
 	tunnel_sas_drop(e, t, false);
 	policies_remove(e, t);
 	timer_disarm(e, &t->restart_timer);
+	names_free(e, t);
 	tunnel_unlink(e, t);
 	tunnel_log_free(t);
 	secbuf_free(t->psk);
@@ -254,9 +258,10 @@ conf_dup(const struct ike_tunnel_conf *c, struct ike_tunnel_conf *out)
 {
 	size_t li = (c->local_id ? strlen(c->local_id) : 0) + 1;
 	size_t ri = (c->remote_id ? strlen(c->remote_id) : 0) + 1;
+	size_t rn = (c->remote_name ? strlen(c->remote_name) : 0) + 1;
 	size_t na = (c->n_ike + c->n_esp) * sizeof(struct ike_algs);
 	size_t nn = (c->n_local + c->n_remote) * sizeof(struct ipaddr);
-	char *m = malloc(na + nn + li + ri), *p = m;
+	char *m = malloc(na + nn + li + ri + rn), *p = m;
 	struct ike_algs *algs;
 	struct ipaddr *nets;
 
@@ -280,6 +285,8 @@ conf_dup(const struct ike_tunnel_conf *c, struct ike_tunnel_conf *out)
 	out->local_id = p;
 	memcpy(p + li, c->remote_id ? c->remote_id : "", ri);
 	out->remote_id = p + li;
+	memcpy(p + li + ri, c->remote_name ? c->remote_name : "", rn);
+	out->remote_name = p + li + ri;
 	return m;
 }
 
@@ -304,13 +311,13 @@ conf_copy(struct ike_tunnel *t, const struct ike_tunnel_conf *c)
 }
 
 /* Brings an enabled tunnel to life: policies, then negotiate or wait. */
-static int
+int
 tunnel_start(struct ike_engine *e, struct ike_tunnel *t, struct diag *d)
 {
 	int rc;
 
-	if (!t->conf.enable)
-		return 0;
+	if (!t->conf.enable || names_start(e, t) != 0)
+		return 0; /* a name not resolved yet: its answer follows */
 	if ((rc = policies_install(e, t, d)) < 0)
 		return rc;
 	t->want_up = t->conf.initiator;
@@ -344,6 +351,12 @@ ike_tunnel_add(struct ike_engine *e, const struct ike_tunnel_conf *c,
 		free(t);
 		return -ENOMEM;
 	}
+	if (names_set(e, t) < 0) {
+		secbuf_free(t->psk);
+		free(t->conf_mem);
+		free(t);
+		return -ENOMEM;
+	}
 	/* The range wraps after 16 million adds; skip reqids in use (one
 	 * is free: the count was checked above). */
 	do {
@@ -373,6 +386,17 @@ ike_tunnel_remove(struct ike_engine *e, const char *name, struct diag *d)
 	return 0;
 }
 
+/* The same peer: the same name (its answer stays), or address. */
+static bool
+same_peer(const struct ike_tunnel *t, const struct ike_tunnel_conf *c)
+{
+	const char *n = c->remote_name ? c->remote_name : "";
+
+	if (n[0] != '\0' || t->conf.remote_name[0] != '\0')
+		return strcmp(n, t->conf.remote_name) == 0;
+	return ipaddr_equal(&t->conf.remote_addr, &c->remote_addr);
+}
+
 /*
  * A new configuration for a running tunnel, each change class as
  * tunsh.conf(5) says.  Addresses or networks that differ change the
@@ -396,7 +420,7 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 
 	if (t == NULL)
 		return ike_tunnel_add(e, c, d);
-	if (!ipaddr_equal(&t->conf.remote_addr, &c->remote_addr) ||
+	if (!same_peer(t, c) ||
 	    !ipaddr_equal(&t->conf.local_addr, &c->local_addr) || !c->enable) {
 		/* A new peer is a new tunnel; a disabled one has nothing. */
 		ike_tunnel_remove(e, c->name, d);
@@ -408,7 +432,9 @@ ike_tunnel_change(struct ike_engine *e, const struct ike_tunnel_conf *c,
 	was_enabled = old.enable;
 	t->conf_mem = NULL;
 	t->psk = NULL;
-	if ((rc = conf_copy(t, c)) < 0 ||
+	if ((rc = conf_copy(t, c)) == 0)
+		t->conf.remote_addr = old.remote_addr; /* a name's answer */
+	if (rc < 0 ||
 	    (t->policies_installed && policies_differ(&old, &t->conf) &&
 		(rc = policies_move(e, t->reqid, &old, &t->conf, d)) < 0)) {
 		/* Back to the old configuration, untouched. */

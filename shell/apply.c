@@ -18,6 +18,7 @@
 #include "shell/metrics.h"
 #include "shell/monitor.h"
 #include "shell/mss.h"
+#include "shell/resolve.h"
 
 /* What a translated tunnel points to. */
 struct conf_store {
@@ -198,8 +199,14 @@ conf_from(struct live *l, const struct config *cfg,
 	memset(s, 0, sizeof(*s));
 	snprintf(c->name, sizeof(c->name), "%s", t->name);
 	c->enable = t->enable;
-	if (config_tunnel_local_addr(cfg, t, s->local_addr,
-		sizeof(s->local_addr)) < 0 ||
+	c->local_id = t->local_id;
+	c->remote_id = t->remote_id;
+	if (t->local_address.name != NULL) {
+		if (resolver_local_addr(live_resolver(l), cfg, t,
+			live_started(l), &c->local_addr, d) < 0)
+			return -EINVAL;
+	} else if (config_tunnel_local_addr(cfg, t, s->local_addr,
+		       sizeof(s->local_addr)) < 0 ||
 	    ipaddr_parse(s->local_addr, &c->local_addr) < 0) {
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: no local address: set local-address, or give "
@@ -207,17 +214,16 @@ conf_from(struct live *l, const struct config *cfg,
 		    t->name);
 		return -EINVAL;
 	}
-	if (t->remote_address.ip.family != AF_INET) {
-		diag_add(d, DIAG_ERROR,
-		    "tunnel %s: remote-address %s is a name, and tunshd does "
-		    "not resolve names yet: give the peer's IPv4 address",
-		    t->name,
-		    t->remote_address.name ? t->remote_address.name : "");
-		return -EINVAL;
-	}
-	c->remote_addr = t->remote_address.ip;
-	c->local_id = t->local_id;
-	c->remote_id = t->remote_id;
+	if (t->remote_address.name != NULL)
+		c->remote_name = t->remote_address.name; /* the engine asks */
+	else
+		c->remote_addr = t->remote_address.ip;
+	/* A side given by name is known by it (ID_FQDN), as strongSwan
+	 * takes an FQDN right= for rightid: tunsh.conf(5), local-id. */
+	if (c->local_id == NULL || c->local_id[0] == '\0')
+		c->local_id = t->local_address.name;
+	if (c->remote_id == NULL || c->remote_id[0] == '\0')
+		c->remote_id = t->remote_address.name;
 	c->psk = t->psk;
 	c->n_local =
 	    config_tunnel_local_prefixes(cfg, t, s->ln4, CONFIG_NETS_MAX);

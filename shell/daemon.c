@@ -25,6 +25,7 @@
 #include "shell/daemon.h"
 #include "shell/metrics.h"
 #include "shell/monitor.h"
+#include "shell/resolve.h"
 #include "shell/server.h"
 
 /* What the loop's callbacks share. */
@@ -311,6 +312,9 @@ daemon_run(const struct daemon_opts *o)
 	env.dataplane_arg = live;
 	env.monitor = monitor_set_status;
 	env.monitor_arg = live_monitor(live);
+	env.names_pending = resolver_config_pending;
+	env.names_check = resolver_config_check;
+	env.names_arg = live_resolver(live);
 	env.store = config_store_open(&p, &d);
 	print_all(&d);
 	diag_clear(&d);

@@ -13,6 +13,7 @@
 #include "shell/live.h"
 #include "shell/monitor.h"
 #include "shell/mss.h"
+#include "shell/resolve.h"
 
 struct live {
 	struct event_base *base;
@@ -31,6 +32,8 @@ struct live {
 	struct mss_set mss;
 	bool can_clamp;
 	char clamp_why[256]; /* nftables' answer to the probe, if no */
+	/* Names of peers and local addresses (resolve.c). */
+	struct resolver *res;
 };
 
 void
@@ -238,6 +241,41 @@ net_open(struct live *l, const struct live_opts *o)
 	diag_clear(&d);
 }
 
+/* A name's answer came: the engine's tunnels of that name follow it. */
+static void
+on_resolved(void *arg, const char *name)
+{
+	struct live *l = arg;
+
+	if (l->e != NULL) {
+		ike_engine_resolved(l->e, name);
+		live_rearm(l);
+	}
+}
+
+static struct resolver *
+resolver_open(struct live *l)
+{
+	struct resolver_params rp = { .base = l->base,
+		.answered = on_resolved,
+		.answered_arg = l };
+	struct resolver *r;
+	struct diag d;
+
+	diag_init(&d);
+	r = resolver_new(&rp, &d);
+	for (size_t i = 0; i < d.count; i++)
+		log_warn("resolve", "%s", d.entries[i].text);
+	diag_clear(&d);
+	return r;
+}
+
+struct resolver *
+live_resolver(struct live *l)
+{
+	return l->res;
+}
+
 struct live *
 live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 {
@@ -257,7 +295,9 @@ live_open(struct event_base *base, const struct live_opts *o, struct diag *d)
 	p.half_open_max = o->half_open_max;
 	p.fragment_size = o->fragment_size;
 	p.fragment_off = o->fragment_off;
-	if (kernel_open(l, o, &p, d) < 0 || clamp_open(l, o) < 0 ||
+	p.resolve = &resolver_ike_ops;
+	if ((p.resolve_arg = l->res = resolver_open(l)) == NULL ||
+	    kernel_open(l, o, &p, d) < 0 || clamp_open(l, o) < 0 ||
 	    (l->mon = monitor_set_new(&mp)) == NULL ||
 	    (l->timer = event_new(base, -1, 0, on_timer, l)) == NULL ||
 	    (l->e = ike_engine_new(&p)) == NULL) {
@@ -286,6 +326,7 @@ live_free(struct live *l)
 	l->closing = true;
 	monitor_set_free(l->mon);
 	ike_engine_free(l->e);
+	resolver_free(l->res);
 	dataplane_clear(&l->dp);
 	mss_clear(&l->mss);
 	kernel_nft_close(l->nft);

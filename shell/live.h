@@ -13,6 +13,8 @@
 #include "config/config.h"
 #include "ike/ike.h"
 
+struct resolver;
+
 struct event_base;
 struct dataplane_set;
 struct metrics;
@@ -49,6 +51,8 @@ struct live *live_open(struct event_base *base, const struct live_opts *o,
     struct diag *d);
 void live_free(struct live *l);
 struct ike_engine *live_engine(struct live *l);
+/* Names of peers and local addresses (shell/resolve.h). */
+struct resolver *live_resolver(struct live *l);
 /* The running configuration is applied: from now on commits are checked
  * against what the kernel can do. */
 void live_set_started(struct live *l);
