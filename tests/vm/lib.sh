@@ -16,6 +16,25 @@ VM_WORK=${VM_WORK:-$(mktemp -d /tmp/vm.XXXXXX)}
 VM_CHARONS=()
 VM_T0=$EPOCHREALTIME
 
+# IPv6 before any namespace or link exists, and quiet: a module loaded
+# later (by the first IPv6 socket, charon's or tunshd's) gives every link
+# a link-local address at that moment, which makes charon roam and sends
+# DAD, router solicitations and MLD reports in the middle of a scenario's
+# counting.  New namespaces inherit the guest's "all" and "default"
+# settings (devconf_inherit_init_net=1): addresses are usable at once (no
+# DAD) and hosts send no router solicitations (routes are static here).
+# What is left, MLD reports when a link comes up, ends within a second of
+# the topology being made.
+vm_ipv6_quiet() {
+	[ -d /proc/sys/net/ipv6 ] || modprobe ipv6 2>/dev/null || return 0
+	[ -d /proc/sys/net/ipv6 ] || return 0
+	sysctl -qw net.core.devconf_inherit_init_net=1 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.router_solicitations=0 \
+		net.ipv6.conf.default.router_solicitations=0 2>/dev/null || true
+}
+[ -z "${TUNSH_VM:-}" ] || vm_ipv6_quiet
+
 # vm_log MESSAGE: a line in the scenario log with seconds since start.
 vm_log() {
 	printf '[%6.2f] %s\n' "$(vm_elapsed)" "$*"
@@ -65,6 +84,12 @@ vm_sleep() {
 		rm -f "$fifo"
 	fi
 	read -r -t "$1" -u "$VM_SLEEP_FD" _ || true
+}
+
+# vm_since T0: seconds since $EPOCHREALTIME was T0, to the hundredth.
+vm_since() {
+	local us=$(((${EPOCHREALTIME/./} - ${1/./}) / 10000))
+	printf '%d.%02d' $((us / 100)) $((us % 100))
 }
 
 # vm_wait SECONDS WHAT COMMAND...: runs COMMAND until it succeeds, at
@@ -200,12 +225,6 @@ charon {
 	# Reused test addresses must not wait out a previous run's state.
 	retransmit_tries = 3
 	plugins {
-		# IPv4 only unless a scenario asks: an IPv6 socket autoloads the
-		# ipv6 module, whose late link-local addresses make charon roam
-		# and send IKE packets in the middle of a scenario's counting.
-		socket-default {
-			use_ipv6 = ${VM_CHARON_IPV6:-no}
-		}
 		vici {
 			socket = unix://$dir/charon.vici
 		}
@@ -289,12 +308,14 @@ vm_charon_stop() {
 # PREROUTING counts, from wan: "esp", "ike" (UDP 500 and 4500), "plain"
 # (neither, from the wire: --pol none), "icmp-clear" (ICMP from the wire:
 # a leak) and "decrypted" (ICMP after decryption: --pol ipsec).
+#
+# vm_sites 46: the same, with IPv6 beside IPv4 everywhere (vm_sites6_plan
+# below) and the gateways' IPv6 counted too.
 vm_sites() {
-	local gw
-	# No IPv6 on the gateways' links (below): tunshd loads the ipv6
-	# module, and link-local addresses' DAD, router solicitations and MLD
-	# reports would add frames to the wire counts at random.  Loaded here
-	# so that the sysctl exists.
+	local gw v6=${1:-}
+	# No IPv6 on the gateways' links (below) unless asked: link-local
+	# addresses' MLD reports would add frames to the wire counts at
+	# random.  Loaded here so that the sysctl exists.
 	modprobe ipv6 2>/dev/null || true
 	vm_netns a b ha hb
 	{
@@ -326,9 +347,13 @@ link set eth0 up
 addr add 10.2.0.10/24 dev eth0
 route add default via 10.2.0.1
 EOT
+	[ -z "$v6" ] || vm_sites6
 	for gw in a b; do
 		# "all" set after the links exist reaches each of them.
-		if [ -d /proc/sys/net/ipv6 ]; then
+		if [ -n "$v6" ]; then
+			vm_sysctl "$gw" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+			vm_ipt6_counters "$gw"
+		elif [ -d /proc/sys/net/ipv6 ]; then
 			vm_sysctl "$gw" net.ipv4.ip_forward=1 net.ipv6.conf.all.disable_ipv6=1
 		else
 			vm_sysctl "$gw" net.ipv4.ip_forward=1
@@ -350,11 +375,92 @@ EOT
 	done
 }
 
-# vm_ping NS DST COUNT [INTERVAL] [WAIT]: busybox ping; prints the number
-# of answers (0 when none), never fails the scenario by itself.
+# --- IPv6 beside IPv4 (vm_sites 46) ------------------------------------
+#
+#   ha --lan-- a --wan---------------------wan-- b --lan-- hb
+#   10.1.0.10  10.1.0.1  192.0.2.1      192.0.2.2  10.2.0.1  10.2.0.10
+#   2001:db8:10::10  ::1 2001:db8:1::1  2001:db8:1::2  2001:db8:20::1  ::10
+#
+# Addresses are added with nodad (and the namespaces inherit accept_dad=0,
+# vm_ipv6_quiet): usable at once, so no daemon sees an address appear
+# late.  Gateways forward IPv6 (hence send no router solicitations);
+# routes are static, as for IPv4.  Link-local addresses stay: a gateway
+# forwarding a packet onto a link solicits its neighbour from one.
+VM6_WAN_A=2001:db8:1::1
+VM6_WAN_B=2001:db8:1::2
+VM6_LAN_A=2001:db8:10::/64
+VM6_LAN_B=2001:db8:20::/64
+VM6_HA=2001:db8:10::10
+VM6_HB=2001:db8:20::10
+
+vm_sites6() {
+	vm_ip a <<-EOT
+	addr add $VM6_WAN_A/64 dev wan nodad
+	addr add 2001:db8:10::1/64 dev lan nodad
+	route add ::/0 via $VM6_WAN_B dev wan
+	EOT
+	vm_ip b <<-EOT
+	addr add $VM6_WAN_B/64 dev wan nodad
+	addr add 2001:db8:20::1/64 dev lan nodad
+	route add $VM6_LAN_A via $VM6_WAN_A dev wan
+	EOT
+	vm_ip ha <<-EOT
+	addr add $VM6_HA/64 dev eth0 nodad
+	route add ::/0 via 2001:db8:10::1
+	EOT
+	vm_ip hb <<-EOT
+	addr add $VM6_HB/64 dev eth0 nodad
+	route add ::/0 via 2001:db8:20::1
+	EOT
+}
+
+# vm_ip6t NS ARGS...: ip6tables-legacy in a namespace.
+vm_ip6t() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" ip6tables-legacy -w "$@" || vm_fail "ip6tables $* in $ns"
+}
+
+# vm_ip6t_count NS TABLE CHAIN COMMENT: vm_ipt_count for ip6tables.
+vm_ip6t_count() {
+	ip netns exec "$1" ip6tables-legacy -w -t "$2" -L "$3" -n -v -x |
+		awk -v c="/* $4 */" 'index($0, c) && !found { print $1; found = 1 }
+			END { if (!found) print "missing" }'
+}
+
+# vm_ipt6_counters GW: GW's raw PREROUTING counters of vm_sites for IPv6
+# from wan, under the same comments, so that vm_wire_counts sums both
+# families: "esp", "ike", "plain", "decrypted" (ICMPv6 after decryption),
+# "icmp-clear" (ICMPv6 from the wire).  Neighbour discovery and MLD
+# (ICMPv6 130-137, 143) are counted apart as "nd": they belong to the
+# link, never to a tunnel.  One exec for all rules (ip6tables-restore
+# --noflush).
+vm_ipt6_counters() {
+	local t
+	{
+		echo "*raw"
+		echo "-A PREROUTING -i wan -p esp -m comment --comment esp"
+		echo "-A PREROUTING -i wan -p udp --dport 500 -m comment --comment ike -j RETURN"
+		echo "-A PREROUTING -i wan -p udp --dport 4500 -m comment --comment ike -j RETURN"
+		for t in 130 131 132 133 134 135 136 137 143; do
+			echo "-A PREROUTING -i wan -p ipv6-icmp --icmpv6-type $t -m comment --comment nd -j RETURN"
+		done
+		echo "-A PREROUTING -i wan -m policy --dir in --pol none ! -p esp -m comment --comment plain"
+		echo "-A PREROUTING -i wan -p ipv6-icmp -m policy --dir in --pol ipsec -m comment --comment decrypted"
+		echo "-A PREROUTING -i wan -p ipv6-icmp -m policy --dir in --pol none -m comment --comment icmp-clear"
+		echo "COMMIT"
+	} | ip netns exec "$1" ip6tables-legacy-restore -w --noflush ||
+		vm_fail "ip6tables counters in $1"
+	echo 1 >"$VM_WORK/ipv6-$1"
+}
+
+# vm_ping NS DST COUNT [INTERVAL] [WAIT]: busybox ping (ping6 for an IPv6
+# DST); prints the number of answers (0 when none), never fails the
+# scenario by itself.
 vm_ping() {
-	local out
-	out=$(ip netns exec "$1" busybox ping -c "$3" -i "${4:-0.2}" -W "${5:-2}" "$2" 2>&1) || true
+	local out ping=ping
+	[[ $2 != *:* ]] || ping=ping6
+	out=$(ip netns exec "$1" busybox "$ping" -c "$3" -i "${4:-0.2}" -W "${5:-2}" "$2" 2>&1) || true
 	sed -n 's/.* packets transmitted, \([0-9]*\) packets received.*/\1/p' <<<"$out" |
 		grep . || echo 0
 }
@@ -565,22 +671,28 @@ EOT
 #   PEER_PSK    the secret        (vm-test-psk-not-secret-0123456789)
 #   PEER_CONN   extra lines for the connection (e.g. rekey_time = 60s)
 #   PEER_CHILD  extra lines for the child
+#   PEER_ME, PEER_THEM  the outside addresses, each side's ID too
+#               (192.0.2.2, 192.0.2.1; either family: IPv6 IDs are
+#               ID_IPV6_ADDR); PEER_ME_ADDRS and PEER_THEM_ADDRS what
+#               local_addrs and remote_addrs say (PEER_ME, PEER_THEM;
+#               e.g. a name, or %any)
 vm_peer_conf() {
+	local me=${PEER_ME:-192.0.2.2} them=${PEER_THEM:-192.0.2.1}
 	cat <<EOT
 connections {
 	site {
 		version = 2
-		local_addrs = 192.0.2.2
-		remote_addrs = 192.0.2.1
+		local_addrs = ${PEER_ME_ADDRS:-$me}
+		remote_addrs = ${PEER_THEM_ADDRS:-$them}
 		proposals = ${PEER_IKE:-aes256gcm16-prfsha256-x25519}
 		${PEER_CONN:-}
 		local {
 			auth = psk
-			id = 192.0.2.2
+			id = $me
 		}
 		remote {
 			auth = psk
-			id = 192.0.2.1
+			id = $them
 		}
 		children {
 			lans {
@@ -596,8 +708,8 @@ connections {
 }
 secrets {
 	ike-site {
-		id-a = 192.0.2.1
-		id-b = 192.0.2.2
+		id-a = $them
+		id-b = $me
 		secret = "${PEER_PSK:-vm-test-psk-not-secret-0123456789}"
 	}
 }
@@ -943,8 +1055,9 @@ vm_dpd_actions() {
 # vm_ping_from NS SRC DST COUNT: busybox ping from address SRC; prints the
 # answers (0 when none).
 vm_ping_from() {
-	local out
-	out=$(ip netns exec "$1" busybox ping -I "$2" -c "$4" -i 0.2 -W 2 "$3" 2>&1) || true
+	local out ping=ping
+	[[ $3 != *:* ]] || ping=ping6
+	out=$(ip netns exec "$1" busybox "$ping" -I "$2" -c "$4" -i 0.2 -W 2 "$3" 2>&1) || true
 	sed -n 's/.* packets transmitted, \([0-9]*\) packets received.*/\1/p' <<<"$out" |
 		grep . || echo 0
 }
@@ -968,17 +1081,31 @@ vm_sa_table() {
 
 # vm_zero_wire: the gateways' raw PREROUTING counters back to 0.
 vm_zero_wire() {
-	vm_ipt a -t raw -Z PREROUTING
-	vm_ipt b -t raw -Z PREROUTING
+	local gw
+	for gw in a b; do
+		vm_ipt "$gw" -t raw -Z PREROUTING
+		[ ! -f "$VM_WORK/ipv6-$gw" ] || vm_ip6t "$gw" -t raw -Z PREROUTING
+	done
 }
 
 # vm_wire_counts GW: "ESP/PLAIN/DECRYPTED/ICMP-CLEAR" counted by GW's raw
 # PREROUTING rules (vm_sites), read and zeroed in one exec (-L -Z).
+#
+# After vm_sites 46, the IPv6 rules' counts are added to the IPv4 ones of
+# the same name (an ESP packet is one of either family; a decrypted ping
+# is ICMP or ICMPv6, whatever carried it).
 vm_wire_counts() {
-	ip netns exec "$1" iptables-legacy -w -t raw -L PREROUTING -n -v -x -Z |
+	{
+		ip netns exec "$1" iptables-legacy -w -t raw -L PREROUTING -n -v -x -Z |
+			sed 's/^/4 /'
+		[ ! -f "$VM_WORK/ipv6-$1" ] ||
+			ip netns exec "$1" ip6tables-legacy -w -t raw -L PREROUTING -n -v -x -Z |
+			sed 's/^/6 /'
+	} |
 		awk 'function c(k) { return k in n ? n[k] : "missing" }
 			match($0, /\/\* [a-z-]+ \*\//) { k = substr($0, RSTART + 3, RLENGTH - 6)
-				if (!(k in n)) n[k] = $1 }
+				# The first rule of each name per family (ike has two).
+				if (!((k, $1) in seen)) { seen[k, $1] = 1; n[k] += $2 } }
 			END { print c("esp") "/" c("plain") "/" c("decrypted") "/" c("icmp-clear") }'
 }
 
@@ -1022,4 +1149,161 @@ vm_two_lans() {
 		vm_fail "control ping $(cat "$VM_WORK/control") without IPsec got no answer"
 	[ "$(vm_wire_counts b)" = "0/4/0/4" ] ||
 		vm_fail "b did not count the 4 control pings as ICMP in clear: $(vm_wire_counts b)"
+}
+
+# --- phases of a tunnel, either family outside and inside (ipv6,
+# pluto_ipv6, names) ----------------------------------------------------
+
+# vm_tunsh_phase NAME PREV REMOTE PSK [SETTING...]: one commit in tunshd
+# a that removes tunnel PREV (unless empty) and adds tunnel NAME on wan1
+# to REMOTE (an address of either family, or a name) with the pre-shared
+# key PSK and the SETTING lines; waits until tunshd logs its CHILD SA up.
+vm_tunsh_phase() {
+	local name=$1 prev=$2 remote=$3 psk=$4 mark
+	shift 4
+	mark=$(vm_tunshd_lines a)
+	{
+		echo configure
+		[ -z "$prev" ] || echo "no ipsec tunnel $prev"
+		echo "ipsec tunnel $name"
+		echo " wan-port wan1"
+		echo " remote-address $remote"
+		echo " pre-shared-key $psk"
+		printf ' %s\n' "$@"
+		echo " exit"
+		echo commit
+	} | vm_tunsh_ok a "$name: the tunnel"
+	vm_tunshd_wait a 40 "tunnel $name: CHILD SA up" "$mark"
+}
+
+# vm_phase_traffic NAME OUT_A OUT_B PING_A PING_B: with tunnel NAME up
+# between a (OUT_A) and b (OUT_B) after vm_sites 46: each kernel holds one
+# SA pair (an earlier phase's deleted) between those addresses; 5 pings
+# each way between the LAN hosts (ha to PING_B, hb to PING_A) are all
+# answered; each SA of both kernels counted 10 packets; each gateway
+# received 10 ESP packets from the wire and nothing else but IKE and
+# neighbour discovery, and decrypted 10 pings.
+vm_phase_traffic() {
+	local name=$1 oa=$2 ob=$3 pa=$4 pb=$5 gw n wa wb
+	# One exec per kernel and look (vm_sa_table): execs are what a UML
+	# guest on a loaded host is slow at.  Packets are the table's last
+	# field: charon's SAs have no selectors, so fields 4 and 5 are empty.
+	for gw in a b; do
+		vm_wait 10 "$name: $gw holds one SA pair, between $oa and $ob (an earlier phase's deleted): $(vm_sa_table "$gw" | tr '\n' '|')" \
+			vm_phase_pair "$gw" "$oa" "$ob"
+	done
+	vm_log "$name: a's SAs (src dst spi selectors packets): $(vm_sa_table a | tr '\n' '|')"
+	vm_wire_counts a >/dev/null # read and zeroed
+	vm_wire_counts b >/dev/null
+	vm_ping_all ha "$pb" 5
+	vm_ping_all hb "$pa" 5
+	# 5 requests one way and 5 replies the other: 10 packets per SA.
+	for gw in a b; do
+		n=$(vm_sa_table "$gw" | awk -v a="$oa" -v b="$ob" '
+			$1 == a && $2 == b { o = $NF } $1 == b && $2 == a { i = $NF }
+			END { print o + 0 "/" i + 0 }')
+		[ "$n" = 10/10 ] ||
+			vm_fail "$name: $gw's SAs $oa -> $ob / back counted $n packets, want 10/10: $(ip -n "$gw" -s xfrm state)"
+	done
+	wa=$(vm_wire_counts a)
+	wb=$(vm_wire_counts b)
+	vm_log "$name: 10 pings crossed; SAs counted 10 packets each way in both kernels; wire esp/plain/decrypted/icmp-clear: a $wa, b $wb"
+	[ "$wa" = 10/0/10/0 ] && [ "$wb" = 10/0/10/0 ] ||
+		vm_fail "$name: esp/plaintext/decrypted/icmp in clear received: a $wa, b $wb; want 10/0/10/0"
+}
+
+# vm_phase_pair GW OUT_A OUT_B: true when GW's kernel holds exactly two
+# ESP SAs, one from OUT_A to OUT_B and one back.
+vm_phase_pair() {
+	vm_sa_table "$1" | awk -v a="$2" -v b="$3" '
+		$1 == a && $2 == b { x++ } $1 == b && $2 == a { y++ }
+		END { exit !(NR == 2 && x == 1 && y == 1) }'
+}
+
+# vm_phase_show NAME OUT_A OUT_B PING_A: tunshd a's show ipsec tunnel NAME
+# says up and prints both outside addresses (and, for an IPv6 inside, both
+# LANs), show ipsec sa tunnel NAME detail the peer's; no line of either
+# is wider than 80 columns.
+vm_phase_show() {
+	local name=$1 oa=$2 ob=$3 pa=$4 out sa want wide
+	out=$(echo "show ipsec tunnel $name" | vm_tunsh a 2>&1) ||
+		vm_fail "$name: show ipsec tunnel: $out"
+	vm_log "$name: show ipsec tunnel: $(tr -s ' \n' ' ' <<<"$out")"
+	grep -Eq '^ *State: +up$' <<<"$out" || vm_fail "$name: show ipsec tunnel does not say up: $out"
+	for want in "$oa" "$ob"; do
+		grep -qF "$want" <<<"$out" || vm_fail "$name: show ipsec tunnel lacks $want: $out"
+	done
+	if [[ $pa == *:* ]]; then
+		for want in "$VM6_LAN_A" "$VM6_LAN_B"; do
+			grep -qF "$want" <<<"$out" || vm_fail "$name: show ipsec tunnel lacks $want: $out"
+		done
+	fi
+	sa=$(echo "show ipsec sa tunnel $name detail" | vm_tunsh a 2>&1) ||
+		vm_fail "$name: show ipsec sa: $sa"
+	vm_log "$name: show ipsec sa: $(tr -s ' \n' ' ' <<<"$sa")"
+	grep -qF "$ob" <<<"$sa" || vm_fail "$name: show ipsec sa lacks the peer $ob: $sa"
+	wide=$(awk 'length > 80' <<<"$out"$'\n'"$sa" | head -n 1)
+	[ -z "$wide" ] || vm_fail "$name: a show line wider than 80 columns: $wide"
+}
+
+# vm_conf46 ME4 THEM4 ME6 THEM6 LAN4 RLAN4 LAN6 RLAN6: swanctl.conf of
+# one side of vm_sites 46, three tunnels: connection "six" (IPv6 outside)
+# with children in4o6 (IPv4 LANs) and in6o6 (IPv6 LANs), connection
+# "four" (IPv4 outside) with child in6o4 (IPv6 LANs).  IDs are the
+# addresses, as tunsh's defaults are; proposals VM_CONF46_IKE
+# (aes256gcm16-prfsha256-x25519) and aes256gcm16 for ESP.
+vm_conf46() {
+	local me4=$1 them4=$2 me6=$3 them6=$4 l4=$5 r4=$6 l6=$7 r6=$8 conn me them c
+	echo "connections {"
+	for conn in six four; do
+		if [ "$conn" = six ]; then me=$me6 them=$them6; else me=$me4 them=$them4; fi
+		cat <<-EOT
+		$conn {
+			version = 2
+			local_addrs = $me
+			remote_addrs = $them
+			proposals = ${VM_CONF46_IKE:-aes256gcm16-prfsha256-x25519}
+			local {
+				auth = psk
+				id = $me
+			}
+			remote {
+				auth = psk
+				id = $them
+			}
+			children {
+		EOT
+		if [ "$conn" = six ]; then
+			c="in4o6 $l4 $r4|in6o6 $l6 $r6"
+		else
+			c="in6o4 $l6 $r6"
+		fi
+		tr '|' '\n' <<<"$c" | while read -r child lts rts; do
+			cat <<-EOT
+			$child {
+				local_ts = $lts
+				remote_ts = $rts
+				mode = tunnel
+				esp_proposals = aes256gcm16
+			}
+			EOT
+		done
+		echo "}"
+		echo "}"
+	done
+	cat <<-EOT
+	}
+	secrets {
+		ike-six {
+			id-a = $me6
+			id-b = $them6
+			secret = "${PEER_PSK:-vm-test-psk-not-secret-0123456789}"
+		}
+		ike-four {
+			id-a = $me4
+			id-b = $them4
+			secret = "${PEER_PSK:-vm-test-psk-not-secret-0123456789}"
+		}
+	}
+	EOT
 }

@@ -50,16 +50,19 @@ EOT
 # $VM_WORK/NAME/ipsec.conf from stdin, ipsec.secrets holding
 # PLUTO_PSK (default tunsh's test key; it must be set for
 # vm_pluto_start, not only for vm_pluto_conf at the head of the
-# pipeline: export it) for 192.0.2.2 and any peer, a fresh NSS database
-# and its
-# control socket pluto.ctl there; waits for the socket, then loads conn
-# site (addconn, as "ipsec auto --add" does).
+# pipeline: export it) for each of PLUTO_IDS (192.0.2.2; a list, e.g.
+# pluto's IPv4 and IPv6 addresses) and any peer, a fresh NSS database
+# and its control socket pluto.ctl there; waits for the socket, then
+# loads the conns with auto=add or start (addconn, as "ipsec auto --add"
+# does).
 vm_pluto_start() {
-	local name=$1 ns=$2 dir=$VM_WORK/$1
+	local name=$1 ns=$2 dir=$VM_WORK/$1 id
 	mkdir -p "$dir/nss" "$dir/ipsec.d"
 	cat >"$dir/ipsec.conf"
-	printf '192.0.2.2 %%any : PSK "%s"\n' \
-		"${PLUTO_PSK:-vm-test-psk-not-secret-0123456789}" >"$dir/ipsec.secrets"
+	for id in ${PLUTO_IDS:-192.0.2.2}; do
+		printf '%s %%any : PSK "%s"\n' "$id" \
+			"${PLUTO_PSK:-vm-test-psk-not-secret-0123456789}"
+	done >"$dir/ipsec.secrets"
 	chmod 600 "$dir/ipsec.secrets"
 	[ -f "$dir/nss/cert9.db" ] ||
 		certutil -N -d "sql:$dir/nss" --empty-password >"$dir/nss.out" 2>&1 ||
@@ -90,6 +93,28 @@ vm_pluto_add() {
 		--config "$dir/ipsec.conf" --ctlsocket "$dir/pluto.ctl" --autoall \
 		>"$dir/addconn.out" 2>&1 ||
 		vm_fail "addconn for pluto $1: $(cat "$dir/addconn.out")"
+}
+
+# vm_pluto_add_conn NAME CONN: loads CONN of pluto NAME's ipsec.conf
+# (whatever its auto=), e.g. one left out at the start with auto=ignore.
+vm_pluto_add_conn() {
+	local dir=$VM_WORK/$1
+	ip netns exec "$(cat "$dir/ns")" "$VM_PLUTO_EXEC/addconn" \
+		--config "$dir/ipsec.conf" --ctlsocket "$dir/pluto.ctl" "$2" \
+		>"$dir/addconn.out" 2>&1 ||
+		vm_fail "addconn $2 for pluto $1: $(cat "$dir/addconn.out")"
+}
+
+# vm_pluto_del_conn NAME CONN: unloads CONN from pluto NAME.
+vm_pluto_del_conn() {
+	vm_whack "$1" --delete --name "$2" >/dev/null 2>&1 ||
+		vm_fail "whack --delete $2 on pluto $1 refused"
+}
+
+# vm_pluto_conn_up NAME CONN: true once pluto NAME has an IPsec SA of
+# CONN up (its traffic status names the conn in quotes).
+vm_pluto_conn_up() {
+	vm_pluto_sas "$1" | grep -q "\"$2\".*type=ESP"
 }
 
 # vm_plutos: the names of the plutos we started, from their directories
