@@ -82,7 +82,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 1,
 	    .max = CONFIG_HOST_MAX,
 	    .off = OFF(local_address),
-	    .help = "Our public IPv4 address or FQDN" },
+	    .help = "Our public IPv4 or IPv6 address, or FQDN" },
 	[CF_REMOTE_ADDRESS] = { .id = CF_REMOTE_ADDRESS,
 	    .cli = "remote-address",
 	    .key = "remote-address",
@@ -91,7 +91,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 1,
 	    .max = CONFIG_HOST_MAX,
 	    .off = OFF(remote_address),
-	    .help = "The peer's public IPv4 address or FQDN" },
+	    .help = "The peer's public IPv4 or IPv6 address, or FQDN" },
 	[CF_LOCAL_ID] = { .id = CF_LOCAL_ID,
 	    .cli = "local-id",
 	    .key = "local-id",
@@ -136,7 +136,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 0,
 	    .max = CONFIG_NETS_MAX,
 	    .off = OFF(local_nets),
-	    .help = "A local network: vlan ID or A.B.C.D/N" },
+	    .help = "A local network: vlan ID, A.B.C.D/N or X:X::X/N" },
 	[CF_REMOTE_NETWORK] = { .id = CF_REMOTE_NETWORK,
 	    .cli = "remote-network",
 	    .key = "remote-network",
@@ -145,7 +145,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 0,
 	    .max = CONFIG_NETS_MAX,
 	    .off = OFF(remote_nets),
-	    .help = "A network behind the peer: A.B.C.D/N" },
+	    .help = "A network behind the peer: A.B.C.D/N or X:X::X/N" },
 	[CF_TRAFFIC_SELECTORS] = { .id = CF_TRAFFIC_SELECTORS,
 	    .cli = "traffic-selectors",
 	    .key = "traffic-selectors",
@@ -171,8 +171,8 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 30,
 	    .max = 30,
 	    .off = OFF(inside_addr),
-	    .help = "Our address on the route-based inside link: "
-		    "A.B.C.D/30" },
+	    .help = "Route-based inside link address: A.B.C.D/30 or "
+		    "X:X::X/N" },
 	[CF_IKE_PROPOSAL] = { .id = CF_IKE_PROPOSAL,
 	    .cli = "ike-proposal",
 	    .key = "ike-proposal",
@@ -464,36 +464,38 @@ parse_localnet(const char *v, struct config_local_net *out)
 		out->vlan = (uint16_t)id;
 		return 0;
 	}
-	return prefix4_parse(v, &out->prefix);
+	return ipaddr_parse_prefix(v, &out->prefix);
 }
 
 /* Says why a prefix did not parse: host bits get a suggestion. */
 static void
 prefix_error(struct diag *d, const char *who, const char *what, const char *v)
 {
-	uint32_t a;
-	uint8_t len;
-	struct prefix4 p;
-	char buf[PREFIX4_STRLEN];
+	struct ipaddr a, p;
+	char buf[IPADDR_STRLEN];
 
-	if (ifaddr4_parse(v, &a, &len) == 0) {
-		p.addr = a & prefix4_mask(len);
-		p.len = len;
-		prefix4_format(&p, buf, sizeof(buf));
+	if (ipaddr_parse_ifaddr(v, &a) == 0) {
+		ipaddr_mask(&a, a.len, &p);
+		ipaddr_format_prefix(&p, buf, sizeof(buf));
 		diag_error(d, "%s: %s %s has host bits set; did you mean %s?",
 		    who, what, v, buf);
 		return;
 	}
-	diag_error(d, "%s: %s \"%s\" is not a prefix: write A.B.C.D/N", who,
-	    what, v);
+	if (strchr(v, ':') != NULL)
+		diag_error(d,
+		    "%s: %s \"%s\" is not a prefix: write an IPv6 network "
+		    "and its length, like 2001:db8:20::/64",
+		    who, what, v);
+	else
+		diag_error(d, "%s: %s \"%s\" is not a prefix: write A.B.C.D/N",
+		    who, what, v);
 }
 
 static bool
 localnet_equal(const struct config_local_net *a,
     const struct config_local_net *b)
 {
-	return a->vlan == b->vlan && a->prefix.addr == b->prefix.addr &&
-	    a->prefix.len == b->prefix.len;
+	return a->vlan == b->vlan && ipaddr_equal(&a->prefix, &b->prefix);
 }
 
 /* One more element of a network list: the array grows by one, it is
@@ -539,14 +541,14 @@ static int
 add_prefix(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	struct prefix4 p;
+	struct ipaddr p;
 
-	if (prefix4_parse(v, &p) < 0) {
+	if (ipaddr_parse_prefix(v, &p) < 0) {
 		prefix_error(d, who, fi->cli, v);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < t->n_remote; i++)
-		if (prefix4_cmp(&t->remote_nets[i], &p) == 0)
+		if (ipaddr_equal(&t->remote_nets[i], &p))
 			return 0;
 	if (t->n_remote == CONFIG_NETS_MAX)
 		return -ENOSPC;
@@ -621,22 +623,43 @@ set_list(struct config_tunnel *t, const struct config_field_info *fi,
 	return rc;
 }
 
-/* An IPv4 literal is kept typed, anything else as the FQDN's text. */
+/*
+ * An address a peer is reached at: IPv4 not 0.0.0.0 nor 224.0.0.0/3;
+ * IPv6 not ::, not multicast, not link-local (it needs an interface, a
+ * tunnel's peer does not have one) and not an IPv4-mapped address (write
+ * the IPv4 address itself).
+ */
+static bool
+host_unicast(const struct ipaddr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
+	static const uint8_t zero[16];
+
+	if (a->family == AF_INET)
+		return ipaddr_to4(a) != 0 && ipaddr_to4(a) < 0xe0000000u;
+	return memcmp(a->bytes, zero, sizeof(zero)) != 0 &&
+	    a->bytes[0] != 0xff &&
+	    !(a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80) &&
+	    memcmp(a->bytes, mapped, sizeof(mapped)) != 0;
+}
+
+/* An IP literal is kept typed, anything else as the FQDN's text. */
 static int
 set_host(const struct config_field_info *fi, struct config_host *h,
     const char *v, const char *who, struct diag *d)
 {
-	uint32_t a;
+	struct ipaddr a;
 	char *name;
 
-	if (addr4_parse(v, &a) == 0) {
-		if (a == 0 || a >= 0xe0000000u) {
+	if (ipaddr_parse(v, &a) == 0) {
+		if (!host_unicast(&a)) {
 			diag_error(d, "%s: %s %s is not a unicast address", who,
 			    fi->cli, v);
 			return -EINVAL;
 		}
 		tunnel_host_clear(h);
-		ipaddr_from4(a, 32, &h->ip);
+		h->ip = a; /* RFC 5952 form when shown */
 		return 0;
 	}
 	if (fqdn_valid(v)) {
@@ -647,26 +670,36 @@ set_host(const struct config_field_info *fi, struct config_host *h,
 		return 0;
 	}
 	diag_error(d,
-	    "%s: %s \"%s\" is neither an IPv4 address nor a fully "
+	    "%s: %s \"%s\" is neither an IPv4 or IPv6 address nor a fully "
 	    "qualified domain name",
 	    who, fi->cli, v);
 	return -EINVAL;
 }
 
-/* An IKE identity: an IPv4 address or an FQDN, kept as typed. */
+/*
+ * An IKE identity: an IPv4 address, an IPv6 address (ID_IPV6_ADDR, kept
+ * in its RFC 5952 form so that 2001:DB8::1 and 2001:db8::1 are one) or
+ * an FQDN, kept as typed.
+ */
 static int
 set_id(const struct config_field_info *fi, char **dst, const char *v,
     const char *who, struct diag *d)
 {
-	uint32_t a;
+	char canon[IPADDR_STRLEN];
+	struct ipaddr a;
+	int ip = ipaddr_parse(v, &a);
 	char *s;
 
-	if (addr4_parse(v, &a) < 0 && !fqdn_valid(v)) {
+	if (ip < 0 && !fqdn_valid(v)) {
 		diag_error(d,
-		    "%s: %s \"%s\" is neither an IPv4 address nor a fully "
-		    "qualified domain name",
+		    "%s: %s \"%s\" is neither an IPv4 or IPv6 address nor a "
+		    "fully qualified domain name",
 		    who, fi->cli, v);
 		return -EINVAL;
+	}
+	if (ip == 0 && a.family == AF_INET6) {
+		ipaddr_format(&a, canon, sizeof(canon));
+		v = canon;
 	}
 	if ((s = strdup(v)) == NULL)
 		return -ENOMEM;
@@ -914,21 +947,55 @@ set_psk(struct config_tunnel *t, const struct config_field_info *fi,
 	return 0;
 }
 
+/*
+ * An IPv6 inside link: a /64 to a /127 (RFC 6164), our address not the
+ * all-zeros one, which is the link's Subnet-Router anycast (RFC 4291
+ * 2.6.1), except on a /127 where both ends may use it.  Which prefix a
+ * partner wants (AWS: a /126 of fd00::/8) is validate.c's.
+ */
+static int
+set_ifaddr6(struct config_tunnel *t, const struct config_field_info *fi,
+    const struct ipaddr *a, const char *v, const char *who, struct diag *d)
+{
+	struct ipaddr net;
+
+	if (a->len < 64 || a->len > 127) {
+		diag_error(d,
+		    "%s: %s %s must be our address on a /64 to /127 link, "
+		    "like fd00:10::2/126",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	ipaddr_mask(a, a->len, &net);
+	if (a->len < 127 && memcmp(net.bytes, a->bytes, 16) == 0) {
+		diag_error(d,
+		    "%s: %s %s is the Subnet-Router anycast address of its "
+		    "link; use ::1 or ::2 of it",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	t->inside_addr = *a;
+	return 0;
+}
+
 static int
 set_ifaddr(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	uint32_t a;
-	uint8_t len;
+	struct ipaddr a;
+	uint32_t a4;
 
-	if (ifaddr4_parse(v, &a, &len) < 0 || len != fi->max) {
+	if (ipaddr_parse_ifaddr(v, &a) == 0 && a.family == AF_INET6)
+		return set_ifaddr6(t, fi, &a, v, who, d);
+	if (ipaddr_parse_ifaddr(v, &a) < 0 || a.len != fi->max) {
 		diag_error(d,
 		    "%s: %s \"%s\" must be our address on a /30, like "
 		    "169.254.10.2/30",
 		    who, fi->cli, v);
 		return -EINVAL;
 	}
-	if ((a & 3) == 0 || (a & 3) == 3) {
+	a4 = ipaddr_to4(&a);
+	if ((a4 & 3) == 0 || (a4 & 3) == 3) {
 		diag_error(d,
 		    "%s: %s %s is the network or broadcast address of its "
 		    "/30; use .1 or .2 of it",
@@ -936,7 +1003,6 @@ set_ifaddr(struct config_tunnel *t, const struct config_field_info *fi,
 		return -EINVAL;
 	}
 	t->inside_addr = a;
-	t->inside_len = len;
 	return 0;
 }
 
@@ -1044,7 +1110,7 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 {
 	struct config_proposals *l;
 	struct config_local_net ln;
-	struct prefix4 p;
+	struct ipaddr p;
 	size_t i, n;
 
 	switch (fi->kind) {
@@ -1058,9 +1124,9 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 				}
 		break;
 	case CFK_PREFIXES:
-		if (prefix4_parse(v, &p) == 0)
+		if (ipaddr_parse_prefix(v, &p) == 0)
 			for (i = 0; i < t->n_remote; i++)
-				if (prefix4_cmp(&t->remote_nets[i], &p) == 0) {
+				if (ipaddr_equal(&t->remote_nets[i], &p)) {
 					list_remove((void **)&t->remote_nets,
 					    &t->n_remote, i, sizeof(p));
 					return 0;
@@ -1130,12 +1196,12 @@ format_list(const struct config_tunnel *t, const struct config_field_info *fi,
 			if (ln->vlan != 0)
 				snprintf(buf, len, "vlan %u", ln->vlan);
 			else
-				prefix4_format(&ln->prefix, buf, len);
+				ipaddr_format_prefix(&ln->prefix, buf, len);
 		}
 		return t->n_local;
 	case CFK_PREFIXES:
 		if (i < t->n_remote && len > 0)
-			prefix4_format(&t->remote_nets[i], buf, len);
+			ipaddr_format_prefix(&t->remote_nets[i], buf, len);
 		return t->n_remote;
 	default:
 		l = AT_C(t, fi, struct config_proposals);
@@ -1173,7 +1239,6 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 	const struct config_field_info *fi = config_field_info(f);
 	const struct secbuf *psk;
 	const char *s;
-	char a[ADDR4_STRLEN];
 
 	if (fi == NULL)
 		return 0;
@@ -1215,10 +1280,9 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		snprintf(buf, len, "%u", *AT_C(t, fi, uint32_t));
 		return 1;
 	case CFK_IFADDR:
-		if (t->inside_len == 0)
+		if (t->inside_addr.family == 0)
 			return 0;
-		addr4_format(t->inside_addr, a, sizeof(a));
-		snprintf(buf, len, "%s/%u", a, t->inside_len);
+		ipaddr_format_prefix(&t->inside_addr, buf, len);
 		return 1;
 	case CFK_MONITOR:
 		return format_monitor(&t->monitor, buf, len);

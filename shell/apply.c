@@ -95,14 +95,15 @@ dataplane_plan(struct live *l, const struct config_tunnel *t,
 	dp->link.key = route_key(t->name);
 	dp->link.local = c->local_addr;
 	dp->link.remote = c->remote_addr;
-	dp->link.addr = t->inside_addr;
-	dp->link.len = t->inside_addr ? t->inside_len : 0;
+	/* conf_from() refused an IPv6 inside address before this. */
+	dp->link.addr = ipaddr_to4(&t->inside_addr);
+	dp->link.len = dp->link.addr ? t->inside_addr.len : 0;
 	dp->link.mtu = t->mtu;
 	snprintf(dp->link.under, sizeof(dp->link.under), "%s", t->wan_port);
 	for (size_t i = 0; i < t->n_remote; i++) {
 		struct kernel_route *r = &dp->routes[i];
 
-		r->dst = t->remote_nets[i];
+		(void)ipaddr_to_prefix4(&t->remote_nets[i], &r->dst);
 		snprintf(r->dev, sizeof(r->dev), "%s", dp->link.name);
 		r->metric = dataplane_metric_free(live_dataplane(l), &r->dst);
 	}
@@ -132,19 +133,27 @@ monitor_source(const struct config *cfg, const struct config_tunnel *t,
 {
 	const struct config_monitor *m = &t->monitor;
 	const struct config_vlan *vl;
-	struct prefix4 first;
+	struct ipaddr first[CONFIG_LOCAL_PREFIXES_MAX];
+	size_t n;
 
+	/* The monitor probes IPv4: its sources are IPv4 ones. */
 	mc->src_net = (struct prefix4){ 0, 32 }; /* holds no address */
 	if (m->src_addr != 0)
 		mc->src_addr = m->src_addr;
 	else if (m->src_vlan != 0) {
-		if ((vl = config_vlan_find(cfg, m->src_vlan)) != NULL &&
-		    vl->has_subnet)
-			mc->src_net = vl->subnet;
-	} else if (t->type == CONFIG_TUNNEL_ROUTE && t->inside_len != 0)
-		mc->src_addr = t->inside_addr;
-	else if (config_tunnel_local_prefixes(cfg, t, &first, 1) == 1)
-		mc->src_net = first;
+		if ((vl = config_vlan_find(cfg, m->src_vlan)) != NULL)
+			(void)ipaddr_to_prefix4(&vl->subnet[CONFIG_V4],
+			    &mc->src_net);
+	} else if (t->type == CONFIG_TUNNEL_ROUTE &&
+	    t->inside_addr.family == AF_INET)
+		mc->src_addr = ipaddr_to4(&t->inside_addr);
+	else {
+		n = config_tunnel_local_prefixes(cfg, t, first,
+		    CONFIG_LOCAL_PREFIXES_MAX);
+		for (size_t i = 0; i < n; i++)
+			if (ipaddr_to_prefix4(&first[i], &mc->src_net) == 0)
+				break;
+	}
 }
 
 /*
@@ -188,13 +197,49 @@ monitor_sync(struct live *l, const struct config *cfg,
 	    monitor_set_down(ms, t->name), (uint64_t)time(NULL));
 }
 
+/*
+ * TEMPORARY SEAM (issue 14): the configuration takes IPv6 addresses and
+ * networks, the engine and the kernel layer do not yet (uint32_t
+ * addresses, struct prefix4 networks); the lead removes this when the
+ * engine takes struct ipaddr.  Until then a tunnel with any IPv6 is
+ * refused in words rather than applied in part.
+ */
+static int
+ipv6_not_applied(const struct config *cfg, const struct config_tunnel *t,
+    struct diag *d)
+{
+	struct ipaddr ln[CONFIG_LOCAL_PREFIXES_MAX];
+	size_t n =
+	    config_tunnel_local_prefixes(cfg, t, ln, CONFIG_LOCAL_PREFIXES_MAX);
+	bool v6 = t->remote_address.ip.family == AF_INET6 ||
+	    t->local_address.ip.family == AF_INET6 ||
+	    t->inside_addr.family == AF_INET6 ||
+	    config_tunnel_family(t) == AF_INET6;
+
+	for (size_t i = 0; i < n && !v6; i++)
+		v6 = ln[i].family == AF_INET6;
+	for (size_t i = 0; i < t->n_remote && !v6; i++)
+		v6 = t->remote_nets[i].family == AF_INET6;
+	if (!v6)
+		return 0;
+	diag_add(d, DIAG_ERROR,
+	    "tunnel %s: IPv6 is not applied by this build: remove its IPv6 "
+	    "addresses and networks, or disable it (no enable)",
+	    t->name);
+	return -EAFNOSUPPORT;
+}
+
 static int
 conf_from(struct live *l, const struct config *cfg,
     const struct config_tunnel *t, struct conf_store *s, struct diag *d)
 {
 	struct ike_tunnel_conf *c = &s->c;
+	struct ipaddr ln[CONFIG_LOCAL_PREFIXES_MAX];
+	size_t n;
 
 	memset(s, 0, sizeof(*s));
+	if (ipv6_not_applied(cfg, t, d) < 0)
+		return -EAFNOSUPPORT;
 	snprintf(c->name, sizeof(c->name), "%s", t->name);
 	c->enable = t->enable;
 	if (config_tunnel_local_addr(cfg, t, s->local_addr,
@@ -218,9 +263,14 @@ conf_from(struct live *l, const struct config *cfg,
 	c->local_id = t->local_id;
 	c->remote_id = t->remote_id;
 	c->psk = t->psk;
-	c->n_local =
-	    config_tunnel_local_prefixes(cfg, t, s->ln, CONFIG_NETS_MAX);
-	memcpy(s->rn, t->remote_nets, t->n_remote * sizeof(s->rn[0]));
+	/* All IPv4 here (ipv6_not_applied); at most CONFIG_NETS_MAX + 1
+	 * of them, as an IPv4 VLAN gives one. */
+	n = config_tunnel_local_prefixes(cfg, t, ln, CONFIG_LOCAL_PREFIXES_MAX);
+	for (size_t i = 0; i < n && c->n_local < CONFIG_NETS_MAX; i++)
+		if (ipaddr_to_prefix4(&ln[i], &s->ln[c->n_local]) == 0)
+			c->n_local++;
+	for (size_t i = 0; i < t->n_remote; i++)
+		(void)ipaddr_to_prefix4(&t->remote_nets[i], &s->rn[i]);
 	c->n_remote = t->n_remote;
 	c->local_nets = s->ln;
 	c->remote_nets = s->rn;

@@ -169,8 +169,8 @@ test_tunnel_set_parses_and_refuses(void **state)
 	    "local-network vlan 5000: a VLAN ID is 1-4094");
 	set_bad(t, CF_REMOTE_ADDRESS, "300.1.1.1",
 	    "ipsec tunnel t1: "
-	    "remote-address \"300.1.1.1\" is neither an IPv4 address nor a "
-	    "fully qualified domain name");
+	    "remote-address \"300.1.1.1\" is neither an IPv4 or IPv6 address "
+	    "nor a fully qualified domain name");
 	set_ok(t, CF_REMOTE_ADDRESS, "vpn.example.net");
 	set_bad(t, CF_INSIDE_ADDRESS, "169.254.10.0/30",
 	    "ipsec tunnel t1: "

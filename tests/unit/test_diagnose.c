@@ -286,7 +286,7 @@ test_diagnose_route_based_routes(void **state)
 	x->f.dp.up = true;
 	only_fails(x, DX_ROUTES, "no route to 10.2.0.0/24 via xfrm-to-b");
 	x->f.dp.n_routes = 1;
-	x->f.dp.routes[0].dst = t->remote_nets[0];
+	(void)ipaddr_to_prefix4(&t->remote_nets[0], &x->f.dp.routes[0].dst);
 	x->f.dp.routes[0].best = true;
 	dx_run(&x->f, x->r);
 	assert_int_equal(x->r[DX_ROUTES].state, DX_OK);
