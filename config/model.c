@@ -449,6 +449,16 @@ unicast(const struct ipaddr *a)
 	    !(memcmp(b, zero, 15) == 0 && b[15] == 1);
 }
 
+/* The all-zeros host of its prefix: the subnet's, not a host's. */
+static bool
+anycast6(const struct ipaddr *a)
+{
+	struct ipaddr net;
+
+	ipaddr_mask(a, a->len, &net);
+	return memcmp(net.bytes, a->bytes, sizeof(net.bytes)) == 0;
+}
+
 int
 config_interface_set_address(struct config *c, struct config_interface *i,
     const char *value, struct diag *d)
@@ -474,6 +484,14 @@ config_interface_set_address(struct config *c, struct config_interface *i,
 		    "interface %s: address %s is not a global IPv6 unicast "
 		    "address: give one with its prefix length, like "
 		    "2001:db8::2/64",
+		    i->name, value);
+		return -EINVAL;
+	}
+	if (a.family == AF_INET6 && a.len < 127 && anycast6(&a)) {
+		diag_error(d,
+		    "interface %s: address %s is the Subnet-Router anycast "
+		    "address of its subnet (RFC 4291 2.6.1): give a host's, "
+		    "like 2001:db8::2/64",
 		    i->name, value);
 		return -EINVAL;
 	}

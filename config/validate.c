@@ -396,7 +396,7 @@ check_selector_families(struct vctx *v, const struct config_tunnel *t)
 		diag_error(v->d,
 		    WHO "local networks are all %s and remote-networks all "
 			"%s: no selector pair of one family, nothing can "
-			"enter the tunnel; add a %s remote-network or a %s "
+			"enter the tunnel; add an %s remote-network or an %s "
 			"local-network",
 		    t->name, lf & 1 ? "IPv4" : "IPv6", rf & 1 ? "IPv4" : "IPv6",
 		    lf & 1 ? "IPv4" : "IPv6", rf & 1 ? "IPv4" : "IPv6");
