@@ -730,6 +730,13 @@ print_brief_line(struct cli_def *cli, const struct show_view *v)
 	brief_get(v, &b);
 	fit(v->conf->name, BRIEF_NAME, name, sizeof(name));
 	fit(b.peer, BRIEF_PEER, peer, sizeof(peer));
+	/* An IPv6 address cut short names nobody: as IOS does, it gets a
+	 * line of its own, whole, and the row goes on under it. */
+	if (strlen(b.peer) > BRIEF_PEER && strchr(b.peer, ':') != NULL) {
+		cli_print(cli, "%-*s %s", BRIEF_NAME, name, b.peer);
+		snprintf(name, sizeof(name), "%s", "");
+		snprintf(peer, sizeof(peer), "%s", "");
+	}
 	fit(b.error ? b.error : "-", BRIEF_ERROR, err, sizeof(err));
 	if (v->known && v->st.established != 0)
 		brief_uptime(b.uptime, up, sizeof(up));
