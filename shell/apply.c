@@ -224,7 +224,7 @@ ipv6_not_applied(const struct config *cfg, const struct config_tunnel *t,
 		return 0;
 	diag_add(d, DIAG_ERROR,
 	    "tunnel %s: IPv6 is not applied by this build: remove its IPv6 "
-	    "addresses and networks, or disable it (no enable)",
+	    "addresses and networks, or the tunnel",
 	    t->name);
 	return -EAFNOSUPPORT;
 }
