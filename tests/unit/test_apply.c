@@ -228,6 +228,35 @@ test_apply_refused_commit_leaves_the_kernel_as_it_was(void **state)
 	assert_int_equal(kernel_mem_policies(fx->mem), 6);
 }
 
+/*
+ * The temporary IPv6 seam (issue 14): the configuration takes IPv6, the
+ * engine does not yet; a tunnel with IPv6 is refused in words, and the
+ * kernel keeps what it had.  The lead removes this with the seam.
+ */
+static void
+test_apply_ipv6_is_refused_in_words(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const v6[] = { "wan-port=wan1",
+		"remote-address=198.51.100.9", "pre-shared-key=apply-test-6x",
+		"local-network=2001:db8:10::/64",
+		"remote-network=2001:db8:20::/64", "initiator=off", NULL };
+	bool said = false;
+
+	assert_int_equal(commit(fx, "p1", policy_based), 0);
+	diag_clear(&fx->d);
+	assert_int_not_equal(commit(fx, "p6", v6), 0);
+	for (size_t i = 0; i < fx->d.count && !said; i++)
+		said = strstr(fx->d.entries[i].text,
+			   "tunnel p6: IPv6 is not applied by this build: "
+			   "remove its IPv6 addresses and networks, or the "
+			   "tunnel") != NULL;
+	if (!said)
+		fail_msg("no word of IPv6 in %zu messages: %s", fx->d.count,
+		    fx->d.count ? fx->d.entries[0].text : "");
+	assert_int_equal(kernel_mem_policies(fx->mem), 6);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(
 	    test_apply_policy_based_tunnel_and_its_removal, setup, teardown),
@@ -239,6 +268,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(
 	    test_apply_refused_commit_leaves_the_kernel_as_it_was, setup,
 	    teardown),
+	cmocka_unit_test_setup_teardown(test_apply_ipv6_is_refused_in_words,
+	    setup, teardown),
 };
 
 TUNSH_TEST_MAIN(tests)
