@@ -19,7 +19,7 @@ struct commands_session;
 
 /* A route of a route-based tunnel, as tunshd holds it in the kernel. */
 struct commands_route {
-	struct prefix4 dst;
+	struct ipaddr dst;
 	uint32_t metric;     /* its own: 100, 110 ... */
 	uint32_t metric_now; /* in the kernel: 1000 more while withdrawn */
 	bool best; /* no route of tunshd's to dst has a lower metric now */
@@ -31,8 +31,8 @@ struct commands_route {
 /* A route-based tunnel's interface and routes (shell/dataplane.c). */
 struct commands_dataplane {
 	char ifname[16];
-	bool xfrmi;	       /* an XFRM interface, else a VTI */
-	struct prefix4 inside; /* its inside address; len 0: none */
+	bool xfrmi;	      /* an XFRM interface, else a VTI */
+	struct ipaddr inside; /* its inside address; family 0: none */
 	bool up;	/* the routes are active: a CHILD SA, no monitor down */
 	uint64_t since; /* wall seconds up last changed; 0: never up */
 	/* It has a CHILD SA, but its monitor is down: routes withdrawn. */

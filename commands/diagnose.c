@@ -198,8 +198,9 @@ check_local(const struct dx_facts *f, struct dx_result *r)
 	addr4_format(f->local, a, sizeof(a));
 	port = f->t->wan_port[0] ? config_interface_find(f->c, f->t->wan_port) :
 				   NULL;
-	if (port != NULL && port->addr != 0 && port->addr != f->local) {
-		addr4_format(port->addr, w, sizeof(w));
+	if (port != NULL && port->addr[CONFIG_V4].family != 0 &&
+	    ipaddr_to4(&port->addr[CONFIG_V4]) != f->local) {
+		addr4_format(ipaddr_to4(&port->addr[CONFIG_V4]), w, sizeof(w));
 		set(r, DX_FAIL, "local address %s is not wan-port %s's (%s)", a,
 		    port->name, w);
 		return;
@@ -378,17 +379,17 @@ check_networks(const struct dx_facts *f, struct dx_result *r)
 static void
 check_overlap(const struct dx_facts *f, struct dx_result *r)
 {
-	struct prefix4 local[CONFIG_NETS_MAX + 1];
+	struct ipaddr local[CONFIG_LOCAL_PREFIXES_MAX];
 	size_t n = config_tunnel_local_prefixes(f->c, f->t, local,
 	    sizeof(local) / sizeof(local[0]));
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < f->t->n_remote; j++)
-			if (prefix4_overlap(&local[i], &f->t->remote_nets[j])) {
-				char a[20], b[20];
+			if (ipaddr_overlap(&local[i], &f->t->remote_nets[j])) {
+				char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 
-				prefix4_format(&local[i], a, sizeof(a));
-				prefix4_format(&f->t->remote_nets[j], b,
+				ipaddr_format_prefix(&local[i], a, sizeof(a));
+				ipaddr_format_prefix(&f->t->remote_nets[j], b,
 				    sizeof(b));
 				set(r, DX_FAIL,
 				    "local network %s overlaps remote "
@@ -403,7 +404,7 @@ check_overlap(const struct dx_facts *f, struct dx_result *r)
 static void
 check_routes(const struct dx_facts *f, struct dx_result *r)
 {
-	char b[20];
+	char b[IPADDR_STRLEN];
 
 	if (f->t->type != CONFIG_TUNNEL_ROUTE) {
 		set(r, DX_OK, "policy-based: the policies steer the traffic");
@@ -416,9 +417,9 @@ check_routes(const struct dx_facts *f, struct dx_result *r)
 	for (size_t j = 0; j < f->t->n_remote; j++) {
 		const struct commands_route *rt = NULL;
 
-		prefix4_format(&f->t->remote_nets[j], b, sizeof(b));
+		ipaddr_format_prefix(&f->t->remote_nets[j], b, sizeof(b));
 		for (size_t i = 0; i < f->dp.n_routes; i++)
-			if (prefix4_cmp(&f->dp.routes[i].dst,
+			if (ipaddr_cmp(&f->dp.routes[i].dst,
 				&f->t->remote_nets[j]) == 0)
 				rt = &f->dp.routes[i];
 		if (rt == NULL) {

@@ -316,7 +316,8 @@ pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
 	const struct config *c = config_store_running(s->env->store);
 	const char *addr = grammar_get(cli, SOURCE_ADDR);
 	const struct commands_host_ops *h;
-	struct prefix4 nets[CONFIG_NETS_MAX + 1];
+	struct ipaddr nets[CONFIG_LOCAL_PREFIXES_MAX], ip;
+	struct prefix4 p4;
 	void *harg;
 	size_t n;
 
@@ -328,12 +329,17 @@ pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
 
 		if (!parse_n(vlan, &id) || id > 4094 ||
 		    (v = config_vlan_find(c, (uint16_t)id)) == NULL ||
-		    !v->has_subnet)
+		    !config_vlan_has_subnet(v))
 			return cmd_error(cli,
 			    "source vlan %s: no such VLAN with a subnet: "
 			    "show vlans lists them",
 			    vlan);
-		if (h->addr_in(harg, &v->subnet, src) < 0)
+		if (ipaddr_to_prefix4(&v->subnet[CONFIG_V4], &p4) < 0)
+			return cmd_error(cli,
+			    "source vlan %s: it has no IPv4 subnet, and ping "
+			    "sends IPv4 echoes: give source A.B.C.D",
+			    vlan);
+		if (h->addr_in(harg, &p4, src) < 0)
 			return cmd_error(cli,
 			    "source vlan %s: this host has no address in "
 			    "it: give one with source A.B.C.D",
@@ -355,17 +361,19 @@ pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
 			    addr);
 		return CLI_OK;
 	}
-	/* The tunnel that carries dst: from its first local network. */
+	/* The tunnel that carries dst: from its first IPv4 local network. */
+	ipaddr_from4(dst, 32, &ip);
 	for (size_t i = 0; i < c->n_tunnels; i++) {
 		const struct config_tunnel *t = c->tunnels[i];
 
 		for (size_t k = 0; k < t->n_remote; k++) {
-			if (!prefix4_contains(&t->remote_nets[k], dst))
+			if (!ipaddr_contains(&t->remote_nets[k], &ip))
 				continue;
 			n = config_tunnel_local_prefixes(c, t, nets,
 			    sizeof(nets) / sizeof(nets[0]));
 			for (size_t m = 0; m < n; m++)
-				if (h->addr_in(harg, &nets[m], src) == 0)
+				if (ipaddr_to_prefix4(&nets[m], &p4) == 0 &&
+				    h->addr_in(harg, &p4, src) == 0)
 					return CLI_OK;
 		}
 	}

@@ -44,12 +44,60 @@ want_json(struct cli_def *cli, const char *what, char **argv, int argc,
 	    CLI_OK;
 }
 
+/*
+ * The text of a per-family value ("-" when the port has none of that
+ * family); a long one is written on a line of its own from column col,
+ * as IOS wraps an IPv6 address, so that a row stays within 80 columns.
+ */
+static void
+per_family_text(const struct ipaddr *a, bool prefix, char *buf, size_t len)
+{
+	if (a->family == 0)
+		snprintf(buf, len, "-");
+	else if (prefix)
+		ipaddr_format_prefix(a, buf, len);
+	else
+		ipaddr_format(a, buf, len);
+}
+
+/* One row per family the port has (IPv4 first), the name and the count
+ * of tunnels on the first. */
+static void
+interface_rows(struct cli_def *cli, const struct config_interface *f, size_t n)
+{
+	char a[IPADDR_STRLEN], g[IPADDR_STRLEN];
+	bool first = true;
+
+	for (int k = 0; k < CONFIG_FAMILIES; k++) {
+		if (f->addr[k].family == 0 && f->gateway[k].family == 0 &&
+		    (k == CONFIG_V6 || f->addr[CONFIG_V6].family != 0 ||
+			f->gateway[CONFIG_V6].family != 0))
+			continue;
+		per_family_text(&f->addr[k], true, a, sizeof(a));
+		per_family_text(&f->gateway[k], false, g, sizeof(g));
+		if (strlen(a) <= 19 && strlen(g) <= 16) {
+			if (first)
+				cli_print(cli, "%-16s %-19s %-16s %zu", f->name,
+				    a, g, n);
+			else
+				cli_print(cli, "%-16s %-19s %s", "", a, g);
+		} else {
+			/* Too wide for its column: each on its own line. */
+			if (first)
+				cli_print(cli, "%-16s %-19s %-16s %zu", f->name,
+				    "", "", n);
+			cli_print(cli, "%-16s %s", "", a);
+			cli_print(cli, "%-16s %-19s %s", "", "", g);
+		}
+		first = false;
+	}
+}
+
 static int
 cmd_show_interfaces(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	const struct config *c =
 	    config_store_running(session_of(cli)->env->store);
-	char a[ADDR4_STRLEN], g[ADDR4_STRLEN], addr[24];
 	struct json_writer j;
 	bool json;
 
@@ -66,18 +114,14 @@ cmd_show_interfaces(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		const struct config_interface *f = &c->ifaces[i];
 		size_t n = tunnels_on_port(c, f->name);
 
-		addr4_format(f->addr, a, sizeof(a));
-		addr4_format(f->gateway, g, sizeof(g));
-		snprintf(addr, sizeof(addr), "%s/%u", a, f->len);
 		if (!json) {
-			cli_print(cli, "%-16s %-19s %-16s %zu", f->name,
-			    f->addr ? addr : "-", f->gateway ? g : "-", n);
+			interface_rows(cli, f, n);
 			continue;
 		}
 		json_object(&j, NULL, JSON_ONE_LINE);
 		json_str(&j, "name", f->name);
-		json_str(&j, "address", f->addr ? addr : NULL);
-		json_str(&j, "gateway", f->gateway ? g : NULL);
+		config_json_per_family(&j, "address", f->addr, true);
+		config_json_per_family(&j, "gateway", f->gateway, false);
 		json_u64(&j, "tunnels", n);
 		json_end(&j);
 	}
@@ -92,7 +136,7 @@ cmd_show_vlans(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	const struct config *c =
 	    config_store_running(session_of(cli)->env->store);
-	char p[PREFIX4_STRLEN];
+	char p[IPADDR_STRLEN], p6[IPADDR_STRLEN];
 	struct json_writer j;
 	bool json;
 
@@ -109,17 +153,25 @@ cmd_show_vlans(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		const struct config_vlan *v = &c->vlans[i];
 		size_t n = tunnels_on_vlan(c, v->id);
 
-		prefix4_format(&v->subnet, p, sizeof(p));
+		/* IPv4 on the VLAN's row, as before; an IPv6 subnet on the
+		 * next, its own line when it is wider than the column. */
+		per_family_text(&v->subnet[CONFIG_V4], true, p, sizeof(p));
+		per_family_text(&v->subnet[CONFIG_V6], true, p6, sizeof(p6));
 		if (!json) {
+			bool only6 = v->subnet[CONFIG_V4].family == 0 &&
+			    v->subnet[CONFIG_V6].family != 0 &&
+			    strlen(p6) <= 19;
+
 			cli_print(cli, "%-5u %-20.20s %-19s %zu", v->id,
-			    v->name[0] ? v->name : "-", v->has_subnet ? p : "-",
-			    n);
+			    v->name[0] ? v->name : "-", only6 ? p6 : p, n);
+			if (v->subnet[CONFIG_V6].family != 0 && !only6)
+				cli_print(cli, "%-26s %s", "", p6);
 			continue;
 		}
 		json_object(&j, NULL, JSON_ONE_LINE);
 		json_u64(&j, "id", v->id);
 		json_str(&j, "name", v->name[0] ? v->name : NULL);
-		json_str(&j, "subnet", v->has_subnet ? p : NULL);
+		config_json_per_family(&j, "subnet", v->subnet, true);
 		json_u64(&j, "tunnels", n);
 		json_end(&j);
 	}

@@ -153,18 +153,18 @@ print_dataplane(struct cli_def *cli, const struct show_view *v)
 	if (!v->has_dp)
 		return;
 
-	prefix4_format(&dp->inside, inside, sizeof(inside));
+	ipaddr_format_prefix(&dp->inside, inside, sizeof(inside));
 	show_field(cli, "Interface", "%s (%s)%s%s", dp->ifname,
 	    dp->xfrmi ? "XFRM interface" : "VTI",
-	    dp->inside.len ? ", inside address " : "",
-	    dp->inside.len ? inside : "");
+	    dp->inside.family ? ", inside address " : "",
+	    dp->inside.family ? inside : "");
 	routing_words(dp, words, sizeof(words));
 	show_field(cli, "Routing", "%s", words);
 	for (size_t i = 0; i < dp->n_routes; i++) {
 		const struct commands_route *r = &dp->routes[i];
-		char net[PREFIX4_STRLEN], now[40] = "";
+		char net[IPADDR_STRLEN], now[40] = "";
 
-		prefix4_format(&r->dst, net, sizeof(net));
+		ipaddr_format_prefix(&r->dst, net, sizeof(net));
 		if (r->metric_now != r->metric)
 			snprintf(now, sizeof(now), " (kept at %" PRIu32 ")",
 			    r->metric_now);
@@ -186,12 +186,9 @@ json_dataplane(struct json_writer *j, const struct show_view *v)
 	json_object(j, "interface", JSON_LINES);
 	json_str(j, "name", dp->ifname);
 	json_str(j, "kind", dp->xfrmi ? "xfrm" : "vti");
-	if (dp->inside.len) {
-		struct ipaddr in;
-
-		ipaddr_from_prefix4(&dp->inside, &in);
-		show_json_prefix(j, "inside_address", &in);
-	} else
+	if (dp->inside.family)
+		show_json_prefix(j, "inside_address", &dp->inside);
+	else
 		json_null(j, "inside_address");
 	json_end(j);
 	json_bool(j, "routes_active", dp->up);
@@ -200,11 +197,8 @@ json_dataplane(struct json_writer *j, const struct show_view *v)
 	json_str(j, "routes_reason", dp->up ? NULL : words);
 	json_array(j, "routes", JSON_LINES);
 	for (size_t i = 0; i < dp->n_routes; i++) {
-		struct ipaddr net;
-
-		ipaddr_from_prefix4(&dp->routes[i].dst, &net);
 		json_object(j, NULL, JSON_LINES);
-		show_json_prefix(j, "network", &net);
+		show_json_prefix(j, "network", &dp->routes[i].dst);
 		json_u64(j, "metric", dp->routes[i].metric);
 		json_u64(j, "metric_now", dp->routes[i].metric_now);
 		json_str(j, "state", route_state(dp, &dp->routes[i]));
@@ -741,6 +735,13 @@ print_brief_line(struct cli_def *cli, const struct show_view *v)
 	brief_get(v, &b);
 	fit(v->conf->name, BRIEF_NAME, name, sizeof(name));
 	fit(b.peer, BRIEF_PEER, peer, sizeof(peer));
+	/* An IPv6 address cut short names nobody: as IOS does, it gets a
+	 * line of its own, whole, and the row goes on under it. */
+	if (strlen(b.peer) > BRIEF_PEER && strchr(b.peer, ':') != NULL) {
+		cli_print(cli, "%-*s %s", BRIEF_NAME, name, b.peer);
+		snprintf(name, sizeof(name), "%s", "");
+		snprintf(peer, sizeof(peer), "%s", "");
+	}
 	fit(b.error ? b.error : "-", BRIEF_ERROR, err, sizeof(err));
 	if (v->known && v->st.established != 0)
 		brief_uptime(b.uptime, up, sizeof(up));

@@ -53,7 +53,8 @@ cmd_no_interface(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return CLI_OK;
 }
 
-/* address A.B.C.D/N | gateway A.B.C.D, and their no forms. */
+/* address ADDR/N | gateway ADDR of either family, and their no forms:
+ * "no address" removes both families, "no address ADDR/N" that one. */
 static int
 cmd_iface_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
@@ -69,8 +70,14 @@ cmd_iface_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	diag_init(&d);
 	if ((i = config_interface_edit(s->cand, s->iface, &d)) == NULL)
 		return finish(cli, &d);
-	if (strcmp(what, "address") == 0)
+	if (no)
+		value = grammar_sole(cli);
+	if (strcmp(what, "address") == 0 && no)
+		config_interface_unset_address(s->cand, i, value, &d);
+	else if (strcmp(what, "address") == 0)
 		config_interface_set_address(s->cand, i, value, &d);
+	else if (no)
+		config_interface_unset_gateway(s->cand, i, value, &d);
 	else
 		config_interface_set_gateway(s->cand, i, value, &d);
 	return finish(cli, &d);
@@ -134,8 +141,11 @@ cmd_vlan_setting(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		return finish(cli, &d);
 	if (strcmp(what, "name") == 0)
 		config_vlan_set_name(s->cand, v, no ? NULL : value, &d);
+	else if (no)
+		config_vlan_unset_subnet(s->cand, v,
+		    value[0] != '\0' ? value : NULL, &d);
 	else
-		config_vlan_set_subnet(s->cand, v, no ? NULL : value, &d);
+		config_vlan_set_subnet(s->cand, v, value, &d);
 	return finish(cli, &d);
 }
 
@@ -260,17 +270,18 @@ commands_register_system(struct cli_def *cli, struct cli_command *no_config)
 	    NULL, grammar_valid_once);
 	no = no_of(cli, MODE_IFACE);
 	setting(cli, no, "address", cmd_iface_setting, MODE_IFACE,
-	    "The port's address with its prefix length", "A.B.C.D/N",
-	    "Address and prefix length: 203.0.113.2/24");
+	    "The port's address and prefix length, one per family",
+	    "A.B.C.D/N|X:X::X/N",
+	    "Address and prefix length: 203.0.113.2/24, 2001:db8::2/64");
 	setting(cli, no, "gateway", cmd_iface_setting, MODE_IFACE,
-	    "The next hop out of this port", "A.B.C.D",
-	    "The next hop: 203.0.113.1");
+	    "The next hop out of this port (one per family)", "A.B.C.D|X:X::X",
+	    "The next hop: 203.0.113.1, fe80::1");
 	no = no_of(cli, MODE_VLAN);
 	setting(cli, no, "name", cmd_vlan_setting, MODE_VLAN,
 	    "A name for people", "TEXT", "Words: Lyon office");
 	setting(cli, no, "subnet", cmd_vlan_setting, MODE_VLAN,
-	    "The VLAN's network", "A.B.C.D/N",
-	    "Network and prefix length: 10.0.20.0/24");
+	    "The VLAN's network (one per family)", "A.B.C.D/N|X:X::X/N",
+	    "Network and prefix length: 10.0.20.0/24, 2001:db8:20::/64");
 	no = no_of(cli, MODE_CLIENT_VPN);
 	setting(cli, no, "pool", cmd_pool, MODE_CLIENT_VPN,
 	    "Addresses given to client-VPN users", "A.B.C.D/N",

@@ -142,7 +142,7 @@ value_name(const struct config_field_info *fi, char *buf, size_t len)
 		return buf;
 	case CFK_HOST:
 	case CFK_ID:
-		return "A.B.C.D|FQDN";
+		return "IPv4|IPv6|FQDN";
 	case CFK_IFNAME:
 		return "PORT";
 	case CFK_PSK:
@@ -154,7 +154,7 @@ value_name(const struct config_field_info *fi, char *buf, size_t len)
 	case CFK_PREFIXES:
 	case CFK_LOCALNETS:
 	case CFK_IFADDR:
-		return "A.B.C.D/N";
+		return "A.B.C.D/N|X:X::X/N";
 	case CFK_FLAG:
 	case CFK_YESNO:
 	default:

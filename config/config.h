@@ -144,17 +144,17 @@ enum config_field_kind {
 	CFK_FLAG,      /* "enable" / "no enable" */
 	CFK_YESNO,     /* "rekey yes|no" */
 	CFK_TEXT,      /* free text (description) */
-	CFK_HOST,      /* IPv4 address or FQDN */
-	CFK_ID,	       /* IKE identity: IPv4 address or FQDN */
+	CFK_HOST,      /* IPv4 or IPv6 address, or FQDN */
+	CFK_ID,	       /* IKE identity: IPv4 or IPv6 address, or FQDN */
 	CFK_IFNAME,    /* a WAN interface name */
 	CFK_PSK,       /* secret: 8-128 printable characters */
 	CFK_ENUM,      /* one word of a fixed set */
 	CFK_SECONDS,   /* a duration: 28800, 480m, 8h */
 	CFK_COUNT,     /* a plain number within min-max */
-	CFK_PREFIXES,  /* list of A.B.C.D/N */
-	CFK_LOCALNETS, /* list of "vlan ID" or A.B.C.D/N */
+	CFK_PREFIXES,  /* list of prefixes of either family */
+	CFK_LOCALNETS, /* list of "vlan ID" or prefixes of either family */
 	CFK_PROPOSALS, /* list of strongSwan-style proposals */
-	CFK_IFADDR,    /* A.B.C.D/N with host bits (inside-address) */
+	CFK_IFADDR,    /* ADDR/N with host bits (inside-address) */
 	CFK_MONITOR,   /* "destination A.B.C.D [source ...] [interval S] ..." */
 };
 
@@ -202,10 +202,13 @@ struct config_monitor {
 	uint32_t threshold; /* probes unanswered in a row: down */
 };
 
-/* A local network: a VLAN reference (vlan != 0) or a prefix. */
+/*
+ * A local network: a VLAN reference (vlan != 0; it stands for the VLAN's
+ * subnets, one per family) or a prefix of either family.
+ */
 struct config_local_net {
 	uint16_t vlan;
-	struct prefix4 prefix;
+	struct ipaddr prefix;
 };
 
 /*
@@ -258,15 +261,17 @@ struct config_tunnel {
 	char *remote_id; /* NULL = remote address */
 	bool initiator;
 	struct secbuf *psk; /* NULL = not set */
-	/* At most CONFIG_NETS_MAX each; arrays of their length. */
+	/* At most CONFIG_NETS_MAX each; arrays of their length.  Either
+	 * family, mixed: a CHILD SA carries the selectors of both. */
 	struct config_local_net *local_nets;
 	size_t n_local;
-	struct prefix4 *remote_nets;
+	struct ipaddr *remote_nets; /* prefixes, no host bits */
 	size_t n_remote;
 	enum config_ts_mode ts_mode;
 	bool client_vpn_bound;
-	uint32_t inside_addr; /* 0 = none */
-	uint8_t inside_len;
+	/* Route-based: our address on the inside link with its prefix
+	 * length (169.254.10.2/30, fd00::2/126); family 0 = none. */
+	struct ipaddr inside_addr;
 	struct config_proposals ike_proposals, esp_proposals;
 	uint32_t ike_lifetime;	 /* seconds */
 	uint32_t child_lifetime; /* seconds */
@@ -281,19 +286,51 @@ struct config_tunnel {
 	uint32_t tcp_mss; /* clamp of TCP SYNs' MSS; 0 = none */
 };
 
+/*
+ * What a WAN port or a VLAN has once per family: slot CONFIG_V4 holds the
+ * IPv4 one, CONFIG_V6 the IPv6 one; family 0 = none of that family.
+ */
+enum config_family_slot {
+	CONFIG_V4,
+	CONFIG_V6,
+	CONFIG_FAMILIES,
+};
+
+static inline enum config_family_slot
+config_slot(int family)
+{
+	return family == AF_INET6 ? CONFIG_V6 : CONFIG_V4;
+}
+
 struct config_interface {
 	char name[CONFIG_IFNAME_MAX + 1];
-	uint32_t addr; /* 0 = no address */
-	uint8_t len;
-	uint32_t gateway; /* 0 = none */
+	/* The port's address with its prefix length, host bits kept
+	 * (203.0.113.2/24, 2001:db8::2/64). */
+	struct ipaddr addr[CONFIG_FAMILIES];
+	/* The next hop out of the port: a single address; an IPv6 one
+	 * may be link-local (fe80::1). */
+	struct ipaddr gateway[CONFIG_FAMILIES];
 };
 
 struct config_vlan {
 	uint16_t id;
 	char name[CONFIG_VLAN_NAME_MAX + 1];
-	struct prefix4 subnet;
-	bool has_subnet;
+	struct ipaddr subnet[CONFIG_FAMILIES]; /* prefixes, no host bits */
 };
+
+/* The VLAN has a subnet of some family. */
+static inline bool
+config_vlan_has_subnet(const struct config_vlan *v)
+{
+	return v->subnet[CONFIG_V4].family != 0 ||
+	    v->subnet[CONFIG_V6].family != 0;
+}
+
+static inline bool
+config_interface_has_address(const struct config_interface *i)
+{
+	return i->addr[CONFIG_V4].family != 0 || i->addr[CONFIG_V6].family != 0;
+}
 
 struct config {
 	uint64_t version; /* of running; for a candidate, the one it came from */
@@ -302,8 +339,9 @@ struct config {
 	size_t n_ifaces;
 	struct config_vlan *vlans; /* sorted by id */
 	size_t n_vlans;
-	struct prefix4 pool;
-	bool has_pool;
+	/* The client-VPN pool: IPv4 only (its users get one IPv4 address
+	 * each); family 0 = none. */
+	struct ipaddr pool;
 	/* metrics listen: where GET /metrics is served, "ADDR:PORT" or
 	 * "[ADDR6]:PORT" as given; "" = off. */
 	char metrics_listen[CONFIG_LISTEN_MAX];
@@ -334,10 +372,20 @@ const struct config_interface *config_interface_find(const struct config *c,
 struct config_interface *config_interface_edit(struct config *c,
     const char *name, struct diag *d);
 int config_interface_remove(struct config *c, const char *name);
+/*
+ * address and gateway take either family and keep one of each: a value
+ * replaces the one of its family; NULL removes both.  The unset forms
+ * remove the one equal to value ("no address 2001:db8::2/64"), -ENOENT
+ * with the fix in d when it is not the configured one.
+ */
 int config_interface_set_address(struct config *c, struct config_interface *i,
-    const char *value, struct diag *d); /* NULL removes */
+    const char *value, struct diag *d);
 int config_interface_set_gateway(struct config *c, struct config_interface *i,
-    const char *value, struct diag *d); /* NULL removes */
+    const char *value, struct diag *d);
+int config_interface_unset_address(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d);
+int config_interface_unset_gateway(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d);
 
 const struct config_vlan *config_vlan_find(const struct config *c, uint16_t id);
 struct config_vlan *config_vlan_edit(struct config *c, unsigned id,
@@ -345,8 +393,11 @@ struct config_vlan *config_vlan_edit(struct config *c, unsigned id,
 int config_vlan_remove(struct config *c, unsigned id);
 int config_vlan_set_name(struct config *c, struct config_vlan *v,
     const char *name, struct diag *d); /* NULL removes */
+/* One subnet per family, as address above: NULL removes both. */
 int config_vlan_set_subnet(struct config *c, struct config_vlan *v,
-    const char *value, struct diag *d); /* NULL removes */
+    const char *value, struct diag *d);
+int config_vlan_unset_subnet(struct config *c, struct config_vlan *v,
+    const char *value, struct diag *d);
 int config_set_pool(struct config *c, const char *value, struct diag *d);
 /* metrics listen ADDR:PORT; NULL turns it off.  Errors name the setting
  * and the fix. */
@@ -396,13 +447,23 @@ config_host_is_set(const struct config_host *h)
 {
 	return h->ip.family != 0 || h->name != NULL;
 }
-/* Effective local address: local-address, else the WAN port's address. */
+/*
+ * The outer family of a tunnel: remote-address's, else local-address's,
+ * else AF_INET (a name, until it is resolved, is taken as IPv4).
+ */
+int config_tunnel_family(const struct config_tunnel *t);
+/* Effective local address: local-address, else the WAN port's address
+ * of the tunnel's outer family. */
 int config_tunnel_local_addr(const struct config *c,
     const struct config_tunnel *t, char *buf, size_t len);
-/* Effective local networks: VLAN subnets, prefixes and (if bound) the
- * pool.  Returns the count written (at most max); skips unknown VLANs. */
+/* Every local network a tunnel can have: each VLAN gives one subnet
+ * per family, and the pool one more. */
+#define CONFIG_LOCAL_PREFIXES_MAX (CONFIG_FAMILIES * CONFIG_NETS_MAX + 1)
+/* Effective local networks: VLAN subnets (both families), prefixes and
+ * (if bound) the pool.  Returns the count written (at most max); skips
+ * unknown VLANs. */
 size_t config_tunnel_local_prefixes(const struct config *c,
-    const struct config_tunnel *t, struct prefix4 *out, size_t max);
+    const struct config_tunnel *t, struct ipaddr *out, size_t max);
 
 const char *config_partner_name(enum config_partner p);
 const char *config_dpd_action_name(enum config_dpd_action a);
@@ -515,6 +576,15 @@ int config_render(const struct config *c, const struct config_render_opts *o,
  * lists what was given explicitly.  -ENOENT for an unknown only_tunnel. */
 int config_render_json(const struct config *c,
     const struct config_render_opts *o, config_line_fn fn, void *arg);
+/*
+ * A value given once per family, in JSON: "key" is the IPv4 one or null,
+ * as it always was, and "key6" the IPv6 one, present only when there is
+ * one, so that a document of an IPv4 configuration keeps its shape.
+ * prefix: "ADDR/N" always (addresses with their length, subnets).
+ */
+struct json_writer;
+void config_json_per_family(struct json_writer *w, const char *key,
+    const struct ipaddr *slots, bool prefix);
 /*
  * Junos-style differences from a to b: "[edit ipsec tunnel X]" headers
  * with "+ line" and "- line" beneath.  Secrets masked unless show_secrets.

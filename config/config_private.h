@@ -27,6 +27,12 @@ void tunnel_host_clear(struct config_host *h);
 int tunnel_members_dup(struct config_tunnel *n, const struct config_tunnel *t);
 void tunnel_members_free(struct config_tunnel *t);
 bool config_ifname_valid(const char *s);
+/* monitor.c: the monitor setting's text, parsed into t->monitor (errors
+ * named after who) and formatted back; 0 when it has none. */
+int tunnel_monitor_set(struct config_tunnel *t, const char *v, const char *who,
+    struct diag *d);
+size_t tunnel_monitor_format(const struct config_monitor *m, char *buf,
+    size_t len);
 /* True if s holds only printable ASCII (0x20-0x7e), whatever the locale. */
 bool text_printable(const char *s);
 struct config_tunnel *tunnel_new(const char *name);

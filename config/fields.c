@@ -1,9 +1,10 @@
 /*
  * config/fields.c: the table of tunnel settings (CLI words, file key,
  * kind, bounds, change class, member, default, help) and the parse/format
- * of each setting's text form, one function per kind (defaults, presets
- * and what a tunnel owns: tunnel.c).  The one place that
- * knows what a setting means; everything else walks the table.
+ * of each setting's text form, one function per kind (the monitor's:
+ * monitor.c; defaults, presets and what a tunnel owns: tunnel.c).  The
+ * one place that knows what a setting means; everything else walks the
+ * table.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -82,7 +83,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 1,
 	    .max = CONFIG_HOST_MAX,
 	    .off = OFF(local_address),
-	    .help = "Our public IPv4 address or FQDN" },
+	    .help = "Our public IPv4 or IPv6 address, or FQDN" },
 	[CF_REMOTE_ADDRESS] = { .id = CF_REMOTE_ADDRESS,
 	    .cli = "remote-address",
 	    .key = "remote-address",
@@ -91,7 +92,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 1,
 	    .max = CONFIG_HOST_MAX,
 	    .off = OFF(remote_address),
-	    .help = "The peer's public IPv4 address or FQDN" },
+	    .help = "The peer's public IPv4 or IPv6 address, or FQDN" },
 	[CF_LOCAL_ID] = { .id = CF_LOCAL_ID,
 	    .cli = "local-id",
 	    .key = "local-id",
@@ -136,7 +137,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 0,
 	    .max = CONFIG_NETS_MAX,
 	    .off = OFF(local_nets),
-	    .help = "A local network: vlan ID or A.B.C.D/N" },
+	    .help = "A local network: vlan ID, A.B.C.D/N or X:X::X/N" },
 	[CF_REMOTE_NETWORK] = { .id = CF_REMOTE_NETWORK,
 	    .cli = "remote-network",
 	    .key = "remote-network",
@@ -145,7 +146,7 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 0,
 	    .max = CONFIG_NETS_MAX,
 	    .off = OFF(remote_nets),
-	    .help = "A network behind the peer: A.B.C.D/N" },
+	    .help = "A network behind the peer: A.B.C.D/N or X:X::X/N" },
 	[CF_TRAFFIC_SELECTORS] = { .id = CF_TRAFFIC_SELECTORS,
 	    .cli = "traffic-selectors",
 	    .key = "traffic-selectors",
@@ -171,8 +172,8 @@ static const struct config_field_info fields[CF__COUNT] = {
 	    .min = 30,
 	    .max = 30,
 	    .off = OFF(inside_addr),
-	    .help = "Our address on the route-based inside link: "
-		    "A.B.C.D/30" },
+	    .help = "Route-based inside link address: A.B.C.D/30 or "
+		    "X:X::X/N" },
 	[CF_IKE_PROPOSAL] = { .id = CF_IKE_PROPOSAL,
 	    .cli = "ike-proposal",
 	    .key = "ike-proposal",
@@ -464,36 +465,38 @@ parse_localnet(const char *v, struct config_local_net *out)
 		out->vlan = (uint16_t)id;
 		return 0;
 	}
-	return prefix4_parse(v, &out->prefix);
+	return ipaddr_parse_prefix(v, &out->prefix);
 }
 
 /* Says why a prefix did not parse: host bits get a suggestion. */
 static void
 prefix_error(struct diag *d, const char *who, const char *what, const char *v)
 {
-	uint32_t a;
-	uint8_t len;
-	struct prefix4 p;
-	char buf[PREFIX4_STRLEN];
+	struct ipaddr a, p;
+	char buf[IPADDR_STRLEN];
 
-	if (ifaddr4_parse(v, &a, &len) == 0) {
-		p.addr = a & prefix4_mask(len);
-		p.len = len;
-		prefix4_format(&p, buf, sizeof(buf));
+	if (ipaddr_parse_ifaddr(v, &a) == 0) {
+		ipaddr_mask(&a, a.len, &p);
+		ipaddr_format_prefix(&p, buf, sizeof(buf));
 		diag_error(d, "%s: %s %s has host bits set; did you mean %s?",
 		    who, what, v, buf);
 		return;
 	}
-	diag_error(d, "%s: %s \"%s\" is not a prefix: write A.B.C.D/N", who,
-	    what, v);
+	if (strchr(v, ':') != NULL)
+		diag_error(d,
+		    "%s: %s \"%s\" is not a prefix: write an IPv6 network "
+		    "and its length, like 2001:db8:20::/64",
+		    who, what, v);
+	else
+		diag_error(d, "%s: %s \"%s\" is not a prefix: write A.B.C.D/N",
+		    who, what, v);
 }
 
 static bool
 localnet_equal(const struct config_local_net *a,
     const struct config_local_net *b)
 {
-	return a->vlan == b->vlan && a->prefix.addr == b->prefix.addr &&
-	    a->prefix.len == b->prefix.len;
+	return a->vlan == b->vlan && ipaddr_equal(&a->prefix, &b->prefix);
 }
 
 /* One more element of a network list: the array grows by one, it is
@@ -539,14 +542,14 @@ static int
 add_prefix(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	struct prefix4 p;
+	struct ipaddr p;
 
-	if (prefix4_parse(v, &p) < 0) {
+	if (ipaddr_parse_prefix(v, &p) < 0) {
 		prefix_error(d, who, fi->cli, v);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < t->n_remote; i++)
-		if (prefix4_cmp(&t->remote_nets[i], &p) == 0)
+		if (ipaddr_equal(&t->remote_nets[i], &p))
 			return 0;
 	if (t->n_remote == CONFIG_NETS_MAX)
 		return -ENOSPC;
@@ -621,22 +624,43 @@ set_list(struct config_tunnel *t, const struct config_field_info *fi,
 	return rc;
 }
 
-/* An IPv4 literal is kept typed, anything else as the FQDN's text. */
+/*
+ * An address a peer is reached at: IPv4 not 0.0.0.0 nor 224.0.0.0/3;
+ * IPv6 not ::, not multicast, not link-local (it needs an interface, a
+ * tunnel's peer does not have one) and not an IPv4-mapped address (write
+ * the IPv4 address itself).
+ */
+static bool
+host_unicast(const struct ipaddr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
+	static const uint8_t zero[16];
+
+	if (a->family == AF_INET)
+		return ipaddr_to4(a) != 0 && ipaddr_to4(a) < 0xe0000000u;
+	return memcmp(a->bytes, zero, sizeof(zero)) != 0 &&
+	    a->bytes[0] != 0xff &&
+	    !(a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80) &&
+	    memcmp(a->bytes, mapped, sizeof(mapped)) != 0;
+}
+
+/* An IP literal is kept typed, anything else as the FQDN's text. */
 static int
 set_host(const struct config_field_info *fi, struct config_host *h,
     const char *v, const char *who, struct diag *d)
 {
-	uint32_t a;
+	struct ipaddr a;
 	char *name;
 
-	if (addr4_parse(v, &a) == 0) {
-		if (a == 0 || a >= 0xe0000000u) {
+	if (ipaddr_parse(v, &a) == 0) {
+		if (!host_unicast(&a)) {
 			diag_error(d, "%s: %s %s is not a unicast address", who,
 			    fi->cli, v);
 			return -EINVAL;
 		}
 		tunnel_host_clear(h);
-		ipaddr_from4(a, 32, &h->ip);
+		h->ip = a; /* RFC 5952 form when shown */
 		return 0;
 	}
 	if (fqdn_valid(v)) {
@@ -647,26 +671,36 @@ set_host(const struct config_field_info *fi, struct config_host *h,
 		return 0;
 	}
 	diag_error(d,
-	    "%s: %s \"%s\" is neither an IPv4 address nor a fully "
+	    "%s: %s \"%s\" is neither an IPv4 or IPv6 address nor a fully "
 	    "qualified domain name",
 	    who, fi->cli, v);
 	return -EINVAL;
 }
 
-/* An IKE identity: an IPv4 address or an FQDN, kept as typed. */
+/*
+ * An IKE identity: an IPv4 address, an IPv6 address (ID_IPV6_ADDR, kept
+ * in its RFC 5952 form so that 2001:DB8::1 and 2001:db8::1 are one) or
+ * an FQDN, kept as typed.
+ */
 static int
 set_id(const struct config_field_info *fi, char **dst, const char *v,
     const char *who, struct diag *d)
 {
-	uint32_t a;
+	char canon[IPADDR_STRLEN];
+	struct ipaddr a;
+	int ip = ipaddr_parse(v, &a);
 	char *s;
 
-	if (addr4_parse(v, &a) < 0 && !fqdn_valid(v)) {
+	if (ip < 0 && !fqdn_valid(v)) {
 		diag_error(d,
-		    "%s: %s \"%s\" is neither an IPv4 address nor a fully "
-		    "qualified domain name",
+		    "%s: %s \"%s\" is neither an IPv4 or IPv6 address nor a "
+		    "fully qualified domain name",
 		    who, fi->cli, v);
 		return -EINVAL;
+	}
+	if (ip == 0 && a.family == AF_INET6) {
+		ipaddr_format(&a, canon, sizeof(canon));
+		v = canon;
 	}
 	if ((s = strdup(v)) == NULL)
 		return -ENOMEM;
@@ -715,119 +749,6 @@ set_count(struct config_tunnel *t, const struct config_field_info *fi,
 	}
 	*AT(t, fi, uint32_t) = (uint32_t)n;
 	return 0;
-}
-
-/* A number of the monitor's, within 1-max. */
-static int
-monitor_number(const char *w, uint32_t max, bool secs, uint32_t *out)
-{
-	unsigned long n;
-	char *end;
-
-	if (secs)
-		return config_parse_seconds(w, out) == 0 && *out >= 1 &&
-			*out <= max ?
-		    0 :
-		    -ERANGE;
-	if (!isdigit((unsigned char)w[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(w, &end, 10);
-	if (*end != '\0' || errno != 0 || n < 1 || n > max)
-		return -ERANGE;
-	*out = (uint32_t)n;
-	return 0;
-}
-
-/*
- * "destination A.B.C.D [source vlan ID|A.B.C.D] [interval S] [threshold
- * N]", the words after destination in any order.  Only the form: which
- * addresses fit the tunnel is validate.c's.
- */
-static int
-set_monitor(struct config_tunnel *t, const char *v, const char *who,
-    struct diag *d)
-{
-	struct config_monitor m = { 0, 0, 0, CONFIG_MONITOR_INTERVAL,
-		CONFIG_MONITOR_THRESHOLD };
-	char buf[160], *save = NULL, *w, *arg, *end = NULL;
-	unsigned long id;
-
-	if (strlen(v) >= sizeof(buf))
-		goto usage;
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (w = strtok_r(buf, " ", &save); w != NULL;
-	     w = strtok_r(NULL, " ", &save)) {
-		if ((arg = strtok_r(NULL, " ", &save)) == NULL)
-			goto usage;
-		if (strcmp(w, "destination") == 0) {
-			if (addr4_parse(arg, &m.dst) < 0 || m.dst == 0 ||
-			    m.dst >= 0xe0000000u) {
-				diag_error(d,
-				    "%s: monitor destination \"%s\" is not a "
-				    "unicast IPv4 address: give a host behind "
-				    "the peer, like 10.2.0.10",
-				    who, arg);
-				return -EINVAL;
-			}
-		} else if (strcmp(w, "source") == 0 &&
-		    strcmp(arg, "vlan") == 0) {
-			arg = strtok_r(NULL, " ", &save);
-			id = arg != NULL && isdigit((unsigned char)arg[0]) ?
-			    strtoul(arg, &end, 10) :
-			    0;
-			if (arg == NULL || id < CONFIG_VLAN_MIN ||
-			    id > CONFIG_VLAN_MAX || *end != '\0') {
-				diag_error(d,
-				    "%s: monitor source vlan: a VLAN ID is "
-				    "1-4094",
-				    who);
-				return -EINVAL;
-			}
-			m.src_vlan = (uint16_t)id;
-			m.src_addr = 0;
-		} else if (strcmp(w, "source") == 0) {
-			if (addr4_parse(arg, &m.src_addr) < 0 ||
-			    m.src_addr == 0 || m.src_addr >= 0xe0000000u) {
-				diag_error(d,
-				    "%s: monitor source \"%s\" is neither "
-				    "vlan ID nor a unicast IPv4 address",
-				    who, arg);
-				return -EINVAL;
-			}
-			m.src_vlan = 0;
-		} else if (strcmp(w, "interval") == 0) {
-			if (monitor_number(arg, CONFIG_MONITOR_INTERVAL_MAX,
-				true, &m.interval) < 0) {
-				diag_error(d,
-				    "%s: monitor interval \"%s\" is out of "
-				    "range: give 1-%u seconds",
-				    who, arg, CONFIG_MONITOR_INTERVAL_MAX);
-				return -ERANGE;
-			}
-		} else if (strcmp(w, "threshold") == 0) {
-			if (monitor_number(arg, CONFIG_MONITOR_THRESHOLD_MAX,
-				false, &m.threshold) < 0) {
-				diag_error(d,
-				    "%s: monitor threshold \"%s\" is out of "
-				    "range: give 1-%u probes",
-				    who, arg, CONFIG_MONITOR_THRESHOLD_MAX);
-				return -ERANGE;
-			}
-		} else {
-			goto usage;
-		}
-	}
-	if (m.dst == 0)
-		goto usage;
-	t->monitor = m;
-	return 0;
-usage:
-	diag_error(d,
-	    "%s: monitor \"%.60s\": write monitor destination A.B.C.D "
-	    "[source vlan ID|A.B.C.D] [interval S] [threshold N]",
-	    who, v);
-	return -EINVAL;
 }
 
 static int
@@ -914,21 +835,55 @@ set_psk(struct config_tunnel *t, const struct config_field_info *fi,
 	return 0;
 }
 
+/*
+ * An IPv6 inside link: a /64 to a /127 (RFC 6164), our address not the
+ * all-zeros one, which is the link's Subnet-Router anycast (RFC 4291
+ * 2.6.1), except on a /127 where both ends may use it.  Which prefix a
+ * partner wants (AWS: a /126 of fd00::/8) is validate.c's.
+ */
+static int
+set_ifaddr6(struct config_tunnel *t, const struct config_field_info *fi,
+    const struct ipaddr *a, const char *v, const char *who, struct diag *d)
+{
+	struct ipaddr net;
+
+	if (a->len < 64 || a->len > 127) {
+		diag_error(d,
+		    "%s: %s %s must be our address on a /64 to /127 link, "
+		    "like fd00:10::2/126",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	ipaddr_mask(a, a->len, &net);
+	if (a->len < 127 && memcmp(net.bytes, a->bytes, 16) == 0) {
+		diag_error(d,
+		    "%s: %s %s is the Subnet-Router anycast address of its "
+		    "link; use ::1 or ::2 of it",
+		    who, fi->cli, v);
+		return -EINVAL;
+	}
+	t->inside_addr = *a;
+	return 0;
+}
+
 static int
 set_ifaddr(struct config_tunnel *t, const struct config_field_info *fi,
     const char *v, const char *who, struct diag *d)
 {
-	uint32_t a;
-	uint8_t len;
+	struct ipaddr a;
+	uint32_t a4;
 
-	if (ifaddr4_parse(v, &a, &len) < 0 || len != fi->max) {
+	if (ipaddr_parse_ifaddr(v, &a) == 0 && a.family == AF_INET6)
+		return set_ifaddr6(t, fi, &a, v, who, d);
+	if (ipaddr_parse_ifaddr(v, &a) < 0 || a.len != fi->max) {
 		diag_error(d,
 		    "%s: %s \"%s\" must be our address on a /30, like "
 		    "169.254.10.2/30",
 		    who, fi->cli, v);
 		return -EINVAL;
 	}
-	if ((a & 3) == 0 || (a & 3) == 3) {
+	a4 = ipaddr_to4(&a);
+	if ((a4 & 3) == 0 || (a4 & 3) == 3) {
 		diag_error(d,
 		    "%s: %s %s is the network or broadcast address of its "
 		    "/30; use .1 or .2 of it",
@@ -936,7 +891,6 @@ set_ifaddr(struct config_tunnel *t, const struct config_field_info *fi,
 		return -EINVAL;
 	}
 	t->inside_addr = a;
-	t->inside_len = len;
 	return 0;
 }
 
@@ -990,7 +944,7 @@ set_scalar(struct config_tunnel *t, const struct config_field_info *fi,
 	case CFK_COUNT:
 		return set_count(t, fi, v, who, d);
 	case CFK_MONITOR:
-		return set_monitor(t, v, who, d);
+		return tunnel_monitor_set(t, v, who, d);
 	case CFK_IFADDR:
 		return set_ifaddr(t, fi, v, who, d);
 	default:
@@ -1044,7 +998,7 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 {
 	struct config_proposals *l;
 	struct config_local_net ln;
-	struct prefix4 p;
+	struct ipaddr p;
 	size_t i, n;
 
 	switch (fi->kind) {
@@ -1058,9 +1012,9 @@ unset_list_item(struct config_tunnel *t, const struct config_field_info *fi,
 				}
 		break;
 	case CFK_PREFIXES:
-		if (prefix4_parse(v, &p) == 0)
+		if (ipaddr_parse_prefix(v, &p) == 0)
 			for (i = 0; i < t->n_remote; i++)
-				if (prefix4_cmp(&t->remote_nets[i], &p) == 0) {
+				if (ipaddr_equal(&t->remote_nets[i], &p)) {
 					list_remove((void **)&t->remote_nets,
 					    &t->n_remote, i, sizeof(p));
 					return 0;
@@ -1130,12 +1084,12 @@ format_list(const struct config_tunnel *t, const struct config_field_info *fi,
 			if (ln->vlan != 0)
 				snprintf(buf, len, "vlan %u", ln->vlan);
 			else
-				prefix4_format(&ln->prefix, buf, len);
+				ipaddr_format_prefix(&ln->prefix, buf, len);
 		}
 		return t->n_local;
 	case CFK_PREFIXES:
 		if (i < t->n_remote && len > 0)
-			prefix4_format(&t->remote_nets[i], buf, len);
+			ipaddr_format_prefix(&t->remote_nets[i], buf, len);
 		return t->n_remote;
 	default:
 		l = AT_C(t, fi, struct config_proposals);
@@ -1145,27 +1099,6 @@ format_list(const struct config_tunnel *t, const struct config_field_info *fi,
 	}
 }
 
-/* "destination 10.2.0.10 source vlan 10 interval 10 threshold 10" */
-static size_t
-format_monitor(const struct config_monitor *m, char *buf, size_t len)
-{
-	char dst[ADDR4_STRLEN], src[ADDR4_STRLEN + 8] = "";
-	char a[ADDR4_STRLEN];
-
-	if (m->dst == 0)
-		return 0;
-	addr4_format(m->dst, dst, sizeof(dst));
-	if (m->src_vlan != 0)
-		snprintf(src, sizeof(src), " source vlan %u", m->src_vlan);
-	else if (m->src_addr != 0) {
-		addr4_format(m->src_addr, a, sizeof(a));
-		snprintf(src, sizeof(src), " source %s", a);
-	}
-	snprintf(buf, len, "destination %s%s interval %u threshold %u", dst,
-	    src, m->interval, m->threshold);
-	return 1;
-}
-
 size_t
 config_tunnel_format(const struct config_tunnel *t, enum config_field f,
     size_t i, bool show_secrets, char *buf, size_t len)
@@ -1173,7 +1106,6 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 	const struct config_field_info *fi = config_field_info(f);
 	const struct secbuf *psk;
 	const char *s;
-	char a[ADDR4_STRLEN];
 
 	if (fi == NULL)
 		return 0;
@@ -1215,13 +1147,12 @@ config_tunnel_format(const struct config_tunnel *t, enum config_field f,
 		snprintf(buf, len, "%u", *AT_C(t, fi, uint32_t));
 		return 1;
 	case CFK_IFADDR:
-		if (t->inside_len == 0)
+		if (t->inside_addr.family == 0)
 			return 0;
-		addr4_format(t->inside_addr, a, sizeof(a));
-		snprintf(buf, len, "%s/%u", a, t->inside_len);
+		ipaddr_format_prefix(&t->inside_addr, buf, len);
 		return 1;
 	case CFK_MONITOR:
-		return format_monitor(&t->monitor, buf, len);
+		return tunnel_monitor_format(&t->monitor, buf, len);
 	default:
 		return 0;
 	}

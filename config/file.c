@@ -8,6 +8,7 @@
  *   hostname = "fw1";
  *   interfaces = ( { name = "wan1"; address = "203.0.113.2/24"; } );
  *   vlans = ( { id = 20; name = "office"; subnet = "10.20.5.0/24"; } );
+ *   (a value of each family: subnet = [ "10.20.5.0/24", "2001:db8::/64" ];)
  *   client-vpn = { pool = "10.99.0.0/24"; };
  *   metrics = { listen = "127.0.0.1:9472"; };
  *   tunnels = ( { name = "b1"; remote-network = [ "10.1.0.0/16" ]; } );
@@ -140,6 +141,85 @@ check_keys(struct loader *l, const config_setting_t *g, const char *where,
 	return rc;
 }
 
+/*
+ * A value given once per family (an interface's address and gateway, a
+ * VLAN's subnet): a string, or an array of two strings, one of each
+ * family ( address = [ "203.0.113.2/24", "2001:db8::2/64" ]; ), so that
+ * files of one family load as they always did.  Each goes through set.
+ */
+static int
+load_per_family(struct loader *l, const config_setting_t *g, const char *key,
+    const char *who, void *obj,
+    int (*set)(struct config *, void *, const char *, struct diag *))
+{
+	config_setting_t *m = config_setting_get_member(g, key);
+	const char *seen[CONFIG_FAMILIES] = { NULL, NULL };
+	struct diag sub;
+	int rc = 0, n;
+
+	if (m == NULL)
+		return 0;
+	if (config_setting_type(m) == CONFIG_TYPE_STRING) {
+		n = 1;
+	} else if (config_setting_type(m) == CONFIG_TYPE_ARRAY) {
+		n = config_setting_length(m);
+		if (n < 1 || n > CONFIG_FAMILIES)
+			return at(l, m,
+			    "%s: %s takes one value, or two: one IPv4 and one "
+			    "IPv6",
+			    who, key);
+	} else {
+		return at(l, m,
+		    "%s must be a string, or an array [ ... ] of an IPv4 and "
+		    "an IPv6 one, not %s",
+		    key, type_name(config_setting_type(m)));
+	}
+	diag_init(&sub);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = n == 1 &&
+			config_setting_type(m) == CONFIG_TYPE_STRING ?
+		    m :
+		    config_setting_get_elem(m, (unsigned)i);
+		const char *v;
+		int slot;
+
+		if (want(l, e, CONFIG_TYPE_STRING, key) < 0)
+			return -EINVAL;
+		v = config_setting_get_string(e);
+		slot = config_slot(strchr(v, ':') ? AF_INET6 : AF_INET);
+		if (seen[slot] != NULL) {
+			rc = at(l, e,
+			    "%s: two %s %ss (%s and %s): one per family; keep "
+			    "one",
+			    who, slot == CONFIG_V6 ? "IPv6" : "IPv4", key,
+			    seen[slot], v);
+			continue;
+		}
+		seen[slot] = v;
+		if (set(l->c, obj, v, &sub) < 0)
+			rc = relay(l, e, &sub, -EINVAL);
+	}
+	return rc;
+}
+
+static int
+set_if_address(struct config *c, void *i, const char *v, struct diag *d)
+{
+	return config_interface_set_address(c, i, v, d);
+}
+
+static int
+set_if_gateway(struct config *c, void *i, const char *v, struct diag *d)
+{
+	return config_interface_set_gateway(c, i, v, d);
+}
+
+static int
+set_vlan_subnet(struct config *c, void *v, const char *s, struct diag *d)
+{
+	return config_vlan_set_subnet(c, v, s, d);
+}
+
 static int
 load_interface(struct loader *l, const config_setting_t *g)
 {
@@ -147,7 +227,8 @@ load_interface(struct loader *l, const config_setting_t *g)
 		NULL };
 	struct config_interface *f;
 	struct diag sub;
-	const char *name, *v;
+	const char *name;
+	char who[CONFIG_IFNAME_MAX + 16];
 	int rc = 0;
 
 	if (want(l, g, CONFIG_TYPE_GROUP, "an interface") < 0)
@@ -161,14 +242,11 @@ load_interface(struct loader *l, const config_setting_t *g)
 	diag_init(&sub);
 	if ((f = config_interface_edit(l->c, name, &sub)) == NULL)
 		return relay(l, g, &sub, -EINVAL);
-	if ((v = member_string(l, g, "address", &rc)) != NULL &&
-	    config_interface_set_address(l->c, f, v, &sub) < 0)
-		rc = relay(l, config_setting_get_member(g, "address"), &sub,
-		    -EINVAL);
-	if ((v = member_string(l, g, "gateway", &rc)) != NULL &&
-	    config_interface_set_gateway(l->c, f, v, &sub) < 0)
-		rc = relay(l, config_setting_get_member(g, "gateway"), &sub,
-		    -EINVAL);
+	snprintf(who, sizeof(who), "interface %s", name);
+	if (load_per_family(l, g, "address", who, f, set_if_address) < 0)
+		rc = -EINVAL;
+	if (load_per_family(l, g, "gateway", who, f, set_if_gateway) < 0)
+		rc = -EINVAL;
 	return rc;
 }
 
@@ -180,6 +258,7 @@ load_vlan(struct loader *l, const config_setting_t *g)
 	struct config_vlan *v;
 	struct diag sub;
 	const char *s;
+	char who[16];
 	long long id;
 	int rc;
 
@@ -202,10 +281,9 @@ load_vlan(struct loader *l, const config_setting_t *g)
 	    config_vlan_set_name(l->c, v, s, &sub) < 0)
 		rc = relay(l, config_setting_get_member(g, "name"), &sub,
 		    -EINVAL);
-	if ((s = member_string(l, g, "subnet", &rc)) != NULL &&
-	    config_vlan_set_subnet(l->c, v, s, &sub) < 0)
-		rc = relay(l, config_setting_get_member(g, "subnet"), &sub,
-		    -EINVAL);
+	snprintf(who, sizeof(who), "vlan %lld", id);
+	if (load_per_family(l, g, "subnet", who, v, set_vlan_subnet) < 0)
+		rc = -EINVAL;
 	return rc;
 }
 
@@ -733,10 +811,33 @@ write_tunnel(FILE *f, const struct config_tunnel *t)
 	fputs("  }", f);
 }
 
+/* " key = "v";" for one family, " key = [ "v4", "v6" ];" for both. */
+static void
+put_per_family(FILE *f, const char *key, const struct ipaddr *slots,
+    bool prefix)
+{
+	char a[IPADDR_STRLEN];
+	int n = (slots[CONFIG_V4].family != 0) + (slots[CONFIG_V6].family != 0);
+
+	if (n == 0)
+		return;
+	fprintf(f, " %s = %s", key, n > 1 ? "[ " : "");
+	for (int i = 0, k = 0; i < CONFIG_FAMILIES; i++) {
+		if (slots[i].family == 0)
+			continue;
+		if (prefix)
+			ipaddr_format_prefix(&slots[i], a, sizeof(a));
+		else
+			ipaddr_format(&slots[i], a, sizeof(a));
+		fprintf(f, "%s\"%s\"", k++ ? ", " : "", a);
+	}
+	fputs(n > 1 ? " ];" : ";", f);
+}
+
 static void
 write_body(const struct config *c, FILE *f)
 {
-	char a[ADDR4_STRLEN], p[PREFIX4_STRLEN];
+	char p[IPADDR_STRLEN];
 
 	put_kv(f, "", "hostname", c->hostname);
 	fputs("interfaces = (", f);
@@ -746,14 +847,8 @@ write_body(const struct config *c, FILE *f)
 		fprintf(f, "%s\n  { name = ", i ? "," : "");
 		put_string(f, x->name);
 		fputs(";", f);
-		if (x->addr != 0) {
-			addr4_format(x->addr, a, sizeof(a));
-			fprintf(f, " address = \"%s/%u\";", a, x->len);
-		}
-		if (x->gateway != 0) {
-			addr4_format(x->gateway, a, sizeof(a));
-			fprintf(f, " gateway = \"%s\";", a);
-		}
+		put_per_family(f, "address", x->addr, true);
+		put_per_family(f, "gateway", x->gateway, false);
 		fputs(" }", f);
 	}
 	fputs("\n);\nvlans = (", f);
@@ -766,15 +861,12 @@ write_body(const struct config *c, FILE *f)
 			put_string(f, v->name);
 			fputs(";", f);
 		}
-		if (v->has_subnet) {
-			prefix4_format(&v->subnet, p, sizeof(p));
-			fprintf(f, " subnet = \"%s\";", p);
-		}
+		put_per_family(f, "subnet", v->subnet, true);
 		fputs(" }", f);
 	}
 	fputs("\n);\n", f);
-	if (c->has_pool) {
-		prefix4_format(&c->pool, p, sizeof(p));
+	if (c->pool.family != 0) {
+		ipaddr_format_prefix(&c->pool, p, sizeof(p));
 		fprintf(f, "client-vpn = { pool = \"%s\"; };\n", p);
 	}
 	if (c->metrics_listen[0] != '\0') {

@@ -6,8 +6,10 @@
  * index is then updated per commit in O(changed tunnels) lookups.
  *
  * CIDR prefixes either nest or are disjoint, so the prefixes overlapping P
- * are P's supernets (at most 32 exact lookups) and those that start inside
- * P (one range scan): no interval tree needed, and no quadratic pass.
+ * are P's supernets (at most 32 exact lookups for IPv4, 128 for IPv6) and
+ * those that start inside P (one range scan): no interval tree needed, and
+ * no quadratic pass.  Entries sort by family first, so the families never
+ * meet.
  *
  * Entries point at tunnels: after an update from old to new they point into
  * new's tunnels, which the owner of the index keeps alive.
@@ -21,36 +23,32 @@
 #include "lib/hmap.h"
 
 static int
-net_cmp(const struct index_net *a, uint32_t start, uint8_t len)
+net_cmp(const struct index_net *a, const struct ipaddr *p)
 {
-	if (a->prefix.addr != start)
-		return a->prefix.addr < start ? -1 : 1;
-	if (a->prefix.len != len)
-		return a->prefix.len < len ? -1 : 1;
-	return 0;
+	return ipaddr_cmp(&a->prefix, p);
 }
 
 static int
 net_qsort_cmp(const void *pa, const void *pb)
 {
 	const struct index_net *a = pa, *b = pb;
-	int r = net_cmp(a, b->prefix.addr, b->prefix.len);
+	int r = net_cmp(a, &b->prefix);
 
 	if (r != 0)
 		return r;
 	return strcmp(a->t->name, b->t->name);
 }
 
-/* First entry not less than (start, len). */
+/* First entry not less than p. */
 static size_t
-net_lower(const struct config_index *x, uint32_t start, uint8_t len)
+net_lower(const struct config_index *x, const struct ipaddr *p)
 {
 	size_t lo = 0, hi = x->n_nets;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (net_cmp(&x->nets[mid], start, len) < 0)
+		if (net_cmp(&x->nets[mid], p) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -103,11 +101,11 @@ index_tunnel_nets(const struct config_tunnel *t, struct index_net *out)
 		for (size_t i = 0; i < t->n_remote; i++)
 			out[n++] = (struct index_net){ t->remote_nets[i], t,
 				INDEX_REMOTE };
-	else if (t->inside_len != 0)
-		out[n++] = (struct index_net){
-			{ t->inside_addr & prefix4_mask(30), 30 }, t,
-			INDEX_INSIDE
-		};
+	else if (t->inside_addr.family != 0) {
+		out[n] = (struct index_net){ .t = t, .kind = INDEX_INSIDE };
+		ipaddr_mask(&t->inside_addr, t->inside_addr.len,
+		    &out[n++].prefix);
+	}
 	return n;
 }
 
@@ -195,23 +193,23 @@ config_index_free(struct config_index *x)
 }
 
 size_t
-index_query_nets(const struct config_index *x, const struct prefix4 *p,
+index_query_nets(const struct config_index *x, const struct ipaddr *p,
     index_net_fn fn, void *arg)
 {
-	uint32_t last = prefix4_last(p);
+	struct ipaddr start;
 	size_t hits = 0, i;
 
 	/* Supernets of p, p itself excluded: exact lookups. */
-	for (uint8_t l = 0; l < p->len; l++) {
-		uint32_t start = p->addr & prefix4_mask(l);
-
-		for (i = net_lower(x, start, l);
-		     i < x->n_nets && net_cmp(&x->nets[i], start, l) == 0; i++)
+	for (unsigned l = 0; l < p->len; l++) {
+		ipaddr_mask(p, l, &start);
+		for (i = net_lower(x, &start);
+		     i < x->n_nets && net_cmp(&x->nets[i], &start) == 0; i++)
 			hits += fn(arg, &x->nets[i]) == 0;
 	}
-	/* p and everything inside it: they start within p. */
-	for (i = net_lower(x, p->addr, p->len);
-	     i < x->n_nets && x->nets[i].prefix.addr <= last; i++)
+	/* p and everything inside it: they start within p, and a prefix
+	 * starting past p's end cannot reach back into it. */
+	for (i = net_lower(x, p);
+	     i < x->n_nets && ipaddr_overlap(p, &x->nets[i].prefix); i++)
 		if (x->nets[i].prefix.len >= p->len)
 			hits += fn(arg, &x->nets[i]) == 0;
 	return hits;
@@ -240,11 +238,10 @@ remove_tunnel(struct config_index *x, const struct config *c,
 
 	n = index_tunnel_nets(t, nets);
 	for (size_t k = 0; k < n; k++) {
-		const struct prefix4 *p = &nets[k].prefix;
+		const struct ipaddr *p = &nets[k].prefix;
 
-		for (i = net_lower(x, p->addr, p->len); i < x->n_nets &&
-		     net_cmp(&x->nets[i], p->addr, p->len) == 0;
-		     i++)
+		for (i = net_lower(x, p);
+		     i < x->n_nets && net_cmp(&x->nets[i], p) == 0; i++)
 			if (x->nets[i].t == t &&
 			    x->nets[i].kind == nets[k].kind) {
 				memmove(&x->nets[i], &x->nets[i + 1],
@@ -279,9 +276,9 @@ insert_tunnel(struct config_index *x, const struct config *c,
 		sizeof(*x->nets)) < 0)
 		return -ENOMEM;
 	for (size_t k = 0; k < n; k++) {
-		const struct prefix4 *p = &nets[k].prefix;
+		const struct ipaddr *p = &nets[k].prefix;
 
-		i = net_lower(x, p->addr, p->len);
+		i = net_lower(x, p);
 		memmove(&x->nets[i + 1], &x->nets[i],
 		    (x->n_nets - i) * sizeof(*x->nets));
 		x->nets[i] = nets[k];

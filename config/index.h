@@ -9,11 +9,11 @@
 /* What a tunnel claims of the address space. */
 enum index_net_kind {
 	INDEX_REMOTE, /* a remote network of an enabled policy-based tunnel */
-	INDEX_INSIDE, /* the inside /30 of an enabled route-based tunnel */
+	INDEX_INSIDE, /* the inside link of an enabled route-based tunnel */
 };
 
 struct index_net {
-	struct prefix4 prefix;
+	struct ipaddr prefix; /* either family */
 	const struct config_tunnel *t;
 	enum index_net_kind kind;
 };
@@ -40,7 +40,7 @@ typedef int (*index_pair_fn)(void *arg, const struct index_pair *e);
 struct config_index *index_build_tunnels(const struct config *c,
     const struct config_tunnel *const *list, size_t n);
 /* Calls fn for every entry overlapping p; returns the hits. */
-size_t index_query_nets(const struct config_index *x, const struct prefix4 *p,
+size_t index_query_nets(const struct config_index *x, const struct ipaddr *p,
     index_net_fn fn, void *arg);
 size_t index_query_pair(const struct config_index *x, uint64_t key,
     index_pair_fn fn, void *arg);

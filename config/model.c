@@ -98,7 +98,6 @@ config_copy(const struct config *c)
 	n->version = c->version;
 	memcpy(n->hostname, c->hostname, sizeof(n->hostname));
 	n->pool = c->pool;
-	n->has_pool = c->has_pool;
 	memcpy(n->metrics_listen, c->metrics_listen, sizeof(n->metrics_listen));
 	n->n_ifaces = c->n_ifaces;
 	n->n_vlans = c->n_vlans;
@@ -314,10 +313,21 @@ tunnels_walk(const struct config *a, const struct config *b, tunnel_pair_fn fn,
 }
 
 int
+config_tunnel_family(const struct config_tunnel *t)
+{
+	if (t->remote_address.ip.family != 0)
+		return t->remote_address.ip.family;
+	if (t->local_address.ip.family != 0)
+		return t->local_address.ip.family;
+	return AF_INET;
+}
+
+int
 config_tunnel_local_addr(const struct config *c, const struct config_tunnel *t,
     char *buf, size_t len)
 {
 	const struct config_interface *i;
+	struct ipaddr a;
 
 	if (config_host_is_set(&t->local_address)) {
 		const char *s = config_host_text(&t->local_address, buf, len);
@@ -328,8 +338,10 @@ config_tunnel_local_addr(const struct config *c, const struct config_tunnel *t,
 	}
 	if (t->wan_port[0] != '\0' &&
 	    (i = config_interface_find(c, t->wan_port)) != NULL &&
-	    i->addr != 0) {
-		addr4_format(i->addr, buf, len);
+	    i->addr[config_slot(config_tunnel_family(t))].family != 0) {
+		a = i->addr[config_slot(config_tunnel_family(t))];
+		a.len = (uint8_t)ipaddr_bits(&a);
+		ipaddr_format(&a, buf, len);
 		return 0;
 	}
 	if (len > 0)
@@ -339,20 +351,23 @@ config_tunnel_local_addr(const struct config *c, const struct config_tunnel *t,
 
 size_t
 config_tunnel_local_prefixes(const struct config *c,
-    const struct config_tunnel *t, struct prefix4 *out, size_t max)
+    const struct config_tunnel *t, struct ipaddr *out, size_t max)
 {
 	const struct config_vlan *v;
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->n_local && n < max; i++) {
-		if (t->local_nets[i].vlan == 0)
+		if (t->local_nets[i].vlan == 0) {
 			out[n++] = t->local_nets[i].prefix;
-		else if ((v = config_vlan_find(c, t->local_nets[i].vlan)) !=
-			NULL &&
-		    v->has_subnet)
-			out[n++] = v->subnet;
+			continue;
+		}
+		if ((v = config_vlan_find(c, t->local_nets[i].vlan)) == NULL)
+			continue;
+		for (int f = 0; f < CONFIG_FAMILIES && n < max; f++)
+			if (v->subnet[f].family != 0)
+				out[n++] = v->subnet[f];
 	}
-	if (t->client_vpn_bound && c->has_pool && n < max)
+	if (t->client_vpn_bound && c->pool.family != 0 && n < max)
 		out[n++] = c->pool;
 	return n;
 }
@@ -419,28 +434,68 @@ config_interface_remove(struct config *c, const char *name)
 	return 0;
 }
 
+/* Neither unspecified, nor loopback, multicast or link-local: an
+ * address a peer can reach (IPv4: not 0.0.0.0 nor 224.0.0.0/3). */
+static bool
+unicast(const struct ipaddr *a)
+{
+	static const uint8_t zero[16];
+	const uint8_t *b = a->bytes;
+
+	if (a->family == AF_INET)
+		return ipaddr_to4(a) != 0 && ipaddr_to4(a) < 0xe0000000u;
+	return memcmp(b, zero, 16) != 0 && b[0] != 0xff &&
+	    !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) &&
+	    !(memcmp(b, zero, 15) == 0 && b[15] == 1);
+}
+
+/* The all-zeros host of its prefix: the subnet's, not a host's. */
+static bool
+anycast6(const struct ipaddr *a)
+{
+	struct ipaddr net;
+
+	ipaddr_mask(a, a->len, &net);
+	return memcmp(net.bytes, a->bytes, sizeof(net.bytes)) == 0;
+}
+
 int
 config_interface_set_address(struct config *c, struct config_interface *i,
     const char *value, struct diag *d)
 {
-	uint32_t a;
-	uint8_t len;
+	struct ipaddr a;
 
 	c->system_changed = true;
 	if (value == NULL) {
-		i->addr = 0;
-		i->len = 0;
+		memset(i->addr, 0, sizeof(i->addr));
 		return 0;
 	}
-	if (ifaddr4_parse(value, &a, &len) < 0 || a == 0 || len == 0) {
+	if (ipaddr_parse_ifaddr(value, &a) < 0 || a.len == 0 ||
+	    (a.family == AF_INET && ipaddr_to4(&a) == 0)) {
 		diag_error(d,
-		    "interface %s: address \"%s\" is not an IPv4 "
-		    "address with its prefix length, like 203.0.113.2/24",
+		    "interface %s: address \"%s\" is not an IPv4 or IPv6 "
+		    "address with its prefix length, like 203.0.113.2/24 or "
+		    "2001:db8::2/64",
 		    i->name, value);
 		return -EINVAL;
 	}
-	i->addr = a;
-	i->len = len;
+	if (a.family == AF_INET6 && !unicast(&a)) {
+		diag_error(d,
+		    "interface %s: address %s is not a global IPv6 unicast "
+		    "address: give one with its prefix length, like "
+		    "2001:db8::2/64",
+		    i->name, value);
+		return -EINVAL;
+	}
+	if (a.family == AF_INET6 && a.len < 127 && anycast6(&a)) {
+		diag_error(d,
+		    "interface %s: address %s is the Subnet-Router anycast "
+		    "address of its subnet (RFC 4291 2.6.1): give a host's, "
+		    "like 2001:db8::2/64",
+		    i->name, value);
+		return -EINVAL;
+	}
+	i->addr[config_slot(a.family)] = a;
 	return 0;
 }
 
@@ -448,22 +503,80 @@ int
 config_interface_set_gateway(struct config *c, struct config_interface *i,
     const char *value, struct diag *d)
 {
-	uint32_t a;
+	struct ipaddr a;
 
 	c->system_changed = true;
 	if (value == NULL) {
-		i->gateway = 0;
+		memset(i->gateway, 0, sizeof(i->gateway));
 		return 0;
 	}
-	if (addr4_parse(value, &a) < 0 || a == 0) {
+	if (ipaddr_parse(value, &a) < 0 ||
+	    (a.family == AF_INET && ipaddr_to4(&a) == 0)) {
 		diag_error(d,
-		    "interface %s: gateway \"%s\" is not an IPv4 "
+		    "interface %s: gateway \"%s\" is not an IPv4 or IPv6 "
 		    "address",
 		    i->name, value);
 		return -EINVAL;
 	}
-	i->gateway = a;
+	/* A router's link-local address is the usual IPv6 next hop. */
+	if (a.family == AF_INET6 && (!unicast(&a) && a.bytes[0] != 0xfe)) {
+		diag_error(d,
+		    "interface %s: gateway %s is not an IPv6 unicast "
+		    "address: give the router's, like fe80::1",
+		    i->name, value);
+		return -EINVAL;
+	}
+	i->gateway[config_slot(a.family)] = a;
 	return 0;
+}
+
+/*
+ * "no address X": removes the one of X's family when it is X (the same
+ * address, however it is written).
+ */
+static int
+unset_slot(struct ipaddr *slots, const char *value, bool with_len,
+    const char *who, const char *what, struct diag *d)
+{
+	struct ipaddr a;
+	int rc = with_len ? ipaddr_parse_ifaddr(value, &a) :
+			    ipaddr_parse(value, &a);
+
+	if (rc == 0 && ipaddr_equal(&slots[config_slot(a.family)], &a)) {
+		memset(&slots[config_slot(a.family)], 0, sizeof(a));
+		return 0;
+	}
+	diag_error(d,
+	    "%s: %s %s is not configured: give the %s as show "
+	    "running-config shows it, or no %s to remove every one",
+	    who, what, value, what, what);
+	return -ENOENT;
+}
+
+int
+config_interface_unset_address(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d)
+{
+	char who[CONFIG_IFNAME_MAX + 16];
+
+	if (value == NULL)
+		return config_interface_set_address(c, i, NULL, d);
+	c->system_changed = true;
+	snprintf(who, sizeof(who), "interface %s", i->name);
+	return unset_slot(i->addr, value, true, who, "address", d);
+}
+
+int
+config_interface_unset_gateway(struct config *c, struct config_interface *i,
+    const char *value, struct diag *d)
+{
+	char who[CONFIG_IFNAME_MAX + 16];
+
+	if (value == NULL)
+		return config_interface_set_gateway(c, i, NULL, d);
+	c->system_changed = true;
+	snprintf(who, sizeof(who), "interface %s", i->name);
+	return unset_slot(i->gateway, value, false, who, "gateway", d);
 }
 
 /* VLANs: up to 4094, kept sorted by id for binary search. */
@@ -555,25 +668,26 @@ config_vlan_set_name(struct config *c, struct config_vlan *v, const char *name,
 	return 0;
 }
 
+/* A prefix of either family; host bits get a suggestion. */
 static int
-parse_subnet(const char *who, const char *value, struct prefix4 *out,
+parse_subnet(const char *who, const char *value, struct ipaddr *out,
     struct diag *d)
 {
-	uint32_t a;
-	uint8_t len;
-	struct prefix4 p;
-	char buf[PREFIX4_STRLEN];
+	struct ipaddr a, p;
+	char buf[IPADDR_STRLEN];
 
-	if (prefix4_parse(value, &p) == 0) {
-		*out = p;
+	if (ipaddr_parse_prefix(value, out) == 0)
 		return 0;
-	}
-	if (ifaddr4_parse(value, &a, &len) == 0) {
-		p.addr = a & prefix4_mask(len);
-		p.len = len;
-		prefix4_format(&p, buf, sizeof(buf));
+	if (ipaddr_parse_ifaddr(value, &a) == 0) {
+		ipaddr_mask(&a, a.len, &p);
+		ipaddr_format_prefix(&p, buf, sizeof(buf));
 		diag_error(d, "%s %s has host bits set; did you mean %s?", who,
 		    value, buf);
+	} else if (strchr(value, ':') != NULL) {
+		diag_error(d,
+		    "%s \"%s\" is not a prefix: write an IPv6 network and its "
+		    "length, like 2001:db8:20::/64",
+		    who, value);
 	} else {
 		diag_error(d, "%s \"%s\" is not a prefix: write A.B.C.D/N", who,
 		    value);
@@ -585,33 +699,54 @@ int
 config_vlan_set_subnet(struct config *c, struct config_vlan *v,
     const char *value, struct diag *d)
 {
+	struct ipaddr p;
 	char who[32];
 
 	c->system_changed = true;
 	if (value == NULL) {
-		v->has_subnet = false;
-		memset(&v->subnet, 0, sizeof(v->subnet));
+		memset(v->subnet, 0, sizeof(v->subnet));
 		return 0;
 	}
 	snprintf(who, sizeof(who), "vlan %u: subnet", v->id);
-	if (parse_subnet(who, value, &v->subnet, d) < 0)
+	if (parse_subnet(who, value, &p, d) < 0)
 		return -EINVAL;
-	v->has_subnet = true;
+	v->subnet[config_slot(p.family)] = p;
 	return 0;
+}
+
+int
+config_vlan_unset_subnet(struct config *c, struct config_vlan *v,
+    const char *value, struct diag *d)
+{
+	char who[16];
+
+	if (value == NULL)
+		return config_vlan_set_subnet(c, v, NULL, d);
+	c->system_changed = true;
+	snprintf(who, sizeof(who), "vlan %u", v->id);
+	return unset_slot(v->subnet, value, true, who, "subnet", d);
 }
 
 int
 config_set_pool(struct config *c, const char *value, struct diag *d)
 {
+	struct ipaddr p;
+
 	c->system_changed = true;
 	if (value == NULL) {
-		c->has_pool = false;
 		memset(&c->pool, 0, sizeof(c->pool));
 		return 0;
 	}
-	if (parse_subnet("client-vpn: pool", value, &c->pool, d) < 0)
+	if (parse_subnet("client-vpn: pool", value, &p, d) < 0)
 		return -EINVAL;
-	c->has_pool = true;
+	if (p.family != AF_INET) {
+		diag_error(d,
+		    "client-vpn: pool %s is IPv6: client-VPN users get an "
+		    "IPv4 address from an IPv4 pool, like 10.99.0.0/24",
+		    value);
+		return -EINVAL;
+	}
+	c->pool = p;
 	return 0;
 }
 

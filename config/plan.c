@@ -37,7 +37,8 @@ uint32_t
 tunnel_diff_fields(const struct config *ca, const struct config_tunnel *a,
     const struct config *cb, const struct config_tunnel *b)
 {
-	struct prefix4 pa[CONFIG_NETS_MAX + 1], pb[CONFIG_NETS_MAX + 1];
+	struct ipaddr pa[CONFIG_LOCAL_PREFIXES_MAX];
+	struct ipaddr pb[CONFIG_LOCAL_PREFIXES_MAX];
 	char la[CONFIG_HOST_MAX + 1], lb[CONFIG_HOST_MAX + 1];
 	uint32_t bits = 0;
 	size_t na, nb;
@@ -50,10 +51,10 @@ tunnel_diff_fields(const struct config *ca, const struct config_tunnel *a,
 	config_tunnel_local_addr(cb, b, lb, sizeof(lb));
 	if (strcmp(la, lb) != 0)
 		bits |= 1u << CF_LOCAL_ADDRESS;
-	na = config_tunnel_local_prefixes(ca, a, pa, CONFIG_NETS_MAX + 1);
-	nb = config_tunnel_local_prefixes(cb, b, pb, CONFIG_NETS_MAX + 1);
+	na = config_tunnel_local_prefixes(ca, a, pa, CONFIG_LOCAL_PREFIXES_MAX);
+	nb = config_tunnel_local_prefixes(cb, b, pb, CONFIG_LOCAL_PREFIXES_MAX);
 	for (size_t i = 0; i < na && na == nb; i++)
-		if (prefix4_cmp(&pa[i], &pb[i]) != 0)
+		if (!ipaddr_equal(&pa[i], &pb[i]))
 			nb = SIZE_MAX; /* differs */
 	if (na != nb)
 		bits |= 1u << CF_LOCAL_NETWORK;
@@ -75,24 +76,26 @@ classify(uint32_t bits)
 static bool
 iface_equal(const struct config_interface *a, const struct config_interface *b)
 {
-	return strcmp(a->name, b->name) == 0 && a->addr == b->addr &&
-	    a->len == b->len && a->gateway == b->gateway;
+	for (int f = 0; f < CONFIG_FAMILIES; f++)
+		if (!ipaddr_equal(&a->addr[f], &b->addr[f]) ||
+		    !ipaddr_equal(&a->gateway[f], &b->gateway[f]))
+			return false;
+	return strcmp(a->name, b->name) == 0;
 }
 
 static bool
 vlan_equal(const struct config_vlan *a, const struct config_vlan *b)
 {
 	return a->id == b->id && strcmp(a->name, b->name) == 0 &&
-	    a->has_subnet == b->has_subnet &&
-	    (!a->has_subnet || prefix4_cmp(&a->subnet, &b->subnet) == 0);
+	    ipaddr_equal(&a->subnet[CONFIG_V4], &b->subnet[CONFIG_V4]) &&
+	    ipaddr_equal(&a->subnet[CONFIG_V6], &b->subnet[CONFIG_V6]);
 }
 
 static bool
 system_differs(const struct config *a, const struct config *b)
 {
 	if (strcmp(a->hostname, b->hostname) != 0 ||
-	    a->has_pool != b->has_pool ||
-	    (a->has_pool && prefix4_cmp(&a->pool, &b->pool) != 0) ||
+	    !ipaddr_equal(&a->pool, &b->pool) ||
 	    strcmp(a->metrics_listen, b->metrics_listen) != 0 ||
 	    a->n_ifaces != b->n_ifaces || a->n_vlans != b->n_vlans)
 		return true;

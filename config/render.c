@@ -110,15 +110,20 @@ static int
 render_iface_body(const struct config_interface *f, config_line_fn fn,
     void *arg)
 {
-	char a[ADDR4_STRLEN];
+	char a[IPADDR_STRLEN];
 	int rc = 0;
 
-	if (f->addr != 0) {
-		addr4_format(f->addr, a, sizeof(a));
-		rc = emit(fn, arg, " address %s/%u", a, f->len);
+	/* One line per family, IPv4 first: "address" takes either. */
+	for (int i = 0; i < CONFIG_FAMILIES && rc == 0; i++) {
+		if (f->addr[i].family == 0)
+			continue;
+		ipaddr_format_prefix(&f->addr[i], a, sizeof(a));
+		rc = emit(fn, arg, " address %s", a);
 	}
-	if (rc == 0 && f->gateway != 0) {
-		addr4_format(f->gateway, a, sizeof(a));
+	for (int i = 0; i < CONFIG_FAMILIES && rc == 0; i++) {
+		if (f->gateway[i].family == 0)
+			continue;
+		ipaddr_format(&f->gateway[i], a, sizeof(a));
 		rc = emit(fn, arg, " gateway %s", a);
 	}
 	return rc;
@@ -127,13 +132,15 @@ render_iface_body(const struct config_interface *f, config_line_fn fn,
 static int
 render_vlan_body(const struct config_vlan *v, config_line_fn fn, void *arg)
 {
-	char p[PREFIX4_STRLEN];
+	char p[IPADDR_STRLEN];
 	int rc = 0;
 
 	if (v->name[0] != '\0')
 		rc = emit(fn, arg, " name %s", v->name);
-	if (rc == 0 && v->has_subnet) {
-		prefix4_format(&v->subnet, p, sizeof(p));
+	for (int i = 0; i < CONFIG_FAMILIES && rc == 0; i++) {
+		if (v->subnet[i].family == 0)
+			continue;
+		ipaddr_format_prefix(&v->subnet[i], p, sizeof(p));
 		rc = emit(fn, arg, " subnet %s", p);
 	}
 	return rc;
@@ -142,11 +149,11 @@ render_vlan_body(const struct config_vlan *v, config_line_fn fn, void *arg)
 static int
 render_pool_body(const struct config *c, config_line_fn fn, void *arg)
 {
-	char p[PREFIX4_STRLEN];
+	char p[IPADDR_STRLEN];
 
-	if (!c->has_pool)
+	if (c->pool.family == 0)
 		return 0;
-	prefix4_format(&c->pool, p, sizeof(p));
+	ipaddr_format_prefix(&c->pool, p, sizeof(p));
 	return emit(fn, arg, " pool %s", p);
 }
 
@@ -178,7 +185,8 @@ config_render(const struct config *c, const struct config_render_opts *o,
 		if ((rc = emit(fn, arg, "vlan %u", c->vlans[i].id)) == 0 &&
 		    (rc = render_vlan_body(&c->vlans[i], fn, arg)) == 0)
 			rc = fn(arg, "!");
-	if (rc == 0 && c->has_pool && (rc = fn(arg, "client-vpn")) == 0 &&
+	if (rc == 0 && c->pool.family != 0 &&
+	    (rc = fn(arg, "client-vpn")) == 0 &&
 	    (rc = render_pool_body(c, fn, arg)) == 0)
 		rc = fn(arg, "!");
 	if (rc == 0 && c->metrics_listen[0] != '\0' &&
@@ -365,9 +373,10 @@ config_render_diff(const struct config *a, const struct config *b, bool secrets,
 		i += r <= 0;
 		j += r >= 0;
 	}
-	if (rc == 0 && (a->has_pool || b->has_pool))
-		rc = diff_pair("client-vpn", body_pool, a->has_pool ? a : NULL,
-		    b->has_pool ? b : NULL, secrets, fn, arg);
+	if (rc == 0 && (a->pool.family != 0 || b->pool.family != 0))
+		rc = diff_pair("client-vpn", body_pool,
+		    a->pool.family != 0 ? a : NULL,
+		    b->pool.family != 0 ? b : NULL, secrets, fn, arg);
 	/* One line, as the hostname: the old one goes, the new one comes. */
 	if (rc == 0 && strcmp(a->metrics_listen, b->metrics_listen) != 0) {
 		rc = fn(arg, "[edit]");

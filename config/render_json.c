@@ -84,22 +84,38 @@ tunnel(struct json_writer *w, const struct config_tunnel *t, bool secrets)
 	json_end(w);
 }
 
+void
+config_json_per_family(struct json_writer *w, const char *key,
+    const struct ipaddr *slots, bool prefix)
+{
+	char a[IPADDR_STRLEN], k6[32];
+
+	if (prefix)
+		ipaddr_format_prefix(&slots[CONFIG_V4], a, sizeof(a));
+	else
+		ipaddr_format(&slots[CONFIG_V4], a, sizeof(a));
+	json_str(w, key, slots[CONFIG_V4].family != 0 ? a : NULL);
+	if (slots[CONFIG_V6].family == 0)
+		return;
+	if (prefix)
+		ipaddr_format_prefix(&slots[CONFIG_V6], a, sizeof(a));
+	else
+		ipaddr_format(&slots[CONFIG_V6], a, sizeof(a));
+	snprintf(k6, sizeof(k6), "%s6", key);
+	json_str(w, k6, a);
+}
+
 static void
 interfaces(struct json_writer *w, const struct config *c)
 {
-	char a[ADDR4_STRLEN], addr[24];
-
 	json_array(w, "interfaces", JSON_LINES);
 	for (size_t i = 0; i < c->n_ifaces; i++) {
 		const struct config_interface *f = &c->ifaces[i];
 
 		json_object(w, NULL, JSON_ONE_LINE);
 		str_or_null(w, "name", f->name);
-		addr4_format(f->addr, a, sizeof(a));
-		snprintf(addr, sizeof(addr), "%s/%u", a, f->len);
-		json_str(w, "address", f->addr != 0 ? addr : NULL);
-		addr4_format(f->gateway, a, sizeof(a));
-		json_str(w, "gateway", f->gateway != 0 ? a : NULL);
+		config_json_per_family(w, "address", f->addr, true);
+		config_json_per_family(w, "gateway", f->gateway, false);
 		json_end(w);
 	}
 	json_end(w);
@@ -108,8 +124,6 @@ interfaces(struct json_writer *w, const struct config *c)
 static void
 vlans(struct json_writer *w, const struct config *c)
 {
-	char p[PREFIX4_STRLEN];
-
 	json_array(w, "vlans", JSON_LINES);
 	for (size_t i = 0; i < c->n_vlans; i++) {
 		const struct config_vlan *v = &c->vlans[i];
@@ -117,8 +131,7 @@ vlans(struct json_writer *w, const struct config *c)
 		json_object(w, NULL, JSON_ONE_LINE);
 		json_u64(w, "id", v->id);
 		str_or_null(w, "name", v->name);
-		prefix4_format(&v->subnet, p, sizeof(p));
-		json_str(w, "subnet", v->has_subnet ? p : NULL);
+		config_json_per_family(w, "subnet", v->subnet, true);
 		json_end(w);
 	}
 	json_end(w);
@@ -130,7 +143,7 @@ config_render_json(const struct config *c, const struct config_render_opts *opt,
 {
 	bool secrets = opt != NULL && opt->show_secrets;
 	const struct config_tunnel *only = NULL;
-	char p[PREFIX4_STRLEN];
+	char p[IPADDR_STRLEN];
 	struct json_writer w;
 
 	if (opt != NULL && opt->only_tunnel != NULL &&
@@ -142,9 +155,9 @@ config_render_json(const struct config *c, const struct config_render_opts *opt,
 	str_or_null(&w, "hostname", c->hostname);
 	interfaces(&w, c);
 	vlans(&w, c);
-	prefix4_format(&c->pool, p, sizeof(p));
+	ipaddr_format_prefix(&c->pool, p, sizeof(p));
 	json_object(&w, "client_vpn", JSON_ONE_LINE);
-	json_str(&w, "pool", c->has_pool ? p : NULL);
+	json_str(&w, "pool", c->pool.family != 0 ? p : NULL);
 	json_end(&w);
 	json_object(&w, "metrics", JSON_ONE_LINE);
 	str_or_null(&w, "listen", c->metrics_listen);

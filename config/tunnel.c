@@ -197,8 +197,7 @@ reset_field(struct config_tunnel *t, const struct config_field_info *fi,
 		    preset_lists[t->partner][!fi->ike];
 		break;
 	case CFK_IFADDR:
-		t->inside_addr = 0;
-		t->inside_len = 0;
+		memset(&t->inside_addr, 0, sizeof(t->inside_addr));
 		break;
 	case CFK_MONITOR:
 		memset(&t->monitor, 0, sizeof(t->monitor));

@@ -14,8 +14,8 @@
 
 /* A subnet of this firewall that tunnels' remote networks must avoid. */
 struct own_net {
-	struct prefix4 prefix;
-	uint16_t vlan; /* 0: the client-VPN pool */
+	struct ipaddr prefix; /* either family */
+	uint16_t vlan;	      /* 0: the client-VPN pool */
 };
 
 struct vctx {
@@ -39,9 +39,9 @@ struct vctx {
 static void
 describe_own(const struct own_net *o, char *buf, size_t len)
 {
-	char p[PREFIX4_STRLEN];
+	char p[IPADDR_STRLEN];
 
-	prefix4_format(&o->prefix, p, sizeof(p));
+	ipaddr_format_prefix(&o->prefix, p, sizeof(p));
 	if (o->vlan != 0)
 		snprintf(buf, len, "vlan %u (%s)", o->vlan, p);
 	else
@@ -53,7 +53,7 @@ own_cmp(const void *pa, const void *pb)
 {
 	const struct own_net *a = pa, *b = pb;
 
-	return prefix4_cmp(&a->prefix, &b->prefix);
+	return ipaddr_cmp(&a->prefix, &b->prefix);
 }
 
 static int
@@ -61,15 +61,16 @@ build_own(struct vctx *v)
 {
 	const struct config *c = v->c;
 
-	v->own = calloc(c->n_vlans + 1, sizeof(*v->own));
+	v->own = calloc(CONFIG_FAMILIES * c->n_vlans + 1, sizeof(*v->own));
 	if (v->own == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_vlans; i++)
-		if (c->vlans[i].has_subnet)
-			v->own[v->n_own++] =
-			    (struct own_net){ c->vlans[i].subnet,
-				    c->vlans[i].id };
-	if (c->has_pool)
+		for (int f = 0; f < CONFIG_FAMILIES; f++)
+			if (c->vlans[i].subnet[f].family != 0)
+				v->own[v->n_own++] =
+				    (struct own_net){ c->vlans[i].subnet[f],
+					    c->vlans[i].id };
+	if (c->pool.family != 0)
 		v->own[v->n_own++] = (struct own_net){ c->pool, 0 };
 	if (v->n_own > 1)
 		qsort(v->own, v->n_own, sizeof(*v->own), own_cmp);
@@ -111,21 +112,105 @@ check_metrics(struct vctx *v)
 		    l, port);
 }
 
+/* a's last address lies beyond b's (a and b of one family). */
+static bool
+ends_after(const struct ipaddr *a, const struct ipaddr *b)
+{
+	struct ipaddr fa, la, fb, lb;
+
+	ipaddr_range(a, &fa, &la);
+	ipaddr_range(b, &fb, &lb);
+	return memcmp(la.bytes, lb.bytes, sizeof(la.bytes)) > 0;
+}
+
+/* The IPv4 gateway of a port: another host of the port's subnet. */
+static void
+check_gateway4(struct vctx *v, const struct config_interface *f)
+{
+	uint32_t gw = ipaddr_to4(&f->gateway[CONFIG_V4]);
+	uint32_t addr = ipaddr_to4(&f->addr[CONFIG_V4]);
+	uint8_t len = f->addr[CONFIG_V4].len;
+	char a[64], g[ADDR4_STRLEN];
+	struct prefix4 net;
+
+	if (f->addr[CONFIG_V4].family == 0) {
+		diag_error(v->d,
+		    "interface %s: gateway without an "
+		    "address: set address first",
+		    f->name);
+		return;
+	}
+	net.addr = addr & prefix4_mask(len);
+	net.len = len;
+	/* A /31 (RFC 3021) or /32 has no network or broadcast address. */
+	if (!prefix4_contains(&net, gw) || gw == addr ||
+	    (len < 31 && (gw == net.addr || gw == prefix4_last(&net)))) {
+		addr4_format(gw, g, sizeof(g));
+		prefix4_format(&net, a, sizeof(a));
+		diag_error(v->d,
+		    "interface %s: gateway %s is not another "
+		    "host of the port's subnet %s",
+		    f->name, g, a);
+	}
+}
+
+/*
+ * The IPv6 gateway of a port: a router's link-local address (what router
+ * advertisements give, RFC 4861 4.2), or another host of the port's
+ * subnet; either needs the port to have an IPv6 address.
+ */
+static void
+check_gateway6(struct vctx *v, const struct config_interface *f)
+{
+	const struct ipaddr *gw = &f->gateway[CONFIG_V6];
+	const struct ipaddr *addr = &f->addr[CONFIG_V6];
+	char a[IPADDR_STRLEN], g[IPADDR_STRLEN];
+	struct ipaddr net, any;
+
+	ipaddr_format(gw, g, sizeof(g));
+	if (addr->family == 0) {
+		diag_error(v->d,
+		    "interface %s: IPv6 gateway %s without an IPv6 address: "
+		    "set an IPv6 address first",
+		    f->name, g);
+		return;
+	}
+	if (gw->bytes[0] == 0xfe && (gw->bytes[1] & 0xc0) == 0x80)
+		return;
+	ipaddr_mask(addr, addr->len, &net);
+	any = net;
+	any.len = 128;
+	if (!ipaddr_contains(&net, gw) ||
+	    memcmp(gw->bytes, addr->bytes, 16) == 0 ||
+	    (addr->len < 127 && ipaddr_equal(gw, &any))) {
+		ipaddr_format(&net, a, sizeof(a));
+		diag_error(v->d,
+		    "interface %s: gateway %s is neither link-local nor "
+		    "another host of the port's subnet %s",
+		    f->name, g, a);
+	}
+}
+
 /* The firewall's own subnets must not overlap each other. */
 static void
 check_system(struct vctx *v)
 {
 	const struct config *c = v->c;
-	char a[64], b[64], gw[ADDR4_STRLEN];
-	struct prefix4 net;
+	char a[96], b[96];
 
 	/*
-	 * Sorted by address, prefixes nest or are disjoint: one overlaps an
-	 * earlier one exactly when it starts before the furthest end seen.
+	 * Sorted by family, then address, prefixes nest or are disjoint: one
+	 * overlaps an earlier one exactly when it starts before the furthest
+	 * end seen in its family.
 	 */
 	for (size_t i = 1, far = 0; i < v->n_own; i++) {
-		if (v->own[i].prefix.addr <=
-		    prefix4_last(&v->own[far].prefix)) {
+		const struct ipaddr *p = &v->own[i].prefix;
+
+		if (p->family != v->own[far].prefix.family) {
+			far = i;
+			continue;
+		}
+		if (ipaddr_overlap(p, &v->own[far].prefix)) {
 			describe_own(&v->own[i], a, sizeof(a));
 			describe_own(&v->own[far], b, sizeof(b));
 			diag_error(v->d,
@@ -133,53 +218,68 @@ check_system(struct vctx *v)
 			    "its own",
 			    a, b);
 		}
-		if (prefix4_last(&v->own[i].prefix) >
-		    prefix4_last(&v->own[far].prefix))
+		if (ends_after(p, &v->own[far].prefix))
 			far = i;
 	}
 	for (size_t i = 0; i < c->n_ifaces; i++) {
-		const struct config_interface *f = &c->ifaces[i];
-
-		if (f->gateway == 0)
-			continue;
-		if (f->addr == 0) {
-			diag_error(v->d,
-			    "interface %s: gateway without an "
-			    "address: set address first",
-			    f->name);
-			continue;
-		}
-		net.addr = f->addr & prefix4_mask(f->len);
-		net.len = f->len;
-		/* A /31 (RFC 3021) or /32 has no network or broadcast address. */
-		if (!prefix4_contains(&net, f->gateway) ||
-		    f->gateway == f->addr ||
-		    (f->len < 31 &&
-			(f->gateway == net.addr ||
-			    f->gateway == prefix4_last(&net)))) {
-			addr4_format(f->gateway, gw, sizeof(gw));
-			prefix4_format(&net, a, sizeof(a));
-			diag_error(v->d,
-			    "interface %s: gateway %s is not another "
-			    "host of the port's subnet %s",
-			    f->name, gw, a);
-		}
+		if (c->ifaces[i].gateway[CONFIG_V4].family != 0)
+			check_gateway4(v, &c->ifaces[i]);
+		if (c->ifaces[i].gateway[CONFIG_V6].family != 0)
+			check_gateway6(v, &c->ifaces[i]);
 	}
 	check_metrics(v);
 }
 
-static bool
-is_ipv4(const char *s, uint32_t *a)
+static const char *
+family_name(int family)
 {
-	return addr4_parse(s, a) == 0;
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * The outer family is remote-address's: local-address, or the WAN port's
+ * address used in its place, must be of the same family (IKE and ESP go
+ * from one address to the other).
+ */
+static void
+check_outer_family(struct vctx *v, const struct config_tunnel *t,
+    const struct config_interface *port)
+{
+	const struct ipaddr *r = &t->remote_address.ip, *l;
+	char ra[IPADDR_STRLEN], la[IPADDR_STRLEN];
+
+	l = &t->local_address.ip;
+	if (r->family == 0)
+		return; /* unset or a name: the resolver's to say */
+	ipaddr_format(r, ra, sizeof(ra));
+	if (l->family != 0 && l->family != r->family) {
+		ipaddr_format(l, la, sizeof(la));
+		diag_error(v->d,
+		    WHO "local-address %s is %s and remote-address %s is %s: "
+			"both ends of the tunnel's outer packets are of one "
+			"family; give a local-address of the peer's family",
+		    t->name, la, family_name(l->family), ra,
+		    family_name(r->family));
+		return;
+	}
+	if (l->family == 0 && !config_host_is_set(&t->local_address) &&
+	    port != NULL && config_interface_has_address(port) &&
+	    port->addr[config_slot(r->family)].family == 0)
+		diag_error(v->d,
+		    WHO "remote-address %s is %s and wan-port %s has no %s "
+			"address: give interface %s an %s address, or set "
+			"local-address",
+		    t->name, ra, family_name(r->family), port->name,
+		    family_name(r->family), port->name, family_name(r->family));
 }
 
 static void
 check_required(struct vctx *v, const struct config_tunnel *t)
 {
 	const struct config_interface *port = NULL;
-	char la[ADDR4_STRLEN], own[ADDR4_STRLEN];
-	uint32_t a;
+	const struct ipaddr *own = &t->local_address.ip;
+	char la[IPADDR_STRLEN], oa[IPADDR_STRLEN];
+	struct ipaddr pa;
 
 	if (t->wan_port[0] != '\0' &&
 	    (port = config_interface_find(v->c, t->wan_port)) == NULL)
@@ -187,16 +287,19 @@ check_required(struct vctx *v, const struct config_tunnel *t)
 		    WHO "wan-port %s does not exist: configure "
 			"interface %s or bind another port",
 		    t->name, t->wan_port, t->wan_port);
-	if (port != NULL && port->addr != 0 &&
-	    t->local_address.ip.family == AF_INET &&
-	    (a = ipaddr_to4(&t->local_address.ip)) != port->addr) {
-		addr4_format(port->addr, la, sizeof(la));
-		addr4_format(a, own, sizeof(own));
-		diag_error(v->d,
-		    WHO
-		    "local-address %s differs from %s's address "
-		    "%s: the local address must be the bound port's address",
-		    t->name, own, port->name, la);
+	if (port != NULL && own->family != 0 &&
+	    port->addr[config_slot(own->family)].family != 0) {
+		pa = port->addr[config_slot(own->family)];
+		pa.len = (uint8_t)ipaddr_bits(&pa);
+		if (!ipaddr_equal(&pa, own)) {
+			ipaddr_format(&pa, la, sizeof(la));
+			ipaddr_format(own, oa, sizeof(oa));
+			diag_error(v->d,
+			    WHO "local-address %s differs from %s's address "
+				"%s: the local address must be the bound "
+				"port's address",
+			    t->name, oa, port->name, la);
+		}
 	}
 	if (!t->enable)
 		return;
@@ -211,32 +314,109 @@ check_required(struct vctx *v, const struct config_tunnel *t)
 			"agreed with the remote site",
 		    t->name);
 	if (!config_host_is_set(&t->local_address) &&
-	    (port == NULL || port->addr == 0) &&
+	    (port == NULL || !config_interface_has_address(port)) &&
 	    (t->wan_port[0] == '\0' || port != NULL))
 		diag_error(v->d,
 		    WHO "no local address: set local-address, or "
 			"wan-port to a port with an address",
 		    t->name);
-	if (t->client_vpn_bound && !v->c->has_pool)
+	check_outer_family(v, t, port);
+	if (t->client_vpn_bound && v->c->pool.family == 0)
 		diag_error(v->d,
 		    WHO "client-vpn-bound is on but no client-vpn "
 			"pool is configured: set pool under client-vpn",
 		    t->name);
 }
 
+/* How a local network is named in errors: "vlan 20 (10.20.5.0/24)". */
 static void
-describe_local(const struct config *c, const struct config_local_net *ln,
+describe_local(const struct config_local_net *ln, const struct ipaddr *p,
     char *buf, size_t len)
 {
-	const struct config_vlan *vl = config_vlan_find(c, ln->vlan);
-	char p[PREFIX4_STRLEN];
+	char a[IPADDR_STRLEN];
+
+	ipaddr_format_prefix(p, a, sizeof(a));
+	if (ln->vlan == 0)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "vlan %u (%s)", ln->vlan, a);
+}
+
+/* The prefixes a local network stands for: its own, or its VLAN's
+ * subnets (one per family); the count. */
+static size_t
+local_net_prefixes(const struct config *c, const struct config_local_net *ln,
+    struct ipaddr out[CONFIG_FAMILIES])
+{
+	const struct config_vlan *vl;
+	size_t n = 0;
 
 	if (ln->vlan == 0) {
-		prefix4_format(&ln->prefix, p, sizeof(p));
-		snprintf(buf, len, "%s", p);
-	} else {
-		prefix4_format(&vl->subnet, p, sizeof(p));
-		snprintf(buf, len, "vlan %u (%s)", ln->vlan, p);
+		out[0] = ln->prefix;
+		return 1;
+	}
+	if ((vl = config_vlan_find(c, ln->vlan)) == NULL)
+		return 0;
+	for (int f = 0; f < CONFIG_FAMILIES; f++)
+		if (vl->subnet[f].family != 0)
+			out[n++] = vl->subnet[f];
+	return n;
+}
+
+/* Bit 0: some IPv4 network, bit 1: some IPv6 one. */
+static unsigned
+families_of(const struct ipaddr *p, size_t n)
+{
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		bits |= 1u << config_slot(p[i].family);
+	return bits;
+}
+
+/*
+ * A CHILD SA carries selectors of both families, but a policy pairs a
+ * local network with a remote one of its own family (RFC 7296 2.9: a
+ * selector range is of one address family): local networks of IPv6 only
+ * and remote ones of IPv4 only leave no pair at all; a family on one side
+ * only carries nothing.
+ */
+static void
+check_selector_families(struct vctx *v, const struct config_tunnel *t)
+{
+	struct ipaddr local[CONFIG_LOCAL_PREFIXES_MAX];
+	size_t n = config_tunnel_local_prefixes(v->c, t, local,
+	    CONFIG_LOCAL_PREFIXES_MAX);
+	unsigned lf = families_of(local, n);
+	unsigned rf = families_of(t->remote_nets, t->n_remote);
+
+	if (!t->enable || t->type != CONFIG_TUNNEL_POLICY || lf == 0 || rf == 0)
+		return;
+	if ((lf & rf) == 0) {
+		diag_error(v->d,
+		    WHO "local networks are all %s and remote-networks all "
+			"%s: no selector pair of one family, nothing can "
+			"enter the tunnel; add an %s remote-network or an %s "
+			"local-network",
+		    t->name, lf & 1 ? "IPv4" : "IPv6", rf & 1 ? "IPv4" : "IPv6",
+		    lf & 1 ? "IPv4" : "IPv6", rf & 1 ? "IPv4" : "IPv6");
+		return;
+	}
+	for (int f = 0; f < CONFIG_FAMILIES; f++) {
+		const char *fam = f == CONFIG_V6 ? "IPv6" : "IPv4";
+
+		if ((lf & (1u << f)) && !(rf & (1u << f)))
+			diag_warn(v->d,
+			    WHO "its %s local networks have no %s "
+				"remote-network: their traffic does not enter "
+				"the tunnel; add one or remove them",
+			    t->name, fam, fam);
+		else if ((rf & (1u << f)) && !(lf & (1u << f)))
+			diag_warn(v->d,
+			    WHO "its %s remote-networks have no %s local "
+				"network: no traffic reaches them through the "
+				"tunnel; add one or remove them",
+			    t->name, fam, fam);
 	}
 }
 
@@ -245,7 +425,8 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 {
 	const struct config *c = v->c;
 	const struct config_vlan *vl = NULL;
-	char r[PREFIX4_STRLEN], l[64];
+	struct ipaddr lp[CONFIG_FAMILIES];
+	char r[IPADDR_STRLEN], l[96];
 
 	for (size_t i = 0; i < t->n_local; i++) {
 		uint16_t id = t->local_nets[i].vlan;
@@ -257,7 +438,7 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 			    WHO "local-network vlan %u does not "
 				"exist: configure vlan %u or remove it",
 			    t->name, id, id);
-		} else if (!vl->has_subnet) {
+		} else if (!config_vlan_has_subnet(vl)) {
 			diag_error(v->d,
 			    WHO "local-network vlan %u has no "
 				"subnet: set subnet under vlan %u",
@@ -276,34 +457,32 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 				"least one local-network (or client-vpn-bound)",
 			    t->name);
 	}
+	check_selector_families(v, t);
 	for (size_t k = 0; k < t->n_remote; k++) {
-		const struct prefix4 *rp = &t->remote_nets[k];
+		const struct ipaddr *rp = &t->remote_nets[k];
 		bool own_hit = false;
 
-		prefix4_format(rp, r, sizeof(r));
+		ipaddr_format_prefix(rp, r, sizeof(r));
 		for (size_t i = 0; i < t->n_local; i++) {
 			const struct config_local_net *ln = &t->local_nets[i];
+			size_t n = local_net_prefixes(c, ln, lp);
 
-			if (ln->vlan != 0 &&
-			    ((vl = config_vlan_find(c, ln->vlan)) == NULL ||
-				!vl->has_subnet))
-				continue;
-			if (!prefix4_overlap(rp,
-				ln->vlan ? &vl->subnet : &ln->prefix))
-				continue;
-			describe_local(c, ln, l, sizeof(l));
-			diag_error(v->d,
-			    WHO
-			    "remote-network %s overlaps local "
-			    "network %s: the two sides of a tunnel need distinct "
-			    "addresses",
-			    t->name, r, l);
-			own_hit = true;
+			for (size_t j = 0; j < n; j++) {
+				if (!ipaddr_overlap(rp, &lp[j]))
+					continue;
+				describe_local(ln, &lp[j], l, sizeof(l));
+				diag_error(v->d,
+				    WHO "remote-network %s overlaps local "
+					"network %s: the two sides of a tunnel "
+					"need distinct addresses",
+				    t->name, r, l);
+				own_hit = true;
+			}
 		}
 		if (own_hit)
 			continue;
 		for (size_t i = 0; i < v->n_own; i++) {
-			if (!prefix4_overlap(rp, &v->own[i].prefix))
+			if (!ipaddr_overlap(rp, &v->own[i].prefix))
 				continue;
 			describe_own(&v->own[i], l, sizeof(l));
 			diag_error(v->d,
@@ -329,21 +508,20 @@ check_networks(struct vctx *v, const struct config_tunnel *t)
 static void
 check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 {
-	char r[PREFIX4_STRLEN], o[PREFIX4_STRLEN], local[CONFIG_HOST_MAX + 1];
+	char r[IPADDR_STRLEN], o[IPADDR_STRLEN], local[CONFIG_HOST_MAX + 1];
 	char ra[IPADDR_STRLEN];
-	uint32_t peer = 0, self = 0;
-	bool has_peer, has_self;
+	const struct ipaddr *peer = &t->remote_address.ip;
+	struct ipaddr self = { 0 };
 
-	has_peer = t->remote_address.ip.family == AF_INET;
-	peer = ipaddr_to4(&t->remote_address.ip);
-	has_self = config_tunnel_local_addr(v->c, t, local, sizeof(local)) ==
-		0 &&
-	    is_ipv4(local, &self);
+	/* Of either family; ipaddr_contains() is false across families. */
+	if (config_tunnel_local_addr(v->c, t, local, sizeof(local)) < 0 ||
+	    ipaddr_parse(local, &self) < 0)
+		self.family = 0;
 	for (size_t k = 0; k < t->n_remote; k++) {
-		const struct prefix4 *rp = &t->remote_nets[k];
+		const struct ipaddr *rp = &t->remote_nets[k];
 
-		prefix4_format(rp, r, sizeof(r));
-		if (has_peer && prefix4_contains(rp, peer))
+		ipaddr_format_prefix(rp, r, sizeof(r));
+		if (peer->family != 0 && ipaddr_contains(rp, peer))
 			diag_error(v->d,
 			    WHO
 			    "remote-network %s contains the peer's address "
@@ -352,7 +530,7 @@ check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 			    t->name, r,
 			    config_host_text(&t->remote_address, ra,
 				sizeof(ra)));
-		if (has_self && prefix4_contains(rp, self))
+		if (self.family != 0 && ipaddr_contains(rp, &self))
 			diag_error(v->d,
 			    WHO "remote-network %s contains our own address "
 				"%s: leave that address out",
@@ -360,9 +538,9 @@ check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 		for (size_t j = 0; j < t->n_remote; j++) {
 			/* Sets refuse duplicates: only strict nesting. */
 			if (rp->len <= t->remote_nets[j].len ||
-			    !prefix4_overlap(rp, &t->remote_nets[j]))
+			    !ipaddr_overlap(rp, &t->remote_nets[j]))
 				continue;
-			prefix4_format(&t->remote_nets[j], o, sizeof(o));
+			ipaddr_format_prefix(&t->remote_nets[j], o, sizeof(o));
 			diag_warn(v->d,
 			    WHO "remote-network %s lies inside remote-network "
 				"%s: remove the narrower one",
@@ -371,11 +549,18 @@ check_remote_reach(struct vctx *v, const struct config_tunnel *t)
 	}
 }
 
+/* The inside link: the prefix our inside address lies in. */
+static void
+inside_link(const struct config_tunnel *t, struct ipaddr *link)
+{
+	ipaddr_mask(&t->inside_addr, t->inside_addr.len, link);
+}
+
 static void
 check_inside(struct vctx *v, const struct config_tunnel *t)
 {
-	struct prefix4 link = { t->inside_addr & prefix4_mask(30), 30 };
-	char a[PREFIX4_STRLEN], o[64];
+	struct ipaddr link;
+	char a[IPADDR_STRLEN], o[96];
 
 	/* A route-based tunnel has one pair (0.0.0.0/0 both ways). */
 	if (t->type == CONFIG_TUNNEL_ROUTE && t->ts_mode == CONFIG_TS_PER_PAIR)
@@ -384,22 +569,23 @@ check_inside(struct vctx *v, const struct config_tunnel *t)
 			"route-based tunnel: set tunnel-type policy-based or "
 			"traffic-selectors combined",
 		    t->name);
-	if (t->inside_len == 0)
+	if (t->inside_addr.family == 0)
 		return;
-	prefix4_format(&link, a, sizeof(a));
+	inside_link(t, &link);
+	ipaddr_format_prefix(&link, a, sizeof(a));
 	if (t->type == CONFIG_TUNNEL_POLICY)
 		diag_warn(v->d,
 		    WHO "inside-address is ignored on a policy-based tunnel: "
 			"set tunnel-type route-based or remove it",
 		    t->name);
 	for (size_t i = 0; i < v->n_own; i++) {
-		if (!prefix4_overlap(&link, &v->own[i].prefix))
+		if (!ipaddr_overlap(&link, &v->own[i].prefix))
 			continue;
 		describe_own(&v->own[i], o, sizeof(o));
 		diag_error(v->d,
 		    WHO "inside-address is on %s, inside %s of this firewall: "
-			"choose a /30 outside the firewall's subnets",
-		    t->name, a, o);
+			"choose a %s outside the firewall's subnets",
+		    t->name, a, o, link.family == AF_INET6 ? "link" : "/30");
 	}
 }
 
@@ -454,6 +640,23 @@ check_azure(struct vctx *v, const struct config_tunnel *t)
 		    t->name);
 }
 
+/*
+ * AWS's IPv6 inside tunnel CIDR is a /126 of fd00::/8 (its Site-to-Site
+ * VPN "Tunnel inside IPv6 CIDR"): AWS takes the first host of it, the
+ * customer gateway the second.
+ */
+static void
+check_aws_inside6(struct vctx *v, const struct config_tunnel *t, const char *ia)
+{
+	if (t->inside_addr.bytes[0] != 0xfd || t->inside_addr.len != 126)
+		diag_error(v->d,
+		    WHO "inside-address %s is not on a /126 of fd00::/8: AWS "
+			"gives an IPv6 tunnel's inside CIDR from there; give "
+			"our address on it as AWS lists it, like "
+			"fd00:10:0:1::2/126",
+		    t->name, ia);
+}
+
 static void
 check_partner(struct vctx *v, const struct config_tunnel *t)
 {
@@ -461,8 +664,9 @@ check_partner(struct vctx *v, const struct config_tunnel *t)
 		"chacha20poly1305" };
 	const char *p = t->psk ? (const char *)t->psk->data : NULL;
 	struct prefix4 ll = { 0xa9fe0000u, 16 }; /* 169.254.0.0/16 */
-	struct prefix4 slash30 = { t->inside_addr & prefix4_mask(30), 30 };
-	char ia[ADDR4_STRLEN], lp[PREFIX4_STRLEN];
+	uint32_t in4 = ipaddr_to4(&t->inside_addr);
+	struct prefix4 slash30 = { in4 & prefix4_mask(30), 30 };
+	char ia[IPADDR_STRLEN], lp[PREFIX4_STRLEN];
 
 	if (t->partner == CONFIG_PARTNER_AZURE)
 		check_azure(v, t);
@@ -488,26 +692,27 @@ check_partner(struct vctx *v, const struct config_tunnel *t)
 			    "starting with 0: choose another key",
 			    t->name);
 	}
-	if (t->inside_len == 0) {
+	ipaddr_format_prefix(&t->inside_addr, ia, sizeof(ia));
+	if (t->inside_addr.family == 0) {
 		diag_error(v->d,
 		    WHO
 		    "partner-type aws needs inside-address: "
 		    "our address on the tunnel's /30 inside 169.254.0.0/16, as "
 		    "AWS lists it",
 		    t->name);
-	} else if (!prefix4_contains(&ll, t->inside_addr)) {
-		addr4_format(t->inside_addr, ia, sizeof(ia));
+	} else if (t->inside_addr.family == AF_INET6) {
+		check_aws_inside6(v, t, ia);
+	} else if (!prefix4_contains(&ll, in4)) {
 		diag_error(v->d,
-		    WHO "inside-address %s/%u is outside "
+		    WHO "inside-address %s is outside "
 			"169.254.0.0/16: AWS takes the tunnel's /30 from there",
-		    t->name, ia, t->inside_len);
+		    t->name, ia);
 	} else if (aws_inside_reserved(slash30.addr)) {
-		addr4_format(t->inside_addr, ia, sizeof(ia));
 		prefix4_format(&slash30, lp, sizeof(lp));
 		diag_error(v->d,
-		    WHO "inside-address %s/%u is in %s, which AWS "
+		    WHO "inside-address %s is in %s, which AWS "
 			"reserves: choose another /30 of 169.254.0.0/16",
-		    t->name, ia, t->inside_len, lp);
+		    t->name, ia, lp);
 	}
 	for (size_t i = 0; i < 3; i++) {
 		if (proposal_has(&t->ike_proposals, aws_refused[i]))
@@ -582,17 +787,18 @@ static int
 on_net(void *arg, const struct index_net *e)
 {
 	struct vctx *v = arg;
-	char a[PREFIX4_STRLEN], b[PREFIX4_STRLEN];
+	char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 
 	if (e->t == v->t || e->kind != v->net->kind || stale(v, e->t))
 		return 1;
-	prefix4_format(&v->net->prefix, a, sizeof(a));
-	prefix4_format(&e->prefix, b, sizeof(b));
+	ipaddr_format_prefix(&v->net->prefix, a, sizeof(a));
+	ipaddr_format_prefix(&e->prefix, b, sizeof(b));
 	if (e->kind == INDEX_INSIDE)
 		diag_error(v->d,
 		    WHO "inside-address is on %s, the inside link of ipsec "
-			"tunnel %s too: give each tunnel its own /30",
-		    v->t->name, a, e->t->name);
+			"tunnel %s too: give each tunnel its own %s",
+		    v->t->name, a, e->t->name,
+		    e->prefix.family == AF_INET6 ? "link" : "/30");
 	else
 		diag_error(v->d,
 		    WHO "remote-network %s overlaps remote-network %s of "
@@ -655,11 +861,21 @@ check_cross(struct vctx *v, const struct config_tunnel *t)
 	index_query_pair(v->peers, key, on_pair, v);
 }
 
-/* The peer's end of a route-based tunnel's inside /30. */
+/* The peer's end of a route-based tunnel's inside /30 (IPv4: the
+ * monitor probes IPv4 only). */
 static uint32_t
 inside_peer(const struct config_tunnel *t)
 {
-	return (t->inside_addr & ~3u) | (3u - (t->inside_addr & 3u));
+	uint32_t a = ipaddr_to4(&t->inside_addr);
+
+	return (a & ~3u) | (3u - (a & 3u));
+}
+
+/* The tunnel has an IPv4 inside address (the monitor's concern). */
+static bool
+inside4(const struct config_tunnel *t)
+{
+	return t->inside_addr.family == AF_INET;
 }
 
 /* a lies in a local network of t (in VLAN *vlan, when one). */
@@ -667,18 +883,19 @@ static bool
 local_net_has(const struct config *c, const struct config_tunnel *t, uint32_t a,
     uint16_t *vlan)
 {
+	struct ipaddr ip, lp[CONFIG_FAMILIES];
+
+	ipaddr_from4(a, 32, &ip);
 	for (size_t i = 0; i < t->n_local; i++) {
 		const struct config_local_net *ln = &t->local_nets[i];
-		const struct config_vlan *vl;
+		size_t n = local_net_prefixes(c, ln, lp);
 
-		if (ln->vlan == 0 && prefix4_contains(&ln->prefix, a))
-			return true;
-		if (ln->vlan != 0 &&
-		    (vl = config_vlan_find(c, ln->vlan)) != NULL &&
-		    vl->has_subnet && prefix4_contains(&vl->subnet, a)) {
-			*vlan = ln->vlan;
-			return true;
-		}
+		for (size_t j = 0; j < n; j++)
+			if (ipaddr_contains(&lp[j], &ip)) {
+				if (ln->vlan != 0)
+					*vlan = ln->vlan;
+				return true;
+			}
 	}
 	return false;
 }
@@ -696,15 +913,17 @@ check_monitor(struct vctx *v, const struct config_tunnel *t)
 	const struct config_monitor *m = &t->monitor;
 	bool route = t->type == CONFIG_TUNNEL_ROUTE;
 	char a[ADDR4_STRLEN];
+	struct ipaddr dst;
 	uint16_t vlan = 0;
 	bool ok = false;
 
 	if (m->dst == 0)
 		return;
 	addr4_format(m->dst, a, sizeof(a));
+	ipaddr_from4(m->dst, 32, &dst);
 	for (size_t k = 0; k < t->n_remote && !ok; k++)
-		ok = prefix4_contains(&t->remote_nets[k], m->dst);
-	if (!ok && !(route && t->inside_len != 0 && m->dst == inside_peer(t)))
+		ok = ipaddr_contains(&t->remote_nets[k], &dst);
+	if (!ok && !(route && inside4(t) && m->dst == inside_peer(t)))
 		diag_error(v->d,
 		    WHO "monitor destination %s is in no remote-network of "
 			"the tunnel: give a host behind the peer%s",
@@ -722,14 +941,14 @@ check_monitor(struct vctx *v, const struct config_tunnel *t)
 	} else if (m->src_addr != 0) {
 		addr4_format(m->src_addr, a, sizeof(a));
 		if (!local_net_has(v->c, t, m->src_addr, &vlan) &&
-		    !(route && t->inside_len != 0 &&
-			m->src_addr == t->inside_addr))
+		    !(route && inside4(t) &&
+			m->src_addr == ipaddr_to4(&t->inside_addr)))
 			diag_error(v->d,
 			    WHO "monitor source %s is in no local-network of "
 				"the tunnel: give an address of ours that the "
 				"tunnel carries%s",
 			    t->name, a, route ? ", or the inside-address" : "");
-	} else if (t->n_local == 0 && !(route && t->inside_len != 0)) {
+	} else if (t->n_local == 0 && !(route && inside4(t))) {
 		diag_error(v->d,
 		    WHO "monitor has no source: the tunnel has no "
 			"local-network%s; give monitor source",

@@ -22,7 +22,7 @@
 
 #define IKE_NAME_MAX	   32
 #define IKE_ID_MAX	   253
-#define IKE_NETS_MAX	   32
+#define IKE_NETS_MAX	   72 /* a side, both families; = IKE_MAX_TS */
 #define IKE_PROPOSALS_MAX  8
 #define IKE_ALGS_MAX	   8
 #define IKE_PORT	   500

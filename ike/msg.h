@@ -19,7 +19,7 @@
 #define IKE_MAX_PAYLOADS    64	  /* per message; more is an attack */
 #define IKE_MAX_PROPOSALS   16	  /* per SA payload */
 #define IKE_MAX_TRANSFORMS  32
-#define IKE_MAX_TS	    64 /* a side: a tunnel has up to 32 networks and more */
+#define IKE_MAX_TS	    72 /* a side: 32 networks of each family and more */
 #define IKE_MAX_SPIS	    64 /* in one parsed Delete payload */
 
 /* RFC 7296 3.1: header flags. */

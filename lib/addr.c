@@ -206,8 +206,9 @@ ipaddr_parse(const char *s, struct ipaddr *out)
 	return 0;
 }
 
-int
-ipaddr_parse_prefix(const char *s, struct ipaddr *out)
+/* "ADDR/N"; host bits refused unless host_bits. */
+static int
+parse_with_len(const char *s, bool host_bits, struct ipaddr *out)
 {
 	char buf[IPADDR_STRLEN];
 	const char *slash, *n;
@@ -225,11 +226,36 @@ ipaddr_parse_prefix(const char *s, struct ipaddr *out)
 	if (parse_decimal(&n, 3, max, &len) < 0 || *n != '\0')
 		return -EINVAL;
 	/* No host bits: what is accepted prints back as typed. */
-	for (unsigned bit = len; bit < max; bit++)
+	for (unsigned bit = len; bit < max && !host_bits; bit++)
 		if (out->bytes[bit / 8] & (0x80u >> (bit % 8)))
 			return -EINVAL;
 	out->len = (uint8_t)len;
 	return 0;
+}
+
+int
+ipaddr_parse_prefix(const char *s, struct ipaddr *out)
+{
+	return parse_with_len(s, false, out);
+}
+
+int
+ipaddr_parse_ifaddr(const char *s, struct ipaddr *out)
+{
+	return parse_with_len(s, true, out);
+}
+
+void
+ipaddr_mask(const struct ipaddr *a, unsigned len, struct ipaddr *out)
+{
+	unsigned bits = ipaddr_bits(a);
+
+	*out = *a;
+	if (len > bits)
+		len = bits;
+	for (unsigned bit = len; bit < bits; bit++)
+		out->bytes[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	out->len = (uint8_t)len;
 }
 
 void

@@ -156,6 +156,12 @@ struct ipaddr {
 int ipaddr_parse(const char *s, struct ipaddr *out);
 /* "ADDR/N" with no host bits set; 0 or -EINVAL. */
 int ipaddr_parse_prefix(const char *s, struct ipaddr *out);
+/* "ADDR/N" where host bits may be set (an interface's address, kept
+ * whole with its prefix length); 0 or -EINVAL. */
+int ipaddr_parse_ifaddr(const char *s, struct ipaddr *out);
+/* The prefix of length len (at most the family's bits) holding a: its
+ * host bits cleared ("2001:db8::1/64" -> "2001:db8::/64"). */
+void ipaddr_mask(const struct ipaddr *a, unsigned len, struct ipaddr *out);
 /* The address, then "/N" unless it is a single address. */
 void ipaddr_format(const struct ipaddr *a, char *buf, size_t len);
 void ipaddr_from4(uint32_t addr, uint8_t len, struct ipaddr *out);

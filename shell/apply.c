@@ -23,8 +23,7 @@
 /* What a translated tunnel points to. */
 struct conf_store {
 	struct ike_tunnel_conf c;
-	struct prefix4 ln4[CONFIG_NETS_MAX];
-	struct ipaddr ln[CONFIG_NETS_MAX], rn[CONFIG_NETS_MAX];
+	struct ipaddr ln[CONFIG_LOCAL_PREFIXES_MAX];
 	struct ike_algs ike[CONFIG_PROPOSALS_MAX], esp[CONFIG_PROPOSALS_MAX];
 	char local_addr[CONFIG_HOST_MAX + 1];
 };
@@ -97,14 +96,13 @@ dataplane_plan(struct live *l, const struct config_tunnel *t,
 	dp->link.key = route_key(t->name);
 	dp->link.local = c->local_addr;
 	dp->link.remote = c->remote_addr;
-	if (t->inside_addr)
-		ipaddr_from4(t->inside_addr, t->inside_len, &dp->link.addr);
+	dp->link.addr = t->inside_addr; /* family 0: none */
 	dp->link.mtu = t->mtu;
 	snprintf(dp->link.under, sizeof(dp->link.under), "%s", t->wan_port);
 	for (size_t i = 0; i < t->n_remote; i++) {
 		struct kernel_route *r = &dp->routes[i];
 
-		ipaddr_from_prefix4(&t->remote_nets[i], &r->dst);
+		r->dst = t->remote_nets[i];
 		snprintf(r->dev, sizeof(r->dev), "%s", dp->link.name);
 		r->metric = dataplane_metric_free(live_dataplane(l), &r->dst);
 	}
@@ -134,19 +132,27 @@ monitor_source(const struct config *cfg, const struct config_tunnel *t,
 {
 	const struct config_monitor *m = &t->monitor;
 	const struct config_vlan *vl;
-	struct prefix4 first;
+	struct ipaddr first[CONFIG_LOCAL_PREFIXES_MAX];
+	size_t n;
 
+	/* The monitor probes IPv4: its sources are IPv4 ones. */
 	mc->src_net = (struct prefix4){ 0, 32 }; /* holds no address */
 	if (m->src_addr != 0)
 		mc->src_addr = m->src_addr;
 	else if (m->src_vlan != 0) {
-		if ((vl = config_vlan_find(cfg, m->src_vlan)) != NULL &&
-		    vl->has_subnet)
-			mc->src_net = vl->subnet;
-	} else if (t->type == CONFIG_TUNNEL_ROUTE && t->inside_len != 0)
-		mc->src_addr = t->inside_addr;
-	else if (config_tunnel_local_prefixes(cfg, t, &first, 1) == 1)
-		mc->src_net = first;
+		if ((vl = config_vlan_find(cfg, m->src_vlan)) != NULL)
+			(void)ipaddr_to_prefix4(&vl->subnet[CONFIG_V4],
+			    &mc->src_net);
+	} else if (t->type == CONFIG_TUNNEL_ROUTE &&
+	    t->inside_addr.family == AF_INET)
+		mc->src_addr = ipaddr_to4(&t->inside_addr);
+	else {
+		n = config_tunnel_local_prefixes(cfg, t, first,
+		    CONFIG_LOCAL_PREFIXES_MAX);
+		for (size_t i = 0; i < n; i++)
+			if (ipaddr_to_prefix4(&first[i], &mc->src_net) == 0)
+				break;
+	}
 }
 
 /*
@@ -195,6 +201,7 @@ conf_from(struct live *l, const struct config *cfg,
     const struct config_tunnel *t, struct conf_store *s, struct diag *d)
 {
 	struct ike_tunnel_conf *c = &s->c;
+	size_t n;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(c->name, sizeof(c->name), "%s", t->name);
@@ -225,15 +232,12 @@ conf_from(struct live *l, const struct config *cfg,
 	if (c->remote_id == NULL || c->remote_id[0] == '\0')
 		c->remote_id = t->remote_address.name;
 	c->psk = t->psk;
-	c->n_local =
-	    config_tunnel_local_prefixes(cfg, t, s->ln4, CONFIG_NETS_MAX);
-	for (size_t i = 0; i < c->n_local; i++)
-		ipaddr_from_prefix4(&s->ln4[i], &s->ln[i]);
-	for (size_t i = 0; i < t->n_remote; i++)
-		ipaddr_from_prefix4(&t->remote_nets[i], &s->rn[i]);
+	n = config_tunnel_local_prefixes(cfg, t, s->ln,
+	    CONFIG_LOCAL_PREFIXES_MAX);
+	c->n_local = n < IKE_NETS_MAX ? n : IKE_NETS_MAX;
 	c->n_remote = t->n_remote;
 	c->local_nets = s->ln;
-	c->remote_nets = s->rn;
+	c->remote_nets = t->remote_nets;
 	c->route_based = t->type == CONFIG_TUNNEL_ROUTE;
 	c->ts_per_pair = t->ts_mode == CONFIG_TS_PER_PAIR;
 	proposals(&t->ike_proposals, s->ike, &c->n_ike);
@@ -460,14 +464,14 @@ clamp_record(struct live *l, const struct config_tunnel *t,
 	}
 	if (t->type == CONFIG_TUNNEL_ROUTE) {
 		link_name(t->name, ifname, sizeof(ifname));
-		return mss_set(live_mss(l), t->name, ifname, NULL, 0, NULL, 0,
-		    t->tcp_mss);
+		return mss_set(live_mss(l), t->name, ifname, s->ln,
+		    s->c.n_local, t->remote_nets, t->n_remote, t->tcp_mss);
 	}
 	if (s->c.n_local == 0 || s->c.n_remote == 0) {
 		mss_del(live_mss(l), t->name); /* carries nothing */
 		return 0;
 	}
-	return mss_set(live_mss(l), t->name, NULL, s->ln4, s->c.n_local,
+	return mss_set(live_mss(l), t->name, NULL, s->ln, s->c.n_local,
 	    t->remote_nets, s->c.n_remote, t->tcp_mss);
 }
 

@@ -304,9 +304,7 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 		return false;
 	snprintf(out->ifname, sizeof(out->ifname), "%s", dp->link.name);
 	out->xfrmi = dp->link.xfrmi;
-	/* (commands' structs are IPv4 yet: an IPv6 one shows as none.) */
-	if (ipaddr_to_prefix4(&dp->link.addr, &out->inside) < 0)
-		memset(&out->inside, 0, sizeof(out->inside));
+	out->inside = dp->link.addr;
 	out->up = dataplane_active(dp);
 	out->since = dp->since;
 	out->probe_down = dp->up && dp->probe_down;
@@ -314,7 +312,7 @@ dataplane_status(const struct dataplane_set *s, const char *tunnel,
 	for (size_t i = 0; i < dp->n_routes; i++) {
 		struct commands_route *r = &out->routes[out->n_routes++];
 
-		(void)ipaddr_to_prefix4(&dp->routes[i].dst, &r->dst);
+		r->dst = dp->routes[i].dst;
 		r->metric = dp->routes[i].metric;
 		r->metric_now = dataplane_metric_now(dp, i);
 		r->best = dataplane_route_best(s, dp, i);

@@ -18,7 +18,7 @@ struct mss_entry {
 	char tunnel[CONFIG_TUNNEL_NAME_MAX + 1];
 	char ifname[16];
 	bool route;
-	struct ipaddr local[CONFIG_NETS_MAX + 1]; /* + the client pool */
+	struct ipaddr local[CONFIG_LOCAL_PREFIXES_MAX]; /* + the pool */
 	struct ipaddr remote[CONFIG_NETS_MAX];
 	size_t n_local, n_remote;
 	uint32_t mss;
@@ -36,7 +36,7 @@ slot(struct mss_set *s, const char *tunnel)
 
 int
 mss_set(struct mss_set *s, const char *tunnel, const char *ifname,
-    const struct prefix4 *local, size_t n_local, const struct prefix4 *remote,
+    const struct ipaddr *local, size_t n_local, const struct ipaddr *remote,
     size_t n_remote, uint32_t mss)
 {
 	struct mss_entry **pp = slot(s, tunnel), *e = *pp;
@@ -49,13 +49,14 @@ mss_set(struct mss_set *s, const char *tunnel, const char *ifname,
 	snprintf(e->tunnel, sizeof(e->tunnel), "%s", tunnel);
 	e->route = ifname != NULL;
 	snprintf(e->ifname, sizeof(e->ifname), "%s", ifname ? ifname : "");
-	e->n_local = n_local < CONFIG_NETS_MAX + 1 ? n_local :
-						     CONFIG_NETS_MAX + 1;
+	e->n_local = n_local < CONFIG_LOCAL_PREFIXES_MAX ?
+	    n_local :
+	    CONFIG_LOCAL_PREFIXES_MAX;
 	e->n_remote = n_remote < CONFIG_NETS_MAX ? n_remote : CONFIG_NETS_MAX;
-	for (size_t i = 0; i < e->n_local; i++)
-		ipaddr_from_prefix4(&local[i], &e->local[i]);
-	for (size_t i = 0; i < e->n_remote; i++)
-		ipaddr_from_prefix4(&remote[i], &e->remote[i]);
+	if (e->n_local > 0)
+		memcpy(e->local, local, e->n_local * sizeof(*local));
+	if (e->n_remote > 0)
+		memcpy(e->remote, remote, e->n_remote * sizeof(*remote));
 	e->mss = mss;
 	return 0;
 }
@@ -87,6 +88,17 @@ by_name(const void *a, const void *b)
 	    ((const struct kernel_mss *)b)->tunnel);
 }
 
+/* The tunnel's networks include IPv6 ones. */
+static bool
+has_ipv6(const struct mss_entry *e)
+{
+	for (size_t i = 0; i < e->n_local + e->n_remote; i++)
+		if ((i < e->n_local ? e->local[i] : e->remote[i - e->n_local])
+			.family == AF_INET6)
+			return true;
+	return false;
+}
+
 /* The script of the record, in the order of the tunnels' names, so that
  * the same record always gives the same text. */
 static int
@@ -108,6 +120,7 @@ script(const struct mss_set *s, char **out, size_t *n_out)
 			.remote = e->remote,
 			.n_local = e->n_local,
 			.n_remote = e->n_remote,
+			.inet6 = has_ipv6(e),
 			.mss = e->mss };
 	qsort(m, n, sizeof(*m), by_name);
 	rc = kernel_nft_mss_script(m, n, out);

@@ -24,9 +24,11 @@ struct mss_set {
 };
 
 /* The tunnel's clamp from now on: on its interface (route-based: ifname)
- * or by its networks (policy-based: ifname NULL).  0 or -ENOMEM. */
+ * or by its networks (policy-based: ifname NULL).  A route-based tunnel's
+ * networks say whether it carries IPv6 (its SYNs get their own clamp).
+ * 0 or -ENOMEM. */
 int mss_set(struct mss_set *s, const char *tunnel, const char *ifname,
-    const struct prefix4 *local, size_t n_local, const struct prefix4 *remote,
+    const struct ipaddr *local, size_t n_local, const struct ipaddr *remote,
     size_t n_remote, uint32_t mss);
 /* The tunnel clamps nothing from now on; none is fine. */
 void mss_del(struct mss_set *s, const char *tunnel);

@@ -132,12 +132,13 @@ resolver_local_addr(struct resolver *r, const struct config *cfg,
 	const struct config_interface *i =
 	    config_interface_find(cfg, t->wan_port);
 	struct ipaddr a[RESOLVE_ADDRS_MAX];
-	char port[ADDR4_STRLEN], got[RESOLVE_ADDRS_MAX * IPADDR_STRLEN] = "";
+	char port[2 * IPADDR_STRLEN + 8] = "";
+	char got[RESOLVE_ADDRS_MAX * IPADDR_STRLEN] = "";
 	char why[RESOLVE_WHY_MAX];
 	uint32_t ttl;
 	int n;
 
-	if (i == NULL || i->addr == 0) {
+	if (i == NULL || !config_interface_has_address(i)) {
 		diag_add(d, DIAG_ERROR,
 		    "tunnel %s: local-address %s must resolve to an address "
 		    "of wan-port %s, which has none: give wan-port %s an "
@@ -145,8 +146,23 @@ resolver_local_addr(struct resolver *r, const struct config *cfg,
 		    t->name, name, t->wan_port, t->wan_port);
 		return -EINVAL;
 	}
-	ipaddr_from4(i->addr, 32, out);
-	addr4_format(i->addr, port, sizeof(port));
+	/* Until the name says otherwise: the port's IPv4 address if it has
+	 * one (a peer by name is resolved in that family first). */
+	for (int f = CONFIG_FAMILIES - 1; f >= 0; f--) {
+		char one[IPADDR_STRLEN];
+
+		if (i->addr[f].family == 0)
+			continue;
+		*out = i->addr[f];
+		out->len = (uint8_t)ipaddr_bits(out);
+		ipaddr_format(out, one, sizeof(one));
+		snprintf(port + strlen(port), sizeof(port) - strlen(port),
+		    "%s%s", port[0] ? ", " : "", one);
+	}
+	if (i->addr[CONFIG_V4].family != 0) {
+		*out = i->addr[CONFIG_V4];
+		out->len = 32;
+	}
 	n = resolver_lookup(r, name, a, RESOLVE_ADDRS_MAX, &ttl, why,
 	    sizeof(why));
 	if (n <= 0) {
@@ -154,16 +170,20 @@ resolver_local_addr(struct resolver *r, const struct config *cfg,
 		if (!started)
 			diag_warn(d,
 			    "tunnel %s: local-address %s: %s: the tunnel uses "
-			    "wan-port %s's address %s",
+			    "wan-port %s's address (%s)",
 			    t->name, name, n == 0 ? "being resolved" : why,
 			    t->wan_port, port);
 		return 0;
 	}
 	for (int k = 0; k < n; k++) {
+		const struct ipaddr *p = &i->addr[config_slot(a[k].family)];
 		char one[IPADDR_STRLEN];
 
-		if (a[k].family == AF_INET && ipaddr_to4(&a[k]) == i->addr)
+		if (p->family == a[k].family &&
+		    memcmp(p->bytes, a[k].bytes, sizeof(p->bytes)) == 0) {
+			*out = a[k];
 			return 0;
+		}
 		ipaddr_format(&a[k], one, sizeof(one));
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
 		    k ? ", " : "", one);
@@ -171,7 +191,7 @@ resolver_local_addr(struct resolver *r, const struct config *cfg,
 	diag_add(d, started ? DIAG_ERROR : DIAG_WARNING,
 	    "tunnel %s: local-address %s resolves to %s, none of them an "
 	    "address of wan-port %s (%s): fix the name's records, or set "
-	    "local-address %s",
-	    t->name, name, got, t->wan_port, port, port);
+	    "local-address to one of the port's",
+	    t->name, name, got, t->wan_port, port);
 	return started ? -EINVAL : 0;
 }

@@ -228,6 +228,29 @@ test_apply_refused_commit_leaves_the_kernel_as_it_was(void **state)
 	assert_int_equal(kernel_mem_policies(fx->mem), 6);
 }
 
+/*
+ * IPv6 networks over an IPv4 peer (6-in-4): the commit reaches the
+ * engine and the kernel, one IPv6 pair's policies (out, in, fwd) beside
+ * the IPv4 tunnel's, and they go with the tunnel.
+ */
+static void
+test_apply_ipv6_networks_reach_the_kernel(void **state)
+{
+	struct fx *fx = *state;
+	static const char *const v6[] = { "wan-port=wan1",
+		"remote-address=198.51.100.9", "pre-shared-key=apply-test-6x",
+		"local-network=2001:db8:10::/64",
+		"remote-network=2001:db8:20::/64", "initiator=off", NULL };
+	struct ike_tunnel_status st;
+
+	assert_int_equal(commit(fx, "p1", policy_based), 0);
+	assert_int_equal(kernel_mem_policies(fx->mem), 6);
+	assert_int_equal(commit(fx, "p6", v6), 0);
+	assert_int_equal(ike_tunnel_status(live_engine(fx->live), "p6", &st),
+	    0);
+	assert_int_equal(kernel_mem_policies(fx->mem), 9);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(
 	    test_apply_policy_based_tunnel_and_its_removal, setup, teardown),
@@ -239,6 +262,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(
 	    test_apply_refused_commit_leaves_the_kernel_as_it_was, setup,
 	    teardown),
+	cmocka_unit_test_setup_teardown(
+	    test_apply_ipv6_networks_reach_the_kernel, setup, teardown),
 };
 
 TUNSH_TEST_MAIN(tests)

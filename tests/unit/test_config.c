@@ -169,8 +169,8 @@ test_tunnel_set_parses_and_refuses(void **state)
 	    "local-network vlan 5000: a VLAN ID is 1-4094");
 	set_bad(t, CF_REMOTE_ADDRESS, "300.1.1.1",
 	    "ipsec tunnel t1: "
-	    "remote-address \"300.1.1.1\" is neither an IPv4 address nor a "
-	    "fully qualified domain name");
+	    "remote-address \"300.1.1.1\" is neither an IPv4 or IPv6 address "
+	    "nor a fully qualified domain name");
 	set_ok(t, CF_REMOTE_ADDRESS, "vpn.example.net");
 	set_bad(t, CF_INSIDE_ADDRESS, "169.254.10.0/30",
 	    "ipsec tunnel t1: "
@@ -1089,6 +1089,117 @@ test_proposals_typed_as_apply_parsed_them(void **state)
 	config_free(c);
 }
 
+/*
+ * IPv6 in the file (issue 14): a value given once per family is a string
+ * or an array of one of each; written back the same way, so a file of
+ * one family is written as it always was.
+ */
+static void
+test_config_file_per_family_values(void **state)
+{
+	static const char text[] =
+	    "interfaces = ( { name = \"wan1\"; address = [ \"203.0.113.2/24\", "
+	    "\"2001:DB8::2/64\" ]; gateway = \"fe80::1\"; } );\n"
+	    "vlans = ( { id = 20; subnet = [ \"2001:db8:20::/64\", "
+	    "\"10.20.5.0/24\" ]; } );\n"
+	    "tunnels = ( { name = \"v6\"; remote-address = \"2001:db8::7\"; "
+	    "remote-network = [ \"2001:db8:40::/48\", \"10.4.0.0/16\" ]; "
+	    "inside-address = \"fd00:10::2/126\"; } );\n";
+	struct config *c, *again;
+	struct diag d;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	diag_init(&d);
+	c = config_load_string(text, "t.conf", &d);
+	assert_non_null(c);
+	assert_int_equal(c->ifaces[0].addr[CONFIG_V6].len, 64);
+	assert_int_equal(c->vlans[0].subnet[CONFIG_V4].len, 24);
+	f = open_memstream(&out, &len);
+	assert_int_equal(config_file_write(c, f), 0);
+	fclose(f);
+	assert_non_null(strstr(out,
+	    "address = [ \"203.0.113.2/24\", \"2001:db8::2/64\" ]; "
+	    "gateway = \"fe80::1\";"));
+	assert_non_null(strstr(out,
+	    "subnet = [ \"10.20.5.0/24\", \"2001:db8:20::/64\" ];"));
+	assert_non_null(strstr(out, "\"fd00:10::2/126\""));
+	again = config_load_string(out, "again.conf", &d);
+	assert_non_null(again);
+	assert_true(ipaddr_equal(&again->ifaces[0].addr[CONFIG_V6],
+	    &c->ifaces[0].addr[CONFIG_V6]));
+	assert_int_equal(again->tunnels[0]->n_remote, 2);
+	config_free(again);
+	free(out);
+	config_free(c);
+	/* Two of one family: named, with the fix. */
+	assert_null(config_load_string(
+	    "vlans = ( { id = 20; subnet = [ \"2001:db8:20::/64\", "
+	    "\"2001:db8:21::/64\" ]; } );\n",
+	    "two.conf", &d));
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.entries[0].text,
+	    "two.conf:1: vlan 20: two IPv6 subnets (2001:db8:20::/64 and "
+	    "2001:db8:21::/64): one per family; keep one");
+	diag_clear(&d);
+	assert_null(config_load_string(
+	    "interfaces = ( { name = \"wan1\"; address = [ \"1.2.3.4/24\", "
+	    "\"2001:db8::2/64\", \"10.0.0.1/8\" ]; } );\n",
+	    "three.conf", &d));
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.entries[0].text,
+	    "three.conf:1: interface wan1: address takes one value, or two: "
+	    "one IPv4 and one IPv6");
+	diag_clear(&d);
+	/* The pool stays IPv4. */
+	assert_null(config_load_string(
+	    "client-vpn = { pool = \"2001:db8:99::/64\"; };\n", "p.conf", &d));
+	assert_string_equal(d.entries[0].text,
+	    "p.conf:1: client-vpn: pool 2001:db8:99::/64 is IPv6: client-VPN "
+	    "users get an IPv4 address from an IPv4 pool, like 10.99.0.0/24");
+	diag_clear(&d);
+}
+
+/* The shell's one-per-family setters and their no forms. */
+static void
+test_config_per_family_setters(void **state)
+{
+	struct config *c = config_new();
+	struct config_vlan *v;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	v = config_vlan_edit(c, 20, &d);
+	assert_int_equal(config_vlan_set_subnet(c, v, "10.20.0.0/24", &d), 0);
+	assert_int_equal(config_vlan_set_subnet(c, v, "2001:db8:20::/64", &d),
+	    0);
+	/* A second IPv6 subnet replaces the first, as IPv4's always did. */
+	assert_int_equal(config_vlan_set_subnet(c, v, "2001:db8:21::/64", &d),
+	    0);
+	assert_int_equal(v->subnet[CONFIG_V6].bytes[5], 0x21);
+	assert_int_equal(config_vlan_unset_subnet(c, v, "2001:db8:20::/64", &d),
+	    -ENOENT);
+	assert_string_equal(d.entries[0].text,
+	    "vlan 20: subnet 2001:db8:20::/64 is not configured: give the "
+	    "subnet as show running-config shows it, or no subnet to remove "
+	    "every one");
+	diag_clear(&d);
+	assert_int_equal(config_vlan_unset_subnet(c, v, "2001:DB8:21::/64", &d),
+	    0);
+	assert_int_equal(v->subnet[CONFIG_V6].family, 0);
+	assert_int_equal(v->subnet[CONFIG_V4].family, AF_INET);
+	assert_int_equal(config_vlan_set_subnet(c, v, "2001:db8:20::1/64", &d),
+	    -EINVAL);
+	assert_string_equal(d.entries[0].text,
+	    "vlan 20: subnet 2001:db8:20::1/64 has host bits set; did you mean "
+	    "2001:db8:20::/64?");
+	diag_clear(&d);
+	config_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_fields_table_in_enum_order),
 	cmocka_unit_test(test_tunnel_defaults),
@@ -1112,6 +1223,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_each_kind_sets_formats_and_unsets),
 	cmocka_unit_test(test_clone_and_edit_are_independent),
 	cmocka_unit_test(test_proposals_typed_as_apply_parsed_them),
+	cmocka_unit_test(test_config_file_per_family_values),
+	cmocka_unit_test(test_config_per_family_setters),
 };
 
 TUNSH_TEST_MAIN(tests)

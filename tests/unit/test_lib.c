@@ -1523,6 +1523,41 @@ test_iana_names_have_the_registry_numbers(void **state)
 	assert_int_equal(N_IKEV2_FRAGMENTATION_SUPPORTED, 16430);
 }
 
+static void
+test_ipaddr_ifaddr_keeps_host_bits_and_mask_clears_them(void **state)
+{
+	struct ipaddr a, n;
+	char buf[IPADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(ipaddr_parse_ifaddr("2001:db8::1/64", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.len, 64);
+	ipaddr_format_prefix(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::1/64");
+	ipaddr_mask(&a, a.len, &n);
+	ipaddr_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::/64");
+	assert_int_equal(ipaddr_parse_ifaddr("203.0.113.2/24", &a), 0);
+	ipaddr_mask(&a, 30, &n);
+	ipaddr_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "203.0.113.0/30");
+	/* A length beyond the family's is the whole address. */
+	ipaddr_mask(&a, 200, &n);
+	assert_int_equal(n.len, 32);
+	assert_int_equal(ipaddr_to4(&n), 0xcb007102u);
+	assert_int_equal(ipaddr_parse_ifaddr("fd00::2/126", &a), 0);
+	ipaddr_mask(&a, 0, &n);
+	ipaddr_format(&n, buf, sizeof(buf));
+	assert_string_equal(buf, "::/0");
+	assert_int_equal(ipaddr_parse_ifaddr("2001:db8::1", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_ifaddr("2001:db8::1/129", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_ifaddr("10.0.0.1/33", &a), -EINVAL);
+	assert_int_equal(ipaddr_parse_ifaddr("10.0.0.1/", &a), -EINVAL);
+	/* The prefix parser still refuses what this one takes. */
+	assert_int_equal(ipaddr_parse_prefix("2001:db8::1/64", &a), -EINVAL);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_iana_names_have_the_registry_numbers),
 	cmocka_unit_test(test_diag_add_formats_and_counts),
@@ -1580,6 +1615,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_json_writer_escapes_keys_and_long_values),
 	cmocka_unit_test(test_json_writer_reports_errors),
 	cmocka_unit_test(test_json_writer_refuses_overlong_line),
+	cmocka_unit_test(
+	    test_ipaddr_ifaddr_keeps_host_bits_and_mask_clears_them),
 };
 
 TUNSH_TEST_MAIN(tests)

@@ -36,8 +36,10 @@ rec_run(void *arg, const char *script, struct diag *d)
 
 static const struct kernel_nft_ops rec_ops = { rec_run };
 
-static const struct prefix4 lan[] = { { 0x0a010000, 24 } };
-static const struct prefix4 far[] = { { 0x0a020000, 16 } };
+static const struct ipaddr lan[] = { { AF_INET, 24,
+    { 0x0a, 0x01, 0x00, 0x00 } } };
+static const struct ipaddr far[] = { { AF_INET, 16,
+    { 0x0a, 0x02, 0x00, 0x00 } } };
 
 static void
 test_mss_sync_once_per_change(void **state)

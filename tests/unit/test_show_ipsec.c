@@ -562,12 +562,12 @@ fake_dataplane(void *arg, const char *tunnel, struct commands_dataplane *out)
 	if (strcmp(tunnel, "to-b") != 0)
 		return false;
 	snprintf(out->ifname, sizeof(out->ifname), "ts-to-b");
-	out->inside.addr = 0xa9fe0a02; /* 169.254.10.2/30 */
-	out->inside.len = 30;
+	ipaddr_from4(0xa9fe0a02, 30, &out->inside); /* 169.254.10.2/30 */
 	out->up = f->up;
 	out->since = f->t0 + 5;
 	out->n_routes = 1;
-	assert_int_equal(prefix4_parse("10.2.0.0/24", &out->routes[0].dst), 0);
+	assert_int_equal(
+	    ipaddr_parse_prefix("10.2.0.0/24", &out->routes[0].dst), 0);
 	out->routes[0].metric = 110;
 	out->routes[0].metric_now = f->up ? 110 : 1110;
 	out->routes[0].best = f->best;

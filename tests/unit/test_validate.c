@@ -772,6 +772,131 @@ test_validate_errors_and_warnings_together(void **state)
 	config_free(c);
 }
 
+/* IPv6 (issue 14): the outer family is remote-address's. */
+static void
+test_validate_ipv6_outer_family(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = edit(c, "hq");
+
+	(void)state;
+	set(t, CF_REMOTE_ADDRESS, "2001:db8:ffff::7");
+	expect_error(c,
+	    "ipsec tunnel hq: remote-address 2001:db8:ffff::7 is IPv6 and "
+	    "wan-port wan1 has no IPv6 address: give interface wan1 an IPv6 "
+	    "address, or set local-address");
+	iface(c, "wan1", "2001:db8::2/64", "fe80::1");
+	expect_valid(c);
+	set(t, CF_LOCAL_ADDRESS, "203.0.113.2");
+	expect_error(c,
+	    "ipsec tunnel hq: local-address 203.0.113.2 is IPv4 and "
+	    "remote-address 2001:db8:ffff::7 is IPv6: both ends of the "
+	    "tunnel's outer packets are of one family; give a local-address "
+	    "of the peer's family");
+	set(t, CF_LOCAL_ADDRESS, "2001:db8::3");
+	expect_error(c,
+	    "ipsec tunnel hq: local-address 2001:db8::3 differs from wan1's "
+	    "address 2001:db8::2: the local address must be the bound port's "
+	    "address");
+	set(t, CF_LOCAL_ADDRESS, "2001:DB8::2");
+	expect_valid(c);
+	config_free(c);
+}
+
+/* 4-in-6 and 6-in-4 are fine; no family in common is not. */
+static void
+test_validate_ipv6_selector_families(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = edit(c, "hq");
+	struct diag d;
+
+	(void)state;
+	unset(t, CF_LOCAL_NETWORK, NULL);
+	set(t, CF_LOCAL_NETWORK, "2001:db8:50::/64");
+	expect_error(c,
+	    "ipsec tunnel hq: local networks are all IPv6 and remote-networks "
+	    "all IPv4: no selector pair of one family, nothing can enter the "
+	    "tunnel; add an IPv6 remote-network or an IPv4 local-network");
+	set(t, CF_REMOTE_NETWORK, "2001:db8:40::/48");
+	/* An IPv4 remote network without an IPv4 local one: a warning. */
+	diag_init(&d);
+	assert_int_equal(config_validate(c, &d), 0);
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.entries[0].text,
+	    "ipsec tunnel hq: its IPv4 remote-networks have no IPv4 local "
+	    "network: no traffic reaches them through the tunnel; add one or "
+	    "remove them");
+	diag_clear(&d);
+	/* ::/0 as a local network overlaps every IPv6 remote one. */
+	set(t, CF_LOCAL_NETWORK, "::/0");
+	expect_error(c,
+	    "ipsec tunnel hq: remote-network 2001:db8:40::/48 overlaps local "
+	    "network ::/0: the two sides of a tunnel need distinct "
+	    "addresses");
+	config_free(c);
+}
+
+/* A VLAN's two families are each its own subnet: overlaps per family. */
+static void
+test_validate_ipv6_vlan_subnets_and_overlaps(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t = edit(c, "hq");
+
+	(void)state;
+	vlan(c, 20, "2001:db8:20::/64");
+	vlan(c, 30, "2001:db8:20::/56");
+	expect_error(c,
+	    "vlan 20 (2001:db8:20::/64) overlaps vlan 30 (2001:db8:20::/56): "
+	    "give each a subnet of its own");
+	vlan(c, 30, "2001:db8:30::/64");
+	set(t, CF_REMOTE_NETWORK, "2001:db8:40::/48");
+	expect_valid(c);
+	set(t, CF_REMOTE_NETWORK, "2001:db8::/32");
+	expect_errors(c, 1,
+	    "ipsec tunnel hq: remote-network 2001:db8::/32 overlaps local "
+	    "network vlan 20 (2001:db8:20::/64): the two sides of a tunnel "
+	    "need distinct addresses");
+	config_free(c);
+}
+
+static void
+test_validate_ipv6_gateway_and_aws_inside(void **state)
+{
+	struct config *c = base();
+	struct config_tunnel *t;
+
+	(void)state;
+	iface(c, "wan2", "192.0.2.10/28", "2001:db8:9::1");
+	expect_error(c,
+	    "interface wan2: IPv6 gateway 2001:db8:9::1 without an IPv6 "
+	    "address: set an IPv6 address first");
+	iface(c, "wan2", "2001:db8:8::2/64", NULL);
+	expect_error(c,
+	    "interface wan2: gateway 2001:db8:9::1 is neither link-local nor "
+	    "another host of the port's subnet 2001:db8:8::/64");
+	iface(c, "wan2", NULL, "2001:db8:8::1");
+	expect_valid(c);
+	t = aws_tunnel(c, "aws-6");
+	set(t, CF_INSIDE_ADDRESS, "fc00:10::2/126");
+	expect_error(c,
+	    "ipsec tunnel aws-6: inside-address fc00:10::2/126 is not on a "
+	    "/126 of fd00::/8: AWS gives an IPv6 tunnel's inside CIDR from "
+	    "there; give our address on it as AWS lists it, like "
+	    "fd00:10:0:1::2/126");
+	set(t, CF_INSIDE_ADDRESS, "fd00:10::2/126");
+	expect_valid(c);
+	/* Two tunnels on one IPv6 inside link. */
+	t = aws_tunnel(c, "aws-7");
+	set(t, CF_INSIDE_ADDRESS, "fd00:10::1/126");
+	expect_errors(c, 2,
+	    "ipsec tunnel aws-7: inside-address is on fd00:10::/126, the "
+	    "inside link of ipsec tunnel aws-6 too: give each tunnel its own "
+	    "link");
+	config_free(c);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_base_is_valid),
 	cmocka_unit_test(test_validate_remote_network_swallows_gateways),
@@ -800,6 +925,10 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate_mtu_and_tcp_mss),
 	cmocka_unit_test(test_validate_errors_and_warnings_together),
 	cmocka_unit_test(test_validate_monitor_takes_the_tunnel),
+	cmocka_unit_test(test_validate_ipv6_outer_family),
+	cmocka_unit_test(test_validate_ipv6_selector_families),
+	cmocka_unit_test(test_validate_ipv6_vlan_subnets_and_overlaps),
+	cmocka_unit_test(test_validate_ipv6_gateway_and_aws_inside),
 };
 
 TUNSH_TEST_MAIN(tests)
