@@ -149,19 +149,22 @@ resolver_local_addr(struct resolver *r, const struct config *cfg,
 	/* Until the name says otherwise: the port's IPv4 address if it has
 	 * one (a peer by name is resolved in that family first). */
 	for (int f = CONFIG_FAMILIES - 1; f >= 0; f--) {
-		char one[IPADDR_STRLEN];
-
 		if (i->addr[f].family == 0)
 			continue;
 		*out = i->addr[f];
 		out->len = (uint8_t)ipaddr_bits(out);
-		ipaddr_format(out, one, sizeof(one));
+	}
+	for (int f = 0; f < CONFIG_FAMILIES; f++) {
+		char one[IPADDR_STRLEN];
+
+		struct ipaddr host = i->addr[f];
+
+		if (host.family == 0)
+			continue;
+		host.len = (uint8_t)ipaddr_bits(&host);
+		ipaddr_format(&host, one, sizeof(one));
 		snprintf(port + strlen(port), sizeof(port) - strlen(port),
 		    "%s%s", port[0] ? ", " : "", one);
-	}
-	if (i->addr[CONFIG_V4].family != 0) {
-		*out = i->addr[CONFIG_V4];
-		out->len = 32;
 	}
 	n = resolver_lookup(r, name, a, RESOLVE_ADDRS_MAX, &ttl, why,
 	    sizeof(why));
@@ -191,7 +194,7 @@ resolver_local_addr(struct resolver *r, const struct config *cfg,
 	diag_add(d, started ? DIAG_ERROR : DIAG_WARNING,
 	    "tunnel %s: local-address %s resolves to %s, none of them an "
 	    "address of wan-port %s (%s): fix the name's records, or set "
-	    "local-address to one of the port's",
+	    "local-address to one of the port's addresses",
 	    t->name, name, got, t->wan_port, port);
 	return started ? -EINVAL : 0;
 }

@@ -158,6 +158,17 @@ echo "ok: the peer's new address is followed and logged"
 # /etc/hosts, the IPv6-only answer and the server's garbage and silence.
 sh_run a <<'EOT' >"$dir/a-commit2.out" 2>&1 || fail "commit 2 on a: $(cat "$dir/a-commit2.out")"
 configure
+interface wan1
+ address 2001:db8:1::1/64
+ exit
+ipsec tunnel to-v6b
+ wan-port wan1
+ local-address 2001:db8:1::1
+ remote-address v6.test
+ pre-shared-key names-test-secret-0123456789
+ local-network vlan 10
+ remote-network 10.99.0.0/24
+ exit
 ipsec tunnel to-h
  wan-port wan1
  remote-address hosts-peer.test
@@ -220,7 +231,10 @@ until_ok 10 "the hosts name resolved" show_has to-h "Remote: 192.0.2.9 port 500 
 grep -q "^hosts-peer.test" "$dir/dns.log" && fail "a hosts name was asked of DNS"
 echo "ok: a name in /etc/hosts resolves from it"
 until_ok 10 "the IPv6-only name refused in words" show_has to-v6 \
-	"cannot resolve v6.test: it has IPv6 addresses only"
+	"cannot resolve v6.test: no IPv4 address, and the local address 192.0.2.1 is IPv4: give the name an A record"
+until_ok 10 "the IPv6-only name taken over IPv6" show_has to-v6b \
+	"Remote: 2001:db8::10 port 500 \(v6.test\)"
+echo "ok: an IPv6-only name: refused over IPv4, taken over IPv6"
 # 1000 records: what fits the reply evdns reads is taken, the first
 # RESOLVE_ADDRS_MAX of them kept.
 until_ok 10 "to-many resolved to its first address" show_has to-many \
@@ -265,7 +279,7 @@ ipsec tunnel to-lw
 commit check
 discard
 EOT
-grep -q "warning: tunnel to-lw: local-address wrong.test resolves to 192.0.2.50, none of them an address of wan-port wan1 (192.0.2.1)" \
+grep -q "warning: tunnel to-lw: local-address wrong.test resolves to 192.0.2.50, none of them an address of wan-port wan1 (192.0.2.1, 2001:db8:1::1)" \
 	"$dir/a-wcheck.out" || fail "commit check did not say it: $(cat "$dir/a-wcheck.out")"
 if sh_run a <<'EOT' >"$dir/a-wrong.out" 2>&1; then
 configure
@@ -281,7 +295,7 @@ commit
 EOT
 	fail "a local address elsewhere was committed: $(cat "$dir/a-wrong.out")"
 fi
-grep -q "tunnel to-lw: local-address wrong.test resolves to 192.0.2.50, none of them an address of wan-port wan1 (192.0.2.1): fix the name's records, or set local-address 192.0.2.1" \
+grep -q "tunnel to-lw: local-address wrong.test resolves to 192.0.2.50, none of them an address of wan-port wan1 (192.0.2.1, 2001:db8:1::1): fix the name's records, or set local-address to one of the port's addresses" \
 	"$dir/a-wrong.out" || fail "not said in words: $(cat "$dir/a-wrong.out")"
 echo "ok: a local address by name elsewhere is refused in words"
 kill -0 "${pid[a]}" || fail "tunshd a died"
