@@ -41,7 +41,7 @@ features=(
 	"Prometheus metrics equal the kernel's counters across a rekey|metrics|-"
 	"suites: AES-GCM-256/X25519, AES-CBC-256/SHA2-256/MODP-2048, AES-GCM-128/ECP-256|tunsh_initiator|pluto_suites"
 	"IPv6 outside with IPv4 inside, IPv4 outside with IPv6 inside, IPv6 both: ping6, SA counters, show|ipv6|pluto_ipv6"
-	"peer by name: /etc/hosts, then DNS (TTL 2 s) following the peer to a new address|names|-"
+	"peer by name: /etc/hosts, then DNS (TTL 2 s) following the peer to a new address; pluto by an AAAA entry of /etc/hosts|names|pluto_ipv6"
 	"route-based IPv6 inside (fd00::/126) over an XFRM interface, IPv4 and IPv6 outside (qemu)|route_xfrmi6|-"
 )
 

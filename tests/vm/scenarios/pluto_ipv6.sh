@@ -4,7 +4,8 @@
 # tunsh commits (the previous tunnel removed, then the next added):
 #  a. in4o6: IPv6 outside (2001:db8:1::1 <-> ::2), IPv4 LANs inside;
 #  b. in6o4: IPv4 outside (192.0.2.1 <-> .2), IPv6 LANs inside;
-#  c. in6o6: IPv6 outside and inside.
+#  c. in6o6: IPv6 outside and inside, pluto named by an AAAA entry of
+#     /etc/hosts (a peer by name over IPv6).
 # In each: pings both ways all answered (busybox ping6 for IPv6), one SA
 # pair in each kernel between the phase's outside addresses counting
 # them, only ESP of the outside family on the wire, show ipsec tunnel and
@@ -97,6 +98,7 @@ phase() {
 			commit
 			EOT
 		fi
+		# shellcheck disable=SC2016 # eval expands it
 		vm_wait 15 "pluto b: the previous conn $prev has no SA left" \
 			eval '! vm_pluto_conn_up b "$prev"'
 		vm_wait 10 "a's SAs of $prev are gone" test "$(vm_xfrm_count a)" = 0
@@ -109,7 +111,7 @@ phase() {
 			vm_fail "$name: initiate: $(tail -n 20 "$VM_WORK/initiate.out")"
 		vm_charon_wait a "$name"
 	else
-		vm_tunsh_phase "$name" "" "$ob" "$PSK" "$@"
+		vm_tunsh_phase "$name" "" "${PHASE_REMOTE:-$ob}" "$PSK" "$@"
 	fi
 	vm_wait 30 "pluto b: conn $name has an IPsec SA" vm_pluto_conn_up b "$name"
 	prev=$name
@@ -123,6 +125,11 @@ phase in4o6 "$VM6_WAN_A" "$VM6_WAN_B" 10.1.0.10 10.2.0.10 \
 	"local-network vlan 10" "remote-network 10.2.0.0/24"
 phase in6o4 192.0.2.1 192.0.2.2 "$VM6_HA" "$VM6_HB" \
 	"local-network vlan 20" "remote-network $VM6_LAN_B"
-phase in6o6 "$VM6_WAN_A" "$VM6_WAN_B" "$VM6_HA" "$VM6_HB" \
-	"local-address $VM6_WAN_A" "local-network $VM6_LAN_A" "remote-network $VM6_LAN_B"
+# in6o6 names pluto by an AAAA entry of the guest's /etc/hosts (the
+# root is a throw-away overlay): a peer by name over IPv6.  pluto
+# identifies itself by its address, as shipped, so tunsh says so.
+echo "$VM6_WAN_B pluto-b.vm.test" >>/etc/hosts
+PHASE_REMOTE=pluto-b.vm.test phase in6o6 "$VM6_WAN_A" "$VM6_WAN_B" \
+	"$VM6_HA" "$VM6_HB" "local-address $VM6_WAN_A" "remote-id $VM6_WAN_B" \
+	"local-network $VM6_LAN_A" "remote-network $VM6_LAN_B"
 vm_log "PASS"
