@@ -9,6 +9,7 @@
 
 #include "ike/msg.h"
 #include "tests/unit/test.h"
+#include "tests/unit/ts_make.h"
 
 /*
  * An IKE_SA_INIT request (RFC 7296 1.2: HDR, SAi1, KEi, Ni, N):
@@ -220,31 +221,6 @@ test_ike_sa_parse_refuses_bad_substructures(void **state)
 	buf[28 + 4] = 2;
 	assert_int_equal(ike_msg_parse(buf, sizeof(buf), &m, NULL), 0);
 	assert_int_equal(ike_sa_parse(&m.pl[0], &sa), -EBADMSG);
-}
-
-static struct ike_ts
-ts4(uint8_t proto, uint16_t sport, uint16_t eport, uint32_t start, uint32_t end)
-{
-	struct ike_ts t = { .ip_proto = proto,
-		.start_port = sport,
-		.end_port = eport };
-
-	ipaddr_from4(start, 32, &t.start);
-	ipaddr_from4(end, 32, &t.end);
-	return t;
-}
-
-static struct ike_ts
-ts6(uint8_t proto, uint16_t sport, uint16_t eport, const char *start,
-    const char *end)
-{
-	struct ike_ts t = { .ip_proto = proto,
-		.start_port = sport,
-		.end_port = eport };
-
-	assert_int_equal(ipaddr_parse(start, &t.start), 0);
-	assert_int_equal(ipaddr_parse(end, &t.end), 0);
-	return t;
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include "ike/negotiate.h"
 #include "tests/unit/test.h"
+#include "tests/unit/ts_make.h"
 
 #define T(type, id, kl) ((struct ike_transform){ (type), (id), (kl) })
 
@@ -115,31 +116,6 @@ test_ike_proposal_check_reply(void **state)
 	reply.n_proposals = 0;
 	proposal(&reply, 2, IKE_PROTO_IKE, good, 3); /* a number not ours */
 	assert_int_equal(ike_proposal_check_reply(&ours, &reply, &c), -EBADMSG);
-}
-
-static struct ike_ts
-ts4(uint8_t proto, uint16_t sport, uint16_t eport, uint32_t start, uint32_t end)
-{
-	struct ike_ts t = { .ip_proto = proto,
-		.start_port = sport,
-		.end_port = eport };
-
-	ipaddr_from4(start, 32, &t.start);
-	ipaddr_from4(end, 32, &t.end);
-	return t;
-}
-
-static struct ike_ts
-ts6(uint8_t proto, uint16_t sport, uint16_t eport, const char *start,
-    const char *end)
-{
-	struct ike_ts t = { .ip_proto = proto,
-		.start_port = sport,
-		.end_port = eport };
-
-	assert_int_equal(ipaddr_parse(start, &t.start), 0);
-	assert_int_equal(ipaddr_parse(end, &t.end), 0);
-	return t;
 }
 
 static void
