@@ -34,8 +34,8 @@ send_fragment(struct lab *l, struct ike_sa *a, struct ike_sa *b,
 		.flags = (uint8_t)(IKE_FLAG_INITIATOR |
 		    ((rec[2] & 2) ? IKE_FLAG_RESPONSE : 0)),
 		.message_id = b->next_peer_id + (rec[2] & 1) };
-	struct ike_endpoint la = { LAB_ADDR_A, IKE_PORT },
-			    lb = { LAB_ADDR_B, IKE_PORT };
+	struct ike_endpoint la = lab_ep(LAB_ADDR_A, IKE_PORT),
+			    lb = lab_ep(LAB_ADDR_B, IKE_PORT);
 	uint8_t iv[16] = { 0 }, first = 0;
 	struct ike_buf f;
 	size_t at;
