@@ -409,14 +409,15 @@ pick_source(struct cli_def *cli, const struct ipaddr *dst, const char *vlan,
 	if (addr != NULL) {
 		bool ours = false;
 
-		if (ipaddr_parse(addr, src) == 0 && src->family != dst->family)
+		int rc = ipaddr_parse(addr, src);
+
+		if (rc == 0 && src->family != dst->family)
 			return cmd_error(cli,
 			    "source %s: not of the destination's family: "
 			    "give an %s address of this host, or source vlan "
 			    "ID",
 			    addr, six ? "IPv6" : "IPv4");
-		if (ipaddr_parse(addr, src) < 0 ||
-		    h->addr_is_local(harg, src, &ours) < 0 || !ours)
+		if (rc < 0 || h->addr_is_local(harg, src, &ours) < 0 || !ours)
 			return cmd_error(cli,
 			    "source %s: not an address of this host: give "
 			    "one of its own, or source vlan ID",
@@ -444,6 +445,24 @@ pick_source(struct cli_def *cli, const struct ipaddr *dst, const char *vlan,
 }
 
 /*
+ * A raw ICMPv6 socket gets every ICMPv6 message of the host, neighbour
+ * discovery included (RFC 3542 3.2): let only what answers an echo in.
+ */
+static int
+filter6(const struct ping_job *j)
+{
+	struct icmp6_filter f;
+
+	if (j->dst.family != AF_INET6)
+		return 0;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+	return setsockopt(j->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+}
+
+/*
  * The job's raw ICMP socket, bound to its source when it has one, and its
  * read and timer events on the session's loop.  CLI_OK, or CLI_ERROR
  * said to the user; the caller frees j either way when it fails.
@@ -464,7 +483,8 @@ job_open(struct cli_def *cli, struct ping_job *j, const char *what)
 	j->fd = socket(j->dst.family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    j->dst.family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (j->fd < 0 ||
-	    (mlen != 0 && bind(j->fd, (struct sockaddr *)&me, mlen) < 0)) {
+	    (mlen != 0 && bind(j->fd, (struct sockaddr *)&me, mlen) < 0) ||
+	    filter6(j) < 0) {
 		err = errno;
 		return cmd_error(cli,
 		    "%s: cannot open an ICMP socket: %s "
@@ -541,6 +561,16 @@ start(struct cli_def *cli, bool trace, char **argv, int argc)
 		return cmd_error(cli,
 		    "%s %s: not an address: give A.B.C.D or X:X::X", what,
 		    dst_s);
+	}
+	/* A link-local address means nothing without its interface, and
+	 * no tunnel carries one. */
+	if (j->dst.family == AF_INET6 && j->dst.bytes[0] == 0xfe &&
+	    (j->dst.bytes[1] & 0xc0) == 0x80) {
+		job_free(j);
+		return cmd_error(cli,
+		    "%s %s: a link-local address, which no tunnel carries: "
+		    "give a global or unique local one",
+		    what, dst_s);
 	}
 	if (pick_source(cli, &j->dst, vlan, &j->src) != CLI_OK) {
 		job_free(j);
