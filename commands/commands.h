@@ -64,14 +64,16 @@ struct event_base;
  * negative errno.
  */
 struct commands_host_ops {
-	/* Whether addr is an address of one of this host's interfaces. */
-	int (*addr_is_local)(void *arg, uint32_t addr, bool *yes);
-	/* The source address the kernel would use towards dst; -ENETUNREACH
-	 * when there is no route to it. */
-	int (*route_src)(void *arg, uint32_t dst, uint32_t *src);
-	/* An address of this host inside p (for ping source vlan ID);
-	 * -EADDRNOTAVAIL when none is. */
-	int (*addr_in)(void *arg, const struct prefix4 *p, uint32_t *out);
+	/* Whether addr (a single address of either family) is an address of
+	 * one of this host's interfaces. */
+	int (*addr_is_local)(void *arg, const struct ipaddr *addr, bool *yes);
+	/* The source address the kernel would use towards dst, of dst's
+	 * family; -ENETUNREACH when there is no route to it. */
+	int (*route_src)(void *arg, const struct ipaddr *dst,
+	    struct ipaddr *src);
+	/* An address of this host inside the prefix p, of p's family (for
+	 * ping source vlan ID); -EADDRNOTAVAIL when none is. */
+	int (*addr_in)(void *arg, const struct ipaddr *p, struct ipaddr *out);
 };
 
 struct commands_env {

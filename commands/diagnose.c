@@ -148,6 +148,32 @@ whole(const struct ike_tunnel_status *st, const struct ike_event_record *rec,
 	return rec->text;
 }
 
+/*
+ * An address alone, without its prefix length (an interface's address
+ * has one): "192.0.2.1", "2001:db8::1".  No address reads 0.0.0.0, as
+ * the IPv4-only text always said of one not known.
+ */
+static void
+addr_text(const struct ipaddr *a, char *buf, size_t len)
+{
+	struct ipaddr one = *a;
+
+	if (a->family == 0) {
+		snprintf(buf, len, "0.0.0.0");
+		return;
+	}
+	one.len = (uint8_t)ipaddr_bits(a);
+	ipaddr_format(&one, buf, len);
+}
+
+/* a and b are one address, whatever their prefix lengths. */
+static bool
+same_addr(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+}
+
 static bool
 up(const struct dx_facts *f)
 {
@@ -188,19 +214,21 @@ check_psk(const struct dx_facts *f, struct dx_result *r)
 static void
 check_local(const struct dx_facts *f, struct dx_result *r)
 {
-	char a[16], w[16];
+	char a[IPADDR_STRLEN], w[IPADDR_STRLEN];
 	const struct config_interface *port;
+	const struct ipaddr *pa;
 
-	if (f->local == 0) {
+	if (f->local.family == 0) {
 		set(r, DX_UNKNOWN, "no local address is known");
 		return;
 	}
-	addr4_format(f->local, a, sizeof(a));
+	addr_text(&f->local, a, sizeof(a));
 	port = f->t->wan_port[0] ? config_interface_find(f->c, f->t->wan_port) :
 				   NULL;
-	if (port != NULL && port->addr[CONFIG_V4].family != 0 &&
-	    ipaddr_to4(&port->addr[CONFIG_V4]) != f->local) {
-		addr4_format(ipaddr_to4(&port->addr[CONFIG_V4]), w, sizeof(w));
+	/* The port's address of the local address's family. */
+	pa = port != NULL ? &port->addr[config_slot(f->local.family)] : NULL;
+	if (pa != NULL && pa->family != 0 && !same_addr(pa, &f->local)) {
+		addr_text(pa, w, sizeof(w));
 		set(r, DX_FAIL, "local address %s is not wan-port %s's (%s)", a,
 		    port->name, w);
 		return;
@@ -223,19 +251,19 @@ static void
 check_reach(const struct dx_facts *f, struct dx_result *r)
 {
 	const struct ike_event_record *rec;
-	char p[16], s[16];
+	char p[IPADDR_STRLEN], s[IPADDR_STRLEN];
 
-	if (f->remote == 0) {
+	if (f->remote.family == 0) {
 		set(r, DX_UNKNOWN, "the remote address is not resolved yet");
 		return;
 	}
-	addr4_format(f->remote, p, sizeof(p));
+	addr_text(&f->remote, p, sizeof(p));
 	if (f->route_rc < 0) {
 		set(r, DX_FAIL, "no route to %s: %s", p,
 		    strerror(-f->route_rc));
 		return;
 	}
-	addr4_format(f->route_src, s, sizeof(s));
+	addr_text(&f->route_src, s, sizeof(s));
 	if (!f->engine) {
 		set(r, DX_UNKNOWN, "route to %s from %s; IKE not running", p,
 		    s);
@@ -563,6 +591,17 @@ struct dx_job {
 	struct dx_facts f;
 };
 
+/* a into *out when it is an address (an engine's or a setting's not yet
+ * known is all zeros: 0.0.0.0 or ::), else *out stays none. */
+static void
+known(const struct ipaddr *a, struct ipaddr *out)
+{
+	static const uint8_t zero[sizeof(a->bytes)];
+
+	if (a->family != 0 && memcmp(a->bytes, zero, sizeof(zero)) != 0)
+		*out = *a;
+}
+
 static void
 gather(struct commands_session *s, const struct config *c,
     const struct config_tunnel *t, struct dx_facts *f)
@@ -580,19 +619,21 @@ gather(struct commands_session *s, const struct config *c,
 	    ike_tunnel_status(s->env->ike, t->name, &f->st) == 0 &&
 	    ike_tunnel_traffic(s->env->ike, t->name, &f->tr) == 0) {
 		f->engine = true;
-		f->local = ipaddr_to4(&f->st.local.addr);
-		f->remote = ipaddr_to4(&f->st.remote.addr);
+		known(&f->st.local.addr, &f->local);
+		known(&f->st.remote.addr, &f->remote);
 	}
-	if (f->local == 0 &&
-	    config_tunnel_local_addr(c, t, buf, sizeof(buf)) == 0)
-		(void)addr4_parse(buf, &f->local);
-	if (f->remote == 0)
-		f->remote = ipaddr_to4(&t->remote_address.ip);
+	if (f->local.family == 0 &&
+	    config_tunnel_local_addr(c, t, buf, sizeof(buf)) == 0 &&
+	    ipaddr_parse(buf, &f->local) < 0)
+		memset(&f->local, 0, sizeof(f->local));
+	if (f->remote.family == 0)
+		known(&t->remote_address.ip, &f->remote);
 	h = session_host(s, &harg);
-	if (f->local != 0)
-		f->local_rc = h->addr_is_local(harg, f->local, &f->local_ours);
-	f->route_rc = f->remote ? h->route_src(harg, f->remote, &f->route_src) :
-				  -EDESTADDRREQ;
+	if (f->local.family != 0)
+		f->local_rc = h->addr_is_local(harg, &f->local, &f->local_ours);
+	f->route_rc = f->remote.family != 0 ?
+	    h->route_src(harg, &f->remote, &f->route_src) :
+	    -EDESTADDRREQ;
 	one = sample(s->env, t->name);
 	f->n_child = one.n;
 	f->in[0] = one.in;
@@ -606,10 +647,10 @@ print_text(struct cli_def *cli, const struct dx_facts *f,
     const struct dx_result r[DX_COUNT])
 {
 	unsigned fails = 0, unknown = 0;
-	char a[16], b[16];
+	char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
 
-	addr4_format(f->local, a, sizeof(a));
-	addr4_format(f->remote, b, sizeof(b));
+	addr_text(&f->local, a, sizeof(a));
+	addr_text(&f->remote, b, sizeof(b));
 	cli_print(cli, "Tunnel %s (%s to %s): %s", f->t->name, a, b,
 	    f->engine ? ike_tunnel_state_name(f->st.state) : "not running");
 	for (int k = 0; k < DX_COUNT; k++) {

@@ -43,11 +43,13 @@ struct dx_facts {
 	bool engine; /* the IKE engine has the tunnel: st and tr are set */
 	struct ike_tunnel_status st;
 	struct ike_tunnel_traffic tr;
-	uint32_t local, remote; /* 0: not known (an FQDN not resolved) */
-	int local_rc;		/* addr_is_local: 0, or -errno */
+	/* The outer addresses, either family; family 0: not known (an FQDN
+	 * not resolved). */
+	struct ipaddr local, remote;
+	int local_rc; /* addr_is_local: 0, or -errno */
 	bool local_ours;
 	int route_rc; /* route_src towards remote: 0, or -errno */
-	uint32_t route_src;
+	struct ipaddr route_src;
 	/* ESP: the CHILD SAs' packets, summed, at the first sample and
 	 * (sampled) a second later. */
 	size_t n_child;

@@ -1,9 +1,9 @@
 /*
  * commands/host.c: what diagnose and ping ask of this host's kernel
  * beyond the IKE engine: its interface addresses and its route to a
- * peer.  Each answer is one quick syscall or netlink dump, never a wait
- * on the network (a connect() on a UDP socket looks the route up and
- * sends nothing).
+ * peer, of either family.  Each answer is one quick syscall or netlink
+ * dump, never a wait on the network (a connect() on a UDP socket looks
+ * the route up and sends nothing).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,61 +15,68 @@
 
 #include "commands/private.h"
 
-/* Calls fn for every IPv4 address of the host's interfaces (host order)
- * until it returns true; true if one did. */
+/* Calls fn for every IPv4 and IPv6 address of the host's interfaces
+ * until it returns true; *found: whether one did. */
 static int
-each_addr(bool (*fn)(void *arg, uint32_t addr), void *arg, bool *found)
+each_addr(bool (*fn)(void *arg, const struct ipaddr *addr), void *arg,
+    bool *found)
 {
 	struct ifaddrs *all;
+	struct ipaddr a;
 
 	*found = false;
 	if (getifaddrs(&all) < 0)
 		return -errno;
 	for (struct ifaddrs *i = all; i != NULL && !*found; i = i->ifa_next) {
-		const struct sockaddr_in *sin;
-
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+		if (i->ifa_addr == NULL ||
+		    (i->ifa_addr->sa_family != AF_INET &&
+			i->ifa_addr->sa_family != AF_INET6) ||
+		    ipaddr_from_sockaddr(i->ifa_addr, &a, NULL) < 0)
 			continue;
-		sin = (const struct sockaddr_in *)(const void *)i->ifa_addr;
-		*found = fn(arg, ntohl(sin->sin_addr.s_addr));
+		*found = fn(arg, &a);
 	}
 	freeifaddrs(all);
 	return 0;
 }
 
 static bool
-is_addr(void *arg, uint32_t addr)
+is_addr(void *arg, const struct ipaddr *addr)
 {
-	return *(uint32_t *)arg == addr;
+	const struct ipaddr *want = arg;
+
+	return want->family == addr->family &&
+	    memcmp(want->bytes, addr->bytes, sizeof(addr->bytes)) == 0;
 }
 
 static int
-addr_is_local(void *arg, uint32_t addr, bool *yes)
+addr_is_local(void *arg, const struct ipaddr *addr, bool *yes)
 {
+	struct ipaddr want = *addr;
+
 	(void)arg;
-	return each_addr(is_addr, &addr, yes);
+	return each_addr(is_addr, &want, yes);
 }
 
 struct within {
-	const struct prefix4 *p;
-	uint32_t found;
+	const struct ipaddr *p;
+	struct ipaddr found;
 };
 
 static bool
-is_within(void *arg, uint32_t addr)
+is_within(void *arg, const struct ipaddr *addr)
 {
 	struct within *w = arg;
 
-	if (!prefix4_contains(w->p, addr))
+	if (!ipaddr_contains(w->p, addr))
 		return false;
-	w->found = addr;
+	w->found = *addr;
 	return true;
 }
 
 static int
-addr_in(void *arg, const struct prefix4 *p, uint32_t *out)
+addr_in(void *arg, const struct ipaddr *p, struct ipaddr *out)
 {
-	struct within w = { p, 0 };
+	struct within w = { .p = p };
 	bool found;
 	int rc;
 
@@ -83,23 +90,22 @@ addr_in(void *arg, const struct prefix4 *p, uint32_t *out)
 }
 
 static int
-route_src(void *arg, uint32_t dst, uint32_t *src)
+route_src(void *arg, const struct ipaddr *dst, struct ipaddr *src)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET,
-		.sin_port = htons(IKE_PORT) };
-	struct sockaddr_in from;
-	socklen_t len = sizeof(from);
+	struct sockaddr_storage to, from;
+	socklen_t tlen, len = sizeof(from);
 	int fd, rc = 0;
 
 	(void)arg;
-	to.sin_addr.s_addr = htonl(dst);
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((tlen = ipaddr_to_sockaddr(dst, IKE_PORT, &to)) == 0)
+		return -EAFNOSUPPORT;
+	if ((fd = socket(dst->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 ||
+	if (connect(fd, (struct sockaddr *)&to, tlen) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&from, &len) < 0)
 		rc = -errno;
 	else
-		*src = ntohl(from.sin_addr.s_addr);
+		rc = ipaddr_from_sockaddr((struct sockaddr *)&from, src, NULL);
 	close(fd);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * commands/ping.c: ping and traceroute, as IOS has them, from tunshd
- * itself: ICMP echo on a raw socket on the daemon's loop, never a wait.
+ * itself: ICMP echo on a raw socket on the daemon's loop, never a wait;
+ * ICMPv6 echo (RFC 4443 4.1) when the destination is IPv6.
  * Each is a session job (session_defer): replies are printed as they
  * come, Ctrl-C ends it with its summary, and a bound ends it anyway
  * (tunshd(8), LIMITS).  The source is an address of a local network
@@ -11,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -40,7 +42,7 @@ struct ping_job {
 	int fd;
 	struct event *rd, *tick;
 	uint16_t id;
-	uint32_t dst, src;
+	struct ipaddr dst, src; /* src family 0: the route's */
 	unsigned count; /* ping: requests to send; trace: hops at most */
 	unsigned sent, received;
 	uint64_t sent_ms[PING_COUNT_MAX + 1];
@@ -107,10 +109,10 @@ static void
 finish(struct ping_job *j)
 {
 	struct commands_session *s = j->s;
-	char d[16];
+	char d[IPADDR_STRLEN];
 	int rc = 0;
 
-	addr4_format(j->dst, d, sizeof(d));
+	ipaddr_format(&j->dst, d, sizeof(d));
 	if (!j->trace) {
 		say(j, "--- %s: %u sent, %u received, %u%% loss", d, j->sent,
 		    j->received,
@@ -134,28 +136,37 @@ finish(struct ping_job *j)
 	session_job_done(s, rc);
 }
 
+/*
+ * An echo request: ICMP and ICMPv6 echoes share their layout (type,
+ * code, checksum, id, sequence: RFC 792, RFC 4443 4.1).  The kernel sums
+ * an ICMPv6 one itself on a raw socket (RFC 3542 3.1: it covers the
+ * pseudo-header, which only the kernel knows).
+ */
 static int
 send_echo(struct ping_job *j)
 {
 	uint8_t pkt[sizeof(struct icmphdr) + PING_DATA] = { 0 };
 	struct icmphdr *h = (struct icmphdr *)(void *)pkt;
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage to;
+	socklen_t tlen = ipaddr_to_sockaddr(&j->dst, 0, &to);
 	uint16_t seq = (uint16_t)++j->sent;
+	bool six = j->dst.family == AF_INET6;
 	int ttl = (int)seq;
 
 	if (j->trace &&
-	    setsockopt(j->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0)
+	    setsockopt(j->fd, six ? IPPROTO_IPV6 : IPPROTO_IP,
+		six ? IPV6_UNICAST_HOPS : IP_TTL, &ttl, sizeof(ttl)) < 0)
 		return -errno;
-	h->type = ICMP_ECHO;
+	h->type = six ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
 	h->un.echo.id = htons(j->id);
 	h->un.echo.sequence = htons(seq);
 	for (size_t i = sizeof(*h); i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)i;
-	h->checksum = cksum(pkt, sizeof(pkt));
-	to.sin_addr.s_addr = htonl(j->dst);
+	if (!six)
+		h->checksum = cksum(pkt, sizeof(pkt));
 	j->sent_ms[seq] = now_us();
-	if (sendto(j->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
-		sizeof(to)) < 0) {
+	if (sendto(j->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, tlen) <
+	    0) {
 		say(j, "seq %u: %s", seq, strerror(errno));
 		return 0;
 	}
@@ -177,12 +188,12 @@ our_seq(const struct ping_job *j, const uint8_t *icmp, size_t len)
 }
 
 static void
-got(struct ping_job *j, uint16_t seq, uint32_t from, bool final)
+got(struct ping_job *j, uint16_t seq, const struct ipaddr *from, bool final)
 {
 	uint64_t rtt = now_us() - j->sent_ms[seq];
-	char f[16];
+	char f[IPADDR_STRLEN];
 
-	addr4_format(from, f, sizeof(f));
+	ipaddr_format(from, f, sizeof(f));
 	if (j->trace) {
 		say(j, "%2u  %-15s  %.3f ms", seq, f, (double)rtt / 1000);
 		j->reached = final;
@@ -205,16 +216,46 @@ got(struct ping_job *j, uint16_t seq, uint32_t from, bool final)
 static void next_step(struct ping_job *j);
 
 /*
- * A datagram on the raw socket: the IP header, then ICMP.  Every ICMP
- * message of the host comes here; ours are told by the echo id.
+ * An ICMPv6 message (a raw ICMPv6 socket gives no IPv6 header): its
+ * sequence number when it answers an echo of ours, and whether the
+ * destination itself answered.  RFC 4443 3.1, 3.3: an error carries as
+ * much of the invoking packet as fits, its fixed 40-byte header first
+ * (an echo has no extension headers).
+ */
+static uint16_t
+echo6_seq(const struct ping_job *j, const uint8_t *buf, size_t n, bool *final)
+{
+	const size_t ip6 = 40;
+
+	if (n < 8)
+		return 0;
+	if (buf[0] == ICMP6_ECHO_REPLY) {
+		*final = true;
+		return our_seq(j, buf, n);
+	}
+	if (j->trace &&
+	    (buf[0] == ICMP6_TIME_EXCEEDED || buf[0] == ICMP6_DST_UNREACH) &&
+	    n >= 8 + ip6 + 8 && buf[8 + 6] == IPPROTO_ICMPV6 &&
+	    buf[8 + ip6] == ICMP6_ECHO_REQUEST) {
+		*final = buf[0] == ICMP6_DST_UNREACH;
+		return our_seq(j, buf + 8 + ip6, n - 8 - ip6);
+	}
+	return 0;
+}
+
+/*
+ * A datagram on the raw socket: the IP header, then ICMP (IPv6: ICMPv6
+ * alone).  Every ICMP message of the host comes here; ours are told by
+ * the echo id.
  */
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ping_job *j = arg;
 	uint8_t buf[1500];
-	struct sockaddr_in from;
+	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
+	struct ipaddr fa;
 	ssize_t n;
 	size_t ihl, iihl;
 	uint16_t seq = 0;
@@ -222,9 +263,15 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-	if (n < 20 || (ihl = (size_t)(buf[0] & 0x0f) * 4) + 8 > (size_t)n)
+	if (n < 0 ||
+	    ipaddr_from_sockaddr((struct sockaddr *)&from, &fa, NULL) < 0)
 		return;
-	if (buf[ihl] == ICMP_ECHOREPLY) {
+	if (j->dst.family == AF_INET6) {
+		seq = echo6_seq(j, buf, (size_t)n, &final);
+	} else if (n < 20 ||
+	    (ihl = (size_t)(buf[0] & 0x0f) * 4) + 8 > (size_t)n) {
+		return;
+	} else if (buf[ihl] == ICMP_ECHOREPLY) {
 		seq = our_seq(j, buf + ihl, (size_t)n - ihl);
 		final = true;
 	} else if (j->trace &&
@@ -241,7 +288,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (j->trace && (seq != j->sent || j->answered[seq]))
 		return; /* a late answer to an earlier hop */
-	got(j, seq, ntohl(from.sin_addr.s_addr), final);
+	got(j, seq, &fa, final);
 	if (j->trace) {
 		next_step(j);
 	} else if (j->sent == j->count && j->received == j->count) {
@@ -308,21 +355,26 @@ job_cancel(struct session_job *job)
  * words, case aside, so "SOURCE" took "source" for the address. */
 #define SOURCE_ADDR "W.X.Y.Z"
 
-/* source vlan ID | source A.B.C.D | none: the tunnel's local network. */
+/*
+ * source vlan ID | source A.B.C.D | none: the tunnel's local network.
+ * The source is of the destination's family: the VLAN's subnet of that
+ * family, the tunnel's local network of that family.
+ */
 static int
-pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
+pick_source(struct cli_def *cli, const struct ipaddr *dst, const char *vlan,
+    struct ipaddr *src)
 {
 	struct commands_session *s = session_of(cli);
 	const struct config *c = config_store_running(s->env->store);
 	const char *addr = grammar_get(cli, SOURCE_ADDR);
+	const bool six = dst->family == AF_INET6;
 	const struct commands_host_ops *h;
-	struct ipaddr nets[CONFIG_LOCAL_PREFIXES_MAX], ip;
-	struct prefix4 p4;
+	struct ipaddr nets[CONFIG_LOCAL_PREFIXES_MAX];
 	void *harg;
 	size_t n;
 
 	h = session_host(s, &harg);
-	*src = 0;
+	memset(src, 0, sizeof(*src));
 	if (vlan != NULL) {
 		const struct config_vlan *v;
 		size_t id;
@@ -334,16 +386,20 @@ pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
 			    "source vlan %s: no such VLAN with a subnet: "
 			    "show vlans lists them",
 			    vlan);
-		if (ipaddr_to_prefix4(&v->subnet[CONFIG_V4], &p4) < 0)
+		if (v->subnet[config_slot(dst->family)].family == 0)
 			return cmd_error(cli,
-			    "source vlan %s: it has no IPv4 subnet, and ping "
-			    "sends IPv4 echoes: give source A.B.C.D",
+			    six ? "source vlan %s: it has no IPv6 subnet, and "
+				  "the destination is IPv6: give source "
+				  "X:X::X, or an IPv4 destination" :
+				  "source vlan %s: it has no IPv4 subnet, and "
+				  "ping sends IPv4 echoes: give source A.B.C.D",
 			    vlan);
-		if (h->addr_in(harg, &p4, src) < 0)
+		if (h->addr_in(harg, &v->subnet[config_slot(dst->family)],
+			src) < 0)
 			return cmd_error(cli,
 			    "source vlan %s: this host has no address in "
-			    "it: give one with source A.B.C.D",
-			    vlan);
+			    "it: give one with source %s",
+			    vlan, six ? "X:X::X" : "A.B.C.D");
 		return CLI_OK;
 	}
 	if (grammar_has(cli, "source") && addr == NULL)
@@ -353,31 +409,57 @@ pick_source(struct cli_def *cli, uint32_t dst, const char *vlan, uint32_t *src)
 	if (addr != NULL) {
 		bool ours = false;
 
-		if (addr4_parse(addr, src) < 0 ||
-		    h->addr_is_local(harg, *src, &ours) < 0 || !ours)
+		int rc = ipaddr_parse(addr, src);
+
+		if (rc == 0 && src->family != dst->family)
+			return cmd_error(cli,
+			    "source %s: not of the destination's family: "
+			    "give an %s address of this host, or source vlan "
+			    "ID",
+			    addr, six ? "IPv6" : "IPv4");
+		if (rc < 0 || h->addr_is_local(harg, src, &ours) < 0 || !ours)
 			return cmd_error(cli,
 			    "source %s: not an address of this host: give "
 			    "one of its own, or source vlan ID",
 			    addr);
 		return CLI_OK;
 	}
-	/* The tunnel that carries dst: from its first IPv4 local network. */
-	ipaddr_from4(dst, 32, &ip);
+	/* The tunnel that carries dst: from its first local network of
+	 * dst's family that holds an address of this host. */
 	for (size_t i = 0; i < c->n_tunnels; i++) {
 		const struct config_tunnel *t = c->tunnels[i];
 
 		for (size_t k = 0; k < t->n_remote; k++) {
-			if (!ipaddr_contains(&t->remote_nets[k], &ip))
+			if (!ipaddr_contains(&t->remote_nets[k], dst))
 				continue;
 			n = config_tunnel_local_prefixes(c, t, nets,
 			    sizeof(nets) / sizeof(nets[0]));
 			for (size_t m = 0; m < n; m++)
-				if (ipaddr_to_prefix4(&nets[m], &p4) == 0 &&
-				    h->addr_in(harg, &p4, src) == 0)
+				if (nets[m].family == dst->family &&
+				    h->addr_in(harg, &nets[m], src) == 0)
 					return CLI_OK;
 		}
 	}
+	memset(src, 0, sizeof(*src));
 	return CLI_OK; /* the kernel's choice */
+}
+
+/*
+ * A raw ICMPv6 socket gets every ICMPv6 message of the host, neighbour
+ * discovery included (RFC 3542 3.2): let only what answers an echo in.
+ */
+static int
+filter6(const struct ping_job *j)
+{
+	struct icmp6_filter f;
+
+	if (j->dst.family != AF_INET6)
+		return 0;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+	return setsockopt(j->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 }
 
 /*
@@ -389,7 +471,8 @@ static int
 job_open(struct cli_def *cli, struct ping_job *j, const char *what)
 {
 	struct event_base *base = j->s->env->base;
-	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct sockaddr_storage me;
+	socklen_t mlen = ipaddr_to_sockaddr(&j->src, 0, &me);
 	int err;
 
 	if (base == NULL)
@@ -397,12 +480,11 @@ job_open(struct cli_def *cli, struct ping_job *j, const char *what)
 		    "%s: this session cannot wait for "
 		    "replies (no event loop)",
 		    what);
-	j->fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_ICMP);
-	me.sin_addr.s_addr = htonl(j->src);
+	j->fd = socket(j->dst.family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    j->dst.family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (j->fd < 0 ||
-	    (j->src != 0 &&
-		bind(j->fd, (struct sockaddr *)&me, sizeof(me)) < 0)) {
+	    (mlen != 0 && bind(j->fd, (struct sockaddr *)&me, mlen) < 0) ||
+	    filter6(j) < 0) {
 		err = errno;
 		return cmd_error(cli,
 		    "%s: cannot open an ICMP socket: %s "
@@ -420,17 +502,18 @@ job_open(struct cli_def *cli, struct ping_job *j, const char *what)
 static void
 job_begin(struct ping_job *j)
 {
-	char d[16], sr[16];
+	char d[IPADDR_STRLEN], sr[IPADDR_STRLEN];
 
-	addr4_format(j->dst, d, sizeof(d));
-	addr4_format(j->src, sr, sizeof(sr));
+	ipaddr_format(&j->dst, d, sizeof(d));
+	ipaddr_format(&j->src, sr, sizeof(sr));
 	if (j->trace) {
 		say(j, "traceroute to %s from %s, %u hops max; Ctrl-C stops", d,
-		    j->src ? sr : "(the route's)", j->count);
+		    j->src.family ? sr : "(the route's)", j->count);
 		next_step(j);
 	} else {
 		say(j, "PING %s from %s: %u packets of %u bytes; Ctrl-C stops",
-		    d, j->src ? sr : "(the route's)", j->count, PING_DATA);
+		    d, j->src.family ? sr : "(the route's)", j->count,
+		    PING_DATA);
 		send_echo(j);
 		arm(j, j->count > 1 ? PING_INTERVAL_MS : PING_WAIT_MS);
 	}
@@ -473,12 +556,23 @@ start(struct cli_def *cli, bool trace, char **argv, int argc)
 	j->job.interrupt = job_interrupt;
 	j->job.cancel = job_cancel;
 	j->id = (uint16_t)(getpid() ^ ++next_id);
-	if (addr4_parse(dst_s, &j->dst) < 0) {
+	if (ipaddr_parse(dst_s, &j->dst) < 0) {
 		job_free(j);
-		return cmd_error(cli, "%s %s: not an IPv4 address (A.B.C.D)",
+		return cmd_error(cli,
+		    "%s %s: not an address: give A.B.C.D or X:X::X", what,
+		    dst_s);
+	}
+	/* A link-local address means nothing without its interface, and
+	 * no tunnel carries one. */
+	if (j->dst.family == AF_INET6 && j->dst.bytes[0] == 0xfe &&
+	    (j->dst.bytes[1] & 0xc0) == 0x80) {
+		job_free(j);
+		return cmd_error(cli,
+		    "%s %s: a link-local address, which no tunnel carries: "
+		    "give a global or unique local one",
 		    what, dst_s);
 	}
-	if (pick_source(cli, j->dst, vlan, &j->src) != CLI_OK) {
+	if (pick_source(cli, &j->dst, vlan, &j->src) != CLI_OK) {
 		job_free(j);
 		return CLI_ERROR;
 	}
@@ -511,14 +605,16 @@ cmd_traceroute(struct cli_def *cli, const char *cmd, char **argv, int argc)
 	return start(cli, true, argv, argc);
 }
 
+/* An address of either family (the optarg keeps its IPv4 name, which
+ * the help shows: tunsh(1) says IPv6 is taken too). */
 static int
 valid_addr(struct cli_def *cli, const char *name, const char *value)
 {
-	uint32_t a;
+	struct ipaddr a;
 
 	(void)cli;
 	(void)name;
-	return addr4_parse(value, &a) == 0 ? CLI_OK : CLI_ERROR;
+	return ipaddr_parse(value, &a) == 0 ? CLI_OK : CLI_ERROR;
 }
 
 /* The source address, after source; never a prefix of vlan (the other

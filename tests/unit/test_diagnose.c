@@ -47,6 +47,32 @@ static const char conf_text[] =
     "    remote-network = [ \"10.1.0.0/16\" ]; }\n"
     ");\n";
 
+/* IPv6 outside (issue 14): wan1 holds an address of each family, wan6
+ * one of IPv6 only; to-v6 runs over IPv6, to-v4 over IPv4 on wan1. */
+static const char conf6_text[] =
+    "interfaces = ( { name = \"wan1\"; address = [ \"192.0.2.1/24\", "
+    "\"2001:db8:1::1/64\" ]; },\n"
+    "  { name = \"wan6\"; address = \"2001:db8:6::2/64\"; } );\n"
+    "vlans = ( { id = 10; name = \"a\"; subnet = [ \"10.1.0.0/24\", "
+    "\"2001:db8:10::/64\" ]; } );\n"
+    "tunnels = (\n"
+    "  { name = \"to-v6\"; wan-port = \"wan6\"; remote-address = "
+    "\"2001:db8:6::7\";\n"
+    "    pre-shared-key = \"lab-secret-1\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"2001:db8:20::/64\" ]; },\n"
+    "  { name = \"to-v6-dual\"; wan-port = \"wan1\"; remote-address = "
+    "\"2001:db8:1::7\";\n"
+    "    pre-shared-key = \"lab-secret-1\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"10.2.0.0/24\" ]; },\n"
+    "  { name = \"far\"; wan-port = \"wan6\"; remote-address = "
+    "\"2001:db8:99::7\";\n"
+    "    pre-shared-key = \"lab-secret-1\"; local-network = [ \"vlan 10\" "
+    "];\n"
+    "    remote-network = [ \"2001:db8:21::/64\" ]; }\n"
+    ");\n";
+
 struct fix {
 	struct config *c;
 	struct dx_facts f;
@@ -88,10 +114,10 @@ setup(void **state)
 	x->f.t = config_tunnel_find(x->c, "to-b");
 	x->f.engine = true;
 	x->f.st.state = IKE_TUNNEL_UP;
-	x->f.local = 0xc0000201;
-	x->f.remote = 0xc0000202;
+	ipaddr_from4(0xc0000201, 32, &x->f.local);
+	ipaddr_from4(0xc0000202, 32, &x->f.remote);
 	x->f.local_ours = true;
-	x->f.route_src = 0xc0000201;
+	ipaddr_from4(0xc0000201, 32, &x->f.route_src);
 	x->f.tr = (struct ike_tunnel_traffic){ .rx_500 = 4, .tx = 4 };
 	x->f.n_child = 1;
 	x->f.in[0] = 10;
@@ -105,6 +131,31 @@ setup(void **state)
 	event(&x->f, IKE_EV_ESTABLISHED, 900, "IKE SA established");
 	event(&x->f, IKE_EV_CHILD_UP, 900, "CHILD SA up");
 	*state = x;
+	return 0;
+}
+
+/* The healthy tunnel, over IPv6: to-v6 from 2001:db8:6::2 (wan6's) to
+ * 2001:db8:6::7. */
+static int
+setup6(void **state)
+{
+	struct fix *x;
+	struct diag d;
+
+	setup(state);
+	x = *state;
+	config_free(x->c);
+	diag_init(&d);
+	x->c = config_load_string(conf6_text, "test", &d);
+	if (x->c == NULL)
+		fail_msg("config: %s", d.count ? d.entries[0].text : "?");
+	diag_clear(&d);
+	x->f.c = x->c;
+	x->f.t = config_tunnel_find(x->c, "to-v6");
+	assert_non_null(x->f.t);
+	assert_int_equal(ipaddr_parse("2001:db8:6::2", &x->f.local), 0);
+	assert_int_equal(ipaddr_parse("2001:db8:6::7", &x->f.remote), 0);
+	x->f.route_src = x->f.local;
 	return 0;
 }
 
@@ -234,7 +285,7 @@ test_diagnose_local_address(void **state)
 
 	x->f.local_ours = false;
 	only_fails(x, DX_LOCAL, "192.0.2.1 is not an address");
-	x->f.local = 0xc0000209;
+	ipaddr_from4(0xc0000209, 32, &x->f.local);
 	only_fails(x, DX_LOCAL, "is not wan-port wan1's (192.0.2.1)");
 }
 
@@ -301,26 +352,40 @@ struct cmd_fix {
 	struct commands_session *oper;
 };
 
-/* The host: 192.0.2.1 is its own, routes go out from it. */
+/*
+ * The host: 192.0.2.1 and 2001:db8:6::2 are its own, routes go out from
+ * the one of the destination's family; none to 2001:db8:99::/48.
+ */
+static const char host6[] = "2001:db8:6::2";
+
 static int
-is_local(void *arg, uint32_t addr, bool *yes)
+is_local(void *arg, const struct ipaddr *addr, bool *yes)
 {
+	struct ipaddr six;
+
 	(void)arg;
-	*yes = addr == LAB_ADDR_A;
+	assert_int_equal(ipaddr_parse(host6, &six), 0);
+	*yes = ipaddr_to4(addr) == LAB_ADDR_A || ipaddr_equal(addr, &six);
 	return 0;
 }
 
 static int
-route_src(void *arg, uint32_t dst, uint32_t *src)
+route_src(void *arg, const struct ipaddr *dst, struct ipaddr *src)
 {
+	struct ipaddr none;
+
 	(void)arg;
-	(void)dst;
-	*src = LAB_ADDR_A;
+	assert_int_equal(ipaddr_parse_prefix("2001:db8:99::/48", &none), 0);
+	if (ipaddr_contains(&none, dst))
+		return -ENETUNREACH;
+	if (dst->family == AF_INET6)
+		return ipaddr_parse(host6, src);
+	ipaddr_from4(LAB_ADDR_A, 32, src);
 	return 0;
 }
 
 static int
-addr_in(void *arg, const struct prefix4 *p, uint32_t *out_addr)
+addr_in(void *arg, const struct ipaddr *p, struct ipaddr *out_addr)
 {
 	(void)arg;
 	(void)p;
@@ -453,7 +518,132 @@ test_diagnose_command_up(void **state)
 	cmd_fix_free(x);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+/* --- IPv6 outside (issue 14) --------------------------------------- */
+
+static void
+test_diagnose_ipv6_healthy_all_ok(void **state)
+{
+	struct fix *x = *state;
+
+	dx_run(&x->f, x->r);
+	for (int k = 0; k < DX_COUNT; k++)
+		if (x->r[k].state != DX_OK)
+			fail_msg("%s: %s: %s", dx_title(k),
+			    dx_state_name(x->r[k].state), x->r[k].detail);
+	assert_string_equal(x->r[DX_LOCAL].detail,
+	    "2001:db8:6::2 is on this host, wan-port wan6");
+	assert_string_equal(x->r[DX_REACH].detail,
+	    "route to 2001:db8:6::7 from 2001:db8:6::2; IKE answers seen");
+}
+
+static void
+test_diagnose_ipv6_local_address(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.local_ours = false;
+	only_fails(x, DX_LOCAL,
+	    "2001:db8:6::2 is not an address of any interface of this host");
+	assert_int_equal(ipaddr_parse("2001:db8:6::9", &x->f.local), 0);
+	only_fails(x, DX_LOCAL,
+	    "local address 2001:db8:6::9 is not wan-port wan6's "
+	    "(2001:db8:6::2)");
+}
+
+/* On a port of both families, an IPv6 tunnel is checked against the
+ * port's IPv6 address, an IPv4 one against its IPv4 address. */
+static void
+test_diagnose_ipv6_dual_stack_port(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.t = config_tunnel_find(x->c, "to-v6-dual");
+	assert_int_equal(ipaddr_parse("2001:db8:1::1", &x->f.local), 0);
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_LOCAL].state, DX_OK);
+	assert_string_equal(x->r[DX_LOCAL].detail,
+	    "2001:db8:1::1 is on this host, wan-port wan1");
+	ipaddr_from4(0xc0000201, 32, &x->f.local);
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_LOCAL].state, DX_OK);
+	ipaddr_from4(0xc0000209, 32, &x->f.local);
+	only_fails(x, DX_LOCAL,
+	    "local address 192.0.2.9 is not wan-port wan1's (192.0.2.1)");
+}
+
+static void
+test_diagnose_ipv6_peer_unreachable(void **state)
+{
+	struct fix *x = *state;
+
+	x->f.st.state = IKE_TUNNEL_CONNECTING;
+	x->f.n_child = 0;
+	x->f.tr = (struct ike_tunnel_traffic){ .tx = 3 };
+	only_fails(x, DX_REACH,
+	    "route to 2001:db8:6::7 from 2001:db8:6::2, but none of 3 IKE "
+	    "messages sent was answered");
+	x->f.route_rc = -ENETUNREACH;
+	only_fails(x, DX_REACH, "no route to 2001:db8:6::7: ");
+	assert_int_equal(x->r[DX_FIREWALL].state, DX_UNKNOWN);
+	/* Not resolved yet: no family. */
+	memset(&x->f.remote, 0, sizeof(x->f.remote));
+	dx_run(&x->f, x->r);
+	assert_int_equal(x->r[DX_REACH].state, DX_UNKNOWN);
+	assert_string_equal(x->r[DX_REACH].detail,
+	    "the remote address is not resolved yet");
+}
+
+/* The command on tunnels over IPv6 that the engine does not run: the
+ * addresses come from the configuration, the checks from the host ops. */
+static void
+test_diagnose_command_ipv6(void **state)
+{
+	struct show_fix s;
+	struct commands_session *oper;
+	const char *o;
+
+	(void)state;
+	show_fix_init(&s, conf6_text, "lab-secret-1");
+	s.env.host = &host;
+	oper = show_fix_session(&s, "olga", COMMANDS_OPERATOR);
+	assert_int_equal(commands_run(oper, "diagnose ipsec tunnel to-v6"), 0);
+	fflush(s.f);
+	o = s.buf;
+	has(o,
+	    "Tunnel to-v6 (2001:db8:6::2 to 2001:db8:6::7): not running\n"
+	    "Tunnel not establishing\n"
+	    "  unknown Pre-shared key: the IKE engine does not run this "
+	    "tunnel\n"
+	    "  ok      Local address on the WAN port: 2001:db8:6::2 is on "
+	    "this host, wan-port wan6\n"
+	    "  unknown Remote gateway reachable: route to 2001:db8:6::7 from "
+	    "2001:db8:6::2; IKE not running\n");
+	rewind(s.f);
+	s.len = 0;
+	assert_int_equal(commands_run(oper, "diagnose ipsec tunnel far"), 0);
+	fflush(s.f);
+	o = s.buf;
+	has(o,
+	    "  FAIL    Remote gateway reachable: no route to 2001:db8:99::7: "
+	    "Network is unreachable\n"
+	    "          fix: Check that the remote gateway is reachable\n");
+	/* to-v6-dual: wan1's IPv6 address, not its IPv4 one. */
+	rewind(s.f);
+	s.len = 0;
+	assert_int_equal(commands_run(oper, "diagnose ipsec tunnel to-v6-dual"),
+	    0);
+	fflush(s.f);
+	o = s.buf;
+	has(o, "Tunnel to-v6-dual (2001:db8:1::1 to 2001:db8:1::7)");
+	has(o,
+	    "  FAIL    Local address on the WAN port: 2001:db8:1::1 is not "
+	    "an address of any interface of this host\n");
+	commands_session_free(oper);
+	show_fix_fini(&s);
+}
+
+#define T(name)	 cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T6(name) cmocka_unit_test_setup_teardown(name, setup6, teardown)
 
 static const struct CMUnitTest tests[] = {
 	T(test_diagnose_healthy_all_ok),
@@ -470,6 +660,11 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_diagnose_command_psk_mismatch),
 	cmocka_unit_test(test_diagnose_command_up),
 	cmocka_unit_test(test_diagnose_engine_traffic),
+	T6(test_diagnose_ipv6_healthy_all_ok),
+	T6(test_diagnose_ipv6_local_address),
+	T6(test_diagnose_ipv6_dual_stack_port),
+	T6(test_diagnose_ipv6_peer_unreachable),
+	cmocka_unit_test(test_diagnose_command_ipv6),
 };
 
 TUNSH_TEST_MAIN(tests)
