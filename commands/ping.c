@@ -632,14 +632,15 @@ valid_source(struct cli_def *cli, const char *name, const char *value)
 static void
 args(struct cli_command *c, bool count)
 {
-	grammar_arg(c, "A.B.C.D", "The destination, across a tunnel", NULL,
-	    valid_addr);
+	grammar_arg(c, "A.B.C.D", "The destination, IPv4 or IPv6 (X:X::X)",
+	    NULL, valid_addr);
 	grammar_flag(c, "source",
 	    "From vlan ID or A.B.C.D (default: the tunnel's local network)");
 	grammar_pair(c, "vlan", "A VLAN of the candidate: ID",
 	    grammar_complete_vlans, NULL);
-	grammar_value(c, SOURCE_ADDR, "An address of this host to send from",
-	    NULL, valid_source);
+	grammar_value(c, SOURCE_ADDR,
+	    "An address of this host to send from (v4 or v6)", NULL,
+	    valid_source);
 	if (count)
 		grammar_pair(c, "count", "Requests to send, 1 to 100 (5)", NULL,
 		    NULL);

@@ -57,6 +57,18 @@ tunnel_monitor_set(struct config_tunnel *t, const char *v, const char *who,
 		if ((arg = strtok_r(NULL, " ", &save)) == NULL)
 			goto usage;
 		if (strcmp(w, "destination") == 0) {
+			struct ipaddr six;
+
+			if (ipaddr_parse(arg, &six) == 0 &&
+			    six.family == AF_INET6) {
+				diag_error(d,
+				    "%s: monitor destination %s: the monitor "
+				    "probes over IPv4 only: give an IPv4 host "
+				    "behind the peer, like 10.2.0.10, or rely "
+				    "on dpd-timeout for an IPv6-only tunnel",
+				    who, arg);
+				return -EINVAL;
+			}
 			if (addr4_parse(arg, &m.dst) < 0 || m.dst == 0 ||
 			    m.dst >= 0xe0000000u) {
 				diag_error(d,

@@ -220,6 +220,10 @@ test_tunnel_monitor_parses_and_refuses(void **state)
 	    "ipsec tunnel t1: monitor \"destination 10.2.0.10 interval\": "
 	    "write monitor destination A.B.C.D [source vlan ID|A.B.C.D] "
 	    "[interval S] [threshold N]");
+	set_bad(t, CF_MONITOR, "destination 2001:db8:16::9",
+	    "ipsec tunnel t1: monitor destination 2001:db8:16::9: the monitor "
+	    "probes over IPv4 only: give an IPv4 host behind the peer, like "
+	    "10.2.0.10, or rely on dpd-timeout for an IPv6-only tunnel");
 	set_bad(t, CF_MONITOR, "destination 224.0.0.1",
 	    "ipsec tunnel t1: monitor destination \"224.0.0.1\" is not a "
 	    "unicast IPv4 address: give a host behind the peer, like "
