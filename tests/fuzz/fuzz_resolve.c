@@ -31,10 +31,11 @@
  *
  * What must hold: the lookup ends, its answer comes through p.answered
  * exactly once, and resolver_lookup then gives either 1 to
- * RESOLVE_ADDRS_MAX addresses (AF_INET /32 first, then AF_INET6 /128; a
- * TTL within RESOLVE_TTL_MIN..RESOLVE_TTL_MAX) or a failure it knows
- * (-ENOENT, -ENODATA, -ETIMEDOUT, -EIO) with its reason a NUL-terminated
- * printable string; a second lookup of the name in another case gives
+ * RESOLVE_ADDRS_MAX addresses (AF_INET /32 first, then AF_INET6 /128,
+ * each found in the reply to its family's query; a TTL within
+ * RESOLVE_TTL_MIN..RESOLVE_TTL_MAX) or a failure it knows (-ENOENT,
+ * -ENODATA, -ETIMEDOUT, -EIO) with its reason a NUL-terminated printable
+ * string; a second lookup of the name in another case gives
  * the same from the cache.  libevent itself is not instrumented: the
  * coverage guiding the fuzzer is resolve.c's, and what ASan sees in
  * evdns is only what its interceptors (memcpy, malloc) see.
@@ -139,6 +140,18 @@ on_query(evutil_socket_t fd, short what, void *arg)
 	sendto(fd, out, len, 0, (struct sockaddr *)&from, fl);
 }
 
+/* Whether a's bytes are in the reply of its family: an address can only
+ * come from a record the server sent (bytes past the header, which the
+ * harness does not change). */
+static bool
+sent(const struct ipaddr *a)
+{
+	const struct reply *r = a->family == AF_INET ? &reply_a : &reply_aaaa;
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	return r->len > 12 && memmem(r->b + 12, r->len - 12, a->bytes, len);
+}
+
 /* What the resolver says of NAME (spelt as given) must be well formed;
  * returns its result for comparing. */
 static int
@@ -161,6 +174,8 @@ check(const char *name, struct ipaddr *a, size_t max, char *why, size_t why_len)
 			if (!(v4 || v6) ||
 			    (i > 0 && v4 && a[i - 1].family == AF_INET6))
 				__builtin_trap(); /* IPv4 first */
+			if (!sent(&a[i]))
+				__builtin_trap(); /* an address made up */
 		}
 		return n;
 	}
