@@ -311,8 +311,12 @@ dns_ask(struct resolver *r, struct entry *e)
 	e->n4 = e->n6 = 0;
 	e->ttl = 0;
 	e->res4 = e->res6 = DNS_ERR_NONE;
-	e->q4 = evdns_base_resolve_ipv4(r->dns, e->name, 0, dns_cb4, e);
-	e->q6 = evdns_base_resolve_ipv6(r->dns, e->name, 0, dns_cb6, e);
+	/* A peer's name is fully qualified: never under resolv.conf's
+	 * search domains (which glibc would try when it fails). */
+	e->q4 = evdns_base_resolve_ipv4(r->dns, e->name, DNS_QUERY_NO_SEARCH,
+	    dns_cb4, e);
+	e->q6 = evdns_base_resolve_ipv6(r->dns, e->name, DNS_QUERY_NO_SEARCH,
+	    dns_cb6, e);
 	/* Rare (no memory): a family not asked counts as failed, and the
 	 * other one's answer ends the entry. */
 	if (e->q4 == NULL)

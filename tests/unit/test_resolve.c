@@ -243,6 +243,39 @@ test_resolve_failure_in_words_and_retried_later(void **state)
 	fix_free(f);
 }
 
+/*
+ * A peer's name is fully qualified: a name that does not resolve is not
+ * tried again under resolv.conf's search domains (vpn.example.net is
+ * not vpn.example.net.corp.example), as glibc would.
+ */
+static void
+test_resolve_no_search_domains(void **state)
+{
+	struct fix *f = fix_new();
+	struct resolver_params p = { 0 };
+	struct ipaddr a[RESOLVE_ADDRS_MAX];
+	char why[RESOLVE_WHY_MAX];
+	uint32_t ttl;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(fp = fopen(f->conf, "a"));
+	fprintf(fp, "search corp.example lab.example\n");
+	fclose(fp);
+	resolver_free(f->r);
+	p.base = f->base;
+	p.resolv_conf = f->conf;
+	p.hosts = f->hosts;
+	p.answered = on_answered;
+	p.answered_arg = f;
+	assert_non_null(f->r = resolver_new(&p, NULL));
+	f->srv.nxdomain = true;
+	assert_int_equal(lookup(f, "nx.test", a, &ttl, why, sizeof(why)),
+	    -ENOENT);
+	assert_int_equal(f->srv.queries, 2); /* A and AAAA, as given */
+	fix_free(f);
+}
+
 static void
 test_resolve_silence_is_a_timeout_in_words(void **state)
 {
@@ -260,6 +293,7 @@ test_resolve_silence_is_a_timeout_in_words(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_resolve_no_search_domains),
 	cmocka_unit_test(test_resolve_hosts_first_without_a_query),
 	cmocka_unit_test(test_resolve_ttl_held_within_its_bounds),
 	cmocka_unit_test(test_resolve_keeps_at_most_its_bound_of_addresses),
